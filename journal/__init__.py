@@ -1,0 +1,88 @@
+"""Tandem: a gentle, consent-led practice journal for two partners after a birth."""
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from journal import config as config_module
+from journal.extensions import csrf, db, limiter, login_manager, mail, migrate
+
+log = logging.getLogger(__name__)
+
+
+def _web_folder(name: str) -> str:
+    """templates/ and static/ sit beside the package in a checkout and inside it in a wheel."""
+    package = Path(__file__).parent
+    for candidate in (package.parent / name, package / name):
+        if candidate.is_dir():
+            return str(candidate)
+    raise RuntimeError(f"cannot find the {name}/ folder")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """The only way an app is made. `config` overrides the environment (tests pass one)."""
+    config = dict(config or {})
+    app = Flask(
+        __name__,
+        template_folder=_web_folder("templates"),
+        static_folder=_web_folder("static"),
+        instance_path=config.pop("INSTANCE_PATH", None),
+        instance_relative_config=True,
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(config_module.FIXED)
+    app.config.update(config_module.load(app.instance_path))
+    app.config.update(config)
+    config_module.finish(app.config)
+
+    _configure_logging(app)
+    _register_extensions(app)
+    _register_blueprints(app)
+    _register_errors(app)
+    _register_cli(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    from journal.logs import configure
+
+    configure(app.config["LOG_LEVEL"])
+
+
+def _register_extensions(app: Flask) -> None:
+    import journal.models  # noqa: F401  (every model known to the metadata)
+    from journal import security
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    mail.init_app(app)
+    login_manager.init_app(app)
+    security.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from journal.account.routes import bp as account_bp
+    from journal.auth.routes import bp as auth_bp
+    from journal.couple.routes import bp as couple_bp
+    from journal.today.routes import bp as today_bp
+    from journal.views import bp as views_bp
+
+    for bp in (views_bp, auth_bp, account_bp, couple_bp, today_bp):
+        app.register_blueprint(bp)
+    from journal.views import register_template_helpers
+
+    register_template_helpers(app)
+
+
+def _register_errors(app: Flask) -> None:
+    from journal.errors import register
+
+    register(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from journal.cli import register
+
+    register(app)

@@ -1,0 +1,83 @@
+"""The one access helper every data query goes through.
+
+Rules: a private row is seen by its author only; a shared row by both partners
+of the couple it was written in, while both are still in that couple; nothing
+is ever seen across couples. Anything missing or not yours is a 404, so the
+existence of another couple's row is never revealed.
+
+Models that hold a person's writing carry `author_id`, `couple_id` (the couple at
+the time of writing, NULL when written alone) and `visibility`. Models a couple
+owns together carry `couple_id`.
+"""
+from flask import abort, g
+from flask_login import current_user
+from sqlalchemy import Select, and_, false, or_, select
+
+from journal.extensions import db
+from journal.models import User
+
+PRIVATE = "private"
+SHARED = "shared"
+VISIBILITIES = (PRIVATE, SHARED)
+
+
+class Scope:
+    """What one user may read and change."""
+
+    def __init__(self, user: User):
+        self.user = user
+        self.couple_id = user.couple_id
+
+    # -- selectors: each returns a Select so callers can filter, order, paginate
+    def visible_clause(self, model):
+        own = model.author_id == self.user.id
+        if self.couple_id is None:
+            return own
+        return or_(own, and_(model.visibility == SHARED, model.couple_id == self.couple_id))
+
+    def visible(self, model) -> Select:
+        """Rows of `model` this user may read."""
+        return select(model).where(self.visible_clause(model))
+
+    def own(self, model) -> Select:
+        """Rows of `model` this user wrote (the only ones they may edit or delete)."""
+        return select(model).where(model.author_id == self.user.id)
+
+    def couple_owned(self, model) -> Select:
+        """Rows of `model` that belong to this user's current couple."""
+        if self.couple_id is None:
+            return select(model).where(false())
+        return select(model).where(model.couple_id == self.couple_id)
+
+    # -- load-and-authorise: the row, or 404
+    def get_visible_or_404(self, model, row_id):
+        return _one_or_404(self.visible(model).where(model.id == row_id))
+
+    def get_own_or_404(self, model, row_id):
+        return _one_or_404(self.own(model).where(model.id == row_id))
+
+    def get_couple_owned_or_404(self, model, row_id):
+        return _one_or_404(self.couple_owned(model).where(model.id == row_id))
+
+    # -- people
+    def partner(self) -> User | None:
+        """The other member of this user's couple, or None."""
+        if self.couple_id is None:
+            return None
+        return db.session.scalar(
+            select(User).where(User.couple_id == self.couple_id, User.id != self.user.id)
+        )
+
+
+def _one_or_404(stmt):
+    row = db.session.scalar(stmt)
+    if row is None:
+        abort(404)
+    return row
+
+
+def scope() -> Scope:
+    """The scope of the logged-in user, made once per request."""
+    if "scope" not in g or g.scope.user is not current_user._get_current_object():
+        g.scope = Scope(current_user._get_current_object())
+    return g.scope

@@ -1,0 +1,183 @@
+"""Accounts: registering, logging in, verifying, resetting and changing credentials."""
+import logging
+from datetime import timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import select, update
+
+from journal.auth.passwords import (
+    password_hash,
+    password_needs_rehash,
+    password_verify,
+)
+from journal.auth.sessions import session_start, sessions_end_all
+from journal.auth.tokens import token_consume, token_issue
+from journal.extensions import db
+from journal.mailer import email_send
+from journal.models import User, now_utc
+
+log = logging.getLogger(__name__)
+
+
+class EmailTaken(Exception):
+    """That email already has an account (told to the registrant in neutral words)."""
+
+
+def email_normalise(email: str) -> str:
+    return email.strip().lower()
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email_normalise(email)))
+
+
+def user_register(*, email: str, display_name: str, password: str, timezone: str) -> User:
+    email = email_normalise(email)
+    if user_by_email(email) is not None:
+        raise EmailTaken(email)
+    user = User(
+        email=email,
+        display_name=display_name.strip(),
+        password_hash=password_hash(password),
+        timezone=timezone,
+    )
+    db.session.add(user)
+    db.session.flush()
+    verification_send(user=user)
+    log.info("registered user %s", user.id)
+    return user
+
+
+def verification_send(*, user: User) -> None:
+    raw = token_issue(user_id=user.id, purpose="verify_email")
+    email_send(
+        to=user.email,
+        subject="Confirm your email for Tandem",
+        template="verify",
+        kind="verify_email",
+        user=user,
+        link=_external("auth.verify", token=raw),
+    )
+
+
+def email_verify(*, raw: str) -> User | None:
+    token = token_consume(raw=raw, purpose="verify_email")
+    if token is None:
+        return None
+    user = db.session.get(User, token.user_id)
+    if user.email_verified_at is None:
+        user.email_verified_at = now_utc()
+    return user
+
+
+class LoginRefused(Exception):
+    """Wrong email or password, or the account is waiting after many failures.
+    The message never says which."""
+
+
+def login_attempt(*, email: str, password: str, remember: bool) -> User:
+    """Check the credentials and start a session, or raise LoginRefused.
+
+    A per-account failure counter in the database doubles the wait after a few
+    failures, so guessing one account is slow however many processes serve it.
+    """
+    user = user_by_email(email)
+    now = now_utc()
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        password_verify(None, password)  # same cost as a real check
+        raise LoginRefused()
+    if user is None or not password_verify(user.password_hash, password):
+        if user is not None:
+            _login_failed(user, now)
+        raise LoginRefused()
+    user.failed_logins = 0
+    user.locked_until = None
+    if password_needs_rehash(user.password_hash):
+        user.password_hash = password_hash(password)
+    session_start(user=user, remember=remember)
+    log.info("user %s logged in", user.id)
+    return user
+
+
+def _login_failed(user: User, now) -> None:
+    cfg = current_app.config
+    db.session.execute(
+        update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
+    )
+    failures = db.session.scalar(select(User.failed_logins).where(User.id == user.id))
+    over = failures - cfg["LOGIN_FREE_FAILURES"]
+    if over >= 0:
+        delay = min(2 ** min(over, 20), cfg["LOGIN_MAX_DELAY_SECONDS"])
+        user.locked_until = now + timedelta(seconds=delay)
+    log.info("failed log-in for user %s (%s in a row)", user.id, failures)
+
+
+def password_reset_request(*, email: str) -> None:
+    """Email a reset link if the account exists. Callers answer the same either way."""
+    user = user_by_email(email)
+    if user is None:
+        log.info("password reset asked for an unknown email")
+        return
+    raw = token_issue(user_id=user.id, purpose="reset_password")
+    email_send(
+        to=user.email,
+        subject="Resetting your Tandem password",
+        template="reset",
+        kind="reset_password",
+        user=user,
+        link=_external("auth.reset_password", token=raw),
+    )
+
+
+def password_reset(*, raw: str, new_password: str) -> User | None:
+    """Use a reset link once: sets the password and ends every session."""
+    token = token_consume(raw=raw, purpose="reset_password")
+    if token is None:
+        return None
+    user = db.session.get(User, token.user_id)
+    user.password_hash = password_hash(new_password)
+    user.failed_logins = 0
+    user.locked_until = None
+    if user.email_verified_at is None:
+        user.email_verified_at = now_utc()  # they proved they read this inbox
+    sessions_end_all(user=user)
+    log.info("user %s reset their password", user.id)
+    return user
+
+
+def password_change(*, user: User, new_password: str) -> None:
+    """Set a new password and end every other session of this user."""
+    user.password_hash = password_hash(new_password)
+    sessions_end_all(user=user, keep_token=user.session_token)
+    log.info("user %s changed their password", user.id)
+
+
+def email_change_request(*, user: User, new_email: str) -> None:
+    """Send a confirmation link to the new address; the old one stays until it is used."""
+    raw = token_issue(user_id=user.id, purpose="change_email", new_email=email_normalise(new_email))
+    email_send(
+        to=new_email,
+        subject="Confirm your new email for Tandem",
+        template="change_email",
+        kind="change_email",
+        user=user,
+        link=_external("account.email_confirm", token=raw),
+    )
+
+
+def email_change_confirm(*, raw: str) -> User | None:
+    token = token_consume(raw=raw, purpose="change_email")
+    if token is None:
+        return None
+    if user_by_email(token.new_email) is not None:
+        raise EmailTaken(token.new_email)
+    user = db.session.get(User, token.user_id)
+    user.email = token.new_email
+    user.email_verified_at = now_utc()
+    log.info("user %s changed their email", user.id)
+    return user
+
+
+def _external(endpoint: str, **values) -> str:
+    """Absolute link for an email, built on BASE_URL (never on the request's Host header)."""
+    return current_app.config["BASE_URL"] + url_for(endpoint, **values)

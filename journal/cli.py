@@ -1,0 +1,20 @@
+"""Command-line tools (`flask --app journal ...`)."""
+import click
+from flask import Flask
+
+from journal.extensions import db
+
+
+def register(app: Flask) -> None:
+    @app.cli.group("sessions")
+    def sessions_group():
+        """Log-in sessions."""
+
+    @sessions_group.command("prune")
+    def sessions_prune_command():
+        """Delete sessions older than the longest lifetime."""
+        from journal.auth.sessions import sessions_prune
+
+        count = sessions_prune()
+        db.session.commit()
+        click.echo(f"pruned {count} sessions")

@@ -1,0 +1,121 @@
+"""Configuration: safe embedded defaults, overridden by environment variables,
+overridden in turn by the mapping given to `create_app` (tests).
+
+Secrets are never constants in code: on first run a random SECRET_KEY is written
+into the instance folder (mode 0600) and read back on every later start, so all
+processes of one installation share it.
+"""
+import os
+import secrets
+from pathlib import Path
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def instance_secret(instance_path: str, filename: str, make=lambda: secrets.token_urlsafe(48)) -> str:
+    """Read a secret kept in the instance folder, creating it once if absent.
+
+    Creation uses O_EXCL so two processes starting together agree on one value.
+    """
+    path = Path(instance_path) / filename
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(make())
+    value = path.read_text().strip()
+    if not value:
+        raise RuntimeError(f"{path} is empty; delete it to have a new secret generated")
+    return value
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common `postgres://` and `postgresql://` spellings and use psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def load(instance_path: str) -> dict:
+    """The configuration from the environment, with the embedded defaults."""
+    env = os.environ
+    https = _env_bool("TANDEM_HTTPS", False)
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'tandem.sqlite'}"
+    redis_url = env.get("REDIS_URL") or None
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY") or instance_secret(instance_path, "secret_key"),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "REDIS_URL": redis_url,
+        "TANDEM_HTTPS": https,
+        "BASE_URL": env.get("TANDEM_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Mail: with no MAIL_SERVER, messages are written as .eml files into
+        # instance/mail/ so a developer can open the links without an SMTP server.
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": _env_int("MAIL_PORT", 25),
+        "MAIL_USE_TLS": _env_bool("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _env_bool("MAIL_USE_SSL", False),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "Tandem <no-reply@tandem.invalid>"),
+        "MAIL_TIMEOUT": _env_int("MAIL_TIMEOUT", 10),
+        # Sessions: idle timeout and absolute lifetime; remembered sessions last longer.
+        "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 120),
+        "SESSION_ABSOLUTE_HOURS": _env_int("SESSION_ABSOLUTE_HOURS", 24),
+        "REMEMBER_DAYS": _env_int("REMEMBER_DAYS", 30),
+        # Rate limits (Flask-Limiter syntax). Counters live in Redis when REDIS_URL is set.
+        "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
+        "LIMIT_LOGIN": env.get("LIMIT_LOGIN", "10 per minute;100 per hour"),
+        "LIMIT_REGISTER": env.get("LIMIT_REGISTER", "5 per minute;50 per hour"),
+        "LIMIT_RESET": env.get("LIMIT_RESET", "5 per minute;30 per hour"),
+        "LIMIT_INVITE": env.get("LIMIT_INVITE", "10 per minute;60 per hour"),
+        # Failed log-ins on one account before each further try waits (doubling, capped).
+        "LOGIN_FREE_FAILURES": _env_int("LOGIN_FREE_FAILURES", 5),
+        "LOGIN_MAX_DELAY_SECONDS": _env_int("LOGIN_MAX_DELAY_SECONDS", 900),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+    }
+
+
+#: Fixed settings that follow from the ones above; not meant to be changed by operators.
+FIXED = {
+    # hide_parameters: SQL errors never echo values (user text) into logs.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_REFRESH_EACH_REQUEST": False,
+    "RATELIMIT_HEADERS_ENABLED": False,
+    "RATELIMIT_STRATEGY": "moving-window",
+}
+
+
+def finish(config: dict) -> None:
+    """Derive the cookie settings that depend on HTTPS and the remember period."""
+    from datetime import timedelta
+
+    https = config["TANDEM_HTTPS"]
+    config["SESSION_COOKIE_SECURE"] = https
+    config["REMEMBER_COOKIE_SECURE"] = https
+    config["SESSION_COOKIE_NAME"] = "__Host-tandem" if https else "tandem"
+    config["REMEMBER_COOKIE_NAME"] = "__Host-tandem-remember" if https else "tandem_remember"
+    config["REMEMBER_COOKIE_DURATION"] = timedelta(days=config["REMEMBER_DAYS"])
+    config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=config["REMEMBER_DAYS"])
+    config["PREFERRED_URL_SCHEME"] = "https" if https else "http"

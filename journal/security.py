@@ -1,0 +1,88 @@
+"""Security baseline: response headers, server-side session checks, log-in wiring."""
+import time
+
+from flask import Flask, current_app, request, session
+
+from journal.extensions import login_manager
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "manifest-src 'self'",
+        "worker-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+    "interest-cohort=(), browsing-topics=()"
+)
+
+#: How often (seconds) the idle clock kept in the signed cookie is moved forward.
+_SEEN_RESOLUTION = 60
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = None  # our own server-side sessions do this job
+    login_manager.user_loader(_load_user)
+    app.after_request(_security_headers)
+
+
+def _load_user(token: str):
+    from journal.auth.sessions import session_load
+
+    user = session_load(token)
+    if user is None:
+        return None
+    if not _idle_ok(user):
+        from journal.auth.sessions import session_end
+
+        session_end(token)
+        from journal.extensions import db
+
+        db.session.commit()
+        session.clear()
+        return None
+    return user
+
+
+def _idle_ok(user) -> bool:
+    """Idle timeout for sessions that were not "remembered", tracked in the signed cookie."""
+    now = int(time.time())
+    seen = session.get("_seen")
+    if getattr(user, "session_remember", False):
+        return True
+    if seen is not None and now - int(seen) > current_app.config["SESSION_IDLE_MINUTES"] * 60:
+        return False
+    if seen is None or now - int(seen) >= _SEEN_RESOLUTION:
+        session["_seen"] = now
+    return True
+
+
+def _security_headers(response):
+    h = response.headers
+    h.setdefault("Content-Security-Policy", CSP)
+    h["X-Content-Type-Options"] = "nosniff"
+    h["Referrer-Policy"] = "no-referrer"
+    h["X-Frame-Options"] = "DENY"
+    h["Permissions-Policy"] = PERMISSIONS_POLICY
+    h["Cross-Origin-Opener-Policy"] = "same-origin"
+    if current_app.config["TANDEM_HTTPS"]:
+        h["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+    if request.endpoint != "static":
+        # Pages hold personal data or per-session form tokens: never keep them in a cache.
+        h["Cache-Control"] = "no-store"
+        h["Vary"] = "Cookie"
+    return response

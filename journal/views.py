@@ -1,0 +1,54 @@
+"""Pages that belong to no feature (welcome, health) and helpers every template uses."""
+from datetime import datetime
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Flask, redirect, render_template, url_for
+from flask_login import current_user
+
+from journal.forms import EmptyForm
+
+bp = Blueprint("views", __name__)
+
+
+@bp.get("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("today.today"))
+    return render_template("welcome.html")
+
+
+@bp.get("/healthz")
+def healthz():
+    return {"status": "ok"}
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only local paths are followed after log-in (no open redirect)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def local_time(value: datetime, zone: str | None = None) -> datetime:
+    """`value` (UTC) in the viewer's own time zone."""
+    if zone is None:
+        zone = current_user.timezone if current_user.is_authenticated else "UTC"
+    return value.astimezone(ZoneInfo(zone))
+
+
+def register_template_helpers(app: Flask) -> None:
+    @app.context_processor
+    def _helpers():
+        return {"empty_form": EmptyForm}
+
+    @app.template_filter("localdate")
+    def _localdate(value: datetime) -> str:
+        return local_time(value).strftime("%-d %B %Y")
+
+    @app.template_filter("localdatetime")
+    def _localdatetime(value: datetime) -> str:
+        return local_time(value).strftime("%-d %B %Y, %H:%M")

@@ -1,0 +1,30 @@
+// Small progressive enhancements; every action works without this file.
+(function () {
+  "use strict";
+
+  // Preselect the browser's time zone on fields that ask for it, unless the
+  // person (or the server) already chose something other than the default.
+  function detectTimezone() {
+    var zone;
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
+    if (!zone) { return; }
+    document.querySelectorAll("select[data-detect]").forEach(function (select) {
+      if (select.value && select.value !== "UTC") { return; }
+      for (var i = 0; i < select.options.length; i += 1) {
+        if (select.options[i].value === zone) { select.value = zone; return; }
+      }
+    });
+  }
+
+  // Select the whole invitation link on focus so it is easy to copy.
+  function copyFields() {
+    document.querySelectorAll("input[data-copy]").forEach(function (input) {
+      input.addEventListener("focus", function () { input.select(); });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    detectTimezone();
+    copyFields();
+  });
+})();
