@@ -1,0 +1,218 @@
+"""Helpers for tests against Tandem, used by the project's own suite and
+documented in the README for anyone extending it.
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": ...})
+    with app.app_context():
+        db.create_all()
+        ana = make_user(email="ana@example.com")
+        bo = make_user(email="bo@example.com")
+        make_couple(ana, bo, pace_leader=ana)
+    client = app.test_client()
+    login_as(client, ana)          # fast: a real server-side session, no password check
+    login(client, "ana@example.com")   # slow path: the real log-in form
+
+`SMTPSink` runs a real SMTP server (aiosmtpd) on loopback and keeps what arrives.
+"""
+import re
+import threading
+import time
+from contextlib import contextmanager
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event
+
+from journal.auth.passwords import password_hash
+from journal.auth.sessions import session_start
+from journal.extensions import db
+from journal.models import Couple, User, now_utc
+
+DEFAULT_PASSWORD = "a calm and quiet evening"
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in a fresh app context, as in
+    production, even while the test itself holds an app context open. Without
+    this, Flask reuses the test's context: `g` (and the logged-in user cached on
+    it) and the database session would leak from one request into the next."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+    def session_transaction(self, *args, **kwargs):
+        return _fresh_context(self, super().session_transaction(*args, **kwargs))
+
+
+@contextmanager
+def _fresh_context(client, inner):
+    with client.application.app_context():
+        with inner as sess:
+            yield sess
+
+_hash_cache: dict[str, str] = {}
+_counter = iter(range(1, 10**9))
+
+
+def make_user(
+    *,
+    email: str | None = None,
+    display_name: str | None = None,
+    password: str = DEFAULT_PASSWORD,
+    timezone: str = "UTC",
+    verified: bool = True,
+) -> User:
+    """A committed user. Password hashes are cached per password to keep tests quick."""
+    n = next(_counter)
+    if password not in _hash_cache:
+        _hash_cache[password] = password_hash(password)
+    user = User(
+        email=(email or f"person{n}@example.com").lower(),
+        display_name=display_name or f"Person {n}",
+        password_hash=_hash_cache[password],
+        timezone=timezone,
+        email_verified_at=now_utc() if verified else None,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def make_couple(a: User, b: User, *, pace_leader: User | None = None) -> Couple:
+    """Partner `a` and `b` directly (no invitation)."""
+    couple = Couple(pace_leader_id=pace_leader.id if pace_leader else None)
+    db.session.add(couple)
+    db.session.flush()
+    a.couple_id = couple.id
+    b.couple_id = couple.id
+    db.session.commit()
+    return couple
+
+
+def login_as(client: FlaskClient, user: User, *, remember: bool = False) -> str:
+    """Log `client` in as `user` through a real server-side session; returns its token."""
+    token = session_start(user=user, remember=remember)
+    db.session.commit()
+    with client.session_transaction() as sess:
+        sess.clear()
+        sess["_user_id"] = token
+        sess["_fresh"] = True
+    return token
+
+
+def csrf_token(client: FlaskClient, path: str) -> str:
+    """The CSRF token of the first form on the page at `path`."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    if not match:
+        raise AssertionError(f"no CSRF token on {path}")
+    return match.group(1)
+
+
+def login(client: FlaskClient, email: str, password: str = DEFAULT_PASSWORD, *, remember: bool = False):
+    """Log in through the real form (CSRF token included when enabled)."""
+    data = {"email": email, "password": password}
+    if remember:
+        data["remember"] = "y"
+    if client.application.config.get("WTF_CSRF_ENABLED", True):
+        data["csrf_token"] = csrf_token(client, "/login")
+    return client.post("/login", data=data)
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@contextmanager
+def count_queries(app: Flask):
+    """Count the SQL statements the app sends while the block runs.
+
+        with count_queries(app) as q:
+            client.get("/today")
+        assert q.count <= 6
+    """
+    counter = QueryCounter()
+    with app.app_context():
+        engine = db.engine
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        counter.statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield counter
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+class SMTPSink:
+    """A real SMTP server on loopback (aiosmtpd) that keeps every message it receives."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+        from aiosmtpd.controller import Controller
+
+        self.messages: list[EmailMessage] = []
+        self._lock = threading.Lock()
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                msg = message_from_bytes(envelope.content, policy=policy.default)
+                msg["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+                with sink._lock:
+                    sink.messages.append(msg)
+                return "250 OK"
+
+        if port == 0:
+            import socket
+
+            with socket.socket() as s:
+                s.bind((host, 0))
+                port = s.getsockname()[1]
+        self.host, self.port = host, port
+        self._controller = Controller(Handler(), hostname=host, port=port)
+
+    def start(self) -> "SMTPSink":
+        import logging
+
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # the sink's protocol chatter
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    def clear(self) -> None:
+        with self._lock:
+            self.messages.clear()
+
+    def config(self) -> dict:
+        """Mail settings that point an app at this sink."""
+        return {"MAIL_SERVER": self.host, "MAIL_PORT": self.port, "MAIL_USE_TLS": False, "MAIL_USE_SSL": False}
+
+    def wait_for(self, to: str, *, count: int = 1, timeout: float = 10.0) -> list[EmailMessage]:
+        """The messages sent to `to`, waiting until at least `count` arrived."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                found = [m for m in self.messages if to.lower() in m["X-Envelope-To"].lower()]
+            if len(found) >= count or time.monotonic() > deadline:
+                return found
+            time.sleep(0.05)
+
+
+def email_text(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    return part.get_content() if part else ""
+
+
+def email_links(message: EmailMessage) -> list[str]:
+    """Every http(s) link in the plain-text part of an email."""
+    return re.findall(r"https?://\S+", email_text(message))

@@ -1,0 +1,222 @@
+"""End-to-end browser fixtures: a live Tandem server, a real SMTP sink and Chromium.
+
+    live_server   the real app served by werkzeug on a free loopback port, with its
+                  own instance folder, SQLite file and SMTP sink (session scope)
+    browser       one headless Debian Chromium, driven by Playwright (session scope)
+    journey       per test: opens browser contexts (one per person), collects
+                  console errors, CSP violations and page errors, takes numbered
+                  step screenshots, and on failure saves a screenshot and the HTML
+                  of every open page into test-artifacts/browser/<test name>/
+
+These tests never use the `app` fixture of tests/conftest.py (it is per-test and
+parametrised over databases); a browser needs a server that outlives a request.
+"""
+import os
+import re
+import shutil
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+HERE = Path(__file__).parent.resolve()
+ARTIFACTS = HERE.parent.parent / "test-artifacts" / "browser"
+
+#: Reported to the console from every page, so CSP violations can't go unnoticed
+#: even where Chromium would only report them to a report-uri.
+_CSP_WATCH = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline"));
+});
+"""
+
+
+def _under_here(item) -> bool:
+    return HERE in Path(str(item.path)).resolve().parents
+
+
+def _missing_browser_reason() -> str | None:
+    if not os.path.exists(CHROMIUM):
+        return f"Chromium not found at {CHROMIUM}"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the Python playwright package is not installed"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    missing = _missing_browser_reason()
+    for item in items:
+        if not _under_here(item):
+            continue
+        item.add_marker(pytest.mark.browser)
+        if missing and os.environ.get("CI") != "true":
+            item.add_marker(pytest.mark.skip(reason=f"browser tests skipped: {missing}"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
+# --------------------------------------------------------------------------- server
+
+
+@dataclass
+class LiveServer:
+    url: str
+    sink: object
+    app: object
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    from werkzeug.serving import make_server
+
+    from journal import create_app
+    from journal.extensions import db
+    from journal.testing import SMTPSink
+
+    root = tmp_path_factory.mktemp("browser-live")
+    sink = SMTPSink().start()
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(root / "instance"),
+            "SECRET_KEY": "browser-test-secret-key-not-for-production",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'tandem.sqlite'}",
+            "WTF_CSRF_ENABLED": True,
+            "RATELIMIT_ENABLED": False,
+            "MAIL_SUPPRESS_SEND": False,
+            "BASE_URL": "http://127.0.0.1",  # replaced below once the port is known
+            **sink.config(),
+        }
+    )
+    with app.app_context():
+        db.create_all()
+
+    # Port 0: the OS picks a free port while binding, so there is no race.
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.config["BASE_URL"] = url
+    thread = threading.Thread(target=server.serve_forever, name="tandem-live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(url=url, sink=sink, app=app)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with app.app_context():
+            for engine in db.engines.values():
+                engine.dispose()
+        sink.stop()
+
+
+# --------------------------------------------------------------------------- browser
+
+
+@pytest.fixture(scope="session")
+def browser():
+    missing = _missing_browser_reason()
+    if missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI needs the browser tests to run: {missing}")
+        pytest.skip(f"browser tests skipped: {missing}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+# --------------------------------------------------------------------------- journey
+
+
+def _safe_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_")
+
+
+@dataclass
+class Journey:
+    """One test's browsing: contexts per person, problems seen, artifacts saved."""
+
+    browser: object
+    base_url: str
+    folder: Path
+    contexts: list = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    _step: int = 0
+
+    def person(self, who: str, *, viewport: dict, timezone_id: str = "Europe/London", **options):
+        """A fresh browser context (its own cookies) and a page in it, for `who`."""
+        context = self.browser.new_context(
+            base_url=self.base_url, viewport=viewport, timezone_id=timezone_id, locale="en-GB", **options
+        )
+        context.set_default_timeout(10_000)
+        context.add_init_script(_CSP_WATCH)
+        context.on("page", lambda page: self._watch(who, page))
+        self.contexts.append((who, context))
+        return context.new_page()
+
+    def _watch(self, who: str, page) -> None:
+        def on_console(msg):
+            if msg.type == "error":
+                self.problems.append(f"[{who}] console error on {page.url}: {msg.text}")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda exc: self.problems.append(f"[{who}] uncaught error on {page.url}: {exc}"))
+
+    def step(self, page, label: str) -> None:
+        """Save a numbered screenshot of `page` for this step of the journey."""
+        self._step += 1
+        self.folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(self.folder / f"{self._step:02d}-{_safe_name(label)}.png"), full_page=True)
+
+    def assert_clean(self) -> None:
+        assert not self.problems, "the browser reported problems:\n" + "\n".join(self.problems)
+
+    def save_failure(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for who, context in self.contexts:
+            for n, page in enumerate(context.pages, start=1):
+                stem = self.folder / f"failure-{_safe_name(who)}-page{n}"
+                try:
+                    page.screenshot(path=f"{stem}.png", full_page=True)
+                    Path(f"{stem}.html").write_text(f"<!-- {page.url} -->\n" + page.content(), "utf-8")
+                except Exception as exc:  # a crashed page must not hide the real failure
+                    Path(f"{stem}.txt").write_text(f"could not save {page.url}: {exc!r}\n", "utf-8")
+        if self.problems:
+            (self.folder / "browser-problems.txt").write_text("\n".join(self.problems) + "\n", "utf-8")
+
+
+@pytest.fixture
+def journey(request, browser, live_server):
+    folder = ARTIFACTS / _safe_name(request.node.name)
+    shutil.rmtree(folder, ignore_errors=True)  # artifacts always describe the latest run
+    j = Journey(browser=browser, base_url=live_server.url, folder=folder)
+    yield j
+    report = getattr(request.node, "report_call", None)
+    try:
+        if report is None or report.failed:
+            j.save_failure()
+    finally:
+        for _, context in j.contexts:
+            context.close()

@@ -1,0 +1,154 @@
+"""The foundation, end to end in a real browser: two partners register, confirm
+their email through the real SMTP sink, partner through an invitation link,
+choose who leads the pace, log out and log back in.
+
+Locators are accessible ones (labels, roles, names) so the journey also checks
+that forms are labelled and buttons are named the way people hear them.
+"""
+import re
+
+import pytest
+
+from journal.testing import email_links
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+VIEWPORTS = {
+    "phone": {"width": 390, "height": 844},
+    "desktop": {"width": 1280, "height": 800},
+}
+PASSWORD_A = "lantern by the quiet river"
+PASSWORD_B = "seven slow walks at dusk"
+
+
+def _heading(page, text):
+    return page.get_by_role("heading", name=text, exact=True)
+
+
+def _register(page, *, email, name, password):
+    expect(_heading(page, "Create your account")).to_be_visible()
+    # The page's script preselects the browser's own time zone (context: Europe/London).
+    expect(page.get_by_label("Time zone")).to_have_value("Europe/London")
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("What should we call you?").fill(name)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Create account").click()
+
+
+def _confirm_email(page, sink, email):
+    (message,) = sink.wait_for(email)
+    links = [link for link in email_links(message) if "/verify/" in link]
+    assert len(links) == 1, f"expected one verification link, got {email_links(message)}"
+    page.goto(links[0])
+    expect(_heading(page, "Confirm your email")).to_be_visible()
+    page.get_by_role("button", name="Confirm my email").click()
+    expect(page.get_by_role("status")).to_contain_text("Thank you, your email is confirmed.")
+
+
+def _log_out(page):
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("status")).to_contain_text("You're logged out.")
+    expect(page.get_by_role("button", name="Log out")).to_have_count(0)
+
+
+def _log_in(page, *, email, password):
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Log in").click()
+    expect(_heading(page, "Welcome back")).to_be_visible()
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))
+def test_two_partners_register_verify_partner_and_log_back_in(journey, live_server, viewport):
+    sink = live_server.sink
+    a_email, a_name = f"ana-{viewport}@example.com", "Ana"
+    b_email, b_name = f"bo-{viewport}@example.com", "Bo"
+    a = journey.person("A", viewport=VIEWPORTS[viewport])
+    b = journey.person("B", viewport=VIEWPORTS[viewport])
+
+    # --- A registers through the real form and lands on Today.
+    a.goto("/register")
+    _register(a, email=a_email, name=a_name, password=PASSWORD_A)
+    expect(a).to_have_url(re.compile(r"/today$"))
+    expect(_heading(a, f"Hello, {a_name}")).to_be_visible()
+    expect(a.get_by_role("status")).to_contain_text("We sent you an email")
+    journey.step(a, "A registered")
+
+    # --- A confirms the email from the message the SMTP sink received.
+    nav_a = a.get_by_role("navigation", name="Main")
+    nav_a.get_by_role("link", name="Account").click()
+    expect(_heading(a, "Please confirm your email")).to_be_visible()
+    _confirm_email(a, sink, a_email)
+    journey.step(a, "A confirmed email")
+    nav_a.get_by_role("link", name="Account").click()
+    expect(_heading(a, "Your account")).to_be_visible()
+    expect(_heading(a, "Please confirm your email")).to_have_count(0)
+
+    # --- A makes an invitation.
+    nav_a.get_by_role("link", name="Partner").click()
+    expect(_heading(a, "Invite your partner")).to_be_visible()
+    a.get_by_role("button", name="Make an invitation", exact=True).click()
+    expect(_heading(a, "Your invitation is ready")).to_be_visible()
+    link_field = a.get_by_label("Invitation link")
+    expect(link_field).to_have_id("invite-link")
+    invite_link = link_field.input_value()
+    assert invite_link.startswith(f"{live_server.url}/invite/"), invite_link
+    code = a.locator(".code").inner_text().strip()
+    assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}", code), code
+    journey.step(a, "A invitation ready")
+
+    # --- B opens the link while logged out and creates an account from it.
+    b.goto(invite_link)
+    expect(_heading(b, f"{a_name} invited you to Tandem")).to_be_visible()
+    b.get_by_role("link", name="Create an account to join").click()
+    expect(b).to_have_url(re.compile(r"/register\?next=%2Finvite%2F"))
+    _register(b, email=b_email, name=b_name, password=PASSWORD_B)
+    # `next` brings B straight back to the invitation.
+    expect(b).to_have_url(invite_link)
+    expect(_heading(b, f"{a_name} invited you to Tandem")).to_be_visible()
+    join = b.get_by_role("button", name=f"Join {a_name}", exact=True)
+    expect(join).to_be_visible()
+    journey.step(b, "B registered back on invitation")
+
+    # B confirms the email in a second tab, as from a mail app, then joins.
+    b_mail_tab = b.context.new_page()
+    _confirm_email(b_mail_tab, sink, b_email)
+    b_mail_tab.close()
+    b.bring_to_front()
+    join.click()
+    expect(b.get_by_role("status")).to_contain_text(f"You and {a_name} are now partnered")
+    expect(_heading(b, f"You and {a_name}")).to_be_visible()
+    journey.step(b, "B partnered")
+
+    # --- A sees B and chooses who leads the pace.
+    a.reload()
+    expect(_heading(a, f"You and {b_name}")).to_be_visible()
+    pace = a.get_by_role("group", name="Who leads the pace?")
+    expect(pace.get_by_role("radio", name=b_name)).to_be_visible()
+    pace.get_by_role("radio", name="Me").check()
+    a.get_by_role("button", name="Save", exact=True).click()
+    expect(a.get_by_role("status")).to_contain_text("Saved.")
+    expect(a.get_by_text("You lead the pace.")).to_be_visible()
+    journey.step(a, "A leads the pace")
+
+    b.reload()
+    expect(b.get_by_text(f"{a_name} leads the pace.")).to_be_visible()
+    expect(b.get_by_text(f"Only {a_name} can hand this over.")).to_be_visible()
+
+    # --- Both log out and back in, and find each other on Today.
+    for page, email, password, partner in (
+        (a, a_email, PASSWORD_A, b_name),
+        (b, b_email, PASSWORD_B, a_name),
+    ):
+        _log_out(page)
+        _log_in(page, email=email, password=password)
+        expect(page).to_have_url(re.compile(r"/today$"))
+        expect(page.get_by_text(f"You and {partner} are here together.")).to_be_visible()
+    expect(_heading(a, f"Hello, {a_name}")).to_be_visible()
+    expect(_heading(b, f"Hello, {b_name}")).to_be_visible()
+    journey.step(a, "A back on Today")
+    journey.step(b, "B back on Today")
+
+    journey.assert_clean()

@@ -1,0 +1,159 @@
+"""Fixtures: a fresh app and database per test, on SQLite and on PostgreSQL.
+
+Every test that uses `app` (directly or through `client`, `make_user`...) runs
+twice: `[sqlite]` on a new file, `[postgresql]` on a per-worker database that is
+emptied before each test. PostgreSQL runs are skipped, and said so, when the
+server can't be reached; under CI (CI=true) they fail instead.
+"""
+import os
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from journal import create_app
+from journal.extensions import db
+from journal.testing import IsolatedClient, SMTPSink, login_as, make_couple, make_user
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BACKENDS = ["sqlite", "postgresql"]
+
+_pg_state: dict = {}
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def postgres_database_url() -> str | None:
+    """A per-worker PostgreSQL database with the current schema, or None if unreachable."""
+    if "url" in _pg_state:
+        return _pg_state["url"]
+    name = f"tandem_test_{_worker()}"
+    try:
+        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+        with admin.connect() as conn:
+            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+            if exists:
+                conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+    except Exception as exc:  # unreachable server, refused login...
+        _pg_state["url"] = None
+        _pg_state["why"] = f"PostgreSQL not reachable at {POSTGRES_URL}: {type(exc).__name__}"
+        return None
+    url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    _pg_state["url"] = url
+    return url
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "app" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend, tmp_path):
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'tandem.sqlite'}"
+    url = postgres_database_url()
+    if url is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI needs PostgreSQL: {_pg_state['why']}")
+        pytest.skip(f"skipped on PostgreSQL: {_pg_state['why']}")
+    return url
+
+
+@pytest.fixture(scope="session")
+def smtp_sink():
+    sink = SMTPSink().start()
+    yield sink
+    sink.stop()
+
+
+def _test_config(database_url, tmp_path, smtp_sink) -> dict:
+    return {
+        "TESTING": True,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "BASE_URL": "http://localhost",
+        **smtp_sink.config(),
+    }
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path, smtp_sink):
+    """The config `app` is built from; tests may change it before asking for `app`."""
+    return _test_config(database_url, tmp_path, smtp_sink)
+
+
+@pytest.fixture
+def app(app_config, backend, smtp_sink):
+    app = create_app(app_config)
+    app.test_client_class = IsolatedClient
+    smtp_sink.clear()
+    with app.app_context():
+        if backend == "postgresql":
+            _empty_postgres()
+        else:
+            db.create_all()
+    with app.app_context():
+        yield app
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+_created_on: set[str] = set()
+
+
+def _empty_postgres() -> None:
+    url = str(db.engine.url)
+    if url not in _created_on:
+        db.drop_all()
+        db.create_all()
+        _created_on.add(url)
+        return
+    names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    db.session.commit()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def user(app):
+    return make_user(email="ana@example.com", display_name="Ana")
+
+
+@pytest.fixture
+def auth_client(app, user):
+    """A client logged in as `user` (Ana)."""
+    client = app.test_client()
+    login_as(client, user)
+    return client
+
+
+@pytest.fixture
+def couple(app, user):
+    """Ana and Bo as partners, Ana leading the pace. Returns (ana, bo, couple)."""
+    bo = make_user(email="bo@example.com", display_name="Bo")
+    c = make_couple(user, bo, pace_leader=user)
+    return user, bo, c
+
+
+def pytest_terminal_summary(terminalreporter):
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if "postgresql" in str(r.longrepr)]
+    if skipped:
+        terminalreporter.write_line(f"NOTE: {len(skipped)} PostgreSQL runs were skipped (server not reachable).", yellow=True)

@@ -1,0 +1,4 @@
+def test_today_greets_logged_in_user(auth_client):
+    response = auth_client.get("/today")
+    assert response.status_code == 200
+    assert "Hello, Ana" in response.get_data(as_text=True)
