@@ -96,6 +96,9 @@ FIXED = {
     # hide_parameters: SQL errors never echo values (user text) into logs.
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    # Flask-WTF's HTTPS referrer check cannot work with Referrer-Policy: no-referrer;
+    # the token, SameSite cookies and our Origin check (journal.security) do that job.
+    "WTF_CSRF_SSL_STRICT": False,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

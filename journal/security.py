@@ -1,7 +1,9 @@
 """Security baseline: response headers, server-side session checks, log-in wiring."""
 import time
 
-from flask import Flask, current_app, request, session
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, current_app, request, session
 
 from journal.extensions import login_manager
 
@@ -37,7 +39,18 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = None  # our own server-side sessions do this job
     login_manager.user_loader(_load_user)
+    app.before_request(_same_origin_posts)
     app.after_request(_security_headers)
+
+
+def _same_origin_posts():
+    """Refuse state-changing requests that a browser says came from another site."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    origin = request.headers.get("Origin")
+    if origin and origin != "null" and urlsplit(origin).netloc != request.host:
+        abort(400)
+    return None
 
 
 def _load_user(token: str):

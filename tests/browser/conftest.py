@@ -158,12 +158,12 @@ def _safe_name(name: str) -> str:
 class Journey:
     """One test's browsing: contexts per person, problems seen, artifacts saved."""
 
-    browser: object
+    browser: object = field(repr=False)
     base_url: str
     folder: Path
-    contexts: list = field(default_factory=list)
+    contexts: list = field(default_factory=list, repr=False)
     problems: list[str] = field(default_factory=list)
-    _step: int = 0
+    _step: int = field(default=0, repr=False)
 
     def person(self, who: str, *, viewport: dict, timezone_id: str = "Europe/London", **options):
         """A fresh browser context (its own cookies) and a page in it, for `who`."""

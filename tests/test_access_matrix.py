@@ -1,0 +1,135 @@
+"""Who may do what, for every route and method of the app.
+
+Roles: anonymous; the author (owner of the objects in the URL: the tokens
+emailed to them); their partner; a stranger from another couple; a person
+without a couple. Outcomes: a status code, "login" (redirected to log in), or
+"away" (redirected elsewhere). The invitation in the URL belongs to another
+person who is still single, so only people without a couple may accept it.
+
+A route or method missing here fails `test_every_route_is_in_the_matrix`:
+each new route is placed in the matrix the day it is written.
+"""
+from dataclasses import dataclass
+
+import pytest
+
+from journal import create_app
+from journal.auth.tokens import token_issue
+from journal.couple.services import invite_create
+from journal.extensions import db
+from journal.testing import login_as, make_couple, make_user
+
+ROLES = ("anonymous", "author", "partner", "stranger", "single")
+L, A = "login", "away"
+
+
+def each(outcome):
+    return dict.fromkeys(ROLES, outcome)
+
+
+def signed_in(outcome, anonymous=L):
+    return {"anonymous": anonymous, **dict.fromkeys(ROLES[1:], outcome)}
+
+
+def roles(anonymous, author, partner, stranger, single):
+    return dict(zip(ROLES, (anonymous, author, partner, stranger, single)))
+
+
+# (endpoint, method) -> (path template, {role: outcome})
+MATRIX = {
+    ("views.index", "GET"): ("/", signed_in(A, anonymous=200)),
+    ("views.healthz", "GET"): ("/healthz", each(200)),
+    ("static", "GET"): ("/static/css/tandem.css", each(200)),
+    ("auth.register", "GET"): ("/register", signed_in(A, anonymous=200)),
+    ("auth.register", "POST"): ("/register", signed_in(A, anonymous=422)),
+    ("auth.login", "GET"): ("/login", signed_in(A, anonymous=200)),
+    ("auth.login", "POST"): ("/login", signed_in(A, anonymous=422)),
+    ("auth.logout", "POST"): ("/logout", signed_in(A)),
+    ("auth.verify", "GET"): ("/verify/{verify}", each(200)),
+    # Confirming works for whoever holds the link; anonymous people then go to log in.
+    ("auth.verify_confirm", "POST"): ("/verify/{verify}", signed_in(A)),
+    ("auth.verify_resend", "POST"): ("/verify/resend", signed_in(A)),
+    ("auth.reset_request", "GET"): ("/reset", each(200)),
+    ("auth.reset_request", "POST"): ("/reset", each(422)),
+    ("auth.reset_password", "GET"): ("/reset/{reset}", each(200)),
+    ("auth.reset_password", "POST"): ("/reset/{reset}", each(422)),
+    ("account.settings", "GET"): ("/account", signed_in(200)),
+    ("account.profile", "POST"): ("/account/profile", signed_in(422)),
+    ("account.password", "GET"): ("/account/password", signed_in(200)),
+    ("account.password", "POST"): ("/account/password", signed_in(422)),
+    ("account.email", "GET"): ("/account/email", signed_in(200)),
+    ("account.email", "POST"): ("/account/email", signed_in(422)),
+    ("account.email_confirm", "GET"): ("/account/email/confirm/{change_email}", each(200)),
+    ("account.email_confirm_post", "POST"): ("/account/email/confirm/{change_email}", signed_in(A)),
+    ("account.delete", "GET"): ("/account/delete", signed_in(200)),
+    ("account.delete", "POST"): ("/account/delete", signed_in(422)),
+    ("today.today", "GET"): ("/today", signed_in(200)),
+    ("couple.overview", "GET"): ("/couple", signed_in(200)),
+    ("couple.invite_create", "POST"): ("/couple/invite", signed_in(A)),
+    ("couple.invite_revoke", "POST"): ("/couple/invite/revoke", signed_in(A)),
+    ("couple.join", "GET"): ("/couple/join", signed_in(200)),
+    ("couple.join", "POST"): ("/couple/join", signed_in(422)),
+    ("couple.leave", "GET"): ("/couple/leave", roles(L, 200, 200, 200, A)),
+    ("couple.leave", "POST"): ("/couple/leave", signed_in(A)),
+    ("couple.pace_leader", "POST"): ("/couple/pace-leader", roles(L, A, A, A, 404)),
+    ("couple.invite", "GET"): ("/invite/{invite}", roles(200, 409, 409, 409, 200)),
+    ("couple.invite_accept", "POST"): ("/invite/{invite}", roles(L, 409, 409, 409, A)),
+}
+
+CASES = [(endpoint, method, role) for (endpoint, method) in MATRIX for role in ROLES]
+
+
+@dataclass
+class World:
+    people: dict
+    tokens: dict
+
+
+def build_world() -> World:
+    author = make_user(email="author@example.com", display_name="Author", verified=False)
+    partner = make_user(email="partner@example.com", display_name="Partner")
+    make_couple(author, partner, pace_leader=author)
+    stranger = make_user(email="stranger@example.com", display_name="Stranger")
+    make_couple(stranger, make_user(email="stranger2@example.com"))
+    single = make_user(email="single@example.com", display_name="Single")
+    inviter = make_user(email="inviter@example.com", display_name="Inviter")
+    tokens = {
+        "verify": token_issue(user_id=author.id, purpose="verify_email"),
+        "reset": token_issue(user_id=author.id, purpose="reset_password"),
+        "change_email": token_issue(user_id=author.id, purpose="change_email", new_email="author.new@example.com"),
+        "invite": invite_create(user=inviter)[0],
+    }
+    db.session.commit()
+    people = {"author": author, "partner": partner, "stranger": stranger, "single": single}
+    return World(people=people, tokens=tokens)
+
+
+def outcome_of(response):
+    if response.status_code in (301, 302, 303):
+        return L if response.headers["Location"].startswith("/login") else A
+    return response.status_code
+
+
+@pytest.mark.parametrize("endpoint, method, role", CASES, ids=["-".join(c) for c in CASES])
+def test_access(app, endpoint, method, role):
+    template, expected = MATRIX[(endpoint, method)]
+    world = build_world()
+    client = app.test_client()
+    if role != "anonymous":
+        login_as(client, world.people[role])
+    path = template.format(**world.tokens)
+    with client.open(path, method=method, data={} if method == "POST" else None) as response:
+        assert outcome_of(response) == expected[role], f"{method} {path} as {role}"
+
+
+def test_every_route_is_in_the_matrix(tmp_path):
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    routes = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    missing = routes - MATRIX.keys()
+    stale = MATRIX.keys() - routes
+    assert not missing, f"routes missing from the access matrix: {sorted(missing)}"
+    assert not stale, f"matrix rows for routes that no longer exist: {sorted(stale)}"

@@ -1,0 +1,133 @@
+"""The app factory, configuration, security headers, error pages and templates."""
+import os
+import re
+import stat
+from pathlib import Path
+
+import pytest
+
+from journal import create_app
+from journal.config import normalise_database_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.sqlite'}")
+    first = create_app({"INSTANCE_PATH": str(tmp_path / "inst")})
+    second = create_app({"INSTANCE_PATH": str(tmp_path / "inst")})
+    key_file = tmp_path / "inst" / "secret_key"
+    assert len(first.config["SECRET_KEY"]) >= 40
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"] == key_file.read_text()
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+    other = create_app({"INSTANCE_PATH": str(tmp_path / "elsewhere")})
+    assert other.config["SECRET_KEY"] != first.config["SECRET_KEY"]
+
+
+def test_configuration_comes_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@db.example/tandem")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
+    monkeypatch.setenv("MAIL_SERVER", "smtp.example")
+    monkeypatch.setenv("MAIL_PORT", "2525")
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SECRET_KEY"] == "from-the-environment"
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/tandem"
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"
+    assert (app.config["MAIL_SERVER"], app.config["MAIL_PORT"]) == ("smtp.example", 2525)
+
+
+def test_default_database_is_sqlite_in_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'tandem.sqlite'}"
+    assert app.config["RATELIMIT_STORAGE_URI"] in ("memory://", os.environ.get("REDIS_URL"))
+
+
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ("postgresql://a@h/d", "postgresql+psycopg://a@h/d"),
+        ("postgres://a@h/d", "postgresql+psycopg://a@h/d"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+    ],
+)
+def test_database_url_spellings(given, expected):
+    assert normalise_database_url(given) == expected
+
+
+def test_security_headers_on_every_response(client):
+    for path in ("/", "/login", "/does-not-exist", "/static/css/tandem.css"):
+        with client.get(path) as response:
+            headers = response.headers
+        csp = headers["Content-Security-Policy"]
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "no-referrer"
+        assert "camera=()" in headers["Permissions-Policy"]
+        assert "Strict-Transport-Security" not in headers  # plain HTTP here
+
+
+def test_pages_for_logged_in_users_are_never_cached(auth_client):
+    assert auth_client.get("/today").headers["Cache-Control"] == "no-store"
+    assert auth_client.get("/account").headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("status, words", [(404, "couldn't find"), (405, "didn't work from here")])
+def test_error_pages_use_the_layout(client, status, words):
+    response = client.get("/nowhere") if status == 404 else client.get("/logout")
+    body = response.get_data(as_text=True)
+    assert response.status_code == status
+    assert words in body.replace("&#39;", "'") and 'id="main"' in body and "Skip to content" in body
+
+
+def test_server_errors_show_a_calm_page_and_no_trace(app_config, backend):
+    app = create_app(app_config)
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret words the user typed")
+
+    response = app.test_client().get("/boom")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Nothing you saved is lost" in body and "Traceback" not in body and "secret words" not in body
+
+
+def test_rate_limited_requests_get_a_friendly_page(app_config, backend):
+    app = create_app({**app_config, "RATELIMIT_ENABLED": True, "LIMIT_LOGIN": "2 per minute"})
+    client = app.test_client()
+    with app.app_context():
+        from journal.extensions import db
+
+        db.create_all() if backend == "sqlite" else None
+    statuses = [client.post("/login", data={"email": "x@example.com", "password": "p" * 12}).status_code for _ in range(3)]
+    assert statuses[-1] == 429
+    page = client.post("/login", data={"email": "x@example.com", "password": "p" * 12}).get_data(as_text=True)
+    assert "take a short pause" in page.replace("&#39;", "'") and 'id="main"' in page
+    assert client.get("/login").status_code == 200, "reading the page is not limited"
+
+
+# Emails are not served under the CSP; every page template is.
+TEMPLATES = sorted(p for p in (ROOT / "templates").rglob("*.html") if p.parent.name != "email")
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: str(p.relative_to(ROOT / "templates")))
+def test_templates_have_no_inline_script_or_style(template):
+    source = template.read_text()
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", source), "inline <script>"
+    assert not re.search(r"\son[a-z]+\s*=", source), "inline event handler"
+    assert not re.search(r"\sstyle\s*=", source) and "<style" not in source, "inline style"
+    assert "|safe" not in source.replace(" ", ""), "unescaped output"
+    assert "http://" not in source and "https://" not in source, "no CDN or remote asset"
+
+
+def test_static_assets_are_local_and_small():
+    css = (ROOT / "static/css/tandem.css").read_text()
+    assert "@import" not in css and "url(http" not in css
+    assert "prefers-color-scheme: dark" in css and "prefers-reduced-motion" in css
+    assert ":focus-visible" in css
+    total = sum(p.stat().st_size for p in (ROOT / "static").rglob("*") if p.is_file())
+    assert total < 150_000

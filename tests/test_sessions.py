@@ -1,0 +1,130 @@
+"""Sessions end for real: log-out, idle timeout, absolute lifetime, fixation."""
+import time
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from journal.extensions import db
+from journal.models import UserSession, now_utc
+from journal.testing import login
+
+
+def _cookies(client) -> dict:
+    return {c.key: c.value for c in client._cookies.values()}
+
+
+def _restore(client, cookies: dict) -> None:
+    for key, value in cookies.items():
+        client.set_cookie(key, value)
+
+
+def test_a_copied_cookie_stops_working_after_log_out(app, user):
+    client = app.test_client()
+    login(client, user.email, remember=True)
+    copied = _cookies(client)
+    assert {"tandem", "tandem_remember"} <= set(copied)
+    client.post("/logout")
+    thief = app.test_client()
+    _restore(thief, copied)
+    assert thief.get("/today").status_code == 302
+
+
+def test_remember_cookie_alone_restores_a_live_session_but_not_an_ended_one(app, user):
+    client = app.test_client()
+    login(client, user.email, remember=True)
+    remember_only = app.test_client()
+    remember_only.set_cookie("tandem_remember", _cookies(client)["tandem_remember"])
+    assert remember_only.get("/today").status_code == 200
+    db.session.execute(db.delete(UserSession))
+    db.session.commit()
+    other = app.test_client()
+    other.set_cookie("tandem_remember", _cookies(client)["tandem_remember"])
+    assert other.get("/today").status_code == 302
+
+
+def test_log_out_ends_only_this_device(app, user):
+    phone, laptop = app.test_client(), app.test_client()
+    login(phone, user.email)
+    login(laptop, user.email)
+    phone.post("/logout")
+    assert phone.get("/today").status_code == 302
+    assert laptop.get("/today").status_code == 200
+
+
+def test_session_is_renewed_at_log_in(app, user):
+    client = app.test_client()
+    client.get("/login")
+    before = _cookies(client).get("tandem")
+    login(client, user.email)
+    after = _cookies(client)["tandem"]
+    assert before != after
+    planted = app.test_client()
+    if before:
+        planted.set_cookie("tandem", before)
+    assert planted.get("/today").status_code == 302, "a pre-login cookie is not logged in"
+
+
+def test_absolute_lifetime(app, user):
+    client = app.test_client()
+    login(client, user.email)
+    row = db.session.scalar(select(UserSession))
+    row.created_at = now_utc() - timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"], minutes=1)
+    db.session.commit()
+    assert client.get("/today").status_code == 302
+
+
+def test_remembered_sessions_last_longer(app, user):
+    client = app.test_client()
+    login(client, user.email, remember=True)
+    row = db.session.scalar(select(UserSession))
+    row.created_at = now_utc() - timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"] + 1)
+    db.session.commit()
+    assert client.get("/today").status_code == 200
+    row.created_at = now_utc() - timedelta(days=app.config["REMEMBER_DAYS"], minutes=1)
+    db.session.commit()
+    assert client.get("/today").status_code == 302
+
+
+def test_idle_timeout(app, user):
+    client = app.test_client()
+    login(client, user.email)
+    assert client.get("/today").status_code == 200
+    idle = app.config["SESSION_IDLE_MINUTES"] * 60 + 5
+    with client.session_transaction() as sess:
+        sess["_seen"] = int(time.time()) - idle
+    response = client.get("/today")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert db.session.scalar(select(UserSession)) is None, "the idle session is ended server-side too"
+
+
+def test_session_cookie_flags(app, user):
+    client = app.test_client()
+    response = login(client, user.email, remember=True)
+    cookies = response.headers.getlist("Set-Cookie")
+    session_cookie = next(c for c in cookies if c.startswith("tandem="))
+    assert "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie
+    remember = next(c for c in cookies if c.startswith("tandem_remember="))
+    assert "HttpOnly" in remember
+
+
+def test_https_uses_host_prefixed_secure_cookies(app_config, backend):
+    from journal import create_app
+
+    app = create_app({**app_config, "TANDEM_HTTPS": True, "WTF_CSRF_ENABLED": True})
+    assert app.config["SESSION_COOKIE_NAME"] == "__Host-tandem"
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+    response = app.test_client().get("/login", base_url="https://localhost")
+    assert "max-age=" in response.headers["Strict-Transport-Security"]
+    cookie = response.headers.get("Set-Cookie", "")
+    assert cookie.startswith("__Host-tandem=") and "Secure" in cookie and "Path=/" in cookie
+
+
+def test_posts_from_another_site_are_refused(auth_client, user):
+    response = auth_client.post(
+        "/account/profile",
+        data={"display_name": "Changed", "timezone": "UTC"},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert response.status_code == 400
+    db.session.refresh(user)
+    assert user.display_name == "Ana"
