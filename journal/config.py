@@ -25,17 +25,23 @@ def _env_int(name: str, default: int) -> int:
 def instance_secret(instance_path: str, filename: str, make=lambda: secrets.token_urlsafe(48)) -> str:
     """Read a secret kept in the instance folder, creating it once if absent.
 
-    Creation uses O_EXCL so two processes starting together agree on one value.
+    The new value is written to a private temporary file and hard-linked into
+    place, which fails if the name exists: processes starting together agree on
+    one fully written value.
     """
     path = Path(instance_path) / filename
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
+    if not path.exists():
+        tmp = path.with_name(f".{filename}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(make())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     value = path.read_text().strip()
     if not value:
         raise RuntimeError(f"{path} is empty; delete it to have a new secret generated")

@@ -1,6 +1,7 @@
 """Logging set-up. Log lines carry ids and kinds, never a password, token or user text."""
 import logging
 import re
+from collections.abc import Mapping
 
 #: Anything that looks like a secret token in a URL path or query is masked.
 _TOKEN_IN_PATH = re.compile(r"(/(?:verify|reset|invite|email/confirm|unsubscribe|feed)/)[^/\s?\"]+")
@@ -11,7 +12,9 @@ class RedactTokens(logging.Filter):
     """Masks tokens in request lines (werkzeug and gunicorn access logs included)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
+        if isinstance(record.args, Mapping):  # gunicorn's access log passes a dict of atoms
+            record.args = {k: _redact(v) if isinstance(v, str) else v for k, v in record.args.items()}
+        elif record.args:
             record.args = tuple(_redact(a) if isinstance(a, str) else a for a in record.args)
         if isinstance(record.msg, str):
             record.msg = _redact(record.msg)
