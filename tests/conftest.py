@@ -1,8 +1,8 @@
 """Fixtures: a fresh app and database per test, on SQLite and on PostgreSQL.
 
 Every test that uses `app` (directly or through `client`, `make_user`...) runs
-twice: `[sqlite]` on a new file, `[postgresql]` on a per-worker database that is
-emptied before each test. PostgreSQL runs are skipped, and said so, when the
+twice: `[sqlite]` on a new file, `[postgresql]` on a database of this test process
+(one per xdist worker) that is emptied before each test. PostgreSQL runs are skipped, and said so, when the
 server can't be reached; under CI (CI=true) they fail instead.
 """
 import os
@@ -20,21 +20,24 @@ BACKENDS = ["sqlite", "postgresql"]
 _pg_state: dict = {}
 
 
-def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+def _admin_engine():
+    return create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
 
 
 def postgres_database_url() -> str | None:
-    """A per-worker PostgreSQL database with the current schema, or None if unreachable."""
+    """A PostgreSQL database of this test process alone (so parallel runs and xdist
+    workers never meet), or None if the server can't be reached. Databases left by
+    runs whose process is gone are dropped on the way."""
     if "url" in _pg_state:
         return _pg_state["url"]
-    name = f"tandem_test_{_worker()}"
+    name = f"tandem_test_{os.getpid()}"
     try:
-        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+        admin = _admin_engine()
         with admin.connect() as conn:
-            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-            if exists:
-                conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            for (old,) in conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE 'tandem_test_%'")):
+                pid = old.rsplit("_", 1)[-1]
+                if not pid.isdigit() or not os.path.exists(f"/proc/{pid}") or int(pid) == os.getpid():
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)'))
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         admin.dispose()
     except Exception as exc:  # unreachable server, refused login...
@@ -43,7 +46,17 @@ def postgres_database_url() -> str | None:
         return None
     url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
     _pg_state["url"] = url
+    _pg_state["name"] = name
     return url
+
+
+def pytest_sessionfinish(session):
+    name = _pg_state.get("name")
+    if name:
+        admin = _admin_engine()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,0 +1,96 @@
+"""The one access helper: private = author only, shared = both partners, nothing across couples."""
+import pytest
+from sqlalchemy import String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from werkzeug.exceptions import NotFound
+
+from journal.access import PRIVATE, SHARED, Scope
+from journal.couple.services import couple_leave
+from journal.extensions import db
+from journal.testing import make_couple, make_user
+
+
+class _Scratch(DeclarativeBase):
+    """A throwaway table shaped like every written row (kept out of the app's metadata)."""
+
+
+class Note(_Scratch):
+    __tablename__ = "scratch_notes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int]
+    couple_id: Mapped[int | None]
+    visibility: Mapped[str] = mapped_column(String(10))
+    text: Mapped[str] = mapped_column(String(50))
+
+
+@pytest.fixture
+def people(app):
+    ana, bo = make_user(display_name="Ana"), make_user(display_name="Bo")
+    cy, di = make_user(display_name="Cy"), make_user(display_name="Di")
+    solo = make_user(display_name="Solo")
+    make_couple(ana, bo)
+    make_couple(cy, di)
+    Note.__table__.create(db.engine, checkfirst=True)
+    yield {"ana": ana, "bo": bo, "cy": cy, "di": di, "solo": solo}
+    db.session.rollback()
+    Note.__table__.drop(db.engine)
+
+
+def write(author, visibility, text):
+    note = Note(author_id=author.id, couple_id=author.couple_id, visibility=visibility, text=text)
+    db.session.add(note)
+    db.session.commit()
+    return note
+
+
+def seen_by(user):
+    return sorted(n.text for n in db.session.scalars(Scope(user).visible(Note)))
+
+
+def test_visibility_rules(people):
+    ana, bo, cy, solo = people["ana"], people["bo"], people["cy"], people["solo"]
+    write(ana, PRIVATE, "ana private")
+    write(ana, SHARED, "ana shared")
+    write(bo, SHARED, "bo shared")
+    write(cy, SHARED, "cy shared")
+    write(solo, SHARED, "solo shared")
+    assert seen_by(ana) == ["ana private", "ana shared", "bo shared"]
+    assert seen_by(bo) == ["ana shared", "bo shared"]
+    assert seen_by(cy) == ["cy shared"]
+    assert seen_by(solo) == ["solo shared"]
+
+
+def test_loaders_answer_404_for_anything_not_yours(people):
+    ana, bo, cy = people["ana"], people["bo"], people["cy"]
+    private = write(ana, PRIVATE, "ana private")
+    shared = write(ana, SHARED, "ana shared")
+    assert Scope(ana).get_own_or_404(Note, private.id).text == "ana private"
+    assert Scope(bo).get_visible_or_404(Note, shared.id).text == "ana shared"
+    with pytest.raises(NotFound):
+        Scope(bo).get_visible_or_404(Note, private.id)
+    with pytest.raises(NotFound):
+        Scope(bo).get_own_or_404(Note, shared.id), "partners read shared rows but never edit them"
+    with pytest.raises(NotFound):
+        Scope(cy).get_visible_or_404(Note, shared.id)
+    with pytest.raises(NotFound):
+        Scope(ana).get_visible_or_404(Note, 999_999)
+
+
+def test_leaving_the_couple_hides_everything_shared_in_it(people):
+    ana, bo = people["ana"], people["bo"]
+    write(ana, SHARED, "ana shared")
+    write(bo, SHARED, "bo shared")
+    couple_leave(user=ana)
+    db.session.commit()
+    db.session.refresh(bo)
+    assert seen_by(ana) == ["ana shared"]
+    assert seen_by(bo) == ["bo shared"]
+
+
+def test_partner_and_couple_rows(people):
+    ana, bo, solo = people["ana"], people["bo"], people["solo"]
+    assert Scope(ana).partner().id == bo.id
+    assert Scope(solo).partner() is None
+    write(ana, SHARED, "x")
+    assert db.session.scalars(Scope(solo).couple_owned(Note)).all() == []
+    assert len(db.session.scalars(Scope(bo).couple_owned(Note)).all()) == 1
