@@ -43,7 +43,9 @@ def local_time(value: datetime, zone: str | None = None) -> datetime:
 def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def _helpers():
-        return {"empty_form": EmptyForm}
+        # formdata=None: layouts render these even on error pages, where reading
+        # the request body again (say, one too large) would fail a second time.
+        return {"empty_form": lambda: EmptyForm(formdata=None)}
 
     @app.template_filter("localdate")
     def _localdate(value: datetime) -> str:

@@ -1,14 +1,8 @@
 """Partnering through the HTTP routes: inviting, joining by link or code, the
 refusals, leaving, who leads the pace, and the service-level race.
 
-Ana and Bo each use their own test client, logged in with `login_as`.
-
-Note on `g`: the shared `app` fixture keeps one app context pushed for the whole
-test, and Flask reuses a pushed app context for every test-client request, so
-`g` (where Flask-Login caches the loaded user and `access.scope()` its Scope)
-would carry one client's user into the next client's request. In production
-each request has its own app context. The `app` override below gives every
-request a clean `g`, so two clients behave like two browsers.
+Ana and Bo each use their own test client, logged in with `login_as` (each
+request runs in its own app context, see journal.testing.IsolatedClient).
 """
 import hashlib
 import html
@@ -17,7 +11,6 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from flask import g
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -30,18 +23,6 @@ BASE = "http://localhost"
 
 
 # -- fixtures and helpers -------------------------------------------------------------
-
-
-@pytest.fixture
-def app(app):
-    """The shared app, with a clean `g` at the start of every request (see above)."""
-
-    def _fresh_g():
-        for name in list(vars(g)):
-            delattr(g, name)
-
-    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
-    return app
 
 
 def client_for(app, user):

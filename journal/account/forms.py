@@ -1,7 +1,7 @@
 """Account settings forms: validation only."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from journal.auth.forms import NewPasswordMixin, email_field, new_password_field
 from journal.auth.passwords import MAX_LENGTH
@@ -20,7 +20,7 @@ class ProfileForm(FlaskForm):
     display_name = StringField(
         "Your name",
         validators=[
-            InputRequired("Please tell us a name to show your partner."),
+            DataRequired("Please tell us a name to show your partner."),
             Length(max=60, message="Please keep your name to 60 characters."),
         ],
         filters=[lambda s: s.strip() if isinstance(s, str) else s],

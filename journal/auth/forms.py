@@ -1,7 +1,7 @@
 """Account forms: validation only."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
-from wtforms.validators import Email, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
 from journal.auth.passwords import MAX_LENGTH, password_problem
 from journal.forms import TimezoneField
@@ -47,7 +47,7 @@ class RegisterForm(NewPasswordMixin, FlaskForm):
     display_name = StringField(
         "What should we call you?",
         validators=[
-            InputRequired("Please tell us a name to show your partner."),
+            DataRequired("Please tell us a name to show your partner."),
             Length(max=60, message="Please keep your name to 60 characters."),
         ],
         description="Your partner sees this name.",

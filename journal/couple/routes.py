@@ -29,6 +29,9 @@ def overview():
     partner = scope().partner()
     couple = db.session.get(Couple, current_user.couple_id) if current_user.couple_id else None
     created = session.pop("invite_once", None)
+    pace_form = _pace_form(partner)
+    if couple and couple.pace_leader_id:
+        pace_form.leader.data = couple.pace_leader_id
     return render_template(
         "couple/overview.html",
         partner=partner,
@@ -36,7 +39,7 @@ def overview():
         open_invite=None if couple else services.invite_open_for(user=current_user),
         created=created,
         join_form=JoinForm(),
-        pace_form=_pace_form(partner),
+        pace_form=pace_form,
         form=EmptyForm(),
     )
 
