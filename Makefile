@@ -23,8 +23,12 @@ run: install
 	PORT=$(PORT) bin/run
 
 ## make test: everything the tests need (Debian's chromium included), then the whole suite.
-test: install browser
+test: install browser tests/js/node_modules/.package-lock.json
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS)
+
+# An independent RRULE implementation (rrule.js) the recurrence tests compare against.
+tests/js/node_modules/.package-lock.json: tests/js/package.json tests/js/package-lock.json
+	npm ci --prefix tests/js --no-audit --no-fund
 
 # Browser tests drive Debian's chromium through Playwright (never a downloaded browser).
 browser:

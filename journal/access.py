@@ -14,7 +14,9 @@ from flask_login import current_user
 from sqlalchemy import Select, and_, false, or_, select
 
 from journal.extensions import db
-from journal.models import User
+from journal.models import Plan, User
+
+_UNLOADED = object()
 
 PRIVATE = "private"
 SHARED = "shared"
@@ -27,6 +29,35 @@ class Scope:
     def __init__(self, user: User):
         self.user = user
         self.couple_id = user.couple_id
+        self._plan = _UNLOADED
+
+    # -- the plan this user acts on: their couple's, or their own while single
+    @property
+    def plan(self) -> Plan | None:
+        """The current plan, or None if none was made yet (reads never create one)."""
+        if self._plan is _UNLOADED:
+            owner = Plan.couple_id == self.couple_id if self.couple_id else Plan.owner_id == self.user.id
+            self._plan = db.session.scalar(select(Plan).where(owner))
+        return self._plan
+
+    def plan_or_create(self) -> Plan:
+        """The current plan, made on first write. The zone starts as the user's own."""
+        if self.plan is None:
+            plan = Plan(couple_id=self.couple_id, owner_id=None if self.couple_id else self.user.id,
+                        timezone=self.user.timezone)
+            db.session.add(plan)
+            db.session.flush()
+            self._plan = plan
+        return self._plan
+
+    def in_plan(self, model) -> Select:
+        """Rows of `model` that belong to this user's current plan."""
+        if self.plan is None:
+            return select(model).where(false())
+        return select(model).where(model.plan_id == self.plan.id)
+
+    def get_in_plan_or_404(self, model, row_id):
+        return _one_or_404(self.in_plan(model).where(model.id == row_id))
 
     # -- selectors: each returns a Select so callers can filter, order, paginate
     def visible_clause(self, model):

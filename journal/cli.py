@@ -18,3 +18,16 @@ def register(app: Flask) -> None:
         count = sessions_prune()
         db.session.commit()
         click.echo(f"pruned {count} sessions")
+
+    @app.cli.group("practices")
+    def practices_group():
+        """The practice library."""
+
+    @practices_group.command("load")
+    def practices_load_command():
+        """Load the library data file: add new practices, update changed ones by slug."""
+        from journal.practices.services import practices_load
+
+        counts = practices_load()
+        db.session.commit()
+        click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))

@@ -51,6 +51,17 @@ def register_template_helpers(app: Flask) -> None:
     def _localdate(value: datetime) -> str:
         return local_time(value).strftime("%-d %B %Y")
 
+    @app.template_filter("localtime")
+    def _localtime(value: datetime) -> str:
+        """"20:00", or "Tomorrow 08:00" / "Wed 08:00" when not today."""
+        local = local_time(value)
+        today = local_time(datetime.now(value.tzinfo)).date()
+        if local.date() == today:
+            return local.strftime("%H:%M")
+        if (local.date() - today).days == 1:
+            return local.strftime("Tomorrow %H:%M")
+        return local.strftime("%a %-d %b, %H:%M")
+
     @app.template_filter("localdatetime")
     def _localdatetime(value: datetime) -> str:
         return local_time(value).strftime("%-d %B %Y, %H:%M")

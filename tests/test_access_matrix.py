@@ -10,6 +10,7 @@ A route or method missing here fails `test_every_route_is_in_the_matrix`:
 each new route is placed in the matrix the day it is written.
 """
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 
@@ -17,6 +18,7 @@ from journal import create_app
 from journal.auth.tokens import token_issue
 from journal.couple.services import invite_create
 from journal.extensions import db
+from journal.models import Plan, Practice, Schedule
 from journal.testing import login_as, make_couple, make_user
 
 ROLES = ("anonymous", "author", "partner", "stranger", "single")
@@ -74,6 +76,30 @@ MATRIX = {
     ("couple.pace_leader", "POST"): ("/couple/pace-leader", roles(L, A, A, A, 404)),
     ("couple.invite", "GET"): ("/invite/{invite}", roles(200, 409, 409, 409, 200)),
     ("couple.invite_accept", "POST"): ("/invite/{invite}", roles(L, 409, 409, 409, A)),
+    # The practice and schedule in these URLs belong to the author's couple's plan.
+    ("practices.browse", "GET"): ("/practices", signed_in(200)),
+    ("practices.read", "GET"): ("/practices/{practice}", roles(L, 200, 200, 404, 404)),
+    ("practices.new", "GET"): ("/practices/new", signed_in(200)),
+    ("practices.new", "POST"): ("/practices/new", signed_in(422)),
+    ("practices.edit", "GET"): ("/practices/{practice}/edit", roles(L, 200, 200, 404, 404)),
+    ("practices.edit", "POST"): ("/practices/{practice}/edit", roles(L, 422, 422, 404, 404)),
+    ("plan.overview", "GET"): ("/plan", signed_in(200)),
+    ("plan.add", "GET"): ("/plan/add/{practice}", roles(L, 200, 200, 404, 404)),
+    ("plan.add", "POST"): ("/plan/add/{practice}", roles(L, 422, 422, 404, 404)),
+    ("plan.edit", "GET"): ("/plan/{schedule}/edit", roles(L, 200, 200, 404, 404)),
+    ("plan.edit", "POST"): ("/plan/{schedule}/edit", roles(L, 422, 422, 404, 404)),
+    ("plan.remove", "POST"): ("/plan/{schedule}/remove", roles(L, A, A, 404, 404)),
+    ("plan.pause", "POST"): ("/plan/pause", signed_in(A)),
+    ("plan.resume", "POST"): ("/plan/resume", signed_in(A)),
+    ("plan.settings", "POST"): ("/plan/settings", signed_in(A)),
+    ("plan.hold_lift", "POST"): ("/plan/hold/lift", signed_in(A)),
+    ("plan.pace_back", "POST"): ("/plan/pace/back", signed_in(A)),
+    ("plan.pace_ready", "POST"): ("/plan/pace/ready", signed_in(A)),
+    ("plan.pace_unready", "POST"): ("/plan/pace/unready", signed_in(A)),
+    ("consent.overview", "GET"): ("/consent", signed_in(200)),
+    ("consent.edit", "GET"): ("/consent/edit", signed_in(200)),
+    ("consent.edit", "POST"): ("/consent/edit", signed_in(422)),
+    ("today.act", "POST"): ("/today/act", signed_in(400)),
 }
 
 CASES = [(endpoint, method, role) for (endpoint, method) in MATRIX for role in ROLES]
@@ -88,7 +114,17 @@ class World:
 def build_world() -> World:
     author = make_user(email="author@example.com", display_name="Author", verified=False)
     partner = make_user(email="partner@example.com", display_name="Partner")
-    make_couple(author, partner, pace_leader=author)
+    couple = make_couple(author, partner, pace_leader=author)
+    plan = Plan(couple_id=couple.id, timezone="Europe/London")
+    db.session.add(plan)
+    db.session.flush()
+    practice = Practice(plan_id=plan.id, author_id=author.id, kind="closeness", title="Our walk", summary="",
+                        steps=["Walk slowly."], duration_minutes=20, together=True)
+    db.session.add(practice)
+    db.session.flush()
+    schedule = Schedule(plan_id=plan.id, practice_id=practice.id, kind="daily", times=["20:00"],
+                        start_date=date(2026, 1, 1), created_by_id=author.id)
+    db.session.add(schedule)
     stranger = make_user(email="stranger@example.com", display_name="Stranger")
     make_couple(stranger, make_user(email="stranger2@example.com"))
     single = make_user(email="single@example.com", display_name="Single")
@@ -98,6 +134,8 @@ def build_world() -> World:
         "reset": token_issue(user_id=author.id, purpose="reset_password"),
         "change_email": token_issue(user_id=author.id, purpose="change_email", new_email="author.new@example.com"),
         "invite": invite_create(user=inviter)[0],
+        "practice": practice.id,
+        "schedule": schedule.id,
     }
     db.session.commit()
     people = {"author": author, "partner": partner, "stranger": stranger, "single": single}

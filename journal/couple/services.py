@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from journal.extensions import db
-from journal.models import Couple, Invite, User, now_utc
+from journal.models import Couple, Invite, Plan, User, now_utc
 
 log = logging.getLogger(__name__)
 
@@ -139,10 +139,23 @@ def invite_accept(*, invite: Invite, inviter: User, user: User) -> Couple:
     if joined != 2:
         raise PartnerError("One of you joined another couple a moment ago, so this couldn't go ahead.")
     invite_revoke(user=user)  # the accepting person's own open invite is moot now
+    _plan_for_new_couple(couple=couple, inviter=inviter)
     db.session.refresh(user)
     db.session.refresh(inviter)
     log.info("couple %s formed", couple.id)
     return couple
+
+
+def _plan_for_new_couple(*, couple: Couple, inviter: User) -> None:
+    """The inviter's plan-of-one becomes the couple's plan (what they set up carries
+    over); without one, the couple starts a plan in the inviter's time zone. The
+    other person's plan-of-one stays theirs, for if they are ever single again."""
+    solo = db.session.scalar(select(Plan).where(Plan.owner_id == inviter.id))
+    if solo is not None:
+        solo.owner_id, solo.couple_id = None, couple.id
+    else:
+        db.session.add(Plan(couple_id=couple.id, timezone=inviter.timezone))
+    db.session.flush()
 
 
 def couple_leave(*, user: User) -> None:

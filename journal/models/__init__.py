@@ -1,6 +1,26 @@
 """All models, importable from one place (Alembic and the app load this module)."""
 from journal.models.base import Base, UTCDateTime, now_utc
 from journal.models.couple import Couple, Invite
+from journal.models.plan import ConsentPhrase, PaceReady, Plan, PromptAction, Schedule, StageChange
+from journal.models.practice import KINDS, STAGES, Practice
 from journal.models.user import User, UserSession, UserToken
 
-__all__ = ["Base", "Couple", "Invite", "User", "UserSession", "UserToken", "UTCDateTime", "now_utc"]
+__all__ = [
+    "Base",
+    "ConsentPhrase",
+    "Couple",
+    "Invite",
+    "KINDS",
+    "PaceReady",
+    "Plan",
+    "Practice",
+    "PromptAction",
+    "STAGES",
+    "Schedule",
+    "StageChange",
+    "User",
+    "UTCDateTime",
+    "UserSession",
+    "UserToken",
+    "now_utc",
+]

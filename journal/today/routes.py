@@ -1,17 +1,61 @@
-"""Today: the landing page after log-in."""
-from flask import Blueprint, render_template
+"""Today: the landing page after log-in, and acting on a prompt."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
+from wtforms import HiddenField
+from wtforms.validators import InputRequired
 
 from journal.access import scope
 from journal.extensions import db
 from journal.models import Couple
+from journal.today import services
 
 bp = Blueprint("today", __name__)
+
+ACTIONS = ("done", "skip", "15min", "1h", "tomorrow")
+MESSAGES = {
+    "done": "Lovely. That counts.",
+    "skip": "Skipped. Rest is part of the plan too.",
+    "15min": "We'll bring it back in 15 minutes.",
+    "1h": "We'll bring it back in an hour.",
+    "tomorrow": "We'll bring it back tomorrow.",
+}
+
+
+class PromptForm(FlaskForm):
+    prompt = HiddenField(validators=[InputRequired()])
+    action = HiddenField(validators=[InputRequired()])
 
 
 @bp.get("/today")
 @login_required
 def today():
-    partner = scope().partner()
+    s = scope()
+    partner = s.partner()
     couple = db.session.get(Couple, current_user.couple_id) if current_user.couple_id else None
-    return render_template("today/today.html", partner=partner, couple=couple)
+    view, prompts = services.prompts_for(s, current_user)
+    return render_template(
+        "today/today.html", partner=partner, couple=couple, view=view, prompts=prompts, form=PromptForm()
+    )
+
+
+@bp.post("/today/act")
+@login_required
+def act():
+    form = PromptForm()
+    action = request.form.get("action")
+    if not form.validate_on_submit() or action not in ACTIONS:
+        abort(400)
+    try:
+        prompt = services.prompt_find(scope(), current_user, form.prompt.data)
+    except services.PromptError:
+        flash("That prompt has already been taken care of.", "info")
+        return redirect(url_for("today.today"))
+    services.prompt_act(user=current_user, prompt=prompt, action=action)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same prompt answered twice at once: the first answer stands
+        db.session.rollback()
+    flash(MESSAGES[action], "success")
+    return redirect(url_for("today.today"))

@@ -1,0 +1,1 @@
+"""The couple's consent language: phrases and signals, always one tap away."""

@@ -1,0 +1,37 @@
+"""Consent language: read it in one tap from any page, edit it together."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from journal.access import scope
+from journal.consent import services
+from journal.consent.forms import ConsentForm
+from journal.extensions import db
+
+bp = Blueprint("consent", __name__, url_prefix="/consent")
+
+
+@bp.get("")
+@login_required
+def overview():
+    phrases, suggested = services.phrases_for(scope())
+    return render_template(
+        "consent/overview.html",
+        phrases=phrases,
+        suggested=suggested,
+        signals=services.SIGNALS,
+        labels=services.SIGNAL_LABELS,
+    )
+
+
+@bp.route("/edit", methods=["GET", "POST"])
+@login_required
+def edit():
+    form = ConsentForm()
+    if request.method == "GET":
+        form.fill(services.phrases_for(scope())[0])
+    if form.validate_on_submit():
+        services.phrases_replace(scope=scope(), author=current_user, phrases=form.phrases())
+        db.session.commit()
+        flash("Your consent language is saved. You can change it together any time.", "success")
+        return redirect(url_for("consent.overview"))
+    return render_template("consent/edit.html", form=form), 422 if form.errors else 200

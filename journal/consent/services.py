@@ -1,0 +1,46 @@
+"""Reading and replacing the plan's consent phrases."""
+import logging
+
+from sqlalchemy import delete
+
+from journal.access import Scope
+from journal.extensions import db
+from journal.models import ConsentPhrase, User
+from journal.practices.library import consent_suggestions
+
+log = logging.getLogger(__name__)
+
+SIGNALS = ("ask", "slow_down", "pause", "stop", "check_in")
+SIGNAL_LABELS = {
+    "ask": "Asking",
+    "slow_down": "Slowing down",
+    "pause": "Pausing",
+    "stop": "Stopping",
+    "check_in": "Checking in",
+}
+MAX_PER_SIGNAL = 10
+
+
+def phrases_for(scope: Scope) -> tuple[dict[str, list[str]], bool]:
+    """The plan's phrases by signal, and whether they are still our suggestions
+    (a couple that never edited sees the suggestions; nothing is written on reading)."""
+    rows = db.session.scalars(scope.in_plan(ConsentPhrase).order_by(ConsentPhrase.signal, ConsentPhrase.position)).all()
+    if not rows:
+        return consent_suggestions(), True
+    phrases: dict[str, list[str]] = {signal: [] for signal in SIGNALS}
+    for row in rows:
+        phrases.setdefault(row.signal, []).append(row.phrase)
+    return phrases, False
+
+
+def phrases_replace(*, scope: Scope, author: User, phrases: dict[str, list[str]]) -> None:
+    """Replace every phrase of the plan with `phrases` (either partner may edit)."""
+    plan = scope.plan_or_create()
+    db.session.execute(delete(ConsentPhrase).where(ConsentPhrase.plan_id == plan.id))
+    for signal in SIGNALS:
+        for position, phrase in enumerate(phrases.get(signal, [])[:MAX_PER_SIGNAL]):
+            db.session.add(
+                ConsentPhrase(plan_id=plan.id, signal=signal, phrase=phrase, position=position, updated_by_id=author.id)
+            )
+    db.session.flush()
+    log.info("plan %s updated its consent language", plan.id)

@@ -1,0 +1,55 @@
+"""The practice library and a couple's own practices."""
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from journal.models.base import Base, UTCDateTime, now_utc
+
+KINDS = (
+    "check-in",
+    "consent",
+    "closeness",
+    "touch",
+    "grounding",
+    "mindfulness",
+    "communication",
+    "medical",
+    "lifestyle",
+    "counselling",
+)
+STAGES = (1, 2, 3, 4)
+
+
+class Practice(Base):
+    """A library practice (has a slug, no owner) or one a couple wrote (plan_id set)."""
+
+    __tablename__ = "practices"
+    __table_args__ = (Index("ix_practices_kind_stage", "kind", "stage"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stable name of a library practice; the loader updates by it. NULL for a couple's own.
+    slug: Mapped[str | None] = mapped_column(String(80), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(120))
+    summary: Mapped[str] = mapped_column(String(300))
+    #: Ordered list of plain-language steps.
+    steps: Mapped[list] = mapped_column(JSON, default=list)
+    duration_minutes: Mapped[int] = mapped_column(default=10)
+    #: Touch practices only: 1 closeness .. 4 gradual return to intimate touch.
+    stage: Mapped[int | None]
+    together: Mapped[bool] = mapped_column(default=True)
+    safety_note: Mapped[str | None] = mapped_column(Text)
+    #: Which topics of the practice guide this covers (library practices).
+    topics: Mapped[list] = mapped_column(JSON, default=list)
+    #: The plan that wrote this practice; NULL for the shared library.
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc, onupdate=now_utc)
+    #: Set when a library practice left the data file: kept for history, no longer offered.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def is_custom(self) -> bool:
+        return self.plan_id is not None

@@ -1,0 +1,106 @@
+"""Pace: the stage of touch practices.
+
+Stepping back is for either partner, alone and at once. Moving forward needs a
+private "ready" from both, and the partner who leads the pace is always one of
+them. A "ready" lasts 7 days, and every "ready" goes when anyone steps back.
+Nothing ever tells one partner that the other is waiting.
+"""
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+
+from journal.access import Scope
+from journal.extensions import db
+from journal.models import Couple, PaceReady, Plan, StageChange, User, now_utc
+
+log = logging.getLogger(__name__)
+
+FIRST_STAGE, LAST_STAGE = 1, 4
+READY_LIFETIME = timedelta(days=7)
+
+
+class PaceError(Exception):
+    """A pace change that can't happen; the message is for the person."""
+
+
+def _record(plan: Plan, to_stage: int, now: datetime) -> None:
+    db.session.add(StageChange(plan_id=plan.id, from_stage=plan.stage, to_stage=to_stage, created_at=now))
+    plan.stage = to_stage
+    db.session.execute(delete(PaceReady).where(PaceReady.plan_id == plan.id))
+
+
+def pace_step_back(*, scope: Scope, now: datetime | None = None) -> int:
+    """One stage back, at once. Returns the new stage."""
+    now = now or now_utc()
+    plan = scope.plan_or_create()
+    if plan.stage <= FIRST_STAGE:
+        db.session.execute(delete(PaceReady).where(PaceReady.plan_id == plan.id))
+        raise PaceError("You're at the gentlest stage already. You can pause the whole plan at any time.")
+    _record(plan, plan.stage - 1, now)
+    log.info("plan %s stepped back to stage %s", plan.id, plan.stage)
+    return plan.stage
+
+
+def my_ready(*, scope: Scope, now: datetime | None = None) -> bool:
+    """Whether *this* person has a live ready mark (never the partner's)."""
+    plan = scope.plan
+    if plan is None:
+        return False
+    mark = db.session.scalar(select(PaceReady).where(PaceReady.plan_id == plan.id, PaceReady.user_id == scope.user.id))
+    return _live(mark, plan, now or now_utc())
+
+
+def _live(mark: PaceReady | None, plan: Plan, now: datetime) -> bool:
+    return mark is not None and mark.to_stage == plan.stage + 1 and now - mark.created_at < READY_LIFETIME
+
+
+def pace_mark_ready(*, scope: Scope, user: User, to_stage: int, now: datetime | None = None) -> bool:
+    """Mark this person ready for `to_stage` (the next stage only). Returns True when
+    this mark completed the agreement and the stage moved forward."""
+    now = now or now_utc()
+    plan = scope.plan_or_create()
+    if plan.stage >= LAST_STAGE:
+        raise PaceError("This is the last stage. There's nowhere further to go, and nothing to reach.")
+    if to_stage != plan.stage + 1:
+        raise PaceError("Stages open one at a time.")
+    members = [user.id]
+    leader_id = user.id
+    if scope.couple_id is not None:
+        partner = scope.partner()
+        couple = db.session.get(Couple, scope.couple_id)
+        members += [partner.id] if partner else []
+        leader_id = couple.pace_leader_id
+        if leader_id is None:
+            raise PaceError("First choose together who leads the pace, on the Partner page.")
+    mark = db.session.scalar(select(PaceReady).where(PaceReady.plan_id == plan.id, PaceReady.user_id == user.id))
+    if mark is None:
+        db.session.add(PaceReady(plan_id=plan.id, user_id=user.id, to_stage=to_stage, created_at=now))
+    else:
+        mark.to_stage, mark.created_at = to_stage, now
+    db.session.flush()
+    marks = db.session.scalars(select(PaceReady).where(PaceReady.plan_id == plan.id)).all()
+    ready = {m.user_id for m in marks if _live(m, plan, now)}
+    if set(members) <= ready and leader_id in ready:
+        _record(plan, to_stage, now)
+        log.info("plan %s moved forward to stage %s", plan.id, plan.stage)
+        return True
+    return False
+
+
+def pace_unmark(*, scope: Scope, user: User) -> None:
+    if scope.plan is not None:
+        db.session.execute(
+            delete(PaceReady).where(PaceReady.plan_id == scope.plan.id, PaceReady.user_id == user.id)
+        )
+
+
+def stage_history(scope: Scope, limit: int = 10) -> list[StageChange]:
+    if scope.plan is None:
+        return []
+    return db.session.scalars(
+        select(StageChange)
+        .where(StageChange.plan_id == scope.plan.id)
+        .order_by(StageChange.created_at.desc(), StageChange.id.desc())
+        .limit(limit)
+    ).all()

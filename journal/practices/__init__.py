@@ -1,0 +1,1 @@
+"""The practice library: loading it, browsing it, a couple's own practices."""

@@ -1,0 +1,74 @@
+"""Browse the library, read a practice, write the couple's own."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import case
+
+from journal.access import scope
+from journal.extensions import db
+from journal.models import KINDS, STAGES, Practice
+from journal.plan.services import plan_view
+from journal.practices import services
+from journal.practices.forms import KIND_LABELS, PracticeForm
+
+bp = Blueprint("practices", __name__, url_prefix="/practices")
+
+
+@bp.get("")
+@login_required
+def browse():
+    kind = request.args.get("kind") or None
+    stage = request.args.get("stage", type=int)
+    if kind not in (None, *KINDS) or stage not in (None, *STAGES):
+        abort(404)
+    stmt = services.practices_visible(scope())
+    if kind:
+        stmt = stmt.where(Practice.kind == kind)
+    if stage:
+        stmt = stmt.where(Practice.stage == stage)
+    order = case({k: i for i, k in enumerate(KINDS)}, value=Practice.kind)
+    practices = db.session.scalars(stmt.order_by(order, Practice.stage, Practice.title)).all()
+    return render_template(
+        "practices/browse.html",
+        practices=practices,
+        kind=kind,
+        stage=stage,
+        kinds=KINDS,
+        kind_labels=KIND_LABELS,
+        view=plan_view(scope()),
+    )
+
+
+@bp.get("/<int:practice_id>")
+@login_required
+def read(practice_id):
+    practice = services.practice_get_or_404(scope(), practice_id)
+    return render_template(
+        "practices/read.html", practice=practice, kind_labels=KIND_LABELS, view=plan_view(scope())
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form = PracticeForm()
+    if form.validate_on_submit():
+        practice = services.practice_create(scope=scope(), author=current_user, **form.values())
+        db.session.commit()
+        flash("Your practice is saved. Only the two of you can see it.", "success")
+        return redirect(url_for("practices.read", practice_id=practice.id))
+    return render_template("practices/form.html", form=form, practice=None), 422 if form.errors else 200
+
+
+@bp.route("/<int:practice_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(practice_id):
+    practice = scope().get_in_plan_or_404(Practice, practice_id)
+    form = PracticeForm()
+    if request.method == "GET":
+        form.fill(practice)
+    if form.validate_on_submit():
+        services.practice_update(practice=practice, **form.values())
+        db.session.commit()
+        flash("Saved.", "success")
+        return redirect(url_for("practices.read", practice_id=practice.id))
+    return render_template("practices/form.html", form=form, practice=practice), 422 if form.errors else 200

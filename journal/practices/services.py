@@ -1,0 +1,76 @@
+"""Loading the library into the database, browsing it, and a couple's own practices."""
+import logging
+
+from sqlalchemy import and_, or_, select, update
+
+from journal.access import Scope
+from journal.extensions import db
+from journal.models import Practice, User, now_utc
+from journal.practices.library import FIELDS, library_data
+
+log = logging.getLogger(__name__)
+
+
+def practices_load(*, data: dict | None = None) -> dict[str, int]:
+    """Insert new library practices and update changed ones by slug. Practices that
+    left the file are retired, never deleted, so nobody's history loses them.
+    Safe to run again and from several processes at once (slugs are unique)."""
+    data = data or library_data()
+    existing = {p.slug: p for p in db.session.scalars(select(Practice).where(Practice.slug.is_not(None)))}
+    counts = {"added": 0, "updated": 0, "unchanged": 0, "retired": 0}
+    for item in data["practices"]:
+        values = {field: item.get(field) for field in FIELDS}
+        practice = existing.get(item["slug"])
+        if practice is None:
+            db.session.add(Practice(**values))
+            counts["added"] += 1
+            continue
+        changed = {k: v for k, v in values.items() if getattr(practice, k) != v}
+        if changed or practice.retired_at is not None:
+            for key, value in changed.items():
+                setattr(practice, key, value)
+            practice.retired_at = None
+            counts["updated"] += 1
+        else:
+            counts["unchanged"] += 1
+    slugs = [item["slug"] for item in data["practices"]]
+    counts["retired"] = db.session.execute(
+        update(Practice)
+        .where(Practice.slug.is_not(None), Practice.slug.not_in(slugs), Practice.retired_at.is_(None))
+        .values(retired_at=now_utc())
+    ).rowcount
+    db.session.flush()
+    log.info("practice library loaded: %s", counts)
+    return counts
+
+
+def practices_visible(scope: Scope):
+    """The library (not retired) and this plan's own practices, as a select."""
+    library = and_(Practice.plan_id.is_(None), Practice.retired_at.is_(None))
+    if scope.plan is None:
+        return select(Practice).where(library)
+    return select(Practice).where(or_(library, Practice.plan_id == scope.plan.id))
+
+
+def practice_get_or_404(scope: Scope, practice_id: int) -> Practice:
+    from flask import abort
+
+    practice = db.session.scalar(practices_visible(scope).where(Practice.id == practice_id))
+    if practice is None:
+        abort(404)
+    return practice
+
+
+def practice_create(*, scope: Scope, author: User, **fields) -> Practice:
+    """A practice of the plan's own, visible to that plan only."""
+    plan = scope.plan_or_create()
+    practice = Practice(plan_id=plan.id, author_id=author.id, slug=None, topics=[], **fields)
+    db.session.add(practice)
+    db.session.flush()
+    log.info("plan %s wrote practice %s", plan.id, practice.id)
+    return practice
+
+
+def practice_update(*, practice: Practice, **fields) -> None:
+    for key, value in fields.items():
+        setattr(practice, key, value)

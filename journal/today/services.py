@@ -1,0 +1,119 @@
+"""Today: the prompts due now and in the next 24 hours for one person.
+
+Computed from the plan on every request (no stored occurrences): respects a
+paused plan, the safety hold, the current stage, and what this person already
+did, skipped or snoozed. Three statements whatever the data size: the plan, the
+schedules with their practices, and this person's recent actions.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from journal.access import Scope
+from journal.extensions import db
+from journal.models import Practice, PromptAction, Schedule, User, now_utc
+from journal.plan.recurrence import occurrences
+from journal.plan.services import PlanView, plan_view, recurrence_of, schedules_with_practices
+
+HORIZON = timedelta(hours=24)
+#: How far back a snoozed prompt is still looked for.
+LOOKBACK = timedelta(days=2)
+SNOOZES = {"15min": timedelta(minutes=15), "1h": timedelta(hours=1)}
+
+
+class PromptError(Exception):
+    """The prompt named in a request isn't one of this person's."""
+
+
+@dataclass(frozen=True)
+class Prompt:
+    schedule: Schedule
+    practice: Practice
+    occurrence_at: datetime
+    #: When it shows: the occurrence, or the end of a snooze.
+    due_at: datetime
+    snoozed: bool
+
+    @property
+    def key(self) -> str:
+        return f"{self.schedule.id}@{self.occurrence_at.strftime('%Y%m%dT%H%M%SZ')}"
+
+
+def day_start(now: datetime, zone: str) -> datetime:
+    local = now.astimezone(ZoneInfo(zone))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(now.tzinfo)
+
+
+def prompts_for(scope: Scope, user: User, *, now: datetime | None = None) -> tuple[PlanView, list[Prompt]]:
+    """What `user` has to do from the start of their local day until 24 hours from now."""
+    now = now or now_utc()
+    view = plan_view(scope, now=now)
+    if view.plan is None or view.paused:
+        return view, []
+    start = day_start(now, user.timezone)
+    end = now + HORIZON
+    rows = db.session.execute(schedules_with_practices(scope)).all()
+    actions = {
+        (a.schedule_id, a.occurrence_at): a
+        for a in db.session.scalars(
+            select(PromptAction).where(
+                PromptAction.user_id == user.id, PromptAction.occurrence_at >= start - LOOKBACK
+            )
+        )
+    }
+    prompts = []
+    for schedule, practice in rows:
+        if schedule.prompt_user_id not in (None, user.id) or view.is_held(practice) or view.is_later(practice):
+            continue
+        for at in occurrences(recurrence_of(schedule), view.timezone, start - LOOKBACK, end):
+            action = actions.get((schedule.id, at))
+            if action is None:
+                if at >= start:
+                    prompts.append(Prompt(schedule, practice, at, at, False))
+            elif action.state == "snoozed" and action.snoozed_until < end:
+                prompts.append(Prompt(schedule, practice, at, action.snoozed_until, True))
+    prompts.sort(key=lambda p: (p.due_at, p.practice.title))
+    return view, prompts
+
+
+def prompt_find(scope: Scope, user: User, key: str, *, now: datetime | None = None) -> Prompt:
+    """The prompt behind a key from the Today page, if it is really one of `user`'s."""
+    now = now or now_utc()
+    try:
+        schedule_id, stamp = key.split("@", 1)
+        at = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=ZoneInfo("UTC"))
+        schedule_id = int(schedule_id)
+    except ValueError as exc:
+        raise PromptError("unknown prompt") from exc
+    _, prompts = prompts_for(scope, user, now=now)
+    for prompt in prompts:
+        if prompt.schedule.id == schedule_id and prompt.occurrence_at == at:
+            return prompt
+    raise PromptError("unknown prompt")
+
+
+def prompt_act(*, user: User, prompt: Prompt, action: str, now: datetime | None = None) -> None:
+    """Record done, skip or a snooze (15 minutes, an hour, or tomorrow at the same time)."""
+    now = now or now_utc()
+    if action in ("done", "skip"):
+        state, until = ("done" if action == "done" else "skipped"), None
+    elif action in SNOOZES:
+        state, until = "snoozed", now + SNOOZES[action]
+    elif action == "tomorrow":
+        state, until = "snoozed", max(prompt.due_at, now) + timedelta(days=1)
+    else:
+        raise PromptError("unknown action")
+    row = db.session.scalar(
+        select(PromptAction).where(
+            PromptAction.schedule_id == prompt.schedule.id,
+            PromptAction.user_id == user.id,
+            PromptAction.occurrence_at == prompt.occurrence_at,
+        )
+    )
+    if row is None:
+        row = PromptAction(schedule_id=prompt.schedule.id, user_id=user.id, occurrence_at=prompt.occurrence_at)
+        db.session.add(row)
+    row.state, row.snoozed_until = state, until
+    db.session.flush()
