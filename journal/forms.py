@@ -7,6 +7,11 @@ from wtforms import SelectField
 from wtforms.validators import ValidationError
 
 
+def strip(value):
+    """WTForms filter: surrounding white space never counts as content."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class EmptyForm(FlaskForm):
     """A button-only POST: carries nothing but the CSRF token."""
 

@@ -1,9 +1,9 @@
 """Account settings forms: validation only."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms import BooleanField, PasswordField
+from wtforms.validators import InputRequired, Length
 
-from journal.auth.forms import NewPasswordMixin, email_field, new_password_field
+from journal.auth.forms import NewPasswordMixin, display_name_field, email_field, new_password_field
 from journal.auth.passwords import MAX_LENGTH
 from journal.forms import TimezoneField
 
@@ -17,15 +17,7 @@ def current_password_field():
 
 
 class ProfileForm(FlaskForm):
-    display_name = StringField(
-        "Your name",
-        validators=[
-            DataRequired("Please tell us a name to show your partner."),
-            Length(max=60, message="Please keep your name to 60 characters."),
-        ],
-        filters=[lambda s: s.strip() if isinstance(s, str) else s],
-        render_kw={"autocomplete": "nickname", "maxlength": 60},
-    )
+    display_name = display_name_field()
     timezone = TimezoneField()
 
 

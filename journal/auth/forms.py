@@ -4,7 +4,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, String
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
 from journal.auth.passwords import MAX_LENGTH, password_problem
-from journal.forms import TimezoneField
+from journal.forms import TimezoneField, strip
 
 EMAIL_MESSAGE = "Please enter an email address like name@example.com."
 
@@ -17,8 +17,21 @@ def email_field(label="Email"):
             Length(max=254, message="That email address is too long."),
             Email(message=EMAIL_MESSAGE),
         ],
-        filters=[lambda s: s.strip() if isinstance(s, str) else s],
+        filters=[strip],
         render_kw={"autocomplete": "email", "inputmode": "email", "spellcheck": "false"},
+    )
+
+
+def display_name_field(label="Your name"):
+    return StringField(
+        label,
+        validators=[
+            DataRequired("Please tell us a name to show your partner."),
+            Length(max=60, message="Please keep your name to 60 characters."),
+        ],
+        description="Your partner sees this name.",
+        filters=[strip],
+        render_kw={"autocomplete": "nickname", "maxlength": 60},
     )
 
 
@@ -44,16 +57,7 @@ class NewPasswordMixin:
 
 class RegisterForm(NewPasswordMixin, FlaskForm):
     email = email_field()
-    display_name = StringField(
-        "What should we call you?",
-        validators=[
-            DataRequired("Please tell us a name to show your partner."),
-            Length(max=60, message="Please keep your name to 60 characters."),
-        ],
-        description="Your partner sees this name.",
-        filters=[lambda s: s.strip() if isinstance(s, str) else s],
-        render_kw={"autocomplete": "nickname", "maxlength": 60},
-    )
+    display_name = display_name_field("What should we call you?")
     password = new_password_field()
     timezone = TimezoneField(render_kw={"data-detect": "1"})
     next = HiddenField()

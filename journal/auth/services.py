@@ -48,16 +48,30 @@ def user_register(*, email: str, display_name: str, password: str, timezone: str
     return user
 
 
-def verification_send(*, user: User) -> None:
-    raw = token_issue(user_id=user.id, purpose="verify_email")
+#: purpose -> (email subject, template, endpoint the link opens). Subjects stay discreet.
+LINK_EMAILS = {
+    "verify_email": ("Confirm your email for Tandem", "verify", "auth.verify"),
+    "reset_password": ("Resetting your Tandem password", "reset", "auth.reset_password"),
+    "change_email": ("Confirm your new email for Tandem", "change_email", "account.email_confirm"),
+}
+
+
+def _send_link(*, user: User, purpose: str, to: str | None = None, new_email: str | None = None) -> None:
+    """Issue a single-use token for `purpose` and email its link."""
+    subject, template, endpoint = LINK_EMAILS[purpose]
+    raw = token_issue(user_id=user.id, purpose=purpose, new_email=new_email)
     email_send(
-        to=user.email,
-        subject="Confirm your email for Tandem",
-        template="verify",
-        kind="verify_email",
+        to=to or user.email,
+        subject=subject,
+        template=template,
+        kind=purpose,
         user=user,
-        link=_external("auth.verify", token=raw),
+        link=_external(endpoint, token=raw),
     )
+
+
+def verification_send(*, user: User) -> None:
+    _send_link(user=user, purpose="verify_email")
 
 
 def email_verify(*, raw: str) -> User | None:
@@ -118,15 +132,7 @@ def password_reset_request(*, email: str) -> None:
     if user is None:
         log.info("password reset asked for an unknown email")
         return
-    raw = token_issue(user_id=user.id, purpose="reset_password")
-    email_send(
-        to=user.email,
-        subject="Resetting your Tandem password",
-        template="reset",
-        kind="reset_password",
-        user=user,
-        link=_external("auth.reset_password", token=raw),
-    )
+    _send_link(user=user, purpose="reset_password")
 
 
 def password_reset(*, raw: str, new_password: str) -> User | None:
@@ -154,15 +160,8 @@ def password_change(*, user: User, new_password: str) -> None:
 
 def email_change_request(*, user: User, new_email: str) -> None:
     """Send a confirmation link to the new address; the old one stays until it is used."""
-    raw = token_issue(user_id=user.id, purpose="change_email", new_email=email_normalise(new_email))
-    email_send(
-        to=new_email,
-        subject="Confirm your new email for Tandem",
-        template="change_email",
-        kind="change_email",
-        user=user,
-        link=_external("account.email_confirm", token=raw),
-    )
+    new_email = email_normalise(new_email)
+    _send_link(user=user, purpose="change_email", to=new_email, new_email=new_email)
 
 
 def email_change_confirm(*, raw: str) -> User | None:

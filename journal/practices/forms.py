@@ -4,9 +4,10 @@ from wtforms import IntegerField, RadioField, SelectField, StringField, TextArea
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.fields.choices import SelectChoice
 
+from journal.forms import strip
 from journal.models import KINDS
 
-_strip = [lambda s: s.strip() if isinstance(s, str) else s]
+_strip = [strip]
 
 KIND_LABELS = {
     "check-in": "Check-in",
