@@ -65,6 +65,10 @@ def _register_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from journal.account.routes import bp as account_bp
     from journal.auth.routes import bp as auth_bp
+    from journal.checkins.routes import bp as checkins_bp
+    from journal.checkins.routes import care_bp
+    from journal.entries.routes import bp as entries_bp
+    from journal.notes.routes import bp as notes_bp
     from journal.consent.routes import bp as consent_bp
     from journal.couple.routes import bp as couple_bp
     from journal.plan.routes import bp as plan_bp
@@ -72,7 +76,10 @@ def _register_blueprints(app: Flask) -> None:
     from journal.today.routes import bp as today_bp
     from journal.views import bp as views_bp
 
-    for bp in (views_bp, auth_bp, account_bp, couple_bp, today_bp, practices_bp, plan_bp, consent_bp):
+    for bp in (
+        views_bp, auth_bp, account_bp, couple_bp, today_bp, practices_bp, plan_bp, consent_bp,
+        checkins_bp, care_bp, entries_bp, notes_bp,
+    ):
         app.register_blueprint(bp)
     from journal.views import register_template_helpers
 

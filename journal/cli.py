@@ -31,3 +31,15 @@ def register(app: Flask) -> None:
         counts = practices_load()
         db.session.commit()
         click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
+
+    @app.cli.group("keys")
+    def keys_group():
+        """Encryption keys."""
+
+    @keys_group.command("rotate")
+    def keys_rotate_command():
+        """Re-wrap every data key under a new master key (old keys work until it ends)."""
+        from journal.crypto.rotate import rotate
+
+        result = rotate()
+        click.echo(f"re-wrapped {result['rewrapped']} data keys under master key {result['current']}")

@@ -13,6 +13,7 @@ documented in the README for anyone extending it.
 
 `SMTPSink` runs a real SMTP server (aiosmtpd) on loopback and keeps what arrives.
 """
+import html
 import re
 import threading
 import time
@@ -119,6 +120,28 @@ def login(client: FlaskClient, email: str, password: str = DEFAULT_PASSWORD, *, 
     if client.application.config.get("WTF_CSRF_ENABLED", True):
         data["csrf_token"] = csrf_token(client, "/login")
     return client.post("/login", data=data)
+
+
+def page_text(response) -> str:
+    """The page as a person reads it: HTML entities decoded."""
+    return html.unescape(response.get_data(as_text=True))
+
+
+def field_value(response, field_id: str) -> str | None:
+    """The value attribute of the <input> with this id, or None if absent."""
+    body = response.get_data(as_text=True)
+    tag = re.search(rf'<input\b[^>]*\bid="{re.escape(field_id)}"[^>]*>', body)
+    if not tag:
+        return None
+    value = re.search(r'\bvalue="([^"]*)"', tag.group(0))
+    return html.unescape(value.group(1)) if value else ""
+
+
+def field_error(response, field_id: str) -> str | None:
+    """The message shown next to the field with this id (templates/_macros.html), or None."""
+    body = response.get_data(as_text=True)
+    found = re.search(rf'<p class="error" id="{re.escape(field_id)}-error">(.*?)</p>', body, re.S)
+    return html.unescape(found.group(1)) if found else None
 
 
 class QueryCounter:

@@ -9,8 +9,10 @@ person who is still single, so only people without a couple may accept it.
 A route or method missing here fails `test_every_route_is_in_the_matrix`:
 each new route is placed in the matrix the day it is written.
 """
+import importlib
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -102,6 +104,15 @@ MATRIX = {
     ("today.act", "POST"): ("/today/act", signed_in(400)),
 }
 
+# Features written later keep their rows in tests/matrix_<feature>.py: each module has
+# ROWS (same shape as MATRIX) and build(world_people) -> {token name: value} for the
+# objects its URLs name, owned by the author (or the author's couple).
+FEATURE_MODULES = [importlib.import_module(f"tests.{p.stem}") for p in sorted(Path(__file__).parent.glob("matrix_*.py"))]
+for _module in FEATURE_MODULES:
+    overlap = MATRIX.keys() & _module.ROWS.keys()
+    assert not overlap, f"{_module.__name__} repeats rows: {overlap}"
+    MATRIX.update(_module.ROWS)
+
 CASES = [(endpoint, method, role) for (endpoint, method) in MATRIX for role in ROLES]
 
 
@@ -139,6 +150,9 @@ def build_world() -> World:
     }
     db.session.commit()
     people = {"author": author, "partner": partner, "stranger": stranger, "single": single}
+    for module in FEATURE_MODULES:
+        tokens.update(module.build(people))
+        db.session.commit()
     return World(people=people, tokens=tokens)
 
 

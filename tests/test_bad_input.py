@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from journal.auth.passwords import password_verify
 from journal.extensions import db
 from journal.models import Invite, User, UserSession, UserToken, now_utc
-from journal.testing import DEFAULT_PASSWORD, csrf_token, email_links, login_as, make_user
+from journal.testing import csrf_token, DEFAULT_PASSWORD, email_links, field_error, field_value, login_as, make_user, page_text as text
 
 BASE = "http://localhost"
 GOOD_PASSWORD = "a quiet walk by the river"
@@ -34,25 +34,6 @@ def csrf_app_config(app_config):
 def csrf_app(csrf_app_config, app):
     assert app.config["WTF_CSRF_ENABLED"] is True
     return app
-
-
-def text(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-def field_value(response, field_id: str) -> str | None:
-    body = response.get_data(as_text=True)
-    tag = re.search(rf'<input\b[^>]*\bid="{re.escape(field_id)}"[^>]*>', body)
-    if not tag:
-        return None
-    value = re.search(r'\bvalue="([^"]*)"', tag.group(0))
-    return html.unescape(value.group(1)) if value else ""
-
-
-def field_error(response, field_id: str) -> str | None:
-    body = response.get_data(as_text=True)
-    found = re.search(rf'<p class="error" id="{re.escape(field_id)}-error">(.*?)</p>', body, re.S)
-    return html.unescape(found.group(1)) if found else None
 
 
 def count(model) -> int:

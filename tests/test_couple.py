@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from journal.couple import services
 from journal.extensions import db
 from journal.models import Couple, Invite, User, now_utc
-from journal.testing import count_queries, login_as, make_couple, make_user
+from journal.testing import count_queries, field_error, field_value, login_as, make_couple, make_user, page_text as text
 
 BASE = "http://localhost"
 
@@ -29,27 +29,6 @@ def client_for(app, user):
     client = app.test_client()
     login_as(client, user)
     return client
-
-
-def text(response) -> str:
-    """The page as a person reads it: HTML entities decoded."""
-    return html.unescape(response.get_data(as_text=True))
-
-
-def field_value(response, field_id: str) -> str | None:
-    """The value attribute of the <input> with this id, or None if absent."""
-    body = response.get_data(as_text=True)
-    tag = re.search(rf'<input\b[^>]*\bid="{re.escape(field_id)}"[^>]*>', body)
-    if not tag:
-        return None
-    value = re.search(r'\bvalue="([^"]*)"', tag.group(0))
-    return html.unescape(value.group(1)) if value else ""
-
-
-def field_error(response, field_id: str) -> str | None:
-    body = response.get_data(as_text=True)
-    found = re.search(rf'<p class="error" id="{re.escape(field_id)}-error">(.*?)</p>', body, re.S)
-    return html.unescape(found.group(1)) if found else None
 
 
 def couple_id_of(user) -> int | None:

@@ -5,6 +5,7 @@ from sqlalchemy import delete
 
 from journal.auth.sessions import sessions_end_all
 from journal.couple.services import couple_leave
+from journal.crypto import shred, user_owner
 from journal.extensions import db
 from journal.models import Invite, User
 
@@ -22,6 +23,7 @@ def account_delete(*, user: User) -> None:
     if user.couple_id is not None:
         couple_leave(user=user)
     sessions_end_all(user=user)
+    shred(user_owner(user))  # everything they wrote becomes unreadable, backups included
     db.session.execute(delete(Invite).where(Invite.inviter_id == user.id))
     user_id = user.id
     db.session.delete(user)

@@ -1,6 +1,7 @@
 """All models, importable from one place (Alembic and the app load this module)."""
 from journal.models.base import Base, UTCDateTime, now_utc
 from journal.models.couple import Couple, Invite
+from journal.models.keys import DataKey
 from journal.models.plan import ConsentPhrase, PaceReady, Plan, PromptAction, Schedule, StageChange
 from journal.models.practice import KINDS, STAGES, Practice
 from journal.models.user import User, UserSession, UserToken
@@ -9,6 +10,7 @@ __all__ = [
     "Base",
     "ConsentPhrase",
     "Couple",
+    "DataKey",
     "Invite",
     "KINDS",
     "PaceReady",

@@ -81,7 +81,7 @@ def test_two_partners_register_verify_partner_and_log_back_in(journey, live_serv
     journey.step(a, "A registered")
 
     # --- A confirms the email from the message the SMTP sink received.
-    nav_a = a.get_by_role("navigation", name="Main")
+    nav_a = a.get_by_role("navigation", name="More")
     nav_a.get_by_role("link", name="Account").click()
     expect(_heading(a, "Please confirm your email")).to_be_visible()
     _confirm_email(a, sink, a_email)

@@ -1,0 +1,128 @@
+"""Encryption at rest for the text people write.
+
+Each person and each couple has a data key (AES-256-GCM), stored wrapped by a
+master key that comes from configuration, never from the database. A sealed
+value is `version byte + 12-byte nonce + ciphertext+tag`, and its associated
+data names the table, row, field, author and visibility: a ciphertext copied
+into another row, or a private one pasted into a shared row, fails to open.
+
+    blob = seal(text, owner=user_owner(user), context=context("entries", row.id, "body", user.id, "private"))
+    text = unseal(blob, owner=..., context=...)
+
+Scores, dates, kinds and visibility stay in clear for queries and charts.
+"""
+import logging
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from flask import g
+from sqlalchemy import and_, delete, or_, select
+
+from journal.crypto.keyring import keyring
+from journal.extensions import db
+from journal.models.keys import DataKey
+
+log = logging.getLogger(__name__)
+
+VERSION = b"\x01"
+Owner = tuple[str, int]
+
+
+class DecryptError(Exception):
+    """The text can't be opened: wrong row, wrong key, destroyed key or tampering."""
+
+
+def user_owner(user) -> Owner:
+    return ("user", user.id)
+
+
+def couple_owner(couple_id: int) -> Owner:
+    return ("couple", couple_id)
+
+
+def context(table: str, row_id: int, field: str, author_id: int | None, visibility: str | None) -> bytes:
+    """Associated data binding a ciphertext to its row, field, owner and visibility."""
+    return f"tandem:v1:{table}:{row_id}:{field}:{author_id}:{visibility}".encode()
+
+
+def _wrap_aad(owner: Owner) -> bytes:
+    return f"tandem:datakey:{owner[0]}:{owner[1]}".encode()
+
+
+def _wrap(key: bytes, owner: Owner) -> tuple[str, bytes]:
+    key_id, master = keyring().current
+    nonce = os.urandom(12)
+    return key_id, nonce + AESGCM(master).encrypt(nonce, key, _wrap_aad(owner))
+
+
+def _unwrap(row: DataKey) -> bytes:
+    master = keyring().get(row.master_key_id) or keyring(reload=True).get(row.master_key_id)
+    if master is None:
+        raise DecryptError(f"master key {row.master_key_id} is not configured")
+    try:
+        return AESGCM(master).decrypt(row.wrapped[:12], row.wrapped[12:], _wrap_aad((row.owner_type, row.owner_id)))
+    except InvalidTag as exc:
+        raise DecryptError("data key does not open") from exc
+
+
+def _cache() -> dict:
+    if "tandem_data_keys" not in g:
+        g.tandem_data_keys = {}
+    return g.tandem_data_keys
+
+
+def keys_preload(owners: set[Owner]) -> None:
+    """Load the data keys of several owners in one statement (for list pages)."""
+    cache = _cache()
+    wanted = {o for o in owners if o not in cache}
+    if not wanted:
+        return
+    rows = db.session.scalars(
+        select(DataKey).where(or_(*(and_(DataKey.owner_type == t, DataKey.owner_id == i) for t, i in wanted)))
+    )
+    for row in rows:
+        cache[(row.owner_type, row.owner_id)] = _unwrap(row)
+
+
+def data_key(owner: Owner, *, create: bool = False) -> bytes | None:
+    """The owner's data key; made on first use when `create`. None if destroyed or never made."""
+    cache = _cache()
+    if owner not in cache:
+        keys_preload({owner})
+    if owner not in cache and create:
+        key = AESGCM.generate_key(bit_length=256)
+        key_id, wrapped = _wrap(key, owner)
+        db.session.add(DataKey(owner_type=owner[0], owner_id=owner[1], wrapped=wrapped, master_key_id=key_id))
+        db.session.flush()
+        cache[owner] = key
+    return cache.get(owner)
+
+
+def seal(text: str | None, *, owner: Owner, context: bytes) -> bytes | None:
+    if text is None:
+        return None
+    key = data_key(owner, create=True)
+    nonce = os.urandom(12)
+    return VERSION + nonce + AESGCM(key).encrypt(nonce, text.encode("utf-8"), context)
+
+
+def unseal(blob: bytes | None, *, owner: Owner, context: bytes) -> str | None:
+    if blob is None:
+        return None
+    key = data_key(owner)
+    if key is None:
+        raise DecryptError("the data key was destroyed")
+    if blob[:1] != VERSION:
+        raise DecryptError("unknown format")
+    try:
+        return AESGCM(key).decrypt(blob[1:13], blob[13:], context).decode("utf-8")
+    except InvalidTag as exc:
+        raise DecryptError("text does not open in this place") from exc
+
+
+def shred(owner: Owner) -> None:
+    """Destroy the owner's data key: everything sealed with it becomes unreadable."""
+    db.session.execute(delete(DataKey).where(DataKey.owner_type == owner[0], DataKey.owner_id == owner[1]))
+    _cache().pop(owner, None)
+    log.info("destroyed the data key of %s %s", owner[0], owner[1])

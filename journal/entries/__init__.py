@@ -1,0 +1,1 @@
+"""The journal: entries in Markdown and the small-moments log."""

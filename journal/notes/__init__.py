@@ -1,0 +1,1 @@
+"""Progress notes after a practice, and the sensation map."""

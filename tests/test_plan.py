@@ -1,0 +1,745 @@
+"""The plan: schedules and their recurrence, who is prompted, the plan's zone,
+bad input, later stages, the postpartum timeline, pausing, the safety hold,
+access, the plan-of-one that becomes the couple's, and a fixed statement count.
+
+Time is never waited for: dates are computed from "today" in the plan's zone
+and rows are edited directly when a test needs the past.
+"""
+import html
+import re
+from datetime import UTC, date, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from journal.couple.services import invite_accept, invite_by_token, invite_create
+from journal.extensions import db
+from journal.models import PaceReady, Plan, Practice, Schedule, StageChange, now_utc
+from journal.plan.recurrence import Recurrence, next_occurrence
+from journal.practices.services import practices_load
+from journal.testing import count_queries, login_as, make_couple, make_user
+
+# -- helpers --------------------------------------------------------------------------
+
+
+def client_for(app, user):
+    client = app.test_client()
+    login_as(client, user)
+    return client
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def text(response) -> str:
+    """The page as a person reads it: tags out, entities decoded, spaces folded."""
+    return squash(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
+
+
+def flashes(response) -> list[tuple[str, str]]:
+    body = response.get_data(as_text=True)
+    return [(kind, squash(html.unescape(msg))) for kind, msg in re.findall(r'<p class="flash flash-(\w+)">(.*?)</p>', body, re.S)]
+
+
+def field_error(response, field_id: str) -> str | None:
+    body = response.get_data(as_text=True)
+    found = re.search(rf'<p class="error" id="{re.escape(field_id)}-error">(.*?)</p>', body, re.S)
+    return squash(html.unescape(found.group(1))) if found else None
+
+
+def form_problem(response) -> str | None:
+    found = re.search(r'<p class="form-problem"[^>]*>(.*?)</p>', response.get_data(as_text=True), re.S)
+    return squash(html.unescape(found.group(1))) if found else None
+
+
+def schedule_rows(response) -> dict[str, str]:
+    """Scheduled practices on /plan: title -> the row's text."""
+    body = response.get_data(as_text=True)
+    found = re.search(r'<ul class="schedule-list">(.*?)</ul>', body, re.S)
+    if not found:
+        return {}
+    rows = {}
+    for item in re.findall(r"<li>(.*?)</li>", found.group(1), re.S):
+        title = re.search(r'<a href="/practices/\d+">(.*?)</a>', item).group(1)
+        rows[html.unescape(title)] = squash(html.unescape(re.sub(r"<[^>]+>", " ", item)))
+    return rows
+
+
+def library_rows(response) -> dict[str, str]:
+    """Practices on /practices: title -> the card's text."""
+    body = response.get_data(as_text=True)
+    rows = {}
+    for item in re.findall(r'<li class="card practice">(.*?)</li>', body, re.S):
+        title = re.search(r'<h2><a href="/practices/\d+">(.*?)</a></h2>', item).group(1)
+        rows[html.unescape(title)] = squash(html.unescape(re.sub(r"<[^>]+>", " ", item)))
+    return rows
+
+
+def today_titles(response) -> list[str]:
+    body = response.get_data(as_text=True)
+    return [
+        html.unescape(title)
+        for title in re.findall(r'<li class="card prompt">.*?<h3><a href="[^"]+">(.*?)</a></h3>', body, re.S)
+    ]
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def plan_today(zone: str = "UTC") -> date:
+    return now_utc().astimezone(ZoneInfo(zone)).date()
+
+
+def couple_plan(couple, *, timezone: str = "UTC", stage: int = 1) -> Plan:
+    """The couple's plan, as accepting an invitation makes it."""
+    plan = Plan(couple_id=couple.id, timezone=timezone, stage=stage)
+    db.session.add(plan)
+    db.session.commit()
+    return plan
+
+
+_n = iter(range(1, 10**6))
+
+
+def make_practice(title: str | None = None, *, kind: str = "closeness", stage: int | None = None) -> Practice:
+    """A small library practice made directly (quicker than loading the whole library)."""
+    n = next(_n)
+    practice = Practice(
+        slug=f"test-practice-{n}", kind=kind, title=title or f"Test practice {n}", summary="Something small.",
+        steps=["Do the small thing."], duration_minutes=10, stage=stage, together=True, topics=[],
+    )
+    db.session.add(practice)
+    db.session.commit()
+    return practice
+
+
+def make_schedule(plan, practice, *, times=("20:00",), kind="daily", start=None, prompt_user_id=None, **extra):
+    schedule = Schedule(
+        plan_id=plan.id, practice_id=practice.id, kind=kind, times=list(times), weekdays=extra.pop("weekdays", []),
+        start_date=start or plan_today(plan.timezone) - timedelta(days=7), prompt_user_id=prompt_user_id, **extra,
+    )
+    db.session.add(schedule)
+    db.session.commit()
+    return schedule
+
+
+def library() -> dict[str, Practice]:
+    practices_load()
+    db.session.commit()
+    return {p.slug: p for p in db.session.scalars(select(Practice).where(Practice.slug.is_not(None)))}
+
+
+def form(**overrides) -> dict:
+    data = {
+        "kind": "daily",
+        "time_1": "20:00",
+        "time_2": "",
+        "time_3": "",
+        "interval": "",
+        "start_date": (plan_today() - timedelta(days=7)).isoformat(),
+        "end_date": "",
+        "prompt": "both",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def stranger(app):
+    person = make_user(email="cy@example.com", display_name="Cy")
+    make_couple(person, make_user(email="di@example.com", display_name="Di"), pace_leader=person)
+    return person
+
+
+# -- adding, changing and removing schedules ------------------------------------------
+
+START = date(2026, 3, 2)  # a Monday
+
+RECURRENCES = {
+    "once": (
+        {"kind": "once", "time_1": "09:00"},
+        {"kind": "once", "times": ["09:00"], "weekdays": [], "interval": 1},
+        "Once, 2 March at 09:00",
+    ),
+    "daily, two times": (
+        {"kind": "daily", "time_1": "20:00", "time_2": "08:30"},
+        {"kind": "daily", "times": ["08:30", "20:00"], "weekdays": [], "interval": 1},
+        "Every day at 08:30, 20:00",
+    ),
+    "daily, three times": (
+        {"kind": "daily", "time_1": "21:00", "time_2": "07:00", "time_3": "13:15"},
+        {"kind": "daily", "times": ["07:00", "13:15", "21:00"], "weekdays": [], "interval": 1},
+        "Every day at 07:00, 13:15, 21:00",
+    ),
+    "chosen weekdays": (
+        {"kind": "weekdays", "time_1": "07:00", "weekdays": ["0", "2", "4"]},
+        {"kind": "weekdays", "times": ["07:00"], "weekdays": [0, 2, 4], "interval": 1},
+        "Mon, Wed, Fri at 07:00",
+    ),
+    "every N days": (
+        {"kind": "interval", "time_1": "18:30", "interval": "3"},
+        {"kind": "interval", "times": ["18:30"], "weekdays": [], "interval": 3},
+        "Every 3 days at 18:30",
+    ),
+    "weekly": (
+        {"kind": "weekly", "time_1": "10:00"},
+        {"kind": "weekly", "times": ["10:00"], "weekdays": [], "interval": 1},
+        "Every Monday at 10:00",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(RECURRENCES))
+def test_add_a_schedule_with_each_recurrence(app, couple, case):
+    ana, bo, c = couple
+    plan = couple_plan(c, timezone="Europe/London")
+    practice = make_practice("Evening walk")
+    posted, saved, shown = RECURRENCES[case]
+    client = client_for(app, ana)
+
+    response = client.post(
+        f"/plan/add/{practice.id}", data=form(start_date=START.isoformat(), end_date="2026-06-30", **posted)
+    )
+
+    assert response.status_code == 302 and response.headers["Location"] == "/plan"
+    schedule = db.session.scalar(select(Schedule))
+    assert {k: getattr(schedule, k) for k in saved} == saved
+    assert (schedule.plan_id, schedule.practice_id) == (plan.id, practice.id)
+    assert (schedule.start_date, schedule.end_date) == (START, date(2026, 6, 30))
+    assert schedule.prompt_user_id is None  # both of us
+    assert schedule.created_by_id == ana.id and schedule.removed_at is None
+    page = client.get("/plan")
+    assert ("success", "Added to your plan: Evening walk.") in flashes(page)
+    assert shown in schedule_rows(page)["Evening walk"]
+
+
+def test_the_schedule_form_speaks_in_the_plans_zone(app, couple):
+    ana, bo, c = couple
+    couple_plan(c, timezone="Europe/London")
+    practice = make_practice("Evening walk")
+    client = client_for(app, ana)
+
+    page = client.get(f"/plan/add/{practice.id}")
+
+    assert page.status_code == 200
+    assert "Times are in your plan's time zone." in text(page)
+    assert re.search(r'<option selected value="Europe/London">', client.get("/plan").get_data(as_text=True))
+
+
+def test_who_is_prompted(app, couple):
+    ana, bo, c = couple
+    couple_plan(c)
+    practices = {who: make_practice(f"For {who}") for who in ("me", "partner", "both")}
+    ana_client, bo_client = client_for(app, ana), client_for(app, bo)
+
+    for who, practice in practices.items():
+        assert ana_client.post(f"/plan/add/{practice.id}", data=form(prompt=who)).status_code == 302
+
+    saved = {s.practice_id: s.prompt_user_id for s in db.session.scalars(select(Schedule))}
+    assert saved == {practices["me"].id: ana.id, practices["partner"].id: bo.id, practices["both"].id: None}
+    assert sorted(today_titles(ana_client.get("/today"))) == ["For both", "For me"]
+    assert sorted(today_titles(bo_client.get("/today"))) == ["For both", "For partner"]
+    rows = schedule_rows(ana_client.get("/plan"))
+    assert "for me" in rows["For me"] and "for Bo" in rows["For partner"]
+    assert "· for" not in rows["For both"]
+    # Bo reads the same plan from his side.
+    rows = schedule_rows(bo_client.get("/plan"))
+    assert "for Ana" in rows["For me"] and "for me" in rows["For partner"]
+
+
+def test_edit_a_schedule(app, couple):
+    ana, bo, c = couple
+    plan = couple_plan(c)
+    practice = make_practice("Evening walk")
+    schedule = make_schedule(plan, practice, times=["20:00"], start=START)
+    client = client_for(app, bo)  # either partner may change the plan
+
+    page = client.get(f"/plan/{schedule.id}/edit")
+    assert page.status_code == 200
+    assert re.search(r'id="time_1"[^>]*value="20:00"', page.get_data(as_text=True))
+    assert re.search(r'checked[^>]*value="daily"|value="daily"[^>]*checked', page.get_data(as_text=True))
+
+    response = client.post(
+        f"/plan/{schedule.id}/edit",
+        data=form(kind="weekdays", time_1="07:15", weekdays=["1", "3"], start_date="2026-04-01",
+                  end_date="2026-05-01", prompt="me"),
+    )
+
+    assert response.status_code == 302
+    db.session.refresh(schedule)
+    assert (schedule.kind, schedule.times, schedule.weekdays) == ("weekdays", ["07:15"], [1, 3])
+    assert (schedule.start_date, schedule.end_date, schedule.prompt_user_id) == (date(2026, 4, 1), date(2026, 5, 1), bo.id)
+    assert count(Schedule) == 1  # changed in place, not added again
+    assert "Tue, Thu at 07:15" in schedule_rows(client.get("/plan"))["Evening walk"]
+
+
+def test_bad_input_when_editing_changes_nothing(app, couple):
+    ana, bo, c = couple
+    plan = couple_plan(c)
+    schedule = make_schedule(plan, make_practice("Evening walk"), times=["20:00"], start=START)
+
+    response = client_for(app, ana).post(
+        f"/plan/{schedule.id}/edit", data=form(time_1="25:00", start_date="2026-04-01")
+    )
+
+    assert response.status_code == 422
+    assert field_error(response, "time_1") == "Please give a time of day like 08:30 or 20:00."
+    db.session.refresh(schedule)
+    assert (schedule.times, schedule.start_date) == (["20:00"], START)
+
+
+def test_remove_a_schedule_is_soft(app, couple):
+    ana, bo, c = couple
+    plan = couple_plan(c)
+    keep = make_schedule(plan, make_practice("Holding hands"))
+    gone = make_schedule(plan, make_practice("Evening walk"))
+    client = client_for(app, ana)
+    assert "Evening walk" in today_titles(client.get("/today"))
+
+    response = client.post(f"/plan/{gone.id}/remove")
+
+    assert response.status_code == 302
+    db.session.refresh(gone)
+    assert gone.removed_at is not None  # kept for history
+    assert db.session.get(Schedule, keep.id).removed_at is None
+    page = client.get("/plan")
+    assert list(schedule_rows(page)) == ["Holding hands"]
+    assert ("info", "Taken out of your plan. What you did stays in your history.") in flashes(page)
+    assert today_titles(client.get("/today")) == ["Holding hands"]
+    assert client.get(f"/plan/{gone.id}/edit").status_code == 404
+
+
+# -- bad input: a clear message by the field, 422, nothing saved -------------------------
+
+BAD_SCHEDULES = {
+    "end before start": (
+        {"start_date": "2026-03-10", "end_date": "2026-03-09"}, "end_date", "The end date is before the start date."
+    ),
+    "interval 0": ({"kind": "interval", "interval": "0"}, "interval", "Please choose between 1 and 365 days."),
+    "interval -1": ({"kind": "interval", "interval": "-1"}, "interval", "Please choose between 1 and 365 days."),
+    "time 25:00": ({"time_1": "25:00"}, "time_1", "Please give a time of day like 08:30 or 20:00."),
+    "time 7pm": ({"time_1": "7pm"}, "time_1", "Please give a time of day like 08:30 or 20:00."),
+    "second time 24:30": ({"time_2": "24:30"}, "time_2", "Please give a time of day like 08:30 or 20:00."),
+    "weekdays without a day": ({"kind": "weekdays"}, "weekdays", "Please choose at least one day."),
+    "no start date": ({"start_date": ""}, "start_date", "Please choose a start date."),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_SCHEDULES))
+def test_bad_schedule_is_refused_and_nothing_saved(app, couple, case):
+    ana, bo, c = couple
+    couple_plan(c)
+    practice = make_practice("Evening walk")
+    posted, field, message = BAD_SCHEDULES[case]
+
+    response = client_for(app, ana).post(f"/plan/add/{practice.id}", data=form(**posted))
+
+    assert response.status_code == 422
+    assert field_error(response, field) == message
+    assert form_problem(response) == "Please look at the note below."
+    assert count(Schedule) == 0
+
+
+def test_prompting_a_partner_you_do_not_have_is_refused(app, user):
+    practice = make_practice("Evening walk")
+    client = client_for(app, user)
+
+    page = client.get(f"/plan/add/{practice.id}")
+    assert 'value="partner"' not in page.get_data(as_text=True)  # not even offered
+    response = client.post(f"/plan/add/{practice.id}", data=form(prompt="partner"))
+
+    assert response.status_code == 422
+    assert field_error(response, "prompt")  # said next to "Who gets the prompt"
+    assert form_problem(response)
+    assert count(Schedule) == 0 and count(Plan) == 0
+
+
+def test_unknown_zone_is_refused(app, couple):
+    ana, bo, c = couple
+    plan = couple_plan(c, timezone="Europe/London")
+    client = client_for(app, ana)
+
+    response = client.post("/plan/settings", data={"timezone": "Mars/Olympus_Mons", "birth_date": ""})
+
+    assert response.status_code == 302 and response.headers["Location"] == "/plan"
+    assert ("error", "Please choose a time zone from the list.") in flashes(client.get("/plan"))
+    db.session.refresh(plan)
+    assert plan.timezone == "Europe/London"
+
+
+def test_a_stage_jump_of_two_is_refused(app, couple):
+    ana, bo, c = couple
+    plan = couple_plan(c)
+    client = client_for(app, ana)
+
+    response = client.post("/plan/pace/ready", data={"to_stage": "3"})
+
+    assert response.status_code == 302
+    assert ("error", "Stages open one at a time.") in flashes(client.get("/plan"))
+    db.session.refresh(plan)
+    assert plan.stage == 1
+    assert count(PaceReady) == 0 and count(StageChange) == 0
+
+
+# -- later stages ------------------------------------------------------------------------
+
+
+def test_practices_above_the_stage_are_later_and_cannot_be_scheduled(app, couple):
+    ana, bo, c = couple
+    plan = couple_plan(c)
+    lib = library()
+    client = client_for(app, ana)
+
+    cards = library_rows(client.get("/practices?kind=touch"))
+    touch = [p for p in lib.values() if p.kind == "touch"]
+    assert {p.title for p in touch} == set(cards)
+    for p in touch:
+        assert ("later" in cards[p.title].split()) == (p.stage > 1), p.title
+
+    later = lib["revisiting-familiar-places"]  # stage 3
+    page = client.get(f"/practices/{later.id}")
+    assert "This belongs to a later stage." in text(page)
+    assert f'href="/plan/add/{later.id}"' not in page.get_data(as_text=True)
+    now_ok = lib["slow-hand-massage"]  # stage 1
+    assert f'href="/plan/add/{now_ok.id}"' in client.get(f"/practices/{now_ok.id}").get_data(as_text=True)
+
+    assert "can't be scheduled yet" in text(client.get(f"/plan/add/{later.id}"))
+    response = client.post(f"/plan/add/{later.id}", data=form())
+    assert response.status_code == 422
+    assert "This belongs to a later stage, so it can't be scheduled yet." in text(response)
+    assert count(Schedule) == 0
+
+    # Once the pace reaches stage 3, it can be scheduled.
+    plan.stage = 3
+    db.session.commit()
+    assert "later" not in library_rows(client.get("/practices?kind=touch"))[later.title].split()
+    assert client.post(f"/plan/add/{later.id}", data=form()).status_code == 302
+    assert count(Schedule) == 1
+
+
+def test_a_schedule_above_the_stage_after_stepping_back_waits(app, couple):
+    ana, bo, c = couple
+    plan = couple_plan(c, stage=2)
+    touch = make_practice("Warm arms", kind="touch", stage=2)
+    make_schedule(plan, touch)
+    client = client_for(app, bo)
+    assert "Warm arms" in today_titles(client.get("/today"))
+
+    client.post("/plan/pace/back")
+
+    assert "later" in schedule_rows(client.get("/plan"))["Warm arms"].split()
+    assert today_titles(client.get("/today")) == []
+
+
+# -- the postpartum timeline ----------------------------------------------------------
+
+
+def test_postpartum_timeline(app, couple):
+    ana, bo, c = couple
+    plan = couple_plan(c)
+    lib = library()
+    client = client_for(app, ana)
+
+    before = client.get("/plan")
+    assert not re.search(r"\d+ weeks? since the birth", text(before))
+    assert "The usual check-ups" not in text(before)
+    assert "/plan/add/" not in before.get_data(as_text=True)
+
+    born = plan_today() - timedelta(weeks=7)
+    response = client.post("/plan/settings", data={"timezone": "UTC", "birth_date": born.isoformat()})
+    assert response.status_code == 302
+    db.session.refresh(plan)
+    assert plan.birth_date == born
+
+    page = client.get("/plan")
+    body = page.get_data(as_text=True)
+    assert "7 weeks since the birth." in text(page)
+    for slug in ("early-postnatal-contact", "full-postnatal-check-up"):
+        practice = lib[slug]
+        assert f'href="/plan/add/{practice.id}"' in body, slug
+        assert f"schedule “{practice.title}”" in text(page)
+    # The link leads to a form that schedules it.
+    early = lib["early-postnatal-contact"]
+    assert client.get(f"/plan/add/{early.id}").status_code == 200
+    assert client.post(f"/plan/add/{early.id}", data=form(kind="once", start_date=plan_today().isoformat())).status_code == 302
+
+
+def test_a_birth_date_in_the_future_is_refused(app, couple):
+    ana, bo, c = couple
+    plan = couple_plan(c)
+    client = client_for(app, ana)
+
+    tomorrow = plan_today() + timedelta(days=1)
+    response = client.post("/plan/settings", data={"timezone": "UTC", "birth_date": tomorrow.isoformat()})
+
+    assert response.status_code == 302
+    page = client.get("/plan")
+    assert ("error", "That date is in the future.") in flashes(page)
+    assert not re.search(r"\d+ weeks? since the birth", text(page))
+    assert "The usual check-ups" not in text(page)
+    db.session.refresh(plan)
+    assert plan.birth_date is None
+
+
+# -- pausing --------------------------------------------------------------------------
+
+
+def test_pause_and_resume(app, couple):
+    ana, bo, c = couple
+    plan = couple_plan(c)
+    make_schedule(plan, make_practice("Evening walk"))
+    ana_client, bo_client = client_for(app, ana), client_for(app, bo)
+    assert today_titles(ana_client.get("/today")) == ["Evening walk"]
+
+    response = ana_client.post("/plan/pause", data={"until": ""})
+
+    assert response.status_code == 302
+    page = ana_client.get("/plan")
+    assert "The plan is paused" in text(page)
+    assert ("info", "Your plan is paused. Take all the time you need.") in flashes(page)
+    assert "Evening walk" in schedule_rows(page)  # nothing is hidden
+    for client in (ana_client, bo_client):
+        today = client.get("/today")
+        assert today_titles(today) == []
+        assert "Your plan is paused." in text(today)
+    db.session.refresh(plan)
+    assert plan.paused_at is not None and plan.paused_until is None
+
+    response = bo_client.post("/plan/resume")  # either partner
+
+    assert response.status_code == 302
+    assert "The plan is paused" not in text(bo_client.get("/plan"))
+    assert today_titles(ana_client.get("/today")) == ["Evening walk"]
+    assert "paused" not in text(ana_client.get("/today"))
+    db.session.refresh(plan)
+    assert plan.paused_at is None
+
+
+def test_pause_until_a_date(app, couple):
+    ana, bo, c = couple
+    plan = couple_plan(c)
+    make_schedule(plan, make_practice("Evening walk"))
+    client = client_for(app, ana)
+    until = plan_today() + timedelta(days=3)
+
+    client.post("/plan/pause", data={"until": until.isoformat()})
+
+    db.session.refresh(plan)
+    assert plan.paused_until == until
+    assert f"The plan is paused No prompts or reminders while it rests, until {until.day} {until:%B}." in text(client.get("/plan"))
+    assert today_titles(client.get("/today")) == []
+
+
+def test_pause_until_a_past_date_is_refused(app, couple):
+    ana, bo, c = couple
+    plan = couple_plan(c)
+    make_schedule(plan, make_practice("Evening walk"))
+    client = client_for(app, ana)
+
+    response = client.post("/plan/pause", data={"until": (plan_today() - timedelta(days=1)).isoformat()})
+
+    assert response.status_code == 302
+    page = client.get("/plan")
+    assert ("error", "Please choose a date that hasn't passed.") in flashes(page)
+    assert "The plan is paused" not in text(page)
+    db.session.refresh(plan)
+    assert plan.paused_at is None and plan.paused_until is None
+    assert today_titles(client.get("/today")) == ["Evening walk"]
+
+
+def test_a_pause_until_yesterday_is_over(app, couple):
+    ana, bo, c = couple
+    plan = couple_plan(c)
+    make_schedule(plan, make_practice("Evening walk"))
+    plan.paused_at = now_utc() - timedelta(days=5)
+    plan.paused_until = plan_today() - timedelta(days=1)
+    db.session.commit()
+    client = client_for(app, ana)
+
+    assert "The plan is paused" not in text(client.get("/plan"))
+    today = client.get("/today")
+    assert today_titles(today) == ["Evening walk"]
+    assert "paused" not in text(today)
+
+
+def test_a_pause_until_today_still_holds(app, couple):
+    ana, bo, c = couple
+    plan = couple_plan(c)
+    make_schedule(plan, make_practice("Evening walk"))
+    plan.paused_at = now_utc() - timedelta(days=5)
+    plan.paused_until = plan_today()
+    db.session.commit()
+
+    assert today_titles(client_for(app, ana).get("/today")) == []
+
+
+# -- the safety hold ------------------------------------------------------------------
+
+
+def test_safety_hold(app, couple):
+    ana, bo, c = couple
+    plan = couple_plan(c)
+    lib = library()
+    touch, closeness = lib["slow-hand-massage"], lib["holding-hands-a-while"]
+    make_schedule(plan, touch)
+    make_schedule(plan, closeness)
+    plan.hold_by_id = bo.id
+    plan.hold_since = now_utc()
+    db.session.commit()
+    ana_client, bo_client = client_for(app, ana), client_for(app, bo)
+
+    rows = schedule_rows(ana_client.get("/plan"))
+    assert "on hold" in rows[touch.title]
+    assert "on hold" not in rows[closeness.title]
+    page = ana_client.get(f"/practices/{touch.id}")
+    assert "Touch practices are on hold for now" in text(page)
+    assert f'href="/plan/add/{touch.id}"' not in page.get_data(as_text=True)
+    assert "on hold" in library_rows(ana_client.get("/practices?kind=touch"))[touch.title]
+    for client in (ana_client, bo_client):
+        assert today_titles(client.get("/today")) == [closeness.title]
+
+    # Only Bo, whose check-in started it, lifts it.
+    assert "Lift the hold" not in text(ana_client.get("/plan"))
+    response = ana_client.post("/plan/hold/lift")
+    assert response.status_code == 302
+    page = ana_client.get("/plan")
+    assert ("error", "The hold can only be lifted by the partner whose check-in started it.") in flashes(page)
+    assert "on hold" in schedule_rows(page)[touch.title]
+    db.session.refresh(plan)
+    assert plan.hold_by_id == bo.id
+
+    assert "Lift the hold" in text(bo_client.get("/plan"))
+    response = bo_client.post("/plan/hold/lift")
+    assert response.status_code == 302
+    assert ("success", "The hold is lifted. Go gently.") in flashes(bo_client.get("/plan"))
+    db.session.refresh(plan)
+    assert plan.hold_by_id is None and plan.hold_since is None
+    assert "on hold" not in schedule_rows(ana_client.get("/plan"))[touch.title]
+    assert sorted(today_titles(ana_client.get("/today"))) == sorted([touch.title, closeness.title])
+
+
+# -- access ---------------------------------------------------------------------------
+
+
+def test_a_stranger_cannot_touch_another_couples_plan(app, couple, stranger):
+    ana, bo, c = couple
+    plan = couple_plan(c)
+    schedule = make_schedule(plan, make_practice("Evening walk"), times=["20:00"], start=START)
+    client = client_for(app, stranger)
+
+    assert client.get(f"/plan/{schedule.id}/edit").status_code == 404
+    assert client.post(f"/plan/{schedule.id}/edit", data=form(time_1="06:00")).status_code == 404
+    assert client.post(f"/plan/{schedule.id}/remove").status_code == 404
+    assert "Evening walk" not in text(client.get("/plan"))
+    assert today_titles(client.get("/today")) == []
+
+    db.session.refresh(schedule)
+    assert (schedule.times, schedule.start_date, schedule.removed_at) == (["20:00"], START, None)
+    assert "Evening walk" in schedule_rows(client_for(app, ana).get("/plan"))
+
+
+def test_a_single_person_builds_a_plan_that_carries_over(app, user):
+    ana = user
+    client = client_for(app, ana)
+    lib = library()
+    practice = lib["shared-silence"]
+
+    today = client.get("/today")
+    assert today.status_code == 200
+    assert "Tandem is made for two" in text(today)
+    assert 'href="/couple">Invite your partner</a>' in today.get_data(as_text=True)
+    assert practice.title in library_rows(client.get("/practices"))
+    assert client.get(f"/practices/{practice.id}").status_code == 200
+    add_page = client.get(f"/plan/add/{practice.id}")
+    assert re.search(r'checked[^>]*value="me"|value="me"[^>]*checked', add_page.get_data(as_text=True))
+
+    response = client.post(f"/plan/add/{practice.id}", data=form(prompt="me"))
+
+    assert response.status_code == 302
+    plan = db.session.scalar(select(Plan))
+    assert (plan.owner_id, plan.couple_id) == (ana.id, None)
+    page = client.get("/plan")
+    assert "My plan" in text(page)
+    assert practice.title in schedule_rows(page)
+    assert today_titles(client.get("/today")) == [practice.title]
+
+    # Ana invites Bo, who accepts: her schedules are now the couple's.
+    bo = make_user(email="bo@example.com", display_name="Bo")
+    token, _ = invite_create(user=ana)
+    invite, inviter = invite_by_token(token)
+    invite_accept(invite=invite, inviter=inviter, user=bo)
+    db.session.commit()
+
+    bo_page = client_for(app, bo).get("/plan")
+    assert "Our plan" in text(bo_page)
+    assert "for Ana" in schedule_rows(bo_page)[practice.title]
+    db.session.refresh(plan)
+    assert (plan.owner_id, plan.couple_id) == (None, ana.couple_id)
+    assert count(Plan) == 1
+    assert today_titles(client.get("/today")) == [practice.title]
+
+
+# -- the plan's zone ------------------------------------------------------------------
+
+
+def test_changing_the_plan_zone_keeps_the_local_time(app, couple):
+    ana, bo, c = couple
+    bo.timezone = "America/New_York"
+    db.session.commit()
+    plan = couple_plan(c, timezone="Europe/London")
+    schedule = make_schedule(plan, make_practice("Evening walk"), times=["20:00"], start=date(2025, 1, 1))
+    ana_client, bo_client = client_for(app, ana), client_for(app, bo)
+
+    response = ana_client.post("/plan/settings", data={"timezone": "Asia/Kolkata", "birth_date": ""})
+
+    assert response.status_code == 302
+    db.session.refresh(plan)
+    db.session.refresh(schedule)
+    assert plan.timezone == "Asia/Kolkata"
+    assert schedule.times == ["20:00"]
+    rec = Recurrence(kind="daily", times=(time(20, 0),), start=date(2025, 1, 1))
+    for person, client in ((ana, ana_client), (bo, bo_client)):
+        before = now_utc()
+        row = schedule_rows(client.get("/plan"))["Evening walk"]
+        after = now_utc()
+        assert "Every day at 20:00" in row
+        expected = {
+            next_occurrence(rec, "Asia/Kolkata", moment).astimezone(ZoneInfo(person.timezone)).strftime("%-d %B %Y, %H:%M")
+            for moment in (before, after)
+        }
+        shown = re.search(r"next (\d+ \w+ \d{4}, \d\d:\d\d)", row).group(1)
+        assert shown in expected, (person.display_name, row)
+    # 20:00 in Kolkata is 14:30 UTC (Ana) and 09:30 or 10:30 in New York (Bo).
+    assert "14:30" in schedule_rows(ana_client.get("/plan"))["Evening walk"]
+    assert re.search(r"next .*, (09|10):30", schedule_rows(bo_client.get("/plan"))["Evening walk"])
+
+
+# -- statements -----------------------------------------------------------------------
+
+
+def test_plan_page_statement_count_does_not_grow(app, couple):
+    ana, bo, c = couple
+    plan = couple_plan(c, timezone="Europe/London")
+    plan.birth_date = plan_today() - timedelta(weeks=3)
+    db.session.add(StageChange(plan_id=plan.id, from_stage=1, to_stage=2))
+    plan.stage = 2
+    db.session.add(PaceReady(plan_id=plan.id, user_id=ana.id, to_stage=3))
+    db.session.commit()
+    kinds = [("daily", {}), ("weekdays", {"weekdays": [0, 3]}), ("interval", {"interval": 3}), ("weekly", {}), ("once", {})]
+    make_schedule(plan, make_practice())
+    client = client_for(app, ana)
+    client.get("/plan")
+
+    with count_queries(app) as one:
+        assert client.get("/plan").status_code == 200
+    for i in range(14):
+        kind, extra = kinds[i % len(kinds)]
+        make_schedule(plan, make_practice(), kind=kind, times=["08:00", "20:00"], **extra)
+    with count_queries(app) as fifteen:
+        page = client.get("/plan")
+    assert page.status_code == 200
+    assert len(schedule_rows(page)) == 15
+    assert one.count == fifteen.count, fifteen.statements

@@ -1,0 +1,647 @@
+"""Today: the prompts due now and in the next 24 hours for the person logged in.
+
+Time logic is tested at the service level with an explicit `now`; the HTTP flow
+uses schedules placed relative to the real current time (never asserting the
+clock itself).
+"""
+import re
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from journal.access import Scope
+from journal.extensions import db
+from journal.models import Plan, Practice, PromptAction, Schedule, now_utc
+from journal.testing import count_queries, login_as, make_couple, make_user
+from journal.today.services import prompt_act, prompts_for
+
+UTC = timezone.utc
+GUILT_WORDS = ("streak", "missed", "failed", "overdue", "behind")
+KEY_RE = re.compile(r'name="prompt" value="([^"]+)"')
+
+
+# -- helpers ------------------------------------------------------------------
+
+_titles = iter(range(1, 10**6))
+
+
+def make_practice(*, kind="closeness", stage=None, title=None) -> Practice:
+    n = next(_titles)
+    practice = Practice(
+        kind=kind,
+        stage=stage,
+        title=title or f"Quiet practice number {n}",
+        summary=f"A small thing to do, number {n}.",
+        steps=["Sit together.", "Breathe out slowly."],
+        duration_minutes=10,
+        together=True,
+    )
+    db.session.add(practice)
+    db.session.commit()
+    return practice
+
+
+def plan_for(user, zone: str | None = None) -> Plan:
+    plan = Scope(user).plan_or_create()
+    if zone is not None:
+        plan.timezone = zone
+    db.session.commit()
+    return plan
+
+
+def add_schedule(plan, practice, *, times, kind="daily", start_date=date(2026, 1, 1), prompt_user=None, **extra):
+    schedule = Schedule(
+        plan_id=plan.id,
+        practice_id=practice.id,
+        kind=kind,
+        times=list(times),
+        weekdays=extra.pop("weekdays", []),
+        interval=extra.pop("interval", 1),
+        start_date=start_date,
+        prompt_user_id=prompt_user.id if prompt_user else None,
+        **extra,
+    )
+    db.session.add(schedule)
+    db.session.commit()
+    return schedule
+
+
+def prompts(user, now):
+    """The prompts of `user` at `now`, with a fresh Scope (as a new request would)."""
+    db.session.expire_all()
+    return prompts_for(Scope(user), user, now=now)[1]
+
+
+def instants(found):
+    return [p.due_at for p in found]
+
+
+def due_now(found, now):
+    return [p for p in found if p.due_at <= now]
+
+
+def soon_once(plan, practice, *, hours=2, prompt_user=None):
+    """A one-off schedule at a time `hours` from the real now (to the minute, in the plan's zone)."""
+    local = (now_utc() + timedelta(hours=hours)).astimezone(ZoneInfo(plan.timezone))
+    return add_schedule(
+        plan, practice, kind="once", times=[local.strftime("%H:%M")], start_date=local.date(), prompt_user=prompt_user
+    )
+
+
+def due_once(plan, practice, *, prompt_user=None):
+    """A one-off schedule at the current minute: due now, earlier today."""
+    local = now_utc().astimezone(ZoneInfo(plan.timezone))
+    return add_schedule(
+        plan, practice, kind="once", times=[local.strftime("%H:%M")], start_date=local.date(), prompt_user=prompt_user
+    )
+
+
+def keys_on(page: str) -> list[str]:
+    return list(dict.fromkeys(KEY_RE.findall(page)))
+
+
+def today_page(client) -> str:
+    response = client.get("/today")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def action_rows(**where):
+    db.session.expire_all()
+    stmt = select(PromptAction)
+    for name, value in where.items():
+        stmt = stmt.where(getattr(PromptAction, name) == value)
+    return db.session.scalars(stmt).all()
+
+
+def assert_calm(page: str):
+    lowered = page.lower()
+    for word in GUILT_WORDS:
+        assert word not in lowered, f"guilt wording {word!r} on the Today page"
+
+
+@pytest.fixture
+def ana_client(app, couple):
+    client = app.test_client()
+    login_as(client, couple[0])
+    return client
+
+
+@pytest.fixture
+def bo_client(app, couple):
+    client = app.test_client()
+    login_as(client, couple[1])
+    return client
+
+
+# -- the page -------------------------------------------------------------------
+
+
+def test_today_lists_due_and_upcoming_prompts_with_link_and_every_choice(app, couple, ana_client):
+    ana, bo, _ = couple
+    plan = plan_for(ana)
+    earlier = make_practice(title="Hands on the kettle")
+    later = make_practice(title="A slow evening walk")
+    due_once(plan, earlier)
+    soon_once(plan, later)
+
+    page = today_page(ana_client)
+
+    assert "Hands on the kettle" in page and "A slow evening walk" in page
+    assert f'href="/practices/{earlier.id}"' in page
+    assert f'href="/practices/{later.id}"' in page
+    assert len(keys_on(page)) == 2
+    for action in ("done", "skip", "15min", "1h", "tomorrow"):
+        assert page.count(f'name="action" value="{action}"') == 2, action
+    # due earlier today comes first
+    assert page.index("Hands on the kettle") < page.index("A slow evening walk")
+    assert ana_client.get(f"/practices/{earlier.id}").status_code == 200
+
+
+def test_today_never_uses_guilt_or_streak_language(app, couple, ana_client):
+    ana, _, _ = couple
+    assert_calm(today_page(ana_client))  # nothing planned yet
+    plan = plan_for(ana)
+    practices = [make_practice() for _ in range(4)]
+    for practice in practices:
+        due_once(plan, practice)  # due earlier today and not yet done
+    page = today_page(ana_client)
+    assert len(keys_on(page)) == 4
+    assert_calm(page)
+    for action, key in zip(("done", "skip", "15min", "tomorrow"), keys_on(page)):
+        response = ana_client.post("/today/act", data={"prompt": key, "action": action}, follow_redirects=True)
+        assert response.status_code == 200
+        assert_calm(response.get_data(as_text=True))
+    # a key that was already answered
+    response = ana_client.post("/today/act", data={"prompt": keys_on(page)[0], "action": "done"}, follow_redirects=True)
+    assert_calm(response.get_data(as_text=True))
+    plan = db.session.get(Plan, plan.id)
+    plan.paused_at = now_utc()
+    db.session.commit()
+    assert_calm(today_page(ana_client))
+
+
+def test_done_and_skip_through_the_page_hide_the_prompt(app, couple, ana_client):
+    ana, _, _ = couple
+    plan = plan_for(ana)
+    first, second = make_practice(title="Tea on the step"), make_practice(title="Shoulder rest")
+    due_once(plan, first)
+    soon_once(plan, second)
+    page = today_page(ana_client)
+    keys = keys_on(page)
+    assert len(keys) == 2
+
+    for key, action in zip(keys, ("done", "skip")):
+        response = ana_client.post("/today/act", data={"prompt": key, "action": action})
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith("/today")
+
+    page = today_page(ana_client)
+    assert keys_on(page) == []
+    assert "Tea on the step" not in page and "Shoulder rest" not in page
+    states = sorted(a.state for a in action_rows(user_id=ana.id))
+    assert states == ["done", "skipped"]
+
+
+def test_snooze_through_the_page_is_recorded_and_brought_back_later(app, couple, ana_client):
+    ana, _, _ = couple
+    plan = plan_for(ana)
+    practice = make_practice(title="Feet on the floor together")
+    due_once(plan, practice)
+    key = keys_on(today_page(ana_client))[0]
+
+    before = now_utc()
+    response = ana_client.post("/today/act", data={"prompt": key, "action": "1h"}, follow_redirects=True)
+    after = now_utc()
+    assert response.status_code == 200
+    assert "an hour" in response.get_data(as_text=True)
+    (row,) = action_rows(user_id=ana.id)
+    assert row.state == "snoozed"
+    assert before + timedelta(hours=1) <= row.snoozed_until <= after + timedelta(hours=1)
+    page = today_page(ana_client)
+    assert "brought back" in page  # listed at the end of the snooze, not as due now
+
+
+# -- what was done, skipped or snoozed (service level) ----------------------------
+
+
+def test_done_or_skipped_prompt_is_not_shown_again(app, couple):
+    ana, _, _ = couple
+    plan = plan_for(ana)
+    first, second = make_practice(), make_practice()
+    add_schedule(plan, first, kind="once", times=["08:00"], start_date=date(2026, 5, 10))
+    add_schedule(plan, second, kind="once", times=["09:00"], start_date=date(2026, 5, 10))
+    now = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
+
+    found = prompts(ana, now)
+    assert [p.practice.id for p in found] == [first.id, second.id]
+    prompt_act(user=ana, prompt=found[0], action="done", now=now)
+    prompt_act(user=ana, prompt=found[1], action="skip", now=now)
+    db.session.commit()
+
+    assert prompts(ana, now) == []
+    assert prompts(ana, now + timedelta(hours=6)) == []
+
+
+@pytest.mark.parametrize(
+    ("action", "back_after"),
+    [("15min", timedelta(minutes=15)), ("1h", timedelta(hours=1)), ("tomorrow", timedelta(days=1))],
+)
+def test_snoozed_prompt_comes_back_at_the_snooze_end_and_not_before(app, couple, action, back_after):
+    ana, _, _ = couple
+    plan = plan_for(ana)
+    practice = make_practice()
+    add_schedule(plan, practice, kind="once", times=["20:00"], start_date=date(2026, 5, 10))
+    at = datetime(2026, 5, 10, 20, 0, tzinfo=UTC)
+    now = at + timedelta(minutes=5)
+
+    (prompt,) = prompts(ana, now)
+    assert prompt.due_at == at and not prompt.snoozed
+    prompt_act(user=ana, prompt=prompt, action=action, now=now)
+    db.session.commit()
+    back = now + back_after
+
+    for moment in (now, now + timedelta(minutes=1), back - timedelta(minutes=1)):
+        assert due_now(prompts(ana, moment), moment) == [], moment
+    for moment in (back, back + timedelta(minutes=10)):
+        (again,) = due_now(prompts(ana, moment), moment)
+        assert again.due_at == back and again.snoozed
+        assert again.occurrence_at == at
+
+
+def test_snooze_for_tomorrow_before_the_time_keeps_the_time_of_day(app, couple):
+    ana, _, _ = couple
+    plan = plan_for(ana)
+    practice = make_practice()
+    add_schedule(plan, practice, kind="once", times=["20:00"], start_date=date(2026, 5, 10))
+    now = datetime(2026, 5, 10, 9, 0, tzinfo=UTC)  # the prompt is still ahead today
+    (prompt,) = prompts(ana, now)
+    prompt_act(user=ana, prompt=prompt, action="tomorrow", now=now)
+    db.session.commit()
+
+    tomorrow_evening = datetime(2026, 5, 11, 20, 0, tzinfo=UTC)
+    assert due_now(prompts(ana, tomorrow_evening - timedelta(minutes=1)), tomorrow_evening - timedelta(minutes=1)) == []
+    (again,) = prompts(ana, tomorrow_evening)
+    assert again.due_at == tomorrow_evening
+
+
+@pytest.mark.xfail(
+    reason="app bug: journal/today/services.py:113 snoozes 'tomorrow' by 24 hours of UTC, "
+    "so across a daylight-saving change it comes back an hour off the same time of day",
+    strict=True,
+)
+def test_snooze_for_tomorrow_keeps_the_clock_time_across_daylight_saving(app):
+    person = make_user(timezone="America/New_York")
+    plan = plan_for(person, "America/New_York")
+    practice = make_practice()
+    # Saturday 2026-03-07 20:00 EST; clocks go forward that night.
+    add_schedule(plan, practice, kind="once", times=["20:00"], start_date=date(2026, 3, 7))
+    at = datetime(2026, 3, 8, 1, 0, tzinfo=UTC)
+    (prompt,) = prompts(person, at)
+    prompt_act(user=person, prompt=prompt, action="tomorrow", now=at)
+    db.session.commit()
+    sunday_evening = datetime(2026, 3, 8, 20, 0, tzinfo=ZoneInfo("America/New_York"))  # 00:00 UTC on the 9th
+    (again,) = prompts(person, sunday_evening)
+    assert again.due_at == sunday_evening
+
+
+# -- several times a day ----------------------------------------------------------
+
+
+def test_a_schedule_with_two_times_prompts_twice_and_doing_one_leaves_the_other(app, couple):
+    ana, _, _ = couple
+    plan = plan_for(ana)
+    practice = make_practice()
+    add_schedule(plan, practice, times=["08:00", "20:00"])
+    now = datetime(2026, 5, 10, 7, 0, tzinfo=UTC)
+
+    found = prompts(ana, now)
+    assert instants(found) == [datetime(2026, 5, 10, 8, 0, tzinfo=UTC), datetime(2026, 5, 10, 20, 0, tzinfo=UTC)]
+    assert len({p.key for p in found}) == 2
+    prompt_act(user=ana, prompt=found[0], action="done", now=now + timedelta(hours=1))
+    db.session.commit()
+
+    later = now + timedelta(hours=2)
+    today = [at for at in instants(prompts(ana, later)) if at.date() == date(2026, 5, 10)]
+    assert today == [datetime(2026, 5, 10, 20, 0, tzinfo=UTC)]
+
+
+# -- who is prompted ---------------------------------------------------------------
+
+
+def test_schedule_for_bo_only_is_not_on_anas_today(app, couple, ana_client, bo_client):
+    ana, bo, _ = couple
+    plan = plan_for(ana)
+    practice = make_practice(title="Bo's own quiet walk")
+    soon_once(plan, practice, prompt_user=bo)
+
+    assert "Bo&#39;s own quiet walk" not in today_page(ana_client)
+    assert keys_on(today_page(ana_client)) == []
+    bo_page = today_page(bo_client)
+    assert "Bo&#39;s own quiet walk" in bo_page
+    assert len(keys_on(bo_page)) == 1
+
+
+def test_schedule_for_both_shows_for_both_and_each_answer_is_their_own(app, couple, ana_client, bo_client):
+    ana, bo, _ = couple
+    plan = plan_for(ana)
+    practice = make_practice(title="Holding hands on the sofa")
+    due_once(plan, practice)
+
+    ana_keys, bo_keys = keys_on(today_page(ana_client)), keys_on(today_page(bo_client))
+    assert len(ana_keys) == 1 and ana_keys == bo_keys
+    assert ana_client.post("/today/act", data={"prompt": ana_keys[0], "action": "done"}).status_code == 302
+
+    assert keys_on(today_page(ana_client)) == []
+    assert keys_on(today_page(bo_client)) == bo_keys  # Ana's done is not Bo's
+    assert bo_client.post("/today/act", data={"prompt": bo_keys[0], "action": "skip"}).status_code == 302
+    assert keys_on(today_page(bo_client)) == []
+    assert {(a.user_id, a.state) for a in action_rows()} == {(ana.id, "done"), (bo.id, "skipped")}
+
+
+def test_each_partners_answer_is_their_own_at_the_service_level(app, couple):
+    ana, bo, _ = couple
+    plan = plan_for(ana)
+    add_schedule(plan, make_practice(), times=["20:00"])
+    now = datetime(2026, 5, 10, 19, 0, tzinfo=UTC)
+    (ana_prompt,) = prompts(ana, now)
+    prompt_act(user=ana, prompt=ana_prompt, action="skip", now=now)
+    db.session.commit()
+    assert prompts(ana, now) == []
+    assert instants(prompts(bo, now)) == [datetime(2026, 5, 10, 20, 0, tzinfo=UTC)]
+
+
+# -- pause, safety hold, stage -----------------------------------------------------
+
+
+def test_paused_plan_prompts_nothing_until_its_end_date_has_passed(app, couple, ana_client):
+    ana, _, _ = couple
+    plan = plan_for(ana)
+    add_schedule(plan, make_practice(), times=["20:00"])
+    now = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
+    assert len(prompts(ana, now)) == 1
+
+    plan = db.session.get(Plan, plan.id)
+    plan.paused_at = now - timedelta(days=3)
+    db.session.commit()
+    assert prompts(ana, now) == []
+
+    plan.paused_until = date(2026, 5, 10)  # inclusive: still paused today
+    db.session.commit()
+    assert prompts(ana, now) == []
+
+    plan.paused_until = date(2026, 5, 9)  # ended yesterday
+    db.session.commit()
+    assert len(prompts(ana, now)) == 1
+
+
+def test_paused_plan_through_the_page(app, couple, ana_client):
+    ana, _, _ = couple
+    plan = plan_for(ana)
+    soon_once(plan, make_practice(title="Cup of tea together"))
+    plan = db.session.get(Plan, plan.id)
+    plan.paused_at = now_utc()
+    db.session.commit()
+    page = today_page(ana_client)
+    assert "Cup of tea together" not in page and keys_on(page) == []
+    assert "paused" in page
+
+    plan.paused_until = (now_utc() - timedelta(days=2)).date()
+    db.session.commit()
+    page = today_page(ana_client)
+    assert "Cup of tea together" in page and len(keys_on(page)) == 1
+
+
+def test_safety_hold_hides_touch_practices_only(app, couple, ana_client):
+    ana, bo, _ = couple
+    plan = plan_for(ana)
+    touch = make_practice(kind="touch", stage=1, title="Resting a hand on a shoulder")
+    talk = make_practice(kind="check-in", title="Two-minute check-in")
+    add_schedule(plan, touch, times=["20:00"])
+    add_schedule(plan, talk, times=["20:00"])
+    now = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
+    assert {p.practice.id for p in prompts(ana, now)} == {touch.id, talk.id}
+
+    plan = db.session.get(Plan, plan.id)
+    plan.hold_by_id = bo.id
+    plan.hold_since = now
+    db.session.commit()
+    for person in (ana, bo):
+        assert [p.practice.id for p in prompts(person, now)] == [talk.id]
+
+    soon_once(plan, touch)
+    page = today_page(ana_client)
+    assert "Resting a hand on a shoulder" not in page
+
+    plan = db.session.get(Plan, plan.id)
+    plan.hold_by_id = None
+    db.session.commit()
+    assert "Resting a hand on a shoulder" in today_page(ana_client)
+
+
+def test_touch_practice_above_the_stage_is_not_prompted_after_a_step_back(app, couple, ana_client):
+    ana, _, _ = couple
+    plan = plan_for(ana)
+    plan.stage = 2
+    db.session.commit()
+    gentle = make_practice(kind="touch", stage=1, title="Hand on a hand")
+    closer = make_practice(kind="touch", stage=2, title="A longer shoulder rub")
+    add_schedule(plan, gentle, times=["20:00"])
+    add_schedule(plan, closer, times=["20:00"])
+    soon_once(plan, closer)
+    now = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
+    assert {p.practice.id for p in prompts(ana, now)} == {gentle.id, closer.id}
+    assert "A longer shoulder rub" in today_page(ana_client)
+
+    assert ana_client.post("/plan/pace/back").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Plan, plan.id).stage == 1
+
+    assert [p.practice.id for p in prompts(ana, now)] == [gentle.id]
+    assert "A longer shoulder rub" not in today_page(ana_client)
+
+
+# -- time zones and daylight saving -----------------------------------------------
+
+
+def test_due_now_starts_at_the_users_local_midnight(app):
+    kolkata = ZoneInfo("Asia/Kolkata")
+    person = make_user(timezone="Asia/Kolkata")
+    plan = plan_for(person)
+    assert plan.timezone == "Asia/Kolkata"
+    just_after_midnight = make_practice()
+    late_yesterday = make_practice()
+    add_schedule(plan, just_after_midnight, kind="once", times=["00:30"], start_date=date(2026, 5, 10))
+    add_schedule(plan, late_yesterday, kind="once", times=["23:30"], start_date=date(2026, 5, 9))
+
+    now = datetime(2026, 5, 10, 23, 0, tzinfo=kolkata)
+    found = prompts(person, now)
+    assert [p.practice.id for p in found] == [just_after_midnight.id]
+    assert found[0].due_at == datetime(2026, 5, 10, 0, 30, tzinfo=kolkata)
+
+
+def test_next_prompt_follows_a_change_of_the_plans_time_zone(app):
+    person = make_user(timezone="America/New_York")
+    plan = plan_for(person, "Europe/London")
+    add_schedule(plan, make_practice(), times=["20:00"])
+    now = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
+    assert instants(prompts(person, now)) == [datetime(2026, 6, 10, 20, 0, tzinfo=ZoneInfo("Europe/London"))]
+
+    plan = db.session.get(Plan, plan.id)
+    plan.timezone = "America/New_York"
+    db.session.commit()
+    upcoming = [p for p in prompts(person, now) if p.due_at > now]
+    assert upcoming[0].due_at == datetime(2026, 6, 10, 20, 0, tzinfo=ZoneInfo("America/New_York"))
+    assert upcoming[0].due_at.astimezone(ZoneInfo("America/New_York")).strftime("%H:%M") == "20:00"
+
+
+def test_zone_change_through_the_plan_page_moves_todays_prompts(app, couple):
+    ana, _, _ = couple
+    ana.timezone = "America/New_York"
+    db.session.commit()
+    client = app.test_client()
+    login_as(client, ana)
+    plan = plan_for(ana, "Europe/London")
+    add_schedule(plan, make_practice(title="Evening unwinding"), times=["20:00"],
+                 start_date=now_utc().date() - timedelta(days=3))
+
+    def shown_times():
+        page = today_page(client)
+        return re.findall(r'<p class="meta">[^<]*?(\d\d:\d\d)', page)
+
+    before = shown_times()
+    assert before and "20:00" not in before  # 20:00 London is mid-afternoon in New York
+
+    response = client.post("/plan/settings", data={"timezone": "America/New_York", "birth_date": ""})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Plan, plan.id).timezone == "America/New_York"
+    after = shown_times()
+    assert after and set(after) == {"20:00"}
+
+
+def test_daylight_saving_gap_prompts_once_at_the_end_of_the_gap(app):
+    new_york = ZoneInfo("America/New_York")
+    person = make_user(timezone="America/New_York")
+    plan = plan_for(person, "America/New_York")
+    add_schedule(plan, make_practice(), times=["02:30"], start_date=date(2026, 3, 1))
+
+    for now in (
+        datetime(2026, 3, 8, 0, 0, tzinfo=new_york),  # local midnight, before the gap
+        datetime(2026, 3, 8, 1, 59, tzinfo=new_york),
+    ):
+        found = prompts(person, now)
+        on_the_day = [p for p in found if p.due_at.astimezone(new_york).date() == date(2026, 3, 8)]
+        assert [p.due_at for p in on_the_day] == [datetime(2026, 3, 8, 7, 0, tzinfo=UTC)]
+        assert on_the_day[0].due_at.astimezone(new_york).strftime("%H:%M") == "03:00"
+    # later that day it is still there, once, as due now
+    now = datetime(2026, 3, 8, 9, 0, tzinfo=new_york)
+    on_the_day = [p for p in prompts(person, now) if p.due_at.astimezone(new_york).date() == date(2026, 3, 8)]
+    assert [p.due_at for p in on_the_day] == [datetime(2026, 3, 8, 7, 0, tzinfo=UTC)]
+
+
+# -- keys and actions that aren't right ---------------------------------------------
+
+
+def test_unknown_or_foreign_prompt_keys_do_nothing_harmful(app, couple, ana_client):
+    ana, bo, _ = couple
+    plan = plan_for(ana)
+    bo_only = soon_once(plan, make_practice(), prompt_user=bo)
+    cy, di = make_user(display_name="Cy"), make_user(display_name="Di")
+    make_couple(cy, di, pace_leader=cy)
+    theirs = plan_for(cy)
+    foreign = soon_once(theirs, make_practice())
+
+    cy_client = app.test_client()
+    login_as(cy_client, cy)
+    (foreign_key,) = keys_on(today_page(cy_client))
+    assert foreign_key.startswith(f"{foreign.id}@")
+    bo_client = app.test_client()
+    login_as(bo_client, bo)
+    (bo_key,) = keys_on(today_page(bo_client))
+    assert bo_key.startswith(f"{bo_only.id}@")
+
+    for key in (foreign_key, bo_key, "nonsense", "12@not-a-time", "999999@20260510T200000Z", f"{foreign.id}@x"):
+        response = ana_client.post("/today/act", data={"prompt": key, "action": "done"})
+        assert response.status_code == 302, key
+        assert response.headers["Location"].endswith("/today")
+        page = today_page(ana_client)
+        assert "already been taken care of" in page, key
+    assert action_rows() == []
+    # their prompts are untouched
+    assert keys_on(today_page(cy_client)) == [foreign_key]
+    assert keys_on(today_page(bo_client)) == [bo_key]
+
+
+@pytest.mark.parametrize("action", ["delete", "", "DONE", "2h", "snooze"])
+def test_action_outside_the_list_is_a_bad_request(app, couple, ana_client, action):
+    ana, _, _ = couple
+    plan = plan_for(ana)
+    soon_once(plan, make_practice())
+    (key,) = keys_on(today_page(ana_client))
+    response = ana_client.post("/today/act", data={"prompt": key, "action": action})
+    assert response.status_code == 400
+    assert action_rows() == []
+    assert keys_on(today_page(ana_client)) == [key]
+
+
+def test_done_twice_leaves_one_row(app, couple, ana_client):
+    ana, _, _ = couple
+    plan = plan_for(ana)
+    schedule = due_once(plan, make_practice())
+    (key,) = keys_on(today_page(ana_client))
+    first = ana_client.post("/today/act", data={"prompt": key, "action": "done"}, follow_redirects=True)
+    assert "That counts" in first.get_data(as_text=True)
+    second = ana_client.post("/today/act", data={"prompt": key, "action": "done"}, follow_redirects=True)
+    assert second.status_code == 200
+    assert "already been taken care of" in second.get_data(as_text=True)
+    rows = action_rows(schedule_id=schedule.id)
+    assert len(rows) == 1 and rows[0].state == "done" and rows[0].user_id == ana.id
+
+
+def test_done_twice_at_the_service_level_updates_the_one_row(app, couple):
+    ana, _, _ = couple
+    plan = plan_for(ana)
+    add_schedule(plan, make_practice(), times=["20:00"])
+    now = datetime(2026, 5, 10, 19, 0, tzinfo=UTC)
+    (prompt,) = prompts(ana, now)
+    prompt_act(user=ana, prompt=prompt, action="done", now=now)
+    prompt_act(user=ana, prompt=prompt, action="done", now=now)
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(PromptAction)) == 1
+
+
+# -- statement count --------------------------------------------------------------
+
+
+def test_today_issues_a_fixed_number_of_statements(app, couple, ana_client):
+    ana, bo, _ = couple
+    plan = plan_for(ana)
+    soon_once(plan, make_practice())
+    today_page(ana_client)  # warm: the session's first request may touch it
+    with count_queries(app) as few:
+        page = today_page(ana_client)
+    assert len(keys_on(page)) == 1
+
+    now = now_utc()
+    schedules = [soon_once(plan, make_practice(), hours=1 + i % 5) for i in range(19)]
+    schedules += [add_schedule(plan, make_practice(), times=["06:00", "18:00"], prompt_user=(None, ana, bo)[i % 3],
+                               start_date=now.date() - timedelta(days=5)) for i in range(3)]
+    states = ("done", "skipped", "snoozed")
+    for i in range(50):
+        state = states[i % 3]
+        db.session.add(PromptAction(
+            schedule_id=schedules[i % len(schedules)].id,
+            user_id=ana.id,
+            occurrence_at=now - timedelta(hours=1 + i // len(schedules), minutes=i),
+            state=state,
+            snoozed_until=now + timedelta(minutes=30) if state == "snoozed" else None,
+        ))
+    db.session.commit()
+
+    with count_queries(app) as many:
+        page = today_page(ana_client)
+    assert len(keys_on(page)) > 20
+    assert few.count == many.count, many.statements
