@@ -9,6 +9,7 @@ import os
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from journal import create_app
 from journal.extensions import db
@@ -95,6 +96,9 @@ def _test_config(database_url, tmp_path, smtp_sink) -> dict:
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "SECRET_KEY": "test-secret-key-not-for-production",
         "SQLALCHEMY_DATABASE_URI": database_url,
+        # No pooled connections outlive a test's app (they would be closed by the
+        # garbage collector in some later test, with a ResourceWarning).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": NullPool, "hide_parameters": True},
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "BASE_URL": "http://localhost",

@@ -1,0 +1,130 @@
+"""Encryption at rest: data keys, associated data, rotation, crypto-shredding."""
+import pytest
+
+from journal import crypto
+from journal.crypto import DecryptError, context, couple_owner, seal, shred, unseal, user_owner
+from journal.crypto.keyring import keyring
+from journal.crypto.rotate import rotate
+from journal.extensions import db
+from journal.models import DataKey
+from journal.testing import make_couple, make_user
+
+
+def _fresh_request(app):
+    """Drop the per-request key cache, as a new request would."""
+    from flask import g
+
+    g.pop("tandem_data_keys", None)
+
+
+def test_sealed_text_opens_only_in_its_own_place(app, user):
+    here = context("entries", 1, "body", user.id, "private")
+    blob = seal("a warm evening together", owner=user_owner(user), context=here)
+    assert b"warm evening" not in blob
+    assert unseal(blob, owner=user_owner(user), context=here) == "a warm evening together"
+    for elsewhere in (
+        context("entries", 2, "body", user.id, "private"),  # another row
+        context("entries", 1, "title", user.id, "private"),  # another field
+        context("entries", 1, "body", user.id, "shared"),  # pasted into a shared row
+        context("checkins", 1, "body", user.id, "private"),  # another table
+    ):
+        with pytest.raises(DecryptError):
+            unseal(blob, owner=user_owner(user), context=elsewhere)
+
+
+def test_each_owner_has_its_own_key(app, couple):
+    ana, bo, c = couple
+    here = context("entries", 1, "body", ana.id, "shared")
+    blob = seal("only with Ana's key", owner=user_owner(ana), context=here)
+    seal("x", owner=user_owner(bo), context=here)
+    seal("y", owner=couple_owner(c.id), context=here)
+    db.session.commit()
+    with pytest.raises(DecryptError):
+        unseal(blob, owner=user_owner(bo), context=here)
+    rows = db.session.scalars(db.select(DataKey)).all()
+    assert {(r.owner_type, r.owner_id) for r in rows} == {("user", ana.id), ("user", bo.id), ("couple", c.id)}
+    assert all(len(r.wrapped) == 12 + 32 + 16 for r in rows), "keys are stored wrapped, never raw"
+
+
+def test_master_key_lives_outside_the_database(app, user):
+    seal("x", owner=user_owner(user), context=b"c")
+    db.session.commit()
+    key_id, master = keyring().current
+    (row,) = db.session.scalars(db.select(DataKey)).all()
+    assert row.master_key_id == key_id
+    assert master not in row.wrapped
+    import os
+
+    path = os.path.join(app.instance_path, "master_keys")
+    assert os.stat(path).st_mode & 0o777 == 0o600
+
+
+def test_rotation_keeps_every_text_readable(app, couple):
+    ana, bo, c = couple
+    texts = {}
+    for owner in (user_owner(ana), user_owner(bo), couple_owner(c.id)):
+        for n in range(3):
+            ctx = context("entries", n, "body", owner[1], "private")
+            texts[(owner, ctx)] = seal(f"text {owner} {n}", owner=owner, context=ctx)
+    db.session.commit()
+    old_id = keyring().current[0]
+    result = rotate(batch=2)
+    assert result["rewrapped"] == 3 and result["current"] != old_id
+    assert keyring().get(old_id) is None, "the old master key is gone once rotation completes"
+    assert {r.master_key_id for r in db.session.scalars(db.select(DataKey))} == {result["current"]}
+    _fresh_request(app)
+    for (owner, ctx), blob in texts.items():
+        assert unseal(blob, owner=owner, context=ctx).startswith("text ")
+
+
+def test_old_master_key_works_until_rotation_completes(app, user):
+    """A process that still has the old keyring reads keys wrapped by the new key
+    by re-reading the key file; keys not yet re-wrapped open with the old key."""
+    from journal.crypto.keyring import new_key_line, parse, write_file
+
+    ctx = context("entries", 1, "body", user.id, "private")
+    blob = seal("before rotation", owner=user_owner(user), context=ctx)
+    db.session.commit()
+    old = keyring().current
+    write_file((parse(new_key_line())[0], old))  # rotation has started: new key in front
+    _fresh_request(app)
+    assert unseal(blob, owner=user_owner(user), context=ctx) == "before rotation"
+
+
+def test_keys_from_the_environment(app_config, backend, monkeypatch):
+    import base64
+
+    from journal import create_app
+
+    key = base64.b64encode(b"k" * 32).decode()
+    monkeypatch.setenv("TANDEM_MASTER_KEYS", f"env1:{key}")
+    app = create_app(app_config)
+    with app.app_context():
+        assert keyring(reload=True).current == ("env1", b"k" * 32)
+        assert keyring().from_file is False
+
+
+def test_shredding_makes_text_unreadable(app, user):
+    ctx = context("entries", 1, "body", user.id, "private")
+    blob = seal("gone for good", owner=user_owner(user), context=ctx)
+    db.session.commit()
+    shred(user_owner(user))
+    db.session.commit()
+    _fresh_request(app)
+    with pytest.raises(DecryptError):
+        unseal(blob, owner=user_owner(user), context=ctx)
+
+
+def test_account_deletion_shreds_the_key(app, user):
+    from journal.account.services import account_delete
+
+    seal("mine", owner=user_owner(user), context=b"c")
+    db.session.commit()
+    account_delete(user=user)
+    db.session.commit()
+    assert db.session.scalars(db.select(DataKey)).all() == []
+
+
+def test_none_stays_none(app, user):
+    assert crypto.seal(None, owner=user_owner(user), context=b"c") is None
+    assert crypto.unseal(None, owner=user_owner(user), context=b"c") is None
