@@ -6,8 +6,10 @@ twice: `[sqlite]` on a new file, `[postgresql]` on a database of this test proce
 server can't be reached; under CI (CI=true) they fail instead.
 """
 import os
+from pathlib import Path
 
 import pytest
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
@@ -96,9 +98,6 @@ def _test_config(database_url, tmp_path, smtp_sink) -> dict:
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "SECRET_KEY": "test-secret-key-not-for-production",
         "SQLALCHEMY_DATABASE_URI": database_url,
-        # No pooled connections outlive a test's app (they would be closed by the
-        # garbage collector in some later test, with a ResourceWarning).
-        "SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": NullPool, "hide_parameters": True},
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "BASE_URL": "http://localhost",
@@ -107,19 +106,69 @@ def _test_config(database_url, tmp_path, smtp_sink) -> dict:
 
 
 @pytest.fixture
-def app_config(database_url, tmp_path, smtp_sink):
+def app_config(database_url, tmp_path, smtp_sink, backend):
     """The config `app` is built from; tests may change it before asking for `app`."""
-    return _test_config(database_url, tmp_path, smtp_sink)
+    config = _test_config(database_url, tmp_path, smtp_sink)
+    if backend == "postgresql":
+        # No pooled connections outlive a test's app (psycopg would warn when the
+        # garbage collector closes them, in some later test).
+        # synchronous_commit=off: a test database needs no fsync per commit.
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "poolclass": NullPool,
+            "hide_parameters": True,
+            "connect_args": {"options": "-c synchronous_commit=off"},
+        }
+    return config
+
+
+class _SharedBytecode(BytecodeCache):
+    """Compiled templates shared by every app of this test process (each test makes
+    its own app; compiling the same templates again would dominate the run)."""
+
+    def __init__(self):
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE = _SharedBytecode()
+
+
+_sqlite_template: dict = {}
+
+
+def _sqlite_from_template(app) -> None:
+    """Copy a once-made empty schema instead of creating every table for each test."""
+    import shutil
+
+    target = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    if "path" not in _sqlite_template:
+        db.create_all()
+        db.session.remove()
+        db.engine.dispose()
+        template = Path(target).with_name("template.sqlite")
+        shutil.copy(target, template)
+        _sqlite_template["path"] = template
+        return
+    shutil.copy(_sqlite_template["path"], target)
 
 
 @pytest.fixture
 def app(app_config, backend, smtp_sink):
     app = create_app(app_config)
     app.test_client_class = IsolatedClient
+    app.jinja_env.bytecode_cache = _BYTECODE
     smtp_sink.clear()
     with app.app_context():
         if backend == "postgresql":
             _empty_postgres()
+        elif app_config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+            _sqlite_from_template(app)
         else:
             db.create_all()
     with app.app_context():
