@@ -14,16 +14,20 @@ HINTS = {
 }
 
 
+#: Ten phrases of 300 characters with their line breaks fit; this only caps the request size.
+_size = Length(max=MAX_PER_SIGNAL * 310, message="That's more than we can keep here. Please shorten it.")
+
+
 def _lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
 class ConsentForm(FlaskForm):
-    ask = TextAreaField("Asking", description=HINTS["ask"], validators=[Length(max=3000)])
-    slow_down = TextAreaField("Slowing down", description=HINTS["slow_down"], validators=[Length(max=3000)])
-    pause = TextAreaField("Pausing", description=HINTS["pause"], validators=[Length(max=3000)])
-    stop = TextAreaField("Stopping", description=HINTS["stop"], validators=[Length(max=3000)])
-    check_in = TextAreaField("Checking in", description=HINTS["check_in"], validators=[Length(max=3000)])
+    ask = TextAreaField("Asking", description=HINTS["ask"], validators=[_size])
+    slow_down = TextAreaField("Slowing down", description=HINTS["slow_down"], validators=[_size])
+    pause = TextAreaField("Pausing", description=HINTS["pause"], validators=[_size])
+    stop = TextAreaField("Stopping", description=HINTS["stop"], validators=[_size])
+    check_in = TextAreaField("Checking in", description=HINTS["check_in"], validators=[_size])
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

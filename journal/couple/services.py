@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 
 from journal.extensions import db
 from journal.models import Couple, Invite, Plan, User, now_utc
+from journal.plan.pace import pace_restart_for_couple
 
 log = logging.getLogger(__name__)
 
@@ -148,11 +149,13 @@ def invite_accept(*, invite: Invite, inviter: User, user: User) -> Couple:
 
 def _plan_for_new_couple(*, couple: Couple, inviter: User) -> None:
     """The inviter's plan-of-one becomes the couple's plan (what they set up carries
-    over); without one, the couple starts a plan in the inviter's time zone. The
+    over, but the pace starts again at stage 1: the new partner agreed to nothing
+    yet); without one, the couple starts a plan in the inviter's time zone. The
     other person's plan-of-one stays theirs, for if they are ever single again."""
     solo = db.session.scalar(select(Plan).where(Plan.owner_id == inviter.id))
     if solo is not None:
         solo.owner_id, solo.couple_id = None, couple.id
+        pace_restart_for_couple(plan=solo)
     else:
         db.session.add(Plan(couple_id=couple.id, timezone=inviter.timezone))
     db.session.flush()

@@ -33,9 +33,8 @@ def _record(plan: Plan, to_stage: int, now: datetime) -> None:
 def pace_step_back(*, scope: Scope, now: datetime | None = None) -> int:
     """One stage back, at once. Returns the new stage."""
     now = now or now_utc()
-    plan = scope.plan_or_create()
-    if plan.stage <= FIRST_STAGE:
-        db.session.execute(delete(PaceReady).where(PaceReady.plan_id == plan.id))
+    plan = scope.plan
+    if plan is None or plan.stage <= FIRST_STAGE:
         raise PaceError("You're at the gentlest stage already. You can pause the whole plan at any time.")
     _record(plan, plan.stage - 1, now)
     log.info("plan %s stepped back to stage %s", plan.id, plan.stage)
@@ -86,6 +85,15 @@ def pace_mark_ready(*, scope: Scope, user: User, to_stage: int, now: datetime | 
         log.info("plan %s moved forward to stage %s", plan.id, plan.stage)
         return True
     return False
+
+
+def pace_restart_for_couple(*, plan: Plan, now: datetime | None = None) -> None:
+    """A plan that becomes a couple's starts at the first stage: the new partner
+    agreed to nothing yet."""
+    if plan.stage != FIRST_STAGE:
+        _record(plan, FIRST_STAGE, now or now_utc())
+    else:
+        db.session.execute(delete(PaceReady).where(PaceReady.plan_id == plan.id))
 
 
 def pace_unmark(*, scope: Scope, user: User) -> None:

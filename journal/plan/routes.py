@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from journal.access import scope
 from journal.extensions import db
 from journal.forms import EmptyForm
-from journal.models import Schedule, now_utc
+from journal.models import Practice, Schedule, now_utc
 from journal.plan import pace, services
 from journal.plan.forms import PauseForm, PlanSettingsForm, ReadyForm, ScheduleForm, WEEKDAYS
 from journal.plan.recurrence import Recurrence, next_occurrence
@@ -111,7 +111,8 @@ def edit(schedule_id):
     schedule = scope().get_in_plan_or_404(Schedule, schedule_id)
     if schedule.removed_at is not None:
         abort(404)
-    practice = practice_get_or_404(scope(), schedule.practice_id)
+    # The schedule is this plan's, so its practice is readable even if retired since.
+    practice = db.session.get(Practice, schedule.practice_id)
     form = _schedule_form(ScheduleForm())
     if request.method == "GET":
         form.kind.data = schedule.kind
@@ -223,8 +224,10 @@ def pace_ready():
             flash(str(exc), "error")
         else:
             db.session.commit()
-            if moved:
+            if moved and scope().couple_id:
                 flash(f"You're both ready: stage {int(form.to_stage.data)} is open. Go slowly.", "success")
+            elif moved:
+                flash(f"Stage {int(form.to_stage.data)} is open. Go slowly.", "success")
             else:
                 flash("Noted, just for you. Nothing changes until you both feel ready.", "info")
     else:
