@@ -140,6 +140,8 @@ def schedule_save(
 ) -> Schedule:
     """Add `practice` to the plan (or change `schedule`) after checking the rules."""
     view = plan_view(scope)
+    if schedule is None and practice.retired_at is not None:
+        raise PlanError("This practice is no longer in the library, so it can't be added again.")
     if view.is_later(practice):
         raise PlanError("This practice belongs to a later stage. It opens when you both are ready.")
     problems = recurrence.problems()

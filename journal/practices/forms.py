@@ -1,7 +1,7 @@
 """Forms for a couple's own practices: validation only."""
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.fields.choices import SelectChoice
 
 from journal.forms import strip
@@ -26,7 +26,7 @@ KIND_LABELS = {
 class PracticeForm(FlaskForm):
     title = StringField(
         "Name",
-        validators=[InputRequired("Please give it a short name."), Length(max=120, message="Please keep the name to 120 characters.")],
+        validators=[DataRequired("Please give it a short name."), Length(max=120, message="Please keep the name to 120 characters.")],
         filters=_strip,
         description="Shown on reminders only if you turn discreet wording off.",
         render_kw={"maxlength": 120},
@@ -71,6 +71,10 @@ class PracticeForm(FlaskForm):
             raise ValidationError("Touch practices need a stage, so they follow your pace.")
         if self.kind.data != "touch" and field.data:
             raise ValidationError("Only touch practices have a stage.")
+
+    def validate_steps(self, field):
+        if not any(line.strip() for line in (field.data or "").splitlines()):
+            raise ValidationError("Please write at least one step.")
 
     def values(self) -> dict:
         steps = [line.strip() for line in (self.steps.data or "").splitlines() if line.strip()]

@@ -53,9 +53,14 @@ def practices_visible(scope: Scope):
 
 
 def practice_get_or_404(scope: Scope, practice_id: int) -> Practice:
+    """Any library practice (retired ones too: a plan may still hold them) or one of
+    this plan's own; anything else is a 404."""
     from flask import abort
 
-    practice = db.session.scalar(practices_visible(scope).where(Practice.id == practice_id))
+    mine = Practice.plan_id.is_(None)
+    if scope.plan is not None:
+        mine = or_(mine, Practice.plan_id == scope.plan.id)
+    practice = db.session.scalar(select(Practice).where(mine, Practice.id == practice_id))
     if practice is None:
         abort(404)
     return practice

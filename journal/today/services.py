@@ -14,7 +14,7 @@ from sqlalchemy import select
 from journal.access import Scope
 from journal.extensions import db
 from journal.models import Practice, PromptAction, Schedule, User, now_utc
-from journal.plan.recurrence import occurrences
+from journal.plan.recurrence import local_to_utc, occurrences
 from journal.plan.services import PlanView, plan_view, recurrence_of, schedules_with_practices
 
 HORIZON = timedelta(hours=24)
@@ -72,7 +72,7 @@ def prompts_for(scope: Scope, user: User, *, now: datetime | None = None) -> tup
             if action is None:
                 if at >= start:
                     prompts.append(Prompt(schedule, practice, at, at, False))
-            elif action.state == "snoozed" and action.snoozed_until < end:
+            elif action.state == "snoozed" and start <= action.snoozed_until < end:
                 prompts.append(Prompt(schedule, practice, at, action.snoozed_until, True))
     prompts.sort(key=lambda p: (p.due_at, p.practice.title))
     return view, prompts
@@ -102,7 +102,10 @@ def prompt_act(*, user: User, prompt: Prompt, action: str, now: datetime | None 
     elif action in SNOOZES:
         state, until = "snoozed", now + SNOOZES[action]
     elif action == "tomorrow":
-        state, until = "snoozed", max(prompt.due_at, now) + timedelta(days=1)
+        # The same local time tomorrow (not 24 hours: a DST change may fall between).
+        zone = ZoneInfo(user.timezone)
+        local = max(prompt.due_at, now).astimezone(zone).replace(tzinfo=None) + timedelta(days=1)
+        state, until = "snoozed", local_to_utc(local, zone)
     else:
         raise PromptError("unknown action")
     row = db.session.scalar(
