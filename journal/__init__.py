@@ -1,5 +1,6 @@
 """Tandem: a gentle, consent-led practice journal for two partners after a birth."""
 import logging
+import mimetypes
 from pathlib import Path
 
 from flask import Flask
@@ -8,6 +9,8 @@ from journal import config as config_module
 from journal.extensions import csrf, db, limiter, login_manager, mail, migrate
 
 log = logging.getLogger(__name__)
+
+mimetypes.add_type("application/manifest+json", ".webmanifest")
 
 
 def _web_folder(name: str) -> str:

@@ -3,7 +3,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Flask, redirect, render_template, url_for
+from flask import Blueprint, Flask, current_app, redirect, render_template, send_from_directory, url_for
 from flask_login import current_user
 
 from journal.forms import EmptyForm
@@ -16,6 +16,18 @@ def index():
     if current_user.is_authenticated:
         return redirect(url_for("today.today"))
     return render_template("welcome.html")
+
+
+@bp.get("/offline")
+def offline():
+    """The page the service worker shows without a connection (cached, so anonymous)."""
+    return render_template("offline.html", offline=True)
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """Served from the root so its scope is the whole app; like every page, no-store."""
+    return send_from_directory(current_app.static_folder, "sw.js", mimetype="text/javascript", max_age=0)
 
 
 @bp.get("/healthz")

@@ -43,6 +43,8 @@ def roles(anonymous, author, partner, stranger, single):
 MATRIX = {
     ("views.index", "GET"): ("/", signed_in(A, anonymous=200)),
     ("views.healthz", "GET"): ("/healthz", each(200)),
+    ("views.offline", "GET"): ("/offline", each(200)),
+    ("views.service_worker", "GET"): ("/sw.js", each(200)),
     ("static", "GET"): ("/static/css/tandem.css", each(200)),
     ("auth.register", "GET"): ("/register", signed_in(A, anonymous=200)),
     ("auth.register", "POST"): ("/register", signed_in(A, anonymous=422)),

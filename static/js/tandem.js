@@ -23,8 +23,16 @@
     });
   }
 
+  // Installable: the service worker caches only the static shell and the offline page.
+  function registerServiceWorker() {
+    if ("serviceWorker" in navigator && window.isSecureContext) {
+      navigator.serviceWorker.register("/sw.js").catch(function () { /* optional */ });
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     detectTimezone();
     copyFields();
+    registerServiceWorker();
   });
 })();
