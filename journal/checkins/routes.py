@@ -1,21 +1,171 @@
-"""Check-in routes (being written)."""
-from flask import Blueprint
+"""Check-ins (a quick form, the history, sharing) and the Care page."""
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+
+from journal.access import scope
+from journal.checkins import services
+from journal.checkins.forms import BACKDATE_DAYS, CheckInForm, RevealForm, VisibilityForm
+from journal.extensions import db
+from journal.forms import EmptyForm
+from journal.models import now_utc
+from journal.models.checkins import BOUNDARIES, SCALES, CheckIn
+from journal.today.services import PromptError, prompt_find
 
 bp = Blueprint("checkins", __name__, url_prefix="/checkins")
 care_bp = Blueprint("care", __name__, url_prefix="/care")
 
+PER_PAGE = 20
+#: Session key holding the care notes to show once on the check-in just saved.
+CARE_NOTES = "checkin_care_notes"
 
-@bp.get("/new")
+
+def _local_today():
+    return now_utc().astimezone(ZoneInfo(current_user.timezone)).date()
+
+
+def _prompt_from(key: str | None):
+    """The prompt named in the link, if it is really one of this person's; else None."""
+    if not key:
+        return None
+    try:
+        return prompt_find(scope(), current_user, key)
+    except PromptError:
+        return None
+
+
+def _labels() -> dict:
+    return {"scales": SCALES, "boundaries": BOUNDARIES}
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
 def new():
-    """Placeholder until check-ins land."""
-    from flask import render_template_string
+    key = request.args.get("prompt")
+    prompt = _prompt_from(key)
+    today = _local_today()
+    form = CheckInForm(day=today)
+    form.today = today
+    if form.validate_on_submit():
+        checkin = services.checkin_create(
+            author=current_user,
+            answers=form.answers(),
+            day=form.day.data,
+            visibility=form.visibility.data,
+            prompt=prompt,
+        )
+        notes = services.care_notes_after(scope=scope(), checkin=checkin, today=today)
+        checkin_id = checkin.id
+        try:
+            db.session.commit()
+        except IntegrityError:  # the same prompt answered twice at once: the first answer stands
+            db.session.rollback()
+            flash("That was saved a moment ago already.", "info")
+            return redirect(url_for("checkins.index"))
+        if notes:
+            session[CARE_NOTES] = {"checkin": checkin_id, "notes": notes}
+        flash("Saved. Thank you for checking in.", "success")
+        return redirect(url_for("checkins.show", checkin_id=checkin_id))
+    status = 422 if form.errors else 200
+    return render_template(
+        "checkins/new.html",
+        form=form,
+        prompt=prompt,
+        prompt_key=key if prompt else None,
+        partner=scope().partner(),
+        backdate_days=BACKDATE_DAYS,
+    ), status
 
-    return render_template_string("{% extends 'base.html' %}{% block content %}<h1>Check in</h1>{% endblock %}")
 
-
-@care_bp.get("")
+@bp.get("")
+@login_required
 def index():
-    """Placeholder until the Care page lands."""
-    from flask import render_template_string
+    s = scope()
+    page = db.paginate(
+        services.checkins_visible_to(s), page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+        max_per_page=PER_PAGE, error_out=False,
+    )
+    partner = s.partner()
+    plan = s.plan
+    return render_template(
+        "checkins/index.html",
+        page=page,
+        views=services.checkin_views(s, list(page.items)),
+        partner=partner,
+        reveal_form=RevealForm(reveal_after_48h=bool(plan and plan.reveal_after_48h)),
+        **_labels(),
+    )
 
-    return render_template_string("{% extends 'base.html' %}{% block content %}<h1>Care</h1>{% endblock %}")
+
+@bp.get("/<int:checkin_id>")
+@login_required
+def show(checkin_id):
+    s = scope()
+    checkin = s.get_visible_or_404(CheckIn, checkin_id)
+    (view,) = services.checkin_views(s, [checkin])
+    notes = []
+    shown = session.get(CARE_NOTES)
+    if shown and shown.get("checkin") == checkin.id and view.mine:
+        notes = [n for n in shown.get("notes", []) if n in services.CONDITIONS]
+        session.pop(CARE_NOTES)
+    return render_template(
+        "checkins/show.html",
+        view=view,
+        care_notes=notes,
+        partner=s.partner(),
+        visibility_form=VisibilityForm(visibility=checkin.visibility),
+        **_labels(),
+    )
+
+
+@bp.route("/<int:checkin_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(checkin_id):
+    checkin = scope().get_own_or_404(CheckIn, checkin_id)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        services.checkin_delete(checkin=checkin)
+        db.session.commit()
+        flash("The check-in is deleted.", "info")
+        return redirect(url_for("checkins.index"))
+    return render_template("checkins/delete.html", checkin=checkin, form=form)
+
+
+@bp.post("/<int:checkin_id>/visibility")
+@login_required
+def visibility(checkin_id):
+    checkin = scope().get_own_or_404(CheckIn, checkin_id)
+    form = VisibilityForm()
+    if not form.validate_on_submit():
+        flash("Please choose who can see it.", "error")
+        return redirect(url_for("checkins.show", checkin_id=checkin.id))
+    try:
+        services.checkin_visibility_set(checkin=checkin, visibility=form.visibility.data)
+    except services.CheckInError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash("Shared with your partner." if form.visibility.data == "shared" else "Now just for you.", "success")
+    return redirect(url_for("checkins.show", checkin_id=checkin_id))
+
+
+@bp.post("/settings")
+@login_required
+def settings():
+    form = RevealForm()
+    if form.validate_on_submit():
+        services.reveal_setting_set(scope=scope(), on=form.reveal_after_48h.data)
+        db.session.commit()
+        flash("Saved.", "success")
+    return redirect(url_for("checkins.index"))
+
+
+@care_bp.get("", endpoint="index")
+def care_page():
+    """Open to everyone, logged in or not: safety information is never behind a log-in."""
+    return render_template(
+        "care/index.html", contacts=services.care_contacts(current_app.config.get("CARE_SUPPORT_CONTACTS"))
+    )

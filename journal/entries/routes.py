@@ -1,13 +1,195 @@
-"""Journal routes (being written)."""
-from flask import Blueprint
+"""The journal: the list, writing and editing entries, one-tap small moments."""
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from journal.access import scope
+from journal.entries import services
+from journal.entries.forms import EntryForm, MomentForm
+from journal.entries.markdown import render_markdown
+from journal.extensions import db
+from journal.forms import EmptyForm
+from journal.models.entries import OWN_WORDS, Entry
 
 bp = Blueprint("entries", __name__, url_prefix="/journal")
 
+#: Session key naming the draft (in the browser's storage) that a save just made safe.
+DRAFT_SAVED = "entries_draft_saved"
+
+
+def draft_key(path: str) -> str:
+    """Where static/js/drafts.js keeps the unsent text of the form at `path`, per person
+    so two people sharing one browser never see each other's drafts."""
+    return f"tandem-draft:{current_user.id}:{path}"
+
 
 @bp.get("")
+@login_required
 def index():
-    """Placeholder until the journal lands."""
-    from flask import render_template_string
-    from flask_login import login_required  # noqa: F401
+    return _journal(MomentForm(formdata=None))
 
-    return render_template_string("{% extends 'base.html' %}{% block content %}<h1>Journal</h1>{% endblock %}")
+
+def _journal(moment_form: MomentForm, status: int = 200):
+    filters = services.Filters.from_args(request.args)
+    page = services.journal_page(scope(), filters=filters, page=request.args.get("page", 1, type=int) or 1)
+    return render_template(
+        "entries/index.html",
+        journal=page,
+        filters=filters,
+        moment_form=moment_form,
+        labels=services.moment_labels(),
+        own_words=OWN_WORDS,
+        unreadable=services.UNREADABLE,
+        cap=services.SEARCH_CAP,
+    ), status
+
+
+@bp.post("/moments")
+@login_required
+def moment_new():
+    form = MomentForm()
+    if form.validate_on_submit():
+        services.moment_create(
+            author=current_user, moment_kind=form.moment_kind.data, line=form.line.data or "",
+            visibility=form.visibility.data,
+        )
+        db.session.commit()
+        flash("Kept. " + ("Your partner can see it too." if form.visibility.data == "shared" else "Only you can see it."), "success")
+        return redirect(url_for("entries.index"))
+    return _journal(form, 422)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    s = scope()
+    form = EntryForm()
+    if request.method == "GET":
+        form.prompt.data = request.args.get("prompt", "")
+        form.practice.data = request.args.get("practice", "")
+    if form.validate_on_submit():
+        link = services.link_resolve(s, practice_id=form.practice_id(), prompt=form.prompt.data)
+        entry = services.entry_create(author=current_user, link=link, **form.values())
+        db.session.commit()
+        session[DRAFT_SAVED] = draft_key(request.path)
+        flash("Saved. " + _who_sees(entry), "success")
+        return redirect(url_for("entries.read", entry_id=entry.id))
+    return _editor(form, entry=None)
+
+
+@bp.route("/<int:entry_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(entry_id):
+    s = scope()
+    entry = s.get_own_or_404(Entry, entry_id)
+    if entry.is_moment:
+        return _edit_moment(entry)
+    form = EntryForm()
+    text = None
+    if request.method == "GET":
+        text = services.entry_open(entry)
+        form.title.data, form.body.data, form.tags.data = text.title or "", text.body or "", ", ".join(text.tags)
+        form.visibility.data = entry.visibility
+        form.practice.data = str(entry.practice_id or "")
+        form.prompt.data = services.prompt_key(entry.schedule_id, entry.occurrence_at)
+    if form.validate_on_submit():
+        link = services.link_resolve(s, practice_id=form.practice_id(), prompt=form.prompt.data)
+        changed = services.entry_update(entry=entry, author=current_user, link=link, **form.values())
+        db.session.commit()
+        session[DRAFT_SAVED] = draft_key(request.path)
+        flash(("Saved. " + _who_sees(entry)) if changed else "Nothing changed.", "success")
+        return redirect(url_for("entries.read", entry_id=entry.id))
+    return _editor(form, entry=entry, unreadable=bool(text and text.unreadable))
+
+
+def _editor(form: EntryForm, *, entry: Entry | None, unreadable: bool = False):
+    s = scope()
+    prompt = services.prompt_practice(s, form.prompt.data)
+    if prompt is None:
+        form.prompt.data = ""
+    form.practice.choices = [("", "Nothing in particular"), *services.practice_choices(s, current_id=form.practice_id())]
+    return render_template(
+        "entries/form.html",
+        form=form,
+        entry=entry,
+        prompt=prompt,
+        unreadable=unreadable,
+        draft=draft_key(request.path),
+        starter=services.writing_prompt(current_user),
+    ), 422 if form.errors else 200
+
+
+def _edit_moment(entry: Entry):
+    form = MomentForm()
+    text = None
+    if request.method == "GET":
+        text = services.entry_open(entry)
+        form.moment_kind.data, form.line.data, form.visibility.data = entry.moment_kind, text.line or "", entry.visibility
+    if form.validate_on_submit():
+        changed = services.moment_update(
+            entry=entry, author=current_user, moment_kind=form.moment_kind.data, line=form.line.data or "",
+            visibility=form.visibility.data,
+        )
+        db.session.commit()
+        flash(("Saved. " + _who_sees(entry)) if changed else "Nothing changed.", "success")
+        return redirect(url_for("entries.read", entry_id=entry.id))
+    return render_template(
+        "entries/moment_form.html", form=form, entry=entry, unreadable=bool(text and text.unreadable)
+    ), 422 if form.errors else 200
+
+
+@bp.get("/<int:entry_id>")
+@login_required
+def read(entry_id):
+    s = scope()
+    entry = s.get_visible_or_404(Entry, entry_id)
+    text = services.entry_open(entry)
+    mine = entry.author_id == current_user.id
+    partner = s.partner()
+    if mine:
+        author_name = current_user.display_name
+    elif partner is not None and partner.id == entry.author_id:
+        author_name = partner.display_name
+    else:
+        author_name = services.author_name(entry)
+    practice, prompt_at = services.link_describe(s, entry)
+    return render_template(
+        "entries/read.html",
+        entry=entry,
+        text=text,
+        body_html=render_markdown(text.body),
+        mine=mine,
+        author_name=author_name,
+        partner_name=partner.display_name if partner else None,
+        practice=practice,
+        prompt_at=prompt_at,
+        labels=services.moment_labels(),
+        own_words=OWN_WORDS,
+        unreadable=services.UNREADABLE,
+        draft_saved=session.pop(DRAFT_SAVED, None),
+    )
+
+
+@bp.route("/<int:entry_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(entry_id):
+    entry = scope().get_own_or_404(Entry, entry_id)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        services.entry_delete(entry=entry)
+        db.session.commit()
+        flash("Deleted. It's gone for good." if not entry.is_moment else "That moment is gone.", "success")
+        return redirect(url_for("entries.index"))
+    text = services.entry_open(entry)
+    return render_template(
+        "entries/delete.html", form=form, entry=entry, text=text, labels=services.moment_labels(),
+        own_words=OWN_WORDS, unreadable=services.UNREADABLE,
+    ), 400 if request.method == "POST" else 200
+
+
+def _who_sees(entry: Entry) -> str:
+    if entry.visibility == "shared" and current_user.couple_id and entry.couple_id == current_user.couple_id:
+        return "Your partner can read it too."
+    if entry.visibility == "shared":
+        return "It's marked shared, but only you can read it for now."
+    return "Only you can read it."
+

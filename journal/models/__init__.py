@@ -1,19 +1,27 @@
 """All models, importable from one place (Alembic and the app load this module)."""
 from journal.models.base import Base, UTCDateTime, now_utc
+from journal.models.checkins import CareNotice, CheckIn
 from journal.models.couple import Couple, Invite
+from journal.models.entries import Entry
 from journal.models.keys import DataKey
+from journal.models.notes import ProgressNote, SensationMap
 from journal.models.plan import ConsentPhrase, PaceReady, Plan, PromptAction, Schedule, StageChange
 from journal.models.practice import KINDS, STAGES, Practice
 from journal.models.user import User, UserSession, UserToken
 
 __all__ = [
     "Base",
+    "CareNotice",
+    "CheckIn",
     "ConsentPhrase",
     "Couple",
     "DataKey",
+    "Entry",
     "Invite",
     "KINDS",
     "PaceReady",
+    "ProgressNote",
+    "SensationMap",
     "Plan",
     "Practice",
     "PromptAction",

@@ -30,6 +30,8 @@ class Plan(Base):
     #: Safety hold on touch practices, set by a worrying check-in; only this person lifts it.
     hold_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     hold_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Check-ins answered together open to the partner after 48 hours even if they haven't answered.
+    reveal_after_48h: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
 

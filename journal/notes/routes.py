@@ -1,4 +1,186 @@
-"""Progress-note routes (being written)."""
-from flask import Blueprint
+"""Progress notes: write one after a practice, read the history, share or delete,
+and see sensation return over time."""
+import logging
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
+
+from journal.access import PRIVATE, SHARED, scope
+from journal.extensions import db
+from journal.forms import EmptyForm
+from journal.models import Practice
+from journal.models.notes import AREAS, FEELINGS, PACE_SUGGESTIONS, ProgressNote, SensationMap
+from journal.notes import services
+from journal.notes.forms import NoteForm, TouchNoteForm, VisibilityForm
+from journal.plan.forms import ReadyForm
+from journal.plan.pace import LAST_STAGE, my_ready
+from journal.plan.services import plan_view
+from journal.practices.services import practice_get_or_404
+from journal.today.services import PromptError, prompt_find
 
 bp = Blueprint("notes", __name__, url_prefix="/notes")
+log = logging.getLogger(__name__)
+
+WORDS = {"areas": AREAS, "feelings": FEELINGS, "paces": PACE_SUGGESTIONS}
+
+
+def _linked():
+    """The prompt and practice named in the query string. An unknown prompt is
+    ignored; a practice that isn't this person's to see is a 404."""
+    prompt = None
+    key = request.args.get("prompt")
+    if key:
+        try:
+            prompt = prompt_find(scope(), current_user, key)
+        except PromptError:
+            log.info("user %s: note asked for a prompt that is not open", current_user.id)
+    if prompt is not None:
+        return prompt, prompt.practice
+    raw = request.args.get("practice")
+    if raw is None or raw == "":
+        return None, None
+    if not raw.isdigit():
+        abort(404)
+    return None, practice_get_or_404(scope(), int(raw))
+
+
+def _partner_choices(form, partner) -> None:
+    """Word the "who sees it" choices with the partner's name (none are shown while single)."""
+    if partner is None:
+        return
+    fields = [form.visibility] + ([form.sensation_visibility] if isinstance(form, TouchNoteForm) else [])
+    for field in fields:
+        field.choices = [SelectChoice(PRIVATE, "Only me"), SelectChoice(SHARED, f"Me and {partner.display_name}")]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    prompt, practice = _linked()
+    touch = practice is not None and practice.kind == "touch"
+    form = (TouchNoteForm if touch else NoteForm)()
+    partner = scope().partner()
+    _partner_choices(form, partner)
+    if form.validate_on_submit():
+        values = form.values()
+        if partner is None:
+            values["visibility"] = PRIVATE
+        sensation = None
+        if touch and form.map_areas():
+            sensation = services.SensationInput(
+                areas=form.map_areas(),
+                visibility=form.sensation_visibility.data if partner else PRIVATE,
+                for_clinician=form.for_clinician.data,
+            )
+        note = services.note_create(
+            scope=scope(), author=current_user, practice=practice, prompt=prompt, sensation=sensation, **values
+        )
+        db.session.commit()
+        flash("Saved. Thank you for taking a moment for this.", "success")
+        return redirect(url_for("notes.read", note_id=note.id))
+    action = url_for("notes.new", prompt=prompt.key if prompt else None, practice=practice.id if practice else None)
+    return render_template(
+        "notes/form.html", form=form, practice=practice, touch=touch, partner=partner, action=action, **WORDS
+    ), 422 if form.errors else 200
+
+
+@bp.get("")
+@login_required
+def index():
+    page = request.args.get("page", 1, type=int)
+    pagination, previews = services.notes_page(scope(), page=page)
+    return render_template(
+        "notes/index.html", pagination=pagination, previews=previews, partner=scope().partner(), **WORDS
+    )
+
+
+def _ready_offer(note: ProgressNote):
+    """The stage to offer a private "ready" for, or None. Only the author, only for a
+    "ready for more" note written at the current stage, never twice, never past 4."""
+    if note.author_id != current_user.id or note.pace != "more":
+        return None
+    view = plan_view(scope())
+    if view.stage >= LAST_STAGE or note.stage != view.stage or my_ready(scope=scope()):
+        return None
+    return view.stage + 1
+
+
+@bp.get("/<int:note_id>")
+@login_required
+def read(note_id):
+    note = scope().get_visible_or_404(ProgressNote, note_id)
+    sensation_map = services.map_for_note(scope(), note)
+    practice = db.session.get(Practice, note.practice_id) if note.practice_id else None
+    ready_stage = _ready_offer(note)
+    return render_template(
+        "notes/read.html",
+        note=note,
+        texts=services.note_open(note),
+        sensation_map=sensation_map,
+        map_areas=services.map_open(sensation_map) if sensation_map else None,
+        practice=practice,
+        partner=scope().partner(),
+        couple_id=scope().couple_id,
+        ready_stage=ready_stage,
+        ready_form=ReadyForm(to_stage=str(ready_stage)) if ready_stage else None,
+        form=EmptyForm(),
+        **WORDS,
+    )
+
+
+@bp.route("/<int:note_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(note_id):
+    note = scope().get_own_or_404(ProgressNote, note_id)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        services.note_delete(note=note)
+        db.session.commit()
+        flash("The note is deleted.", "info")
+        return redirect(url_for("notes.index"))
+    has_map = services.map_for_note(scope(), note) is not None
+    return render_template("notes/delete.html", note=note, has_map=has_map, form=form)
+
+
+def _change_visibility(change, **row) -> None:
+    """Run a visibility change from the posted form, and say calmly what happened."""
+    form = VisibilityForm()
+    if not form.validate_on_submit():
+        flash("Please choose who sees it.", "error")
+        return
+    try:
+        change(scope=scope(), visibility=form.visibility.data, **row)
+    except services.NoteError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return
+    db.session.commit()
+    flash("Now only you see it." if form.visibility.data == PRIVATE else "Shared with your partner.", "success")
+
+
+@bp.post("/<int:note_id>/visibility")
+@login_required
+def visibility(note_id):
+    note = scope().get_own_or_404(ProgressNote, note_id)
+    _change_visibility(services.note_set_visibility, note=note)
+    return redirect(url_for("notes.read", note_id=note.id))
+
+
+@bp.post("/<int:note_id>/map/visibility")
+@login_required
+def map_visibility(note_id):
+    note = scope().get_own_or_404(ProgressNote, note_id)
+    sensation_map = db.session.scalar(scope().own(SensationMap).where(SensationMap.note_id == note.id))
+    if sensation_map is None:
+        abort(404)
+    _change_visibility(services.map_set_visibility, sensation_map=sensation_map)
+    return redirect(url_for("notes.read", note_id=note.id))
+
+
+@bp.get("/sensation")
+@login_required
+def sensation():
+    return render_template(
+        "notes/sensation.html", histories=services.sensation_history(scope()), partner=scope().partner(), **WORDS
+    )

@@ -30,9 +30,23 @@
     }
   }
 
+  // Unsent journal drafts stay on this device only until log-out.
+  function clearDraftsOnLogout() {
+    document.querySelectorAll("form[action='/logout']").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        try {
+          Object.keys(window.localStorage).forEach(function (key) {
+            if (key.indexOf("tandem-draft:") === 0) { window.localStorage.removeItem(key); }
+          });
+        } catch (e) { /* storage unavailable: nothing to clear */ }
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     detectTimezone();
     copyFields();
     registerServiceWorker();
+    clearDraftsOnLogout();
   });
 })();

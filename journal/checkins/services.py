@@ -1,0 +1,274 @@
+"""Check-ins: saving and sealing them, who sees what (answers revealed together),
+and the care notes a worrying check-in brings to its author."""
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Select, case, func, select
+
+from journal.access import SHARED, Scope
+from journal.crypto import DecryptError, context, keys_preload, seal, unseal
+from journal.extensions import db
+from journal.models import User, now_utc
+from journal.models.checkins import SCORE_FIELDS, SEALED_FIELDS, CareNotice, CheckIn
+from journal.plan.services import hold_start
+from journal.today.services import Prompt, prompt_act
+
+log = logging.getLogger(__name__)
+
+TABLE = "checkins"
+UNREADABLE = "This text can't be read any more."
+#: With the plan's setting on, answers given together open to the partner after this long.
+REVEAL_AFTER = timedelta(hours=48)
+#: A care note shows at most once in this period, per condition and person.
+NOTICE_EVERY = timedelta(days=7)
+LOW_MOOD_DAYS = 14
+LOW_MOOD_SCORE = 2
+LOW_MOOD_MIN_COUNT = 4
+CLINICIAN = "clinician"
+LOW_MOOD = "low_mood"
+CONDITIONS = (CLINICIAN, LOW_MOOD)
+#: Clear columns copied from the form's answers.
+CLEAR_FIELDS = (*SCORE_FIELDS, "sleep_hours", "pain", "bleeding", "fever", "boundary")
+
+
+class CheckInError(Exception):
+    """A check-in change that can't happen; the message is for the person."""
+
+
+def _owner(checkin: CheckIn):
+    return ("user", checkin.author_id)
+
+
+def _context(checkin: CheckIn, field: str, visibility: str | None = None) -> bytes:
+    return context(TABLE, checkin.id, field, checkin.author_id, visibility or checkin.visibility)
+
+
+def _texts(checkin: CheckIn) -> dict[str, str | None]:
+    """The sealed fields opened; DecryptError goes to the caller."""
+    return {
+        field: unseal(getattr(checkin, f"{field}_sealed"), owner=_owner(checkin), context=_context(checkin, field))
+        for field in SEALED_FIELDS
+    }
+
+
+def _seal(checkin: CheckIn, texts: dict[str, str | None]) -> None:
+    for field in SEALED_FIELDS:
+        blob = seal(texts.get(field), owner=_owner(checkin), context=_context(checkin, field))
+        setattr(checkin, f"{field}_sealed", blob)
+
+
+# -- writing ---------------------------------------------------------------------------
+
+
+def checkin_create(
+    *,
+    author: User,
+    answers: dict,
+    day: date,
+    visibility: str,
+    prompt: Prompt | None = None,
+    now: datetime | None = None,
+) -> CheckIn:
+    """Save a check-in, sealed with the author's key; from a prompt, mark it done."""
+    together = prompt is not None and prompt.schedule.prompt_user_id is None and author.couple_id is not None
+    checkin = CheckIn(
+        author_id=author.id,
+        couple_id=author.couple_id,
+        visibility=visibility,
+        day=day,
+        schedule_id=prompt.schedule.id if prompt else None,
+        occurrence_at=prompt.occurrence_at if prompt else None,
+        together=together,
+        **{name: answers.get(name) for name in CLEAR_FIELDS},
+    )
+    if now is not None:
+        checkin.created_at = now
+    db.session.add(checkin)
+    db.session.flush()
+    _seal(checkin, answers)
+    if prompt is not None:
+        prompt_act(user=author, prompt=prompt, action="done", now=now)
+    db.session.flush()
+    log.info("user %s saved check-in %s", author.id, checkin.id)
+    return checkin
+
+
+def checkin_visibility_set(*, checkin: CheckIn, visibility: str) -> None:
+    """Share or keep private: every sealed field is sealed again for the new visibility."""
+    if visibility == checkin.visibility:
+        return
+    try:
+        texts = _texts(checkin)
+    except DecryptError as exc:
+        raise CheckInError("This check-in's words can't be read any more, so who sees it can't change.") from exc
+    checkin.visibility = visibility
+    _seal(checkin, texts)
+    db.session.flush()
+    log.info("check-in %s is now %s", checkin.id, visibility)
+
+
+def checkin_delete(*, checkin: CheckIn) -> None:
+    db.session.delete(checkin)
+    db.session.flush()
+    log.info("check-in %s deleted", checkin.id)
+
+
+def reveal_setting_set(*, scope: Scope, on: bool) -> None:
+    """The couple's choice: answers given together open after 48 hours anyway."""
+    plan = scope.plan_or_create()
+    plan.reveal_after_48h = on
+    log.info("plan %s reveal after 48h: %s", plan.id, on)
+
+
+# -- care notes -------------------------------------------------------------------------
+
+
+def needs_clinician_note(checkin: CheckIn) -> bool:
+    """Strong pain, any bleeding or a fever."""
+    return checkin.pain == "strong" or bool(checkin.bleeding) or bool(checkin.fever)
+
+
+def _low_mood_pattern(*, user: User, today: date) -> bool:
+    """A low mood on most check-ins (more than half, and at least 4) over the last 14 days."""
+    total, low = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(case((CheckIn.mood <= LOW_MOOD_SCORE, 1), else_=0)), 0)).where(
+            CheckIn.author_id == user.id,
+            CheckIn.mood.is_not(None),
+            CheckIn.day > today - timedelta(days=LOW_MOOD_DAYS),
+            CheckIn.day <= today,
+        )
+    ).one()
+    return low >= LOW_MOOD_MIN_COUNT and low * 2 > total
+
+
+def care_notes_after(*, scope: Scope, checkin: CheckIn, today: date, now: datetime | None = None) -> list[str]:
+    """What a new check-in means for its author: a hold on touch practices after strong
+    pain, bleeding or a fever, and the care notes to show now (each at most once a week)."""
+    now = now or now_utc()
+    user = scope.user
+    conditions = []
+    if needs_clinician_note(checkin):
+        hold_start(plan=scope.plan_or_create(), user=user)
+        conditions.append(CLINICIAN)
+    if checkin.mood is not None and checkin.mood <= LOW_MOOD_SCORE and _low_mood_pattern(user=user, today=today):
+        conditions.append(LOW_MOOD)
+    if not conditions:
+        return []
+    recent = set(
+        db.session.scalars(
+            select(CareNotice.condition).where(
+                CareNotice.user_id == user.id,
+                CareNotice.condition.in_(conditions),
+                CareNotice.shown_at > now - NOTICE_EVERY,
+            )
+        )
+    )
+    due = [c for c in conditions if c not in recent]
+    for condition in due:
+        db.session.add(CareNotice(user_id=user.id, condition=condition, shown_at=now))
+    db.session.flush()
+    if due:
+        log.info("user %s shown care notes %s", user.id, ",".join(due))
+    return due
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+def checkins_visible_to(scope: Scope) -> Select:
+    """This person's check-ins and the partner's shared ones, newest day first."""
+    return scope.visible(CheckIn).order_by(CheckIn.day.desc(), CheckIn.created_at.desc(), CheckIn.id.desc())
+
+
+@dataclass(frozen=True)
+class CheckInView:
+    """A check-in as one viewer may see it."""
+
+    checkin: CheckIn
+    mine: bool
+    #: The partner answered a prompt for you both, and their answers open once you've answered too.
+    answered_only: bool
+    #: The viewer's own answers to a prompt for you both, not yet open to the partner.
+    waiting: bool
+    note: str | None
+    boundary_note: str | None
+
+    @property
+    def scores(self) -> dict[str, int]:
+        return {name: getattr(self.checkin, name) for name in SCORE_FIELDS if getattr(self.checkin, name) is not None}
+
+
+def _pending(scope: Scope, checkin: CheckIn) -> bool:
+    """Shared from a prompt for both partners of the viewer's current couple."""
+    return (
+        checkin.together
+        and checkin.visibility == SHARED
+        and scope.couple_id is not None
+        and checkin.couple_id == scope.couple_id
+    )
+
+
+def _revealed(scope: Scope, checkins: list[CheckIn], now: datetime) -> set[int]:
+    """Ids of answers-given-together that are open to both: the other partner has shared
+    an answer to the same prompt, or the couple's 48-hour setting has come round."""
+    pending = [c for c in checkins if _pending(scope, c)]
+    if not pending:
+        return set()
+    answered = set(
+        db.session.execute(
+            select(CheckIn.author_id, CheckIn.schedule_id, CheckIn.occurrence_at).where(
+                CheckIn.couple_id == scope.couple_id,
+                CheckIn.visibility == SHARED,
+                CheckIn.together.is_(True),
+                CheckIn.schedule_id.in_({c.schedule_id for c in pending}),
+            )
+        ).all()
+    )
+    after_48h = scope.plan is not None and scope.plan.reveal_after_48h
+    revealed = set()
+    for c in pending:
+        others = any(a != c.author_id and (s, o) == (c.schedule_id, c.occurrence_at) for a, s, o in answered)
+        if others or (after_48h and now - c.created_at >= REVEAL_AFTER):
+            revealed.add(c.id)
+    return revealed
+
+
+def checkin_views(scope: Scope, checkins: list[CheckIn], *, now: datetime | None = None) -> list[CheckInView]:
+    """What the viewer sees of each check-in, with the notes opened (a fixed number of
+    statements whatever the count)."""
+    now = now or now_utc()
+    revealed = _revealed(scope, checkins, now)
+    hidden = {c.id for c in checkins if c.author_id != scope.user.id and _pending(scope, c) and c.id not in revealed}
+    keys_preload({_owner(c) for c in checkins if c.id not in hidden})
+    views = []
+    for c in checkins:
+        mine = c.author_id == scope.user.id
+        texts = {field: None for field in SEALED_FIELDS}
+        if c.id not in hidden:
+            try:
+                texts = _texts(c)
+            except DecryptError:
+                log.warning("check-in %s can't be opened", c.id)
+                texts = {f: UNREADABLE if getattr(c, f"{f}_sealed") is not None else None for f in SEALED_FIELDS}
+        views.append(
+            CheckInView(
+                checkin=c,
+                mine=mine,
+                answered_only=c.id in hidden,
+                waiting=mine and _pending(scope, c) and c.id not in revealed,
+                note=texts["note"],
+                boundary_note=texts["boundary_note"],
+            )
+        )
+    return views
+
+
+def care_contacts(text: str | None) -> list[tuple[str, str]]:
+    """Operator-configured support contacts: one a line, "Name: detail"."""
+    contacts = []
+    for line in (text or "").splitlines():
+        name, _, detail = line.partition(":")
+        if name.strip():
+            contacts.append((name.strip(), detail.strip()))
+    return contacts

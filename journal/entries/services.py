@@ -1,0 +1,436 @@
+"""The journal's rules: writing, sealing and reading entries and small moments.
+
+Every text a person types (title, body, tags, a moment's line) is sealed with the
+author's own key, its context naming the row, field, author and visibility, so
+changing the visibility re-seals everything. Reads go through `journal.access`.
+"""
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select
+from sqlalchemy.orm import defer
+
+from journal.access import PRIVATE, SHARED, Scope
+from journal.crypto import DecryptError, context, data_key, keys_preload, seal, unseal, user_owner
+from journal.extensions import db
+from journal.models import Practice, Schedule, User, now_utc
+from journal.models.entries import ENTRY, MOMENT, Entry
+from journal.plan.services import schedules_with_practices
+from journal.practices.library import library_data
+from journal.practices.services import practices_visible
+
+log = logging.getLogger(__name__)
+
+TITLE_MAX = 200
+BODY_MAX = 100_000
+TAG_MAX = 40
+TAGS_MAX = 20
+LINE_MAX = 300
+PER_PAGE = 20
+#: How many of the newest visible rows a search or tag filter looks through.
+SEARCH_CAP = 2_000
+#: Pages past this are not asked of the database (an absurd ?page= stays a calm empty page).
+MAX_PAGE = 100_000
+UNREADABLE = "This text can't be read any more."
+SEALED_FIELDS = ("title", "body", "tags", "line")
+#: What a list page opens: the body is only read to search it.
+LIST_FIELDS = ("title", "tags", "line")
+PROMPT_STAMP = "%Y%m%dT%H%M%SZ"
+
+
+# -- small pieces ------------------------------------------------------------------
+
+
+def tags_split(text: str | None) -> list[str]:
+    """Comma-separated tags, trimmed, empty ones dropped, repeats (any case) once."""
+    tags, seen = [], set()
+    for raw in (text or "").split(","):
+        tag = " ".join(raw.split())
+        if tag and tag.casefold() not in seen:
+            seen.add(tag.casefold())
+            tags.append(tag)
+    return tags
+
+
+@lru_cache(maxsize=1)
+def _moment_labels() -> tuple[tuple[str, str], ...]:
+    return tuple((item["slug"], item["label"]) for item in library_data()["moment_kinds"])
+
+
+def moment_labels() -> dict[str, str]:
+    """Moment slug -> label, in the order of the library file."""
+    return dict(_moment_labels())
+
+
+def writing_prompt(user: User, *, now: datetime | None = None) -> str:
+    """One of the library's journal prompts, the same all day, a new one tomorrow."""
+    prompts = library_data()["journal_prompts"]
+    day = (now or now_utc()).astimezone(ZoneInfo(user.timezone)).date()
+    return prompts[day.toordinal() % len(prompts)]
+
+
+def author_name(entry: Entry) -> str:
+    author = db.session.get(User, entry.author_id)
+    return author.display_name if author else ""
+
+
+def default_title(user: User, at: datetime) -> str:
+    """The name of an entry written without a title: the author's local date."""
+    return f"Untitled, {at.astimezone(ZoneInfo(user.timezone)).strftime('%-d %B %Y')}"
+
+
+def prompt_key(schedule_id: int | None, occurrence_at: datetime | None) -> str:
+    if schedule_id is None or occurrence_at is None:
+        return ""
+    return f"{schedule_id}@{occurrence_at.astimezone(UTC).strftime(PROMPT_STAMP)}"
+
+
+def _prompt_parse(key: str | None) -> tuple[int, datetime] | None:
+    try:
+        schedule_id, stamp = (key or "").split("@", 1)
+        return int(schedule_id), datetime.strptime(stamp, PROMPT_STAMP).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+# -- sealing -----------------------------------------------------------------------
+
+
+def _context(entry: Entry, field_name: str) -> bytes:
+    return context("entries", entry.id, field_name, entry.author_id, entry.visibility)
+
+
+def _seal(entry: Entry, author: User, texts: dict[str, str | None]) -> None:
+    """Seal every field of a flushed `entry` with the author's key and its current visibility."""
+    owner = user_owner(author)
+    for name in SEALED_FIELDS:
+        setattr(entry, f"{name}_sealed", seal(texts.get(name) or None, owner=owner, context=_context(entry, name)))
+
+
+@dataclass
+class EntryText:
+    """What an entry says, opened. A field that fails to open is None and sets `unreadable`."""
+
+    title: str | None = None
+    body: str | None = None
+    tags_text: str | None = None
+    line: str | None = None
+    unreadable: bool = False
+
+    @property
+    def tags(self) -> list[str]:
+        return tags_split(self.tags_text)
+
+
+class Reader:
+    """Opens entries by several authors with their keys loaded in one statement.
+    An author whose key is gone costs one more statement, once, not one per row."""
+
+    def __init__(self, author_ids: set[int], *, also: User | None = None):
+        owners = {("user", author_id) for author_id in author_ids}
+        keys_preload(owners | ({user_owner(also)} if also else set()))
+        self.readable = {owner for owner in owners if data_key(owner) is not None}
+
+    def open(self, entry: Entry, fields: tuple[str, ...] = SEALED_FIELDS) -> EntryText:
+        owner = ("user", entry.author_id)
+        text = EntryText()
+        attributes = {"title": "title", "body": "body", "tags": "tags_text", "line": "line"}
+        for name in fields:
+            blob = getattr(entry, f"{name}_sealed")
+            if blob is None:
+                continue
+            if owner not in self.readable:
+                text.unreadable = True
+                continue
+            try:
+                setattr(text, attributes[name], unseal(blob, owner=owner, context=_context(entry, name)))
+            except DecryptError:
+                text.unreadable = True
+        if text.unreadable:
+            log.warning("entry %s has text that can't be opened", entry.id)
+        return text
+
+
+def entry_open(entry: Entry) -> EntryText:
+    return Reader({entry.author_id}).open(entry)
+
+
+# -- links to a practice or a Today prompt -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Link:
+    practice_id: int | None = None
+    schedule_id: int | None = None
+    occurrence_at: datetime | None = None
+
+
+def link_resolve(scope: Scope, *, practice_id: int | None, prompt: str | None) -> Link:
+    """The practice and prompt an entry may point to. Anything that isn't this
+    person's to name (another plan's schedule, a practice they can't see, a
+    malformed key) is dropped quietly: the writing is saved either way."""
+    parsed = _prompt_parse(prompt)
+    if parsed is not None:
+        schedule = db.session.scalar(scope.in_plan(Schedule).where(Schedule.id == parsed[0]))
+        if schedule is not None:
+            return Link(practice_id=schedule.practice_id, schedule_id=schedule.id, occurrence_at=parsed[1])
+    if practice_id is not None:
+        if db.session.scalar(practices_visible(scope).where(Practice.id == practice_id)) is not None:
+            return Link(practice_id=practice_id)
+    return Link()
+
+
+def practice_choices(scope: Scope, *, current_id: int | None = None) -> list[tuple[str, str]]:
+    """The practices an entry may be about: those in the plan now, and the one it names."""
+    choices = {str(p.id): p.title for _, p in db.session.execute(schedules_with_practices(scope)).all()}
+    if current_id is not None and str(current_id) not in choices:
+        practice = db.session.scalar(practices_visible(scope).where(Practice.id == current_id))
+        if practice is not None:
+            choices[str(practice.id)] = practice.title
+    return list(choices.items())
+
+
+def link_describe(scope: Scope, entry: Entry) -> tuple[Practice | None, datetime | None]:
+    """The practice an entry is about, if this reader may still see it, and the
+    prompt's time when it answered one."""
+    if entry.practice_id is None:
+        return None, None
+    practice = db.session.scalar(practices_visible(scope).where(Practice.id == entry.practice_id))
+    return practice, (entry.occurrence_at if practice is not None and entry.schedule_id else None)
+
+
+def prompt_practice(scope: Scope, prompt: str | None) -> tuple[Practice, datetime] | None:
+    """The practice and time of a prompt key from the Today page, if it is in this plan."""
+    parsed = _prompt_parse(prompt)
+    if parsed is None:
+        return None
+    row = db.session.execute(schedules_with_practices(scope).where(Schedule.id == parsed[0])).first()
+    return (row[1], parsed[1]) if row else None
+
+
+# -- writing -----------------------------------------------------------------------
+
+
+def entry_create(
+    *, author: User, title: str, body: str, tags: list[str], visibility: str, link: Link = Link(),
+    now: datetime | None = None,
+) -> Entry:
+    """A new entry in the author's current couple (NULL while single)."""
+    now = now or now_utc()
+    entry = Entry(
+        author_id=author.id, couple_id=author.couple_id, kind=ENTRY, visibility=visibility, created_at=now,
+        practice_id=link.practice_id, schedule_id=link.schedule_id, occurrence_at=link.occurrence_at,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    _seal(entry, author, {"title": title or default_title(author, now), "body": body, "tags": ", ".join(tags)})
+    db.session.flush()
+    log.info("user %s wrote entry %s (%s)", author.id, entry.id, visibility)
+    return entry
+
+
+def _visibility_set(entry: Entry, author: User, visibility: str) -> None:
+    """Sharing shares with the partner the author has now, never with a former one."""
+    if entry.visibility == PRIVATE and visibility == SHARED:
+        entry.couple_id = author.couple_id
+    entry.visibility = visibility
+
+
+def entry_update(
+    *, entry: Entry, author: User, title: str, body: str, tags: list[str], visibility: str, link: Link,
+    now: datetime | None = None,
+) -> bool:
+    """Change an entry; returns whether anything changed (only then is it marked edited)."""
+    texts = {"title": title or default_title(author, entry.created_at), "body": body or None,
+             "tags": ", ".join(tags) or None}
+    return _update(entry=entry, author=author, texts=texts, visibility=visibility, now=now,
+                   practice_id=link.practice_id, schedule_id=link.schedule_id, occurrence_at=link.occurrence_at)
+
+
+def moment_create(
+    *, author: User, moment_kind: str, line: str, visibility: str, now: datetime | None = None
+) -> Entry:
+    """A small moment: a kind from the library, or the person's own words in the line."""
+    now = now or now_utc()
+    entry = Entry(author_id=author.id, couple_id=author.couple_id, kind=MOMENT, moment_kind=moment_kind,
+                  visibility=visibility, created_at=now)
+    db.session.add(entry)
+    db.session.flush()
+    _seal(entry, author, {"line": line})
+    db.session.flush()
+    log.info("user %s kept moment %s (%s, %s)", author.id, entry.id, moment_kind, visibility)
+    return entry
+
+
+def moment_update(
+    *, entry: Entry, author: User, moment_kind: str, line: str, visibility: str, now: datetime | None = None
+) -> bool:
+    return _update(entry=entry, author=author, texts={"line": line or None}, visibility=visibility, now=now,
+                   moment_kind=moment_kind)
+
+
+def _update(*, entry: Entry, author: User, texts: dict, visibility: str, now: datetime | None, **columns) -> bool:
+    current = entry_open(entry)
+    before = {"title": current.title, "body": current.body, "tags": current.tags_text, "line": current.line}
+    changed = (
+        current.unreadable
+        or visibility != entry.visibility
+        or any(before[name] != texts.get(name) for name in SEALED_FIELDS)
+        or any(getattr(entry, name) != value for name, value in columns.items())
+    )
+    if not changed:
+        return False
+    _visibility_set(entry, author, visibility)
+    for name, value in columns.items():
+        setattr(entry, name, value)
+    _seal(entry, author, texts)
+    entry.edited_at = now or now_utc()
+    db.session.flush()
+    log.info("user %s edited entry %s (%s)", author.id, entry.id, entry.visibility)
+    return True
+
+
+def entry_delete(*, entry: Entry) -> None:
+    entry_id, author_id = entry.id, entry.author_id
+    db.session.delete(entry)
+    db.session.flush()
+    log.info("user %s deleted entry %s", author_id, entry_id)
+
+
+# -- reading the journal -----------------------------------------------------------
+
+
+def entries_visible_to(scope: Scope) -> Select:
+    """Entries and moments this person may read, with each author's name, newest first."""
+    return (
+        scope.visible(Entry)
+        .join(User, User.id == Entry.author_id)
+        .add_columns(User.display_name)
+        .order_by(Entry.created_at.desc(), Entry.id.desc())
+    )
+
+
+@dataclass(frozen=True)
+class Filters:
+    q: str = ""
+    tag: str = ""
+    #: "entry" | "moment"
+    kind: str = ""
+    #: "me" | "partner"
+    author: str = ""
+    #: "private" | "shared"
+    visibility: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> "Filters":
+        """Filters from a query string; values that mean nothing are ignored."""
+        def pick(name, allowed):
+            value = args.get(name, "")
+            return value if value in allowed else ""
+
+        return cls(
+            q=" ".join(args.get("q", "").split())[:200],
+            tag=" ".join(args.get("tag", "").split())[:TAG_MAX],
+            kind=pick("kind", (ENTRY, MOMENT)),
+            author=pick("author", ("me", "partner")),
+            visibility=pick("visibility", (PRIVATE, SHARED)),
+        )
+
+    @property
+    def textual(self) -> bool:
+        return bool(self.q or self.tag)
+
+    @property
+    def active(self) -> bool:
+        return any(self.args().values())
+
+    def args(self) -> dict[str, str]:
+        return {k: v for k, v in vars(self).items() if v}
+
+
+@dataclass
+class Item:
+    entry: Entry
+    text: EntryText
+    author_name: str
+    mine: bool
+
+
+@dataclass
+class JournalPage:
+    items: list[Item]
+    page: int
+    has_next: bool
+    #: Total matches, known when searching or filtering by tag.
+    total: int | None = None
+    #: The search stopped at SEARCH_CAP rows: older entries were not looked at.
+    capped: bool = False
+    filters: Filters = field(default_factory=Filters)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+def journal_page(scope: Scope, *, filters: Filters, page: int = 1) -> JournalPage:
+    """One page of the journal, in two statements whatever its length (the rows with
+    their authors' names, then the authors' keys).
+
+    Kind, author and visibility filter in SQL and pages are cut in SQL. Search and
+    the tag filter have to read the text, which is sealed: they load the newest
+    SEARCH_CAP visible rows in one statement (bodies only when searching), open
+    each of them, then filter and cut the page in Python. That costs one AES-GCM
+    decryption per sealed field of up to SEARCH_CAP rows, and the transfer of
+    their bodies (up to BODY_MAX characters each), on every search request: fine
+    for a couple's journal of a few hundred entries, and why it stops at the cap.
+    """
+    user = scope.user
+    page = min(max(page, 1), MAX_PAGE)
+    stmt = entries_visible_to(scope)
+    if filters.kind:
+        stmt = stmt.where(Entry.kind == filters.kind)
+    if filters.author == "me":
+        stmt = stmt.where(Entry.author_id == user.id)
+    elif filters.author == "partner":
+        stmt = stmt.where(Entry.author_id != user.id)
+    if filters.visibility:
+        stmt = stmt.where(Entry.visibility == filters.visibility)
+    if not filters.q:
+        stmt = stmt.options(defer(Entry.body_sealed))
+    fields = SEALED_FIELDS if filters.q else LIST_FIELDS
+
+    if not filters.textual:
+        rows = db.session.execute(stmt.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)).all()
+        reader = Reader({entry.author_id for entry, _ in rows}, also=user)
+        items = [_item(reader, entry, name, user, fields) for entry, name in rows[:PER_PAGE]]
+        return JournalPage(items=items, page=page, has_next=len(rows) > PER_PAGE, filters=filters)
+
+    rows = db.session.execute(stmt.limit(SEARCH_CAP)).all()
+    reader = Reader({entry.author_id for entry, _ in rows}, also=user)
+    needle, tag = filters.q.casefold(), filters.tag.casefold()
+    labels = moment_labels()
+    matched = []
+    for entry, name in rows:
+        item = _item(reader, entry, name, user, fields)
+        if tag and tag not in {t.casefold() for t in item.text.tags}:
+            continue
+        if needle:
+            label = labels.get(entry.moment_kind or "", "")
+            haystack = (item.text.title, item.text.body, item.text.line, label)
+            if not any(needle in (part or "").casefold() for part in haystack):
+                continue
+        matched.append(item)
+    pages = max(1, -(-len(matched) // PER_PAGE))
+    page = min(page, pages)
+    start = (page - 1) * PER_PAGE
+    return JournalPage(
+        items=matched[start:start + PER_PAGE], page=page, has_next=page < pages, total=len(matched),
+        capped=len(rows) == SEARCH_CAP, filters=filters,
+    )
+
+
+def _item(reader: Reader, entry: Entry, author_name: str, user: User, fields) -> Item:
+    return Item(entry=entry, text=reader.open(entry, fields), author_name=author_name, mine=entry.author_id == user.id)

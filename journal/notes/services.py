@@ -1,0 +1,263 @@
+"""Progress notes and sensation maps: writing, reading, sharing, deleting.
+
+Every free-text answer and the whole sensation map are sealed with the
+author's own key, bound to the row, field and visibility; changing who sees
+a note or a map re-seals what it holds.
+"""
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.orm import joinedload
+
+from journal.access import PRIVATE, SHARED, Scope
+from journal.crypto import DecryptError, Owner, context, keys_preload, seal, unseal
+from journal.extensions import db
+from journal.models import Practice, User, now_utc
+from journal.models.notes import AREAS, FEELINGS, ProgressNote, SensationMap
+from journal.plan.services import plan_view
+from journal.today.services import Prompt, prompt_act
+
+log = logging.getLogger(__name__)
+
+NOTE_TABLE = ProgressNote.__tablename__
+MAP_TABLE = SensationMap.__tablename__
+TEXT_FIELDS = ("went", "keep", "change")
+PER_PAGE = 20
+
+
+class NoteError(Exception):
+    """A change that can't happen; the message is for the person."""
+
+
+@dataclass(frozen=True)
+class SensationInput:
+    """A sensation map as answered: {area: feeling}, only the areas answered."""
+
+    areas: dict[str, str]
+    visibility: str = PRIVATE
+    for_clinician: bool = False
+
+
+@dataclass(frozen=True)
+class Opened:
+    """One sealed value, opened: `readable` is False when it can't be opened any more."""
+
+    value: object = None
+    readable: bool = True
+
+
+# -- sealing ------------------------------------------------------------------------
+
+
+def _owner(author_id: int) -> Owner:
+    """Always the author's own key (deleting the account shreds the text, shared or not)."""
+    return ("user", author_id)
+
+
+def _seal_note_field(note: ProgressNote, field: str, text: str | None) -> bytes | None:
+    ctx = context(NOTE_TABLE, note.id, field, note.author_id, note.visibility)
+    return seal(text, owner=_owner(note.author_id), context=ctx)
+
+
+def _open_note_field(note: ProgressNote, field: str) -> Opened:
+    ctx = context(NOTE_TABLE, note.id, field, note.author_id, note.visibility)
+    try:
+        return Opened(unseal(getattr(note, f"{field}_sealed"), owner=_owner(note.author_id), context=ctx))
+    except DecryptError:
+        log.warning("progress note %s: field %s can't be opened", note.id, field)
+        return Opened(readable=False)
+
+
+def _seal_map(sensation_map: SensationMap, areas: dict[str, str]) -> bytes:
+    ctx = context(MAP_TABLE, sensation_map.id, "areas", sensation_map.author_id, sensation_map.visibility)
+    return seal(json.dumps(areas, sort_keys=True), owner=_owner(sensation_map.author_id), context=ctx)
+
+
+def map_open(sensation_map: SensationMap) -> Opened:
+    """The map's {area: feeling}, or unreadable."""
+    ctx = context(MAP_TABLE, sensation_map.id, "areas", sensation_map.author_id, sensation_map.visibility)
+    try:
+        text = unseal(sensation_map.areas_sealed, owner=_owner(sensation_map.author_id), context=ctx)
+        areas = json.loads(text)
+    except (DecryptError, ValueError):
+        log.warning("sensation map %s can't be opened", sensation_map.id)
+        return Opened(readable=False)
+    return Opened({a: f for a, f in areas.items() if a in AREAS and f in FEELINGS})
+
+
+def note_open(note: ProgressNote) -> dict[str, Opened]:
+    """Each free-text answer of the note, opened."""
+    return {field: _open_note_field(note, field) for field in TEXT_FIELDS}
+
+
+# -- writing ------------------------------------------------------------------------
+
+
+def note_create(
+    *,
+    scope: Scope,
+    author: User,
+    practice: Practice | None = None,
+    prompt: Prompt | None = None,
+    went: str | None = None,
+    comfort: int | None = None,
+    keep: str | None = None,
+    change: str | None = None,
+    pace: str | None = None,
+    visibility: str = PRIVATE,
+    sensation: SensationInput | None = None,
+    now: datetime | None = None,
+) -> ProgressNote:
+    """Save a note (and its map); when written from a prompt, that prompt is done."""
+    now = now or now_utc()
+    if prompt is not None:
+        practice = prompt.practice
+    note = ProgressNote(
+        author_id=author.id,
+        couple_id=author.couple_id,
+        visibility=visibility,
+        practice_id=practice.id if practice else None,
+        schedule_id=prompt.schedule.id if prompt else None,
+        occurrence_at=prompt.occurrence_at if prompt else None,
+        stage=plan_view(scope).stage,
+        comfort=comfort,
+        pace=pace,
+        created_at=now,
+    )
+    db.session.add(note)
+    db.session.flush()
+    for field, text in zip(TEXT_FIELDS, (went, keep, change)):
+        setattr(note, f"{field}_sealed", _seal_note_field(note, field, text or None))
+    if sensation is not None and sensation.areas:
+        sensation_map = SensationMap(
+            note_id=note.id,
+            author_id=author.id,
+            couple_id=author.couple_id,
+            visibility=sensation.visibility,
+            for_clinician=sensation.for_clinician,
+            areas_sealed=b"",
+            created_at=now,
+        )
+        db.session.add(sensation_map)
+        db.session.flush()
+        sensation_map.areas_sealed = _seal_map(sensation_map, sensation.areas)
+    if prompt is not None:
+        prompt_act(user=author, prompt=prompt, action="done", now=now)
+    db.session.flush()
+    log.info("user %s wrote progress note %s", author.id, note.id)
+    return note
+
+
+def _check_share(row, scope: Scope, visibility: str) -> None:
+    if visibility not in (PRIVATE, SHARED):
+        raise NoteError("Please choose who sees it.")
+    if visibility == SHARED and (row.couple_id is None or row.couple_id != scope.couple_id):
+        raise NoteError("This was written outside your current couple, so it stays yours alone.")
+
+
+def note_set_visibility(*, scope: Scope, note: ProgressNote, visibility: str) -> None:
+    """Share or unshare a note: every sealed answer is re-sealed for its new visibility."""
+    _check_share(note, scope, visibility)
+    if visibility == note.visibility:
+        return
+    texts = note_open(note)
+    if not all(t.readable for t in texts.values()):
+        raise NoteError("This note can't be read any more, so who sees it can't change.")
+    note.visibility = visibility
+    for field, opened in texts.items():
+        setattr(note, f"{field}_sealed", _seal_note_field(note, field, opened.value))
+    db.session.flush()
+    log.info("progress note %s is now %s", note.id, visibility)
+
+
+def map_set_visibility(*, scope: Scope, sensation_map: SensationMap, visibility: str) -> None:
+    """Share or unshare a sensation map, re-sealing it for its new visibility."""
+    _check_share(sensation_map, scope, visibility)
+    if visibility == sensation_map.visibility:
+        return
+    opened = map_open(sensation_map)
+    if not opened.readable:
+        raise NoteError("This map can't be read any more, so who sees it can't change.")
+    sensation_map.visibility = visibility
+    sensation_map.areas_sealed = _seal_map(sensation_map, opened.value)
+    db.session.flush()
+    log.info("sensation map %s is now %s", sensation_map.id, visibility)
+
+
+def note_delete(*, note: ProgressNote) -> None:
+    """Delete a note and its sensation map."""
+    db.session.execute(delete(SensationMap).where(SensationMap.note_id == note.id))
+    db.session.delete(note)
+    db.session.flush()
+    log.info("progress note %s deleted", note.id)
+
+
+# -- reading ------------------------------------------------------------------------
+
+
+def notes_visible(scope: Scope):
+    """Own notes and the partner's shared ones, newest first, practice loaded."""
+    return (
+        scope.visible(ProgressNote)
+        .options(joinedload(ProgressNote.practice))
+        .order_by(ProgressNote.created_at.desc(), ProgressNote.id.desc())
+    )
+
+
+def notes_page(scope: Scope, *, page: int):
+    """One page of the history, with each note's first answer opened (fixed statements)."""
+    pagination = db.paginate(notes_visible(scope), page=page, per_page=PER_PAGE, error_out=False)
+    keys_preload({_owner(n.author_id) for n in pagination.items})
+    previews = {n.id: _preview(n) for n in pagination.items}
+    return pagination, previews
+
+
+def _preview(note: ProgressNote) -> Opened:
+    for field in TEXT_FIELDS:
+        if getattr(note, f"{field}_sealed") is not None:
+            opened = _open_note_field(note, field)
+            if not opened.readable or opened.value:
+                return opened
+    return Opened(None)
+
+
+def map_for_note(scope: Scope, note: ProgressNote) -> SensationMap | None:
+    """The note's map, if this person may see it (its visibility is its own)."""
+    return db.session.scalar(scope.visible(SensationMap).where(SensationMap.note_id == note.id))
+
+
+@dataclass(frozen=True)
+class SensationHistory:
+    """One person's maps over time: per area, (date, feeling) oldest first."""
+
+    author_id: int
+    maps: list[SensationMap]
+    by_area: dict[str, list[tuple[datetime, str]]]
+    unreadable: int
+
+
+def sensation_history(scope: Scope) -> list[SensationHistory]:
+    """The maps this person may see, grouped by author (their own first)."""
+    maps = db.session.scalars(
+        scope.visible(SensationMap).order_by(SensationMap.created_at, SensationMap.id)
+    ).all()
+    keys_preload({_owner(m.author_id) for m in maps})
+    authors = sorted({m.author_id for m in maps}, key=lambda a: a != scope.user.id)
+    result = []
+    for author_id in authors:
+        mine = [m for m in maps if m.author_id == author_id]
+        by_area: dict[str, list[tuple[datetime, str]]] = {area: [] for area in AREAS}
+        unreadable = 0
+        for m in mine:
+            opened = map_open(m)
+            if not opened.readable:
+                unreadable += 1
+                continue
+            for area, feeling in opened.value.items():
+                by_area[area].append((m.created_at, feeling))
+        result.append(SensationHistory(author_id, mine, {a: v for a, v in by_area.items() if v}, unreadable))
+    return result
+

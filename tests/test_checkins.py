@@ -1,0 +1,542 @@
+"""Check-ins: a quick form where one answer is enough, bad input, back-dating,
+who sees what (private, shared, another couple, after leaving), answers revealed
+together for prompts of both partners, sealing at rest, and a fixed statement
+count on the history page.
+
+Time is never waited for: rows are edited directly when a test needs the past.
+"""
+import html
+import logging
+import re
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from journal.access import Scope
+from journal.checkins.services import checkin_create
+from journal.couple.services import couple_leave
+from journal.crypto import DecryptError, context, unseal
+from journal.extensions import db
+from journal.models import Plan, Practice, PromptAction, Schedule, now_utc
+from journal.models.checkins import CheckIn
+from journal.testing import count_queries, csrf_token, field_error, field_value, login_as, make_couple, make_user
+from journal.today.services import prompts_for
+
+GUILT_WORDS = ("streak", "missed", "failed", "overdue", "behind", "keep it up")
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def client_for(app, user):
+    client = app.test_client()
+    login_as(client, user)
+    return client
+
+
+def text(response) -> str:
+    """The page as a person reads it: tags out, entities decoded, spaces folded."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
+
+
+def textarea_value(response, field_id: str) -> str | None:
+    found = re.search(rf'<textarea\b[^>]*\bid="{field_id}"[^>]*>(?:\r?\n)?(.*?)</textarea>', response.get_data(as_text=True), re.S)
+    return html.unescape(found.group(1)) if found else None
+
+
+def checked(response, name: str) -> str | None:
+    found = re.search(rf'<input\b[^>]*\bchecked\b[^>]*\bname="{name}"[^>]*\bvalue="([^"]*)"', response.get_data(as_text=True))
+    return found.group(1) if found else None
+
+
+def count_checkins() -> int:
+    return db.session.scalar(select(func.count()).select_from(CheckIn))
+
+
+def only_checkin() -> CheckIn:
+    db.session.expire_all()
+    (row,) = db.session.scalars(select(CheckIn)).all()
+    return row
+
+
+def local_today(user) -> date:
+    return now_utc().astimezone(ZoneInfo(user.timezone)).date()
+
+
+def saved_id(response) -> int:
+    assert response.status_code == 302, response.status_code
+    found = re.fullmatch(r"/checkins/(\d+)", response.headers["Location"])
+    assert found, response.headers["Location"]
+    return int(found.group(1))
+
+
+def opened(row: CheckIn, field: str) -> str | None:
+    return unseal(
+        getattr(row, f"{field}_sealed"),
+        owner=("user", row.author_id),
+        context=context("checkins", row.id, field, row.author_id, row.visibility),
+    )
+
+
+def shared_prompt(plan, *, prompt_user=None, kind="closeness"):
+    """A one-off practice scheduled at the current minute: due now, for both unless `prompt_user`."""
+    practice = Practice(kind=kind, title="How are we doing tonight", summary="A short check-in together.",
+                        steps=["Sit together.", "Answer honestly."], duration_minutes=5, together=True)
+    db.session.add(practice)
+    db.session.flush()
+    local = now_utc().astimezone(ZoneInfo(plan.timezone))
+    schedule = Schedule(plan_id=plan.id, practice_id=practice.id, kind="once", times=[local.strftime("%H:%M")],
+                        start_date=local.date(), prompt_user_id=prompt_user.id if prompt_user else None)
+    db.session.add(schedule)
+    db.session.commit()
+    return schedule
+
+
+def prompt_key(user, schedule) -> str:
+    db.session.expire_all()
+    (prompt,) = [p for p in prompts_for(Scope(user), user)[1] if p.schedule.id == schedule.id]
+    return prompt.key
+
+
+@pytest.fixture
+def ana_client(app, couple):
+    return client_for(app, couple[0])
+
+
+@pytest.fixture
+def bo_client(app, couple):
+    return client_for(app, couple[1])
+
+
+# -- saving ------------------------------------------------------------------------------
+
+
+def test_one_answer_is_enough(app, couple, ana_client):
+    ana = couple[0]
+    page = ana_client.get("/checkins/new")
+    assert page.status_code == 200
+    assert field_value(page, "day") == local_today(ana).isoformat()
+    assert checked(page, "visibility") == "private"
+
+    checkin_id = saved_id(ana_client.post("/checkins/new", data={"mood": "4"}))
+
+    row = only_checkin()
+    assert (row.id, row.author_id, row.couple_id) == (checkin_id, ana.id, ana.couple_id)
+    assert (row.mood, row.visibility, row.day) == (4, "private", local_today(ana))
+    assert row.closeness is row.sleep_hours is row.pain is row.bleeding is row.fever is row.boundary is None
+    assert row.note_sealed is None and row.boundary_note_sealed is None and row.schedule_id is None
+    page = ana_client.get(f"/checkins/{checkin_id}")
+    assert "Mood 4 of 5 · fairly good" in text(page)
+
+
+def test_every_answer_is_saved_and_the_words_are_sealed(app, couple, ana_client):
+    data = {
+        "mood": "2", "closeness": "3", "comfort": "4", "sensation": "1", "energy": "5", "stress": "2",
+        "sleep_hours": "6.5", "pain": "mild", "bleeding": "no", "fever": "no",
+        "boundary": "yellow", "boundary_note": "Hands on shoulders only", "note": "A long night\nbut a kind morning",
+        "visibility": "shared",
+    }
+    checkin_id = saved_id(ana_client.post("/checkins/new", data=data))
+    row = only_checkin()
+    assert (row.mood, row.closeness, row.comfort, row.sensation, row.energy, row.stress) == (2, 3, 4, 1, 5, 2)
+    assert (row.sleep_hours, row.pain, row.bleeding, row.fever, row.boundary) == (6.5, "mild", False, False, "yellow")
+    assert row.visibility == "shared"
+    assert b"kind morning" not in row.note_sealed and b"shoulders" not in row.boundary_note_sealed
+    assert opened(row, "note") == "A long night\nbut a kind morning"
+    assert opened(row, "boundary_note") == "Hands on shoulders only"
+
+    page = text(ana_client.get(f"/checkins/{checkin_id}"))
+    for shown in ("Mood 2 of 5 · a bit low", "Sensation 1 of 5 · numb", "Energy 5 of 5 · rested",
+                  "Stress 2 of 5 · mostly calm", "Slept 6.5 hours", "Pain mild", "Bleeding no", "Fever no",
+                  "Yellow: gently, and ask first · Hands on shoulders only", "A long night but a kind morning"):
+        assert shown in page, shown
+
+
+def test_an_empty_form_is_refused_calmly(app, couple, ana_client):
+    for data in ({}, {"note": "   ", "boundary_note": "", "sleep_hours": ""}, {"visibility": "shared"}):
+        response = ana_client.post("/checkins/new", data=data)
+        assert response.status_code == 422
+        assert "There's nothing to save yet. One answer is plenty" in text(response)
+    assert count_checkins() == 0
+
+
+def test_half_hours_of_sleep_and_a_comma_are_fine(app, couple, ana_client):
+    saved_id(ana_client.post("/checkins/new", data={"sleep_hours": "7,5"}))
+    assert only_checkin().sleep_hours == 7.5
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("mood", "0", "Please choose a number from 1 to 5."),
+        ("mood", "6", "Please choose a number from 1 to 5."),
+        ("closeness", "abc", "Please choose a number from 1 to 5."),
+        ("comfort", "3.5", "Please choose a number from 1 to 5."),
+        ("sensation", "-1", "Please choose a number from 1 to 5."),
+        ("stress", "10", "Please choose a number from 1 to 5."),
+        ("sleep_hours", "-1", "Please give the hours slept as a number from 0 to 24"),
+        ("sleep_hours", "25", "Please give the hours slept as a number from 0 to 24"),
+        ("sleep_hours", "7.3", "in whole or half hours"),
+        ("sleep_hours", "lots", "Please give the hours slept as a number from 0 to 24"),
+        ("pain", "severe", "Please choose none, mild, moderate or strong."),
+        ("bleeding", "maybe", "Please choose yes or no."),
+        ("fever", "1", "Please choose yes or no."),
+        ("boundary", "blue", "Please choose green, yellow or red."),
+        ("visibility", "everyone", "Please choose who can see it."),
+        ("day", "yesterday-ish", "Please give a day like"),
+        ("note", "x" * 10_001, "Please keep the note under 10,000 characters."),
+        ("boundary_note", "y" * 1_001, "Please keep this under 1,000 characters."),
+    ],
+)
+def test_bad_input_is_refused_next_to_the_field_and_what_was_typed_is_kept(app, couple, ana_client, field, value, message):
+    data = {"energy": "3", "sleep_hours": "6.5", "note": "Typed with care", "boundary_note": "Go slowly", field: value}
+    response = ana_client.post("/checkins/new", data=data)
+    assert response.status_code == 422
+    assert message in field_error(response, field)
+    assert "Please look at the note" in text(response)
+    assert count_checkins() == 0
+    # everything typed is still there
+    assert checked(response, "energy") == "3"
+    assert field_value(response, "sleep_hours") == data["sleep_hours"]
+    assert field_value(response, "boundary_note") == data["boundary_note"]
+    assert textarea_value(response, "note") == data["note"]
+    if field == "day":
+        assert field_value(response, "day") == value
+
+
+def test_back_dating_goes_up_to_14_days_and_never_into_the_future(app, couple, ana_client):
+    today = local_today(couple[0])
+    for days_back in (0, 1, 14):
+        day = today - timedelta(days=days_back)
+        saved_id(ana_client.post("/checkins/new", data={"mood": "3", "day": day.isoformat()}))
+    for day, message in (
+        (today - timedelta(days=15), "Check-ins can go back up to 14 days."),
+        (today + timedelta(days=1), "That day hasn't come yet."),
+    ):
+        response = ana_client.post("/checkins/new", data={"mood": "3", "day": day.isoformat()})
+        assert response.status_code == 422
+        assert message in field_error(response, "day")
+        assert field_value(response, "day") == day.isoformat()
+    days = set(db.session.scalars(select(CheckIn.day)))
+    assert days == {today, today - timedelta(days=1), today - timedelta(days=14)}
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_today_is_the_persons_own_day(app, zone):
+    """UTC+14 and UTC-11: "today" is where the person is, not where the server is."""
+    person = make_user(timezone=zone)
+    client = client_for(app, person)
+    today = local_today(person)
+    assert field_value(client.get("/checkins/new"), "day") == today.isoformat()
+    saved_id(client.post("/checkins/new", data={"mood": "3", "day": today.isoformat()}))
+    response = client.post("/checkins/new", data={"mood": "3", "day": (today + timedelta(days=1)).isoformat()})
+    assert response.status_code == 422
+    saved_id(client.post("/checkins/new", data={"mood": "3"}))  # no day given: today
+    assert set(db.session.scalars(select(CheckIn.day))) == {today}
+
+
+def test_html_in_notes_is_shown_escaped(app, couple, ana_client, bo_client):
+    words = '<script>alert("hi")</script><b>bold</b>'
+    checkin_id = saved_id(ana_client.post("/checkins/new", data={"note": words, "boundary_note": words, "visibility": "shared"}))
+    for client, path in ((ana_client, f"/checkins/{checkin_id}"), (ana_client, "/checkins"), (bo_client, "/checkins")):
+        body = client.get(path).get_data(as_text=True)
+        assert "<script>alert" not in body and "<b>bold" not in body
+        assert body.count("&lt;script&gt;alert(&#34;hi&#34;)&lt;/script&gt;&lt;b&gt;bold&lt;/b&gt;") == 2, path
+
+
+def test_no_streaks_or_guilt_anywhere(app, couple, ana_client):
+    saved_id(ana_client.post("/checkins/new", data={"mood": "1"}))
+    for path in ("/checkins/new", "/checkins", f"/checkins/{only_checkin().id}"):
+        page = ana_client.get(path).get_data(as_text=True).lower()
+        for word in GUILT_WORDS:
+            assert word not in page, (path, word)
+
+
+def test_logs_never_carry_what_was_written(app, couple, ana_client, caplog):
+    caplog.set_level(logging.DEBUG)
+    checkin_id = saved_id(ana_client.post("/checkins/new", data={"note": "Saffron lantern evening", "visibility": "shared"}))
+    ana_client.post(f"/checkins/{checkin_id}/visibility", data={"visibility": "private"})
+    ana_client.post(f"/checkins/{checkin_id}/delete")
+    assert "Saffron" not in caplog.text
+
+
+@pytest.fixture
+def csrf_app_config(app_config):
+    app_config["WTF_CSRF_ENABLED"] = True
+    return app_config
+
+
+def test_csrf_is_enforced(csrf_app_config, app, couple):
+    client = client_for(app, couple[0])
+    assert client.post("/checkins/new", data={"mood": "3"}).status_code == 400
+    assert client.post("/checkins/settings", data={"reveal_after_48h": "y"}).status_code == 400
+    assert count_checkins() == 0
+    token = csrf_token(client, "/checkins/new")
+    saved_id(client.post("/checkins/new", data={"mood": "3", "csrf_token": token}))
+
+
+# -- who sees what ---------------------------------------------------------------------------
+
+
+def test_author_sees_own_private_and_shared_and_partner_sees_shared_only(app, couple, ana_client, bo_client):
+    private_id = saved_id(ana_client.post("/checkins/new", data={"note": "Only mine, kept close"}))
+    shared_id = saved_id(ana_client.post("/checkins/new", data={"note": "For us both to read", "visibility": "shared"}))
+    bo_id = saved_id(bo_client.post("/checkins/new", data={"note": "Bo keeps this one", "mood": "2"}))
+
+    ana_list = text(ana_client.get("/checkins"))
+    assert "Only mine, kept close" in ana_list and "For us both to read" in ana_list
+    assert "Bo keeps this one" not in ana_list
+    assert ana_client.get(f"/checkins/{private_id}").status_code == 200
+    assert ana_client.get(f"/checkins/{bo_id}").status_code == 404
+
+    bo_list = text(bo_client.get("/checkins"))
+    assert "For us both to read" in bo_list and "Bo keeps this one" in bo_list
+    assert "Only mine, kept close" not in bo_list
+    assert bo_client.get(f"/checkins/{private_id}").status_code == 404
+    shared_page = bo_client.get(f"/checkins/{shared_id}")
+    assert shared_page.status_code == 200 and "For us both to read" in text(shared_page) and "Ana" in text(shared_page)
+
+
+def test_another_couple_and_a_single_person_get_404_and_anonymous_people_log_in(app, couple, ana_client):
+    shared_id = saved_id(ana_client.post("/checkins/new", data={"note": "Ours", "visibility": "shared"}))
+    cy, dee = make_user(), make_user()
+    make_couple(cy, dee)
+    for outsider in (cy, make_user()):
+        client = client_for(app, outsider)
+        assert "Ours" not in text(client.get("/checkins"))
+        assert client.get(f"/checkins/{shared_id}").status_code == 404
+        assert client.get(f"/checkins/{shared_id}/delete").status_code == 404
+        assert client.post(f"/checkins/{shared_id}/delete").status_code == 404
+        assert client.post(f"/checkins/{shared_id}/visibility", data={"visibility": "private"}).status_code == 404
+        assert client.get("/checkins/999999").status_code == 404
+    anonymous = app.test_client()
+    for path in ("/checkins", "/checkins/new", f"/checkins/{shared_id}"):
+        response = anonymous.get(path)
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login"), path
+    assert count_checkins() == 1
+
+
+def test_only_the_author_deletes(app, couple, ana_client, bo_client):
+    shared_id = saved_id(ana_client.post("/checkins/new", data={"mood": "3", "visibility": "shared"}))
+    assert bo_client.get(f"/checkins/{shared_id}/delete").status_code == 404
+    assert bo_client.post(f"/checkins/{shared_id}/delete").status_code == 404
+    assert count_checkins() == 1
+    confirm = ana_client.get(f"/checkins/{shared_id}/delete")
+    assert confirm.status_code == 200 and "Delete this check-in?" in text(confirm)
+    response = ana_client.post(f"/checkins/{shared_id}/delete")
+    assert response.status_code == 302 and response.headers["Location"] == "/checkins"
+    assert count_checkins() == 0
+    assert ana_client.get(f"/checkins/{shared_id}").status_code == 404
+
+
+def test_changing_visibility_is_for_the_author_and_seals_the_words_again(app, couple, ana_client, bo_client):
+    checkin_id = saved_id(ana_client.post("/checkins/new", data={"note": "Slowly, slowly", "boundary_note": "Not the belly"}))
+    before = only_checkin()
+    private_blob = before.note_sealed
+    assert bo_client.get(f"/checkins/{checkin_id}").status_code == 404
+    assert bo_client.post(f"/checkins/{checkin_id}/visibility", data={"visibility": "shared"}).status_code == 404
+    assert only_checkin().visibility == "private"
+
+    response = ana_client.post(f"/checkins/{checkin_id}/visibility", data={"visibility": "shared"})
+    assert response.status_code == 302
+    row = only_checkin()
+    assert row.visibility == "shared" and row.note_sealed != private_blob
+    assert (opened(row, "note"), opened(row, "boundary_note")) == ("Slowly, slowly", "Not the belly")
+    with pytest.raises(DecryptError):  # the old sealing doesn't open as shared
+        unseal(private_blob, owner=("user", row.author_id), context=context("checkins", row.id, "note", row.author_id, "shared"))
+    assert "Slowly, slowly" in text(bo_client.get(f"/checkins/{checkin_id}"))
+
+    ana_client.post(f"/checkins/{checkin_id}/visibility", data={"visibility": "private"})
+    assert only_checkin().visibility == "private"
+    assert bo_client.get(f"/checkins/{checkin_id}").status_code == 404
+    assert opened(only_checkin(), "note") == "Slowly, slowly"
+    # nonsense changes nothing
+    ana_client.post(f"/checkins/{checkin_id}/visibility", data={"visibility": "everyone"})
+    assert only_checkin().visibility == "private"
+
+
+def test_after_leaving_the_former_partner_sees_nothing(app, couple, ana_client, bo_client):
+    ana, bo, _ = couple
+    shared_id = saved_id(ana_client.post("/checkins/new", data={"note": "Before we parted", "visibility": "shared"}))
+    assert "Before we parted" in text(bo_client.get("/checkins"))
+    couple_leave(user=ana)
+    db.session.commit()
+    assert "Before we parted" not in text(bo_client.get("/checkins"))
+    assert bo_client.get(f"/checkins/{shared_id}").status_code == 404
+    assert "Before we parted" in text(ana_client.get(f"/checkins/{shared_id}"))  # still hers
+
+
+def test_unreadable_words_show_a_calm_placeholder(app, couple, ana_client):
+    checkin_id = saved_id(ana_client.post("/checkins/new", data={"note": "Soon unreadable", "mood": "3"}))
+    row = only_checkin()
+    row.note_sealed = row.note_sealed[:-1] + bytes([row.note_sealed[-1] ^ 1])
+    db.session.commit()
+    for path in (f"/checkins/{checkin_id}", "/checkins"):
+        response = ana_client.get(path)
+        assert response.status_code == 200
+        assert "This text can't be read any more." in text(response) and "Mood 3 of 5" in text(response)
+
+
+def test_history_is_newest_day_first_and_paginated(app, couple, ana_client):
+    today = local_today(couple[0])
+    for days_back in (3, 0, 1):
+        saved_id(ana_client.post("/checkins/new", data={"note": f"Day minus {days_back}",
+                                                         "day": (today - timedelta(days=days_back)).isoformat()}))
+    page = text(ana_client.get("/checkins"))
+    assert page.index("Day minus 0") < page.index("Day minus 1") < page.index("Day minus 3")
+
+    ana = couple[0]
+    for n in range(25):
+        checkin_create(author=ana, answers={"mood": 3, "note": f"Filler {n:02d}"}, day=today - timedelta(days=5),
+                       visibility="private")
+    db.session.commit()
+    first, second = text(ana_client.get("/checkins")), text(ana_client.get("/checkins?page=2"))
+    assert "Page 1 of 2" in first and "Older" in first and "Day minus 0" in first
+    assert "Page 2 of 2" in second and "Newer" in second and "Day minus 0" not in second
+    assert len(re.findall(r"Filler \d\d", first + second)) == 25
+
+
+# -- revealed together -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def together(app, couple):
+    """A prompt for both Ana and Bo, due now in their couple's plan."""
+    ana, _, _ = couple
+    plan = Scope(ana).plan_or_create()
+    db.session.commit()
+    return shared_prompt(plan)
+
+
+def test_a_check_in_from_a_prompt_is_linked_and_marks_it_done(app, couple, ana_client, together):
+    ana = couple[0]
+    key = prompt_key(ana, together)
+    page = ana_client.get(f"/checkins/new?prompt={key}")
+    assert page.status_code == 200 and "For: How are we doing tonight · a prompt for you both" in text(page)
+    assert re.search(r'<form method="post" action="/checkins/new\?prompt=([^"]+)"', page.get_data(as_text=True)).group(1) in (key, key.replace("@", "%40"))
+    saved_id(ana_client.post(f"/checkins/new?prompt={key}", data={"mood": "3"}))
+    row = only_checkin()
+    assert row.schedule_id == together.id and row.together is True
+    assert row.occurrence_at.strftime("%Y%m%dT%H%M%SZ") == key.split("@")[1]
+    (action,) = db.session.scalars(select(PromptAction)).all()
+    assert (action.user_id, action.schedule_id, action.state) == (ana.id, together.id, "done")
+    assert "How are we doing tonight" not in text(ana_client.get("/today"))
+
+
+def test_an_unknown_prompt_key_is_ignored_calmly(app, couple, ana_client, together):
+    for key in ("999@20260101T200000Z", "nonsense", f"{together.id}@20200101T000000Z"):
+        page = ana_client.get(f"/checkins/new?prompt={key}")
+        assert page.status_code == 200 and "For:" not in text(page)
+        saved_id(ana_client.post(f"/checkins/new?prompt={key}", data={"mood": "3"}))
+    assert db.session.scalar(select(func.count()).select_from(CheckIn).where(CheckIn.schedule_id.is_not(None))) == 0
+    assert db.session.scalar(select(func.count()).select_from(PromptAction)) == 0
+
+
+def test_answers_to_a_prompt_for_both_open_when_both_have_answered(app, couple, ana_client, bo_client, together):
+    ana, bo, _ = couple
+    ana_id = saved_id(ana_client.post(f"/checkins/new?prompt={prompt_key(ana, together)}",
+                                      data={"mood": "2", "note": "Ana's quiet answer", "visibility": "shared"}))
+    own = text(ana_client.get(f"/checkins/{ana_id}"))
+    assert "Ana's quiet answer" in own and "Waiting for your partner" in own
+    for page in (text(bo_client.get(f"/checkins/{ana_id}")), text(bo_client.get("/checkins"))):
+        assert "Ana answered a prompt for you both" in page
+        assert "Ana's quiet answer" not in page and "Mood" not in page
+
+    # Bo answers, but keeps it private: nothing opens either way
+    bo_id = saved_id(bo_client.post(f"/checkins/new?prompt={prompt_key(bo, together)}",
+                                    data={"mood": "4", "note": "Bo's own answer"}))
+    assert "Ana's quiet answer" not in text(bo_client.get(f"/checkins/{ana_id}"))
+    assert "Waiting for your partner" in text(ana_client.get(f"/checkins/{ana_id}"))
+    assert ana_client.get(f"/checkins/{bo_id}").status_code == 404
+
+    # Bo shares: both see both
+    bo_client.post(f"/checkins/{bo_id}/visibility", data={"visibility": "shared"})
+    bo_view = text(bo_client.get(f"/checkins/{ana_id}"))
+    assert "Ana's quiet answer" in bo_view and "Mood 2 of 5" in bo_view and "answered a prompt" not in bo_view
+    ana_list = text(ana_client.get("/checkins"))
+    assert "Bo's own answer" in ana_list and "Ana's quiet answer" in ana_list and "Waiting for your partner" not in ana_list
+
+
+def test_answers_given_together_can_open_after_48_hours_if_the_couple_chooses(app, couple, ana_client, bo_client, together):
+    ana = couple[0]
+    ana_id = saved_id(ana_client.post(f"/checkins/new?prompt={prompt_key(ana, together)}",
+                                      data={"note": "Two days on", "visibility": "shared"}))
+
+    def age(hours):
+        row = db.session.get(CheckIn, ana_id)
+        row.created_at = now_utc() - timedelta(hours=hours)
+        db.session.commit()
+
+    age(49)
+    assert "Two days on" not in text(bo_client.get(f"/checkins/{ana_id}"))  # the setting is off
+    assert 'name="reveal_after_48h"' in ana_client.get("/checkins").get_data(as_text=True)
+
+    assert bo_client.post("/checkins/settings", data={"reveal_after_48h": "y"}).status_code == 302  # either partner
+    db.session.expire_all()
+    assert db.session.scalar(select(Plan.reveal_after_48h)) is True
+    assert "Two days on" in text(bo_client.get(f"/checkins/{ana_id}"))
+    assert "Waiting for your partner" not in text(ana_client.get(f"/checkins/{ana_id}"))
+
+    age(47)
+    assert "Two days on" not in text(bo_client.get(f"/checkins/{ana_id}"))
+    assert "Waiting for your partner" in text(ana_client.get(f"/checkins/{ana_id}"))
+
+    age(49)
+    ana_client.post("/checkins/settings", data={})  # switched off again
+    assert "Two days on" not in text(bo_client.get(f"/checkins/{ana_id}"))
+
+
+def test_a_prompt_for_one_partner_is_shared_as_usual(app, couple, ana_client, bo_client):
+    ana = couple[0]
+    plan = Scope(ana).plan_or_create()
+    db.session.commit()
+    mine = shared_prompt(plan, prompt_user=ana)
+    ana_id = saved_id(ana_client.post(f"/checkins/new?prompt={prompt_key(ana, mine)}",
+                                      data={"note": "Just my prompt", "visibility": "shared"}))
+    assert only_checkin().together is False
+    assert "Just my prompt" in text(bo_client.get(f"/checkins/{ana_id}"))
+    assert "Waiting for your partner" not in text(ana_client.get(f"/checkins/{ana_id}"))
+
+
+# -- at rest and at scale ---------------------------------------------------------------------
+
+
+def test_the_database_file_holds_none_of_the_words(app, backend, couple, ana_client):
+    if backend != "sqlite":
+        pytest.skip("reads the SQLite file itself")
+    words = ("Marmalade", "lighthouse", "whispering", "Tangerine", "umbrella")
+    checkin_id = saved_id(ana_client.post("/checkins/new", data={
+        "note": "Marmalade lighthouse whispering", "boundary_note": "Tangerine umbrella", "visibility": "shared"}))
+    ana_client.post(f"/checkins/{checkin_id}/visibility", data={"visibility": "private"})
+    db.session.commit()
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(FULL)")
+    path = db.engine.url.database
+    with open(path, "rb") as fh:
+        raw = fh.read()
+    assert b"ana@example.com" in raw  # the file is really read
+    for word in words:
+        assert word.encode() not in raw, word
+        assert word.lower().encode() not in raw.lower(), word
+
+
+def test_the_history_costs_the_same_statements_for_1_or_30_check_ins(app, couple, ana_client):
+    ana, bo, _ = couple
+    today = local_today(ana)
+    checkin_create(author=ana, answers={"mood": 3, "note": "First"}, day=today, visibility="shared")
+    db.session.commit()
+    ana_client.get("/checkins")
+    with count_queries(app) as one:
+        assert ana_client.get("/checkins").status_code == 200
+    for n in range(29):
+        author = (ana, bo)[n % 2]
+        checkin_create(author=author, answers={"mood": 1 + n % 5, "note": f"Note {n}", "boundary_note": "gently"},
+                       day=today - timedelta(days=n % 14), visibility=("shared", "private")[n % 3 == 0])
+    db.session.commit()
+    with count_queries(app) as many:
+        response = ana_client.get("/checkins")
+    assert response.status_code == 200 and "Note 0" in text(response)
+    assert one.count == many.count, many.statements
+    assert many.count <= 7, many.statements
