@@ -7,29 +7,19 @@ input (422) for whoever may write.
 """
 from journal.access import SHARED
 from journal.entries.services import entry_create
-
-ROLES = ("anonymous", "author", "partner", "stranger", "single")
-L, A = "login", "away"
-
-
-def _signed_in(outcome):
-    return {"anonymous": L, **dict.fromkeys(ROLES[1:], outcome)}
-
-
-def _roles(*outcomes):
-    return dict(zip(ROLES, outcomes))
+from tests.access_roles import A, L, roles, signed_in
 
 
 ROWS = {
-    ("entries.index", "GET"): ("/journal", _signed_in(200)),
-    ("entries.new", "GET"): ("/journal/new", _signed_in(200)),
-    ("entries.new", "POST"): ("/journal/new", _signed_in(422)),
-    ("entries.moment_new", "POST"): ("/journal/moments", _signed_in(422)),
-    ("entries.read", "GET"): ("/journal/{entry}", _roles(L, 200, 200, 404, 404)),
-    ("entries.edit", "GET"): ("/journal/{entry}/edit", _roles(L, 200, 404, 404, 404)),
-    ("entries.edit", "POST"): ("/journal/{entry}/edit", _roles(L, 422, 404, 404, 404)),
-    ("entries.delete", "GET"): ("/journal/{entry}/delete", _roles(L, 200, 404, 404, 404)),
-    ("entries.delete", "POST"): ("/journal/{entry}/delete", _roles(L, A, 404, 404, 404)),
+    ("entries.index", "GET"): ("/journal", signed_in(200)),
+    ("entries.new", "GET"): ("/journal/new", signed_in(200)),
+    ("entries.new", "POST"): ("/journal/new", signed_in(422)),
+    ("entries.moment_new", "POST"): ("/journal/moments", signed_in(422)),
+    ("entries.read", "GET"): ("/journal/{entry}", roles(L, 200, 200, 404, 404)),
+    ("entries.edit", "GET"): ("/journal/{entry}/edit", roles(L, 200, 404, 404, 404)),
+    ("entries.edit", "POST"): ("/journal/{entry}/edit", roles(L, 422, 404, 404, 404)),
+    ("entries.delete", "GET"): ("/journal/{entry}/delete", roles(L, 200, 404, 404, 404)),
+    ("entries.delete", "POST"): ("/journal/{entry}/delete", roles(L, A, 404, 404, 404)),
 }
 
 

@@ -5,31 +5,21 @@ sensation map: the partner may read it, but only the author changes or deletes i
 """
 from journal.access import SHARED, Scope
 from journal.notes.services import SensationInput, note_create
-
-ROLES = ("anonymous", "author", "partner", "stranger", "single")
-L, A = "login", "away"
-
-
-def _signed_in(outcome):
-    return {"anonymous": L, **dict.fromkeys(ROLES[1:], outcome)}
-
-
-def _roles(*outcomes):
-    return dict(zip(ROLES, outcomes))
+from tests.access_roles import A, L, roles, signed_in
 
 
 ROWS = {
-    ("notes.index", "GET"): ("/notes", _signed_in(200)),
-    ("notes.new", "GET"): ("/notes/new", _signed_in(200)),
+    ("notes.index", "GET"): ("/notes", signed_in(200)),
+    ("notes.new", "GET"): ("/notes/new", signed_in(200)),
     # An empty form: "please answer at least one question".
-    ("notes.new", "POST"): ("/notes/new", _signed_in(422)),
-    ("notes.sensation", "GET"): ("/notes/sensation", _signed_in(200)),
-    ("notes.read", "GET"): ("/notes/{note}", _roles(L, 200, 200, 404, 404)),
-    ("notes.delete", "GET"): ("/notes/{note}/delete", _roles(L, 200, 404, 404, 404)),
-    ("notes.delete", "POST"): ("/notes/{note}/delete", _roles(L, A, 404, 404, 404)),
+    ("notes.new", "POST"): ("/notes/new", signed_in(422)),
+    ("notes.sensation", "GET"): ("/notes/sensation", signed_in(200)),
+    ("notes.read", "GET"): ("/notes/{note}", roles(L, 200, 200, 404, 404)),
+    ("notes.delete", "GET"): ("/notes/{note}/delete", roles(L, 200, 404, 404, 404)),
+    ("notes.delete", "POST"): ("/notes/{note}/delete", roles(L, A, 404, 404, 404)),
     # No visibility posted: the author is sent back to the note with a calm message.
-    ("notes.visibility", "POST"): ("/notes/{note}/visibility", _roles(L, A, 404, 404, 404)),
-    ("notes.map_visibility", "POST"): ("/notes/{note}/map/visibility", _roles(L, A, 404, 404, 404)),
+    ("notes.visibility", "POST"): ("/notes/{note}/visibility", roles(L, A, 404, 404, 404)),
+    ("notes.map_visibility", "POST"): ("/notes/{note}/map/visibility", roles(L, A, 404, 404, 404)),
 }
 
 

@@ -23,20 +23,7 @@ from journal.extensions import db
 from journal.models import Plan, Practice, Schedule
 from journal.testing import login_as, make_couple, make_user
 
-ROLES = ("anonymous", "author", "partner", "stranger", "single")
-L, A = "login", "away"
-
-
-def each(outcome):
-    return dict.fromkeys(ROLES, outcome)
-
-
-def signed_in(outcome, anonymous=L):
-    return {"anonymous": anonymous, **dict.fromkeys(ROLES[1:], outcome)}
-
-
-def roles(anonymous, author, partner, stranger, single):
-    return dict(zip(ROLES, (anonymous, author, partner, stranger, single)))
+from tests.access_roles import ROLES, A, L, each, roles, signed_in
 
 
 # (endpoint, method) -> (path template, {role: outcome})

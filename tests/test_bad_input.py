@@ -1,14 +1,13 @@
 """Bad input: a clear message next to the field, what was typed kept (never a
 password), 422 or the documented status, and nothing changed in the database.
 """
-import html
 import logging
 import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from flask import g, request
+from flask import request
 from sqlalchemy import func, select
 
 from journal.auth.passwords import password_verify

@@ -7,7 +7,6 @@ from journal.crypto.keyring import keyring
 from journal.crypto.rotate import rotate
 from journal.extensions import db
 from journal.models import DataKey
-from journal.testing import make_couple, make_user
 
 
 def _fresh_request(app):

@@ -4,7 +4,6 @@ import html
 import re
 from datetime import date, datetime, timezone
 
-import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
 
