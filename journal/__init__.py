@@ -68,6 +68,7 @@ def _register_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from journal.account.routes import bp as account_bp
     from journal.auth.routes import bp as auth_bp
+    from journal.calendar.routes import bp as calendar_bp
     from journal.checkins.routes import bp as checkins_bp
     from journal.checkins.routes import care_bp
     from journal.entries.routes import bp as entries_bp
@@ -76,12 +77,16 @@ def _register_blueprints(app: Flask) -> None:
     from journal.couple.routes import bp as couple_bp
     from journal.plan.routes import bp as plan_bp
     from journal.practices.routes import bp as practices_bp
+    from journal.reminders.apprise_routes import bp as apprise_bp
+    from journal.reminders.push_routes import bp as push_bp
+    from journal.reminders.routes import bp as reminders_bp
     from journal.today.routes import bp as today_bp
     from journal.views import bp as views_bp
 
     for bp in (
         views_bp, auth_bp, account_bp, couple_bp, today_bp, practices_bp, plan_bp, consent_bp,
-        checkins_bp, care_bp, entries_bp, notes_bp,
+        checkins_bp, care_bp, entries_bp, notes_bp, calendar_bp, push_bp, apprise_bp,
+        reminders_bp,
     ):
         app.register_blueprint(bp)
     from journal.views import register_template_helpers

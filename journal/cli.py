@@ -43,3 +43,47 @@ def register(app: Flask) -> None:
 
         result = rotate()
         click.echo(f"re-wrapped {result['rewrapped']} data keys under master key {result['current']}")
+
+    @app.cli.group("reminders")
+    def reminders_group():
+        """Reminder delivery."""
+
+    @reminders_group.command("tick")
+    def reminders_tick_command():
+        """One pass, for cron: record what is due, then send it."""
+        from journal.reminders.dispatch import drain
+        from journal.reminders.tick import tick
+
+        new = tick()
+        db.session.commit()
+        totals = drain()
+        click.echo(f"{new} new reminders; " + (", ".join(f"{n} {s}" for s, n in sorted(totals.items())) or "nothing to send"))
+
+    @reminders_group.command("status")
+    def reminders_status_command():
+        """How many reminders are in each state."""
+        from journal.reminders.services import status_counts
+
+        counts = status_counts()
+        for state in ("pending", "claimed", "sent", "failed", "missed", "skipped"):
+            click.echo(f"{state:8} {counts.get(state, 0)}")
+
+    @reminders_group.command("send-test")
+    @click.option("--to", "to", required=True, help="The address to send a test reminder email to.")
+    def reminders_send_test_command(to):
+        """Send one test email through the configured mail server."""
+        from email_validator import EmailNotValidError, validate_email
+
+        from journal.mailer import email_send
+
+        try:
+            address = validate_email(to, check_deliverability=False).normalized
+        except EmailNotValidError:
+            raise click.ClickException("That doesn't look like an email address.")
+        try:
+            email_send(to=address, subject="Tandem test reminder", template="test_reminder", kind="test_reminder")
+        except OSError as exc:
+            raise click.ClickException(f"The mail server could not be reached ({type(exc).__name__}).")
+        except Exception as exc:  # smtplib errors carry codes, not user text
+            raise click.ClickException(f"The mail server refused the message ({type(exc).__name__}).")
+        click.echo("Test email sent.")

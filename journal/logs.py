@@ -33,6 +33,9 @@ def configure(level: str) -> None:
         handler.addFilter(RedactTokens())
         root.addHandler(handler)
     root.setLevel(level)
+    # HTTP clients log destination URLs (push endpoints, Apprise hosts) at DEBUG: never.
+    for name in ("urllib3", "requests", "apprise"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     for name in ("werkzeug", "gunicorn.access"):
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactTokens) for f in logger.filters):

@@ -3,7 +3,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Flask, current_app, redirect, render_template, send_from_directory, url_for
+from flask import Blueprint, Flask, current_app, has_request_context, redirect, render_template, send_from_directory, url_for
 from flask_login import current_user
 
 from journal.forms import EmptyForm
@@ -45,6 +45,13 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for emails, feeds and pushes, built on BASE_URL (never on a
+    request's Host header), with or without a request in progress."""
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["BASE_URL"] + path
+
+
 def local_time(value: datetime, zone: str | None = None) -> datetime:
     """`value` (UTC) in the viewer's own time zone."""
     if zone is None:
@@ -53,6 +60,18 @@ def local_time(value: datetime, zone: str | None = None) -> datetime:
 
 
 def register_template_helpers(app: Flask) -> None:
+    @app.context_processor
+    def _unread():
+        """The header's unread count: one statement per page for a logged-in person."""
+        if not has_request_context() or not current_user.is_authenticated:
+            return {}
+        from journal.reminders.services import unread_count
+
+        try:
+            return {"unread": unread_count(current_user)}
+        except Exception:  # an error page must still render if the database is down
+            return {"unread": 0}
+
     @app.context_processor
     def _helpers():
         # formdata=None: layouts render these even on error pages, where reading

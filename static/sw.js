@@ -37,3 +37,35 @@ self.addEventListener("fetch", function (event) {
     event.respondWith(caches.match(request).then(function (hit) { return hit || fetch(request); }));
   }
 });
+
+// Web push: show the reminder the server sent (title, body, a same-origin link).
+self.addEventListener("push", function (event) {
+  var data = {};
+  try { data = event.data ? event.data.json() : {}; } catch (e) { data = {}; }
+  var title = typeof data.title === "string" && data.title ? data.title : "Tandem";
+  var options = {
+    body: typeof data.body === "string" ? data.body : "",
+    tag: typeof data.tag === "string" && data.tag ? data.tag : undefined,
+    icon: "/static/icons/icon-192.png",
+    data: { url: typeof data.url === "string" ? data.url : "/" }
+  };
+  event.waitUntil(self.registration.showNotification(title, options));
+});
+
+// Open (or focus) the page the notification is about, on this site only.
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  var target;
+  try {
+    target = new URL((event.notification.data && event.notification.data.url) || "/", self.location.origin);
+  } catch (e) {
+    target = new URL("/", self.location.origin);
+  }
+  if (target.origin !== self.location.origin) { target = new URL("/", self.location.origin); }
+  event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (windows) {
+    for (var i = 0; i < windows.length; i += 1) {
+      if (windows[i].url === target.href && "focus" in windows[i]) { return windows[i].focus(); }
+    }
+    return self.clients.openWindow ? self.clients.openWindow(target.href) : null;
+  }));
+});

@@ -2,7 +2,7 @@
 import logging
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import select, update
 
 from journal.auth.passwords import (
@@ -14,6 +14,7 @@ from journal.auth.sessions import session_start, sessions_end_all
 from journal.auth.tokens import token_consume, token_issue
 from journal.extensions import db
 from journal.mailer import email_send
+from journal.views import external_url
 from journal.models import User, now_utc
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ def _send_link(*, user: User, purpose: str, to: str | None = None, new_email: st
         template=template,
         kind=purpose,
         user=user,
-        link=_external(endpoint, token=raw),
+        link=external_url(endpoint, token=raw),
     )
 
 
@@ -177,6 +178,3 @@ def email_change_confirm(*, raw: str) -> User | None:
     return user
 
 
-def _external(endpoint: str, **values) -> str:
-    """Absolute link for an email, built on BASE_URL (never on the request's Host header)."""
-    return current_app.config["BASE_URL"] + url_for(endpoint, **values)

@@ -1,5 +1,7 @@
 """All models, importable from one place (Alembic and the app load this module)."""
+from journal.models.apprise import AppriseTarget
 from journal.models.base import Base, UTCDateTime, now_utc
+from journal.models.calendar import CalendarFeed
 from journal.models.checkins import CareNotice, CheckIn
 from journal.models.couple import Couple, Invite
 from journal.models.entries import Entry
@@ -7,10 +9,14 @@ from journal.models.keys import DataKey
 from journal.models.notes import ProgressNote, SensationMap
 from journal.models.plan import ConsentPhrase, PaceReady, Plan, PromptAction, Schedule, StageChange
 from journal.models.practice import KINDS, STAGES, Practice
+from journal.models.push import PushSubscription
+from journal.models.reminders import CHANNELS, Notification, Outbox, ReminderSettings
 from journal.models.user import User, UserSession, UserToken
 
 __all__ = [
+    "AppriseTarget",
     "Base",
+    "CalendarFeed",
     "CareNotice",
     "CheckIn",
     "ConsentPhrase",
@@ -18,9 +24,14 @@ __all__ = [
     "DataKey",
     "Entry",
     "Invite",
+    "Notification",
+    "Outbox",
+    "ReminderSettings",
+    "CHANNELS",
     "KINDS",
     "PaceReady",
     "ProgressNote",
+    "PushSubscription",
     "SensationMap",
     "Plan",
     "Practice",

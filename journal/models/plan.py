@@ -59,6 +59,9 @@ class Schedule(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     #: Taken out of the plan: kept so what was done stays in history.
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The next occurrence not yet materialised into the outbox (UTC): the reminder
+    #: tick reads only schedules due soon, so its cost follows the due reminders.
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
 
 class PromptAction(Base):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from journal.access import Scope
 from journal.extensions import db
 from journal.models import Plan, Practice, Schedule, User, now_utc
-from journal.plan.recurrence import Recurrence
+from journal.plan.recurrence import Recurrence, next_occurrence
 
 log = logging.getLogger(__name__)
 
@@ -89,13 +89,30 @@ def plan_resume(*, scope: Scope) -> None:
     plan = scope.plan_or_create()
     plan.paused_at = None
     plan.paused_until = None
+    schedules_refresh_due(plan=plan)  # from now: no burst of reminders for the pause
     log.info("plan %s resumed", plan.id)
 
 
 def plan_settings_update(*, scope: Scope, timezone: str, birth_date: date | None) -> None:
     plan = scope.plan_or_create()
+    zone_changed = plan.timezone != timezone
     plan.timezone = timezone
     plan.birth_date = birth_date
+    if zone_changed:
+        schedules_refresh_due(plan=plan)
+
+
+def schedule_refresh_due(schedule: Schedule, zone: str, *, now: datetime | None = None) -> None:
+    """Point the reminder tick at the schedule's next occurrence from now on."""
+    now = now or now_utc()
+    schedule.next_due_at = next_occurrence(recurrence_of(schedule), zone, now - timedelta(seconds=1))
+
+
+def schedules_refresh_due(*, plan: Plan, now: datetime | None = None) -> None:
+    for schedule in db.session.scalars(
+        select(Schedule).where(Schedule.plan_id == plan.id, Schedule.removed_at.is_(None))
+    ):
+        schedule_refresh_due(schedule, plan.timezone, now=now)
 
 
 def hold_lift(*, scope: Scope, user: User) -> None:
@@ -162,6 +179,7 @@ def schedule_save(
     schedule.start_date = recurrence.start
     schedule.end_date = recurrence.end
     schedule.prompt_user_id = prompt_user_id
+    schedule_refresh_due(schedule, plan.timezone)
     db.session.flush()
     log.info("plan %s saved schedule %s", plan.id, schedule.id)
     return schedule

@@ -1,0 +1,1 @@
+"""The calendar feed: a per-person secret iCalendar URL of their scheduled practices."""

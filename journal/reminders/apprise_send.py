@@ -1,0 +1,118 @@
+"""Sending reminders to other services through Apprise (ntfy, Matrix, Telegram,
+Signal gateways, generic JSON webhooks...). The destination URL often holds a
+secret, so it is stored sealed and never logged."""
+import logging
+
+import apprise
+from sqlalchemy import select
+
+from journal.crypto import DecryptError, context, seal, unseal, user_owner
+from journal.extensions import db
+from journal.models import AppriseTarget, User
+from journal.reminders.channels import SENT, SendResult
+
+log = logging.getLogger(__name__)
+
+
+class _WithholdDetails(logging.Filter):
+    """Apprise names the destination in its own messages: at INFO/DEBUG ("Loaded ...
+    URL: ...") but also at WARNING/ERROR ("Unsupported URL: ...", "A Connection
+    error occurred sending JSON notification to <host>"). Those can hold a secret
+    (an ntfy topic, a token in a path), so each record keeps its level and loses
+    its words before any handler sees it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = "apprise reported a problem (details withheld: they can name the destination)"
+        record.args = ()
+        record.exc_info = record.exc_text = record.stack_info = None
+        return True
+
+
+def _quiet_apprise() -> None:
+    # A logger's filters run only for records logged on that logger itself, so the
+    # one child logger Apprise uses (XMPP) gets the filter too.
+    for name in ("apprise", "apprise.xmpp"):
+        apprise_log = logging.getLogger(name)
+        if not any(isinstance(f, _WithholdDetails) for f in apprise_log.filters):
+            apprise_log.addFilter(_WithholdDetails())
+    logging.getLogger("apprise").setLevel(logging.WARNING)  # below WARNING: not even made
+
+
+_quiet_apprise()
+
+TEST_TITLE = "Tandem"
+TEST_BODY = "Tandem is connected. Reminders will arrive here."
+
+
+def _context(row: AppriseTarget) -> bytes:
+    return context("apprise_targets", row.id, "url", row.user_id, None)
+
+
+def _add(sender: apprise.Apprise, url: str) -> bool:
+    try:
+        return bool(sender.add(url))
+    except Exception:  # noqa: BLE001 - Apprise should say False; a pasted URL must never cause a 500
+        return False
+
+
+def apprise_understands(url: str) -> bool:
+    return _add(apprise.Apprise(), url)
+
+
+def apprise_scheme(url: str) -> str | None:
+    """Only the kind of service ("ntfy", "json"...): safe to show, never a secret."""
+    scheme, sep, _ = url.partition("://")
+    return scheme.lower() if sep and scheme.isalnum() else None
+
+
+def apprise_send(*, url: str, title: str, body: str) -> SendResult:
+    sender = apprise.Apprise()
+    if not _add(sender, url):
+        return SendResult(ok=False, error="apprise-url")
+    try:
+        delivered = sender.notify(title=title, body=body)
+    except Exception as exc:  # noqa: BLE001 - the type only, the message could name the URL
+        log.warning("apprise raised %s", type(exc).__name__)
+        delivered = False
+    if delivered:
+        return SENT
+    # Apprise hides the service's answer: treat it as temporary, the pipeline retries.
+    return SendResult(ok=False, temporary=True, error="apprise-failed")
+
+
+def apprise_target_save(*, user: User, url: str) -> AppriseTarget:
+    row = db.session.scalar(select(AppriseTarget).where(AppriseTarget.user_id == user.id))
+    if row is None:
+        row = AppriseTarget(user_id=user.id, url_sealed=b"")
+        db.session.add(row)
+        db.session.flush()
+    row.url_sealed = seal(url, owner=user_owner(user), context=_context(row))
+    db.session.flush()
+    log.info("user %s set an apprise destination", user.id)
+    return row
+
+
+def apprise_target_url(user: User) -> str | None:
+    row = db.session.scalar(select(AppriseTarget).where(AppriseTarget.user_id == user.id))
+    if row is None:
+        return None
+    return unseal(row.url_sealed, owner=user_owner(user), context=_context(row))
+
+
+def apprise_target_scheme(user: User) -> str | None:
+    """What the page may say about the stored destination: its kind, or "" if one is
+    set but can't be read any more; None if there is none."""
+    row = db.session.scalar(select(AppriseTarget).where(AppriseTarget.user_id == user.id))
+    if row is None:
+        return None
+    try:
+        url = unseal(row.url_sealed, owner=user_owner(user), context=_context(row))
+    except DecryptError:
+        return ""
+    return apprise_scheme(url or "") or ""
+
+
+def apprise_target_delete(*, user: User) -> None:
+    row = db.session.scalar(select(AppriseTarget).where(AppriseTarget.user_id == user.id))
+    if row is not None:
+        db.session.delete(row)

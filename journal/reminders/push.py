@@ -1,0 +1,197 @@
+"""Web push: the server's VAPID keys, subscription checks and the sender.
+
+The VAPID private key is made on first use and kept in the instance folder
+(`vapid_private.pem`, mode 0600, written atomically so processes starting together
+agree on one key). Endpoints and payloads are never logged: subscription ids only.
+"""
+import base64
+import binascii
+import json
+import logging
+import threading
+from email.utils import parseaddr
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+from cryptography.hazmat.primitives import serialization
+from flask import current_app
+from py_vapid import Vapid01
+from pywebpush import WebPushException, webpush
+
+from journal.config import instance_secret
+from journal.extensions import db
+from journal.models.push import PushSubscription
+from journal.reminders.channels import SENT, SendResult
+
+log = logging.getLogger(__name__)
+
+VAPID_FILE = "vapid_private.pem"
+P256DH_BYTES = 65
+AUTH_BYTES = 16
+#: Seconds to wait for the push service.
+TIMEOUT = 10
+
+
+_sending = threading.local()
+
+
+class _QuietWhileSending(logging.Filter):
+    """urllib3 logs request lines (the endpoint, a capability URL) at DEBUG: drop
+    them while this thread is sending a push."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(_sending, "active", False)
+
+
+_URLLIB3_LOG = logging.getLogger("urllib3.connectionpool")
+if not any(isinstance(f, _QuietWhileSending) for f in _URLLIB3_LOG.filters):
+    _URLLIB3_LOG.addFilter(_QuietWhileSending())
+
+
+def _new_private_pem() -> str:
+    vapid = Vapid01()
+    vapid.generate_keys()
+    return vapid.private_pem().decode("ascii")
+
+
+def vapid_key_path(instance_path: str | None = None) -> Path:
+    """The private key file, created (once, atomically, 0600) if absent."""
+    instance_path = instance_path or current_app.instance_path
+    instance_secret(instance_path, VAPID_FILE, make=_new_private_pem)
+    return Path(instance_path) / VAPID_FILE
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    """Strict base64url (padding optional); ValueError on anything else."""
+    if not isinstance(text, str) or not text or len(text) > 200:
+        raise ValueError("not base64url")
+    stripped = text.rstrip("=")
+    if not all(c.isalnum() or c in "-_" for c in stripped) or not stripped.isascii():
+        raise ValueError("not base64url")
+    try:
+        return base64.urlsafe_b64decode(stripped + "=" * (-len(stripped) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("not base64url") from exc
+
+
+def vapid_public_key(instance_path: str | None = None) -> str:
+    """The application server key for `pushManager.subscribe`: the uncompressed
+    P-256 point, base64url without padding."""
+    vapid = Vapid01.from_file(str(vapid_key_path(instance_path)))
+    raw = vapid.public_key.public_bytes(
+        encoding=serialization.Encoding.X962, format=serialization.PublicFormat.UncompressedPoint
+    )
+    return b64url(raw)
+
+
+class SubscriptionError(ValueError):
+    """A subscription the browser sent that can't be used; the message is plain words."""
+
+
+def subscription_check(data) -> tuple[str, str, str]:
+    """(endpoint, p256dh, auth) from a browser's subscription JSON, or SubscriptionError."""
+    if not isinstance(data, dict):
+        raise SubscriptionError("This device's notification details didn't come through. Please try again.")
+    endpoint = data.get("endpoint")
+    keys = data.get("keys")
+    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > 1000:
+        raise SubscriptionError("This device's notification address is missing or too long.")
+    try:
+        parts = urlsplit(endpoint)
+        host = parts.hostname
+    except ValueError:
+        raise SubscriptionError("This device's notification address isn't a web address.") from None
+    local = current_app.config.get("TESTING") and parts.scheme == "http" and host in ("127.0.0.1", "localhost")
+    if not host or not (parts.scheme == "https" or local) or parts.username or parts.password:
+        raise SubscriptionError("This device's notification address must be a secure (https) address.")
+    if not isinstance(keys, dict):
+        raise SubscriptionError("This device's notification keys are missing.")
+    p256dh, auth = keys.get("p256dh"), keys.get("auth")
+    try:
+        if len(b64url_decode(p256dh)) != P256DH_BYTES or len(b64url_decode(auth)) != AUTH_BYTES:
+            raise ValueError("wrong length")
+    except ValueError:
+        raise SubscriptionError("This device's notification keys don't look right.") from None
+    return endpoint, p256dh, auth
+
+
+def subscription_save(*, user, data) -> PushSubscription:
+    """Add or update (by endpoint) a subscription for `user`. Flushes, never commits.
+    An endpoint another person had is moved to `user`: the browser now belongs to them."""
+    endpoint, p256dh, auth = subscription_check(data)
+    sub = db.session.execute(db.select(PushSubscription).filter_by(endpoint=endpoint)).scalar_one_or_none()
+    if sub is None:
+        sub = PushSubscription(user_id=user.id, endpoint=endpoint, p256dh=p256dh, auth=auth)
+        db.session.add(sub)
+    else:
+        sub.user_id, sub.p256dh, sub.auth = user.id, p256dh, auth
+    db.session.flush()
+    log.info("user %s: push subscription %s saved", user.id, sub.id)
+    return sub
+
+
+def subscriptions_remove(*, user, endpoint: str | None = None) -> int:
+    """Remove this user's subscription for `endpoint`, or all of theirs. Someone
+    else's endpoint is left alone. Returns how many were removed."""
+    query = db.delete(PushSubscription).where(PushSubscription.user_id == user.id)
+    if endpoint is not None:
+        query = query.where(PushSubscription.endpoint == endpoint)
+    count = db.session.execute(query).rowcount or 0
+    log.info("user %s: %s push subscription(s) removed", user.id, count)
+    return count
+
+
+def _contact() -> str:
+    configured = current_app.config.get("PUSH_CONTACT")
+    if configured:
+        return configured if configured.startswith(("mailto:", "https:")) else "mailto:" + configured
+    address = parseaddr(current_app.config.get("MAIL_DEFAULT_SENDER") or "")[1]
+    return "mailto:" + (address or "no-reply@tandem.invalid")
+
+
+def push_send(*, subscription: PushSubscription, title: str, body: str, url: str, tag: str, ttl: int = 3600) -> SendResult:
+    """Send one notification. 404/410 remove the subscription (flushed) and say `gone`;
+    429, 5xx and network failures are temporary; other 4xx are permanent."""
+    payload = json.dumps({"title": title, "body": body, "url": url, "tag": tag})
+    sub_id = subscription.id
+    _sending.active = True
+    try:
+        webpush(
+            subscription_info=subscription.info(),
+            data=payload,
+            vapid_private_key=str(vapid_key_path()),
+            vapid_claims={"sub": _contact()},
+            ttl=ttl,
+            timeout=TIMEOUT,
+        )
+    except WebPushException as exc:
+        status = getattr(exc.response, "status_code", None)
+        if status is None:
+            # Raised before anything was sent: the stored keys can't be used.
+            log.warning("push subscription %s: keys unusable", sub_id)
+            return SendResult(ok=False, error="push-invalid")
+        if 200 <= status < 300:
+            return SENT
+        if status in (404, 410):
+            db.session.delete(subscription)
+            db.session.flush()
+            log.info("push subscription %s: gone (%s), removed", sub_id, status)
+            return SendResult(ok=False, gone=True, error=f"push-{status}")
+        temporary = status == 429 or status >= 500
+        log.warning("push subscription %s: refused with %s", sub_id, status)
+        return SendResult(ok=False, temporary=temporary, error=f"push-{status}")
+    except (requests.RequestException, OSError):
+        log.warning("push subscription %s: push service unreachable", sub_id)
+        return SendResult(ok=False, temporary=True, error="push-network")
+    except ValueError:
+        log.warning("push subscription %s: keys unusable", sub_id)
+        return SendResult(ok=False, error="push-invalid")
+    finally:
+        _sending.active = False
+    log.info("push subscription %s: sent", sub_id)
+    return SENT

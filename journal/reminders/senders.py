@@ -1,0 +1,67 @@
+"""Sending one outbox row through its channel (email, web push, Apprise)."""
+import logging
+
+from sqlalchemy import select
+
+from journal.crypto import DecryptError
+from journal.extensions import db
+from journal.reminders.channels import SendResult
+from journal.reminders.email_channel import email_send, reminder_message
+from journal.views import external_url
+
+log = logging.getLogger(__name__)
+
+#: Push and Apprise titles are always discreet; only bodies may name the practice.
+TITLE = "Tandem"
+DISCREET_BODY = "It's time for the practice you planned."
+
+
+def _body(practice, settings) -> str:
+    if settings is not None and not settings.discreet:
+        return f"It's time for: {practice.title}"
+    return DISCREET_BODY
+
+
+def send(row, user, practice, settings, smtp) -> SendResult:
+    if row.channel == "email":
+        discreet = settings is None or settings.discreet
+        message = reminder_message(
+            outbox_id=row.id, to=user.email, user_id=user.id, title=None if discreet else practice.title
+        )
+        try:
+            connection = smtp.get()
+        except OSError:
+            smtp.close()
+            return SendResult(ok=False, temporary=True, error="smtp-connection")
+        result = email_send(connection, message)
+        if not result.ok:
+            smtp.close()  # a fresh connection for the next one
+        return result
+    if row.channel == "push":
+        from journal.models.push import PushSubscription
+        from journal.reminders.push import push_send
+
+        subscriptions = db.session.scalars(select(PushSubscription).where(PushSubscription.user_id == user.id)).all()
+        if not subscriptions:
+            return SendResult(ok=False, error="push-none")
+        results = [
+            push_send(subscription=s, title=TITLE, body=_body(practice, settings),
+                      url=external_url("today.today"), tag=f"reminder-{row.id}")
+            for s in subscriptions
+        ]
+        if any(r.ok for r in results):
+            return results[0] if results[0].ok else next(r for r in results if r.ok)
+        temporary = [r for r in results if r.temporary]
+        return temporary[0] if temporary else results[0]
+    if row.channel == "apprise":
+        from journal.reminders.apprise_send import apprise_send, apprise_target_url
+
+        try:
+            url = apprise_target_url(user)
+        except DecryptError:
+            return SendResult(ok=False, error="apprise-unreadable")
+        if url is None:
+            return SendResult(ok=False, error="apprise-none")
+        return apprise_send(url=url, title=TITLE, body=_body(practice, settings))
+    log.error("outbox row %s has unknown channel", row.id)
+    return SendResult(ok=False, error="channel-unknown")

@@ -1,0 +1,66 @@
+"""The reminder worker, run by Huey's consumer:
+
+    huey_consumer journal.reminders.worker.huey
+
+Without REDIS_URL the queue is a SQLite file in the instance folder (one
+machine); with REDIS_URL every consumer on every machine shares one queue.
+Correctness never depends on Huey: it lives in the outbox's unique constraint
+and leases, so a task run twice, late or in parallel sends each reminder once.
+The web app never runs a scheduler; only consumers do.
+
+The app is made on a consumer's first task, not at import.
+"""
+import logging
+import os
+from pathlib import Path
+
+from huey import RedisHuey, SqliteHuey, crontab
+
+log = logging.getLogger(__name__)
+
+_app = None
+
+
+def _instance_path() -> Path:
+    return Path(os.environ.get("TANDEM_INSTANCE_PATH") or Path(__file__).resolve().parents[2] / "instance")
+
+
+def _make_huey():
+    redis_url = os.environ.get("REDIS_URL")
+    if redis_url:
+        return RedisHuey("tandem", url=redis_url)
+    _instance_path().mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("tandem", filename=str(_instance_path() / "huey.sqlite"))
+
+
+huey = _make_huey()
+
+
+def app():
+    global _app
+    if _app is None:
+        from journal import create_app
+
+        _app = create_app()
+    return _app
+
+
+@huey.periodic_task(crontab(minute="*"))
+def tick_task():
+    """Every minute: record what is due, then send it."""
+    from journal.extensions import db
+    from journal.reminders.tick import tick
+
+    with app().app_context():
+        tick()
+        db.session.commit()
+    drain_task()
+
+
+@huey.task()
+def drain_task(max_batches: int = 50):
+    """Send due reminders until none are left (bounded, so a task never runs forever)."""
+    from journal.reminders.dispatch import drain
+
+    with app().app_context():
+        drain(max_batches=max_batches)

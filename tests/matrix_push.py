@@ -1,0 +1,27 @@
+"""Access matrix rows for web push (see tests/test_access_matrix.py).
+
+Subscriptions belong to one person and are never named in a URL: every signed-in
+person reaches only their own. The author has one subscription.
+"""
+from journal.extensions import db
+from journal.models.push import PushSubscription
+from tests.access_roles import A, signed_in
+
+ROWS = {
+    ("push.settings", "GET"): ("/reminders/push", signed_in(200)),
+    # A form post is not the subscription JSON the page's script sends.
+    ("push.subscribe", "POST"): ("/reminders/push/subscribe", signed_in(400)),
+    # No endpoint: turns off this person's own devices, then back to the page.
+    ("push.unsubscribe", "POST"): ("/reminders/push/unsubscribe", signed_in(A)),
+}
+
+
+def build(people) -> dict:
+    db.session.add(PushSubscription(
+        user_id=people["author"].id,
+        endpoint="https://push.example.com/send/author-device",
+        p256dh="B" + "A" * 86,
+        auth="A" * 22,
+    ))
+    db.session.flush()
+    return {}

@@ -1,0 +1,244 @@
+"""The calendar feed: a secret per-person iCalendar URL of the practices that prompt them,
+with discreet titles, checked against rrule.js (an independent RFC 5545 expansion)."""
+import datetime
+import logging
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+from icalendar import Calendar
+
+from journal.calendar.services import DISCREET_TITLE
+from journal.extensions import db
+from journal.logs import RedactTokens
+from journal.models import Plan, Practice, Schedule, now_utc
+from journal.plan.recurrence import occurrences
+from journal.plan.services import recurrence_of
+from journal.testing import count_queries, login_as, make_couple, make_user
+from tests.test_recurrence import rrule_js  # noqa: F401  (the module-scoped oracle fixture)
+
+D = datetime.date
+UTC = datetime.timezone.utc
+NY, KOLKATA, LONDON = "America/New_York", "Asia/Kolkata", "Europe/London"
+FEED_URL = re.compile(r"http://localhost/feed/[A-Za-z0-9_-]+\.ics")
+
+
+# -- helpers -------------------------------------------------------------------------
+
+def make_plan(*, couple=None, owner=None, zone=NY, **kw) -> Plan:
+    plan = Plan(couple_id=couple.id if couple else None, owner_id=owner.id if owner else None, timezone=zone, **kw)
+    db.session.add(plan)
+    db.session.commit()
+    return plan
+
+
+def make_schedule(plan, *, title="Our slow evening walk", kind="daily", times=("20:00",), start=D(2026, 1, 1),
+                  practice_kind="closeness", stage=None, duration=20, prompt=None, **kw) -> Schedule:
+    practice = Practice(plan_id=plan.id, kind=practice_kind, title=title, summary="", steps=["Slowly."],
+                        duration_minutes=duration, stage=stage)
+    db.session.add(practice)
+    db.session.flush()
+    schedule = Schedule(plan_id=plan.id, practice_id=practice.id, kind=kind, times=list(times), start_date=start,
+                        prompt_user_id=prompt.id if prompt else None, **kw)
+    db.session.add(schedule)
+    db.session.commit()
+    return schedule
+
+
+def make_feed(client, user) -> str:
+    """Turn the feed on through the page; return the URL path it showed once."""
+    login_as(client, user)
+    response = client.post("/calendar/regenerate", follow_redirects=True)
+    assert response.status_code == 200
+    urls = FEED_URL.findall(response.get_data(as_text=True))
+    assert len(set(urls)) == 1
+    return urls[0].removeprefix("http://localhost")
+
+
+def fetch(client, path) -> tuple[Calendar, str]:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response.headers["Cache-Control"] == "no-store"
+    text = response.get_data(as_text=True)
+    return Calendar.from_ical(text), text
+
+
+def events(cal: Calendar) -> dict[str, object]:
+    return {str(e["UID"]): e for e in cal.walk("VEVENT")}
+
+
+# -- the page and the feed -----------------------------------------------------------
+
+def test_the_page_explains_and_shows_the_url_once(client, couple):
+    ana, _, _ = couple
+    login_as(client, ana)
+    page = client.get("/calendar").get_data(as_text=True)
+    assert "No calendar feed yet" in page and "Tandem" in page and not FEED_URL.search(page)
+    path = make_feed(client, ana)
+    again = client.get("/calendar").get_data(as_text=True)
+    assert not FEED_URL.search(again) and path not in again
+    assert "Your calendar feed is on" in again
+
+
+def test_the_feed_lists_my_schedules_discreetly(client, couple):
+    ana, bo, c = couple
+    plan = make_plan(couple=c, zone=NY)
+    daily = make_schedule(plan, title="Our slow evening walk", duration=25)
+    weekdays = make_schedule(plan, title="Morning hand on the shoulder", kind="weekdays", times=("08:30",),
+                             weekdays=[0, 2, 4], start=D(2026, 3, 5), end_date=D(2026, 6, 30), prompt=ana)
+    once = make_schedule(plan, title="Talk about the midwife visit", kind="once", times=("07:15", "19:00"),
+                         start=D(2026, 4, 2))
+    make_schedule(plan, title="Bo's breathing minute", prompt=bo)  # prompts only my partner
+    make_schedule(plan, title="Slow massage", practice_kind="touch", stage=3)  # above the stage (1)
+    cal, text = fetch(client, make_feed(client, ana))
+
+    assert str(cal["X-WR-CALNAME"]) == "Tandem" and str(cal["VERSION"]) == "2.0" and cal.get("PRODID")
+    assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == [NY]
+    found = events(cal)
+    assert set(found) == {f"schedule-{daily.id}-2000@tandem", f"schedule-{weekdays.id}-0830@tandem",
+                          f"schedule-{once.id}-0715@tandem", f"schedule-{once.id}-1900@tandem"}
+    for event in found.values():
+        assert str(event["SUMMARY"]) == DISCREET_TITLE == "Tandem"
+        assert event["DTSTART"].params["TZID"] == NY
+        assert event["DTSTART"].dt.tzinfo is not None
+        assert "http://localhost/today" in str(event["DESCRIPTION"])
+        [alarm] = event.walk("VALARM")
+        assert str(alarm["ACTION"]) == "DISPLAY" and str(alarm["DESCRIPTION"]) == "Tandem"
+        assert alarm["TRIGGER"].dt == datetime.timedelta(minutes=-10)
+    first = found[f"schedule-{daily.id}-2000@tandem"]
+    assert first["DTSTART"].dt.replace(tzinfo=None) == datetime.datetime(2026, 1, 1, 20, 0)
+    assert first["DURATION"].dt == datetime.timedelta(minutes=25)
+    assert first["RRULE"].to_ical() == b"FREQ=DAILY"
+    week = found[f"schedule-{weekdays.id}-0830@tandem"]
+    assert week["DTSTART"].dt.replace(tzinfo=None) == datetime.datetime(2026, 3, 6, 8, 30)  # first Friday
+    assert week["RRULE"].to_ical() == b"FREQ=WEEKLY;UNTIL=20260701T035959Z;BYDAY=MO,WE,FR"
+    assert "RRULE" not in found[f"schedule-{once.id}-0715@tandem"]
+    for title in ("evening walk", "shoulder", "midwife", "breathing", "massage"):
+        assert title.lower() not in text.lower()
+    assert "DTSTART;TZID=America/New_York:20260101T200000" in text
+
+
+def test_a_plan_on_hold_leaves_out_touch_and_a_paused_plan_keeps_its_events(client, couple):
+    ana, _, c = couple
+    plan = make_plan(couple=c, zone=LONDON, hold_by_id=None)
+    walk = make_schedule(plan, title="Walk")
+    touch = make_schedule(plan, title="Hand holding", practice_kind="touch", stage=1)
+    path = make_feed(client, ana)
+    assert len(events(fetch(client, path)[0])) == 2
+    plan.hold_by_id = ana.id
+    plan.hold_since = now_utc()
+    db.session.commit()
+    assert set(events(fetch(client, path)[0])) == {f"schedule-{walk.id}-2000@tandem"}
+    plan.hold_by_id = plan.hold_since = None
+    plan.paused_at = now_utc()
+    db.session.commit()
+    assert set(events(fetch(client, path)[0])) == {f"schedule-{walk.id}-2000@tandem",
+                                                   f"schedule-{touch.id}-2000@tandem"}
+
+
+def test_no_plan_yet_is_an_empty_calendar(client, user):
+    cal, _ = fetch(client, make_feed(client, user))
+    assert str(cal["X-WR-CALNAME"]) == "Tandem" and not cal.walk("VEVENT")
+
+
+# -- agreement with rrule.js -----------------------------------------------------------
+
+@pytest.mark.parametrize("zone", [NY, KOLKATA])
+def test_a_year_of_the_feed_agrees_with_rrule_js(client, couple, zone, rrule_js):  # noqa: F811
+    ana, bo, c = couple
+    plan = make_plan(couple=c, zone=zone)
+    schedules = [
+        make_schedule(plan, times=("20:00",), start=D(2025, 11, 3)),
+        make_schedule(plan, kind="weekdays", times=("08:30", "21:15"), weekdays=[0, 2, 4, 6], start=D(2026, 2, 10),
+                      end_date=D(2026, 11, 20), prompt=ana),
+        make_schedule(plan, kind="interval", interval=3, times=("07:45",), start=D(2025, 12, 30)),
+    ]
+    make_schedule(plan, times=("21:00",), prompt=bo)  # not mine: must not be counted
+    _, text = fetch(client, make_feed(client, ana))
+    low, high = datetime.datetime(2026, 1, 1, tzinfo=UTC), datetime.datetime(2027, 1, 1, tzinfo=UTC)
+    theirs = rrule_js(text.encode(), low, high)
+    ours = set()
+    for schedule in schedules:
+        ours |= set(occurrences(recurrence_of(schedule), zone, low, high))
+    assert len(theirs) > 700
+    assert set(theirs) == ours  # none of these times falls in a gap, and no two coincide
+    assert {wall.time() for wall in theirs.values()} == {datetime.time(7, 45), datetime.time(8, 30),
+                                                         datetime.time(20, 0), datetime.time(21, 15)}
+    assert all(i.astimezone(ZoneInfo(zone)).replace(tzinfo=None) == theirs[i] for i in theirs)
+
+
+# -- the token -----------------------------------------------------------------------
+
+def test_regenerate_and_delete_end_the_old_url_at_once(client, user):
+    old = make_feed(client, user)
+    assert client.get(old).status_code == 200
+    new = make_feed(client, user)
+    assert new != old
+    assert client.get(old).status_code == 404
+    assert client.get(new).status_code == 200
+    response = client.post("/calendar/delete", follow_redirects=True)
+    assert "No calendar feed yet" in response.get_data(as_text=True)
+    assert client.get(new).status_code == 404
+
+
+def test_a_wrong_token_is_a_plain_404(client, user):
+    path = make_feed(client, user)
+    client.post("/logout")
+    for wrong in (path[:-5] + "x.ics", "/feed/nope.ics", "/feed/" + "a" * 500 + ".ics"):
+        response = client.get(wrong)
+        assert response.status_code == 404
+        assert "text/calendar" not in response.headers["Content-Type"]
+
+
+def test_only_the_token_hash_is_stored(client, user):
+    from journal.models.calendar import CalendarFeed
+
+    path = make_feed(client, user)
+    token = path.removeprefix("/feed/").removesuffix(".ics")
+    row = db.session.scalar(db.select(CalendarFeed))
+    assert row.user_id == user.id and len(row.token_hash) == 64 and token not in row.token_hash
+
+
+def test_nobody_elses_schedules_appear(client, couple):
+    ana, bo, c = couple
+    plan = make_plan(couple=c, zone=NY)
+    mine = make_schedule(plan, title="Ours")
+    bos = make_schedule(plan, title="Bo alone", prompt=bo)
+    stranger, other = make_user(email="s@example.com"), make_user(email="t@example.com")
+    theirs = make_schedule(make_plan(couple=make_couple(stranger, other), zone=KOLKATA), title="Theirs")
+    single = make_user(email="single@example.com")
+    alone = make_schedule(make_plan(owner=single, zone=LONDON), title="Alone")
+
+    assert set(events(fetch(client, make_feed(client, ana))[0])) == {f"schedule-{mine.id}-2000@tandem"}
+    assert set(events(fetch(client, make_feed(client, bo))[0])) == {f"schedule-{mine.id}-2000@tandem",
+                                                                     f"schedule-{bos.id}-2000@tandem"}
+    cal, _ = fetch(client, make_feed(client, stranger))
+    assert set(events(cal)) == {f"schedule-{theirs.id}-2000@tandem"}
+    assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == [KOLKATA]
+    assert set(events(fetch(client, make_feed(client, single))[0])) == {f"schedule-{alone.id}-2000@tandem"}
+
+
+def test_the_feed_costs_a_fixed_number_of_statements(app, client, couple):
+    ana, _, c = couple
+    plan = make_plan(couple=c)
+    make_schedule(plan)
+    path = make_feed(client, ana)
+    client.post("/logout")
+    with count_queries(app) as small:
+        fetch(client, path)
+    for n in range(6):
+        make_schedule(plan, kind="weekdays", weekdays=[n], times=("08:30", "20:00"))
+    with count_queries(app) as large:
+        _, text = fetch(client, path)
+    assert text.count("BEGIN:VEVENT") == 13
+    # The feed owner by token, the plan, the schedules with their practices.
+    assert small.count == large.count == 3
+
+
+def test_the_token_never_reaches_the_logs(client, user):
+    path = make_feed(client, user)
+    token = path.removeprefix("/feed/").removesuffix(".ics")
+    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '"GET %s HTTP/1.1" 200 -', (path,), None)
+    RedactTokens().filter(record)
+    assert token not in record.getMessage() and "/feed/[redacted]" in record.getMessage()

@@ -1,0 +1,210 @@
+"""The reminder pipeline: tick, outbox, claims, in-app and email delivery."""
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from journal.access import Scope
+from journal.extensions import db
+from journal.models import Notification, Outbox, PromptAction, ReminderSettings, Schedule
+from journal.plan.services import schedule_refresh_due
+from journal.practices.services import practices_load
+from journal.reminders.dispatch import claim, deliver, drain
+from journal.reminders.email_channel import SUBJECT
+from journal.reminders.tick import tick
+from journal.testing import email_text, login_as
+
+T0 = datetime(2026, 6, 1, 19, 0, tzinfo=UTC)  # 20:00 in London (BST)
+
+
+@pytest.fixture
+def planned(app, couple):
+    """Ana and Bo's plan (Europe/London) with a daily 20:00 closeness practice for both."""
+    ana, bo, _ = couple
+    practices_load()
+    plan = Scope(ana).plan_or_create()
+    plan.timezone = "Europe/London"
+    from journal.models import Practice
+
+    practice = db.session.scalar(select(Practice).where(Practice.kind == "closeness").order_by(Practice.id))
+    schedule = Schedule(plan_id=plan.id, practice_id=practice.id, kind="daily", times=["20:00"],
+                        start_date=date(2026, 5, 1))
+    db.session.add(schedule)
+    db.session.flush()
+    schedule_refresh_due(schedule, plan.timezone, now=T0 - timedelta(hours=1))
+    db.session.commit()
+    return ana, bo, plan, schedule, practice
+
+
+def outbox(**where):
+    stmt = select(Outbox)
+    for key, value in where.items():
+        stmt = stmt.where(getattr(Outbox, key) == value)
+    return db.session.scalars(stmt.order_by(Outbox.id)).all()
+
+
+def test_tick_records_each_reminder_once_however_often_it_runs(planned):
+    ana, bo, plan, schedule, _ = planned
+    assert tick(now=T0 - timedelta(minutes=1)) == 2  # in-app for Ana and for Bo
+    db.session.commit()
+    schedule.next_due_at = T0  # as if another tick had not advanced it yet
+    db.session.commit()
+    assert tick(now=T0 - timedelta(minutes=1)) == 0
+    db.session.commit()
+    rows = outbox()
+    assert {(r.user_id, r.channel, r.occurrence_at) for r in rows} == {(ana.id, "inapp", T0), (bo.id, "inapp", T0)}
+    db.session.refresh(schedule)
+    assert schedule.next_due_at == T0 + timedelta(days=1)
+
+
+def test_in_app_reminders_arrive_once_with_an_unread_count(planned, app):
+    ana, bo, *_ = planned
+    tick(now=T0)
+    db.session.commit()
+    assert drain(now=T0) == {"sent": 2}
+    assert drain(now=T0) == {}
+    assert db.session.scalar(select(func.count(Notification.id))) == 2
+    client = app.test_client()
+    login_as(client, ana)
+    page = client.get("/today").get_data(as_text=True)
+    assert "Notifications" in page and '<span class="badge">1' in page
+    client.post("/notifications/read")
+    assert 'class="badge"' not in client.get("/today").get_data(as_text=True)
+
+
+def test_a_prompt_already_done_is_not_sent(planned):
+    ana, bo, plan, schedule, _ = planned
+    db.session.add(PromptAction(schedule_id=schedule.id, user_id=ana.id, occurrence_at=T0, state="done"))
+    tick(now=T0)
+    db.session.commit()
+    drain(now=T0)
+    states = {r.user_id: r.state for r in outbox()}
+    assert states == {ana.id: "skipped", bo.id: "sent"}
+
+
+def test_a_paused_plan_sends_nothing(planned):
+    ana, bo, plan, schedule, _ = planned
+    plan.paused_at = T0 - timedelta(days=1)
+    db.session.commit()
+    assert tick(now=T0) == 0
+    db.session.commit()
+    assert outbox() == []
+    db.session.refresh(schedule)
+    assert schedule.next_due_at > T0, "the pause is passed over, not queued up"
+
+
+def test_late_reminders_are_missed_not_sent(planned):
+    tick(now=T0 + timedelta(hours=3))  # the server was down
+    db.session.commit()
+    drain(now=T0 + timedelta(hours=3))
+    assert {r.state for r in outbox()} == {"missed"}
+    assert db.session.scalar(select(func.count(Notification.id))) == 0
+
+
+def test_quiet_hours_hold_a_reminder_until_they_end(planned):
+    ana, bo, *_ = planned
+    ana.timezone = "Europe/London"
+    db.session.add(ReminderSettings(user_id=ana.id, quiet_start=time(19, 30), quiet_end=time(20, 45)))
+    tick(now=T0)
+    db.session.commit()
+    drain(now=T0)
+    (held,) = outbox(user_id=ana.id)
+    assert held.state == "pending" and held.due_at == T0 + timedelta(minutes=45)
+    drain(now=T0 + timedelta(minutes=46))
+    db.session.refresh(held)
+    assert held.state == "sent"
+
+
+def test_a_dead_worker_s_claim_is_taken_over_after_its_lease(planned):
+    tick(now=T0)
+    db.session.commit()
+    ids = claim(now=T0, worker="dies")
+    assert len(ids) == 2
+    assert claim(now=T0 + timedelta(minutes=1), worker="other") == [], "leased rows are not taken"
+    later = T0 + timedelta(minutes=3)
+    again = claim(now=later, worker="other")
+    assert sorted(again) == sorted(ids)
+    deliver(again, now=later)
+    assert {r.state for r in outbox()} == {"sent"}
+    assert db.session.scalar(select(func.count(Notification.id))) == 2
+
+
+@pytest.mark.parametrize("discreet", [True, False])
+def test_email_reminders_are_discreet_and_can_be_stopped_in_one_click(planned, app, smtp_sink, discreet):
+    ana, bo, plan, schedule, practice = planned
+    db.session.add(ReminderSettings(user_id=ana.id, email_on=True, discreet=discreet))
+    db.session.commit()
+    tick(now=T0)
+    db.session.commit()
+    drain(now=T0)
+    (message,) = smtp_sink.wait_for(ana.email)
+    (row,) = outbox(user_id=ana.id, channel="email")
+    assert row.state == "sent"
+    assert message["Subject"] == SUBJECT and practice.title not in message["Subject"]
+    assert message["Message-ID"] == f"<reminder-{row.id}@tandem.invalid>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message.get_body(preferencelist=("html",)) is not None
+    assert (practice.title in email_text(message)) is (not discreet)
+    unsubscribe = message["List-Unsubscribe"].strip("<>").removeprefix("http://localhost")
+    anonymous = app.test_client()
+    assert anonymous.post(unsubscribe, data={"List-Unsubscribe": "One-Click"}).status_code == 204
+    db.session.expire_all()
+    assert db.session.get(ReminderSettings, ana.id).email_on is False
+    assert anonymous.post(unsubscribe[:-3] + "xyz").status_code == 404, "a forged token does nothing"
+
+
+@pytest.fixture
+def no_mail_server(app_config):
+    """Point the app at a port where nothing listens: connection refused."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        app_config["MAIL_PORT"] = s.getsockname()[1]
+
+
+def test_a_refusing_mail_server_is_retried_then_failed_and_shown(no_mail_server, planned, app):
+    ana, *_ = planned
+    db.session.add(ReminderSettings(user_id=ana.id, email_on=True))
+    db.session.commit()
+    tick(now=T0)
+    db.session.commit()
+    now = T0
+    for attempt in range(1, 6):
+        drain(now=now)
+        (row,) = outbox(user_id=ana.id, channel="email")
+        assert row.attempts == attempt and row.error == "smtp-connection"
+        now = row.due_at
+    assert row.state == "failed"
+    client = app.test_client()
+    login_as(client, ana)
+    assert "couldn&#39;t be delivered" in client.get("/reminders").get_data(as_text=True)
+
+
+def test_dst_a_daily_20_00_reminder_stays_at_20_00_and_a_02_30_one_fires_once_at_03_00(app, user):
+    practices_load()
+    user.timezone = "America/New_York"
+    plan = Scope(user).plan_or_create()
+    plan.timezone = "America/New_York"
+    from journal.models import Practice
+
+    practice = db.session.scalar(select(Practice).where(Practice.kind == "closeness").order_by(Practice.id))
+    evening = Schedule(plan_id=plan.id, practice_id=practice.id, kind="daily", times=["20:00"], start_date=date(2026, 3, 1))
+    night = Schedule(plan_id=plan.id, practice_id=practice.id, kind="once", times=["02:30"], start_date=date(2026, 3, 8))
+    db.session.add_all([evening, night])
+    db.session.flush()
+    start = datetime(2026, 3, 6, 12, tzinfo=UTC)
+    for s in (evening, night):
+        schedule_refresh_due(s, plan.timezone, now=start)
+    db.session.commit()
+    now = start
+    while now < datetime(2026, 3, 10, 2, tzinfo=UTC):  # a tick every 30 minutes
+        tick(now=now)
+        db.session.commit()
+        now += timedelta(minutes=30)
+    from zoneinfo import ZoneInfo
+
+    local = [r.occurrence_at.astimezone(ZoneInfo("America/New_York")) for r in outbox(schedule_id=evening.id)]
+    assert [(d.day, d.hour, d.minute) for d in local] == [(6, 20, 0), (7, 20, 0), (8, 20, 0), (9, 20, 0)]
+    (spring,) = outbox(schedule_id=night.id)
+    assert spring.occurrence_at == datetime(2026, 3, 8, 7, 0, tzinfo=UTC)  # 03:00 EDT
