@@ -97,6 +97,8 @@ def load(instance_path: str) -> dict:
         # Support contacts on the Care page, one a line as "Name: detail"; empty shows
         # a neutral line pointing to local emergency and support services.
         "CARE_SUPPORT_CONTACTS": env.get("CARE_SUPPORT_CONTACTS", ""),
+        # The contact push services may use to reach the operator (VAPID "sub").
+        "PUSH_CONTACT": env.get("PUSH_CONTACT") or None,
     }
 
 
