@@ -122,7 +122,10 @@ def deliver(ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
         for row, user, schedule, plan, practice, settings in rows:
             state = _deliver_one(row, user, schedule, plan, practice, settings, acted, now, smtp)
             counts[state] = counts.get(state, 0) + 1
-            db.session.commit()
+            if row.channel != "inapp":
+                # Marked as soon as the channel accepted: at most one resend if we die now.
+                db.session.commit()
+        db.session.commit()  # in-app rows: written and marked together, once per batch
     finally:
         smtp.close()
     return counts
