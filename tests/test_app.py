@@ -145,3 +145,22 @@ def test_request_logs_mask_tokens_in_urls():
     gunicorn.args = {"r": "GET /invite/tok3n?next=/x HTTP/1.1"}
     RedactTokens().filter(gunicorn)
     assert "tok3n" not in gunicorn.getMessage()
+
+
+def test_rate_limits_are_shared_through_redis_by_several_processes(app_config, backend):
+    """Two app instances (as two gunicorn workers would be) count against one limit."""
+    import redis
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI needs Redis at 127.0.0.1:6379")
+        pytest.skip("Redis not reachable at 127.0.0.1:6379")
+    config = {**app_config, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": url, "LIMIT_LOGIN": "3 per minute"}
+    first, second = create_app(config), create_app(config)
+    data = {"email": "x@example.com", "password": "p" * 12}
+    statuses = [first.test_client().post("/login", data=data).status_code for _ in range(2)]
+    statuses += [second.test_client().post("/login", data=data).status_code for _ in range(2)]
+    assert statuses[-1] == 429, statuses
