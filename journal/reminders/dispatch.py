@@ -81,15 +81,12 @@ def _mark(row: Outbox, result: SendResult, now: datetime) -> None:
         row.state = "failed"
 
 
-def _notification(row: Outbox) -> None:
+def _notifications_insert(values: list[dict]) -> None:
+    if not values:
+        return
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    db.session.execute(
-        insert(Notification)
-        .values(user_id=row.user_id, outbox_id=row.id, schedule_id=row.schedule_id,
-                occurrence_at=row.occurrence_at, created_at=now_utc())
-        .on_conflict_do_nothing(index_elements=["outbox_id"])
-    )
+    db.session.execute(insert(Notification).values(values).on_conflict_do_nothing(index_elements=["outbox_id"]))
 
 
 def deliver(ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
@@ -117,15 +114,24 @@ def deliver(ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
             )
         ).all()
     )
+    # In-app rows first: their notifications go in with one statement and the
+    # rows are marked in the same transaction (exactly once). Then the other
+    # channels, each marked and committed as soon as the channel accepted.
+    rows.sort(key=lambda r: r[0].channel != "inapp")
+    notifications: list[dict] = []
     smtp = SmtpConnection()
     try:
         for row, user, schedule, plan, practice, settings in rows:
-            state = _deliver_one(row, user, schedule, plan, practice, settings, acted, now, smtp)
+            if row.channel != "inapp" and notifications:
+                _notifications_insert(notifications)
+                db.session.commit()
+                notifications = []
+            state = _deliver_one(row, user, schedule, plan, practice, settings, acted, now, smtp, notifications)
             counts[state] = counts.get(state, 0) + 1
             if row.channel != "inapp":
-                # Marked as soon as the channel accepted: at most one resend if we die now.
                 db.session.commit()
-        db.session.commit()  # in-app rows: written and marked together, once per batch
+        _notifications_insert(notifications)
+        db.session.commit()
     finally:
         smtp.close()
     return counts
@@ -153,7 +159,7 @@ class SmtpConnection:
         self._context = self._connection = None
 
 
-def _deliver_one(row, user, schedule, plan, practice, settings, acted, now, smtp) -> str:
+def _deliver_one(row, user, schedule, plan, practice, settings, acted, now, smtp, notifications) -> str:
     from journal.reminders.senders import send
 
     if row.occurrence_at < now - GRACE:
@@ -168,7 +174,8 @@ def _deliver_one(row, user, schedule, plan, practice, settings, acted, now, smtp
             row.state, row.lease_until, row.due_at = "pending", None, quiet_end
             return "held"
         if row.channel == "inapp":
-            _notification(row)
+            notifications.append({"user_id": row.user_id, "outbox_id": row.id, "schedule_id": row.schedule_id,
+                                  "occurrence_at": row.occurrence_at, "created_at": now_utc()})
             _mark(row, SENT, now)
         else:
             _mark(row, send(row, user, practice, settings, smtp), now)
