@@ -223,3 +223,47 @@ def pytest_terminal_summary(terminalreporter):
     skipped = [r for r in terminalreporter.stats.get("skipped", []) if "postgresql" in str(r.longrepr)]
     if skipped:
         terminalreporter.write_line(f"NOTE: {len(skipped)} PostgreSQL runs were skipped (server not reachable).", yellow=True)
+
+
+# ---------------------------------------------------------------- the browser
+# One Playwright (and one Chromium) per test process, shared by every test that
+# drives a real browser: Playwright's sync API can't start twice in a process.
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def _missing_browser_reason() -> str | None:
+    if not os.path.exists(CHROMIUM):
+        return f"Chromium not found at {CHROMIUM}"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the Python playwright package is not installed"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    missing = _missing_browser_reason()
+    if missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI needs the browser tests to run: {missing}")
+        pytest.skip(f"browser tests skipped: {missing}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

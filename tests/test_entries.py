@@ -6,7 +6,6 @@ Entries are written through the pages where the behaviour is about the pages,
 and through the services where a test only needs some rows to exist.
 """
 import html
-import os
 import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -603,24 +602,15 @@ def test_the_editor_keeps_a_draft_until_a_save_succeeds(csrf_app_config, app, us
     assert f'data-draft-saved="tandem-draft:{user.id}:/journal/{entry_id}/edit"' in shown
 
 
-def _playwright():
-    if os.environ.get("CI") == "true":
-        from playwright import sync_api
-    else:
-        sync_api = pytest.importorskip("playwright.sync_api")
-        if not os.path.exists("/usr/bin/chromium"):
-            pytest.skip("Chromium not found at /usr/bin/chromium")
-    return sync_api
-
-
 @pytest.mark.browser
-def test_a_draft_survives_an_expired_form_in_a_real_browser(csrf_app_config, app, backend, user):
+def test_a_draft_survives_an_expired_form_in_a_real_browser(csrf_app_config, app, backend, user, browser):
     """drafts.js in Chromium, with the app behind Playwright's request routing (the
     test client answers every request, CSP and all): the form expires, the save is
     refused, the page is opened again and the words come back; a save forgets them."""
     if backend != "sqlite":
         pytest.skip("one browser run is enough")
-    sync_api = _playwright()
+    from playwright import sync_api
+
     client = client_for(app, user)
     origin = "http://localhost:5999"  # never reached: every request is routed to the test client
     problems = []
@@ -637,51 +627,49 @@ def test_a_draft_survives_an_expired_form_in_a_real_browser(csrf_app_config, app
             headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "set-cookie")}
             route.fulfill(status=response.status_code, headers=headers, body=response.get_data())
 
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox", "--disable-gpu"])
-        try:
-            # Service workers are another feature's business; here every request goes to the test client.
-            context = browser.new_context(viewport={"width": 390, "height": 844}, service_workers="block")
-            context.set_default_timeout(10_000)
-            context.route(f"{origin}/**", answer)
-            page = context.new_page()
-            page.on("console", lambda m: m.type == "error" and "status of 400" not in m.text and problems.append(m.text))
-            page.on("pageerror", lambda e: problems.append(str(e)))
-            expect = sync_api.expect
+    # The shared Chromium (tests/conftest.py): one Playwright per test process.
+    # Service workers are another feature's business; here every request goes to the test client.
+    context = browser.new_context(viewport={"width": 390, "height": 844}, service_workers="block")
+    try:
+        context.set_default_timeout(10_000)
+        context.route(f"{origin}/**", answer)
+        page = context.new_page()
+        page.on("console", lambda m: m.type == "error" and "status of 400" not in m.text and problems.append(m.text))
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        expect = sync_api.expect
 
-            page.goto(f"{origin}/journal/new")
-            page.get_by_label("Title").fill("Night feed")
-            page.get_by_label("What's on your mind").fill("The house was so quiet at three.")
-            page.get_by_label("Tags").fill("nights")
-            with client.session_transaction() as sess:  # the form expires while it is open
-                sess.pop("csrf_token", None)
-            page.get_by_role("button", name="Save", exact=True).click()
-            expect(page.get_by_role("heading", name="This form had been open a long time")).to_be_visible()
+        page.goto(f"{origin}/journal/new")
+        page.get_by_label("Title").fill("Night feed")
+        page.get_by_label("What's on your mind").fill("The house was so quiet at three.")
+        page.get_by_label("Tags").fill("nights")
+        with client.session_transaction() as sess:  # the form expires while it is open
+            sess.pop("csrf_token", None)
+        page.get_by_role("button", name="Save", exact=True).click()
+        expect(page.get_by_role("heading", name="This form had been open a long time")).to_be_visible()
 
-            page.goto(f"{origin}/journal/new")
-            expect(page.get_by_text("We brought back what you were writing")).to_be_visible()
-            expect(page.get_by_label("Title")).to_have_value("Night feed")
-            expect(page.get_by_label("What's on your mind")).to_have_value("The house was so quiet at three.")
-            expect(page.get_by_label("Tags")).to_have_value("nights")
-            page.get_by_role("button", name="Save", exact=True).click()
-            expect(page.get_by_role("heading", name="Night feed")).to_be_visible()
-            key = f"tandem-draft:{user.id}:/journal/new"
-            assert page.evaluate("k => window.localStorage.getItem(k)", key) is None
+        page.goto(f"{origin}/journal/new")
+        expect(page.get_by_text("We brought back what you were writing")).to_be_visible()
+        expect(page.get_by_label("Title")).to_have_value("Night feed")
+        expect(page.get_by_label("What's on your mind")).to_have_value("The house was so quiet at three.")
+        expect(page.get_by_label("Tags")).to_have_value("nights")
+        page.get_by_role("button", name="Save", exact=True).click()
+        expect(page.get_by_role("heading", name="Night feed")).to_be_visible()
+        key = f"tandem-draft:{user.id}:/journal/new"
+        assert page.evaluate("k => window.localStorage.getItem(k)", key) is None
 
-            page.goto(f"{origin}/journal/new")
-            expect(page.get_by_label("Title")).to_have_value("")
-            expect(page.locator("[data-draft-notice]")).to_be_hidden()
+        page.goto(f"{origin}/journal/new")
+        expect(page.get_by_label("Title")).to_have_value("")
+        expect(page.locator("[data-draft-notice]")).to_be_hidden()
 
-            # Editing: unsent changes are offered back, not forced on the saved text.
-            entry_id = db.session.scalar(select(Entry.id))
-            page.goto(f"{origin}/journal/{entry_id}/edit")
-            page.get_by_label("What's on your mind").fill("Changed my mind, not saved.")
-            page.goto(f"{origin}/journal")
-            page.goto(f"{origin}/journal/{entry_id}/edit")
-            expect(page.get_by_label("What's on your mind")).to_have_value("The house was so quiet at three.")
-            page.get_by_role("button", name="Restore your unsaved draft").click()
-            expect(page.get_by_label("What's on your mind")).to_have_value("Changed my mind, not saved.")
-            context.close()
-        finally:
-            browser.close()
+        # Editing: unsent changes are offered back, not forced on the saved text.
+        entry_id = db.session.scalar(select(Entry.id))
+        page.goto(f"{origin}/journal/{entry_id}/edit")
+        page.get_by_label("What's on your mind").fill("Changed my mind, not saved.")
+        page.goto(f"{origin}/journal")
+        page.goto(f"{origin}/journal/{entry_id}/edit")
+        expect(page.get_by_label("What's on your mind")).to_have_value("The house was so quiet at three.")
+        page.get_by_role("button", name="Restore your unsaved draft").click()
+        expect(page.get_by_label("What's on your mind")).to_have_value("Changed my mind, not saved.")
+    finally:
+        context.close()
     assert problems == []

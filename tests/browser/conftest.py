@@ -19,18 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from tests.conftest import _missing_browser_reason  # the shared browser fixture lives there too
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 HERE = Path(__file__).parent.resolve()
 ARTIFACTS = HERE.parent.parent / "test-artifacts" / "browser"
 
@@ -45,16 +35,6 @@ document.addEventListener("securitypolicyviolation", function (e) {
 
 def _under_here(item) -> bool:
     return HERE in Path(str(item.path)).resolve().parents
-
-
-def _missing_browser_reason() -> str | None:
-    if not os.path.exists(CHROMIUM):
-        return f"Chromium not found at {CHROMIUM}"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the Python playwright package is not installed"
-    return None
 
 
 def pytest_collection_modifyitems(config, items):
@@ -128,23 +108,6 @@ def live_server(tmp_path_factory):
 
 
 # --------------------------------------------------------------------------- browser
-
-
-@pytest.fixture(scope="session")
-def browser():
-    missing = _missing_browser_reason()
-    if missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI needs the browser tests to run: {missing}")
-        pytest.skip(f"browser tests skipped: {missing}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 # --------------------------------------------------------------------------- journey
