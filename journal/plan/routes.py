@@ -1,5 +1,4 @@
 """The plan page: scheduled practices, pause, pace, timeline, time zone."""
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -243,7 +242,3 @@ def pace_unready():
         db.session.commit()
         flash("Taken back. There's no hurry.", "info")
     return redirect(url_for("plan.overview"))
-
-
-def local(dt: datetime, zone: str) -> datetime:
-    return dt.astimezone(ZoneInfo(zone))
