@@ -7,6 +7,9 @@
                   console errors, CSP violations and page errors, takes numbered
                   step screenshots, and on failure saves a screenshot and the HTML
                   of every open page into test-artifacts/browser/<test name>/
+    partnered     per test, a factory: two partners made in-process (quick; the
+                  foundation journey covers registering and inviting through the
+                  UI), pace leader chosen, both logged in through the real form
 
 These tests never use the `app` fixture of tests/conftest.py (it is per-test and
 parametrised over databases); a browser needs a server that outlives a request.
@@ -15,8 +18,11 @@ import os
 import re
 import shutil
 import threading
+import uuid
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from tests.conftest import _missing_browser_reason  # the shared browser fixture lives there too
@@ -70,6 +76,7 @@ def live_server(tmp_path_factory):
 
     from journal import create_app
     from journal.extensions import db
+    from journal.practices.services import practices_load
     from journal.testing import SMTPSink
 
     root = tmp_path_factory.mktemp("browser-live")
@@ -88,6 +95,8 @@ def live_server(tmp_path_factory):
     )
     with app.app_context():
         db.create_all()
+        practices_load()  # the library, as `make run` loads it
+        db.session.commit()
 
     # Port 0: the OS picks a free port while binding, so there is no race.
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -183,3 +192,88 @@ def journey(request, browser, live_server):
     finally:
         for _, context in j.contexts:
             context.close()
+
+
+# --------------------------------------------------------------------------- a couple
+
+PASSWORDS = {"a": "lantern by the quiet river", "b": "seven slow walks at dusk"}
+
+
+@dataclass
+class Partner:
+    page: object = field(repr=False)
+    name: str
+    email: str
+    password: str
+    user_id: int
+
+
+@dataclass
+class Partners:
+    """Two partnered people, each logged in in their own browser context."""
+
+    a: Partner
+    b: Partner
+    couple_id: int
+    app: object = field(repr=False)
+
+    def schedule(self, slug: str, *, times=("20:00",), kind: str = "daily", prompt: str = "both") -> int:
+        """Put the library practice `slug` in the couple's plan as A would (from A's
+        local today), through the plan's own service; returns the schedule id."""
+        from sqlalchemy import select
+
+        from journal.access import Scope
+        from journal.extensions import db
+        from journal.models import Practice, User, now_utc
+        from journal.plan.recurrence import Recurrence
+        from journal.plan.services import schedule_save
+
+        with self.app.app_context():
+            author = db.session.get(User, self.a.user_id)
+            practice = db.session.scalar(select(Practice).where(Practice.slug == slug))
+            assert practice is not None, f"no practice {slug!r} in the library"
+            scope = Scope(author)
+            zone = scope.plan_or_create().timezone
+            prompt_user_id = {"both": None, "a": self.a.user_id, "b": self.b.user_id}[prompt]
+            schedule = schedule_save(
+                scope=scope, author=author, practice=practice, prompt_user_id=prompt_user_id,
+                recurrence=Recurrence(
+                    kind=kind, times=tuple(time.fromisoformat(t) for t in times),
+                    start=now_utc().astimezone(ZoneInfo(zone)).date(),
+                ),
+            )
+            db.session.commit()
+            return schedule.id
+
+
+@pytest.fixture
+def partnered(request, journey, live_server):
+    """partnered(viewport, leader="a") -> Partners: Ana (A) and Bo (B), partnered in-process
+    with `leader` leading the pace, each logged in through the real log-in form in their
+    own browser context, both on Today. Emails are unique to each call."""
+    from journal.testing import make_couple, make_user
+    from tests.browser.journeys import log_in_landed, log_in_submit
+
+    def make(viewport: dict, *, leader: str = "a", names=("Ana", "Bo")) -> Partners:
+        tag = f"{_safe_name(request.node.name)[:40]}-{uuid.uuid4().hex[:8]}".lower()
+        people = {}
+        with live_server.app.app_context():
+            for who, name in zip("ab", names):
+                people[who] = make_user(
+                    email=f"{who}-{tag}@example.com", display_name=name, password=PASSWORDS[who],
+                    timezone="Europe/London",
+                )
+            couple = make_couple(people["a"], people["b"], pace_leader=people[leader])
+            partners = {
+                who: Partner(page=None, name=u.display_name, email=u.email, password=PASSWORDS[who], user_id=u.id)
+                for who, u in people.items()
+            }
+            couple_id = couple.id
+        for who, partner in partners.items():
+            partner.page = journey.person(who.upper(), viewport=viewport)
+            log_in_submit(partner.page, email=partner.email, password=partner.password)
+        for partner in partners.values():
+            log_in_landed(partner.page, name=partner.name)
+        return Partners(a=partners["a"], b=partners["b"], couple_id=couple_id, app=live_server.app)
+
+    return make
