@@ -1,6 +1,7 @@
 """The foundation, end to end in a real browser: two partners register, confirm
 their email through the real SMTP sink, partner through an invitation link,
-choose who leads the pace, log out and log back in.
+choose who leads the pace, put three practices from the library into their plan,
+log out and log back in, and both find those practices on Today.
 
 Locators are accessible ones (labels, roles, names) so the journey also checks
 that forms are labelled and buttons are named the way people hear them.
@@ -18,10 +19,14 @@ else:
     sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
-VIEWPORTS = {
-    "phone": {"width": 390, "height": 844},
-    "desktop": {"width": 1280, "height": 800},
-}
+from tests.browser.journeys import VIEWPORTS  # noqa: E402
+
+#: (kind filter in the library, practice, the time A picks or None for the default 20:00)
+PRACTICES = (
+    ("Check-in", "A two-minute daily check-in", None),
+    ("Closeness", "Holding hands for a while", "08:30"),
+    ("Touch", "A slow hand massage", None),
+)
 PASSWORD_A = "lantern by the quiet river"
 PASSWORD_B = "seven slow walks at dusk"
 
@@ -48,6 +53,24 @@ def _confirm_email(page, sink, email):
     expect(_heading(page, "Confirm your email")).to_be_visible()
     page.get_by_role("button", name="Confirm my email").click()
     expect(page.get_by_role("status")).to_contain_text("Thank you, your email is confirmed.")
+
+
+def _add_to_plan(page, *, kind, title, at):
+    """From the plan page, through the library, into the plan (every day, for both)."""
+    page.get_by_role("link", name="Browse the library").click()
+    expect(_heading(page, "Practice library")).to_be_visible()
+    page.get_by_role("navigation", name="Kinds of practice").get_by_role("link", name=kind, exact=True).click()
+    page.get_by_role("link", name=title, exact=True).click()
+    expect(_heading(page, title)).to_be_visible()
+    page.get_by_role("link", name="Add to our plan").click()
+    expect(_heading(page, title)).to_be_visible()
+    expect(page.get_by_role("group", name="How often").get_by_role("radio", name="Every day")).to_be_checked()
+    expect(page.get_by_role("group", name="Who gets the prompt").get_by_role("radio", name="Both of us")).to_be_checked()
+    if at:
+        page.get_by_label("At", exact=True).fill(at)
+    page.get_by_role("button", name="Add to the plan").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Added to your plan: {title}.")
+    expect(_heading(page, "Our plan")).to_be_visible()
 
 
 def _log_out(page):
@@ -141,6 +164,19 @@ def test_two_partners_register_verify_partner_and_log_back_in(journey, live_serv
     expect(b.get_by_text(f"{a_name} leads the pace.")).to_be_visible()
     expect(b.get_by_text(f"Only {a_name} can hand this over.")).to_be_visible()
 
+    # --- A puts three practices from the library into their plan.
+    a.get_by_role("navigation", name="Main").get_by_role("link", name="Plan").click()
+    expect(_heading(a, "Our plan")).to_be_visible()
+    expect(a.get_by_text("Nothing scheduled yet.")).to_be_visible()
+    for kind, title, at in PRACTICES:
+        _add_to_plan(a, kind=kind, title=title, at=at)
+    scheduled = a.get_by_role("region", name="Scheduled practices")
+    expect(scheduled.get_by_role("listitem")).to_have_count(3)
+    for _, title, at in PRACTICES:
+        item = scheduled.get_by_role("listitem").filter(has=a.get_by_role("link", name=title, exact=True))
+        expect(item).to_contain_text(f"Every day at {at or '20:00'}")
+    journey.step(a, "A planned three practices")
+
     # --- Both log out and back in, and find each other on Today.
     for page, email, password, partner in (
         (a, a_email, PASSWORD_A, b_name),
@@ -152,7 +188,16 @@ def test_two_partners_register_verify_partner_and_log_back_in(journey, live_serv
         expect(page.get_by_text(f"You and {partner} are here together.")).to_be_visible()
     expect(_heading(a, f"Hello, {a_name}")).to_be_visible()
     expect(_heading(b, f"Hello, {b_name}")).to_be_visible()
-    journey.step(a, "A back on Today")
-    journey.step(b, "B back on Today")
+
+    # Both find the three practices on Today (a daily one may be there twice:
+    # today's, and tomorrow's within the next 24 hours).
+    for page in (a, b):
+        due = page.get_by_role("region", name="For today")
+        for _, title, _ in PRACTICES:
+            expect(due.get_by_role("heading", name=title, exact=True).first).to_be_visible()
+        check_in = due.get_by_role("listitem").filter(has=page.get_by_role("heading", name=PRACTICES[0][1]))
+        expect(check_in.first.get_by_role("link", name="Check in now")).to_be_visible()
+    journey.step(a, "A back on Today with the plan")
+    journey.step(b, "B back on Today with the plan")
 
     journey.assert_clean()

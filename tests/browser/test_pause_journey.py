@@ -1,0 +1,133 @@
+"""Pausing the plan, end to end: paused through the page, the real reminder
+pipeline (tick, then drain) makes nothing for the couple when a practice falls
+due; resumed through the page, the next due time brings an in-app reminder that
+shows in the browser, with the unread count in the header.
+
+The pipeline runs in-process at an explicit `now` (a due time of the schedule),
+as the worker would. The schedule's time, 05:17, is one no other journey uses, so
+a tick here makes nobody else's reminders due (it sees every couple's schedules)."""
+import os
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+
+if os.environ.get("CI") == "true":
+    from playwright import sync_api  # noqa: F401  CI must have it: fail loudly, never skip
+else:
+    pytest.importorskip("playwright.sync_api")
+
+from tests.browser.journeys import VIEWPORT_IDS, VIEWPORTS, expect, go, heading, inbox, status
+
+PRACTICE = "Holding hands for a while"
+AT = "05:17"
+NOTHING_YET = "Nothing here. Reminders you plan will show here too."
+
+
+def _run_reminders(app, schedule_id: int, *, occurrence: int):
+    """Tick and drain at the schedule's `occurrence`-th due time from its next one
+    (0: the next), as the reminder worker would then; returns that due time."""
+    from journal.extensions import db
+    from journal.models import Plan, Schedule
+    from journal.plan.recurrence import next_occurrence
+    from journal.plan.services import recurrence_of
+    from journal.reminders.dispatch import drain
+    from journal.reminders.tick import tick
+
+    with app.app_context():
+        schedule = db.session.get(Schedule, schedule_id)
+        due = schedule.next_due_at
+        zone = db.session.get(Plan, schedule.plan_id).timezone
+        for _ in range(occurrence):
+            due = next_occurrence(recurrence_of(schedule), zone, due)
+        tick(now=due)
+        db.session.commit()
+        drain(now=due)
+        return due
+
+
+def _reminders_made(app, schedule_id: int, user_ids) -> tuple[list, list]:
+    """(outbox rows as (user, due time, state), in-app notifications as (user, due time))."""
+    from sqlalchemy import select
+
+    from journal.extensions import db
+    from journal.models import Notification, Outbox
+
+    with app.app_context():
+        rows = db.session.scalars(select(Outbox).where(Outbox.schedule_id == schedule_id)).all()
+        notes = db.session.scalars(select(Notification).where(Notification.user_id.in_(user_ids))).all()
+        return (
+            sorted((r.user_id, r.occurrence_at, r.state) for r in rows),
+            sorted((n.user_id, n.occurrence_at) for n in notes),
+        )
+
+
+@pytest.mark.parametrize("viewport", VIEWPORT_IDS, ids=VIEWPORT_IDS)
+def test_a_paused_plan_reminds_nobody_and_a_resumed_one_does(journey, partnered, viewport):
+    couple = partnered(VIEWPORTS[viewport])
+    schedule_id = couple.schedule("holding-hands-a-while", times=(AT,), prompt="both")
+    people = (couple.a.user_id, couple.b.user_id)
+    a, b = couple.a.page, couple.b.page
+
+    # --- A pauses the plan from the plan page.
+    go(a, "Plan")
+    scheduled = a.get_by_role("region", name="Scheduled practices")
+    expect(scheduled.get_by_role("link", name=PRACTICE)).to_be_visible()
+    expect(scheduled).to_contain_text(f"Every day at {AT}")
+    a.get_by_role("region", name="Pause").get_by_role("button", name="Pause the plan").click()
+    expect(status(a)).to_contain_text("Your plan is paused. Take all the time you need.")
+    expect(a.get_by_role("region", name="The plan is paused")).to_contain_text("No prompts or reminders while it rests")
+    journey.step(a, "A paused the plan")
+
+    go(b, "Today")
+    expect(b.get_by_text("Your plan is paused. Rest is part of it.")).to_be_visible()
+    expect(b.get_by_role("heading", name=PRACTICE)).to_have_count(0)
+
+    # --- The practice falls due while paused: the pipeline makes nothing for them.
+    paused_due = _run_reminders(couple.app, schedule_id, occurrence=0)
+    assert _reminders_made(couple.app, schedule_id, people) == ([], [])
+    for page in (a, b):
+        inbox(page).click()
+        expect(heading(page, "Notifications")).to_be_visible()
+        expect(page.get_by_text(NOTHING_YET)).to_be_visible()
+        expect(inbox(page)).to_have_accessible_name("Notifications")
+    journey.step(b, "B nothing while paused")
+
+    # --- A resumes; the practice is back on Today.
+    go(a, "Plan")
+    a.get_by_role("button", name="Resume the plan").click()
+    expect(status(a)).to_contain_text("Welcome back. Your plan is running again.")
+    expect(a.get_by_role("region", name="The plan is paused")).to_have_count(0)
+    go(a, "Today")
+    expect(a.get_by_role("heading", name=PRACTICE).first).to_be_visible()
+    journey.step(a, "A resumed, practice on Today")
+
+    # --- The next due time after the paused one: a reminder for each of them.
+    due = _run_reminders(couple.app, schedule_id, occurrence=1)
+    assert due > paused_due
+    outbox, notifications = _reminders_made(couple.app, schedule_id, people)
+    assert notifications == sorted((person, due) for person in people)
+    # Nothing sent late for the time that passed while paused.
+    assert all(state != "sent" for _, at, state in outbox if at < due), outbox
+
+    local = due.astimezone(ZoneInfo("Europe/London"))
+    assert local.strftime("%H:%M") == AT
+    when = local.strftime("%-d %B %Y, %H:%M")
+    a.reload()
+    expect(inbox(a)).to_have_accessible_name("Notifications 1 unread")
+    journey.step(a, "A sees 1 unread")
+    inbox(a).click()
+    expect(heading(a, "Notifications")).to_be_visible()
+    item = a.get_by_role("listitem").filter(has_text="time for a practice you planned")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text(f"{when}: time for a practice you planned.")
+    expect(item.get_by_role("link", name="Open Today")).to_be_visible()
+    journey.step(a, "A notification listed")
+    a.get_by_role("button", name="Mark all as read").click()
+    expect(inbox(a)).to_have_accessible_name("Notifications")
+
+    b.reload()
+    expect(inbox(b)).to_have_accessible_name(re.compile(r"^Notifications 1 unread$"))
+    expect(b.get_by_text(f"{when}: time for a practice you planned.")).to_be_visible()
+
+    journey.assert_clean()
