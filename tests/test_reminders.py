@@ -57,6 +57,43 @@ def test_tick_records_each_reminder_once_however_often_it_runs(planned):
     assert schedule.next_due_at == T0 + timedelta(days=1)
 
 
+def test_one_tick_records_every_due_schedule_however_many_batches_they_take(planned, monkeypatch):
+    ana, bo, plan, schedule, practice = planned
+    import journal.reminders.tick as tick_module
+
+    monkeypatch.setattr(tick_module, "BATCH", 3)  # seven due schedules take three batches
+    for _ in range(6):
+        extra = Schedule(plan_id=plan.id, practice_id=practice.id, kind="daily", times=["20:00"],
+                         start_date=date(2026, 5, 1))
+        db.session.add(extra)
+        db.session.flush()
+        schedule_refresh_due(extra, plan.timezone, now=T0 - timedelta(hours=1))
+    db.session.commit()
+    assert tick(now=T0) == 14  # 7 schedules, in-app for both partners
+    db.session.commit()
+    assert len({(r.schedule_id, r.user_id) for r in outbox()}) == 14
+    assert tick(now=T0) == 0
+
+
+def test_an_ended_schedule_is_not_read_again(planned, app):
+    from journal.testing import count_queries
+
+    ana, bo, plan, schedule, practice = planned
+    once = Schedule(plan_id=plan.id, practice_id=practice.id, kind="once", times=["20:00"],
+                    start_date=date(2026, 6, 1))
+    db.session.add(once)
+    db.session.commit()  # next_due_at not computed yet: the tick works it out
+    assert tick(now=T0) == 4
+    db.session.commit()
+    db.session.refresh(once)
+    assert once.next_due_at.year == 9999, "nothing more to send, ever"
+    schedule.next_due_at = T0 + timedelta(days=30)
+    db.session.commit()
+    with count_queries(app) as q:
+        assert tick(now=T0 + timedelta(days=1)) == 0
+    assert q.count == 1, "only the due-schedule query, which finds nothing"
+
+
 def test_in_app_reminders_arrive_once_with_an_unread_count(planned, app):
     ana, bo, *_ = planned
     tick(now=T0)

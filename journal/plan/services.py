@@ -69,12 +69,17 @@ def plan_view(scope: Scope, *, now: datetime | None = None) -> PlanView:
 
 def plan_is_paused(plan: Plan, *, now: datetime | None = None) -> bool:
     """Paused, and not past the chosen end date (inclusive, in the plan's zone)."""
-    if plan.paused_at is None:
+    return paused_on(plan.paused_at, plan.paused_until, plan.timezone, now=now)
+
+
+def paused_on(paused_at: datetime | None, paused_until: date | None, zone: str, *, now: datetime | None = None) -> bool:
+    """`plan_is_paused` from the plan's columns alone (for bulk readers like the dispatcher)."""
+    if paused_at is None:
         return False
-    if plan.paused_until is None:
+    if paused_until is None:
         return True
-    today = (now or now_utc()).astimezone(ZoneInfo(plan.timezone)).date()
-    return today <= plan.paused_until
+    today = (now or now_utc()).astimezone(ZoneInfo(zone)).date()
+    return today <= paused_until
 
 
 def plan_pause(*, scope: Scope, until: date | None) -> None:

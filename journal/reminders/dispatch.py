@@ -5,20 +5,21 @@ with `FOR UPDATE SKIP LOCKED`, so concurrent workers take disjoint batches; on
 SQLite the single UPDATE statement holds the database's one write lock (what
 `BEGIN IMMEDIATE` would do), so one dispatcher claims at a time. A row whose
 worker died is claimable again when its lease ends. In-app reminders are
-written and marked in one transaction (exactly once); other channels commit the
-mark right after the channel accepts, so a worker dying in between is the only
-way a reminder goes out twice.
+written and marked in one transaction (exactly once); other channels are marked
+in small groups right after the channel accepted them, so a worker dying in
+between is the only way a reminder goes out twice (once more, with the same
+idempotency key).
 """
 import logging
 import os
 import socket
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from journal.extensions import db, mail
+from journal.extensions import db
 from journal.models import (
     Notification,
     Outbox,
@@ -30,8 +31,10 @@ from journal.models import (
     User,
     now_utc,
 )
-from journal.plan.services import plan_is_paused
-from journal.reminders.channels import SENT, SendResult
+from journal.plan.services import paused_on
+from journal.reminders.channels import SendResult
+from journal.reminders.email_channel import MailConnection
+from journal.reminders.senders import send
 from journal.reminders.tick import GRACE, in_quiet_hours
 
 log = logging.getLogger(__name__)
@@ -68,35 +71,73 @@ def claim(*, now: datetime | None = None, limit: int = 200, worker: str | None =
     return ids
 
 
-def _mark(row: Outbox, result: SendResult, now: datetime) -> None:
-    row.lease_until = None
-    if result.ok:
-        row.state, row.sent_at, row.error = "sent", now, None
-        return
-    row.attempts += 1
-    row.error = result.error
-    if result.temporary and row.attempts < MAX_ATTEMPTS:
-        row.state, row.due_at = "pending", now + BACKOFF * (2 ** (row.attempts - 1))
-    else:
-        row.state = "failed"
-
-
 def _notifications_insert(values: list[dict]) -> None:
-    if not values:
-        return
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     db.session.execute(insert(Notification).values(values).on_conflict_do_nothing(index_elements=["outbox_id"]))
 
 
+def _failure(row, result: SendResult, now: datetime) -> dict:
+    """The row's new values after a failed send: retry later, or give up."""
+    attempts = row.attempts + 1
+    retry = result.temporary and attempts < MAX_ATTEMPTS
+    return {"oid": row.id, "state": "pending" if retry else "failed", "attempts": attempts, "error": result.error,
+            "due_at": now + BACKOFF * (2 ** (attempts - 1)) if retry else row.due_at}
+
+
+def _outcome(row, acted: set, now: datetime) -> tuple[str, str | None] | datetime:
+    """What happens to a claimed row before any channel is tried: (state, reason),
+    a datetime to hold it until (quiet hours), or ("send", None)."""
+    if row.occurrence_at < now - GRACE:
+        return "missed", None
+    if (row.user_id, row.schedule_id, row.occurrence_at) in acted or row.removed_at is not None:
+        return "skipped", "done"
+    if paused_on(row.paused_at, row.paused_until, row.plan_timezone, now=now):
+        return "skipped", "paused"
+    quiet_end = in_quiet_hours(row, row.user_timezone, now)  # the row carries quiet_start/quiet_end
+    return quiet_end if quiet_end is not None else ("send", None)
+
+
+_ROW = (
+    Outbox.id, Outbox.channel, Outbox.user_id, Outbox.schedule_id, Outbox.occurrence_at, Outbox.due_at,
+    Outbox.attempts, User.email, User.timezone.label("user_timezone"), Schedule.removed_at, Plan.paused_at,
+    Plan.paused_until, Plan.timezone.label("plan_timezone"), Practice.title, ReminderSettings.discreet,
+    ReminderSettings.quiet_start, ReminderSettings.quiet_end,
+)
+_T = Outbox.__table__
+#: External sends are marked (and committed) in groups this size: a worker that dies
+#: mid-group resends at most these, once each, with the same idempotency key.
+MARK_EVERY = 50
+
+
+def _set_state(ids: list[int], **values) -> None:
+    if ids:
+        db.session.execute(update(_T).where(_T.c.id.in_(ids), _T.c.state == "claimed").values(lease_until=None, **values))
+
+
+def _set_each(values: list[dict], *columns: str) -> None:
+    """Per-row values for `columns`, as one executemany keyed on "oid"."""
+    if values:
+        db.session.execute(
+            update(_T).where(_T.c.id == bindparam("oid"), _T.c.state == "claimed")
+            .values(lease_until=None, **{c: bindparam(c) for c in columns}),
+            values,
+        )
+
+
 def deliver(ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
-    """Send the claimed rows `ids`; returns counts by final state."""
+    """Send the claimed rows `ids`; returns counts by final state.
+
+    Bulk by design: one read, then a few statements per batch, whatever its size.
+    Everything decided without a channel (missed, done, paused, held for quiet
+    hours, in-app) is written in one transaction; other channels are marked in
+    groups of MARK_EVERY right after the channel accepted them.
+    """
     now = now or now_utc()
-    counts: dict[str, int] = {}
     if not ids:
-        return counts
+        return {}
     rows = db.session.execute(
-        select(Outbox, User, Schedule, Plan, Practice, ReminderSettings)
+        select(*_ROW)
         .join(User, User.id == Outbox.user_id)
         .join(Schedule, Schedule.id == Outbox.schedule_id)
         .join(Plan, Plan.id == Schedule.plan_id)
@@ -108,78 +149,61 @@ def deliver(ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
     acted = set(
         db.session.execute(
             select(PromptAction.user_id, PromptAction.schedule_id, PromptAction.occurrence_at).where(
-                PromptAction.user_id.in_({r[0].user_id for r in rows}),
-                PromptAction.schedule_id.in_({r[0].schedule_id for r in rows}),
+                PromptAction.user_id.in_({r.user_id for r in rows}),
+                PromptAction.schedule_id.in_({r.schedule_id for r in rows}),
                 PromptAction.state.in_(("done", "skipped")),
             )
         ).all()
     )
-    # In-app rows first: their notifications go in with one statement and the
-    # rows are marked in the same transaction (exactly once). Then the other
-    # channels, each marked and committed as soon as the channel accepted.
-    rows.sort(key=lambda r: r[0].channel != "inapp")
-    notifications: list[dict] = []
-    smtp = SmtpConnection()
+    counts: dict[str, int] = {}
+    settled: dict[tuple[str, str | None], list[int]] = {}
+    held, inapp, external = [], [], []
+    for row in rows:
+        outcome = _outcome(row, acted, now)
+        if isinstance(outcome, datetime):
+            held.append({"oid": row.id, "state": "pending", "due_at": outcome})
+        elif outcome[0] != "send":
+            settled.setdefault(outcome, []).append(row.id)
+        elif row.channel == "inapp":
+            inapp.append(row)
+        else:
+            external.append(row)
+
+    for (state, reason), group in settled.items():
+        _set_state(group, state=state, error=reason)
+        counts[state] = counts.get(state, 0) + len(group)
+    _set_each(held, "state", "due_at")
+    if held:
+        counts["held"] = len(held)
+    if inapp:  # notifications and their rows' marks in one transaction: exactly once
+        _notifications_insert([
+            {"user_id": r.user_id, "outbox_id": r.id, "schedule_id": r.schedule_id,
+             "occurrence_at": r.occurrence_at, "created_at": now_utc()}
+            for r in inapp
+        ])
+        _set_state([r.id for r in inapp], state="sent", sent_at=now, error=None)
+        counts["sent"] = len(inapp)
+    db.session.commit()
+
+    smtp = MailConnection()
     try:
-        for row, user, schedule, plan, practice, settings in rows:
-            if row.channel != "inapp" and notifications:
-                _notifications_insert(notifications)
-                db.session.commit()
-                notifications = []
-            state = _deliver_one(row, user, schedule, plan, practice, settings, acted, now, smtp, notifications)
-            counts[state] = counts.get(state, 0) + 1
-            if row.channel != "inapp":
-                db.session.commit()
-        _notifications_insert(notifications)
-        db.session.commit()
+        for start in range(0, len(external), MARK_EVERY):
+            sent, failed = [], []
+            for row in external[start:start + MARK_EVERY]:
+                result = send(row, smtp)
+                if result.ok:
+                    sent.append(row.id)
+                else:
+                    failed.append(_failure(row, result, now))
+            _set_state(sent, state="sent", sent_at=now, error=None)
+            _set_each(failed, "state", "attempts", "error", "due_at")
+            db.session.commit()
+            counts["sent"] = counts.get("sent", 0) + len(sent)
+            for values in failed:
+                counts[values["state"]] = counts.get(values["state"], 0) + 1
     finally:
         smtp.close()
     return counts
-
-
-class SmtpConnection:
-    """One SMTP connection for a whole batch, opened on the first email."""
-
-    def __init__(self):
-        self._context = None
-        self._connection = None
-
-    def get(self):
-        if self._connection is None:
-            self._context = mail.connect()
-            self._connection = self._context.__enter__()
-        return self._connection
-
-    def close(self) -> None:
-        if self._context is not None:
-            try:
-                self._context.__exit__(None, None, None)
-            except OSError:
-                pass
-        self._context = self._connection = None
-
-
-def _deliver_one(row, user, schedule, plan, practice, settings, acted, now, smtp, notifications) -> str:
-    from journal.reminders.senders import send
-
-    if row.occurrence_at < now - GRACE:
-        row.state, row.lease_until = "missed", None
-    elif (row.user_id, row.schedule_id, row.occurrence_at) in acted or schedule.removed_at is not None:
-        row.state, row.lease_until, row.error = "skipped", None, "done"
-    elif plan_is_paused(plan, now=now):
-        row.state, row.lease_until, row.error = "skipped", None, "paused"
-    else:
-        quiet_end = in_quiet_hours(settings, user.timezone, now)
-        if quiet_end is not None:
-            row.state, row.lease_until, row.due_at = "pending", None, quiet_end
-            return "held"
-        if row.channel == "inapp":
-            notifications.append({"user_id": row.user_id, "outbox_id": row.id, "schedule_id": row.schedule_id,
-                                  "occurrence_at": row.occurrence_at, "created_at": now_utc()})
-            _mark(row, SENT, now)
-        else:
-            _mark(row, send(row, user, practice, settings, smtp), now)
-    return row.state
 
 
 def drain(*, now: datetime | None = None, max_batches: int = 50, limit: int = 200) -> dict[str, int]:

@@ -1,8 +1,21 @@
-"""Reminder emails: discreet subject, plain and HTML parts, one-click unsubscribe."""
+"""Reminder emails: discreet subject, plain and HTML parts, one-click unsubscribe.
+
+A reminder is built straight into bytes (two quoted-printable parts under fixed
+headers), about ten times cheaper than going through `email.generator`, and sent
+over one SMTP connection per batch. With no MAIL_SERVER, reminders are written as
+.eml files into `instance/mail/`, as account emails are.
+"""
+import binascii
+import secrets
+import smtplib
+import time
+from email.utils import formataddr, formatdate, parseaddr
+from pathlib import Path
+
 from flask import current_app, render_template
-from flask_mail import Message
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from journal.extensions import mail
 from journal.reminders.channels import SENT, SendResult
 from journal.views import external_url
 
@@ -26,32 +39,85 @@ def unsubscribe_read(token: str) -> tuple[int, str] | None:
         return None
 
 
-def reminder_message(*, outbox_id: int, to: str, user_id: int, title: str | None) -> Message:
-    """`title` is None with discreet wording (the default): nothing names the practice."""
+def _sender() -> tuple[str, str]:
+    """(From header, envelope address) from MAIL_DEFAULT_SENDER ("Name <addr>" or a pair)."""
+    configured = current_app.config["MAIL_DEFAULT_SENDER"]
+    name, address = configured if isinstance(configured, (tuple, list)) else parseaddr(configured)
+    return formataddr((name, address), charset="utf-8"), address
+
+
+def _part(subtype: str, text: str) -> str:
+    body = binascii.b2a_qp(text.encode("utf-8"), istext=True).decode("ascii")
+    return (f'Content-Type: text/{subtype}; charset="utf-8"\nContent-Transfer-Encoding: quoted-printable\n\n'
+            f"{body}\n")
+
+
+def reminder_message(*, outbox_id: int, to: str, user_id: int, title: str | None) -> tuple[str, str, bytes]:
+    """(envelope sender, recipient, message bytes) for one reminder.
+
+    `title` is None with discreet wording (the default): nothing names the practice,
+    and the subject never does in any case.
+    """
     unsubscribe = external_url("reminders.unsubscribe", token=unsubscribe_token(user_id, "email"))
     context = {"title": title, "today": external_url("today.today"), "unsubscribe": unsubscribe}
-    msg = Message(
-        subject=SUBJECT,
-        recipients=[to],
-        body=render_template("email/reminder.txt", **context),
-        html=render_template("email/reminder.html", **context),
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        extra_headers={
-            "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
+    from_header, envelope = _sender()
+    boundary = "tandem-" + secrets.token_hex(12)
+    # The Message-ID is the idempotency key: one outbox row, one Message-ID, however often retried.
+    text = (
+        f"From: {from_header}\nTo: {to}\nSubject: {SUBJECT}\n"
+        f"Date: {formatdate(usegmt=True)}\nMessage-ID: <reminder-{outbox_id}@tandem.invalid>\n"
+        f"List-Unsubscribe: <{unsubscribe}>\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\n"
+        f'MIME-Version: 1.0\nContent-Type: multipart/alternative; boundary="{boundary}"\n\n'
+        f"--{boundary}\n{_part('plain', render_template('email/reminder.txt', **context))}"
+        f"--{boundary}\n{_part('html', render_template('email/reminder.html', **context))}"
+        f"--{boundary}--\n"
     )
-    # The idempotency key: one outbox row, one Message-ID, however often it is retried.
-    msg.msgId = f"<reminder-{outbox_id}@tandem.invalid>"
-    return msg
+    return envelope, to, text.encode("utf-8").replace(b"\n", b"\r\n")  # SMTP lines end in CRLF
 
 
-def email_send(connection, message: Message) -> SendResult:
-    """Send through an open Flask-Mail connection (reused for a whole batch)."""
-    import smtplib
+class _MailFolder:
+    """Stands in for an SMTP connection when no MAIL_SERVER is set."""
 
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def sendmail(self, sender, recipients, data, mail_options=()):
+        self.folder.mkdir(exist_ok=True)
+        (self.folder / f"{int(time.time() * 1000)}-{secrets.token_hex(4)}.eml").write_bytes(data)
+
+
+class MailConnection:
+    """One SMTP connection for a whole batch, opened on the first email."""
+
+    def __init__(self):
+        self._context = None
+        self._host = None
+
+    def get(self):
+        if self._host is None:
+            if not current_app.config.get("MAIL_SERVER"):
+                self._host = _MailFolder(Path(current_app.instance_path) / "mail")
+            else:
+                self._context = mail.connect()
+                self._host = self._context.__enter__().host  # None when MAIL_SUPPRESS_SEND
+        return self._host
+
+    def close(self) -> None:
+        if self._context is not None:
+            try:
+                self._context.__exit__(None, None, None)
+            except (OSError, smtplib.SMTPException):
+                pass
+        self._context = self._host = None
+
+
+def email_send(host, message: tuple[str, str, bytes]) -> SendResult:
+    """Send one built message through an open connection (reused for a whole batch)."""
+    sender, to, data = message
+    if host is None:  # MAIL_SUPPRESS_SEND
+        return SENT
     try:
-        connection.send(message)
+        host.sendmail(sender, [to], data, mail_options=() if to.isascii() else ("SMTPUTF8",))
     except smtplib.SMTPRecipientsRefused as exc:
         code = next(iter(exc.recipients.values()))[0]
         return SendResult(ok=False, temporary=400 <= code < 500, error=f"smtp-{code}")

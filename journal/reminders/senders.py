@@ -1,5 +1,6 @@
 """Sending one outbox row through its channel (email, web push, Apprise)."""
 import logging
+import smtplib
 
 from sqlalchemy import select
 
@@ -16,24 +17,25 @@ TITLE = "Tandem"
 DISCREET_BODY = "It's time for the practice you planned."
 
 
-def _body(practice, settings) -> str:
-    if settings is not None and not settings.discreet:
-        return f"It's time for: {practice.title}"
+def _body(title: str, discreet: bool | None) -> str:
+    if discreet is False:
+        return f"It's time for: {title}"
     return DISCREET_BODY
 
 
-def send(row, user, practice, settings, smtp) -> SendResult:
+def send(row, smtp) -> SendResult:
+    """Send outbox row `row` (the dispatcher's joined row: id, channel, user_id,
+    email, title, discreet) through its channel."""
     if row.channel == "email":
-        discreet = settings is None or settings.discreet
         message = reminder_message(
-            outbox_id=row.id, to=user.email, user_id=user.id, title=None if discreet else practice.title
+            outbox_id=row.id, to=row.email, user_id=row.user_id, title=row.title if row.discreet is False else None
         )
         try:
-            connection = smtp.get()
-        except OSError:
+            host = smtp.get()
+        except (OSError, smtplib.SMTPException):
             smtp.close()
             return SendResult(ok=False, temporary=True, error="smtp-connection")
-        result = email_send(connection, message)
+        result = email_send(host, message)
         if not result.ok:
             smtp.close()  # a fresh connection for the next one
         return result
@@ -41,27 +43,28 @@ def send(row, user, practice, settings, smtp) -> SendResult:
         from journal.models.push import PushSubscription
         from journal.reminders.push import push_send
 
-        subscriptions = db.session.scalars(select(PushSubscription).where(PushSubscription.user_id == user.id)).all()
+        subscriptions = db.session.scalars(select(PushSubscription).where(PushSubscription.user_id == row.user_id)).all()
         if not subscriptions:
             return SendResult(ok=False, error="push-none")
         results = [
-            push_send(subscription=s, title=TITLE, body=_body(practice, settings),
+            push_send(subscription=s, title=TITLE, body=_body(row.title, row.discreet),
                       url=external_url("today.today"), tag=f"reminder-{row.id}")
             for s in subscriptions
         ]
         if any(r.ok for r in results):
-            return results[0] if results[0].ok else next(r for r in results if r.ok)
+            return next(r for r in results if r.ok)
         temporary = [r for r in results if r.temporary]
         return temporary[0] if temporary else results[0]
     if row.channel == "apprise":
+        from journal.models import User
         from journal.reminders.apprise_send import apprise_send, apprise_target_url
 
         try:
-            url = apprise_target_url(user)
+            url = apprise_target_url(db.session.get(User, row.user_id))
         except DecryptError:
             return SendResult(ok=False, error="apprise-unreadable")
         if url is None:
             return SendResult(ok=False, error="apprise-none")
-        return apprise_send(url=url, title=TITLE, body=_body(practice, settings))
+        return apprise_send(url=url, title=TITLE, body=_body(row.title, row.discreet))
     log.error("outbox row %s has unknown channel", row.id)
     return SendResult(ok=False, error="channel-unknown")

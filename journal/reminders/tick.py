@@ -6,7 +6,7 @@ schedules would. Rows go in with insert-or-ignore under the outbox's unique
 constraint: any number of ticks, at once or again, record each reminder once.
 """
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -26,6 +26,9 @@ GRACE = timedelta(hours=2)
 BATCH = 2000
 #: After downtime, occurrences this far back are still recorded (as missed).
 MISSED_LOOKBACK = timedelta(days=1)
+#: The next due time of a schedule that has ended: never read by a tick again
+#: (NULL means "not computed yet", and is read once).
+ENDED = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 def _insert_ignore(rows: list[dict]) -> int:
@@ -69,8 +72,22 @@ def _destinations(user_ids: set[int]) -> dict[str, set[int]]:
 
 
 def tick(*, now: datetime | None = None) -> int:
-    """One pass; returns how many outbox rows were new. Callers commit."""
+    """One pass over every due schedule, BATCH at a time; returns how many outbox
+    rows were new. Callers commit."""
     now = now or now_utc()
+    inserted = 0
+    while True:
+        schedules, new = _tick_batch(now)
+        inserted += new
+        if schedules < BATCH:
+            break
+    log.info("tick: %s new reminders", inserted)
+    return inserted
+
+
+def _tick_batch(now: datetime) -> tuple[int, int]:
+    """Up to BATCH due schedules: their outbox rows, and each one's next due time
+    (past the horizon, so the next batch reads the following schedules)."""
     horizon = now + LOOKAHEAD
     rows = db.session.execute(
         select(Schedule, Plan, Practice)
@@ -83,7 +100,7 @@ def tick(*, now: datetime | None = None) -> int:
         .limit(BATCH)
     ).all()
     if not rows:
-        return 0
+        return 0, 0
     couple_ids = {plan.couple_id for _, plan, _ in rows if plan.couple_id}
     owner_ids = {plan.owner_id for _, plan, _ in rows if plan.owner_id}
     members: dict[int, list[User]] = {}
@@ -119,11 +136,10 @@ def tick(*, now: datetime | None = None) -> int:
                              "channel": channel, "state": "missed" if at < now - GRACE else "pending",
                              "due_at": at, "attempts": 0, "created_at": now}
                         )
-        schedule.next_due_at = next_occurrence(rec, plan.timezone, horizon)
+        schedule.next_due_at = next_occurrence(rec, plan.timezone, horizon) or ENDED
     inserted = sum(_insert_ignore(new_rows[i:i + 1000]) for i in range(0, len(new_rows), 1000))
     db.session.flush()
-    log.info("tick: %s schedules due, %s new reminders", len(rows), inserted)
-    return inserted
+    return len(rows), inserted
 
 
 def in_quiet_hours(settings: ReminderSettings | None, zone: str, at: datetime) -> datetime | None:
