@@ -1,0 +1,110 @@
+"""People who ask their system for reduced motion get none: on the main pages no
+element (or ::before/::after) runs an animation or a transition longer than
+0.01 s, nothing scrolls smoothly, and document.getAnimations() is empty.
+
+Tandem's own stylesheet has no motion today, so a check of the real pages alone
+would pass whether or not the `prefers-reduced-motion: reduce` block works. The
+second test therefore adds motion the way a future stylesheet would (a
+transition, a looping animation, smooth scrolling, plus an inline transition),
+shows the checker sees it without the preference, and sees none with it.
+"""
+import os
+
+import pytest
+
+from tests.browser.people import PASSWORD, make_partners
+
+if os.environ.get("CI") == "true":
+    from playwright import sync_api  # CI must have it: fail loudly, never skip
+else:
+    sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+PHONE = {"width": 390, "height": 844}
+PAGES = ["/today", "/plan", "/checkins/new", "/journal", "/journal/new", "/practices", "/consent", "/couple", "/reminders"]
+LIMIT_SECONDS = 0.01
+
+#: Every element's motion, as computed: what moves, and for how long.
+_MOTION = """(limit) => {
+  const seconds = (list) => list.split(",").map((t) => t.trim().endsWith("ms")
+    ? parseFloat(t) / 1000 : parseFloat(t) || 0);
+  const found = [];
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+    + (typeof el.className === "string" && el.className ? "." + el.className.trim().split(/\\s+/).join(".") : "");
+  for (const el of document.querySelectorAll("*")) {
+    for (const pseudo of [null, "::before", "::after"]) {
+      const s = getComputedStyle(el, pseudo);
+      const where = name(el) + (pseudo || "");
+      const longest = Math.max(...seconds(s.transitionDuration));
+      if (s.transitionProperty !== "none" && longest > limit) {
+        found.push(`${where}: transition ${s.transitionProperty} ${s.transitionDuration}`);
+      }
+      if (s.animationName !== "none" && Math.max(...seconds(s.animationDuration)) > limit) {
+        found.push(`${where}: animation ${s.animationName} ${s.animationDuration}`);
+      }
+      if (s.scrollBehavior === "smooth") found.push(`${where}: scroll-behavior smooth`);
+    }
+  }
+  for (const a of document.getAnimations()) {
+    if (a.playState === "running") {
+      found.push(`running ${a.constructor.name} ${a.animationName || a.transitionProperty || ""} on ${a.effect && a.effect.target ? name(a.effect.target) : "?"}`);
+    }
+  }
+  return found;
+}"""
+
+#: Motion as a future stylesheet might add it: ordinary (not !important) rules,
+#: and one inline style. Added through the CSSOM, which the CSP allows.
+_ADD_MOTION = """() => {
+  const sheet = document.styleSheets[0];
+  for (const rule of [
+    "@keyframes tandem-test-breathe { from { opacity: 1; } to { opacity: 0.6; } }",
+    ".button { transition: background-color 0.3s ease, transform 250ms; }",
+    "h1::after { content: ''; animation: tandem-test-breathe 2s infinite alternate; }",
+    "html { scroll-behavior: smooth; }",
+  ]) sheet.insertRule(rule, sheet.cssRules.length);
+  document.querySelector("main").style.transition = "opacity 0.5s";
+}"""
+
+
+def _log_in(page, email):
+    page.goto("/login")
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Hello, Ana")).to_be_visible()
+
+
+def test_no_motion_on_the_main_pages_when_reduced_motion_is_asked_for(journey, live_server):
+    a_email, _ = make_partners(live_server, "motion")
+    page = journey.person("A", viewport=PHONE, reduced_motion="reduce")
+    assert page.goto("/").ok
+    assert page.evaluate("matchMedia('(prefers-reduced-motion: reduce)').matches")
+    seen = {"/": page.evaluate(_MOTION, LIMIT_SECONDS)}
+    _log_in(page, a_email)
+    for path in PAGES:
+        assert page.goto(path).ok, path
+        seen[path] = page.evaluate(_MOTION, LIMIT_SECONDS)
+    moving = {path: found for path, found in seen.items() if found}
+    assert not moving, f"motion despite prefers-reduced-motion: reduce: {moving}"
+    journey.assert_clean()
+
+
+def test_reduced_motion_stops_motion_a_stylesheet_adds(journey):
+    page = journey.person("A", viewport=PHONE, reduced_motion="no-preference")
+    page.goto("/login")
+    assert page.evaluate("matchMedia('(prefers-reduced-motion: no-preference)').matches")
+    assert page.evaluate(_MOTION, LIMIT_SECONDS) == [], "Tandem's own pages gained motion: keep this note honest"
+    page.evaluate(_ADD_MOTION)
+
+    found = page.evaluate(_MOTION, LIMIT_SECONDS)
+    joined = "\n".join(found)
+    assert "button.button: transition" in joined, joined
+    assert "h1::after: animation tandem-test-breathe" in joined, joined
+    assert "html: scroll-behavior smooth" in joined, joined
+    assert "main#main.wrap: transition opacity" in joined, joined
+    assert "running CSSAnimation tandem-test-breathe" in joined, joined
+
+    page.emulate_media(reduced_motion="reduce")
+    assert page.evaluate(_MOTION, LIMIT_SECONDS) == [], "the reduce block let motion through"
+    journey.assert_clean()
