@@ -1,7 +1,7 @@
 """Every core action works with JavaScript switched off, through ordinary form
 posts: log in, check in, write a private and a shared journal entry and edit
 one, add a practice to the plan, act on Today's prompts, mark ready and step
-back, change reminder settings, pause and resume, log out.
+back, change reminder settings, pause and resume, log out, register with a time zone chosen by hand.
 
 The couple is made in-process (registering is journey 1's business); logging in
 goes through the real form.
@@ -181,5 +181,19 @@ def test_core_actions_work_without_javascript(journey, live_server):
     a.goto("/today")
     expect(_heading(a, "Welcome back")).to_be_visible()
     journey.step(a, "logged out")
+
+    # --- Registering: with no script to preselect it, the time zone is an ordinary
+    # list (UTC until chosen) and the choice is kept.
+    a.goto("/register")
+    zone = a.get_by_label("Time zone")
+    expect(zone).to_have_value("UTC")
+    a.get_by_label("Email", exact=True).fill(a_email.replace("nojs-ana", "nojs-cy"))
+    a.get_by_label("What should we call you?").fill("Cy")
+    a.get_by_label("Password", exact=True).fill(PASSWORD)
+    zone.select_option("Europe/London")
+    a.get_by_role("button", name="Create account").click()
+    expect(_heading(a, "Hello, Cy")).to_be_visible()
+    _more(a, "Account")
+    expect(a.get_by_label("Time zone")).to_have_value("Europe/London")
 
     journey.assert_clean()
