@@ -268,6 +268,12 @@ def test_journey_one_by_keyboard_only(journey, live_server):
     expect(prompt).to_have_count(1)
     tab_to(a, prompt.get_by_role("button", name="Done"), "the Done button of the prompt")
     journey.step(a, "A sees the practice on Today")
+    # "Not now" is a native disclosure: Enter opens it, and its choices follow in the Tab order.
+    later = prompt.get_by_role("button", name="In an hour")
+    expect(later).to_be_hidden()
+    activate(a, prompt.locator("summary", has_text="Not now"), "Not now")
+    activate(a, later, "the In an hour button")
+    expect(a.get_by_role("status")).to_contain_text("We'll bring it back in an hour.")
 
     # --- Both log out and back in.
     log_out_and_in(a, email=a_email, password=PASSWORD_A)
