@@ -248,13 +248,14 @@ class Partners:
 
 @pytest.fixture
 def partnered(request, journey, live_server):
-    """partnered(viewport, leader="a") -> Partners: Ana (A) and Bo (B), partnered in-process
-    with `leader` leading the pace, each logged in through the real log-in form in their
-    own browser context, both on Today. Emails are unique to each call."""
+    """partnered(viewport, leader="a", **context_options) -> Partners: Ana (A) and Bo (B),
+    partnered in-process with `leader` leading the pace, each logged in through the real
+    log-in form in their own browser context (made with `context_options`, e.g.
+    reduced_motion="reduce"), both on Today. Emails are unique to each call."""
     from journal.testing import make_couple, make_user
     from tests.browser.journeys import log_in_landed, log_in_submit
 
-    def make(viewport: dict, *, leader: str = "a", names=("Ana", "Bo")) -> Partners:
+    def make(viewport: dict, *, leader: str = "a", names=("Ana", "Bo"), **context_options) -> Partners:
         tag = f"{_safe_name(request.node.name)[:40]}-{uuid.uuid4().hex[:8]}".lower()
         people = {}
         with live_server.app.app_context():
@@ -270,7 +271,7 @@ def partnered(request, journey, live_server):
             }
             couple_id = couple.id
         for who, partner in partners.items():
-            partner.page = journey.person(who.upper(), viewport=viewport)
+            partner.page = journey.person(who.upper(), viewport=viewport, **context_options)
             log_in_submit(partner.page, email=partner.email, password=partner.password)
         for partner in partners.values():
             log_in_landed(partner.page, name=partner.name)

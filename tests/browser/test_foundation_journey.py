@@ -21,10 +21,10 @@ expect = sync_api.expect
 
 from tests.browser.journeys import VIEWPORTS  # noqa: E402
 
-#: (kind filter in the library, practice, the time A picks or None for the default 20:00)
+#: (kind filter in the library or None for all, practice, the time A picks or None for the default 20:00)
 PRACTICES = (
-    ("Check-in", "A two-minute daily check-in", None),
-    ("Closeness", "Holding hands for a while", "08:30"),
+    (None, "A two-minute daily check-in", None),
+    (None, "Holding hands for a while", "08:30"),
     ("Touch", "A slow hand massage", None),
 )
 PASSWORD_A = "lantern by the quiet river"
@@ -59,7 +59,9 @@ def _add_to_plan(page, *, kind, title, at):
     """From the plan page, through the library, into the plan (every day, for both)."""
     page.get_by_role("link", name="Browse the library").click()
     expect(_heading(page, "Practice library")).to_be_visible()
-    page.get_by_role("navigation", name="Kinds of practice").get_by_role("link", name=kind, exact=True).click()
+    if kind:
+        page.get_by_role("navigation", name="Kinds of practice").get_by_role("link", name=kind, exact=True).click()
+        expect(page).to_have_url(re.compile(r"\?kind="))
     page.get_by_role("link", name=title, exact=True).click()
     expect(_heading(page, title)).to_be_visible()
     page.get_by_role("link", name="Add to our plan").click()

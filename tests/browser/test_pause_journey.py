@@ -4,8 +4,9 @@ due; resumed through the page, the next due time brings an in-app reminder that
 shows in the browser, with the unread count in the header.
 
 The pipeline runs in-process at an explicit `now` (a due time of the schedule),
-as the worker would. The schedule's time, 05:17, is one no other journey uses, so
-a tick here makes nobody else's reminders due (it sees every couple's schedules)."""
+as the worker would. A tick sees every couple's schedules in the shared
+database; 05:17 keeps the other journeys' times (08:30, 20:00) out of the two
+hours before it, so their reminders come out missed, never sent."""
 import os
 import re
 from zoneinfo import ZoneInfo
