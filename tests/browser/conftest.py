@@ -181,6 +181,11 @@ class Journey:
 
 @pytest.fixture
 def journey(request, browser, live_server):
+    from playwright.sync_api import expect
+
+    # Assertions wait as long as actions do (10 s, see Journey.person), not
+    # Playwright's 5 s: the suite runs two workers on two shared cores.
+    expect.set_options(timeout=10_000)
     folder = ARTIFACTS / _safe_name(request.node.name)
     shutil.rmtree(folder, ignore_errors=True)  # artifacts always describe the latest run
     j = Journey(browser=browser, base_url=live_server.url, folder=folder)
