@@ -26,16 +26,23 @@ run: install
 test: install browser tests/js/node_modules/.package-lock.json
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS)
 
-# An independent RRULE implementation (rrule.js) the recurrence tests compare against.
+# An independent RRULE implementation (rrule.js) the recurrence tests compare against, and
+# the Nu HTML Checker (vnu.jar, run with the machine's java). No install scripts: vnu-jar's
+# would download a Java runtime, and `make browser` installs Debian's instead.
 tests/js/node_modules/.package-lock.json: tests/js/package.json tests/js/package-lock.json
-	npm ci --prefix tests/js --no-audit --no-fund
+	npm ci --prefix tests/js --no-audit --no-fund --ignore-scripts
 
-# Browser tests drive Debian's chromium through Playwright (never a downloaded browser).
+# Browser tests drive Debian's chromium through Playwright (never a downloaded browser);
+# the HTML checker runs on Debian's java.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "Installing Debian's chromium for the browser tests..."; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "Installing Debian's java for the HTML checker..."; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q default-jre-headless; }
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info test-artifacts
