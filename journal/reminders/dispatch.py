@@ -16,10 +16,8 @@ import socket
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, bindparam, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from journal.extensions import db
+from journal.extensions import among, db, insert_ignore
 from journal.models import (
     Notification,
     Outbox,
@@ -71,12 +69,6 @@ def claim(*, now: datetime | None = None, limit: int = 200, worker: str | None =
     return ids
 
 
-def _notifications_insert(values: list[dict]) -> None:
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    db.session.execute(insert(Notification).values(values).on_conflict_do_nothing(index_elements=["outbox_id"]))
-
-
 def _failure(row, result: SendResult, now: datetime) -> dict:
     """The row's new values after a failed send: retry later, or give up."""
     attempts = row.attempts + 1
@@ -112,7 +104,7 @@ MARK_EVERY = 50
 
 def _set_state(ids: list[int], **values) -> None:
     if ids:
-        db.session.execute(update(_T).where(_T.c.id.in_(ids), _T.c.state == "claimed").values(lease_until=None, **values))
+        db.session.execute(update(_T).where(among(_T.c.id, ids), _T.c.state == "claimed").values(lease_until=None, **values))
 
 
 def _set_each(values: list[dict], *columns: str) -> None:
@@ -143,14 +135,14 @@ def deliver(ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
         .join(Plan, Plan.id == Schedule.plan_id)
         .join(Practice, Practice.id == Schedule.practice_id)
         .outerjoin(ReminderSettings, ReminderSettings.user_id == Outbox.user_id)
-        .where(Outbox.id.in_(ids), Outbox.state == "claimed")
+        .where(among(Outbox.id, ids), Outbox.state == "claimed")
         .order_by(Outbox.id)
     ).all()
     acted = set(
         db.session.execute(
             select(PromptAction.user_id, PromptAction.schedule_id, PromptAction.occurrence_at).where(
-                PromptAction.user_id.in_({r.user_id for r in rows}),
-                PromptAction.schedule_id.in_({r.schedule_id for r in rows}),
+                among(PromptAction.user_id, {r.user_id for r in rows}),
+                among(PromptAction.schedule_id, {r.schedule_id for r in rows}),
                 PromptAction.state.in_(("done", "skipped")),
             )
         ).all()
@@ -176,11 +168,11 @@ def deliver(ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
     if held:
         counts["held"] = len(held)
     if inapp:  # notifications and their rows' marks in one transaction: exactly once
-        _notifications_insert([
+        insert_ignore(Notification.__table__, [
             {"user_id": r.user_id, "outbox_id": r.id, "schedule_id": r.schedule_id,
              "occurrence_at": r.occurrence_at, "created_at": now_utc()}
             for r in inapp
-        ])
+        ], key=["outbox_id"])
         _set_state([r.id for r in inapp], state="sent", sent_at=now, error=None)
         counts["sent"] = len(inapp)
     db.session.commit()

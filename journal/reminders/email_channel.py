@@ -6,6 +6,7 @@ over one SMTP connection per batch. With no MAIL_SERVER, reminders are written a
 .eml files into `instance/mail/`, as account emails are.
 """
 import binascii
+import functools
 import secrets
 import smtplib
 import time
@@ -39,10 +40,10 @@ def unsubscribe_read(token: str) -> tuple[int, str] | None:
         return None
 
 
-def _sender() -> tuple[str, str]:
+@functools.lru_cache(maxsize=8)
+def _sender(configured: str | tuple[str, str]) -> tuple[str, str]:
     """(From header, envelope address) from MAIL_DEFAULT_SENDER ("Name <addr>" or a pair)."""
-    configured = current_app.config["MAIL_DEFAULT_SENDER"]
-    name, address = configured if isinstance(configured, (tuple, list)) else parseaddr(configured)
+    name, address = configured if isinstance(configured, tuple) else parseaddr(configured)
     return formataddr((name, address), charset="utf-8"), address
 
 
@@ -60,7 +61,8 @@ def reminder_message(*, outbox_id: int, to: str, user_id: int, title: str | None
     """
     unsubscribe = external_url("reminders.unsubscribe", token=unsubscribe_token(user_id, "email"))
     context = {"title": title, "today": external_url("today.today"), "unsubscribe": unsubscribe}
-    from_header, envelope = _sender()
+    configured = current_app.config["MAIL_DEFAULT_SENDER"]
+    from_header, envelope = _sender(tuple(configured) if isinstance(configured, list) else configured)
     boundary = "tandem-" + secrets.token_hex(12)
     # The Message-ID is the idempotency key: one outbox row, one Message-ID, however often retried.
     text = (

@@ -10,10 +10,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from journal.extensions import db
+from journal.extensions import among, db, insert_ignore
 from journal.models import Outbox, Plan, Practice, ReminderSettings, Schedule, User, now_utc
 from journal.plan.recurrence import next_occurrence, occurrences
 from journal.plan.services import plan_is_paused, recurrence_of
@@ -32,17 +30,8 @@ ENDED = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 def _insert_ignore(rows: list[dict]) -> int:
-    if not rows:
-        return 0
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = (
-        insert(Outbox)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["schedule_id", "user_id", "occurrence_at", "channel"])
-        .returning(Outbox.id)
-    )
-    return len(db.session.execute(stmt).all())
+    """Insert outbox rows, skipping any already recorded; returns how many were new."""
+    return insert_ignore(Outbox.__table__, rows, key=["schedule_id", "user_id", "occurrence_at", "channel"])
 
 
 def _channels(settings: ReminderSettings | None, user: User, extra: dict[str, set[int]]) -> list[str]:
@@ -66,8 +55,8 @@ def _destinations(user_ids: set[int]) -> dict[str, set[int]]:
     if not user_ids:
         return {"push": set(), "apprise": set()}
     return {
-        "push": set(db.session.scalars(select(PushSubscription.user_id).where(PushSubscription.user_id.in_(user_ids)))),
-        "apprise": set(db.session.scalars(select(AppriseTarget.user_id).where(AppriseTarget.user_id.in_(user_ids)))),
+        "push": set(db.session.scalars(select(PushSubscription.user_id).where(among(PushSubscription.user_id, user_ids)))),
+        "apprise": set(db.session.scalars(select(AppriseTarget.user_id).where(among(AppriseTarget.user_id, user_ids)))),
     }
 
 
@@ -105,7 +94,7 @@ def _tick_batch(now: datetime) -> tuple[int, int]:
     owner_ids = {plan.owner_id for _, plan, _ in rows if plan.owner_id}
     members: dict[int, list[User]] = {}
     people = db.session.scalars(
-        select(User).where((User.couple_id.in_(couple_ids)) | (User.id.in_(owner_ids)))
+        select(User).where(among(User.couple_id, couple_ids) | among(User.id, owner_ids))
     ).all()
     for person in people:
         if person.couple_id in couple_ids:
@@ -114,7 +103,7 @@ def _tick_batch(now: datetime) -> tuple[int, int]:
             members.setdefault(("owner", person.id), []).append(person)
     settings = {
         s.user_id: s
-        for s in db.session.scalars(select(ReminderSettings).where(ReminderSettings.user_id.in_({p.id for p in people})))
+        for s in db.session.scalars(select(ReminderSettings).where(among(ReminderSettings.user_id, {p.id for p in people})))
     }
     extra = _destinations({p.id for p in people})
     new_rows = []
@@ -137,7 +126,7 @@ def _tick_batch(now: datetime) -> tuple[int, int]:
                              "due_at": at, "attempts": 0, "created_at": now}
                         )
         schedule.next_due_at = next_occurrence(rec, plan.timezone, horizon) or ENDED
-    inserted = sum(_insert_ignore(new_rows[i:i + 1000]) for i in range(0, len(new_rows), 1000))
+    inserted = _insert_ignore(new_rows)
     db.session.flush()
     return len(rows), inserted
 
