@@ -311,6 +311,20 @@ def test_snooze_for_tomorrow_keeps_the_clock_time_across_daylight_saving(app):
     assert again.due_at == sunday_evening
 
 
+def test_a_daily_prompt_snoozed_until_tomorrow_shows_once_tomorrow(app, couple):
+    ana, _, _ = couple
+    plan = plan_for(ana, "UTC")
+    schedule = add_schedule(plan, make_practice(), times=["20:00"])
+    evening = datetime(2026, 5, 10, 20, 5, tzinfo=UTC)
+    (prompt,) = due_now(prompts(ana, evening), evening)
+    prompt_act(user=ana, prompt=prompt, action="tomorrow", now=evening)
+    db.session.commit()
+    tomorrow = datetime(2026, 5, 11, 20, 10, tzinfo=UTC)
+    found = [p for p in due_now(prompts(ana, tomorrow), tomorrow) if p.schedule.id == schedule.id]
+    assert len(found) == 1, "yesterday's snooze and today's own prompt are the same moment"
+    assert found[0].due_at == datetime(2026, 5, 11, 20, 0, tzinfo=UTC)
+
+
 # -- several times a day ----------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from journal.access import Scope
 from journal.extensions import db
-from journal.models import Practice, PromptAction, Schedule, User, now_utc
+from journal.models import Plan, Practice, PromptAction, Schedule, User, now_utc
 from journal.plan.recurrence import local_to_utc, occurrences
 from journal.plan.services import PlanView, plan_view, recurrence_of, schedules_with_practices
 
@@ -74,6 +74,9 @@ def prompts_for(scope: Scope, user: User, *, now: datetime | None = None) -> tup
                     prompts.append(Prompt(schedule, practice, at, at, False))
             elif action.state == "snoozed" and start <= action.snoozed_until < end:
                 prompts.append(Prompt(schedule, practice, at, action.snoozed_until, True))
+    # A daily prompt snoozed until tomorrow lands on tomorrow's own occurrence: one item, not two.
+    regular = {(p.schedule.id, p.due_at) for p in prompts if not p.snoozed}
+    prompts = [p for p in prompts if not (p.snoozed and (p.schedule.id, p.due_at) in regular)]
     prompts.sort(key=lambda p: (p.due_at, p.practice.title))
     return view, prompts
 
@@ -94,6 +97,18 @@ def prompt_find(scope: Scope, user: User, key: str, *, now: datetime | None = No
     raise PromptError("unknown prompt")
 
 
+#: A snooze ending this close to one of the schedule's own prompts becomes that prompt.
+JOIN_WITHIN = timedelta(hours=1)
+
+
+def _join_own_prompt(schedule: Schedule, until: datetime) -> datetime:
+    """`until`, or the schedule's own occurrence nearest to it within JOIN_WITHIN: a daily
+    prompt snoozed until tomorrow then shows once tomorrow, not twice a few minutes apart."""
+    zone = db.session.scalar(select(Plan.timezone).where(Plan.id == schedule.plan_id))
+    near = occurrences(recurrence_of(schedule), zone, until - JOIN_WITHIN, until + JOIN_WITHIN)
+    return min(near, key=lambda at: abs(at - until), default=until)
+
+
 def prompt_act(*, user: User, prompt: Prompt, action: str, now: datetime | None = None) -> None:
     """Record done, skip or a snooze (15 minutes, an hour, or tomorrow at the same time)."""
     now = now or now_utc()
@@ -105,7 +120,7 @@ def prompt_act(*, user: User, prompt: Prompt, action: str, now: datetime | None 
         # The same local time tomorrow (not 24 hours: a DST change may fall between).
         zone = ZoneInfo(user.timezone)
         local = max(prompt.due_at, now).astimezone(zone).replace(tzinfo=None) + timedelta(days=1)
-        state, until = "snoozed", local_to_utc(local, zone)
+        state, until = "snoozed", _join_own_prompt(prompt.schedule, local_to_utc(local, zone))
     else:
         raise PromptError("unknown action")
     row = db.session.scalar(
