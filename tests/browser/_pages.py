@@ -13,7 +13,7 @@ in EXCLUDED, so a new page can't escape the checks.
 """
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
