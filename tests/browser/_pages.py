@@ -35,7 +35,9 @@ from journal.testing import DEFAULT_PASSWORD, make_couple, make_user
 from tests.access_roles import ROLES
 from tests.test_access_matrix import FEATURE_MODULES, MATRIX
 
-USER, ANON = "user", "anonymous"
+#: Who opens a page: the partnered person, nobody, or a single person who is
+#: inviting a partner and has not confirmed their email yet.
+USER, ANON, SINGLE = "user", "anonymous", "single"
 PASSWORD = DEFAULT_PASSWORD
 
 #: GET routes that are not HTML pages a person reads, and why.
@@ -61,7 +63,7 @@ class Page:
 
 
 def seed(app) -> dict:
-    """People and data for every page; returns the emails and the URL tokens."""
+    """People and data for every page; returns who logs in (emails) and the URL tokens."""
     tag = uuid.uuid4().hex[:8]
     with app.app_context():
         practices_load()
@@ -72,7 +74,7 @@ def seed(app) -> dict:
         stranger = make_user(email=f"a11y-stranger-{tag}@example.com", display_name="Sam")
         make_couple(stranger, make_user(email=f"a11y-stranger2-{tag}@example.com"))
         single = make_user(email=f"a11y-single-{tag}@example.com", display_name="Kit")
-        inviter = make_user(email=f"a11y-inviter-{tag}@example.com", display_name="Robin")
+        inviter = make_user(email=f"a11y-inviter-{tag}@example.com", display_name="Robin", verified=False)
         people = {"author": ana, "partner": bo, "stranger": stranger, "single": single}
 
         scope = Scope(ana)
@@ -136,7 +138,7 @@ def seed(app) -> dict:
         for module in FEATURE_MODULES:
             tokens.update(module.build(people))
             db.session.commit()
-        return {"email": ana.email, "tokens": tokens}
+        return {"emails": {USER: ana.email, SINGLE: inviter.email}, "tokens": tokens}
 
 
 def _matrix_pages(tokens: dict) -> list[Page]:
@@ -174,6 +176,14 @@ def pages(tokens: dict) -> list[Page]:
         Page("library practice", f"/practices/{t['library_practice']}", USER),
         Page("library, touch only", "/practices?kind=touch", USER),
         Page("add a library practice", f"/plan/add/{t['library_practice']}", USER),
+        # A single person with an open invitation and an unconfirmed email.
+        Page("couple, inviting", "/couple", SINGLE),
+        Page("account, email not confirmed", "/account", SINGLE),
+        Page("today, alone", "/today", SINGLE),
+        Page("plan, empty", "/plan", SINGLE),
+        Page("journal, empty", "/journal", SINGLE),
+        Page("check-ins, none", "/checkins", SINGLE),
+        Page("notes, none", "/notes", SINGLE),
         # Links that no longer work, and pages that aren't there.
         Page("invitation, already partnered", f"/invite/{t['invite']}", USER, status=409),
         Page("invitation, unknown", "/invite/not-a-real-invitation", ANON, status=404),

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser._pages import PASSWORD, USER, Page, pages, seed, unchecked_routes
+from tests.browser._pages import ANON, PASSWORD, Page, pages, seed, unchecked_routes
 
 if os.environ.get("CI") == "true":
     from axe_playwright_python.base import AXE_SCRIPT  # CI must have it: fail loudly, never skip
@@ -97,8 +97,8 @@ class Seen:
 class Visitor:
     """One browser context per login state."""
 
-    def __init__(self, browser, base_url: str, email: str, init_script: str | None = None):
-        self.browser, self.base_url, self.email, self.init_script = browser, base_url, email, init_script
+    def __init__(self, browser, base_url: str, emails: dict, init_script: str | None = None):
+        self.browser, self.base_url, self.emails, self.init_script = browser, base_url, emails, init_script
         self.contexts: dict = {}
 
     def page_for(self, who: str):
@@ -111,9 +111,9 @@ class Visitor:
             if self.init_script:
                 context.add_init_script(script=self.init_script)
             page = context.new_page()
-            if who == USER:
+            if who != ANON:
                 page.goto("/login")
-                page.fill('[name="email"]', self.email)
+                page.fill('[name="email"]', self.emails[who])
                 page.fill('[name="password"]', PASSWORD)
                 with page.expect_navigation():
                     page.click('form:has([name="password"]) button[type="submit"]')
@@ -228,7 +228,7 @@ def vnu_errors(java: str, folder: Path, labels: dict[str, str]) -> list[str]:
 def test_every_page_is_accessible_and_valid(browser, live_server, site, tmp_path):
     """One test, so the pages are opened once even when xdist spreads this module's
     tests over workers. Every problem found is reported, grouped by check."""
-    visitor = Visitor(browser, live_server.url, site["email"], init_script=AXE_SCRIPT)
+    visitor = Visitor(browser, live_server.url, site["emails"], init_script=AXE_SCRIPT)
     try:
         seen = check(visitor, site["pages"])
     finally:
