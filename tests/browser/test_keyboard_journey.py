@@ -114,10 +114,18 @@ def tab_to(page, target, what: str, *, backwards: bool = False, cap: int = TAB_C
     return target
 
 
-def activate(page, target, what: str, *, key: str = "Enter", backwards: bool = False) -> None:
+def activate(page, target, what: str, *, key: str = "Enter", backwards: bool = False, cap: int = TAB_CAP) -> None:
     """Tab to `target` and press Enter (links, buttons) or Space."""
-    tab_to(page, target, what, backwards=backwards)
+    tab_to(page, target, what, backwards=backwards, cap=cap)
     page.keyboard.press(key)
+
+
+def skip_to_content(page, heading: str) -> None:
+    """On a freshly loaded page (the one showing `heading`), the first Tab reaches
+    "Skip to content", and Enter moves focus to the main content."""
+    expect(_heading(page, heading)).to_be_visible()
+    activate(page, page.get_by_role("link", name="Skip to content"), "the skip link", cap=1)
+    expect(page.get_by_role("main")).to_be_focused()
 
 
 def type_into(page, field, what: str, text: str) -> None:
@@ -184,7 +192,7 @@ def confirm_email(page, sink, email) -> None:
     (message,) = sink.wait_for(email)
     (link,) = [link for link in email_links(message) if "/verify/" in link]
     page.goto(link)  # as from a mail app
-    expect(_heading(page, "Confirm your email")).to_be_visible()
+    skip_to_content(page, "Confirm your email")
     activate(page, page.get_by_role("button", name="Confirm my email"), "the Confirm my email button")
     expect(page.get_by_role("status")).to_contain_text("Thank you, your email is confirmed.")
 
@@ -219,11 +227,13 @@ def test_journey_one_by_keyboard_only(journey, live_server):
 
     confirm_email(a, sink, a_email)
 
-    # --- A makes an invitation and reads its link off the screen.
+    # --- A makes an invitation and reads its link off the screen. The footer's
+    # links are nearest going backwards from the top.
     more_a = a.get_by_role("navigation", name="More")
-    activate(a, more_a.get_by_role("link", name="Partner"), "the Partner link")
-    expect(_heading(a, "Invite your partner")).to_be_visible()
+    activate(a, more_a.get_by_role("link", name="Partner"), "the Partner link", backwards=True)
+    skip_to_content(a, "Invite your partner")
     activate(a, a.get_by_role("button", name="Make an invitation", exact=True), "the Make an invitation button")
+    skip_to_content(a, "Invite your partner")
     link_field = a.get_by_label("Invitation link")
     tab_to(a, link_field, "the Invitation link field")
     invite_link = link_field.input_value()
@@ -240,13 +250,14 @@ def test_journey_one_by_keyboard_only(journey, live_server):
     confirm_email(b_mail_tab, sink, b_email)
     b_mail_tab.close()
     b.bring_to_front()
+    skip_to_content(b, "Ana invited you to Tandem")
     activate(b, b.get_by_role("button", name="Join Ana", exact=True), "the Join Ana button")
     expect(b.get_by_role("status")).to_contain_text("You and Ana are now partnered")
     journey.step(b, "B partnered by keyboard")
 
     # --- A chooses who leads the pace with Tab, arrows and Space.
-    activate(a, more_a.get_by_role("link", name="Partner"), "the Partner link")
-    expect(_heading(a, "You and Bo")).to_be_visible()
+    activate(a, more_a.get_by_role("link", name="Partner"), "the Partner link", backwards=True)
+    skip_to_content(a, "You and Bo")
     choose_radio(a, a.get_by_role("group", name="Who leads the pace?"), "Me")
     activate(a, a.get_by_role("button", name="Save", exact=True), "the Save button")
     expect(a.get_by_role("status")).to_contain_text("Saved.")
@@ -256,16 +267,23 @@ def test_journey_one_by_keyboard_only(journey, live_server):
     # --- A adds a practice from the library to the plan; it shows on Today.
     main_a = a.get_by_role("navigation", name="Main")
     activate(a, main_a.get_by_role("link", name="Plan"), "the Plan link")
+    skip_to_content(a, "Our plan")
     activate(a, a.get_by_role("link", name="Browse the library"), "the Browse the library link")
+    skip_to_content(a, "Practice library")
     activate(a, a.get_by_role("link", name="Closeness", exact=True), "the Closeness filter")
+    skip_to_content(a, "Practice library")
     activate(a, a.get_by_role("link", name=PRACTICE), f"the {PRACTICE} link")
+    skip_to_content(a, PRACTICE)
     activate(a, a.get_by_role("link", name="Add to our plan"), "the Add to our plan link")
+    # The form's defaults suit (every day at 20:00, from today, for both): its
+    # button, at the end of the content, is nearest going backwards.
     expect(_heading(a, PRACTICE)).to_be_visible()
-    activate(a, a.get_by_role("button", name="Add to the plan"), "the Add to the plan button")
+    activate(a, a.get_by_role("button", name="Add to the plan"), "the Add to the plan button", backwards=True)
     expect(a.get_by_role("status")).to_contain_text(f"Added to your plan: {PRACTICE}.")
     activate(a, main_a.get_by_role("link", name="Today"), "the Today link")
     prompt = a.locator(".prompt").filter(has=a.get_by_role("heading", name=PRACTICE))
     expect(prompt).to_have_count(1)
+    skip_to_content(a, "Hello, Ana")
     tab_to(a, prompt.get_by_role("button", name="Done"), "the Done button of the prompt")
     journey.step(a, "A sees the practice on Today")
     # "Not now" is a native disclosure: Enter opens it, and its choices follow in the Tab order.
