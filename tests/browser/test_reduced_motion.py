@@ -94,16 +94,17 @@ def test_reduced_motion_stops_motion_a_stylesheet_adds(journey):
     page = journey.person("A", viewport=PHONE, reduced_motion="no-preference")
     page.goto("/login")
     assert page.evaluate("matchMedia('(prefers-reduced-motion: no-preference)').matches")
-    assert page.evaluate(_MOTION, LIMIT_SECONDS) == [], "Tandem's own pages gained motion: keep this note honest"
     page.evaluate(_ADD_MOTION)
 
     found = page.evaluate(_MOTION, LIMIT_SECONDS)
-    joined = "\n".join(found)
-    assert "button.button: transition" in joined, joined
-    assert "h1::after: animation tandem-test-breathe" in joined, joined
-    assert "html: scroll-behavior smooth" in joined, joined
-    assert "main#main.wrap: transition opacity" in joined, joined
-    assert "running CSSAnimation tandem-test-breathe" in joined, joined
+    for where, what in (
+        ("button.button", ": transition background-color, transform"),
+        ("h1::after", ": animation tandem-test-breathe"),
+        ("html", ": scroll-behavior smooth"),
+        ("main#main", ": transition opacity"),
+        ("running CSSAnimation tandem-test-breathe", ""),
+    ):
+        assert any(line.startswith(where) and what in line for line in found), (where, what, found)
 
     page.emulate_media(reduced_motion="reduce")
     assert page.evaluate(_MOTION, LIMIT_SECONDS) == [], "the reduce block let motion through"
