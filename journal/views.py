@@ -5,8 +5,9 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, current_app, has_request_context, redirect, render_template, send_from_directory, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
-from journal.forms import EmptyForm
 
 bp = Blueprint("views", __name__)
 
@@ -72,11 +73,13 @@ def register_template_helpers(app: Flask) -> None:
         except Exception:  # an error page must still render if the database is down
             return {"unread": 0}
 
-    @app.context_processor
-    def _helpers():
-        # formdata=None: layouts render these even on error pages, where reading
-        # the request body again (say, one too large) would fail a second time.
-        return {"empty_form": lambda: EmptyForm(formdata=None)}
+    @app.template_global()
+    def csrf_field() -> Markup:
+        """Every form's CSRF token as a hidden input, without an id (a page holds several
+        forms; the same id twice is invalid HTML). Nothing when CSRF is switched off."""
+        if not current_app.config.get("WTF_CSRF_ENABLED", True):
+            return Markup("")
+        return Markup('<input name="csrf_token" type="hidden" value="{}">').format(generate_csrf())
 
     @app.template_filter("localdate")
     def _localdate(value: datetime) -> str:

@@ -19,7 +19,6 @@ def overview():
         exists=services.feed_exists(user=current_user),
         created=session.pop(_ONCE, None),
         title=services.DISCREET_TITLE,
-        form=EmptyForm(),
     )
 
 

@@ -25,7 +25,7 @@ class AppriseForm(FlaskForm):
 def _page(form, status=200):
     scheme = service.apprise_target_scheme(current_user)  # None: nothing set; "" set, kind unknown
     return render_template(
-        "reminders/apprise.html", form=form, has=scheme is not None, scheme=scheme, delete_form=EmptyForm()
+        "reminders/apprise.html", form=form, has=scheme is not None, scheme=scheme
     ), status
 
 
