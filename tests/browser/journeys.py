@@ -5,7 +5,7 @@ import re
 
 try:
     from playwright.sync_api import expect
-except ImportError:  # the browser tests are skipped then (see conftest.py); CI requires Playwright
+except ImportError:  # the browser tests are skipped then (tests/conftest.py); under CI they fail
     expect = None
 
 VIEWPORTS = {
@@ -13,6 +13,7 @@ VIEWPORTS = {
     "desktop": {"width": 1280, "height": 800},
 }
 VIEWPORT_IDS = list(VIEWPORTS)
+PHONE = VIEWPORTS["phone"]
 
 
 def heading(page, text: str):

@@ -2,14 +2,8 @@
 shares it; until both have answered, the one who answered first is told they're
 waiting and the other sees only *that* they answered, never what; once both
 have answered, both see both answers."""
-import os
 
 import pytest
-
-if os.environ.get("CI") == "true":
-    from playwright import sync_api  # noqa: F401  CI must have it: fail loudly, never skip
-else:
-    pytest.importorskip("playwright.sync_api")
 
 from tests.browser.journeys import VIEWPORT_IDS, VIEWPORTS, expect, go, heading, status
 

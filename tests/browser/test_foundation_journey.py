@@ -6,20 +6,12 @@ log out and log back in, and both find those practices on Today.
 Locators are accessible ones (labels, roles, names) so the journey also checks
 that forms are labelled and buttons are named the way people hear them.
 """
-import os
 import re
 
 import pytest
 
 from journal.testing import email_links
-
-if os.environ.get("CI") == "true":
-    from playwright import sync_api  # CI must have it: fail loudly, never skip
-else:
-    sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
-
-from tests.browser.journeys import VIEWPORTS  # noqa: E402
+from tests.browser.journeys import VIEWPORTS, expect
 
 #: (kind filter in the library or None for all, practice, the time A picks or None for the default 20:00)
 PRACTICES = (

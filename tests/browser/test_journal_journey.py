@@ -1,15 +1,9 @@
 """The journal, end to end: what A keeps private never reaches B (not in the
 list, not in search, not by its address); what A shares, B finds, reads, and
 sees change when A edits it."""
-import os
 import re
 
 import pytest
-
-if os.environ.get("CI") == "true":
-    from playwright import sync_api  # noqa: F401  CI must have it: fail loudly, never skip
-else:
-    pytest.importorskip("playwright.sync_api")
 
 from tests.browser.journeys import VIEWPORT_IDS, VIEWPORTS, expect, go, heading, status
 

@@ -7,21 +7,14 @@ and the invitation link is a `goto`, as a person pastes a link.
 Every element focus stops at is checked for a focus indicator a person can see:
 on screen, with an outline or a box-shadow that its unfocused self doesn't have.
 """
-import os
 import re
 import uuid
 
 import pytest
 
 from journal.testing import email_links
+from tests.browser.journeys import PHONE, expect
 
-if os.environ.get("CI") == "true":
-    from playwright import sync_api  # CI must have it: fail loudly, never skip
-else:
-    sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
-
-PHONE = {"width": 390, "height": 844}
 PASSWORD_A = "lantern by the quiet river"
 PASSWORD_B = "seven slow walks at dusk"
 PRACTICE = "Holding hands for a while"

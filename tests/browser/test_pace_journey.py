@@ -1,15 +1,9 @@
 """Pace, end to end: moving forward needs both partners' private "ready", the
 leader's among them; either partner steps back alone, at once. Nobody is told
 that the other is waiting."""
-import os
 import re
 
 import pytest
-
-if os.environ.get("CI") == "true":
-    from playwright import sync_api  # noqa: F401  CI must have it: fail loudly, never skip
-else:
-    pytest.importorskip("playwright.sync_api")
 
 from tests.browser.journeys import VIEWPORT_IDS, VIEWPORTS, expect, go, heading, status
 

@@ -7,16 +7,10 @@ The pipeline runs in-process at an explicit `now` (a due time of the schedule),
 as the worker would. A tick sees every couple's schedules in the shared
 database; 05:17 keeps the other journeys' times (08:30, 20:00) out of the two
 hours before it, so their reminders come out missed, never sent."""
-import os
 import re
 from zoneinfo import ZoneInfo
 
 import pytest
-
-if os.environ.get("CI") == "true":
-    from playwright import sync_api  # noqa: F401  CI must have it: fail loudly, never skip
-else:
-    pytest.importorskip("playwright.sync_api")
 
 from tests.browser.journeys import VIEWPORT_IDS, VIEWPORTS, expect, go, heading, inbox, status
 

@@ -8,19 +8,10 @@ second test therefore adds motion the way a future stylesheet would (a
 transition, a looping animation, smooth scrolling, plus an inline transition),
 shows the checker sees it without the preference, and sees none with it.
 """
-import os
-
-import pytest
-
+from tests.browser.journeys import PHONE, expect
 from tests.browser.people import PASSWORD, make_partners
 
-if os.environ.get("CI") == "true":
-    from playwright import sync_api  # CI must have it: fail loudly, never skip
-else:
-    sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
 
-PHONE = {"width": 390, "height": 844}
 PAGES = ["/today", "/plan", "/checkins/new", "/journal", "/journal/new", "/practices", "/consent", "/couple", "/reminders"]
 LIMIT_SECONDS = 0.01
 

@@ -6,20 +6,12 @@ back, change reminder settings, pause and resume, log out, register with a time 
 The couple is made in-process (registering is journey 1's business); logging in
 goes through the real form.
 """
-import os
 import re
 
-import pytest
-
+from tests.browser.journeys import PHONE, expect
 from tests.browser.people import PASSWORD, make_partners
 
-if os.environ.get("CI") == "true":
-    from playwright import sync_api  # CI must have it: fail loudly, never skip
-else:
-    sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
 
-PHONE = {"width": 390, "height": 844}
 PRACTICE = "Holding hands for a while"
 
 
