@@ -31,6 +31,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser._pages import ANON, PASSWORD, Page, pages, seed, unchecked_routes
+from tests.browser.journeys import PHONE
 
 if os.environ.get("CI") == "true":
     from axe_playwright_python.base import AXE_SCRIPT  # CI must have it: fail loudly, never skip
@@ -80,7 +81,6 @@ NON_TEXT_CONTRAST = """() => {
   }
   return found;
 }"""
-PHONE = {"width": 390, "height": 844}
 VNU_JAR = Path(__file__).resolve().parents[1] / "js" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 
