@@ -28,16 +28,18 @@ from journal.models import Practice, now_utc
 from journal.models.reminders import Notification
 from journal.notes.services import SensationInput, note_create
 from journal.plan.recurrence import Recurrence
-from journal.plan.services import schedule_save
+from journal.plan.services import hold_start, plan_pause, schedule_save
 from journal.practices.services import practice_create, practices_load
+from journal.reminders.apprise_send import apprise_target_save
 from journal.testing import DEFAULT_PASSWORD, make_couple, make_user
 
 from tests.access_roles import ROLES
 from tests.test_access_matrix import FEATURE_MODULES, MATRIX
 
-#: Who opens a page: the partnered person, nobody, or a single person who is
-#: inviting a partner and has not confirmed their email yet.
-USER, ANON, SINGLE = "user", "anonymous", "single"
+#: Who opens a page: the partnered person, nobody, a single person who is
+#: inviting a partner and has not confirmed their email yet, or a partnered person
+#: whose plan is paused and on a safety hold, with another service for reminders.
+USER, ANON, SINGLE, PAUSED = "user", "anonymous", "single", "paused"
 PASSWORD = DEFAULT_PASSWORD
 
 #: GET routes that are not HTML pages a person reads, and why.
@@ -73,6 +75,16 @@ def seed(app) -> dict:
         make_couple(ana, bo, pace_leader=ana)
         stranger = make_user(email=f"a11y-stranger-{tag}@example.com", display_name="Sam")
         make_couple(stranger, make_user(email=f"a11y-stranger2-{tag}@example.com"))
+        # Sam's plan: a touch practice, a safety hold from Sam's check-in, then paused;
+        # reminders also go to a service through Apprise (saved, never sent to here).
+        sam_scope = Scope(stranger)
+        sam_plan = sam_scope.plan_or_create()
+        slow_massage = db.session.scalar(select(Practice).where(Practice.slug == "slow-hand-massage"))
+        schedule_save(scope=sam_scope, author=stranger, practice=slow_massage, prompt_user_id=None,
+                      recurrence=Recurrence(kind="daily", times=(time(20, 0),), start=now_utc().date()))
+        hold_start(plan=sam_plan, user=stranger)
+        plan_pause(scope=sam_scope, until=now_utc().date() + timedelta(days=7))
+        apprise_target_save(user=stranger, url="ntfy://a11y-check-topic")
         single = make_user(email=f"a11y-single-{tag}@example.com", display_name="Kit")
         inviter = make_user(email=f"a11y-inviter-{tag}@example.com", display_name="Robin", verified=False)
         people = {"author": ana, "partner": bo, "stranger": stranger, "single": single}
@@ -138,7 +150,7 @@ def seed(app) -> dict:
         for module in FEATURE_MODULES:
             tokens.update(module.build(people))
             db.session.commit()
-        return {"emails": {USER: ana.email, SINGLE: inviter.email}, "tokens": tokens}
+        return {"emails": {USER: ana.email, SINGLE: inviter.email, PAUSED: stranger.email}, "tokens": tokens}
 
 
 def _matrix_pages(tokens: dict) -> list[Page]:
@@ -184,6 +196,12 @@ def pages(tokens: dict) -> list[Page]:
         Page("journal, empty", "/journal", SINGLE),
         Page("check-ins, none", "/checkins", SINGLE),
         Page("notes, none", "/notes", SINGLE),
+        # A paused plan on a safety hold, and a connected service.
+        Page("today, paused and held", "/today", PAUSED),
+        Page("plan, paused and held", "/plan", PAUSED),
+        Page("library, touch held", "/practices?kind=touch", PAUSED),
+        Page("reminders, another service connected", "/reminders", PAUSED),
+        Page("apprise, connected", "/reminders/apprise", PAUSED),
         # Links that no longer work, and pages that aren't there.
         Page("invitation, already partnered", f"/invite/{t['invite']}", USER, status=409),
         Page("invitation, unknown", "/invite/not-a-real-invitation", ANON, status=404),
