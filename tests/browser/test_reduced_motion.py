@@ -8,8 +8,7 @@ second test therefore adds motion the way a future stylesheet would (a
 transition, a looping animation, smooth scrolling, plus an inline transition),
 shows the checker sees it without the preference, and sees none with it.
 """
-from tests.browser.journeys import PHONE, expect
-from tests.browser.people import PASSWORD, make_partners
+from tests.browser.journeys import PHONE
 
 
 PAGES = ["/today", "/plan", "/checkins/new", "/journal", "/journal/new", "/practices", "/consent", "/couple", "/reminders"]
@@ -58,21 +57,12 @@ _ADD_MOTION = """() => {
 }"""
 
 
-def _log_in(page, email):
-    page.goto("/login")
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Hello, Ana")).to_be_visible()
-
-
-def test_no_motion_on_the_main_pages_when_reduced_motion_is_asked_for(journey, live_server):
-    a_email, _ = make_partners(live_server, "motion")
-    page = journey.person("A", viewport=PHONE, reduced_motion="reduce")
-    assert page.goto("/").ok
-    assert page.evaluate("matchMedia('(prefers-reduced-motion: reduce)').matches")
-    seen = {"/": page.evaluate(_MOTION, LIMIT_SECONDS)}
-    _log_in(page, a_email)
+def test_no_motion_on_the_main_pages_when_reduced_motion_is_asked_for(journey, partnered):
+    anonymous = journey.person("anonymous", viewport=PHONE, reduced_motion="reduce")
+    assert anonymous.goto("/").ok
+    assert anonymous.evaluate("matchMedia('(prefers-reduced-motion: reduce)').matches")
+    seen = {"/": anonymous.evaluate(_MOTION, LIMIT_SECONDS)}
+    page = partnered(PHONE, reduced_motion="reduce").a.page
     for path in PAGES:
         assert page.goto(path).ok, path
         seen[path] = page.evaluate(_MOTION, LIMIT_SECONDS)

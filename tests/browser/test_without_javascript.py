@@ -3,40 +3,18 @@ posts: log in, check in, write a private and a shared journal entry and edit
 one, add a practice to the plan, act on Today's prompts, mark ready and step
 back, change reminder settings, pause and resume, log out, register with a time zone chosen by hand.
 
-The couple is made in-process (registering is journey 1's business); logging in
-goes through the real form.
+The couple is made in-process by the `partnered` fixture (registering is journey
+1's business); both log in through the real form.
 """
-import re
 
-from tests.browser.journeys import PHONE, expect
-from tests.browser.people import PASSWORD, make_partners
+from tests.browser.journeys import PHONE, expect, go, heading, status
 
 
 PRACTICE = "Holding hands for a while"
 
 
-def _heading(page, text):
-    return page.get_by_role("heading", name=text, exact=True)
-
-
-def _status(page):
-    return page.get_by_role("status")
-
-
-def _nav(page, name):
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
-
-
 def _more(page, name):
     page.get_by_role("navigation", name="More").get_by_role("link", name=name, exact=True).click()
-
-
-def _log_in(page, email):
-    page.goto("/login")
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(r"/today$"))
 
 
 def _prompts(page):
@@ -44,27 +22,25 @@ def _prompts(page):
 
 
 def _pace_heading(page, stage):
-    return _heading(page, f"Our pace: stage {stage} of 4")
+    return heading(page, f"Our pace: stage {stage} of 4")
 
 
-def test_core_actions_work_without_javascript(journey, live_server):
-    a_email, b_email = make_partners(live_server, "nojs")
-    a = journey.person("A", viewport=PHONE, java_script_enabled=False)
-    b = journey.person("B", viewport=PHONE, java_script_enabled=False)
+def test_core_actions_work_without_javascript(journey, partnered):
+    # Both log in through the real form with scripts off (the `partnered` fixture).
+    couple = partnered(PHONE, java_script_enabled=False)
+    a, b = couple.a.page, couple.b.page
 
-    # --- Log in through the form. No script runs: the push page says so.
-    _log_in(a, a_email)
-    expect(_heading(a, "Hello, Ana")).to_be_visible()
+    # --- No script runs: the push page says so.
     a.goto("/reminders/push")
     expect(a.get_by_text("Turning notifications on needs JavaScript")).to_be_visible()
 
     # --- A check-in: a scale, a yes/no, a note; saved and shown back.
-    _nav(a, "Check in")
+    go(a, "Check in")
     a.get_by_role("group", name="Mood").get_by_role("radio", name="4", exact=True).check()
     a.get_by_role("group", name="A fever").get_by_role("radio", name="No").check()
     a.get_by_label("Anything else (optional)").fill("Slept a little better.")
     a.get_by_role("button", name="Save", exact=True).click()
-    expect(_status(a)).to_contain_text("Saved. Thank you for checking in.")
+    expect(status(a)).to_contain_text("Saved. Thank you for checking in.")
     expect(a.get_by_text("4 of 5 · fairly good")).to_be_visible()
     expect(a.get_by_text("Slept a little better.")).to_be_visible()
     journey.step(a, "check-in saved")
@@ -72,25 +48,25 @@ def test_core_actions_work_without_javascript(journey, live_server):
     # --- Journal: a private entry, a shared one, then edit the shared one.
     for title, who, seen_by in (("Just mine", "Only me", "Only you can read this."),
                                 ("For us both", "Me and my partner", "Bo can read this too.")):
-        _nav(a, "Journal")
+        go(a, "Journal")
         a.get_by_role("link", name="Write", exact=True).click()
         a.get_by_label("Title").fill(title)
         a.get_by_label("What's on your mind").fill(f"{title}: a *quiet* evening.")
         a.get_by_role("group", name="Who sees this").get_by_role("radio", name=who).check()
         a.get_by_role("button", name="Save", exact=True).click()
-        expect(_status(a)).to_contain_text("Saved.")
-        expect(_heading(a, title)).to_be_visible()
+        expect(status(a)).to_contain_text("Saved.")
+        expect(heading(a, title)).to_be_visible()
         expect(a.get_by_text(seen_by)).to_be_visible()
     a.get_by_role("link", name="Edit", exact=True).click()
     a.get_by_label("Title").fill("For us both, edited")
     a.get_by_role("button", name="Save", exact=True).click()
-    expect(_status(a)).to_contain_text("Saved.")
-    expect(_heading(a, "For us both, edited")).to_be_visible()
+    expect(status(a)).to_contain_text("Saved.")
+    expect(heading(a, "For us both, edited")).to_be_visible()
     expect(a.locator(".prose em")).to_have_text("quiet")  # Markdown rendered by the server
     journey.step(a, "entry edited")
 
     # --- Add a practice to the plan, twice a day, so two prompts fall in the next 24 hours.
-    _nav(a, "Plan")
+    go(a, "Plan")
     a.get_by_role("link", name="Browse the library").click()
     a.get_by_role("link", name="Closeness", exact=True).click()
     a.get_by_role("link", name=PRACTICE).click()
@@ -98,43 +74,42 @@ def test_core_actions_work_without_javascript(journey, live_server):
     a.get_by_label("At", exact=True).fill("08:00")
     a.get_by_label("And at (optional)").first.fill("20:00")
     a.get_by_role("button", name="Add to the plan").click()
-    expect(_status(a)).to_contain_text(f"Added to your plan: {PRACTICE}.")
+    expect(status(a)).to_contain_text(f"Added to your plan: {PRACTICE}.")
     expect(a.get_by_role("link", name=PRACTICE)).to_be_visible()
     expect(a.get_by_text("Every day at 08:00, 20:00")).to_be_visible()
 
     # --- Today: Done on one prompt, "Not now" (a native <details>) then Skip on the next.
-    _nav(a, "Today")
+    go(a, "Today")
     before = _prompts(a).count()
     assert before >= 2, f"expected two prompts in the next 24 hours, found {before}"
     _prompts(a).first.get_by_role("button", name="Done").click()
-    expect(_status(a)).to_contain_text("Lovely. That counts.")
+    expect(status(a)).to_contain_text("Lovely. That counts.")
     expect(_prompts(a)).to_have_count(before - 1)
     first = _prompts(a).first
     first.get_by_text("Not now").click()
     first.get_by_role("button", name="Skip this time").click()
-    expect(_status(a)).to_contain_text("Skipped. Rest is part of the plan too.")
+    expect(status(a)).to_contain_text("Skipped. Rest is part of the plan too.")
     expect(_prompts(a)).to_have_count(before - 2)
     journey.step(a, "prompts done and skipped")
 
     # --- Pace: A marks ready (privately), B marks ready, the stage opens; A steps back.
-    _nav(a, "Plan")
+    go(a, "Plan")
     expect(_pace_heading(a, 1)).to_be_visible()
     a.get_by_role("button", name="I feel ready for stage 2").click()
-    expect(_status(a)).to_contain_text("Noted, just for you.")
+    expect(status(a)).to_contain_text("Noted, just for you.")
     expect(a.get_by_text("You've said you feel ready for stage 2.")).to_be_visible()
-    _log_in(b, b_email)
-    _nav(b, "Plan")
+    go(b, "Plan")
     b.get_by_role("button", name="I feel ready for stage 2").click()
-    expect(_status(b)).to_contain_text("You're both ready: stage 2 is open.")
+    expect(status(b)).to_contain_text("You're both ready: stage 2 is open.")
     expect(_pace_heading(b, 2)).to_be_visible()
     a.reload()
     expect(_pace_heading(a, 2)).to_be_visible()
     a.get_by_role("button", name="Step back a stage").click()
-    expect(_status(a)).to_contain_text("You're at stage 1 now.")
+    expect(status(a)).to_contain_text("You're at stage 1 now.")
     expect(_pace_heading(a, 1)).to_be_visible()
 
     # --- B reads the shared entry, never the private one.
-    _nav(b, "Journal")
+    go(b, "Journal")
     expect(b.get_by_role("link", name="For us both, edited")).to_be_visible()
     expect(b.get_by_text("Just mine")).to_have_count(0)
 
@@ -146,32 +121,32 @@ def test_core_actions_work_without_javascript(journey, live_server):
     a.get_by_label("Quiet from (optional)").fill("22:00")
     a.get_by_label("Quiet until (optional)").fill("07:00")
     a.get_by_role("button", name="Save", exact=True).click()
-    expect(_status(a)).to_contain_text("Saved.")
+    expect(status(a)).to_contain_text("Saved.")
     a.reload()
     expect(discreet).to_be_checked(checked=not was_discreet)
     expect(a.get_by_label("Quiet from (optional)")).to_have_value("22:00")
     expect(a.get_by_label("Quiet until (optional)")).to_have_value("07:00")
 
     # --- Pause: Today rests; resume brings the prompts back.
-    _nav(a, "Plan")
+    go(a, "Plan")
     a.get_by_role("button", name="Pause the plan").click()
-    expect(_status(a)).to_contain_text("Your plan is paused.")
-    expect(_heading(a, "The plan is paused")).to_be_visible()
-    _nav(a, "Today")
+    expect(status(a)).to_contain_text("Your plan is paused.")
+    expect(heading(a, "The plan is paused")).to_be_visible()
+    go(a, "Today")
     expect(a.get_by_text("Your plan is paused. Rest is part of it.")).to_be_visible()
     expect(_prompts(a)).to_have_count(0)
-    _nav(a, "Plan")
+    go(a, "Plan")
     a.get_by_role("button", name="Resume the plan").click()
-    expect(_status(a)).to_contain_text("Welcome back. Your plan is running again.")
-    expect(_heading(a, "The plan is paused")).to_have_count(0)
-    _nav(a, "Today")
+    expect(status(a)).to_contain_text("Welcome back. Your plan is running again.")
+    expect(heading(a, "The plan is paused")).to_have_count(0)
+    go(a, "Today")
     expect(_prompts(a)).to_have_count(before - 2)
 
     # --- Log out: the session is gone.
     a.get_by_role("button", name="Log out").click()
-    expect(_status(a)).to_contain_text("You're logged out.")
+    expect(status(a)).to_contain_text("You're logged out.")
     a.goto("/today")
-    expect(_heading(a, "Welcome back")).to_be_visible()
+    expect(heading(a, "Welcome back")).to_be_visible()
     journey.step(a, "logged out")
 
     # --- Registering: with no script to preselect it, the time zone is an ordinary
@@ -179,12 +154,12 @@ def test_core_actions_work_without_javascript(journey, live_server):
     a.goto("/register")
     zone = a.get_by_label("Time zone")
     expect(zone).to_have_value("UTC")
-    a.get_by_label("Email", exact=True).fill(a_email.replace("nojs-ana", "nojs-cy"))
+    a.get_by_label("Email", exact=True).fill(couple.a.email.replace("a-", "cy-", 1))
     a.get_by_label("What should we call you?").fill("Cy")
-    a.get_by_label("Password", exact=True).fill(PASSWORD)
+    a.get_by_label("Password", exact=True).fill(couple.a.password)
     zone.select_option("Europe/London")
     a.get_by_role("button", name="Create account").click()
-    expect(_heading(a, "Hello, Cy")).to_be_visible()
+    expect(heading(a, "Hello, Cy")).to_be_visible()
     _more(a, "Account")
     expect(a.get_by_label("Time zone")).to_have_value("Europe/London")
 
