@@ -19,7 +19,8 @@ from journal.access import PRIVATE, SHARED
 from journal.account.services import account_delete
 from journal.couple.services import couple_leave
 from journal.entries.markdown import render_markdown
-from journal.entries.services import BODY_MAX, PER_PAGE, UNREADABLE, entry_create, moment_create
+from journal.entries.listing import PER_PAGE
+from journal.entries.services import BODY_MAX, UNREADABLE, entry_create, moment_create
 from journal.extensions import db
 from journal.models import DataKey, Plan, Practice, Schedule, now_utc
 from journal.models.entries import Entry

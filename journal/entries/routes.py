@@ -3,7 +3,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_required
 
 from journal.access import scope
-from journal.entries import services
+from journal.entries import listing, services
 from journal.entries.forms import EntryForm, MomentForm
 from journal.entries.markdown import render_markdown
 from journal.extensions import db
@@ -29,8 +29,8 @@ def index():
 
 
 def _journal(moment_form: MomentForm, status: int = 200):
-    filters = services.Filters.from_args(request.args)
-    page = services.journal_page(scope(), filters=filters, page=request.args.get("page", 1, type=int) or 1)
+    filters = listing.Filters.from_args(request.args)
+    page = listing.journal_page(scope(), filters=filters, page=request.args.get("page", 1, type=int) or 1)
     return render_template(
         "entries/index.html",
         journal=page,
@@ -39,7 +39,7 @@ def _journal(moment_form: MomentForm, status: int = 200):
         labels=services.moment_labels(),
         own_words=OWN_WORDS,
         unreadable=services.UNREADABLE,
-        cap=services.SEARCH_CAP,
+        cap=listing.SEARCH_CAP,
     ), status
 
 
