@@ -79,6 +79,9 @@ def load(instance_path: str) -> dict:
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "Tandem <no-reply@tandem.invalid>"),
         "MAIL_TIMEOUT": _env_int("MAIL_TIMEOUT", 10),
+        # Apprise destinations on loopback or private networks (a home ntfy server, say)
+        # are refused unless this is on: a pasted URL must not reach inside the network.
+        "APPRISE_ALLOW_PRIVATE": _env_bool("APPRISE_ALLOW_PRIVATE", False),
         # Sessions: idle timeout and absolute lifetime; remembered sessions last longer.
         "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 120),
         "SESSION_ABSOLUTE_HOURS": _env_int("SESSION_ABSOLUTE_HOURS", 24),

@@ -101,6 +101,7 @@ def _test_config(database_url, tmp_path, smtp_sink) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "BASE_URL": "http://localhost",
+        "APPRISE_ALLOW_PRIVATE": True,  # the Apprise tests deliver to a webhook on loopback
         **smtp_sink.config(),
     }
 

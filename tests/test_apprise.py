@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 
 from journal.extensions import db
 from journal.models import AppriseTarget
-from journal.reminders.apprise_send import TEST_BODY, apprise_send, apprise_target_url
+from journal.reminders.apprise_send import TEST_BODY, apprise_send, apprise_target_url, private_destination
 
 SECRET_PATH = "hook-s3cr3t-7f2a"
 
@@ -166,3 +166,33 @@ def test_logs_hold_neither_the_url_nor_the_message(auth_client, user, hook, capl
     assert withheld and all(r.levelno >= logging.WARNING and "details withheld" in r.getMessage() for r in withheld)
     for secret in (SECRET_PATH, "127.0.0.1", "s3cr3t-topic", TEST_BODY, "A private reminder text"):
         assert secret not in logged
+
+
+@pytest.mark.parametrize("url, private", [
+    ("json://127.0.0.1:8080/hook", True),
+    ("json://169.254.169.254/latest/meta-data", True),  # a cloud metadata service
+    ("form://10.1.2.3/hook", True),
+    ("xml://192.168.1.20/hook", True),
+    ("json://[::1]:8080/hook", True),
+    ("ntfy://localhost/topic", True),
+    ("json://100.64.0.1/hook", True),  # carrier-grade NAT space is not the internet either
+    ("json://93.184.216.34/hook", False),
+    ("ntfy://my-quiet-topic", False),  # a topic on ntfy.sh, not a host
+    ("tgram://170000000:AAbbccdd/12345", False),  # a bot id, not an address
+])
+def test_private_destinations_are_recognised(app, url, private):
+    assert private_destination(url) is private
+
+
+def test_a_private_destination_is_refused_unless_allowed(app, auth_client, hook):
+    app.config["APPRISE_ALLOW_PRIVATE"] = False
+    response = auth_client.post("/reminders/apprise", data={"url": hook.url})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "on a private network or on this server" in page and 'id="url-error"' in page
+    assert hook.received == [], "nothing was sent inside the network"
+    db.session.expire_all()
+    assert db.session.scalar(select(AppriseTarget)) is None
+    refused = apprise_send(url=hook.url, title="Tandem", body="x")
+    assert (refused.ok, refused.temporary, refused.error) == (False, False, "apprise-private")
+    assert hook.received == []

@@ -45,6 +45,10 @@ def save():
         form.url.errors.append("Apprise doesn't recognise that address. Please check it.")
         return _page(form, 422)
     result = service.apprise_send(url=form.url.data, title=service.TEST_TITLE, body=service.TEST_BODY)
+    if result.error == "apprise-private":
+        form.url.errors.append("That address is on a private network or on this server, so Tandem can't send "
+                               "there. Please use a service on the internet.")
+        return _page(form, 422)
     if not result.ok:
         form.url.errors.append("We couldn't reach that service with a test message, so nothing was saved.")
         return _page(form, 422)

@@ -1,9 +1,12 @@
 """Sending reminders to other services through Apprise (ntfy, Matrix, Telegram,
 Signal gateways, generic JSON webhooks...). The destination URL often holds a
 secret, so it is stored sealed and never logged."""
+import ipaddress
 import logging
+import socket
 
 import apprise
+from flask import current_app
 from sqlalchemy import select
 
 from journal.crypto import DecryptError, context, seal, unseal, user_owner
@@ -65,10 +68,41 @@ def apprise_scheme(url: str) -> str | None:
     return scheme.lower() if sep and scheme.isalnum() else None
 
 
+def private_destination(url: str) -> bool:
+    """True when the service behind `url` is this machine or a private, link-local or
+    otherwise non-public network (169.254.169.254, 10.0.0.5, localhost...), so that a
+    pasted address can't make the server call inside its own network.
+
+    Only a host that names a network place is looked at: an IP literal, `localhost`, or
+    a name with a dot. Plugins for cloud services keep a token or id there (a Telegram
+    bot id, an ntfy topic on ntfy.sh), which is neither resolved nor judged. A name is
+    resolved once here; a DNS answer that changes before the send is out of reach."""
+    try:
+        plugin = apprise.Apprise.instantiate(url)
+    except Exception:  # noqa: BLE001 - as in _add: a pasted URL must never cause a 500
+        return False
+    host = str(getattr(plugin, "host", None) or "").strip("[]").lower()
+    if not host or host.isdigit():
+        return False
+    try:
+        addresses = {ipaddress.ip_address(host)}
+    except ValueError:
+        if "." not in host and host != "localhost":
+            return False
+        try:
+            found = socket.getaddrinfo(host, None)
+        except (OSError, UnicodeError):
+            return False
+        addresses = {ipaddress.ip_address(info[4][0].split("%")[0]) for info in found}
+    return any(not address.is_global for address in addresses)
+
+
 def apprise_send(*, url: str, title: str, body: str) -> SendResult:
     sender = apprise.Apprise()
     if not _add(sender, url):
         return SendResult(ok=False, error="apprise-url")
+    if not current_app.config.get("APPRISE_ALLOW_PRIVATE") and private_destination(url):
+        return SendResult(ok=False, error="apprise-private")
     try:
         delivered = sender.notify(title=title, body=body)
     except Exception as exc:  # noqa: BLE001 - the type only, the message could name the URL
