@@ -190,6 +190,46 @@ def test_email_reminders_are_discreet_and_can_be_stopped_in_one_click(planned, a
     assert anonymous.post(unsubscribe[:-3] + "xyz").status_code == 404, "a forged token does nothing"
 
 
+def test_a_practice_title_in_any_script_arrives_intact(planned, app, smtp_sink):
+    ana, bo, plan, schedule, practice = planned
+    practice.title = "Café walk — together, slowly 🌿"
+    db.session.add(ReminderSettings(user_id=ana.id, email_on=True, discreet=False))
+    db.session.commit()
+    tick(now=T0)
+    db.session.commit()
+    drain(now=T0)
+    (message,) = smtp_sink.wait_for(ana.email)
+    assert "It's time for: Café walk — together, slowly 🌿" in email_text(message)
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert "Café walk — together, slowly 🌿" in html
+    assert message["Subject"] == SUBJECT
+
+
+@pytest.fixture
+def mail_folder_config(app_config):
+    app_config["MAIL_SERVER"] = None  # the embedded default: emails become files
+    return app_config
+
+
+def test_without_a_mail_server_reminder_emails_are_written_to_the_instance_folder(mail_folder_config, planned, app):
+    from email import message_from_bytes, policy
+    from pathlib import Path
+
+    ana, *_ = planned
+    db.session.add(ReminderSettings(user_id=ana.id, email_on=True))
+    db.session.commit()
+    tick(now=T0)
+    db.session.commit()
+    drain(now=T0)
+    (row,) = outbox(user_id=ana.id, channel="email")
+    assert row.state == "sent"
+    (path,) = (Path(app.instance_path) / "mail").glob("*.eml")
+    message = message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert message["To"] == ana.email and message["Subject"] == SUBJECT
+    assert message["Message-ID"] == f"<reminder-{row.id}@tandem.invalid>"
+    assert "/unsubscribe/" in email_text(message)
+
+
 @pytest.fixture
 def no_mail_server(app_config):
     """Point the app at a port where nothing listens: connection refused."""
