@@ -258,6 +258,35 @@ def test_a_refusing_mail_server_is_retried_then_failed_and_shown(no_mail_server,
     assert "couldn&#39;t be delivered" in client.get("/reminders").get_data(as_text=True)
 
 
+def test_an_unreachable_mail_server_is_tried_once_per_batch(no_mail_server, planned):
+    ana, bo, *_ = planned
+    db.session.add_all([ReminderSettings(user_id=ana.id, email_on=True), ReminderSettings(user_id=bo.id, email_on=True)])
+    db.session.commit()
+    tick(now=T0)
+    db.session.commit()
+    drain(now=T0)
+    tried, waiting = outbox(channel="email")
+    assert (tried.state, tried.attempts, tried.error) == ("pending", 1, "smtp-connection")
+    assert (waiting.state, waiting.attempts, waiting.error) == ("pending", 0, None), "not tried, so no attempt counted"
+    assert waiting.due_at == T0 + timedelta(seconds=30)
+
+
+def test_rows_not_reached_before_half_the_lease_go_back_untried(planned, smtp_sink, monkeypatch):
+    import journal.reminders.dispatch as dispatch
+
+    ana, *_ = planned
+    db.session.add(ReminderSettings(user_id=ana.id, email_on=True))
+    db.session.commit()
+    tick(now=T0)
+    db.session.commit()
+    ids = claim(now=T0)
+    monkeypatch.setattr(dispatch, "LEASE", timedelta(0))  # the deadline has already passed
+    assert deliver(ids, now=T0) == {"sent": 2, "held": 1}  # in-app for both; the email waits
+    (row,) = outbox(channel="email")
+    assert (row.state, row.attempts, row.due_at) == ("pending", 0, T0)
+    assert smtp_sink.messages == []
+
+
 def test_dst_a_daily_20_00_reminder_stays_at_20_00_and_a_02_30_one_fires_once_at_03_00(app, user):
     practices_load()
     user.timezone = "America/New_York"

@@ -13,6 +13,7 @@ idempotency key).
 import logging
 import os
 import socket
+import time
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, bindparam, or_, select, update
@@ -178,10 +179,19 @@ def deliver(ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
     db.session.commit()
 
     smtp = MailConnection()
+    # Rows not tried before half the lease has gone go back untouched, so no other
+    # worker can claim a row this one may still be sending.
+    deadline = time.monotonic() + LEASE.total_seconds() / 2
     try:
         for start in range(0, len(external), MARK_EVERY):
-            sent, failed = [], []
+            sent, failed, released = [], [], []
             for row in external[start:start + MARK_EVERY]:
+                if time.monotonic() > deadline:
+                    released.append({"oid": row.id, "state": "pending", "due_at": row.due_at})
+                    continue
+                if row.channel == "email" and smtp.broken:  # not tried: no attempt counted
+                    released.append({"oid": row.id, "state": "pending", "due_at": now + BACKOFF})
+                    continue
                 result = send(row, smtp)
                 if result.ok:
                     sent.append(row.id)
@@ -189,7 +199,10 @@ def deliver(ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
                     failed.append(_failure(row, result, now))
             _set_state(sent, state="sent", sent_at=now, error=None)
             _set_each(failed, "state", "attempts", "error", "due_at")
+            _set_each(released, "state", "due_at")
             db.session.commit()
+            if released:
+                counts["held"] = counts.get("held", 0) + len(released)
             counts["sent"] = counts.get("sent", 0) + len(sent)
             for values in failed:
                 counts[values["state"]] = counts.get(values["state"], 0) + 1

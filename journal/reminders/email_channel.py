@@ -94,6 +94,9 @@ class MailConnection:
     def __init__(self):
         self._context = None
         self._host = None
+        #: The server could not be reached in this batch: the batch's other emails wait
+        #: for a later try instead of each waiting out MAIL_TIMEOUT in turn.
+        self.broken = False
 
     def get(self):
         if self._host is None:

@@ -34,10 +34,12 @@ def send(row, smtp) -> SendResult:
             host = smtp.get()
         except (OSError, smtplib.SMTPException):
             smtp.close()
+            smtp.broken = True
             return SendResult(ok=False, temporary=True, error="smtp-connection")
         result = email_send(host, message)
         if not result.ok:
             smtp.close()  # a fresh connection for the next one
+            smtp.broken = result.error == "smtp-connection"
         return result
     if row.channel == "push":
         from journal.models.push import PushSubscription
