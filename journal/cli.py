@@ -55,7 +55,6 @@ def register(app: Flask) -> None:
         from journal.reminders.tick import tick
 
         new = tick()
-        db.session.commit()
         totals = drain()
         click.echo(f"{new} new reminders; " + (", ".join(f"{n} {s}" for s, n in sorted(totals.items())) or "nothing to send"))
 

@@ -61,12 +61,14 @@ def _destinations(user_ids: set[int]) -> dict[str, set[int]]:
 
 
 def tick(*, now: datetime | None = None) -> int:
-    """One pass over every due schedule, BATCH at a time; returns how many outbox
-    rows were new. Callers commit."""
+    """One pass over every due schedule, BATCH at a time, committing each batch (short
+    transactions: a schedule being edited waits for one batch at most); returns how
+    many outbox rows were new."""
     now = now or now_utc()
     inserted = 0
     while True:
         schedules, new = _tick_batch(now)
+        db.session.commit()
         inserted += new
         if schedules < BATCH:
             break

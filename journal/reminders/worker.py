@@ -48,12 +48,10 @@ def app():
 @huey.periodic_task(crontab(minute="*"))
 def tick_task():
     """Every minute: record what is due, then send it."""
-    from journal.extensions import db
     from journal.reminders.tick import tick
 
     with app().app_context():
         tick()
-        db.session.commit()
     drain_task()
 
 
