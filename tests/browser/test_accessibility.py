@@ -31,20 +31,31 @@ from pathlib import Path
 import pytest
 
 from tests.browser._pages import ANON, PASSWORD, Page, pages, seed, unchecked_routes
-from tests.browser.journeys import PHONE
+from tests.browser.journeys import PHONE, VIEWPORTS
 
 if os.environ.get("CI") == "true":
     from axe_playwright_python.base import AXE_SCRIPT  # CI must have it: fail loudly, never skip
 else:
     AXE_SCRIPT = pytest.importorskip("axe_playwright_python.base").AXE_SCRIPT
 
+DESKTOP = VIEWPORTS["desktop"]
 #: WCAG 2.0, 2.1 and 2.2 success criteria at levels A and AA.
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 #: What changes between the schemes is colour, so the dark one runs the rules about colour.
 COLOUR_RULES = ["color-contrast", "link-in-text-block"]
+#: What changes at desktop width is layout: the size and spacing of targets, and
+#: which colour ends up behind which text.
+LAYOUT_RULES = ["target-size", "color-contrast", "link-in-text-block", "scrollable-region-focusable"]
 AXE_OPTIONS = {
     "light": {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]},
     "dark": {"runOnly": {"type": "rule", "values": COLOUR_RULES}, "resultTypes": ["violations"]},
+    "desktop": {"runOnly": {"type": "rule", "values": LAYOUT_RULES}, "resultTypes": ["violations"]},
+}
+#: Each pass: how it is titled in a report, the viewport and the colour scheme.
+PASSES = {
+    "light": ("light scheme at 390×844", PHONE, "light"),
+    "dark": ("dark scheme at 390×844", PHONE, "dark"),
+    "desktop": ("light scheme at 1280×800", DESKTOP, "light"),
 }
 #: WCAG 1.4.11, which axe leaves out: the edge of every field, and the focus ring
 #: (the page's --focus colour), 3:1 against what surrounds the field.
@@ -154,15 +165,17 @@ def check(visitor: Visitor, specs: list[Page]) -> list[Seen]:
         page, status, html = visitor.open(spec)
         result = Seen(spec, status, html)
         if status == spec.status:
-            for scheme in ("light", "dark"):
+            for name, (_, viewport, scheme) in PASSES.items():
+                page.set_viewport_size(viewport)
                 page.emulate_media(color_scheme=scheme)
-                result.violations[scheme] = page.evaluate("o => axe.run(document, o)", AXE_OPTIONS[scheme])["violations"]
-                result.violations[scheme] += [
+                result.violations[name] = page.evaluate("o => axe.run(document, o)", AXE_OPTIONS[name])["violations"]
+                result.violations[name] += [
                     {"id": "non-text-contrast (WCAG 1.4.11)", "impact": "serious",
                      "help": "Field edges and focus rings need 3:1 against their surroundings",
                      "nodes": [{"target": [], "html": problem, "failureSummary": ""}]}
                     for problem in page.evaluate(NON_TEXT_CONTRAST)
                 ]
+            page.set_viewport_size(PHONE)
         seen.append(result)
     return seen
 
@@ -242,8 +255,8 @@ def test_every_page_is_accessible_and_valid(browser, live_server, site, tmp_path
             f"{s.label}: status {s.status}, expected {s.page.status}" for s in seen if s.status != s.page.status
         ],
         **{
-            f"{scheme} scheme (axe-core and field contrast)": [describe(s.label, v) for s in seen for v in s.violations.get(scheme, [])]
-            for scheme in AXE_OPTIONS
+            f"{title} (axe-core and field contrast)": [describe(s.label, v) for s in seen for v in s.violations.get(name, [])]
+            for name, (title, _, _) in PASSES.items()
         },
     }
     java = _java_or_why()
