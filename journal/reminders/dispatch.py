@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, bindparam, or_, select, update
 
-from journal.extensions import among, db, insert_ignore
+from journal.bulk import among, insert_ignore
+from journal.extensions import db
 from journal.models import (
     Notification,
     Outbox,

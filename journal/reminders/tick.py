@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 
-from journal.extensions import among, db, insert_ignore
+from journal.bulk import among, insert_ignore
+from journal.extensions import db
 from journal.models import Outbox, Plan, Practice, ReminderSettings, Schedule, User, now_utc
 from journal.plan.recurrence import next_occurrence, occurrences
 from journal.plan.services import plan_is_paused, recurrence_of
