@@ -220,6 +220,7 @@ def scenario(args, *, email: bool) -> bool:
     if email:
         line += f"; emails {len(emails):,} = {len(emails) / seconds:,.0f}/s alongside the in-app ones"
     print(line)
+    print(f"one tick plus draining: {tick_seconds + seconds:.1f} s for {total:,} reminders")
     duplicates = (notes_all - notes) + (len(emails) - len(ids))
     losses = (want_inapp - notes) + (want_email - len(ids))
     print(f"expected in-app {want_inapp:,}, email {want_email:,}; recorded {rows}; sent {sent}; "
