@@ -322,7 +322,11 @@ def test_a_daily_prompt_snoozed_until_tomorrow_shows_once_tomorrow(app, couple):
     tomorrow = datetime(2026, 5, 11, 20, 10, tzinfo=UTC)
     found = [p for p in due_now(prompts(ana, tomorrow), tomorrow) if p.schedule.id == schedule.id]
     assert len(found) == 1, "yesterday's snooze and today's own prompt are the same moment"
-    assert found[0].due_at == datetime(2026, 5, 11, 20, 0, tzinfo=UTC)
+    assert found[0].due_at == datetime(2026, 5, 11, 20, 0, tzinfo=UTC) and not found[0].snoozed
+    prompt_act(user=ana, prompt=found[0], action="done", now=tomorrow)
+    db.session.commit()
+    assert [p for p in prompts(ana, tomorrow) if p.schedule.id == schedule.id
+            and p.due_at.date() == tomorrow.date()] == [], "done once counts for both"
 
 
 # -- several times a day ----------------------------------------------------------

@@ -64,19 +64,21 @@ def prompts_for(scope: Scope, user: User, *, now: datetime | None = None) -> tup
         )
     }
     prompts = []
+    own = set()  # (schedule, occurrence) of every occurrence in the window, done or not
     for schedule, practice in rows:
         if schedule.prompt_user_id not in (None, user.id) or view.is_held(practice) or view.is_later(practice):
             continue
         for at in occurrences(recurrence_of(schedule), view.timezone, start - LOOKBACK, end):
+            own.add((schedule.id, at))
             action = actions.get((schedule.id, at))
             if action is None:
                 if at >= start:
                     prompts.append(Prompt(schedule, practice, at, at, False))
             elif action.state == "snoozed" and start <= action.snoozed_until < end:
                 prompts.append(Prompt(schedule, practice, at, action.snoozed_until, True))
-    # A daily prompt snoozed until tomorrow lands on tomorrow's own occurrence: one item, not two.
-    regular = {(p.schedule.id, p.due_at) for p in prompts if not p.snoozed}
-    prompts = [p for p in prompts if not (p.snoozed and (p.schedule.id, p.due_at) in regular)]
+    # A daily prompt snoozed until tomorrow lands on tomorrow's own occurrence, which
+    # stands for both: one item, gone once that one is done or skipped.
+    prompts = [p for p in prompts if not (p.snoozed and (p.schedule.id, p.due_at) in own)]
     prompts.sort(key=lambda p: (p.due_at, p.practice.title))
     return view, prompts
 
