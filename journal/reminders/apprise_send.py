@@ -68,33 +68,43 @@ def apprise_scheme(url: str) -> str | None:
     return scheme.lower() if sep and scheme.isalnum() else None
 
 
+#: Schemes whose host is where Apprise connects: webhooks and self-hosted services.
+#: Other schemes name a cloud service at a fixed address, and their host part holds an
+#: id or a token (a Telegram bot id, a Discord webhook id), not an address.
+_SELF_HOSTED = {
+    "json", "jsons", "xml", "xmls", "form", "forms", "gotify", "gotifys", "matrix", "matrixs",
+    "mmost", "mmosts", "rocket", "rockets", "ncloud", "nclouds", "apprise", "apprises", "mqtt",
+    "mqtts", "signal", "signals", "xmpp", "xmpps", "mailto", "mailtos", "ntfy", "ntfys",
+}
+
+
 def private_destination(url: str) -> bool:
     """True when the service behind `url` is this machine or a private, link-local or
     otherwise non-public network (169.254.169.254, 10.0.0.5, localhost...), so that a
     pasted address can't make the server call inside its own network.
 
-    Only a host that names a network place is looked at: an IP literal, `localhost`, or
-    a name with a dot. Plugins for cloud services keep a token or id there (a Telegram
-    bot id, an ntfy topic on ntfy.sh), which is neither resolved nor judged. A name is
-    resolved once here; a DNS answer that changes before the send is out of reach."""
+    The host is resolved as the connection would resolve it (a name, or an address in
+    any form the system accepts, 2130706433 and 0x7f000001 included) for the schemes in
+    _SELF_HOSTED; ntfy's host is a server only when it looks like one (otherwise it is a
+    topic on ntfy.sh). A name is resolved once here: a DNS answer that changes before
+    the send (DNS rebinding) is out of reach."""
+    scheme = apprise_scheme(url)
+    if scheme not in _SELF_HOSTED:
+        return False
     try:
         plugin = apprise.Apprise.instantiate(url)
     except Exception:  # noqa: BLE001 - as in _add: a pasted URL must never cause a 500
         return False
     host = str(getattr(plugin, "host", None) or "").strip("[]").lower()
-    if not host or host.isdigit():
+    if not host:
         return False
+    if scheme in ("ntfy", "ntfys") and "." not in host and ":" not in host and host != "localhost":
+        return False  # a topic on ntfy.sh
     try:
-        addresses = {ipaddress.ip_address(host)}
-    except ValueError:
-        if "." not in host and host != "localhost":
-            return False
-        try:
-            found = socket.getaddrinfo(host, None)
-        except (OSError, UnicodeError):
-            return False
-        addresses = {ipaddress.ip_address(info[4][0].split("%")[0]) for info in found}
-    return any(not address.is_global for address in addresses)
+        found = socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError):
+        return False  # nowhere to connect to: the send fails on its own
+    return any(not ipaddress.ip_address(info[4][0].split("%")[0]).is_global for info in found)
 
 
 def apprise_send(*, url: str, title: str, body: str) -> SendResult:
