@@ -9,13 +9,13 @@ import logging
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select, update
 
 from journal.bulk import among, insert_ignore
 from journal.extensions import db
 from journal.models import Outbox, Plan, Practice, ReminderSettings, Schedule, User, now_utc
 from journal.plan.recurrence import next_occurrence, occurrences
-from journal.plan.services import plan_is_paused, recurrence_of
+from journal.plan.services import paused_on, recurrence_of
 
 log = logging.getLogger(__name__)
 
@@ -77,12 +77,22 @@ def tick(*, now: datetime | None = None) -> int:
     return inserted
 
 
+#: What a tick reads of a due schedule, its plan and practice: columns, not objects.
+#: The schedule's own names stay as they are, so `recurrence_of` reads a row directly.
+_DUE = (
+    Schedule.id, Schedule.kind, Schedule.times, Schedule.start_date, Schedule.end_date, Schedule.weekdays,
+    Schedule.interval, Schedule.next_due_at, Schedule.prompt_user_id, Plan.couple_id, Plan.owner_id,
+    Plan.timezone.label("plan_timezone"), Plan.paused_at, Plan.paused_until, Plan.hold_by_id,
+    Plan.stage.label("plan_stage"), Practice.kind.label("practice_kind"), Practice.stage.label("practice_stage"),
+)
+
+
 def _tick_batch(now: datetime) -> tuple[int, int]:
     """Up to BATCH due schedules: their outbox rows, and each one's next due time
     (past the horizon, so the next batch reads the following schedules)."""
     horizon = now + LOOKAHEAD
     rows = db.session.execute(
-        select(Schedule, Plan, Practice)
+        select(*_DUE)
         .join(Plan, Plan.id == Schedule.plan_id)
         .join(Practice, Practice.id == Schedule.practice_id)
         # NULL: a schedule from before reminders existed; it is pointed at its next
@@ -93,9 +103,9 @@ def _tick_batch(now: datetime) -> tuple[int, int]:
     ).all()
     if not rows:
         return 0, 0
-    couple_ids = {plan.couple_id for _, plan, _ in rows if plan.couple_id}
-    owner_ids = {plan.owner_id for _, plan, _ in rows if plan.owner_id}
-    members: dict[int, list[User]] = {}
+    couple_ids = {row.couple_id for row in rows if row.couple_id}
+    owner_ids = {row.owner_id for row in rows if row.owner_id}
+    members: dict[tuple[str, int], list[User]] = {}
     people = db.session.scalars(
         select(User).where(among(User.couple_id, couple_ids) | among(User.id, owner_ids))
     ).all()
@@ -109,28 +119,31 @@ def _tick_batch(now: datetime) -> tuple[int, int]:
         for s in db.session.scalars(select(ReminderSettings).where(among(ReminderSettings.user_id, {p.id for p in people})))
     }
     extra = _destinations({p.id for p in people})
-    new_rows = []
-    for schedule, plan, practice in rows:
-        rec = recurrence_of(schedule)
-        start = max(schedule.next_due_at or now, now - MISSED_LOOKBACK)
-        due = occurrences(rec, plan.timezone, start, horizon + timedelta(seconds=1))
-        quiet = plan_is_paused(plan, now=now) or (
-            practice.kind == "touch" and (plan.hold_by_id is not None or (practice.stage or 0) > plan.stage)
+    new_rows, next_due = [], []
+    for row in rows:
+        rec = recurrence_of(row)
+        start = max(row.next_due_at or now, now - MISSED_LOOKBACK)
+        due = occurrences(rec, row.plan_timezone, start, horizon + timedelta(seconds=1))
+        quiet = paused_on(row.paused_at, row.paused_until, row.plan_timezone, now=now) or (
+            row.practice_kind == "touch" and (row.hold_by_id is not None or (row.practice_stage or 0) > row.plan_stage)
         )
-        key = ("couple", plan.couple_id) if plan.couple_id else ("owner", plan.owner_id)
-        recipients = [p for p in members.get(key, []) if schedule.prompt_user_id in (None, p.id)]
+        key = ("couple", row.couple_id) if row.couple_id else ("owner", row.owner_id)
+        recipients = [p for p in members.get(key, []) if row.prompt_user_id in (None, p.id)]
         if not quiet:
             for at in due:
                 for person in recipients:
                     for channel in _channels(settings.get(person.id), person, extra):
                         new_rows.append(
-                            {"schedule_id": schedule.id, "user_id": person.id, "occurrence_at": at,
+                            {"schedule_id": row.id, "user_id": person.id, "occurrence_at": at,
                              "channel": channel, "state": "missed" if at < now - GRACE else "pending",
                              "due_at": at, "attempts": 0, "created_at": now}
                         )
-        schedule.next_due_at = next_occurrence(rec, plan.timezone, horizon) or ENDED
+        next_due.append({"sid": row.id, "due": next_occurrence(rec, row.plan_timezone, horizon) or ENDED})
     inserted = _insert_ignore(new_rows)
-    db.session.flush()
+    table = Schedule.__table__
+    db.session.execute(
+        update(table).where(table.c.id == bindparam("sid")).values(next_due_at=bindparam("due")), next_due
+    )
     return len(rows), inserted
 
 
