@@ -72,7 +72,7 @@ def email():
 @bp.get("/email/confirm/<token>")
 def email_confirm(token):
     live = token_peek(raw=token, purpose="change_email") is not None
-    return render_template("account/email_confirm.html", form=EmptyForm(), live=live), 200 if live else 410
+    return render_template("account/email_confirm.html", live=live), 200 if live else 410
 
 
 @bp.post("/email/confirm/<token>")
@@ -86,7 +86,7 @@ def email_confirm_post(token):
         flash("That email now belongs to another account, so we couldn't change it.", "error")
         return redirect(url_for("views.index"))
     if user is None:
-        return render_template("account/email_confirm.html", form=EmptyForm(), live=False), 410
+        return render_template("account/email_confirm.html", live=False), 410
     db.session.commit()
     flash("Your new email is confirmed.", "success")
     return redirect(url_for("account.settings" if current_user.is_authenticated else "auth.login"))

@@ -93,7 +93,7 @@ def logout():
 def verify(token):
     """Shows a confirm button; the POST does the change (mail scanners only GET)."""
     live = token_peek(raw=token, purpose="verify_email") is not None
-    return render_template("auth/verify.html", form=EmptyForm(), live=live), 200 if live else 410
+    return render_template("auth/verify.html", live=live), 200 if live else 410
 
 
 @bp.post("/verify/<token>")
@@ -103,7 +103,7 @@ def verify_confirm(token):
     user = services.email_verify(raw=token)
     db.session.commit()
     if user is None:
-        return render_template("auth/verify.html", form=EmptyForm(), live=False), 410
+        return render_template("auth/verify.html", live=False), 410
     flash("Thank you, your email is confirmed.", "success")
     return redirect(url_for("today.today" if current_user.is_authenticated else "auth.login"))
 

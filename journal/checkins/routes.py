@@ -130,7 +130,7 @@ def delete(checkin_id):
         db.session.commit()
         flash("The check-in is deleted.", "info")
         return redirect(url_for("checkins.index"))
-    return render_template("checkins/delete.html", checkin=checkin, form=form)
+    return render_template("checkins/delete.html", checkin=checkin)
 
 
 @bp.post("/<int:checkin_id>/visibility")

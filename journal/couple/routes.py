@@ -40,7 +40,6 @@ def overview():
         created=created,
         join_form=JoinForm(),
         pace_form=pace_form,
-        form=EmptyForm(),
     )
 
 
@@ -78,7 +77,7 @@ def invite(token):
     user = current_user if current_user.is_authenticated else None
     problem = services.invite_problem(invite=invite, inviter=inviter, user=user)
     return render_template(
-        "couple/invite.html", inviter=inviter, problem=problem, form=EmptyForm(), token=token
+        "couple/invite.html", inviter=inviter, problem=problem, token=token
     ), 409 if problem else 200
 
 
@@ -117,7 +116,7 @@ def _accept(invite, inviter, *, retry, form=None):
             form.code.errors.append(str(exc))
             return render_template("couple/join.html", form=form), 409
         return render_template(
-            "couple/invite.html", inviter=inviter, problem=str(exc), form=EmptyForm(), token=None
+            "couple/invite.html", inviter=inviter, problem=str(exc), token=None
         ), 409
     db.session.commit()
     flash(f"You and {inviter.display_name} are now partnered on Tandem.", "success")

@@ -181,7 +181,7 @@ def delete(entry_id):
         return redirect(url_for("entries.index"))
     text = services.entry_open(entry)
     return render_template(
-        "entries/delete.html", form=form, entry=entry, text=text, labels=services.moment_labels(),
+        "entries/delete.html", entry=entry, text=text, labels=services.moment_labels(),
         own_words=OWN_WORDS, unreadable=services.UNREADABLE,
     ), 400 if request.method == "POST" else 200
 

@@ -124,7 +124,6 @@ def read(note_id):
         couple_id=scope().couple_id,
         ready_stage=ready_stage,
         ready_form=ReadyForm(to_stage=str(ready_stage)) if ready_stage else None,
-        form=EmptyForm(),
         **WORDS,
     )
 
@@ -140,7 +139,7 @@ def delete(note_id):
         flash("The note is deleted.", "info")
         return redirect(url_for("notes.index"))
     has_map = services.map_for_note(scope(), note) is not None
-    return render_template("notes/delete.html", note=note, has_map=has_map, form=form)
+    return render_template("notes/delete.html", note=note, has_map=has_map)
 
 
 def _change_visibility(change, **row) -> None:

@@ -46,7 +46,6 @@ def overview():
         settings_form=settings_form,
         ready_form=ReadyForm(to_stage=str(view.stage + 1)),
         weekdays=WEEKDAYS,
-        form=EmptyForm(),
     )
 
 

@@ -46,7 +46,7 @@ def settings_save():
 @login_required
 def notifications():
     return render_template(
-        "reminders/notifications.html", items=services.notifications_for(current_user), form=EmptyForm()
+        "reminders/notifications.html", items=services.notifications_for(current_user)
     )
 
 
