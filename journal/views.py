@@ -53,6 +53,22 @@ def external_url(endpoint: str, **values) -> str:
     return current_app.config["BASE_URL"] + path
 
 
+def delete_confirmed(remove, *, message: str, category: str, to: str):
+    """The POST of a "Delete this?" page: with a valid form, run `remove()`, commit, say
+    `message` and go to `to`; otherwise None, and the route shows its confirmation page."""
+    from flask import flash
+
+    from journal.extensions import db
+    from journal.forms import EmptyForm
+
+    if not EmptyForm().validate_on_submit():
+        return None
+    remove()
+    db.session.commit()
+    flash(message, category)
+    return redirect(to)
+
+
 def local_time(value: datetime, zone: str | None = None) -> datetime:
     """`value` (UTC) in the viewer's own time zone."""
     if zone is None:

@@ -9,10 +9,10 @@ from journal.access import scope
 from journal.checkins import services
 from journal.checkins.forms import BACKDATE_DAYS, CheckInForm, RevealForm, VisibilityForm
 from journal.extensions import db
-from journal.forms import EmptyForm
 from journal.models import now_utc
 from journal.models.checkins import BOUNDARIES, SCALES, CheckIn
 from journal.today.services import PromptError, prompt_find
+from journal.views import delete_confirmed
 
 bp = Blueprint("checkins", __name__, url_prefix="/checkins")
 care_bp = Blueprint("care", __name__, url_prefix="/care")
@@ -124,13 +124,9 @@ def show(checkin_id):
 @login_required
 def delete(checkin_id):
     checkin = scope().get_own_or_404(CheckIn, checkin_id)
-    form = EmptyForm()
-    if form.validate_on_submit():
-        services.checkin_delete(checkin=checkin)
-        db.session.commit()
-        flash("The check-in is deleted.", "info")
-        return redirect(url_for("checkins.index"))
-    return render_template("checkins/delete.html", checkin=checkin)
+    done = delete_confirmed(lambda: services.checkin_delete(checkin=checkin), message="The check-in is deleted.",
+                            category="info", to=url_for("checkins.index"))
+    return done or render_template("checkins/delete.html", checkin=checkin)
 
 
 @bp.post("/<int:checkin_id>/visibility")

@@ -7,8 +7,8 @@ from journal.entries import listing, services
 from journal.entries.forms import EntryForm, MomentForm
 from journal.entries.markdown import render_markdown
 from journal.extensions import db
-from journal.forms import EmptyForm
 from journal.models.entries import OWN_WORDS, Entry
+from journal.views import delete_confirmed
 
 bp = Blueprint("entries", __name__, url_prefix="/journal")
 
@@ -173,12 +173,11 @@ def read(entry_id):
 @login_required
 def delete(entry_id):
     entry = scope().get_own_or_404(Entry, entry_id)
-    form = EmptyForm()
-    if form.validate_on_submit():
-        services.entry_delete(entry=entry)
-        db.session.commit()
-        flash("Deleted. It's gone for good." if not entry.is_moment else "That moment is gone.", "success")
-        return redirect(url_for("entries.index"))
+    done = delete_confirmed(lambda: services.entry_delete(entry=entry),
+                            message="That moment is gone." if entry.is_moment else "Deleted. It's gone for good.",
+                            category="success", to=url_for("entries.index"))
+    if done:
+        return done
     text = services.entry_open(entry)
     return render_template(
         "entries/delete.html", entry=entry, text=text, labels=services.moment_labels(),

@@ -8,7 +8,6 @@ from wtforms.fields.choices import SelectChoice
 
 from journal.access import PRIVATE, SHARED, scope
 from journal.extensions import db
-from journal.forms import EmptyForm
 from journal.models import Practice
 from journal.models.notes import AREAS, FEELINGS, PACE_SUGGESTIONS, ProgressNote, SensationMap
 from journal.notes import services
@@ -18,6 +17,7 @@ from journal.plan.pace import LAST_STAGE, my_ready
 from journal.plan.services import plan_view
 from journal.practices.services import practice_get_or_404
 from journal.today.services import PromptError, prompt_find
+from journal.views import delete_confirmed
 
 bp = Blueprint("notes", __name__, url_prefix="/notes")
 log = logging.getLogger(__name__)
@@ -132,12 +132,10 @@ def read(note_id):
 @login_required
 def delete(note_id):
     note = scope().get_own_or_404(ProgressNote, note_id)
-    form = EmptyForm()
-    if form.validate_on_submit():
-        services.note_delete(note=note)
-        db.session.commit()
-        flash("The note is deleted.", "info")
-        return redirect(url_for("notes.index"))
+    done = delete_confirmed(lambda: services.note_delete(note=note), message="The note is deleted.",
+                            category="info", to=url_for("notes.index"))
+    if done:
+        return done
     has_map = services.map_for_note(scope(), note) is not None
     return render_template("notes/delete.html", note=note, has_map=has_map)
 
