@@ -127,6 +127,26 @@ def page_text(response) -> str:
     return html.unescape(response.get_data(as_text=True))
 
 
+def client_for(app: Flask, user: User) -> FlaskClient:
+    """A test client of `app`, logged in as `user` (see `login_as`)."""
+    client = app.test_client()
+    login_as(client, user)
+    return client
+
+
+def read_text(response) -> str:
+    """The page as a person reads it: tags out, entities decoded, spaces folded."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
+
+
+def textarea_value(response, field_id: str) -> str | None:
+    """The text in the <textarea> with this id (without the newline HTML drops after
+    the start tag), or None if absent."""
+    found = re.search(rf'<textarea\b[^>]*\bid="{field_id}"[^>]*>(?:\r?\n)?(.*?)</textarea>',
+                      response.get_data(as_text=True), re.S)
+    return html.unescape(found.group(1)) if found else None
+
+
 def field_value(response, field_id: str) -> str | None:
     """The value attribute of the <input> with this id, or None if absent."""
     body = response.get_data(as_text=True)

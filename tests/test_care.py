@@ -3,8 +3,6 @@ and the calm notes a check-in brings to its author: when to see a clinician
 (with a hold on touch practices) and support for low mood. Each note shows at
 most once a week per person, and never to the partner.
 """
-import html
-import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,21 +13,11 @@ from journal.checkins.services import checkin_create
 from journal.extensions import db
 from journal.models import Plan, now_utc
 from journal.models.checkins import CareNotice
-from journal.testing import login_as
+from journal.testing import client_for, read_text
 
 CLINICIAN_NOTE = "A gentle word about your body"
 LOW_MOOD_NOTE = "About feeling low"
 NEUTRAL_LINE = "If you are in danger now, please contact your local emergency services."
-
-
-def client_for(app, user):
-    client = app.test_client()
-    login_as(client, user)
-    return client
-
-
-def text(response) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
 
 
 def save(client, **data):
@@ -74,7 +62,7 @@ def test_the_care_page_is_open_to_everyone(app, couple, ana_client):
     for client in (app.test_client(), ana_client):
         response = client.get("/care")
         assert response.status_code == 200
-        page = text(response)
+        page = read_text(response)
         assert "not medical advice" in page
         for sign in ("heavy bleeding", "a fever", "chest pain or trouble breathing", "a severe headache",
                      "a red, swollen or painful leg", "thoughts of harming yourself"):
@@ -88,7 +76,7 @@ def test_the_care_page_is_open_to_everyone(app, couple, ana_client):
 
 
 def test_without_configured_contacts_a_neutral_line_shows(app):
-    page = text(app.test_client().get("/care"))
+    page = read_text(app.test_client().get("/care"))
     assert NEUTRAL_LINE in page
 
 
@@ -103,7 +91,7 @@ def contacts_config(app_config):
 
 def test_configured_contacts_show_on_the_care_page(contacts_config, app):
     response = app.test_client().get("/care")
-    body, page = response.get_data(as_text=True), text(response)
+    body, page = response.get_data(as_text=True), read_text(response)
     assert "Safe at Home line : 0800 123 456" in page
     assert '<a href="https://harbour.example.org" rel="noopener noreferrer">https://harbour.example.org</a>' in body
     assert "&lt;b&gt;Bold&lt;/b&gt; service" in body and "<script>x" not in body
@@ -116,18 +104,18 @@ def test_configured_contacts_show_on_the_care_page(contacts_config, app):
 @pytest.mark.parametrize("answer", [{"pain": "strong"}, {"bleeding": "yes"}, {"fever": "yes"}])
 def test_a_worrying_check_in_holds_touch_and_shows_a_calm_note(app, couple, ana_client, answer):
     ana = couple[0]
-    page = text(save(ana_client, **answer))
+    page = read_text(save(ana_client, **answer))
     assert CLINICIAN_NOTE in page
     assert "talking over with a midwife, doctor or nurse" in page and "local emergency services" in page
     assert "Tandem isn't medical advice" in page
     plan = the_plan()
     assert plan.hold_by_id == ana.id and plan.hold_since is not None
     assert notices("clinician") == 1
-    assert "Touch practices are on hold" in text(ana_client.get("/plan"))
+    assert "Touch practices are on hold" in read_text(ana_client.get("/plan"))
 
 
 def test_gentle_answers_bring_no_note_and_no_hold(app, couple, ana_client):
-    page = text(save(ana_client, pain="moderate", bleeding="no", fever="no", mood="3"))
+    page = read_text(save(ana_client, pain="moderate", bleeding="no", fever="no", mood="3"))
     assert CLINICIAN_NOTE not in page and LOW_MOOD_NOTE not in page
     plan = the_plan()
     assert plan is None or plan.hold_by_id is None
@@ -137,17 +125,17 @@ def test_gentle_answers_bring_no_note_and_no_hold(app, couple, ana_client):
 def test_the_note_shows_once_a_week_and_the_hold_stays(app, couple, ana_client, bo_client):
     ana = couple[0]
     first = save(ana_client, fever="yes")
-    assert CLINICIAN_NOTE in text(first)
-    assert CLINICIAN_NOTE not in text(ana_client.get(first.request.path))  # shown once, not on every visit
+    assert CLINICIAN_NOTE in read_text(first)
+    assert CLINICIAN_NOTE not in read_text(ana_client.get(first.request.path))  # shown once, not on every visit
     second = save(ana_client, bleeding="yes", pain="strong")
-    assert CLINICIAN_NOTE not in text(second)
+    assert CLINICIAN_NOTE not in read_text(second)
     assert notices("clinician") == 1
     assert the_plan().hold_by_id == ana.id
 
     notice = db.session.scalar(select(CareNotice))
     notice.shown_at = now_utc() - timedelta(days=7, minutes=1)
     db.session.commit()
-    assert CLINICIAN_NOTE in text(save(ana_client, bleeding="yes"))
+    assert CLINICIAN_NOTE in read_text(save(ana_client, bleeding="yes"))
     assert notices("clinician") == 2
 
 
@@ -157,11 +145,11 @@ def test_the_partner_never_sees_a_care_note(app, couple, ana_client, bo_client):
     path = response.headers["Location"]
     for page in (bo_client.get(path), bo_client.get("/checkins")):
         assert page.status_code == 200
-        assert "Rough day" in text(page)  # the shared check-in itself is there
-        assert CLINICIAN_NOTE not in text(page)
-    assert CLINICIAN_NOTE in text(ana_client.get(path))  # it was still waiting for Ana
+        assert "Rough day" in read_text(page)  # the shared check-in itself is there
+        assert CLINICIAN_NOTE not in read_text(page)
+    assert CLINICIAN_NOTE in read_text(ana_client.get(path))  # it was still waiting for Ana
     # Bo's own calm check-in brings nothing of Ana's
-    assert CLINICIAN_NOTE not in text(save(bo_client, mood="4"))
+    assert CLINICIAN_NOTE not in read_text(save(bo_client, mood="4"))
     # only Ana can lift the hold her check-in started
     bo_client.post("/plan/hold/lift")
     assert the_plan().hold_by_id == ana.id
@@ -183,24 +171,24 @@ def low_days(user, moods, *, start=1):
 def test_low_mood_on_most_check_ins_brings_a_note_about_support(app, couple, ana_client, bo_client):
     ana = couple[0]
     low_days(ana, [1, 2])
-    assert LOW_MOOD_NOTE not in text(save(ana_client, mood="2"))  # three low days: not yet
+    assert LOW_MOOD_NOTE not in read_text(save(ana_client, mood="2"))  # three low days: not yet
     assert notices() == 0
-    page = text(save(ana_client, mood="1", visibility="shared"))  # the fourth of four
+    page = read_text(save(ana_client, mood="1", visibility="shared"))  # the fourth of four
     assert LOW_MOOD_NOTE in page
     assert "common after a birth" in page and "midwife, health visitor or doctor" in page
     assert "perinatal mental-health line" in page and CLINICIAN_NOTE not in page
     assert notices("low_mood") == 1
     assert the_plan() is None or the_plan().hold_by_id is None  # low mood alone holds nothing
 
-    assert LOW_MOOD_NOTE not in text(save(ana_client, mood="1"))  # once a week
-    assert LOW_MOOD_NOTE not in text(bo_client.get("/checkins"))
+    assert LOW_MOOD_NOTE not in read_text(save(ana_client, mood="1"))  # once a week
+    assert LOW_MOOD_NOTE not in read_text(bo_client.get("/checkins"))
     assert notices("low_mood") == 1
 
 
 def test_low_mood_needs_more_than_half_of_the_check_ins(app, couple, ana_client):
     ana = couple[0]
     low_days(ana, [1, 1, 1, 4, 5, 4, 5])
-    assert LOW_MOOD_NOTE not in text(save(ana_client, mood="2"))  # 4 low of 8
+    assert LOW_MOOD_NOTE not in read_text(save(ana_client, mood="2"))  # 4 low of 8
     assert notices() == 0
 
 
@@ -208,11 +196,11 @@ def test_low_mood_counts_the_last_14_days_only(app, couple, ana_client):
     ana = couple[0]
     low_days(ana, [1, 1], start=1)
     low_days(ana, [1, 1, 1], start=14)  # 14, 15 and 16 days back
-    assert LOW_MOOD_NOTE not in text(save(ana_client, mood="1"))  # 3 low inside the window
-    assert LOW_MOOD_NOTE in text(save(ana_client, mood="1"))
+    assert LOW_MOOD_NOTE not in read_text(save(ana_client, mood="1"))  # 3 low inside the window
+    assert LOW_MOOD_NOTE in read_text(save(ana_client, mood="1"))
 
 
 def test_a_good_day_brings_no_low_mood_note(app, couple, ana_client):
     low_days(couple[0], [1, 1, 1, 1])
-    assert LOW_MOOD_NOTE not in text(save(ana_client, mood="4"))
+    assert LOW_MOOD_NOTE not in read_text(save(ana_client, mood="4"))
     assert notices() == 0

@@ -5,7 +5,6 @@ count on the history page.
 
 Time is never waited for: rows are edited directly when a test needs the past.
 """
-import html
 import logging
 import re
 from datetime import date, timedelta
@@ -21,29 +20,13 @@ from journal.crypto import DecryptError, context, unseal
 from journal.extensions import db
 from journal.models import Plan, Practice, PromptAction, Schedule, now_utc
 from journal.models.checkins import CheckIn
-from journal.testing import count_queries, csrf_token, field_error, field_value, login_as, make_couple, make_user
+from journal.testing import client_for, count_queries, csrf_token, field_error, field_value, make_couple, make_user, read_text, textarea_value
 from journal.today.services import prompts_for
 
 GUILT_WORDS = ("streak", "missed", "failed", "overdue", "behind", "keep it up")
 
 
 # -- helpers ---------------------------------------------------------------------------
-
-
-def client_for(app, user):
-    client = app.test_client()
-    login_as(client, user)
-    return client
-
-
-def text(response) -> str:
-    """The page as a person reads it: tags out, entities decoded, spaces folded."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
-
-
-def textarea_value(response, field_id: str) -> str | None:
-    found = re.search(rf'<textarea\b[^>]*\bid="{field_id}"[^>]*>(?:\r?\n)?(.*?)</textarea>', response.get_data(as_text=True), re.S)
-    return html.unescape(found.group(1)) if found else None
 
 
 def checked(response, name: str) -> str | None:
@@ -128,7 +111,7 @@ def test_one_answer_is_enough(app, couple, ana_client):
     assert row.closeness is row.sleep_hours is row.pain is row.bleeding is row.fever is row.boundary is None
     assert row.note_sealed is None and row.boundary_note_sealed is None and row.schedule_id is None
     page = ana_client.get(f"/checkins/{checkin_id}")
-    assert "Mood 4 of 5 · fairly good" in text(page)
+    assert "Mood 4 of 5 · fairly good" in read_text(page)
 
 
 def test_every_answer_is_saved_and_the_words_are_sealed(app, couple, ana_client):
@@ -147,7 +130,7 @@ def test_every_answer_is_saved_and_the_words_are_sealed(app, couple, ana_client)
     assert opened(row, "note") == "A long night\nbut a kind morning"
     assert opened(row, "boundary_note") == "Hands on shoulders only"
 
-    page = text(ana_client.get(f"/checkins/{checkin_id}"))
+    page = read_text(ana_client.get(f"/checkins/{checkin_id}"))
     for shown in ("Mood 2 of 5 · a bit low", "Sensation 1 of 5 · numb", "Energy 5 of 5 · rested",
                   "Stress 2 of 5 · mostly calm", "Slept 6.5 hours", "Pain mild", "Bleeding no", "Fever no",
                   "Yellow: gently, and ask first · Hands on shoulders only", "A long night but a kind morning"):
@@ -158,7 +141,7 @@ def test_an_empty_form_is_refused_calmly(app, couple, ana_client):
     for data in ({}, {"note": "   ", "boundary_note": "", "sleep_hours": ""}, {"visibility": "shared"}):
         response = ana_client.post("/checkins/new", data=data)
         assert response.status_code == 422
-        assert "There's nothing to save yet. One answer is plenty" in text(response)
+        assert "There's nothing to save yet. One answer is plenty" in read_text(response)
     assert count_checkins() == 0
 
 
@@ -195,7 +178,7 @@ def test_bad_input_is_refused_next_to_the_field_and_what_was_typed_is_kept(app, 
     response = ana_client.post("/checkins/new", data=data)
     assert response.status_code == 422
     assert message in field_error(response, field)
-    assert "Please look at the note" in text(response)
+    assert "Please look at the note" in read_text(response)
     assert count_checkins() == 0
     # everything typed is still there
     assert checked(response, "energy") == "3"
@@ -285,18 +268,18 @@ def test_author_sees_own_private_and_shared_and_partner_sees_shared_only(app, co
     shared_id = saved_id(ana_client.post("/checkins/new", data={"note": "For us both to read", "visibility": "shared"}))
     bo_id = saved_id(bo_client.post("/checkins/new", data={"note": "Bo keeps this one", "mood": "2"}))
 
-    ana_list = text(ana_client.get("/checkins"))
+    ana_list = read_text(ana_client.get("/checkins"))
     assert "Only mine, kept close" in ana_list and "For us both to read" in ana_list
     assert "Bo keeps this one" not in ana_list
     assert ana_client.get(f"/checkins/{private_id}").status_code == 200
     assert ana_client.get(f"/checkins/{bo_id}").status_code == 404
 
-    bo_list = text(bo_client.get("/checkins"))
+    bo_list = read_text(bo_client.get("/checkins"))
     assert "For us both to read" in bo_list and "Bo keeps this one" in bo_list
     assert "Only mine, kept close" not in bo_list
     assert bo_client.get(f"/checkins/{private_id}").status_code == 404
     shared_page = bo_client.get(f"/checkins/{shared_id}")
-    assert shared_page.status_code == 200 and "For us both to read" in text(shared_page) and "Ana" in text(shared_page)
+    assert shared_page.status_code == 200 and "For us both to read" in read_text(shared_page) and "Ana" in read_text(shared_page)
 
 
 def test_another_couple_and_a_single_person_get_404_and_anonymous_people_log_in(app, couple, ana_client):
@@ -305,7 +288,7 @@ def test_another_couple_and_a_single_person_get_404_and_anonymous_people_log_in(
     make_couple(cy, dee)
     for outsider in (cy, make_user()):
         client = client_for(app, outsider)
-        assert "Ours" not in text(client.get("/checkins"))
+        assert "Ours" not in read_text(client.get("/checkins"))
         assert client.get(f"/checkins/{shared_id}").status_code == 404
         assert client.get(f"/checkins/{shared_id}/delete").status_code == 404
         assert client.post(f"/checkins/{shared_id}/delete").status_code == 404
@@ -324,7 +307,7 @@ def test_only_the_author_deletes(app, couple, ana_client, bo_client):
     assert bo_client.post(f"/checkins/{shared_id}/delete").status_code == 404
     assert count_checkins() == 1
     confirm = ana_client.get(f"/checkins/{shared_id}/delete")
-    assert confirm.status_code == 200 and "Delete this check-in?" in text(confirm)
+    assert confirm.status_code == 200 and "Delete this check-in?" in read_text(confirm)
     response = ana_client.post(f"/checkins/{shared_id}/delete")
     assert response.status_code == 302 and response.headers["Location"] == "/checkins"
     assert count_checkins() == 0
@@ -346,7 +329,7 @@ def test_changing_visibility_is_for_the_author_and_seals_the_words_again(app, co
     assert (opened(row, "note"), opened(row, "boundary_note")) == ("Slowly, slowly", "Not the belly")
     with pytest.raises(DecryptError):  # the old sealing doesn't open as shared
         unseal(private_blob, owner=("user", row.author_id), context=context("checkins", row.id, "note", row.author_id, "shared"))
-    assert "Slowly, slowly" in text(bo_client.get(f"/checkins/{checkin_id}"))
+    assert "Slowly, slowly" in read_text(bo_client.get(f"/checkins/{checkin_id}"))
 
     ana_client.post(f"/checkins/{checkin_id}/visibility", data={"visibility": "private"})
     assert only_checkin().visibility == "private"
@@ -360,12 +343,12 @@ def test_changing_visibility_is_for_the_author_and_seals_the_words_again(app, co
 def test_after_leaving_the_former_partner_sees_nothing(app, couple, ana_client, bo_client):
     ana, bo, _ = couple
     shared_id = saved_id(ana_client.post("/checkins/new", data={"note": "Before we parted", "visibility": "shared"}))
-    assert "Before we parted" in text(bo_client.get("/checkins"))
+    assert "Before we parted" in read_text(bo_client.get("/checkins"))
     couple_leave(user=ana)
     db.session.commit()
-    assert "Before we parted" not in text(bo_client.get("/checkins"))
+    assert "Before we parted" not in read_text(bo_client.get("/checkins"))
     assert bo_client.get(f"/checkins/{shared_id}").status_code == 404
-    assert "Before we parted" in text(ana_client.get(f"/checkins/{shared_id}"))  # still hers
+    assert "Before we parted" in read_text(ana_client.get(f"/checkins/{shared_id}"))  # still hers
 
 
 def test_unreadable_words_show_a_calm_placeholder(app, couple, ana_client):
@@ -376,7 +359,7 @@ def test_unreadable_words_show_a_calm_placeholder(app, couple, ana_client):
     for path in (f"/checkins/{checkin_id}", "/checkins"):
         response = ana_client.get(path)
         assert response.status_code == 200
-        assert "This text can't be read any more." in text(response) and "Mood 3 of 5" in text(response)
+        assert "This text can't be read any more." in read_text(response) and "Mood 3 of 5" in read_text(response)
 
 
 def test_history_is_newest_day_first_and_paginated(app, couple, ana_client):
@@ -384,7 +367,7 @@ def test_history_is_newest_day_first_and_paginated(app, couple, ana_client):
     for days_back in (3, 0, 1):
         saved_id(ana_client.post("/checkins/new", data={"note": f"Day minus {days_back}",
                                                          "day": (today - timedelta(days=days_back)).isoformat()}))
-    page = text(ana_client.get("/checkins"))
+    page = read_text(ana_client.get("/checkins"))
     assert page.index("Day minus 0") < page.index("Day minus 1") < page.index("Day minus 3")
 
     ana = couple[0]
@@ -392,7 +375,7 @@ def test_history_is_newest_day_first_and_paginated(app, couple, ana_client):
         checkin_create(author=ana, answers={"mood": 3, "note": f"Filler {n:02d}"}, day=today - timedelta(days=5),
                        visibility="private")
     db.session.commit()
-    first, second = text(ana_client.get("/checkins")), text(ana_client.get("/checkins?page=2"))
+    first, second = read_text(ana_client.get("/checkins")), read_text(ana_client.get("/checkins?page=2"))
     assert "Page 1 of 2" in first and "Older" in first and "Day minus 0" in first
     assert "Page 2 of 2" in second and "Newer" in second and "Day minus 0" not in second
     assert len(re.findall(r"Filler \d\d", first + second)) == 25
@@ -414,7 +397,7 @@ def test_a_check_in_from_a_prompt_is_linked_and_marks_it_done(app, couple, ana_c
     ana = couple[0]
     key = prompt_key(ana, together)
     page = ana_client.get(f"/checkins/new?prompt={key}")
-    assert page.status_code == 200 and "For: How are we doing tonight · a prompt for you both" in text(page)
+    assert page.status_code == 200 and "For: How are we doing tonight · a prompt for you both" in read_text(page)
     assert re.search(r'<form method="post" action="/checkins/new\?prompt=([^"]+)"', page.get_data(as_text=True)).group(1) in (key, key.replace("@", "%40"))
     saved_id(ana_client.post(f"/checkins/new?prompt={key}", data={"mood": "3"}))
     row = only_checkin()
@@ -422,13 +405,13 @@ def test_a_check_in_from_a_prompt_is_linked_and_marks_it_done(app, couple, ana_c
     assert row.occurrence_at.strftime("%Y%m%dT%H%M%SZ") == key.split("@")[1]
     (action,) = db.session.scalars(select(PromptAction)).all()
     assert (action.user_id, action.schedule_id, action.state) == (ana.id, together.id, "done")
-    assert "How are we doing tonight" not in text(ana_client.get("/today"))
+    assert "How are we doing tonight" not in read_text(ana_client.get("/today"))
 
 
 def test_an_unknown_prompt_key_is_ignored_calmly(app, couple, ana_client, together):
     for key in ("999@20260101T200000Z", "nonsense", f"{together.id}@20200101T000000Z"):
         page = ana_client.get(f"/checkins/new?prompt={key}")
-        assert page.status_code == 200 and "For:" not in text(page)
+        assert page.status_code == 200 and "For:" not in read_text(page)
         saved_id(ana_client.post(f"/checkins/new?prompt={key}", data={"mood": "3"}))
     assert db.session.scalar(select(func.count()).select_from(CheckIn).where(CheckIn.schedule_id.is_not(None))) == 0
     assert db.session.scalar(select(func.count()).select_from(PromptAction)) == 0
@@ -438,24 +421,24 @@ def test_answers_to_a_prompt_for_both_open_when_both_have_answered(app, couple, 
     ana, bo, _ = couple
     ana_id = saved_id(ana_client.post(f"/checkins/new?prompt={prompt_key(ana, together)}",
                                       data={"mood": "2", "note": "Ana's quiet answer", "visibility": "shared"}))
-    own = text(ana_client.get(f"/checkins/{ana_id}"))
+    own = read_text(ana_client.get(f"/checkins/{ana_id}"))
     assert "Ana's quiet answer" in own and "Waiting for your partner" in own
-    for page in (text(bo_client.get(f"/checkins/{ana_id}")), text(bo_client.get("/checkins"))):
+    for page in (read_text(bo_client.get(f"/checkins/{ana_id}")), read_text(bo_client.get("/checkins"))):
         assert "Ana answered a prompt for you both" in page
         assert "Ana's quiet answer" not in page and "Mood" not in page
 
     # Bo answers, but keeps it private: nothing opens either way
     bo_id = saved_id(bo_client.post(f"/checkins/new?prompt={prompt_key(bo, together)}",
                                     data={"mood": "4", "note": "Bo's own answer"}))
-    assert "Ana's quiet answer" not in text(bo_client.get(f"/checkins/{ana_id}"))
-    assert "Waiting for your partner" in text(ana_client.get(f"/checkins/{ana_id}"))
+    assert "Ana's quiet answer" not in read_text(bo_client.get(f"/checkins/{ana_id}"))
+    assert "Waiting for your partner" in read_text(ana_client.get(f"/checkins/{ana_id}"))
     assert ana_client.get(f"/checkins/{bo_id}").status_code == 404
 
     # Bo shares: both see both
     bo_client.post(f"/checkins/{bo_id}/visibility", data={"visibility": "shared"})
-    bo_view = text(bo_client.get(f"/checkins/{ana_id}"))
+    bo_view = read_text(bo_client.get(f"/checkins/{ana_id}"))
     assert "Ana's quiet answer" in bo_view and "Mood 2 of 5" in bo_view and "answered a prompt" not in bo_view
-    ana_list = text(ana_client.get("/checkins"))
+    ana_list = read_text(ana_client.get("/checkins"))
     assert "Bo's own answer" in ana_list and "Ana's quiet answer" in ana_list and "Waiting for your partner" not in ana_list
 
 
@@ -470,22 +453,22 @@ def test_answers_given_together_can_open_after_48_hours_if_the_couple_chooses(ap
         db.session.commit()
 
     age(49)
-    assert "Two days on" not in text(bo_client.get(f"/checkins/{ana_id}"))  # the setting is off
+    assert "Two days on" not in read_text(bo_client.get(f"/checkins/{ana_id}"))  # the setting is off
     assert 'name="reveal_after_48h"' in ana_client.get("/checkins").get_data(as_text=True)
 
     assert bo_client.post("/checkins/settings", data={"reveal_after_48h": "y"}).status_code == 302  # either partner
     db.session.expire_all()
     assert db.session.scalar(select(Plan.reveal_after_48h)) is True
-    assert "Two days on" in text(bo_client.get(f"/checkins/{ana_id}"))
-    assert "Waiting for your partner" not in text(ana_client.get(f"/checkins/{ana_id}"))
+    assert "Two days on" in read_text(bo_client.get(f"/checkins/{ana_id}"))
+    assert "Waiting for your partner" not in read_text(ana_client.get(f"/checkins/{ana_id}"))
 
     age(47)
-    assert "Two days on" not in text(bo_client.get(f"/checkins/{ana_id}"))
-    assert "Waiting for your partner" in text(ana_client.get(f"/checkins/{ana_id}"))
+    assert "Two days on" not in read_text(bo_client.get(f"/checkins/{ana_id}"))
+    assert "Waiting for your partner" in read_text(ana_client.get(f"/checkins/{ana_id}"))
 
     age(49)
     ana_client.post("/checkins/settings", data={})  # switched off again
-    assert "Two days on" not in text(bo_client.get(f"/checkins/{ana_id}"))
+    assert "Two days on" not in read_text(bo_client.get(f"/checkins/{ana_id}"))
 
 
 def test_a_prompt_for_one_partner_is_shared_as_usual(app, couple, ana_client, bo_client):
@@ -496,8 +479,8 @@ def test_a_prompt_for_one_partner_is_shared_as_usual(app, couple, ana_client, bo
     ana_id = saved_id(ana_client.post(f"/checkins/new?prompt={prompt_key(ana, mine)}",
                                       data={"note": "Just my prompt", "visibility": "shared"}))
     assert only_checkin().together is False
-    assert "Just my prompt" in text(bo_client.get(f"/checkins/{ana_id}"))
-    assert "Waiting for your partner" not in text(ana_client.get(f"/checkins/{ana_id}"))
+    assert "Just my prompt" in read_text(bo_client.get(f"/checkins/{ana_id}"))
+    assert "Waiting for your partner" not in read_text(ana_client.get(f"/checkins/{ana_id}"))
 
 
 # -- at rest and at scale ---------------------------------------------------------------------
@@ -537,6 +520,6 @@ def test_the_history_costs_the_same_statements_for_1_or_30_check_ins(app, couple
     db.session.commit()
     with count_queries(app) as many:
         response = ana_client.get("/checkins")
-    assert response.status_code == 200 and "Note 0" in text(response)
+    assert response.status_code == 200 and "Note 0" in read_text(response)
     assert one.count == many.count, many.statements
     assert many.count <= 7, many.statements

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from journal.extensions import db
 from journal.models import ConsentPhrase, Plan
 from journal.practices.library import consent_suggestions
-from journal.testing import login_as, make_couple, make_user
+from journal.testing import client_for, make_couple, make_user
 
 SIGNALS = ("ask", "slow_down", "pause", "stop", "check_in")
 LABELS = {
@@ -26,12 +26,6 @@ OURS = {
     "stop": "Pineapple",
     "check_in": "Still with me?",
 }
-
-
-def client_for(app, user):
-    client = app.test_client()
-    login_as(client, user)
-    return client
 
 
 def count(model) -> int:

@@ -17,18 +17,12 @@ from sqlalchemy.orm import Session
 from journal.couple import services
 from journal.extensions import db
 from journal.models import Couple, Invite, User, now_utc
-from journal.testing import count_queries, field_error, field_value, login_as, make_couple, make_user, page_text as text
+from journal.testing import client_for, count_queries, field_error, field_value, make_couple, make_user, page_text as text
 
 BASE = "http://localhost"
 
 
 # -- fixtures and helpers -------------------------------------------------------------
-
-
-def client_for(app, user):
-    client = app.test_client()
-    login_as(client, user)
-    return client
 
 
 def couple_id_of(user) -> int | None:

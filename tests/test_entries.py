@@ -24,32 +24,13 @@ from journal.entries.services import BODY_MAX, UNREADABLE, entry_create, moment_
 from journal.extensions import db
 from journal.models import DataKey, Plan, Practice, Schedule, now_utc
 from journal.models.entries import Entry
-from journal.testing import count_queries, field_error, field_value, login_as, make_couple, make_user
+from journal.testing import client_for, count_queries, field_error, field_value, make_couple, make_user, read_text, textarea_value
 
 # -- helpers --------------------------------------------------------------------------
 
 
-def client_for(app, user):
-    client = app.test_client()
-    login_as(client, user)
-    return client
-
-
 def squash(text: str) -> str:
     return " ".join(text.split())
-
-
-def text(response) -> str:
-    """The page as a person reads it: tags out, entities decoded, spaces folded."""
-    return squash(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
-
-
-def textarea(response, field_id: str) -> str | None:
-    found = re.search(rf'<textarea\b[^>]*\bid="{field_id}"[^>]*>(.*?)</textarea>', response.get_data(as_text=True), re.S)
-    if not found:
-        return None
-    value = html.unescape(found.group(1))
-    return value[2:] if value.startswith("\r\n") else value
 
 
 def list_titles(response) -> list[str]:
@@ -108,9 +89,9 @@ def test_an_entry_is_written_and_read_back(app, user):
     assert page.status_code == 200
     assert "<h1>Our first walk</h1>" in body
     assert "<em>slowly</em>" in body and "<li>the park</li>" in body
-    assert "You" in text(page) and "Only you can read this." in text(page)
+    assert "You" in read_text(page) and "Only you can read this." in read_text(page)
     assert re.findall(r'<ul class="entry-tags".*?</ul>', body, re.S)[0].count("<li>") == 2, "repeated tags count once"
-    assert "edited" not in text(page)
+    assert "edited" not in read_text(page)
     assert 'href="/journal/%d/edit"' % entry_id in body and 'href="/journal/%d/delete"' % entry_id in body
 
 
@@ -137,7 +118,7 @@ def test_bodies_up_to_the_limit_are_kept_longer_ones_refused_with_the_text_kept(
     client = client_for(app, user)
     exact = "é" * BODY_MAX
     entry_id = write(client, title="Long", body=exact)
-    assert textarea(client.get(f"/journal/{entry_id}/edit"), "body") == exact
+    assert textarea_value(client.get(f"/journal/{entry_id}/edit"), "body") == exact
 
     # The browser sends line breaks as CRLF; each one is still one character.
     lines = ("x" * 9 + "\r\n") * (BODY_MAX // 10)
@@ -148,7 +129,7 @@ def test_bodies_up_to_the_limit_are_kept_longer_ones_refused_with_the_text_kept(
     response = client.post("/journal/new", data={"title": "Too long", "body": too_long, "tags": "kept", "visibility": SHARED})
     assert response.status_code == 422
     assert "up to 100,000 characters and this one has 100,001" in field_error(response, "body")
-    assert textarea(response, "body") == too_long
+    assert textarea_value(response, "body") == too_long
     assert field_value(response, "title") == "Too long" and field_value(response, "tags") == "kept"
     assert checked(response, "visibility") == SHARED
     assert db.session.scalar(select(func.count()).select_from(Entry)) == 2
@@ -161,7 +142,7 @@ def test_bad_tags_and_titles_keep_what_was_typed(app, user):
     assert response.status_code == 422
     assert field_error(response, "title") == "Please keep the title to 200 characters."
     assert field_error(response, "tags") == "Please keep to 20 tags."
-    assert textarea(response, "body") == "Kept body" and field_value(response, "tags") == tags
+    assert textarea_value(response, "body") == "Kept body" and field_value(response, "tags") == tags
 
 
 def test_html_and_script_are_text_in_titles_and_tags_and_sanitised_in_bodies(app, user):
@@ -216,24 +197,24 @@ def test_editing_marks_edited_and_changing_visibility_reaches_the_partner(app, c
     assert b.get(f"/journal/{entry_id}").status_code == 404
 
     form = a.get(f"/journal/{entry_id}/edit")
-    assert field_value(form, "title") == "Slowly" and textarea(form, "body") == "First words."
+    assert field_value(form, "title") == "Slowly" and textarea_value(form, "body") == "First words."
     response = a.post(f"/journal/{entry_id}/edit", data={"title": "Slowly", "body": "First words.", "tags": "", "visibility": PRIVATE})
     assert response.status_code == 302
-    assert "edited" not in text(a.get(f"/journal/{entry_id}")), "saving without a change is not an edit"
+    assert "edited" not in read_text(a.get(f"/journal/{entry_id}")), "saving without a change is not an edit"
 
     a.post(f"/journal/{entry_id}/edit", data={"title": "Slowly", "body": "Now for Bo.", "tags": "us", "visibility": SHARED})
     page = b.get(f"/journal/{entry_id}")
     assert page.status_code == 200
-    assert "Now for Bo." in text(page) and "edited" in text(page) and "Ana" in text(page)
-    assert "Shared with you." in text(page) and 'href="/journal/%d/edit"' % entry_id not in page.get_data(as_text=True)
-    assert "Bo can read this too." in text(a.get(f"/journal/{entry_id}"))
+    assert "Now for Bo." in read_text(page) and "edited" in read_text(page) and "Ana" in read_text(page)
+    assert "Shared with you." in read_text(page) and 'href="/journal/%d/edit"' % entry_id not in page.get_data(as_text=True)
+    assert "Bo can read this too." in read_text(a.get(f"/journal/{entry_id}"))
     assert db.session.get(Entry, entry_id).edited_at is not None
 
     a.post(f"/journal/{entry_id}/edit", data={"title": "Slowly", "body": "Only mine again.", "tags": "us", "visibility": PRIVATE})
     assert b.get(f"/journal/{entry_id}").status_code == 404
     assert "Slowly" not in list_titles(b.get("/journal"))
     mine = a.get(f"/journal/{entry_id}")
-    assert "Only mine again." in text(mine) and UNREADABLE not in text(mine), "re-sealed with the new visibility"
+    assert "Only mine again." in read_text(mine) and UNREADABLE not in read_text(mine), "re-sealed with the new visibility"
 
 
 def test_delete_asks_first_then_deletes_for_the_author_only(app, couple):
@@ -241,7 +222,7 @@ def test_delete_asks_first_then_deletes_for_the_author_only(app, couple):
     a, b = client_for(app, ana), client_for(app, bo)
     entry_id = write(a, title="To let go", body="x", visibility=SHARED)
     confirm = a.get(f"/journal/{entry_id}/delete")
-    assert confirm.status_code == 200 and "Delete this entry?" in text(confirm) and "To let go" in text(confirm)
+    assert confirm.status_code == 200 and "Delete this entry?" in read_text(confirm) and "To let go" in read_text(confirm)
     assert db.session.get(Entry, entry_id) is not None, "GET never deletes"
 
     for path in (f"/journal/{entry_id}/edit", f"/journal/{entry_id}/delete"):
@@ -341,7 +322,7 @@ def test_the_database_file_holds_none_of_the_words(app, backend, couple):
     client.post("/journal/moments", data={"moment_kind": "own", "line": "ownwordsbiscuit", "visibility": SHARED})
     client.post(f"/journal/{entry_id}/edit", data={"title": "Marmalade morning", "body": "We sat quietlyturquoise.", "tags": "zephyrtag", "visibility": PRIVATE})
     assert db.session.scalar(select(func.count()).select_from(Entry)) == 3
-    assert all(w in text(client.get("/journal?q=o")) for w in ("Marmalade morning", "ownwordsbiscuit"))
+    assert all(w in read_text(client.get("/journal?q=o")) for w in ("Marmalade morning", "ownwordsbiscuit"))
 
     db.session.commit()
     db.session.remove()
@@ -368,12 +349,12 @@ def test_sealed_text_moved_or_relabelled_shows_a_calm_placeholder(app, couple):
     a, b = client_for(app, ana), client_for(app, bo)
     page = a.get(f"/journal/{two.id}")
     assert page.status_code == 200
-    assert UNREADABLE in text(page) and "The first title" not in text(page) and "Second body" in text(page)
+    assert UNREADABLE in read_text(page) and "The first title" not in read_text(page) and "Second body" in read_text(page)
     for client in (a, b):
         page = client.get(f"/journal/{private.id}")
         assert page.status_code == 200
-        assert UNREADABLE in text(page)
-        assert "Private title" not in text(page) and "Private body" not in text(page) and "secret" not in text(page)
+        assert UNREADABLE in read_text(page)
+        assert "Private title" not in read_text(page) and "Private body" not in read_text(page) and "secret" not in read_text(page)
         listing = client.get("/journal")
         assert listing.status_code == 200 and list_titles(listing).count(UNREADABLE) == 2
         assert client.get("/journal?q=title").status_code == 200
@@ -381,9 +362,9 @@ def test_sealed_text_moved_or_relabelled_shows_a_calm_placeholder(app, couple):
 
     # The author can still write over it.
     form = a.get(f"/journal/{private.id}/edit")
-    assert form.status_code == 200 and "can't be read any more" in text(form)
+    assert form.status_code == 200 and "can't be read any more" in read_text(form)
     a.post(f"/journal/{private.id}/edit", data={"title": "Written again", "body": "", "tags": "", "visibility": SHARED})
-    assert "Written again" in text(b.get(f"/journal/{private.id}"))
+    assert "Written again" in read_text(b.get(f"/journal/{private.id}"))
 
 
 # -- the list: filters, search, pages, statements ---------------------------------------
@@ -418,8 +399,8 @@ def test_filters_and_search_see_only_what_this_person_may_see(app, couple):
     assert titles("?author=partner") == ["Bo shares"]
     assert titles("?visibility=private") == ["Tea in the garden", "Morning Tea"]
     assert titles("?kind=nonsense&author=x&visibility=y") == titles("")
-    assert "2 found" in text(a.get("/journal?tag=sleep"))
-    assert "Nothing matches that." in text(a.get("/journal?q=zebra"))
+    assert "2 found" in read_text(a.get("/journal?tag=sleep"))
+    assert "Nothing matches that." in read_text(a.get("/journal?q=zebra"))
     tag_link = re.search(r'href="(/journal\?tag=Sleep)"', a.get("/journal").get_data(as_text=True))
     assert tag_link, "tags link to their filter"
 
@@ -436,7 +417,7 @@ def test_newest_first_twenty_a_page(app, user):
     page3 = client.get("/journal?page=3").get_data(as_text=True)
     assert 'rel="prev" href="/journal?page=2"' in page3 and 'rel="next"' not in page3
     assert list_titles(client.get("/journal?page=oops"))[0] == "Entry 44"
-    assert list_titles(client.get("/journal?page=9")) == [] and "Nothing more here." in text(client.get("/journal?page=9"))
+    assert list_titles(client.get("/journal?page=9")) == [] and "Nothing more here." in read_text(client.get("/journal?page=9"))
 
     tagged = client.get("/journal?tag=all&page=2")
     assert list_titles(tagged) == [f"Entry {n:02d}" for n in (3, 1)]
@@ -497,7 +478,7 @@ def test_one_tap_keeps_a_moment(app, couple):
     moment = db.session.scalar(select(Entry).where(Entry.moment_kind == "eye-contact"))
     assert moment.kind == "moment" and b"over the cot" not in moment.line_sealed
     page = b.get(f"/journal/{moment.id}")
-    assert page.status_code == 200 and "over the cot" in text(page)
+    assert page.status_code == 200 and "over the cot" in read_text(page)
     assert b.get(f"/journal/{moment.id}/edit").status_code == 404
 
 
@@ -516,7 +497,7 @@ def test_a_moment_in_ones_own_words_needs_the_words(app, user):
     moment_id = db.session.scalar(select(Entry.id).where(Entry.kind == "moment"))
     response = client.post(f"/journal/{moment_id}/edit", data={"moment_kind": "laugh", "line": "", "visibility": PRIVATE})
     assert response.status_code == 302
-    assert "We laughed together" in text(client.get(f"/journal/{moment_id}"))
+    assert "We laughed together" in read_text(client.get(f"/journal/{moment_id}"))
 
 
 # -- links to a practice or a prompt --------------------------------------------------
@@ -537,12 +518,12 @@ def test_an_entry_can_answer_a_prompt_or_name_a_practice(app, couple):
 
     a = client_for(app, ana)
     form = a.get(f"/journal/new?prompt={key}")
-    assert "For Our walk" in text(form) and f'value="{key}"' in form.get_data(as_text=True)
+    assert "For Our walk" in read_text(form) and f'value="{key}"' in form.get_data(as_text=True)
     entry_id = write(a, title="After the walk", body="Good.", prompt=key, visibility=SHARED)
     entry = db.session.get(Entry, entry_id)
     assert (entry.practice_id, entry.schedule_id) == (practice.id, schedule.id)
     assert entry.occurrence_at == datetime(2026, 3, 1, 20, 0, tzinfo=UTC)
-    assert "About Our walk" in text(client_for(app, bo).get(f"/journal/{entry_id}"))
+    assert "About Our walk" in read_text(client_for(app, bo).get(f"/journal/{entry_id}"))
 
     picked = write(a, title="Thinking of it", practice=str(practice.id))
     assert db.session.get(Entry, picked).practice_id == practice.id

@@ -18,7 +18,7 @@ from journal.extensions import db
 from journal.models import PaceReady, Practice, PromptAction, Schedule, now_utc
 from journal.models.notes import ProgressNote, SensationMap
 from journal.notes.services import SensationInput, note_create
-from journal.testing import count_queries, field_error, login_as, make_couple, make_user, page_text
+from journal.testing import client_for, count_queries, field_error, make_couple, make_user, page_text
 from journal.today.services import prompts_for
 
 UTC = timezone.utc
@@ -45,12 +45,6 @@ def make_practice(*, kind="closeness", stage=None, plan=None) -> Practice:
     db.session.add(practice)
     db.session.commit()
     return practice
-
-
-def client_for(app, user):
-    client = app.test_client()
-    login_as(client, user)
-    return client
 
 
 def count(model) -> int:

@@ -17,22 +17,12 @@ from journal.access import Scope
 from journal.extensions import db
 from journal.models import PaceReady, Plan, Practice, Schedule, StageChange, now_utc
 from journal.plan import pace
-from journal.testing import login_as, make_couple, make_user
+from journal.testing import client_for, make_couple, make_user, read_text
 
 NOW = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 NOTED = "Noted, just for you. Nothing changes until you both feel ready."
 
 # -- helpers --------------------------------------------------------------------------
-
-
-def client_for(app, user):
-    client = app.test_client()
-    login_as(client, user)
-    return client
-
-
-def text(response) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
 
 
 def flashes(response) -> list[tuple[str, str]]:
@@ -223,8 +213,8 @@ def test_a_solo_user_moves_forward_alone(app, user):
     page = client.get("/plan")
     assert "Stage 3 is open" in " ".join(msg for _, msg in flashes(page))
     assert stage_of(plan) == 3
-    assert "Our pace: stage 3 of 4" in text(page)
-    assert "stage 2 to 3" in text(page)
+    assert "Our pace: stage 3 of 4" in read_text(page)
+    assert "stage 2 to 3" in read_text(page)
     assert client.post("/plan/pace/back").status_code == 302
     assert stage_of(plan) == 2
 
@@ -256,12 +246,12 @@ def test_step_back_through_the_page(app, couple):
     change = db.session.scalar(select(StageChange))
     assert (change.from_stage, change.to_stage) == (3, 2)
     assert history_lines(page) == [f"{change.created_at:%-d %B %Y}: stage 3 to 2"]
-    assert "Our pace: stage 2 of 4" in text(page)
+    assert "Our pace: stage 2 of 4" in read_text(page)
 
     client.post("/plan/pace/back")
     page = client.get("/plan")
     assert stage_of(plan) == 1
-    assert "Step back a stage" not in text(page)  # not offered at the first stage
+    assert "Step back a stage" not in read_text(page)  # not offered at the first stage
 
     response = client.post("/plan/pace/back")
 
@@ -285,7 +275,7 @@ def test_moving_forward_through_the_page(app, couple):
     page = ana_client.get("/plan")
     assert ("success", "You're both ready: stage 2 is open. Go slowly.") in flashes(page)
     assert stage_of(plan) == 2
-    assert "Our pace: stage 2 of 4" in text(page)
+    assert "Our pace: stage 2 of 4" in read_text(page)
 
     # The leader alone: nothing moves.
     ana_client.post("/plan/pace/ready", data={"to_stage": "3"})
@@ -312,13 +302,13 @@ def test_an_old_mark_does_not_count_through_the_page(app, couple):
     plan = couple_plan(c)
     bo_client = client_for(app, bo)
     bo_client.post("/plan/pace/ready", data={"to_stage": "2"})
-    assert "Take that back" in text(bo_client.get("/plan"))
+    assert "Take that back" in read_text(bo_client.get("/plan"))
 
     mine = db.session.scalar(select(PaceReady))
     mine.created_at = now_utc() - timedelta(days=8)
     db.session.commit()
 
-    assert "I feel ready for stage 2" in text(bo_client.get("/plan"))  # his mark has lapsed
+    assert "I feel ready for stage 2" in read_text(bo_client.get("/plan"))  # his mark has lapsed
     client_for(app, ana).post("/plan/pace/ready", data={"to_stage": "2"})
     assert stage_of(plan) == 1
     assert changes() == []
@@ -348,7 +338,7 @@ def test_refused_forward_moves_through_the_page(app, couple):
     plan.stage = 4
     db.session.commit()
     page = client.get("/plan")
-    assert "I feel ready" not in text(page)
+    assert "I feel ready" not in read_text(page)
     client.post("/plan/pace/ready", data={"to_stage": "5"})
     assert ("error", "This is the last stage. There's nowhere further to go, and nothing to reach.") in flashes(
         client.get("/plan")
@@ -373,7 +363,7 @@ def test_readiness_is_never_announced(app, couple):
     db.session.commit()
     ana_client, bo_client = client_for(app, ana), client_for(app, bo)
     bo_before = bo_client.get("/plan")
-    assert "Only you see this. Your partner isn't told." in text(bo_before)
+    assert "Only you see this. Your partner isn't told." in read_text(bo_before)
     ana_plan, ana_today = without_csrf(ana_client.get("/plan")), without_csrf(ana_client.get("/today"))
 
     bo_client.post("/plan/pace/ready", data={"to_stage": "2"})
@@ -382,16 +372,16 @@ def test_readiness_is_never_announced(app, couple):
     assert without_csrf(ana_client.get("/plan")) == ana_plan
     assert without_csrf(ana_client.get("/today")) == ana_today
     mine = bo_client.get("/plan")
-    assert "You've said you feel ready for stage 2. This stays private." in text(mine)
-    assert "Take that back" in text(mine)
-    assert "I feel ready for stage 2" not in text(mine)
+    assert "You've said you feel ready for stage 2. This stays private." in read_text(mine)
+    assert "Take that back" in read_text(mine)
+    assert "I feel ready for stage 2" not in read_text(mine)
 
     bo_client.post("/plan/pace/unready")
 
     assert marks() == {}
     after = bo_client.get("/plan")
     assert ("info", "Taken back. There's no hurry.") in flashes(after)
-    assert "I feel ready for stage 2" in text(after)
+    assert "I feel ready for stage 2" in read_text(after)
     assert without_csrf(ana_client.get("/plan")) == ana_plan
     assert stage_of(plan) == 1
 

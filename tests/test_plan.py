@@ -18,24 +18,13 @@ from journal.extensions import db
 from journal.models import PaceReady, Plan, Practice, Schedule, StageChange, now_utc
 from journal.plan.recurrence import Recurrence, next_occurrence
 from journal.practices.services import practices_load
-from journal.testing import count_queries, login_as, make_couple, make_user
+from journal.testing import client_for, count_queries, make_couple, make_user, read_text
 
 # -- helpers --------------------------------------------------------------------------
 
 
-def client_for(app, user):
-    client = app.test_client()
-    login_as(client, user)
-    return client
-
-
 def squash(text: str) -> str:
     return " ".join(text.split())
-
-
-def text(response) -> str:
-    """The page as a person reads it: tags out, entities decoded, spaces folded."""
-    return squash(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
 
 
 def flashes(response) -> list[tuple[str, str]]:
@@ -204,7 +193,7 @@ def test_add_a_schedule_with_each_recurrence(app, couple):
     plan = couple_plan(c, timezone="Europe/London")
     client = client_for(app, ana)
     practices = {case: make_practice(f"Practice {i}") for i, case in enumerate(RECURRENCES)}
-    assert "Times are in your plan's time zone." in text(client.get(f"/plan/add/{practices['once'].id}"))
+    assert "Times are in your plan's time zone." in read_text(client.get(f"/plan/add/{practices['once'].id}"))
 
     for case, (posted, saved, shown) in RECURRENCES.items():
         practice = practices[case]
@@ -364,15 +353,15 @@ def test_practices_above_the_stage_are_later_and_cannot_be_scheduled(app, couple
 
     later = lib["revisiting-familiar-places"]  # stage 3
     page = client.get(f"/practices/{later.id}")
-    assert "This belongs to a later stage." in text(page)
+    assert "This belongs to a later stage." in read_text(page)
     assert f'href="/plan/add/{later.id}"' not in page.get_data(as_text=True)
     now_ok = lib["slow-hand-massage"]  # stage 1
     assert f'href="/plan/add/{now_ok.id}"' in client.get(f"/practices/{now_ok.id}").get_data(as_text=True)
 
-    assert "can't be scheduled yet" in text(client.get(f"/plan/add/{later.id}"))
+    assert "can't be scheduled yet" in read_text(client.get(f"/plan/add/{later.id}"))
     response = client.post(f"/plan/add/{later.id}", data=form())
     assert response.status_code == 422
-    assert "This belongs to a later stage, so it can't be scheduled yet." in text(response)
+    assert "This belongs to a later stage, so it can't be scheduled yet." in read_text(response)
     assert count(Schedule) == 0
 
     # Once the pace reaches stage 3, it can be scheduled.
@@ -399,8 +388,8 @@ def test_postpartum_timeline(app, couple):
     client = client_for(app, ana)
 
     before = client.get("/plan")
-    assert not re.search(r"\d+ weeks? since the birth", text(before))
-    assert "The usual check-ups" not in text(before)
+    assert not re.search(r"\d+ weeks? since the birth", read_text(before))
+    assert "The usual check-ups" not in read_text(before)
     assert "/plan/add/" not in before.get_data(as_text=True)
 
     # A birth date in the future is refused.
@@ -409,8 +398,8 @@ def test_postpartum_timeline(app, couple):
     assert response.status_code == 302
     page = client.get("/plan")
     assert ("error", "That date is in the future.") in flashes(page)
-    assert not re.search(r"\d+ weeks? since the birth", text(page))
-    assert "The usual check-ups" not in text(page)
+    assert not re.search(r"\d+ weeks? since the birth", read_text(page))
+    assert "The usual check-ups" not in read_text(page)
     db.session.refresh(plan)
     assert plan.birth_date is None
 
@@ -422,11 +411,11 @@ def test_postpartum_timeline(app, couple):
 
     page = client.get("/plan")
     body = page.get_data(as_text=True)
-    assert "7 weeks since the birth." in text(page)
+    assert "7 weeks since the birth." in read_text(page)
     for slug in ("early-postnatal-contact", "full-postnatal-check-up"):
         practice = lib[slug]
         assert f'href="/plan/add/{practice.id}"' in body, slug
-        assert f"schedule “{practice.title}”" in text(page)
+        assert f"schedule “{practice.title}”" in read_text(page)
     # The link leads to a form that schedules it.
     early = lib["early-postnatal-contact"]
     assert client.get(f"/plan/add/{early.id}").status_code == 200
@@ -448,22 +437,22 @@ def test_pause_and_resume(app, couple):
 
     assert response.status_code == 302
     page = ana_client.get("/plan")
-    assert "The plan is paused" in text(page)
+    assert "The plan is paused" in read_text(page)
     assert ("info", "Your plan is paused. Take all the time you need.") in flashes(page)
     assert "Evening walk" in schedule_rows(page)  # nothing is hidden
     for client in (ana_client, bo_client):
         today = client.get("/today")
         assert today_titles(today) == []
-        assert "Your plan is paused." in text(today)
+        assert "Your plan is paused." in read_text(today)
     db.session.refresh(plan)
     assert plan.paused_at is not None and plan.paused_until is None
 
     response = bo_client.post("/plan/resume")  # either partner
 
     assert response.status_code == 302
-    assert "The plan is paused" not in text(bo_client.get("/plan"))
+    assert "The plan is paused" not in read_text(bo_client.get("/plan"))
     assert today_titles(ana_client.get("/today")) == ["Evening walk"]
-    assert "paused" not in text(ana_client.get("/today"))
+    assert "paused" not in read_text(ana_client.get("/today"))
     db.session.refresh(plan)
     assert plan.paused_at is None
 
@@ -480,7 +469,7 @@ def test_pause_until_a_date(app, couple):
     assert response.status_code == 302
     page = client.get("/plan")
     assert ("error", "Please choose a date that hasn't passed.") in flashes(page)
-    assert "The plan is paused" not in text(page)
+    assert "The plan is paused" not in read_text(page)
     db.session.refresh(plan)
     assert plan.paused_at is None and plan.paused_until is None
     assert today_titles(client.get("/today")) == ["Evening walk"]
@@ -490,7 +479,7 @@ def test_pause_until_a_date(app, couple):
 
     db.session.refresh(plan)
     assert plan.paused_until == until and plan.paused_at is not None
-    assert f"No prompts or reminders while it rests, until {until.day} {until:%B}." in text(client.get("/plan"))
+    assert f"No prompts or reminders while it rests, until {until.day} {until:%B}." in read_text(client.get("/plan"))
     assert today_titles(client.get("/today")) == []
 
 
@@ -503,15 +492,15 @@ def test_a_pause_ends_after_its_last_day(app, couple):
     plan.paused_at = now_utc() - timedelta(days=5)
     plan.paused_until = plan_today()  # the last day is included
     db.session.commit()
-    assert "The plan is paused" in text(client.get("/plan"))
+    assert "The plan is paused" in read_text(client.get("/plan"))
     assert today_titles(client.get("/today")) == []
 
     plan.paused_until = plan_today() - timedelta(days=1)
     db.session.commit()
-    assert "The plan is paused" not in text(client.get("/plan"))
+    assert "The plan is paused" not in read_text(client.get("/plan"))
     today = client.get("/today")
     assert today_titles(today) == ["Evening walk"]
-    assert "paused" not in text(today)
+    assert "paused" not in read_text(today)
 
 
 # -- the safety hold ------------------------------------------------------------------
@@ -533,14 +522,14 @@ def test_safety_hold(app, couple):
     assert "[on hold]" in rows[touch.title]
     assert "[on hold]" not in rows[closeness.title]
     page = ana_client.get(f"/practices/{touch.id}")
-    assert "Touch practices are on hold for now" in text(page)
+    assert "Touch practices are on hold for now" in read_text(page)
     assert f'href="/plan/add/{touch.id}"' not in page.get_data(as_text=True)
     assert "[on hold]" in library_rows(ana_client.get("/practices?kind=touch"))[touch.title]
     for client in (ana_client, bo_client):
         assert today_titles(client.get("/today")) == [closeness.title]
 
     # Only Bo, whose check-in started it, lifts it.
-    assert "Lift the hold" not in text(ana_client.get("/plan"))
+    assert "Lift the hold" not in read_text(ana_client.get("/plan"))
     response = ana_client.post("/plan/hold/lift")
     assert response.status_code == 302
     page = ana_client.get("/plan")
@@ -549,7 +538,7 @@ def test_safety_hold(app, couple):
     db.session.refresh(plan)
     assert plan.hold_by_id == bo.id
 
-    assert "Lift the hold" in text(bo_client.get("/plan"))
+    assert "Lift the hold" in read_text(bo_client.get("/plan"))
     response = bo_client.post("/plan/hold/lift")
     assert response.status_code == 302
     assert ("success", "The hold is lifted. Go gently.") in flashes(bo_client.get("/plan"))
@@ -571,7 +560,7 @@ def test_a_stranger_cannot_touch_another_couples_plan(app, couple, stranger):
     assert client.get(f"/plan/{schedule.id}/edit").status_code == 404
     assert client.post(f"/plan/{schedule.id}/edit", data=form(time_1="06:00")).status_code == 404
     assert client.post(f"/plan/{schedule.id}/remove").status_code == 404
-    assert "Evening walk" not in text(client.get("/plan"))
+    assert "Evening walk" not in read_text(client.get("/plan"))
     assert today_titles(client.get("/today")) == []
 
     db.session.refresh(schedule)
@@ -587,7 +576,7 @@ def test_a_single_person_builds_a_plan_that_carries_over(app, user):
 
     today = client.get("/today")
     assert today.status_code == 200
-    assert "Tandem is made for two" in text(today)
+    assert "Tandem is made for two" in read_text(today)
     assert 'href="/couple">Invite your partner</a>' in today.get_data(as_text=True)
     assert practice.title in library_rows(client.get("/practices"))
     assert client.get(f"/practices/{practice.id}").status_code == 200
@@ -600,7 +589,7 @@ def test_a_single_person_builds_a_plan_that_carries_over(app, user):
     plan = db.session.scalar(select(Plan))
     assert (plan.owner_id, plan.couple_id) == (ana.id, None)
     page = client.get("/plan")
-    assert "My plan" in text(page)
+    assert "My plan" in read_text(page)
     assert practice.title in schedule_rows(page)
     assert today_titles(client.get("/today")) == [practice.title]
 
@@ -612,7 +601,7 @@ def test_a_single_person_builds_a_plan_that_carries_over(app, user):
     db.session.commit()
 
     bo_page = client_for(app, bo).get("/plan")
-    assert "Our plan" in text(bo_page)
+    assert "Our plan" in read_text(bo_page)
     assert "for Ana" in schedule_rows(bo_page)[practice.title]
     db.session.refresh(plan)
     assert (plan.owner_id, plan.couple_id) == (None, ana.couple_id)

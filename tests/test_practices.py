@@ -12,7 +12,7 @@ from journal.extensions import db
 from journal.models import KINDS, STAGES, Practice, PromptAction, Schedule, now_utc
 from journal.practices.library import library_data
 from journal.practices.services import practices_load
-from journal.testing import login_as, make_couple, make_user
+from journal.testing import client_for, make_couple, make_user
 
 UTC = timezone.utc
 LISTED_RE = re.compile(r'<h2><a href="/practices/(\d+)">')
@@ -36,12 +36,6 @@ def page_of(client, path: str, status: int = 200) -> str:
     response = client.get(path)
     assert response.status_code == status, path
     return response.get_data(as_text=True)
-
-
-def client_for(app, user):
-    client = app.test_client()
-    login_as(client, user)
-    return client
 
 
 def field_error(page: str, field: str) -> str:
