@@ -10,6 +10,7 @@ from journal.access import Scope
 from journal.extensions import db
 from journal.models import Plan, Practice, Schedule, User, now_utc
 from journal.plan.recurrence import Recurrence, next_occurrence
+from journal.plan.rules import practice_held, practice_later
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +46,10 @@ class PlanView:
 
     def is_later(self, practice: Practice) -> bool:
         """Above the current stage: shown as "later", can't be scheduled yet."""
-        return practice.stage is not None and practice.stage > self.stage
+        return practice_later(stage=practice.stage, plan_stage=self.stage)
 
     def is_held(self, practice: Practice) -> bool:
-        return self.on_hold and practice.kind == "touch"
+        return practice_held(kind=practice.kind, hold_by_id=self.hold_by_id)
 
 
 def plan_view(scope: Scope, *, now: datetime | None = None) -> PlanView:

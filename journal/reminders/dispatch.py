@@ -31,6 +31,7 @@ from journal.models import (
     User,
     now_utc,
 )
+from journal.plan.rules import email_sendable, practice_resting
 from journal.plan.services import paused_on
 from journal.reminders.channels import SendResult
 from journal.reminders.email_channel import MailConnection
@@ -79,24 +80,36 @@ def _failure(row, result: SendResult, now: datetime) -> dict:
             "due_at": now + BACKOFF * (2 ** (attempts - 1)) if retry else row.due_at}
 
 
-def _outcome(row, acted: set, now: datetime) -> tuple[str, str | None] | datetime:
+def reminder_outcome(row, acted: set, now: datetime) -> tuple[str, str | None] | datetime:
     """What happens to a claimed row before any channel is tried: (state, reason),
-    a datetime to hold it until (quiet hours), or ("send", None)."""
-    if row.occurrence_at < now - GRACE:
-        return "missed", None
+    a datetime to hold it until (quiet hours), or ("send", None).
+
+    The same rules as the tick, asked again at the moment of sending, since a pause, a
+    hold, a step back or a done prompt may have come after the tick queued the row.
+    Lateness counts from `due_at`, the moment the row became sendable (the occurrence,
+    the end of quiet hours, a retry's time), never from the occurrence alone."""
     if (row.user_id, row.schedule_id, row.occurrence_at) in acted or row.removed_at is not None:
         return "skipped", "done"
     if paused_on(row.paused_at, row.paused_until, row.plan_timezone, now=now):
         return "skipped", "paused"
+    if practice_resting(kind=row.practice_kind, stage=row.practice_stage, plan_stage=row.plan_stage,
+                        hold_by_id=row.hold_by_id):
+        return "skipped", "resting"
+    if row.channel == "email" and not email_sendable(verified_at=row.email_verified_at):
+        return "skipped", "unverified"
+    if row.due_at < now - GRACE:
+        return "missed", None
     quiet_end = in_quiet_hours(row, row.user_timezone, now)  # the row carries quiet_start/quiet_end
     return quiet_end if quiet_end is not None else ("send", None)
 
 
 _ROW = (
     Outbox.id, Outbox.channel, Outbox.user_id, Outbox.schedule_id, Outbox.occurrence_at, Outbox.due_at,
-    Outbox.attempts, User.email, User.timezone.label("user_timezone"), Schedule.removed_at, Plan.paused_at,
-    Plan.paused_until, Plan.timezone.label("plan_timezone"), Practice.title, ReminderSettings.discreet,
-    ReminderSettings.quiet_start, ReminderSettings.quiet_end,
+    Outbox.attempts, User.email, User.email_verified_at, User.timezone.label("user_timezone"), Schedule.removed_at,
+    Plan.paused_at, Plan.paused_until, Plan.timezone.label("plan_timezone"), Plan.hold_by_id,
+    Plan.stage.label("plan_stage"), Practice.title, Practice.kind.label("practice_kind"),
+    Practice.stage.label("practice_stage"), ReminderSettings.discreet, ReminderSettings.quiet_start,
+    ReminderSettings.quiet_end,
 )
 _T = Outbox.__table__
 #: External sends are marked (and committed) in groups this size: a worker that dies
@@ -145,7 +158,7 @@ def deliver(ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
             select(PromptAction.user_id, PromptAction.schedule_id, PromptAction.occurrence_at).where(
                 among(PromptAction.user_id, {r.user_id for r in rows}),
                 among(PromptAction.schedule_id, {r.schedule_id for r in rows}),
-                PromptAction.state.in_(("done", "skipped")),
+                PromptAction.state.in_(("done", "skipped", "snoozed")),
             )
         ).all()
     )
@@ -153,7 +166,7 @@ def deliver(ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
     settled: dict[tuple[str, str | None], list[int]] = {}
     held, inapp, external = [], [], []
     for row in rows:
-        outcome = _outcome(row, acted, now)
+        outcome = reminder_outcome(row, acted, now)
         if isinstance(outcome, datetime):
             held.append({"oid": row.id, "state": "pending", "due_at": outcome})
         elif outcome[0] != "send":

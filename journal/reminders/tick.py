@@ -15,6 +15,7 @@ from journal.bulk import among, insert_ignore
 from journal.extensions import db
 from journal.models import Outbox, Plan, Practice, ReminderSettings, Schedule, User, now_utc
 from journal.plan.recurrence import next_occurrence, occurrences
+from journal.plan.rules import email_sendable, practice_resting
 from journal.plan.services import paused_on, recurrence_of
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ def _channels(settings: ReminderSettings | None, user: User, extra: dict[str, se
     """In-app always; email, push and Apprise when chosen and set up."""
     chosen = ["inapp"]
     if settings is not None:
-        if settings.email_on and user.is_verified:
+        if settings.email_on and email_sendable(verified_at=user.email_verified_at):
             chosen.append("email")
         if settings.push_on and user.id in extra["push"]:
             chosen.append("push")
@@ -124,8 +125,8 @@ def _tick_batch(now: datetime) -> tuple[int, int]:
         rec = recurrence_of(row)
         start = max(row.next_due_at or now, now - MISSED_LOOKBACK)
         due = occurrences(rec, row.plan_timezone, start, horizon + timedelta(seconds=1))
-        quiet = paused_on(row.paused_at, row.paused_until, row.plan_timezone, now=now) or (
-            row.practice_kind == "touch" and (row.hold_by_id is not None or (row.practice_stage or 0) > row.plan_stage)
+        quiet = paused_on(row.paused_at, row.paused_until, row.plan_timezone, now=now) or practice_resting(
+            kind=row.practice_kind, stage=row.practice_stage, plan_stage=row.plan_stage, hold_by_id=row.hold_by_id
         )
         key = ("couple", row.couple_id) if row.couple_id else ("owner", row.owner_id)
         recipients = [p for p in members.get(key, []) if row.prompt_user_id in (None, p.id)]

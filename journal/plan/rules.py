@@ -1,0 +1,37 @@
+"""The plan's rules, each one function over plain values, asked by every surface.
+
+Today, the plan page, the practice pages, the reminder tick, the dispatcher (for every
+channel) and the calendar feed all call these, through `PlanView` for pages and with
+the columns they read in bulk for the reminder pipeline, so a rule changes in one place.
+"""
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+
+def practice_held(*, kind: str | None, hold_by_id: int | None) -> bool:
+    """Touch practices rest while a safety hold is on."""
+    return kind == "touch" and hold_by_id is not None
+
+
+def practice_later(*, stage: int | None, plan_stage: int) -> bool:
+    """Above the plan's current pace stage: not offered, scheduled or reminded yet."""
+    return stage is not None and stage > plan_stage
+
+
+def practice_resting(*, kind: str | None, stage: int | None, plan_stage: int, hold_by_id: int | None) -> bool:
+    """Not prompted, reminded or put in a calendar now: held, or above the stage."""
+    return practice_held(kind=kind, hold_by_id=hold_by_id) or practice_later(stage=stage, plan_stage=plan_stage)
+
+
+def pause_active(since: datetime | None, until: date | None, zone: str, now: datetime) -> bool:
+    """One pause is on: started, and not past its chosen end date (inclusive, in the plan's zone)."""
+    if since is None:
+        return False
+    if until is None:
+        return True
+    return now.astimezone(ZoneInfo(zone)).date() <= until
+
+
+def email_sendable(*, verified_at: datetime | None) -> bool:
+    """Reminder emails go only to a confirmed address."""
+    return verified_at is not None

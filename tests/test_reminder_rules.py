@@ -1,0 +1,254 @@
+"""Reminders are never silently lost, and never sent when a rule says rest: quiet hours,
+done/skipped/snoozed prompts, the safety hold, the pace stage, a pause that starts after
+the tick, an unverified address. Every channel a person has is checked against real
+receivers on loopback: the SMTP sink, a push service and an Apprise webhook."""
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from journal.access import Scope
+from journal.extensions import db
+from journal.models import Notification, Outbox, Practice, PromptAction, ReminderSettings, Schedule
+from journal.plan.services import plan_pause, schedule_refresh_due
+from journal.practices.services import practices_load
+from journal.reminders.apprise_send import apprise_target_save
+from journal.reminders.dispatch import drain
+from journal.reminders.tick import tick
+from tests.test_apprise import Hook
+from tests.test_push import Browser, PushService, subscribe_row
+
+DAY = date(2026, 3, 10)
+
+
+def at(hour: int, minute: int = 0, day: date = DAY) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
+
+
+class Receivers:
+    """Every channel a person can have, each with a real receiver on loopback."""
+
+    def __init__(self, smtp_sink):
+        self.smtp = smtp_sink
+        self.push = PushService()
+        self.hook = Hook()
+
+    def give_all_channels(self, person, *, quiet: tuple[time, time] | None = None) -> None:
+        db.session.add(ReminderSettings(user_id=person.id, email_on=True, push_on=True, apprise_on=True,
+                                        quiet_start=quiet[0] if quiet else None, quiet_end=quiet[1] if quiet else None))
+        db.session.commit()
+        subscribe_row(person, Browser(), self.push.url(f"/push/{person.id}"))
+        apprise_target_save(user=person, url=self.hook.url)
+        db.session.commit()
+
+    def clear(self) -> None:
+        self.smtp.clear()
+        self.push.requests.clear()
+        self.hook.received.clear()
+
+    def arrived(self, person) -> set[str]:
+        """The channels that reached `person` so far (in-app read from the database)."""
+        got = set()
+        if db.session.scalar(select(Notification.id).where(Notification.user_id == person.id)):
+            got.add("inapp")
+        if self.smtp.wait_for(person.email, timeout=0.3):
+            got.add("email")
+        if any(r["path"] == f"/push/{person.id}" for r in self.push.requests):
+            got.add("push")
+        if self.hook.received:
+            got.add("apprise")
+        return got
+
+    def close(self) -> None:
+        self.push.stop()
+        self.hook.close()
+
+
+@pytest.fixture
+def receivers(app, smtp_sink):
+    r = Receivers(smtp_sink)
+    r.clear()
+    yield r
+    r.close()
+
+
+ALL = {"inapp", "email", "push", "apprise"}
+
+
+def plan_with(person, *, kind="closeness", times=("03:00",), stage=None, zone="UTC", prompt=None):
+    """`person`'s plan with one daily practice of `kind` at `times` (the plan's zone)."""
+    practices_load()
+    plan = Scope(person).plan_or_create()
+    plan.timezone = zone
+    query = select(Practice).where(Practice.kind == kind, Practice.plan_id.is_(None))
+    if stage is not None:
+        query = query.where(Practice.stage == stage)
+    practice = db.session.scalar(query.order_by(Practice.id))
+    schedule = Schedule(plan_id=plan.id, practice_id=practice.id, kind="daily", times=list(times),
+                        start_date=DAY - timedelta(days=5), prompt_user_id=prompt.id if prompt else None)
+    db.session.add(schedule)
+    db.session.flush()
+    schedule_refresh_due(schedule, zone, now=at(0))
+    db.session.commit()
+    return plan, schedule, practice
+
+
+def run(now: datetime) -> dict:
+    tick(now=now)
+    db.session.commit()
+    result = drain(now=now)
+    db.session.expire_all()
+    return result
+
+
+# -- quiet hours: lateness counts from the moment a reminder may be sent -------------
+
+def test_a_reminder_held_by_quiet_hours_is_sent_when_they_end_on_every_channel(couple, receivers):
+    ana, bo, _ = couple
+    receivers.give_all_channels(ana, quiet=(time(1), time(6)))
+    plan_with(ana, prompt=ana)
+    tick(now=at(2, 59))
+    db.session.commit()
+    drain(now=at(3, 1))
+    db.session.expire_all()
+    assert receivers.arrived(ana) == set(), "held through quiet hours"
+    assert {r.state for r in db.session.scalars(select(Outbox))} == {"pending"}
+    drain(now=at(6, 1))
+    db.session.expire_all()
+    assert {r.state for r in db.session.scalars(select(Outbox))} == {"sent"}
+    assert receivers.arrived(ana) == ALL
+
+
+def test_overnight_quiet_hours_hold_a_late_evening_reminder_until_morning(couple, receivers):
+    ana, bo, _ = couple
+    receivers.give_all_channels(ana, quiet=(time(22), time(7)))
+    plan_with(ana, times=("23:30",), prompt=ana)
+    run(at(23, 30))
+    assert receivers.arrived(ana) == set()
+    rows = db.session.scalars(select(Outbox)).all()
+    assert {r.due_at for r in rows} == {at(7, day=DAY + timedelta(days=1))}
+    run(at(7, 2, day=DAY + timedelta(days=1)))
+    assert receivers.arrived(ana) == ALL
+
+
+def test_a_reminder_held_and_then_left_unclaimed_for_hours_is_missed_not_sent(couple, receivers):
+    """Lateness is measured from when it became sendable: far past that, it is of no use."""
+    ana, bo, _ = couple
+    receivers.give_all_channels(ana, quiet=(time(1), time(6)))
+    plan_with(ana, prompt=ana)
+    run(at(3))
+    drain(now=at(8, 30))  # the worker was down from 06:00 to 08:30
+    db.session.expire_all()
+    assert {r.state for r in db.session.scalars(select(Outbox))} == {"missed"}
+    assert receivers.arrived(ana) == set()
+
+
+# -- done, skipped or snoozed: not sent, whichever channel ---------------------------
+
+@pytest.mark.parametrize("state", ["done", "skipped", "snoozed"])
+def test_a_prompt_already_acted_on_is_not_sent_on_any_channel(couple, receivers, state):
+    ana, bo, _ = couple
+    receivers.give_all_channels(ana, quiet=(time(1), time(6)))
+    _, schedule, _ = plan_with(ana, prompt=ana)
+    run(at(3))  # held by quiet hours
+    db.session.add(PromptAction(schedule_id=schedule.id, user_id=ana.id, occurrence_at=at(3), state=state,
+                                snoozed_until=at(9) if state == "snoozed" else None))
+    db.session.commit()
+    drain(now=at(6, 1))
+    db.session.expire_all()
+    assert receivers.arrived(ana) == set()
+    assert {r.state for r in db.session.scalars(select(Outbox))} == {"skipped"}
+
+
+# -- the safety hold and the pace, in the tick and in the dispatcher ------------------
+
+def _hold(plan, person):
+    from journal.plan.services import hold_start
+
+    hold_start(plan=plan, user=person)
+    db.session.commit()
+
+
+def test_the_tick_queues_nothing_for_a_touch_practice_during_a_hold(couple, receivers):
+    ana, bo, _ = couple
+    receivers.give_all_channels(ana)
+    plan, _, _ = plan_with(ana, kind="touch", stage=1, times=("10:00",), prompt=ana)
+    _hold(plan, ana)
+    run(at(10))
+    assert db.session.scalars(select(Outbox)).all() == []
+    assert receivers.arrived(ana) == set()
+
+
+def test_a_hold_that_starts_after_the_tick_is_honoured_by_the_dispatcher(couple, receivers):
+    ana, bo, _ = couple
+    receivers.give_all_channels(ana)
+    plan, _, _ = plan_with(ana, kind="touch", stage=1, times=("10:00",), prompt=ana)
+    tick(now=at(9, 59))
+    db.session.commit()
+    _hold(plan, bo)  # Bo's check-in starts a hold; Ana's reminders are already queued
+    drain(now=at(10))
+    db.session.expire_all()
+    assert receivers.arrived(ana) == set()
+    assert {r.state for r in db.session.scalars(select(Outbox))} == {"skipped"}
+
+
+def test_a_touch_practice_above_the_stage_after_a_step_back_is_not_reminded(couple, receivers):
+    ana, bo, _ = couple
+    receivers.give_all_channels(ana)
+    plan, _, _ = plan_with(ana, kind="touch", stage=2, times=("10:00",), prompt=ana)
+    plan.stage = 2
+    db.session.commit()
+    tick(now=at(9, 59))  # queued while stage 2 was open
+    db.session.commit()
+    plan.stage = 1  # a step back
+    db.session.commit()
+    drain(now=at(10))
+    db.session.expire_all()
+    assert receivers.arrived(ana) == set()
+    run(at(10, 0, day=DAY + timedelta(days=1)))
+    assert receivers.arrived(ana) == set()
+    later = db.session.scalars(select(Outbox).where(Outbox.occurrence_at > at(10))).all()
+    assert later == [], "the tick queues nothing above the stage"
+
+
+def test_a_pause_that_starts_after_the_tick_is_honoured_by_the_dispatcher(couple, receivers):
+    ana, bo, _ = couple
+    receivers.give_all_channels(ana)
+    plan_with(ana, times=("10:00",), prompt=ana)
+    tick(now=at(9, 59))
+    db.session.commit()
+    plan_pause(scope=Scope(bo), until=None)
+    db.session.commit()
+    drain(now=at(10))
+    db.session.expire_all()
+    assert receivers.arrived(ana) == set()
+    assert {r.state for r in db.session.scalars(select(Outbox))} == {"skipped"}
+
+
+def test_reminder_emails_never_go_to_an_unverified_address(couple, receivers):
+    ana, bo, _ = couple
+    receivers.give_all_channels(ana)
+    plan_with(ana, times=("10:00",), prompt=ana)
+    ana.email_verified_at = None  # e.g. a new address, not yet confirmed
+    db.session.commit()
+    run(at(10))
+    assert receivers.arrived(ana) == ALL - {"email"}
+    tick(now=at(9, 59, day=DAY + timedelta(days=1)))
+    db.session.commit()
+    from journal.models import now_utc
+
+    ana.email_verified_at = now_utc()
+    db.session.commit()
+    queued = db.session.scalars(select(Outbox).where(Outbox.channel == "email")).all()
+    assert queued == [], "the tick queues no email for an unverified address"
+    # An email queued while verified, then the address changes before it is sent:
+    tick(now=at(9, 59, day=DAY + timedelta(days=2)))
+    db.session.commit()
+    ana.email_verified_at = None
+    db.session.commit()
+    receivers.clear()
+    drain(now=at(10, 0, day=DAY + timedelta(days=2)))
+    db.session.expire_all()
+    assert "email" not in receivers.arrived(ana)
+    (email_row,) = db.session.scalars(select(Outbox).where(Outbox.channel == "email")).all()
+    assert email_row.state == "skipped"
