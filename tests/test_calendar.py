@@ -11,7 +11,7 @@ from icalendar import Calendar
 from journal.calendar.services import DISCREET_TITLE
 from journal.extensions import db
 from journal.logs import RedactTokens
-from journal.models import Plan, Practice, Schedule, now_utc
+from journal.models import Plan, PlanPause, Practice, Schedule, now_utc
 from journal.plan.recurrence import occurrences
 from journal.plan.services import recurrence_of
 from journal.testing import count_queries, login_as, make_couple, make_user
@@ -131,7 +131,7 @@ def test_a_plan_on_hold_leaves_out_touch_and_a_paused_plan_keeps_its_events(clie
     db.session.commit()
     assert set(events(fetch(client, path)[0])) == {f"schedule-{walk.id}-2000@tandem"}
     plan.hold_by_id = plan.hold_since = None
-    plan.paused_at = now_utc()
+    db.session.add(PlanPause(plan_id=plan.id, user_id=ana.id, since=now_utc()))
     db.session.commit()
     assert set(events(fetch(client, path)[0])) == {f"schedule-{walk.id}-2000@tandem",
                                                    f"schedule-{touch.id}-2000@tandem"}
@@ -232,8 +232,8 @@ def test_the_feed_costs_a_fixed_number_of_statements(app, client, couple):
     with count_queries(app) as large:
         _, text = fetch(client, path)
     assert text.count("BEGIN:VEVENT") == 13
-    # The feed owner by token, the plan, the schedules with their practices.
-    assert small.count == large.count == 3
+    # The feed owner by token, the plan, its pauses, the schedules with their practices.
+    assert small.count == large.count == 4
 
 
 def test_the_token_never_reaches_the_logs(client, user):

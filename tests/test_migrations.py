@@ -39,3 +39,45 @@ def test_upgrade_reaches_head_and_matches_the_models(empty_database_url, app_con
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         db.engine.dispose()
+
+
+
+def test_a_pause_from_before_0005_is_carried_over_with_its_person_when_known(empty_database_url, app_config):
+    """0005_promises moves plans.paused_at/paused_until into plan_pauses: a single
+    person's pause becomes theirs; a couple's (nobody recorded who) has no person, so
+    either partner may lift it, as before. Downgrading puts the columns back."""
+    from datetime import UTC, date, datetime
+
+    from sqlalchemy import MetaData
+
+    app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="0004")
+        meta = MetaData()
+        meta.reflect(db.engine, only=["couples", "users", "plans"])
+        t0 = datetime(2026, 1, 1, tzinfo=UTC)
+        with db.engine.begin() as conn:
+            conn.execute(meta.tables["couples"].insert(), [{"id": 1, "created_at": t0}])
+            conn.execute(meta.tables["users"].insert(), [{
+                "id": 1, "email": "solo@example.com", "display_name": "Solo", "password_hash": "x",
+                "timezone": "UTC", "created_at": t0, "failed_logins": 0}])
+            plans = meta.tables["plans"]
+            base = {c.name: None for c in plans.columns} | {"timezone": "UTC", "stage": 1, "created_at": t0}
+            if "reveal_after_48h" in plans.c:
+                base["reveal_after_48h"] = False
+            conn.execute(plans.insert(), [
+                base | {"id": 1, "couple_id": 1, "paused_at": datetime(2026, 2, 1, 10, tzinfo=UTC),
+                        "paused_until": date(2026, 2, 20)},
+                base | {"id": 2, "owner_id": 1, "paused_at": datetime(2026, 2, 2, 10, tzinfo=UTC)},
+            ])
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT plan_id, user_id, until FROM plan_pauses ORDER BY plan_id")).all()
+            assert [(r[0], r[1], str(r[2])) for r in rows] == [(1, None, "2026-02-20"), (2, 1, "None")]
+            assert "paused_at" not in {c["name"] for c in inspect(conn).get_columns("plans")}
+        downgrade(revision="0004")
+        with db.engine.connect() as conn:
+            back = conn.execute(text("SELECT id, paused_until FROM plans ORDER BY id")).all()
+            assert [(r[0], str(r[1])) for r in back] == [(1, "2026-02-20"), (2, "None")]
+        downgrade(revision="base")
+        db.engine.dispose()

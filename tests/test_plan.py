@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from journal.couple.services import invite_accept, invite_by_token, invite_create
 from journal.extensions import db
-from journal.models import PaceReady, Plan, Practice, Schedule, StageChange, now_utc
+from journal.models import PaceReady, Plan, PlanPause, Practice, Schedule, StageChange, now_utc
 from journal.plan.recurrence import Recurrence, next_occurrence
 from journal.practices.services import practices_load
 from journal.testing import client_for, count_queries, make_couple, make_user, read_text
@@ -426,6 +426,11 @@ def test_postpartum_timeline(app, couple):
 # -- pausing --------------------------------------------------------------------------
 
 
+def pauses(plan) -> dict:
+    """{user id: (until, shared)} of the plan's pauses."""
+    return {p.user_id: (p.until, p.shared) for p in db.session.scalars(select(PlanPause).where(PlanPause.plan_id == plan.id))}
+
+
 def test_pause_and_resume(app, couple):
     ana, bo, c = couple
     plan = couple_plan(c)
@@ -443,18 +448,66 @@ def test_pause_and_resume(app, couple):
     for client in (ana_client, bo_client):
         today = client.get("/today")
         assert today_titles(today) == []
-        assert "Your plan is paused." in read_text(today)
-    db.session.refresh(plan)
-    assert plan.paused_at is not None and plan.paused_until is None
+        assert "paused" in read_text(today)
+    assert pauses(plan) == {ana.id: (None, False)}
 
-    response = bo_client.post("/plan/resume")  # either partner
+    response = ana_client.post("/plan/resume")
 
     assert response.status_code == 302
     assert "The plan is paused" not in read_text(bo_client.get("/plan"))
     assert today_titles(ana_client.get("/today")) == ["Evening walk"]
     assert "paused" not in read_text(ana_client.get("/today"))
-    db.session.refresh(plan)
-    assert plan.paused_at is None
+    assert pauses(plan) == {}
+
+
+def test_a_pause_is_lifted_only_by_the_person_who_set_it(app, couple):
+    ana, bo, c = couple
+    plan = couple_plan(c)
+    make_schedule(plan, make_practice("Evening walk"))
+    ana_client, bo_client = client_for(app, ana), client_for(app, bo)
+    until = plan_today() + timedelta(days=3)
+    ana_client.post("/plan/pause", data={"until": until.isoformat()})
+
+    bo_page = read_text(bo_client.get("/plan"))
+    assert "Ana paused the plan for now." in bo_page
+    assert f"{until.day} {until:%B}" not in bo_page, "no date unless Ana chose to share it"
+    assert "Resume the plan" not in bo_page
+    bo_client.post("/plan/resume")  # by its address: refused all the same
+    assert ("info", "Your partner paused the plan. It rests until they're ready; only they can resume it.") in flashes(
+        bo_client.get("/plan"))
+    assert pauses(plan) == {ana.id: (until, False)}
+    assert today_titles(bo_client.get("/today")) == []
+
+    # Both pause: both must lift theirs.
+    bo_client.post("/plan/pause", data={"until": ""})
+    ana_client.post("/plan/resume")
+    assert ("info", "Your pause is lifted. The plan rests until your partner is ready too.") in flashes(
+        ana_client.get("/plan"))
+    assert today_titles(ana_client.get("/today")) == []
+    assert "Bo paused the plan for now." in read_text(ana_client.get("/plan"))
+    bo_client.post("/plan/resume")
+    assert pauses(plan) == {}
+    assert today_titles(ana_client.get("/today")) == ["Evening walk"]
+
+
+def test_a_shared_end_date_shows_to_the_partner(app, couple):
+    ana, bo, c = couple
+    couple_plan(c)
+    until = plan_today() + timedelta(days=3)
+    client_for(app, ana).post("/plan/pause", data={"until": until.isoformat(), "share": "y"})
+    assert f"Ana paused the plan for now, until {until.day} {until:%B}." in read_text(client_for(app, bo).get("/plan"))
+
+
+def test_a_paused_plan_says_paused_where_each_schedule_shows_its_next_time(app, couple):
+    ana, bo, c = couple
+    plan = couple_plan(c)
+    make_schedule(plan, make_practice("Evening walk"))
+    client = client_for(app, ana)
+    assert "next " in schedule_rows(client.get("/plan"))["Evening walk"]
+    client.post("/plan/pause", data={"until": ""})
+    for who in (ana, bo):
+        row = schedule_rows(client_for(app, who).get("/plan"))["Evening walk"]
+        assert "· paused" in row and "next " not in row
 
 
 def test_pause_until_a_date(app, couple):
@@ -470,16 +523,14 @@ def test_pause_until_a_date(app, couple):
     page = client.get("/plan")
     assert ("error", "Please choose a date that hasn't passed.") in flashes(page)
     assert "The plan is paused" not in read_text(page)
-    db.session.refresh(plan)
-    assert plan.paused_at is None and plan.paused_until is None
+    assert pauses(plan) == {}
     assert today_titles(client.get("/today")) == ["Evening walk"]
 
     until = plan_today() + timedelta(days=3)
     client.post("/plan/pause", data={"until": until.isoformat()})
 
-    db.session.refresh(plan)
-    assert plan.paused_until == until and plan.paused_at is not None
-    assert f"No prompts or reminders while it rests, until {until.day} {until:%B}." in read_text(client.get("/plan"))
+    assert pauses(plan) == {ana.id: (until, False)}
+    assert f"You paused the plan until {until.day} {until:%B}." in read_text(client.get("/plan"))
     assert today_titles(client.get("/today")) == []
 
 
@@ -489,13 +540,13 @@ def test_a_pause_ends_after_its_last_day(app, couple):
     make_schedule(plan, make_practice("Evening walk"))
     client = client_for(app, ana)
 
-    plan.paused_at = now_utc() - timedelta(days=5)
-    plan.paused_until = plan_today()  # the last day is included
+    pause = PlanPause(plan_id=plan.id, user_id=bo.id, since=now_utc() - timedelta(days=5), until=plan_today())
+    db.session.add(pause)  # the last day is included
     db.session.commit()
     assert "The plan is paused" in read_text(client.get("/plan"))
     assert today_titles(client.get("/today")) == []
 
-    plan.paused_until = plan_today() - timedelta(days=1)
+    pause.until = plan_today() - timedelta(days=1)
     db.session.commit()
     assert "The plan is paused" not in read_text(client.get("/plan"))
     today = client.get("/today")

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from journal.access import Scope
 from journal.extensions import db
-from journal.models import Notification, Outbox, PromptAction, ReminderSettings, Schedule
+from journal.models import Notification, Outbox, PlanPause, PromptAction, ReminderSettings, Schedule
 from journal.plan.services import schedule_refresh_due
 from journal.practices.services import practices_load
 from journal.reminders.dispatch import claim, deliver, drain
@@ -121,7 +121,7 @@ def test_a_prompt_already_done_is_not_sent(planned):
 
 def test_a_paused_plan_sends_nothing(planned):
     ana, bo, plan, schedule, _ = planned
-    plan.paused_at = T0 - timedelta(days=1)
+    db.session.add(PlanPause(plan_id=plan.id, user_id=bo.id, since=T0 - timedelta(days=1)))
     db.session.commit()
     assert tick(now=T0) == 0
     db.session.commit()

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from journal.access import Scope
 from journal.extensions import db
-from journal.models import Plan, Practice, PromptAction, Schedule, now_utc
+from journal.models import Plan, PlanPause, Practice, PromptAction, Schedule, now_utc
 from journal.testing import count_queries, login_as, make_couple, make_user
 from journal.today.services import prompt_act, prompts_for
 
@@ -178,7 +178,7 @@ def test_today_never_uses_guilt_or_streak_language(app, couple, ana_client):
     response = ana_client.post("/today/act", data={"prompt": keys_on(page)[0], "action": "done"}, follow_redirects=True)
     assert_calm(response.get_data(as_text=True))
     plan = db.session.get(Plan, plan.id)
-    plan.paused_at = now_utc()
+    db.session.add(PlanPause(plan_id=plan.id, user_id=ana.id, since=now_utc()))
     db.session.commit()
     assert_calm(today_page(ana_client))
 
@@ -406,29 +406,28 @@ def test_paused_plan_prompts_nothing_until_its_end_date_has_passed(app, couple, 
     now = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
     assert len(prompts(ana, now)) == 1
 
-    plan = db.session.get(Plan, plan.id)
-    plan.paused_at = now - timedelta(days=3)
+    pause = PlanPause(plan_id=plan.id, user_id=ana.id, since=now - timedelta(days=3))
+    db.session.add(pause)
     db.session.commit()
     assert prompts(ana, now) == []
 
-    plan.paused_until = date(2026, 5, 10)  # inclusive: still paused today
+    pause.until = date(2026, 5, 10)  # inclusive: still paused today
     db.session.commit()
     assert prompts(ana, now) == []
 
-    plan.paused_until = date(2026, 5, 9)  # ended yesterday
+    pause.until = date(2026, 5, 9)  # ended yesterday
     db.session.commit()
     assert len(prompts(ana, now)) == 1
 
     # through the page, at the real time
     soon_once(plan, make_practice(title="Cup of tea together"))
-    plan = db.session.get(Plan, plan.id)
-    plan.paused_at, plan.paused_until = now_utc(), None
+    pause.since, pause.until = now_utc(), None
     db.session.commit()
     page = today_page(ana_client)
     assert "Cup of tea together" not in page and keys_on(page) == []
     assert "paused" in page
 
-    plan.paused_until = (now_utc() - timedelta(days=2)).date()
+    pause.until = (now_utc() - timedelta(days=2)).date()
     db.session.commit()
     page = today_page(ana_client)
     assert "Cup of tea together" in page

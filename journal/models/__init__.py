@@ -7,7 +7,7 @@ from journal.models.couple import Couple, Invite
 from journal.models.entries import Entry
 from journal.models.keys import DataKey
 from journal.models.notes import ProgressNote, SensationMap
-from journal.models.plan import ConsentPhrase, PaceReady, Plan, PromptAction, Schedule, StageChange
+from journal.models.plan import ConsentPhrase, PaceReady, Plan, PlanPause, PromptAction, Schedule, StageChange
 from journal.models.practice import KINDS, STAGES, Practice
 from journal.models.push import PushSubscription
 from journal.models.reminders import CHANNELS, Notification, Outbox, ReminderSettings
@@ -34,6 +34,7 @@ __all__ = [
     "PushSubscription",
     "SensationMap",
     "Plan",
+    "PlanPause",
     "Practice",
     "PromptAction",
     "STAGES",

@@ -22,9 +22,6 @@ class Plan(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     #: Current pace stage for touch practices (1..4).
     stage: Mapped[int] = mapped_column(default=1)
-    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    #: Optional local date the pause ends by itself (inclusive).
-    paused_until: Mapped[date | None]
     #: Optional, never assumed: lets the plan show weeks since birth and check-up milestones.
     birth_date: Mapped[date | None]
     #: Safety hold on touch practices, set by a worrying check-in; only this person lifts it.
@@ -33,6 +30,25 @@ class Plan(Base):
     #: Check-ins answered together open to the partner after 48 hours even if they haven't answered.
     reveal_after_48h: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+
+class PlanPause(Base):
+    """One person's pause of the plan. The plan rests while any pause is on; a pause is
+    lifted only by its person, or by itself after its chosen end date."""
+
+    __tablename__ = "plan_pauses"
+    __table_args__ = (UniqueConstraint("plan_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    #: Who paused. NULL only for a pause carried over from before pauses belonged to a
+    #: person (migration 0005_promises): either partner may lift that one.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    #: Optional local date the pause ends by itself (inclusive, in the plan's zone).
+    until: Mapped[date | None]
+    #: The person chose to let their partner see the end date.
+    shared: Mapped[bool] = mapped_column(default=False)
 
 
 class Schedule(Base):

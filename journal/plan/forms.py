@@ -2,7 +2,7 @@
 from datetime import date, time
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectMultipleField, StringField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -90,6 +90,8 @@ class ScheduleForm(FlaskForm):
 class PauseForm(FlaskForm):
     until = DateField("Until (optional)", validators=[Optional()], render_kw={"type": "date"},
                       description="Leave it empty to pause until you resume.")
+    share = BooleanField("Let my partner see the end date",
+                         description="Otherwise your partner sees only that the plan is paused for now.")
 
     #: The person's local date, set by the route (forms know no time zone).
     today: date | None = None

@@ -149,7 +149,7 @@ def pause():
     form = PauseForm()
     form.today = _local_today()
     if form.validate_on_submit():
-        services.plan_pause(scope=scope(), until=form.until.data)
+        services.plan_pause(scope=scope(), until=form.until.data, shared=bool(form.share.data))
         db.session.commit()
         flash("Your plan is paused. Take all the time you need.", "info")
     else:
@@ -161,9 +161,17 @@ def pause():
 @login_required
 def resume():
     if EmptyForm().validate_on_submit():
-        services.plan_resume(scope=scope())
-        db.session.commit()
-        flash("Welcome back. Your plan is running again.", "success")
+        try:
+            running = services.plan_resume(scope=scope())
+        except services.PlanError as exc:
+            db.session.rollback()
+            flash(str(exc), "info")
+        else:
+            db.session.commit()
+            if running:
+                flash("Welcome back. Your plan is running again.", "success")
+            else:
+                flash("Your pause is lifted. The plan rests until your partner is ready too.", "info")
     return redirect(url_for("plan.overview"))
 
 

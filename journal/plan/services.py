@@ -2,15 +2,15 @@
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from journal.access import Scope
 from journal.extensions import db
-from journal.models import Plan, Practice, Schedule, User, now_utc
+from journal.bulk import among
+from journal.models import Plan, PlanPause, Practice, Schedule, User, now_utc
 from journal.plan.recurrence import Recurrence, next_occurrence
-from journal.plan.rules import practice_held, practice_later
+from journal.plan.rules import pause_active, practice_held, practice_later
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,12 @@ class PlanView:
     timezone: str
     stage: int
     paused: bool
-    paused_until: date | None
+    #: The viewer's own pause while it is on (or one carried over from before pauses
+    #: belonged to a person): the viewer may lift it.
+    my_pause: PlanPause | None
+    #: The partner's pause is on. Its end date shows only if they chose to share it.
+    partner_paused: bool
+    partner_until: date | None
     on_hold: bool
     hold_by_id: int | None
     birth_date: date | None
@@ -55,48 +60,91 @@ class PlanView:
 def plan_view(scope: Scope, *, now: datetime | None = None) -> PlanView:
     plan = scope.plan
     if plan is None:
-        return PlanView(None, scope.user.timezone, 1, False, None, False, None, None)
+        return PlanView(None, scope.user.timezone, 1, False, None, False, None, False, None, None)
+    now = now or now_utc()
+    active = [p for p in pauses_of(plan) if pause_active(p.since, p.until, plan.timezone, now)]
+    mine = next((p for p in active if pause_lifted_by(p, scope.user)), None)
+    theirs = [p for p in active if not pause_lifted_by(p, scope.user)]
     return PlanView(
         plan=plan,
         timezone=plan.timezone,
         stage=plan.stage,
-        paused=plan_is_paused(plan, now=now),
-        paused_until=plan.paused_until,
+        paused=plan_paused_at(active, plan.timezone, now=now),
+        my_pause=mine,
+        partner_paused=bool(theirs),
+        partner_until=theirs[0].until if len(theirs) == 1 and theirs[0].shared else None,
         on_hold=plan.hold_by_id is not None,
         hold_by_id=plan.hold_by_id,
         birth_date=plan.birth_date,
     )
 
 
+def plan_paused_at(pauses, zone: str, *, now: datetime | None = None) -> bool:
+    """The pause rule, asked by every surface: the plan rests while any one person's
+    pause is on. `pauses` are rows (or any objects) with `since` and `until`; bulk
+    readers (the tick, the dispatcher) pass the columns they loaded."""
+    now = now or now_utc()
+    return any(pause_active(p.since, p.until, zone, now) for p in pauses)
+
+
+def pause_lifted_by(pause: PlanPause, user: User) -> bool:
+    """A pause is a boundary: only the person who set it lifts it (either partner, for
+    one carried over from before pauses belonged to a person)."""
+    return pause.user_id is None or pause.user_id == user.id
+
+
+def pauses_of(plan: Plan) -> list[PlanPause]:
+    return list(db.session.scalars(select(PlanPause).where(PlanPause.plan_id == plan.id)))
+
+
+def pauses_by_plan(plan_ids: set[int]) -> dict[int, list]:
+    """Every pause of these plans, in one statement (for the reminder pipeline)."""
+    found: dict[int, list] = {}
+    if plan_ids:
+        for row in db.session.execute(
+            select(PlanPause.plan_id, PlanPause.since, PlanPause.until).where(among(PlanPause.plan_id, plan_ids))
+        ):
+            found.setdefault(row.plan_id, []).append(row)
+    return found
+
+
 def plan_is_paused(plan: Plan, *, now: datetime | None = None) -> bool:
-    """Paused, and not past the chosen end date (inclusive, in the plan's zone)."""
-    return paused_on(plan.paused_at, plan.paused_until, plan.timezone, now=now)
+    return plan_paused_at(pauses_of(plan), plan.timezone, now=now)
 
 
-def paused_on(paused_at: datetime | None, paused_until: date | None, zone: str, *, now: datetime | None = None) -> bool:
-    """`plan_is_paused` from the plan's columns alone (for bulk readers like the dispatcher)."""
-    if paused_at is None:
-        return False
-    if paused_until is None:
+def plan_pause(*, scope: Scope, until: date | None, shared: bool = False) -> None:
+    """Pause everything, as this person. No reason is asked; nothing written is hidden.
+    The partner sees only "paused for now", and the end date only if `shared`."""
+    plan = scope.plan_or_create()
+    pause = db.session.scalar(
+        select(PlanPause).where(PlanPause.plan_id == plan.id, PlanPause.user_id == scope.user.id)
+    )
+    if pause is None:
+        pause = PlanPause(plan_id=plan.id, user_id=scope.user.id)
+        db.session.add(pause)
+    pause.since, pause.until, pause.shared = now_utc(), until, shared
+    db.session.flush()
+    log.info("plan %s paused by user %s", plan.id, scope.user.id)
+
+
+def plan_resume(*, scope: Scope) -> bool:
+    """Lift this person's own pause. Returns whether the plan now runs again (it stays
+    paused while the partner's pause is on). A partner's pause is theirs to lift."""
+    plan = scope.plan
+    if plan is None:
         return True
-    today = (now or now_utc()).astimezone(ZoneInfo(zone)).date()
-    return today <= paused_until
-
-
-def plan_pause(*, scope: Scope, until: date | None) -> None:
-    """Pause everything. No reason is asked; nothing written is hidden."""
-    plan = scope.plan_or_create()
-    plan.paused_at = now_utc()
-    plan.paused_until = until
-    log.info("plan %s paused", plan.id)
-
-
-def plan_resume(*, scope: Scope) -> None:
-    plan = scope.plan_or_create()
-    plan.paused_at = None
-    plan.paused_until = None
-    schedules_refresh_due(plan=plan)  # from now: no burst of reminders for the pause
-    log.info("plan %s resumed", plan.id)
+    pauses = pauses_of(plan)
+    mine = [p for p in pauses if pause_lifted_by(p, scope.user)]
+    if not mine and plan_paused_at(pauses, plan.timezone):
+        raise PlanError("Your partner paused the plan. It rests until they're ready; only they can resume it.")
+    for pause in mine:
+        db.session.delete(pause)
+    db.session.flush()
+    running = not plan_paused_at([p for p in pauses if p not in mine], plan.timezone)
+    if running:
+        schedules_refresh_due(plan=plan)  # from now: no burst of reminders for the pause
+    log.info("plan %s pause lifted by user %s", plan.id, scope.user.id)
+    return running
 
 
 def plan_settings_update(*, scope: Scope, timezone: str, birth_date: date | None) -> None:

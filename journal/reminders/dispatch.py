@@ -32,7 +32,7 @@ from journal.models import (
     now_utc,
 )
 from journal.plan.rules import email_sendable, practice_resting
-from journal.plan.services import paused_on
+from journal.plan.services import pauses_by_plan, plan_paused_at
 from journal.reminders.channels import SendResult
 from journal.reminders.email_channel import MailConnection
 from journal.reminders.senders import send
@@ -80,7 +80,7 @@ def _failure(row, result: SendResult, now: datetime) -> dict:
             "due_at": now + BACKOFF * (2 ** (attempts - 1)) if retry else row.due_at}
 
 
-def reminder_outcome(row, acted: set, now: datetime) -> tuple[str, str | None] | datetime:
+def reminder_outcome(row, acted: set, pauses: dict[int, list], now: datetime) -> tuple[str, str | None] | datetime:
     """What happens to a claimed row before any channel is tried: (state, reason),
     a datetime to hold it until (quiet hours), or ("send", None).
 
@@ -90,7 +90,7 @@ def reminder_outcome(row, acted: set, now: datetime) -> tuple[str, str | None] |
     the end of quiet hours, a retry's time), never from the occurrence alone."""
     if (row.user_id, row.schedule_id, row.occurrence_at) in acted or row.removed_at is not None:
         return "skipped", "done"
-    if paused_on(row.paused_at, row.paused_until, row.plan_timezone, now=now):
+    if plan_paused_at(pauses.get(row.plan_id, ()), row.plan_timezone, now=now):
         return "skipped", "paused"
     if practice_resting(kind=row.practice_kind, stage=row.practice_stage, plan_stage=row.plan_stage,
                         hold_by_id=row.hold_by_id):
@@ -106,7 +106,7 @@ def reminder_outcome(row, acted: set, now: datetime) -> tuple[str, str | None] |
 _ROW = (
     Outbox.id, Outbox.channel, Outbox.user_id, Outbox.schedule_id, Outbox.occurrence_at, Outbox.due_at,
     Outbox.attempts, User.email, User.email_verified_at, User.timezone.label("user_timezone"), Schedule.removed_at,
-    Plan.paused_at, Plan.paused_until, Plan.timezone.label("plan_timezone"), Plan.hold_by_id,
+    Plan.id.label("plan_id"), Plan.timezone.label("plan_timezone"), Plan.hold_by_id,
     Plan.stage.label("plan_stage"), Practice.title, Practice.kind.label("practice_kind"),
     Practice.stage.label("practice_stage"), ReminderSettings.discreet, ReminderSettings.quiet_start,
     ReminderSettings.quiet_end,
@@ -162,11 +162,12 @@ def deliver(ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
             )
         ).all()
     )
+    pauses = pauses_by_plan({r.plan_id for r in rows})
     counts: dict[str, int] = {}
     settled: dict[tuple[str, str | None], list[int]] = {}
     held, inapp, external = [], [], []
     for row in rows:
-        outcome = reminder_outcome(row, acted, now)
+        outcome = reminder_outcome(row, acted, pauses, now)
         if isinstance(outcome, datetime):
             held.append({"oid": row.id, "state": "pending", "due_at": outcome})
         elif outcome[0] != "send":

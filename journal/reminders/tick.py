@@ -16,7 +16,7 @@ from journal.extensions import db
 from journal.models import Outbox, Plan, Practice, ReminderSettings, Schedule, User, now_utc
 from journal.plan.recurrence import next_occurrence, occurrences
 from journal.plan.rules import email_sendable, practice_resting
-from journal.plan.services import paused_on, recurrence_of
+from journal.plan.services import pauses_by_plan, plan_paused_at, recurrence_of
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def tick(*, now: datetime | None = None) -> int:
 _DUE = (
     Schedule.id, Schedule.kind, Schedule.times, Schedule.start_date, Schedule.end_date, Schedule.weekdays,
     Schedule.interval, Schedule.next_due_at, Schedule.prompt_user_id, Plan.couple_id, Plan.owner_id,
-    Plan.timezone.label("plan_timezone"), Plan.paused_at, Plan.paused_until, Plan.hold_by_id,
+    Plan.id.label("plan_id"), Plan.timezone.label("plan_timezone"), Plan.hold_by_id,
     Plan.stage.label("plan_stage"), Practice.kind.label("practice_kind"), Practice.stage.label("practice_stage"),
 )
 
@@ -120,12 +120,13 @@ def _tick_batch(now: datetime) -> tuple[int, int]:
         for s in db.session.scalars(select(ReminderSettings).where(among(ReminderSettings.user_id, {p.id for p in people})))
     }
     extra = _destinations({p.id for p in people})
+    pauses = pauses_by_plan({row.plan_id for row in rows})
     new_rows, next_due = [], []
     for row in rows:
         rec = recurrence_of(row)
         start = max(row.next_due_at or now, now - MISSED_LOOKBACK)
         due = occurrences(rec, row.plan_timezone, start, horizon + timedelta(seconds=1))
-        quiet = paused_on(row.paused_at, row.paused_until, row.plan_timezone, now=now) or practice_resting(
+        quiet = plan_paused_at(pauses.get(row.plan_id, ()), row.plan_timezone, now=now) or practice_resting(
             kind=row.practice_kind, stage=row.practice_stage, plan_stage=row.plan_stage, hold_by_id=row.hold_by_id
         )
         key = ("couple", row.couple_id) if row.couple_id else ("owner", row.owner_id)
