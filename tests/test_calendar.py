@@ -119,7 +119,7 @@ def test_the_feed_lists_my_schedules_discreetly(client, couple):
     assert "DTSTART;TZID=America/New_York:20260101T200000" in text
 
 
-def test_a_plan_on_hold_leaves_out_touch_and_a_paused_plan_keeps_its_events(client, couple):
+def test_a_plan_on_hold_leaves_out_touch_and_a_paused_plan_keeps_its_events_before_the_pause(client, couple):
     ana, _, c = couple
     plan = make_plan(couple=c, zone=LONDON, hold_by_id=None)
     walk = make_schedule(plan, title="Walk")
@@ -232,8 +232,9 @@ def test_the_feed_costs_a_fixed_number_of_statements(app, client, couple):
     with count_queries(app) as large:
         _, text = fetch(client, path)
     assert text.count("BEGIN:VEVENT") == 13
-    # The feed owner by token, the plan, its pauses, the schedules with their practices.
-    assert small.count == large.count == 4
+    # The feed owner by token, the plan, its pauses, the schedules with their practices,
+    # the person's done and skipped prompts, their reminder settings (for quiet hours).
+    assert small.count == large.count == 6
 
 
 def test_the_token_never_reaches_the_logs(client, user):
@@ -242,3 +243,106 @@ def test_the_token_never_reaches_the_logs(client, user):
     record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '"GET %s HTTP/1.1" 200 -', (path,), None)
     RedactTokens().filter(record)
     assert token not in record.getMessage() and "/feed/[redacted]" in record.getMessage()
+
+
+# -- the feed follows the reminders' rules, checked by an independent expansion -------
+
+def expand(client, path, low, high) -> dict[datetime.datetime, object]:
+    """Every instance the feed holds between low and high, by recurring-ical-events."""
+    import recurring_ical_events
+
+    cal, _ = fetch(client, path)
+    return {e["DTSTART"].dt.astimezone(UTC): e for e in recurring_ical_events.of(cal).between(low, high)}
+
+
+def daily_instants(zone, hour, low, high) -> list[datetime.datetime]:
+    """The instants of a daily local `hour` between low and high (the schedule's own truth)."""
+    tz = ZoneInfo(zone)
+    day = low.astimezone(tz).date() - datetime.timedelta(days=1)
+    found = []
+    while day <= high.astimezone(tz).date() + datetime.timedelta(days=1):
+        at = datetime.datetime.combine(day, datetime.time(hour), tzinfo=tz).astimezone(UTC)
+        if low <= at < high:
+            found.append(at)
+        day += datetime.timedelta(days=1)
+    return found
+
+
+@pytest.fixture
+def fortnight(client, couple):
+    """Ana's feed of a daily 20:00 walk and a daily 21:00 touch practice (London), and the
+    window of 14 days either side of now."""
+    ana, bo, c = couple
+    ana.timezone = LONDON
+    plan = make_plan(couple=c, zone=LONDON)
+    walk = make_schedule(plan, title="Walk", times=("20:00",), start=D(2026, 1, 1))
+    touch = make_schedule(plan, title="Hands", practice_kind="touch", stage=1, times=("21:00",), start=D(2026, 1, 1))
+    path = make_feed(client, ana)
+    now = now_utc()
+    low, high = now - datetime.timedelta(days=14), now + datetime.timedelta(days=14)
+    walks, touches = daily_instants(LONDON, 20, low, high), daily_instants(LONDON, 21, low, high)
+    assert set(expand(client, path, low, high)) == set(walks) | set(touches)
+    return ana, bo, plan, walk, touch, path, low, high, walks, touches
+
+
+def test_a_paused_span_has_no_events_and_they_come_back_after_resuming(client, fortnight):
+    ana, bo, plan, walk, touch, path, low, high, walks, touches = fortnight
+    now = now_utc()
+    until = now.astimezone(ZoneInfo(LONDON)).date() + datetime.timedelta(days=5)
+    end = datetime.datetime.combine(until + datetime.timedelta(days=1), datetime.time(), tzinfo=ZoneInfo(LONDON))
+    pause = PlanPause(plan_id=plan.id, user_id=bo.id, since=now, until=until)
+    db.session.add(pause)
+    db.session.commit()
+    found = expand(client, path, low, high)
+    assert set(found) == {at for at in walks + touches if not now <= at < end}
+    assert all(e.walk("VALARM") for at, e in found.items()), "alarms only on events outside the pause"
+
+    pause.until = None  # until resumed: nothing from the pause on
+    db.session.commit()
+    assert set(expand(client, path, low, high)) == {at for at in walks + touches if at < now}
+
+    db.session.delete(pause)  # resumed
+    db.session.commit()
+    assert set(expand(client, path, low, high)) == set(walks) | set(touches)
+
+
+def test_touch_practices_leave_the_feed_during_a_hold(client, fortnight):
+    ana, bo, plan, walk, touch, path, low, high, walks, touches = fortnight
+    plan.hold_by_id, plan.hold_since = bo.id, now_utc()
+    db.session.commit()
+    assert set(expand(client, path, low, high)) == set(walks)
+    plan.hold_by_id = plan.hold_since = None
+    db.session.commit()
+    assert set(expand(client, path, low, high)) == set(walks) | set(touches)
+
+
+def test_occurrences_done_or_skipped_leave_the_feed(client, fortnight):
+    from journal.models import PromptAction
+
+    ana, bo, plan, walk, touch, path, low, high, walks, touches = fortnight
+    now = now_utc()
+    done = max(at for at in walks if at < now)
+    skipped = min(at for at in walks if at > now)
+    snoozed = min(at for at in touches if at > now)
+    db.session.add_all([
+        PromptAction(schedule_id=walk.id, user_id=ana.id, occurrence_at=done, state="done"),
+        PromptAction(schedule_id=walk.id, user_id=ana.id, occurrence_at=skipped, state="skipped"),
+        PromptAction(schedule_id=touch.id, user_id=ana.id, occurrence_at=snoozed, state="snoozed",
+                     snoozed_until=snoozed + datetime.timedelta(hours=1)),
+        # Bo's own skip is Bo's: Ana's feed keeps that occurrence.
+        PromptAction(schedule_id=touch.id, user_id=bo.id, occurrence_at=max(touches), state="skipped"),
+    ])
+    db.session.commit()
+    assert set(expand(client, path, low, high)) == (set(walks) | set(touches)) - {done, skipped}
+
+
+def test_an_alarm_that_would_ring_in_quiet_hours_is_left_out(client, fortnight):
+    from journal.models import ReminderSettings
+
+    ana, bo, plan, walk, touch, path, low, high, walks, touches = fortnight
+    db.session.add(ReminderSettings(user_id=ana.id, quiet_start=datetime.time(20, 30), quiet_end=datetime.time(7)))
+    db.session.commit()
+    found = expand(client, path, low, high)
+    assert set(found) == set(walks) | set(touches), "the events stay"
+    assert all(found[at].walk("VALARM") for at in walks), "19:50 rings"
+    assert not any(found[at].walk("VALARM") for at in touches), "20:50 is inside quiet hours: no alarm"

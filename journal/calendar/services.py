@@ -10,18 +10,20 @@ lock screen and a shared family calendar show event titles to anyone nearby).
 import hashlib
 import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event, Timezone, vRecur
 from sqlalchemy import delete, select
 
 from journal.access import Scope
+from journal.bulk import among
 from journal.extensions import db
-from journal.models import User, now_utc
+from journal.models import PromptAction, ReminderSettings, User, now_utc
 from journal.models.calendar import CalendarFeed
-from journal.plan.recurrence import ical_rules
-from journal.plan.services import plan_view, recurrence_of, schedules_with_practices
+from journal.plan.recurrence import ical_rules, local_to_utc, next_occurrence, occurrences
+from journal.plan.services import plan_paused_at, plan_view, recurrence_of, schedules_with_practices
+from journal.reminders.tick import in_quiet_hours
 from journal.views import external_url
 
 log = logging.getLogger(__name__)
@@ -78,10 +80,27 @@ def feed_owner(token: str) -> User | None:
     )
 
 
-def feed_calendar(*, user: User, discreet: bool = True) -> bytes:
-    """The person's scheduled practices as an iCalendar document.
+def _pause_spans(pauses, zone: str) -> list[tuple[datetime, datetime | None]]:
+    """Each pause as [since, end): end is the start of the day after its chosen date."""
+    tz = ZoneInfo(zone)
+    return [(p.since, None if p.until is None else local_to_utc(datetime.combine(p.until + timedelta(days=1), time()), tz))
+            for p in pauses]
 
-    Costs a fixed number of statements: the plan, then its schedules with their practices
+
+def _paused(pauses, zone: str, at: datetime) -> bool:
+    """The pause rule (`plan_paused_at`) asked at `at`, of the pauses begun by then."""
+    return plan_paused_at([p for p in pauses if p.since <= at], zone, now=at)
+
+
+def feed_calendar(*, user: User, discreet: bool = True) -> bytes:
+    """The person's scheduled practices as an iCalendar document, under the same rules
+    as reminders: nothing in a paused span (a pause without an end date ends the series
+    where it began; they come back on resuming), no touch practice during a safety hold
+    or above the stage, no occurrence this person already did or skipped, and no alarm
+    that would ring inside their quiet hours (the event stays, silent).
+
+    Costs a fixed number of statements: the plan, its pauses, then its schedules with
+    their practices, this person's done and skipped prompts, and their reminder settings
     (the caller already loaded the feed owner by token)."""
     scope = Scope(user)
     view = plan_view(scope)
@@ -96,30 +115,60 @@ def feed_calendar(*, user: User, discreet: bool = True) -> bytes:
     tz = ZoneInfo(zone)
     today_url = external_url("today.today")
     stamp = now_utc()
+    pauses = view.pauses
+    spans = _pause_spans(pauses, zone)
+    open_ended = min((since for since, end in spans if end is None), default=None)
+    rows = db.session.execute(schedules_with_practices(scope)).all()
+    acted = {
+        (a.schedule_id, a.occurrence_at)
+        for a in db.session.execute(
+            select(PromptAction.schedule_id, PromptAction.occurrence_at).where(
+                PromptAction.user_id == user.id, among(PromptAction.schedule_id, {s.id for s, _ in rows}),
+                PromptAction.state.in_(("done", "skipped")),
+            )
+        )
+    }
+    settings = db.session.get(ReminderSettings, user.id)
     cal.add_component(Timezone.from_tzid(zone))
-    # A paused plan still lists its events: calendar apps have no way to pause a feed, and
-    # emptying it would delete the events from people's calendars. Reminders in the app
-    # itself do stop while paused; the events here say only "Tandem".
-    for schedule, practice in db.session.execute(schedules_with_practices(scope)).all():
+    for schedule, practice in rows:
         if schedule.prompt_user_id is not None and schedule.prompt_user_id != user.id:
             continue  # prompts only the partner
         if view.is_held(practice) or view.is_later(practice):
             continue  # touch practices on hold, or above the current stage: not offered now
-        for start, rule in ical_rules(recurrence_of(schedule), zone):
+        rec = recurrence_of(schedule)
+        skipped = {at for (sid, at) in acted if sid == schedule.id}
+        for since, end in spans:  # every occurrence inside a dated pause
+            if end is not None:
+                skipped.update(at for at in occurrences(rec, zone, since, end) if _paused(pauses, zone, at))
+        for start, rule in ical_rules(rec, zone):
+            first = local_to_utc(start, tz)
+            if open_ended is not None and first >= open_ended:
+                continue  # the whole series falls in a pause with no end date
+            if rule is None and (first in skipped or _paused(pauses, zone, first)):
+                continue
             event = Event()
             event.add("uid", f"schedule-{schedule.id}-{start:%H%M}@tandem")
             event.add("dtstamp", stamp)
             event.add("dtstart", start.replace(tzinfo=tz))
             event.add("duration", timedelta(minutes=practice.duration_minutes or 10))
             if rule is not None:
-                event.add("rrule", vRecur.from_ical(rule))
+                recur = vRecur.from_ical(rule)
+                if open_ended is not None:
+                    cut = open_ended - timedelta(seconds=1)
+                    recur["UNTIL"] = [min([cut, *recur.get("UNTIL", [])])]
+                event.add("rrule", recur)
+                own = sorted(at for at in skipped if at.astimezone(tz).time() == start.time())
+                if own:
+                    event.add("exdate", [at.astimezone(tz) for at in own])
             event.add("summary", DISCREET_TITLE if discreet else practice.title)
             event.add("description", f"A moment from your Tandem plan. Open Tandem: {today_url}")
             event.add("url", today_url)
-            alarm = Alarm()
-            alarm.add("action", "DISPLAY")
-            alarm.add("trigger", timedelta(minutes=-ALARM_MINUTES))
-            alarm.add("description", DISCREET_TITLE if discreet else practice.title)
-            event.add_component(alarm)
+            upcoming = next_occurrence(rec, zone, stamp) or first
+            if in_quiet_hours(settings, user.timezone, upcoming - timedelta(minutes=ALARM_MINUTES)) is None:
+                alarm = Alarm()
+                alarm.add("action", "DISPLAY")
+                alarm.add("trigger", timedelta(minutes=-ALARM_MINUTES))
+                alarm.add("description", DISCREET_TITLE if discreet else practice.title)
+                event.add_component(alarm)
             cal.add_component(event)
     return cal.to_ical()

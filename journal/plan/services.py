@@ -43,6 +43,8 @@ class PlanView:
     on_hold: bool
     hold_by_id: int | None
     birth_date: date | None
+    #: Every pause row of the plan (for surfaces that ask the rule at other instants: the calendar feed).
+    pauses: tuple = ()
 
     def weeks_since_birth(self, today: date) -> int | None:
         if self.birth_date is None or self.birth_date > today:
@@ -62,7 +64,8 @@ def plan_view(scope: Scope, *, now: datetime | None = None) -> PlanView:
     if plan is None:
         return PlanView(None, scope.user.timezone, 1, False, None, False, None, False, None, None)
     now = now or now_utc()
-    active = [p for p in pauses_of(plan) if pause_active(p.since, p.until, plan.timezone, now)]
+    pauses = pauses_of(plan)
+    active = [p for p in pauses if pause_active(p.since, p.until, plan.timezone, now)]
     mine = next((p for p in active if pause_lifted_by(p, scope.user)), None)
     theirs = [p for p in active if not pause_lifted_by(p, scope.user)]
     return PlanView(
@@ -76,6 +79,7 @@ def plan_view(scope: Scope, *, now: datetime | None = None) -> PlanView:
         on_hold=plan.hold_by_id is not None,
         hold_by_id=plan.hold_by_id,
         birth_date=plan.birth_date,
+        pauses=tuple(pauses),
     )
 
 
