@@ -84,6 +84,7 @@ MATRIX = {
     ("plan.resume", "POST"): ("/plan/resume", signed_in(A)),
     ("plan.settings", "POST"): ("/plan/settings", signed_in(A)),
     ("plan.hold_lift", "POST"): ("/plan/hold/lift", signed_in(A)),
+    ("plan.hold_tell", "POST"): ("/plan/hold/tell", signed_in(A)),
     ("plan.pace_back", "POST"): ("/plan/pace/back", signed_in(A)),
     ("plan.pace_ready", "POST"): ("/plan/pace/ready", signed_in(A)),
     ("plan.pace_unready", "POST"): ("/plan/pace/unready", signed_in(A)),

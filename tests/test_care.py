@@ -111,7 +111,7 @@ def test_a_worrying_check_in_holds_touch_and_shows_a_calm_note(app, couple, ana_
     plan = the_plan()
     assert plan.hold_by_id == ana.id and plan.hold_since is not None
     assert notices("clinician") == 1
-    assert "Touch practices are on hold" in read_text(ana_client.get("/plan"))
+    assert "Touch practices are resting for now" in read_text(ana_client.get("/plan"))
 
 
 def test_gentle_answers_bring_no_note_and_no_hold(app, couple, ana_client):

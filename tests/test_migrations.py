@@ -54,7 +54,7 @@ def test_a_pause_from_before_0005_is_carried_over_with_its_person_when_known(emp
     with app.app_context():
         upgrade(revision="0004")
         meta = MetaData()
-        meta.reflect(db.engine, only=["couples", "users", "plans"])
+        meta.reflect(db.engine, only=["couples", "users", "plans", "practices", "schedules"])
         t0 = datetime(2026, 1, 1, tzinfo=UTC)
         with db.engine.begin() as conn:
             conn.execute(meta.tables["couples"].insert(), [{"id": 1, "created_at": t0}])
@@ -70,11 +70,20 @@ def test_a_pause_from_before_0005_is_carried_over_with_its_person_when_known(emp
                         "paused_until": date(2026, 2, 20)},
                 base | {"id": 2, "owner_id": 1, "paused_at": datetime(2026, 2, 2, 10, tzinfo=UTC)},
             ])
+            practices = meta.tables["practices"]
+            conn.execute(practices.insert(), [{c.name: None for c in practices.columns} | {
+                "id": 1, "plan_id": 1, "kind": "closeness", "title": "Walk", "summary": "", "steps": [],
+                "duration_minutes": 10, "together": True, "created_at": t0, "updated_at": t0}])
+            schedules = meta.tables["schedules"]
+            conn.execute(schedules.insert(), [{c.name: None for c in schedules.columns} | {
+                "id": 1, "plan_id": 1, "practice_id": 1, "kind": "daily", "times": ["20:00"], "weekdays": [],
+                "interval": 1, "start_date": date(2026, 1, 1), "created_at": t0}])
         upgrade()
         with db.engine.connect() as conn:
             rows = conn.execute(text("SELECT plan_id, user_id, until FROM plan_pauses ORDER BY plan_id")).all()
             assert [(r[0], r[1], str(r[2])) for r in rows] == [(1, None, "2026-02-20"), (2, 1, "None")]
             assert "paused_at" not in {c["name"] for c in inspect(conn).get_columns("plans")}
+            assert conn.execute(text("SELECT count(*) FROM schedules")).scalar() == 1, "no plan's rows are lost"
         downgrade(revision="0004")
         with db.engine.connect() as conn:
             back = conn.execute(text("SELECT id, paused_until FROM plans ORDER BY id")).all()

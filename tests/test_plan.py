@@ -573,7 +573,7 @@ def test_safety_hold(app, couple):
     assert "[on hold]" in rows[touch.title]
     assert "[on hold]" not in rows[closeness.title]
     page = ana_client.get(f"/practices/{touch.id}")
-    assert "Touch practices are on hold for now" in read_text(page)
+    assert "Touch practices are resting for now" in read_text(page)
     assert f'href="/plan/add/{touch.id}"' not in page.get_data(as_text=True)
     assert "[on hold]" in library_rows(ana_client.get("/practices?kind=touch"))[touch.title]
     for client in (ana_client, bo_client):

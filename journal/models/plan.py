@@ -1,7 +1,7 @@
 """A plan: what a couple (or one person, before their partner joins) practises and when."""
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from journal.models.base import Base, UTCDateTime, now_utc
@@ -27,6 +27,8 @@ class Plan(Base):
     #: Safety hold on touch practices, set by a worrying check-in; only this person lifts it.
     hold_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     hold_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The person whose check-in started the hold chose to tell their partner why.
+    hold_told: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: Check-ins answered together open to the partner after 48 hours even if they haven't answered.
     reveal_after_48h: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)

@@ -98,9 +98,10 @@ def add(practice_id):
     if form.validate_on_submit() and _save(form, practice):
         flash(f"Added to your plan: {practice.title}.", "success")
         return redirect(url_for("plan.overview"))
-    later = services.plan_view(scope()).is_later(practice)
+    view = services.plan_view(scope())
     status = 422 if (form.errors or form.form_errors) else 200
-    return render_template("plan/schedule.html", form=form, practice=practice, later=later, schedule=None), status
+    return render_template("plan/schedule.html", form=form, practice=practice, later=view.is_later(practice),
+                           held=view.is_held(practice), resting=services.RESTING, schedule=None), status
 
 
 @bp.route("/<int:schedule_id>/edit", methods=["GET", "POST"])
@@ -129,7 +130,9 @@ def edit(schedule_id):
         flash("Saved.", "success")
         return redirect(url_for("plan.overview"))
     status = 422 if (form.errors or form.form_errors) else 200
-    return render_template("plan/schedule.html", form=form, practice=practice, later=False, schedule=schedule), status
+    return render_template("plan/schedule.html", form=form, practice=practice, later=False,
+                           held=services.plan_view(scope()).is_held(practice), resting=services.RESTING,
+                           schedule=schedule), status
 
 
 @bp.post("/<int:schedule_id>/remove")
@@ -200,6 +203,20 @@ def hold_lift():
         else:
             db.session.commit()
             flash("The hold is lifted. Go gently.", "success")
+    return redirect(url_for("plan.overview"))
+
+
+@bp.post("/hold/tell")
+@login_required
+def hold_tell():
+    if EmptyForm().validate_on_submit():
+        try:
+            services.hold_tell_partner(scope=scope(), user=current_user)
+        except services.PlanError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash("Your partner can now see why touch practices are resting.", "success")
     return redirect(url_for("plan.overview"))
 
 

@@ -26,6 +26,10 @@ class PlanError(Exception):
     """A plan change that can't happen; the message is for the person."""
 
 
+#: Said to both partners, naming no symptom, report or person.
+RESTING = "Touch practices are resting for now, so this can't be scheduled or changed. Everything else goes on as usual."
+
+
 @dataclass(frozen=True)
 class PlanView:
     """What pages need to know about the current plan, also when none exists yet."""
@@ -43,6 +47,8 @@ class PlanView:
     on_hold: bool
     hold_by_id: int | None
     birth_date: date | None
+    #: The person whose check-in started the hold chose to tell their partner why.
+    hold_told: bool = False
     #: Every pause row of the plan (for surfaces that ask the rule at other instants: the calendar feed).
     pauses: tuple = ()
 
@@ -79,6 +85,7 @@ def plan_view(scope: Scope, *, now: datetime | None = None) -> PlanView:
         on_hold=plan.hold_by_id is not None,
         hold_by_id=plan.hold_by_id,
         birth_date=plan.birth_date,
+        hold_told=plan.hold_by_id is not None and plan.hold_told,
         pauses=tuple(pauses),
     )
 
@@ -182,7 +189,20 @@ def hold_lift(*, scope: Scope, user: User) -> None:
         raise PlanError("The hold can only be lifted by the partner whose check-in started it.")
     plan.hold_by_id = None
     plan.hold_since = None
+    plan.hold_told = False
     log.info("plan %s hold lifted", plan.id)
+
+
+def hold_tell_partner(*, scope: Scope, user: User) -> None:
+    """The person whose check-in started the hold lets their partner see why. Until
+    they do, the partner sees only that touch practices are resting for now."""
+    plan = scope.plan
+    if plan is None or plan.hold_by_id is None:
+        return
+    if plan.hold_by_id != user.id:
+        raise PlanError("Only the partner whose check-in started the hold can share why.")
+    plan.hold_told = True
+    log.info("plan %s hold reason shared", plan.id)
 
 
 def hold_start(*, plan: Plan, user: User) -> None:
@@ -190,6 +210,7 @@ def hold_start(*, plan: Plan, user: User) -> None:
     if plan.hold_by_id is None:
         plan.hold_by_id = user.id
         plan.hold_since = now_utc()
+        plan.hold_told = False
         log.info("plan %s hold started", plan.id)
 
 
@@ -219,6 +240,8 @@ def schedule_save(
         raise PlanError("This practice is no longer in the library, so it can't be added again.")
     if view.is_later(practice):
         raise PlanError("This practice belongs to a later stage. It opens when you both are ready.")
+    if view.is_held(practice):
+        raise PlanError(RESTING)
     problems = recurrence.problems()
     if problems:
         raise PlanError(" ".join(problems.values()))

@@ -1,9 +1,11 @@
-"""promises: a pause belongs to the person who paused (plan_pauses)
+"""promises: a pause belongs to the person who paused (plan_pauses); plans.hold_told
 
 Each plan's pause moves from plans.paused_at/paused_until to one row per person in
 plan_pauses. A pause set before this migration doesn't say who set it, so it is carried
 over with user_id NULL: the plan stays paused, and either partner may lift that one
 pause (as before); every pause made from now on is lifted only by its own person.
+plans.hold_told records that the person whose check-in started a safety hold chose to
+tell their partner why (false for every existing hold: nothing was told).
 
 Revision ID: 0005_promises
 Revises: 0004
@@ -39,16 +41,17 @@ def _plan_pauses_table(with_indexes: bool = True):
 
 
 def upgrade():
-    # Read the pauses first: on SQLite, dropping columns rebuilds `plans`, and a table
-    # pointing at it with ON DELETE CASCADE would lose its rows.
     old = sa.table("plans", sa.column("id", sa.Integer()), sa.column("owner_id", sa.Integer()),
                    sa.column("paused_at", sa.DateTime(timezone=True)), sa.column("paused_until", sa.Date()))
     paused = op.get_bind().execute(
         sa.select(old.c.id, old.c.owner_id, old.c.paused_at, old.c.paused_until).where(old.c.paused_at.is_not(None))
     ).all()
-    with op.batch_alter_table("plans", schema=None) as batch_op:
-        batch_op.drop_column("paused_until")
-        batch_op.drop_column("paused_at")
+    # Plain ALTER TABLE, never a batch rebuild of `plans`: on SQLite a rebuild drops the
+    # table, and with foreign keys on that deletes every schedule, phrase and pace row
+    # of every plan (ON DELETE CASCADE). SQLite has had DROP COLUMN since 3.35.
+    op.drop_column("plans", "paused_until")
+    op.drop_column("plans", "paused_at")
+    op.add_column("plans", sa.Column("hold_told", sa.Boolean(), nullable=False, server_default=sa.false()))
     table = _plan_pauses_table()
     # A single person's plan: the pause is theirs. A couple's: nobody recorded who, so
     # either partner may lift it (user_id NULL), as before; both partners saw its end
@@ -63,9 +66,9 @@ def downgrade():
                    sa.column("until", sa.Date()))
     pauses = op.get_bind().execute(sa.select(old.c.plan_id, old.c.since, old.c.until)).all()
     op.drop_table("plan_pauses")
-    with op.batch_alter_table("plans", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("paused_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("paused_until", sa.Date(), nullable=True))
+    op.drop_column("plans", "hold_told")
+    op.add_column("plans", sa.Column("paused_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("plans", sa.Column("paused_until", sa.Date(), nullable=True))
     # The plan is paused if anyone's pause is: the earliest start, the latest end (none beats any date).
     merged: dict = {}
     for plan_id, since, until in pauses:
