@@ -80,8 +80,11 @@ def test_a_paused_plan_reminds_nobody_and_a_resumed_one_does(journey, partnered,
     journey.step(a, "A paused the plan")
 
     go(b, "Today")
-    expect(b.get_by_text("Your plan is paused. Rest is part of it.")).to_be_visible()
+    expect(b.get_by_text("The plan is paused for now. Rest is part of it.")).to_be_visible()
     expect(b.get_by_role("heading", name=PRACTICE)).to_have_count(0)
+    go(b, "Plan")  # A's pause is A's: B sees it, with no date and no way to lift it
+    expect(b.get_by_role("region", name="The plan is paused")).to_contain_text("paused the plan for now")
+    expect(b.get_by_role("button", name="Resume the plan")).to_have_count(0)
 
     # --- The practice falls due while paused: the pipeline makes nothing for them.
     paused_due, due = _due_times(couple.app, schedule_id)
