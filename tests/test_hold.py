@@ -3,6 +3,7 @@ private. Every path that schedules, edits or prompts a touch practice refuses du
 hold, for both partners, with the same calm words; the partner sees only that touch
 practices are resting for now, unless the person who reported chooses to tell them why."""
 import re
+from datetime import time
 
 import pytest
 from sqlalchemy import func, select
@@ -69,7 +70,7 @@ def test_the_service_itself_refuses_whatever_the_route(app, held):
     ana, bo, plan, touch, other_touch, _ = held
     with pytest.raises(PlanError, match="resting for now"):
         schedule_save(scope=Scope(ana), author=ana, practice=other_touch, prompt_user_id=None,
-                      recurrence=Recurrence(kind="once", times=(__import__("datetime").time(20),), start=plan_today()))
+                      recurrence=Recurrence(kind="once", times=(time(20),), start=plan_today()))
 
 
 def test_a_touch_prompt_cannot_be_acted_on_by_its_key_during_a_hold(app, held):

@@ -235,9 +235,7 @@ def test_reminder_emails_never_go_to_an_unverified_address(couple, receivers):
     assert receivers.arrived(ana) == ALL - {"email"}
     tick(now=at(9, 59, day=DAY + timedelta(days=1)))
     db.session.commit()
-    from journal.models import now_utc
-
-    ana.email_verified_at = now_utc()
+    ana.email_verified_at = at(9)
     db.session.commit()
     queued = db.session.scalars(select(Outbox).where(Outbox.channel == "email")).all()
     assert queued == [], "the tick queues no email for an unverified address"

@@ -10,7 +10,7 @@ Times come from the real clock (pages and the feed read it); the reminder pipeli
 driven with explicit times around the next occurrence T, a couple of hours ahead.
 """
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select

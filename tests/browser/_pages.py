@@ -144,6 +144,7 @@ def seed(app) -> dict:
             "private_checkin": private_checkin.id,
             "partner_checkin": partner_checkin.id,
             "private_note": private_note.id,
+            "held_touch": slow_massage.id,
         }
         db.session.commit()
         # The rows of each feature's matrix module: its own objects, named as its URLs name them.
@@ -200,6 +201,7 @@ def pages(tokens: dict) -> list[Page]:
         Page("today, paused and held", "/today", PAUSED),
         Page("plan, paused and held", "/plan", PAUSED),
         Page("library, touch held", "/practices?kind=touch", PAUSED),
+        Page("add a touch practice, held", f"/plan/add/{t['held_touch']}", PAUSED),
         Page("reminders, another service connected", "/reminders", PAUSED),
         Page("apprise, connected", "/reminders/apprise", PAUSED),
         # Links that no longer work, and pages that aren't there.
