@@ -1,7 +1,7 @@
 """A plan: what a couple (or one person, before their partner joins) practises and when."""
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from journal.models.base import Base, UTCDateTime, now_utc
@@ -32,6 +32,9 @@ class Plan(Base):
     hold_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: Check-ins answered together open to the partner after 48 hours even if they haven't answered.
     reveal_after_48h: Mapped[bool] = mapped_column(default=False)
+    #: A plan-of-one its owner took with them on leaving a couple (a copy of the couple's
+    #: plan). It never becomes a new couple's plan: a new couple starts clean.
+    copied_on_leaving: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
 

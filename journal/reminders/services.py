@@ -55,10 +55,12 @@ def recent_reminders(user: User, limit: int = 20):
 
 
 def notifications_for(user: User, limit: int = 30):
+    """This person's latest notifications with the practice a reminder is about (None
+    for other kinds), newest first (one statement)."""
     return db.session.execute(
         select(Notification, Practice)
-        .join(Schedule, Schedule.id == Notification.schedule_id)
-        .join(Practice, Practice.id == Schedule.practice_id)
+        .outerjoin(Schedule, Schedule.id == Notification.schedule_id)
+        .outerjoin(Practice, Practice.id == Schedule.practice_id)
         .where(Notification.user_id == user.id)
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(limit)
