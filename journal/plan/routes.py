@@ -41,7 +41,7 @@ def overview():
         today=_local_today(),
         history=pace.stage_history(s),
         my_ready=pace.my_ready(scope=s),
-        milestones=services.milestones_offered(view),
+        milestones=services.milestones_offered(view, today=_local_today()),
         pause_form=PauseForm(),
         settings_form=settings_form,
         ready_form=ReadyForm(to_stage=str(view.stage + 1)),
