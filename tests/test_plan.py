@@ -193,7 +193,7 @@ def test_add_a_schedule_with_each_recurrence(app, couple):
     plan = couple_plan(c, timezone="Europe/London")
     client = client_for(app, ana)
     practices = {case: make_practice(f"Practice {i}") for i, case in enumerate(RECURRENCES)}
-    assert "Times are in your plan's time zone." in read_text(client.get(f"/plan/add/{practices['once'].id}"))
+    assert "Times are in your plan's time zone (London; yours is UTC)." in read_text(client.get(f"/plan/add/{practices['once'].id}"))
 
     for case, (posted, saved, shown) in RECURRENCES.items():
         practice = practices[case]

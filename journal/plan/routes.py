@@ -1,6 +1,4 @@
 """The plan page: scheduled practices, pause, pace, timeline, time zone."""
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
@@ -13,12 +11,18 @@ from journal.plan import pace, services
 from journal.plan.forms import PauseForm, PlanSettingsForm, ReadyForm, ScheduleForm, WEEKDAYS
 from journal.plan.recurrence import Recurrence, next_occurrence
 from journal.practices.services import practice_get_or_404
+from journal.zones import ZoneView
 
 bp = Blueprint("plan", __name__, url_prefix="/plan")
 
 
+def _zones() -> ZoneView:
+    """The plan's zone and the viewer's own (journal.zones)."""
+    return ZoneView(services.plan_view(scope()).timezone, current_user.timezone)
+
+
 def _local_today():
-    return now_utc().astimezone(ZoneInfo(services.plan_view(scope()).timezone)).date()
+    return _zones().today()
 
 
 @bp.get("")
@@ -42,6 +46,7 @@ def overview():
         history=pace.stage_history(s),
         my_ready=pace.my_ready(scope=s),
         milestones=services.milestones_offered(view, today=_local_today()),
+        zones=ZoneView(view.timezone, current_user.timezone),
         pause_form=PauseForm(),
         settings_form=settings_form,
         ready_form=ReadyForm(to_stage=str(view.stage + 1)),
@@ -100,7 +105,9 @@ def add(practice_id):
         return redirect(url_for("plan.overview"))
     later = services.plan_view(scope()).is_later(practice)
     status = 422 if (form.errors or form.form_errors) else 200
-    return render_template("plan/schedule.html", form=form, practice=practice, later=later, schedule=None), status
+    return render_template(
+        "plan/schedule.html", form=form, practice=practice, later=later, schedule=None, zones=_zones()
+    ), status
 
 
 @bp.route("/<int:schedule_id>/edit", methods=["GET", "POST"])
@@ -129,7 +136,9 @@ def edit(schedule_id):
         flash("Saved.", "success")
         return redirect(url_for("plan.overview"))
     status = 422 if (form.errors or form.form_errors) else 200
-    return render_template("plan/schedule.html", form=form, practice=practice, later=False, schedule=schedule), status
+    return render_template(
+        "plan/schedule.html", form=form, practice=practice, later=False, schedule=schedule, zones=_zones()
+    ), status
 
 
 @bp.post("/<int:schedule_id>/remove")
