@@ -7,7 +7,6 @@ from journal.access import scope
 from journal.checkins import services
 from journal.checkins.forms import BACKDATE_DAYS, CheckInForm, RevealForm, VisibilityForm
 from journal.extensions import db
-from journal.models import now_utc
 from journal.models.checkins import BOUNDARIES, SCALES, CheckIn
 from journal.today.services import PromptError, prompt_find
 from journal.views import delete_confirmed
