@@ -186,8 +186,8 @@ def test_the_one_who_stays_is_told_discreetly_in_app(app, couple, world, smtp_si
     ana_client, bo_client = client_for(app, ana), client_for(app, bo)
     bo_client.post("/couple/leave")
     page = read_text(ana_client.get("/notifications"))
-    assert "Your partner has left your couple" in page
-    assert "Bo" not in page.split("Your partner has left")[1][:120]  # no name, no reason
+    assert "your partner left your couple. Your plan, your consent words and everything you wrote are still yours" in page
+    assert "Bo" not in page.split("your partner left")[1][:120]  # no name, no reason
     assert "left your couple" not in read_text(bo_client.get("/notifications"))
     assert smtp_sink.wait_for(ana.email, timeout=0.3) == []  # email reminders are off
 
