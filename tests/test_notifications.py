@@ -15,12 +15,11 @@ from journal.testing import client_for, count_queries, read_text
 from journal.today.services import prompt_key, prompts_for
 
 
-def due_now(plan, title, kind):
+def due_at(plan, local, title, kind):
     practice = Practice(kind=kind, title=title, summary="Something small.", steps=["One step."],
                         duration_minutes=5, together=True, topics=[])
     db.session.add(practice)
     db.session.flush()
-    local = now_utc().astimezone(ZoneInfo(plan.timezone))
     schedule = Schedule(plan_id=plan.id, practice_id=practice.id, kind="once", times=[local.strftime("%H:%M")],
                         start_date=local.date())
     db.session.add(schedule)
@@ -34,8 +33,9 @@ def reminded(app, couple):
     ana, bo, _ = couple
     plan = Scope(ana).plan_or_create()
     db.session.commit()
-    checkin = due_now(plan, "How are we doing", "check-in")
-    walk = due_now(plan, "Evening walk", "closeness")
+    local = now_utc().astimezone(ZoneInfo(plan.timezone))  # both at this very minute
+    checkin = due_at(plan, local, "How are we doing", "check-in")
+    walk = due_at(plan, local, "Evening walk", "closeness")
     (prompt,) = {p.occurrence_at for p in prompts_for(Scope(ana), ana)[1]}
     for user, schedule in ((ana, checkin), (ana, walk), (bo, walk)):
         db.session.add(Notification(user_id=user.id, schedule_id=schedule.id, occurrence_at=prompt))
