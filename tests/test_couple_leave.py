@@ -241,3 +241,21 @@ def test_deleting_an_account_leaves_the_partner_their_plan(app, couple, world):
     assert db.session.scalar(select(func.count()).select_from(Notification).where(
         Notification.user_id == ana.id, Notification.kind == "partner_left")) == 1
     assert timedelta(0) <= now_utc() - plan_of(ana).created_at < timedelta(minutes=5)
+
+
+def test_leaving_again_from_a_request_that_read_the_couple_earlier_makes_no_second_copy(app, couple, world):
+    """Bo's request read him as partnered just before Ana's leaving was committed."""
+    ana, bo, _ = couple
+    with app.app_context():  # another request, its own session
+        from journal.models import User
+
+        stale_bo = db.session.get(User, bo.id)
+        assert stale_bo.couple_id is not None
+        with app.app_context():
+            couple_leave(user=db.session.get(User, ana.id))
+            db.session.commit()
+        couple_leave(user=stale_bo)
+        db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(Plan).where(Plan.owner_id.in_([ana.id, bo.id]))) == 2
+    assert db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.kind == "partner_left")) == 1

@@ -174,10 +174,13 @@ def couple_leave(*, user: User) -> None:
     now = now_utc()
     members = db.session.scalars(select(User).where(User.couple_id == couple_id).order_by(User.id)).all()
     plan = db.session.scalar(select(Plan).where(Plan.couple_id == couple_id))
-    db.session.execute(
+    left = db.session.execute(
         update(User).where(User.couple_id == couple_id).values(couple_id=None)
         .execution_options(synchronize_session=False)
-    )
+    ).rowcount
+    if left == 0:  # the other partner left a moment ago: their request made both copies
+        db.session.refresh(user)
+        return
     db.session.execute(update(Couple).where(Couple.id == couple_id).values(ended_at=now))
     if plan is not None:
         for member in members:
