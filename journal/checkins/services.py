@@ -240,7 +240,8 @@ def _revealed(scope: Scope, checkins: list[CheckIn], now: datetime) -> set[int]:
     if not pending:
         return set()
     after_48h = scope.plan is not None and scope.plan.reveal_after_48h
-    return set(db.session.scalars(checkins_open_to_both(ids=pending, reveal_before=now - REVEAL_AFTER if after_48h else None)))
+    reveal_before = now - REVEAL_AFTER if after_48h else None
+    return set(db.session.scalars(checkins_open_to_both(ids=pending, reveal_before=reveal_before)))
 
 
 def checkin_views(scope: Scope, checkins: list[CheckIn], *, now: datetime | None = None) -> list[CheckInView]:
