@@ -259,3 +259,10 @@ def test_leaving_again_from_a_request_that_read_the_couple_earlier_makes_no_seco
     assert db.session.scalar(select(func.count()).select_from(Plan).where(Plan.owner_id.in_([ana.id, bo.id]))) == 2
     assert db.session.scalar(select(func.count()).select_from(Notification).where(
         Notification.kind == "partner_left")) == 1
+
+
+def test_the_leave_page_says_what_each_keeps(app, couple, world):
+    ana, bo, _ = couple
+    page = read_text(client_for(app, bo).get("/couple/leave"))
+    assert "Each of you keeps your own copy of the plan" in page
+    assert "Ana will see a short note that you left, with no reason given." in page
