@@ -11,7 +11,6 @@ ROWS = {
     # An empty form saves "everything off" except in-app: a valid choice.
     ("reminders.settings_save", "POST"): ("/reminders", signed_in(A)),
     ("reminders.notifications", "GET"): ("/notifications", signed_in(200)),
-    ("reminders.notifications_read", "POST"): ("/notifications/read", signed_in(A)),
     ("reminders.unsubscribe", "GET"): ("/unsubscribe/{unsubscribe}", each(200)),
     ("reminders.unsubscribe_post", "POST"): ("/unsubscribe/{unsubscribe}", each(200)),
 }

@@ -41,7 +41,8 @@ def test_register_logs_in_and_sends_a_verification_email(client, smtp_sink):
     assert client.post(_path(link)).status_code == 302
     db.session.refresh(user)
     assert user.is_verified
-    assert client.post(_path(link)).status_code == 410, "links work once"
+    again = client.post(_path(link))
+    assert again.status_code == 200 and "already confirmed" in again.get_data(as_text=True), "links work once"
 
 
 def test_passwords_are_argon2id_at_owasp_minimum(client):

@@ -77,7 +77,7 @@ def today_titles(response) -> list[str]:
     body = response.get_data(as_text=True)
     return [
         html.unescape(title)
-        for title in re.findall(r'<li class="card prompt">.*?<h3><a href="[^"]+">(.*?)</a></h3>', body, re.S)
+        for title in re.findall(r'<li class="card prompt"[^>]*>.*?<h3><a href="[^"]+">(.*?)</a></h3>', body, re.S)
     ]
 
 
@@ -193,7 +193,7 @@ def test_add_a_schedule_with_each_recurrence(app, couple):
     plan = couple_plan(c, timezone="Europe/London")
     client = client_for(app, ana)
     practices = {case: make_practice(f"Practice {i}") for i, case in enumerate(RECURRENCES)}
-    assert "Times are in your plan's time zone." in read_text(client.get(f"/plan/add/{practices['once'].id}"))
+    assert "Times are in your plan's time zone (London; yours is UTC)." in read_text(client.get(f"/plan/add/{practices['once'].id}"))
 
     for case, (posted, saved, shown) in RECURRENCES.items():
         practice = practices[case]

@@ -92,8 +92,8 @@ def logout():
 @bp.get("/verify/<token>")
 def verify(token):
     """Shows a confirm button; the POST does the change (mail scanners only GET)."""
-    live = token_peek(raw=token, purpose="verify_email") is not None
-    return render_template("auth/verify.html", live=live), 200 if live else 410
+    state = services.verification_link_state(raw=token)
+    return render_template("auth/verify.html", state=state), 410 if state == services.LINK_EXPIRED else 200
 
 
 @bp.post("/verify/<token>")
@@ -103,7 +103,8 @@ def verify_confirm(token):
     user = services.email_verify(raw=token)
     db.session.commit()
     if user is None:
-        return render_template("auth/verify.html", live=False), 410
+        state = services.verification_link_state(raw=token)
+        return render_template("auth/verify.html", state=state), 410 if state == services.LINK_EXPIRED else 200
     flash("Thank you, your email is confirmed.", "success")
     return redirect(url_for("today.today" if current_user.is_authenticated else "auth.login"))
 

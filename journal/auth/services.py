@@ -11,7 +11,7 @@ from journal.auth.passwords import (
     password_verify,
 )
 from journal.auth.sessions import session_start, sessions_end_all
-from journal.auth.tokens import token_consume, token_issue
+from journal.auth.tokens import token_consume, token_issue, token_owner, token_peek
 from journal.extensions import db
 from journal.mailer import email_send
 from journal.views import external_url
@@ -83,6 +83,22 @@ def email_verify(*, raw: str) -> User | None:
     if user.email_verified_at is None:
         user.email_verified_at = now_utc()
     return user
+
+
+#: What a verification link can still do: confirm, say it's done already, or nothing.
+LINK_LIVE, LINK_CONFIRMED, LINK_EXPIRED = "live", "confirmed", "expired"
+
+
+def verification_link_state(*, raw: str) -> str:
+    """A verification link opened again after the address was confirmed has done its
+    work ("confirmed"); one that is unused but too old or replaced is "expired"."""
+    if token_peek(raw=raw, purpose="verify_email") is not None:
+        return LINK_LIVE
+    user_id = token_owner(raw=raw, purpose="verify_email")
+    user = db.session.get(User, user_id) if user_id is not None else None
+    if user is not None and user.email_verified_at is not None:
+        return LINK_CONFIRMED
+    return LINK_EXPIRED
 
 
 class LoginRefused(Exception):

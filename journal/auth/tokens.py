@@ -50,6 +50,13 @@ def token_peek(*, raw: str, purpose: str) -> UserToken | None:
     )
 
 
+def token_owner(*, raw: str, purpose: str) -> int | None:
+    """Whose token `raw` is, live, used or expired (to say why a link no longer works)."""
+    return db.session.scalar(
+        select(UserToken.user_id).where(UserToken.token_hash == token_digest(raw), UserToken.purpose == purpose)
+    )
+
+
 def token_consume(*, raw: str, purpose: str) -> UserToken | None:
     """Use the token once. Of two concurrent uses exactly one gets the row."""
     token = token_peek(raw=raw, purpose=purpose)

@@ -1,6 +1,4 @@
 """Check-ins (a quick form, the history, sharing) and the Care page."""
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
@@ -9,10 +7,10 @@ from journal.access import scope
 from journal.checkins import services
 from journal.checkins.forms import BACKDATE_DAYS, CheckInForm, RevealForm, VisibilityForm
 from journal.extensions import db
-from journal.models import now_utc
 from journal.models.checkins import BOUNDARIES, SCALES, CheckIn
 from journal.today.services import PromptError, prompt_find
 from journal.views import delete_confirmed
+from journal.zones import local_today
 
 bp = Blueprint("checkins", __name__, url_prefix="/checkins")
 care_bp = Blueprint("care", __name__, url_prefix="/care")
@@ -23,7 +21,7 @@ CARE_NOTES = "checkin_care_notes"
 
 
 def _local_today():
-    return now_utc().astimezone(ZoneInfo(current_user.timezone)).date()
+    return local_today(current_user.timezone)
 
 
 def _prompt_from(key: str | None):

@@ -4,7 +4,8 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import aliased
 
 from journal.access import SHARED, Scope
 from journal.crypto import DecryptError, context, keys_preload, seal, unseal
@@ -209,29 +210,38 @@ def _pending(scope: Scope, checkin: CheckIn) -> bool:
     )
 
 
+def checkins_open_to_both(*, ids: list[int], reveal_before: datetime | None = None) -> Select:
+    """Of the answers-given-together `ids`, those open to both partners: the other
+    partner's answer to the same occurrence (same schedule, same occurrence time, same
+    couple) is shared too, or (when `reveal_before` is given: the couple chose to open
+    answers after 48 hours) the answer was written before it. The partner's answer is
+    looked up through `ix_checkins_schedule_id_occurrence_at_couple_id`, so the cost
+    follows the page, never the couple's history."""
+    other = aliased(CheckIn)
+    answered_too = (
+        select(other.id)
+        .where(
+            other.schedule_id == CheckIn.schedule_id,
+            other.occurrence_at == CheckIn.occurrence_at,
+            other.couple_id == CheckIn.couple_id,
+            other.visibility == SHARED,
+            other.author_id != CheckIn.author_id,
+            other.together.is_(True),
+        )
+        .exists()
+    )
+    opened = answered_too if reveal_before is None else or_(answered_too, CheckIn.created_at <= reveal_before)
+    return select(CheckIn.id).where(CheckIn.id.in_(ids), opened)
+
+
 def _revealed(scope: Scope, checkins: list[CheckIn], now: datetime) -> set[int]:
-    """Ids of answers-given-together that are open to both: the other partner has shared
-    an answer to the same prompt, or the couple's 48-hour setting has come round."""
-    pending = [c for c in checkins if _pending(scope, c)]
+    """Ids of the page's answers-given-together that are open to both (one statement)."""
+    pending = sorted(c.id for c in checkins if _pending(scope, c))
     if not pending:
         return set()
-    answered = set(
-        db.session.execute(
-            select(CheckIn.author_id, CheckIn.schedule_id, CheckIn.occurrence_at).where(
-                CheckIn.couple_id == scope.couple_id,
-                CheckIn.visibility == SHARED,
-                CheckIn.together.is_(True),
-                CheckIn.schedule_id.in_({c.schedule_id for c in pending}),
-            )
-        ).all()
-    )
     after_48h = scope.plan is not None and scope.plan.reveal_after_48h
-    revealed = set()
-    for c in pending:
-        others = any(a != c.author_id and (s, o) == (c.schedule_id, c.occurrence_at) for a, s, o in answered)
-        if others or (after_48h and now - c.created_at >= REVEAL_AFTER):
-            revealed.add(c.id)
-    return revealed
+    reveal_before = now - REVEAL_AFTER if after_48h else None
+    return set(db.session.scalars(checkins_open_to_both(ids=pending, reveal_before=reveal_before)))
 
 
 def checkin_views(scope: Scope, checkins: list[CheckIn], *, now: datetime | None = None) -> list[CheckInView]:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from journal.couple.leaving import partner_left_tell, plan_copy_for, plan_end_for_couple
 from journal.extensions import db
 from journal.models import Couple, Invite, Plan, User, now_utc
 from journal.plan.pace import pace_restart_for_couple
@@ -150,10 +151,12 @@ def invite_accept(*, invite: Invite, inviter: User, user: User) -> Couple:
 def _plan_for_new_couple(*, couple: Couple, inviter: User) -> None:
     """The inviter's plan-of-one becomes the couple's plan (what they set up carries
     over, but the pace starts again at stage 1: the new partner agreed to nothing
-    yet); without one, the couple starts a plan in the inviter's time zone. The
-    other person's plan-of-one stays theirs, for if they are ever single again."""
+    yet); without one, or when it is a copy taken from a former couple, the couple
+    starts a plan in the inviter's time zone, so nothing of a former couple reaches
+    the new partner. The other person's plan-of-one stays theirs, for if they are
+    ever single again."""
     solo = db.session.scalar(select(Plan).where(Plan.owner_id == inviter.id))
-    if solo is not None:
+    if solo is not None and not solo.copied_on_leaving:
         solo.owner_id, solo.couple_id = None, couple.id
         pace_restart_for_couple(plan=solo)
     else:
@@ -162,17 +165,32 @@ def _plan_for_new_couple(*, couple: Couple, inviter: User) -> None:
 
 
 def couple_leave(*, user: User) -> None:
-    """End the couple for both partners. What each wrote stays theirs, and
-    nothing shared in the couple stays visible to the other."""
+    """End the couple for both partners. What each wrote stays theirs, and nothing
+    shared in the couple stays visible to the other. Each leaves with their own copy
+    of the plan (journal.couple.leaving), and the one who stays is told."""
     couple_id = user.couple_id
     if couple_id is None:
         return
-    db.session.execute(
+    now = now_utc()
+    members = db.session.scalars(select(User).where(User.couple_id == couple_id).order_by(User.id)).all()
+    plan = db.session.scalar(select(Plan).where(Plan.couple_id == couple_id))
+    left = db.session.execute(
         update(User).where(User.couple_id == couple_id).values(couple_id=None)
         .execution_options(synchronize_session=False)
-    )
-    db.session.execute(update(Couple).where(Couple.id == couple_id).values(ended_at=now_utc()))
-    db.session.refresh(user)
+    ).rowcount
+    if left == 0:  # the other partner left a moment ago: their request made both copies
+        db.session.refresh(user)
+        return
+    db.session.execute(update(Couple).where(Couple.id == couple_id).values(ended_at=now))
+    if plan is not None:
+        for member in members:
+            plan_copy_for(plan=plan, person=member, now=now)
+        plan_end_for_couple(plan=plan, now=now)
+    for member in members:
+        if member.id != user.id:
+            partner_left_tell(user=member, now=now)
+    for member in members:
+        db.session.refresh(member)
     log.info("couple %s ended", couple_id)
 
 

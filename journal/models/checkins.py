@@ -36,7 +36,12 @@ class CheckIn(Base):
         Index("ix_checkins_author_id_created_at", "author_id", "created_at"),
         Index("ix_checkins_couple_id_visibility_created_at", "couple_id", "visibility", "created_at"),
         Index("ix_checkins_author_id_day", "author_id", "day"),
-        Index("ix_checkins_schedule_id_occurrence_at", "schedule_id", "occurrence_at"),
+        #: Answers to one occurrence of a prompt: the partner's shared answer, looked up
+        #: for every check-in on a page (journal.checkins.services.checkins_open_to_both).
+        Index(
+            "ix_checkins_schedule_id_occurrence_at_couple_id",
+            "schedule_id", "occurrence_at", "couple_id", "visibility", "author_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

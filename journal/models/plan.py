@@ -31,6 +31,9 @@ class Plan(Base):
     hold_told: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: Check-ins answered together open to the partner after 48 hours even if they haven't answered.
     reveal_after_48h: Mapped[bool] = mapped_column(default=False)
+    #: A plan-of-one its owner took with them on leaving a couple (a copy of the couple's
+    #: plan). It never becomes a new couple's plan: a new couple starts clean.
+    copied_on_leaving: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
 

@@ -59,8 +59,13 @@ class Outbox(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
 
+#: What an in-app notification is about: a reminder of one prompt, or the partner leaving.
+NOTIFICATION_KINDS = ("reminder", "partner_left")
+
+
 class Notification(Base):
-    """An in-app reminder, listed on the notifications page and counted in the header."""
+    """An in-app reminder (or a discreet word that the partner left), listed on the
+    notifications page and counted in the header."""
 
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_user_id_read_at", "user_id", "read_at"),)
@@ -68,7 +73,10 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"), unique=True)
-    schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"), index=True)
-    occurrence_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: reminder | partner_left (NOTIFICATION_KINDS)
+    kind: Mapped[str] = mapped_column(String(20), default="reminder", server_default="reminder")
+    #: The prompt a reminder is about (schedule + occurrence); NULL for other kinds.
+    schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"), index=True)
+    occurrence_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,6 +1,4 @@
 """The plan page: scheduled practices, pause, pace, timeline, time zone."""
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
@@ -13,12 +11,18 @@ from journal.plan import pace, services
 from journal.plan.forms import PauseForm, PlanSettingsForm, ReadyForm, ScheduleForm, WEEKDAYS
 from journal.plan.recurrence import Recurrence, next_occurrence
 from journal.practices.services import practice_get_or_404
+from journal.zones import ZoneView
 
 bp = Blueprint("plan", __name__, url_prefix="/plan")
 
 
+def _zones() -> ZoneView:
+    """The plan's zone and the viewer's own (journal.zones)."""
+    return ZoneView(services.plan_view(scope()).timezone, current_user.timezone)
+
+
 def _local_today():
-    return now_utc().astimezone(ZoneInfo(services.plan_view(scope()).timezone)).date()
+    return _zones().today()
 
 
 @bp.get("")
@@ -41,7 +45,8 @@ def overview():
         today=_local_today(),
         history=pace.stage_history(s),
         my_ready=pace.my_ready(scope=s),
-        milestones=services.milestones_offered(view),
+        milestones=services.milestones_offered(view, today=_local_today()),
+        zones=ZoneView(view.timezone, current_user.timezone),
         pause_form=PauseForm(),
         settings_form=settings_form,
         ready_form=ReadyForm(to_stage=str(view.stage + 1)),
@@ -100,8 +105,10 @@ def add(practice_id):
         return redirect(url_for("plan.overview"))
     view = services.plan_view(scope())
     status = 422 if (form.errors or form.form_errors) else 200
-    return render_template("plan/schedule.html", form=form, practice=practice, later=view.is_later(practice),
-                           held=view.is_held(practice), resting=services.RESTING, schedule=None), status
+    return render_template(
+        "plan/schedule.html", form=form, practice=practice, later=view.is_later(practice),
+        held=view.is_held(practice), resting=services.RESTING, schedule=None, zones=_zones(),
+    ), status
 
 
 @bp.route("/<int:schedule_id>/edit", methods=["GET", "POST"])
@@ -130,9 +137,11 @@ def edit(schedule_id):
         flash("Saved.", "success")
         return redirect(url_for("plan.overview"))
     status = 422 if (form.errors or form.form_errors) else 200
-    return render_template("plan/schedule.html", form=form, practice=practice, later=False,
-                           held=services.plan_view(scope()).is_held(practice), resting=services.RESTING,
-                           schedule=schedule), status
+    return render_template(
+        "plan/schedule.html", form=form, practice=practice, later=False,
+        held=services.plan_view(scope()).is_held(practice), resting=services.RESTING, schedule=schedule,
+        zones=_zones(),
+    ), status
 
 
 @bp.post("/<int:schedule_id>/remove")

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 #: (slug, suggested weeks after the birth, how the plan page names it).
 MILESTONES = (
     ("early-postnatal-contact", 2, "An early check in the first weeks"),
-    ("full-postnatal-check-up", 8, "A fuller check-up, usually by about 12 weeks"),
+    ("full-postnatal-check-up", 12, "A fuller check-up, usually by about 12 weeks"),
 )
 
 
@@ -281,13 +281,34 @@ def schedules_with_practices(scope: Scope):
     )
 
 
-def milestones_offered(view: PlanView) -> list[tuple[Practice, date, str]]:
-    """Check-up milestones to schedule, with a suggested date, when a birth date is known."""
+@dataclass(frozen=True)
+class Milestone:
+    """A check-up to offer: the practice, the date it usually falls by, and whether
+    that date has gone (it may not have happened yet, and it's not too late to ask)."""
+
+    practice: Practice
+    suggested: date
+    label: str
+    past: bool
+
+
+def milestones_offered(view: PlanView, *, today: date) -> list[Milestone]:
+    """Check-up milestones to schedule, with the date the label's weeks give, when a
+    birth date is known; one already in the plan is not offered again (one statement)."""
     if view.birth_date is None:
         return []
     slugs = {slug: (weeks, label) for slug, weeks, label in MILESTONES}
-    practices = db.session.scalars(select(Practice).where(Practice.slug.in_(slugs))).all()
-    return [
-        (p, view.birth_date + timedelta(weeks=slugs[p.slug][0]), slugs[p.slug][1])
-        for p in sorted(practices, key=lambda p: slugs[p.slug][0])
-    ]
+    query = select(Practice).where(Practice.slug.in_(slugs), Practice.retired_at.is_(None))
+    if view.plan is not None:
+        in_plan = (
+            select(Schedule.id)
+            .where(Schedule.plan_id == view.plan.id, Schedule.practice_id == Practice.id, Schedule.removed_at.is_(None))
+            .exists()
+        )
+        query = query.where(~in_plan)
+    offered = []
+    for practice in sorted(db.session.scalars(query), key=lambda p: slugs[p.slug][0]):
+        weeks, label = slugs[practice.slug]
+        suggested = view.birth_date + timedelta(weeks=weeks)
+        offered.append(Milestone(practice, suggested, label, suggested < today))
+    return offered

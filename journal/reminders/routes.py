@@ -3,7 +3,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from journal.extensions import csrf, db
-from journal.forms import EmptyForm
 from journal.reminders import services
 from journal.reminders.email_channel import unsubscribe_read
 from journal.reminders.forms import ReminderSettingsForm
@@ -45,18 +44,11 @@ def settings_save():
 @bp.get("/notifications")
 @login_required
 def notifications():
-    return render_template(
-        "reminders/notifications.html", items=services.notifications_for(current_user)
-    )
-
-
-@bp.post("/notifications/read")
-@login_required
-def notifications_read():
-    if EmptyForm().validate_on_submit():
-        services.notifications_mark_read(user=current_user)
-        db.session.commit()
-    return redirect(url_for("reminders.notifications"))
+    """Opening the list marks its notifications read (in the service, committed once
+    here; no hook writes)."""
+    items = services.notifications_open(user=current_user)
+    db.session.commit()
+    return render_template("reminders/notifications.html", items=items)
 
 
 @bp.get("/unsubscribe/<token>")

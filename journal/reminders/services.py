@@ -1,11 +1,14 @@
 """Reminder settings, the person's reminders page, and in-app notifications."""
+from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 
 from journal.extensions import db
 from journal.models import Notification, Outbox, Practice, ReminderSettings, Schedule, User, now_utc
 from journal.plan.forms import parse_time
+from journal.today.services import prompt_key
 
 
 def settings_for(user: User) -> ReminderSettings:
@@ -54,15 +57,51 @@ def recent_reminders(user: User, limit: int = 20):
     ).all()
 
 
-def notifications_for(user: User, limit: int = 30):
-    return db.session.execute(
+@dataclass(frozen=True)
+class NotificationView:
+    """One notification as its person reads it (plain values: the page is rendered
+    after the commit that marks it read)."""
+
+    #: reminder | partner_left
+    kind: str
+    #: Unread until this visit.
+    new: bool
+    #: When it happened, in the person's own zone.
+    at: datetime
+    #: The practice a reminder is about; None when reminders are discreet (or another kind).
+    title: str | None
+    #: The prompt a reminder is about (journal.today.services.prompt_key), and whether it opens a check-in.
+    prompt_key: str | None
+    checkin: bool
+
+
+def notifications_open(*, user: User, limit: int = 30, now: datetime | None = None) -> list[NotificationView]:
+    """This person's latest notifications, newest first, as they read them; opening the
+    list marks what was unread as read (a fixed number of statements)."""
+    rows = db.session.execute(
         select(Notification, Practice)
-        .join(Schedule, Schedule.id == Notification.schedule_id)
-        .join(Practice, Practice.id == Schedule.practice_id)
+        .outerjoin(Schedule, Schedule.id == Notification.schedule_id)
+        .outerjoin(Practice, Practice.id == Schedule.practice_id)
         .where(Notification.user_id == user.id)
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(limit)
     ).all()
+    discreet = settings_for(user).discreet is not False
+    zone = ZoneInfo(user.timezone)
+    views = []
+    for n, practice in rows:
+        reminder = n.kind == "reminder" and n.schedule_id is not None and n.occurrence_at is not None
+        views.append(NotificationView(
+            kind=n.kind,
+            new=n.read_at is None,
+            at=(n.occurrence_at if reminder else n.created_at).astimezone(zone),
+            title=practice.title if reminder and practice is not None and not discreet else None,
+            prompt_key=prompt_key(n.schedule_id, n.occurrence_at) if reminder else None,
+            checkin=reminder and practice is not None and practice.kind == "check-in",
+        ))
+    if any(v.new for v in views):
+        notifications_mark_read(user=user, now=now)
+    return views
 
 
 def unread_count(user: User) -> int:
@@ -76,6 +115,7 @@ def notifications_mark_read(*, user: User, now: datetime | None = None) -> None:
         update(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=now or now_utc())
+        .execution_options(synchronize_session=False)
     )
 
 

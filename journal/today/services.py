@@ -38,7 +38,12 @@ class Prompt:
 
     @property
     def key(self) -> str:
-        return f"{self.schedule.id}@{self.occurrence_at.strftime('%Y%m%dT%H%M%SZ')}"
+        return prompt_key(self.schedule.id, self.occurrence_at)
+
+
+def prompt_key(schedule_id: int, occurrence_at: datetime) -> str:
+    """How a link names one prompt (schedule and occurrence), read back by `prompt_find`."""
+    return f"{schedule_id}@{occurrence_at.strftime('%Y%m%dT%H%M%SZ')}"
 
 
 def day_start(now: datetime, zone: str) -> datetime:

@@ -128,8 +128,12 @@ def seed(app) -> dict:
         for hours in (3, 27):
             db.session.add(Notification(user_id=ana.id, schedule_id=schedule.id,
                                         occurrence_at=now_utc() - timedelta(hours=hours)))
+        db.session.add(Notification(user_id=ana.id, kind="partner_left", created_at=now_utc() - timedelta(days=40)))
         db.session.flush()
+        # A link used already (the next one replaces it), for an address that is confirmed.
+        verify_used = token_issue(user_id=ana.id, purpose="verify_email")
         tokens = {
+            "verify_used": verify_used,
             "verify": token_issue(user_id=ana.id, purpose="verify_email"),
             "reset": token_issue(user_id=ana.id, purpose="reset_password"),
             "change_email": token_issue(user_id=ana.id, purpose="change_email",
@@ -209,6 +213,7 @@ def pages(tokens: dict) -> list[Page]:
         Page("invitation, unknown", "/invite/not-a-real-invitation", ANON, status=404),
         Page("reset link, unknown", "/reset/not-a-real-token", ANON, status=410),
         Page("verify link, unknown", "/verify/not-a-real-token", ANON, status=410),
+        Page("verify link, email already confirmed", f"/verify/{t['verify_used']}", ANON),
         Page("unsubscribe link, unknown", "/unsubscribe/not-a-real-token", ANON, status=404),
         Page("not found", "/no-such-page", ANON, status=404),
         Page("not found (logged in)", "/journal/999999999", USER, status=404),

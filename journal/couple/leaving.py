@@ -1,0 +1,136 @@
+"""Leaving a couple: each partner takes their own copy of the plan.
+
+The couple's plan stays with the ended couple (what was written in it points there),
+and its schedules stop. Each former partner gets a plan-of-one holding a copy of it:
+the schedules that prompted both of them or them alone (now prompting them), the
+couple's own practices, the consent words, the stage and the pace history; their own
+marks on the old prompts (done, skipped, snoozed, and their notifications) follow
+their copies. A pause is a person's boundary: their own pause (and one from before
+pauses had an owner) follows them to their copy; the other's does not. The one who stays is
+told, discreetly, in-app and by email if they have email reminders on.
+"""
+import logging
+from datetime import datetime
+
+from sqlalchemy import delete, or_, select, update
+
+from journal.extensions import db
+from journal.mailer import email_send
+from journal.models import (
+    ConsentPhrase,
+    Notification,
+    Outbox,
+    Plan,
+    PlanPause,
+    Practice,
+    PromptAction,
+    ReminderSettings,
+    Schedule,
+    StageChange,
+    User,
+)
+from journal.plan.services import schedule_refresh_due
+from journal.views import external_url
+
+log = logging.getLogger(__name__)
+
+#: Columns of a couple's own practice that a copy keeps.
+PRACTICE_FIELDS = ("kind", "title", "summary", "steps", "duration_minutes", "stage", "together", "safety_note",
+                   "topics", "author_id", "created_at", "updated_at", "retired_at")
+#: Columns of a schedule that a copy keeps (who is prompted changes to the owner).
+SCHEDULE_FIELDS = ("kind", "times", "weekdays", "interval", "start_date", "end_date", "created_by_id", "created_at")
+
+
+def plan_copy_for(*, plan: Plan, person: User, now: datetime) -> Plan:
+    """`person`'s own copy of the couple's `plan`, as their plan-of-one. A plan-of-one
+    they kept from before the couple makes way for it (its schedules end, kept in
+    history; its consent words are replaced)."""
+    mine = db.session.scalar(select(Plan).where(Plan.owner_id == person.id))
+    if mine is None:
+        mine = Plan(owner_id=person.id, created_at=now)
+        db.session.add(mine)
+        db.session.flush()
+    else:
+        db.session.execute(
+            update(Schedule).where(Schedule.plan_id == mine.id, Schedule.removed_at.is_(None)).values(removed_at=now)
+        )
+        db.session.execute(delete(ConsentPhrase).where(ConsentPhrase.plan_id == mine.id))
+    mine.timezone = plan.timezone
+    mine.stage = plan.stage
+    mine.birth_date = plan.birth_date
+    mine.reveal_after_48h = plan.reveal_after_48h
+    mine.copied_on_leaving = True
+    if plan.hold_by_id == person.id:  # a hold they started stays until they lift it
+        mine.hold_by_id, mine.hold_since = plan.hold_by_id, plan.hold_since
+    db.session.execute(delete(PlanPause).where(PlanPause.plan_id == mine.id))
+    for pause in db.session.scalars(
+        select(PlanPause).where(
+            PlanPause.plan_id == plan.id, or_(PlanPause.user_id == person.id, PlanPause.user_id.is_(None))
+        )
+    ):
+        db.session.add(PlanPause(plan_id=mine.id, user_id=person.id, since=pause.since, until=pause.until,
+                                 shared=pause.shared))
+
+    practices = {}
+    for practice in db.session.scalars(select(Practice).where(Practice.plan_id == plan.id).order_by(Practice.id)):
+        copy = Practice(plan_id=mine.id, slug=None, **{f: getattr(practice, f) for f in PRACTICE_FIELDS})
+        db.session.add(copy)
+        practices[practice.id] = copy
+    db.session.flush()
+
+    schedules = {}
+    for schedule in db.session.scalars(
+        select(Schedule)
+        .where(Schedule.plan_id == plan.id, Schedule.removed_at.is_(None))
+        .order_by(Schedule.created_at, Schedule.id)
+    ):
+        if schedule.prompt_user_id not in (None, person.id):
+            continue  # only for the partner who is gone
+        copy = Schedule(plan_id=mine.id, prompt_user_id=person.id, **{f: getattr(schedule, f) for f in SCHEDULE_FIELDS})
+        own = practices.get(schedule.practice_id)
+        copy.practice_id = own.id if own is not None else schedule.practice_id
+        schedule_refresh_due(copy, mine.timezone, now=now)
+        db.session.add(copy)
+        schedules[schedule.id] = copy
+
+    for phrase in db.session.scalars(select(ConsentPhrase).where(ConsentPhrase.plan_id == plan.id)):
+        db.session.add(ConsentPhrase(plan_id=mine.id, signal=phrase.signal, phrase=phrase.phrase,
+                                     position=phrase.position, updated_by_id=phrase.updated_by_id,
+                                     updated_at=phrase.updated_at))
+    for change in db.session.scalars(select(StageChange).where(StageChange.plan_id == plan.id)):
+        db.session.add(StageChange(plan_id=mine.id, from_stage=change.from_stage, to_stage=change.to_stage,
+                                   created_at=change.created_at))
+    db.session.flush()
+
+    # What this person did with the old prompts, and their notifications, follow the copies.
+    for old_id, copy in schedules.items():
+        for model in (PromptAction, Notification):
+            db.session.execute(
+                update(model).where(model.schedule_id == old_id, model.user_id == person.id)
+                .values(schedule_id=copy.id).execution_options(synchronize_session=False)
+            )
+    log.info("plan %s copied for user %s as plan %s", plan.id, person.id, mine.id)
+    return mine
+
+
+def plan_end_for_couple(*, plan: Plan, now: datetime) -> None:
+    """The ended couple's schedules stop; reminders not yet sent from them are dropped
+    (each copy sends its own)."""
+    old = select(Schedule.id).where(Schedule.plan_id == plan.id).scalar_subquery()
+    db.session.execute(delete(Outbox).where(Outbox.schedule_id.in_(old), Outbox.state == "pending"))
+    db.session.execute(
+        update(Schedule).where(Schedule.plan_id == plan.id, Schedule.removed_at.is_(None)).values(removed_at=now)
+    )
+
+
+def partner_left_tell(*, user: User, now: datetime) -> None:
+    """A discreet word to the one who stays: in-app, and by email if they have email
+    reminders on (and a confirmed address). It says nothing about why."""
+    db.session.add(Notification(user_id=user.id, kind="partner_left", created_at=now))
+    settings = db.session.get(ReminderSettings, user.id)
+    if settings is not None and settings.email_on and user.email_verified_at is not None:
+        email_send(to=user.email, subject="A change on Tandem", template="partner_left", kind="partner_left",
+                   user=user, link=external_url("plan.overview"))
+    db.session.flush()
+    log.info("user %s told their partner left", user.id)
+

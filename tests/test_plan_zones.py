@@ -1,0 +1,76 @@
+"""Time zones on the plan: every time is shown in the viewer's own zone, and when the
+plan's zone is another, both are named ("20:00 in New York, 01:00 for you")."""
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from journal.extensions import db
+from journal.models import Plan, Practice, Schedule, now_utc
+from journal.plan.recurrence import Recurrence, next_occurrence
+from journal.testing import client_for, read_text
+from journal.zones import ZoneView, local_today, zone_place
+
+
+def evening_walk(couple_row, zone="America/New_York"):
+    plan = Plan(couple_id=couple_row.id, timezone=zone)
+    db.session.add(plan)
+    db.session.flush()
+    practice = Practice(slug="evening-walk", kind="closeness", title="Evening walk", summary="A walk.",
+                        steps=["Walk."], duration_minutes=20, together=True, topics=[])
+    db.session.add(practice)
+    db.session.flush()
+    db.session.add(Schedule(plan_id=plan.id, practice_id=practice.id, kind="daily", times=["20:00"],
+                            start_date=date(2025, 1, 1)))
+    db.session.commit()
+    return plan, practice
+
+
+def walk_row(client) -> str:
+    page = read_text(client.get("/plan"))
+    return page.split("Evening walk", 1)[1].split("Change", 1)[0]
+
+
+def test_a_partner_in_another_zone_sees_both_times_named(app, couple):
+    ana, bo, c = couple
+    ana.timezone, bo.timezone = "America/New_York", "Europe/London"
+    db.session.commit()
+    evening_walk(c)
+    rec = Recurrence(kind="daily", times=(time(20, 0),), start=date(2025, 1, 1))
+    before = now_utc()
+    bo_row, ana_row = walk_row(client_for(app, bo)), walk_row(client_for(app, ana))
+    after = now_utc()
+    nexts = {next_occurrence(rec, "America/New_York", moment) for moment in (before, after)}
+
+    london = {n.astimezone(ZoneInfo("Europe/London")) for n in nexts}
+    assert any(f"Every day at 20:00 in New York, {t:%H:%M} for you" in bo_row for t in london), bo_row
+    assert any(f"next {t.day} {t:%B %Y, %H:%M} for you" in bo_row for t in london), bo_row
+    # the one living in the plan's zone reads it plainly
+    assert "Every day at 20:00 ·" in ana_row or "Every day at 20:00, from" in ana_row, ana_row
+    assert "for you" not in ana_row and "New York" not in ana_row
+    new_york = {n.astimezone(ZoneInfo("America/New_York")) for n in nexts}
+    assert any(f"next {t.day} {t:%B %Y}, 20:00" in ana_row for t in new_york), ana_row
+
+
+def test_the_schedule_form_names_both_zones(app, couple):
+    ana, bo, c = couple
+    bo.timezone = "Europe/London"
+    ana.timezone = "America/New_York"
+    db.session.commit()
+    _, practice = evening_walk(c)
+    assert "Times are in your plan's time zone (New York; yours is London)." in read_text(
+        client_for(app, bo).get(f"/plan/add/{practice.id}"))
+    assert "Times are in your plan's time zone." in read_text(client_for(app, ana).get(f"/plan/add/{practice.id}"))
+
+
+def test_the_zone_helper_follows_daylight_saving_on_the_day_asked():
+    zones = ZoneView("America/New_York", "Europe/London")
+    assert zones.clock(["20:00"], on=date(2026, 11, 27)) == "20:00 in New York, 01:00 for you"
+    # 1 November 2026: New York is back on standard time, London has been since 25 October
+    assert zones.clock(["20:00"], on=date(2026, 10, 28)) == "20:00 in New York, 00:00 for you"
+    assert zones.clock(["08:00", "20:00"], on=date(2026, 7, 1)) == "08:00, 20:00 in New York, 13:00, 01:00 for you"
+    same = ZoneView("Europe/London", "Europe/London")
+    assert same.clock(["20:00"], on=date(2026, 7, 1)) == "20:00" and not same.differs
+    assert zone_place("America/Argentina/Buenos_Aires") == "Buenos Aires" and zone_place("UTC") == "UTC"
+    at = datetime(2026, 11, 28, 1, 0, tzinfo=ZoneInfo("Europe/London"))
+    assert zones.moment(at) == "28 November 2026, 01:00 for you"
+    assert local_today("Pacific/Kiritimati", now=datetime(2026, 11, 27, 12, tzinfo=ZoneInfo("UTC"))) == date(2026, 11, 28)
+    assert zones.today(now=datetime(2026, 11, 28, 3, tzinfo=ZoneInfo("UTC"))) == date(2026, 11, 27)
