@@ -97,6 +97,8 @@ def load(instance_path: str) -> dict:
         "LOGIN_FREE_FAILURES": _env_int("LOGIN_FREE_FAILURES", 5),
         "LOGIN_MAX_DELAY_SECONDS": _env_int("LOGIN_MAX_DELAY_SECONDS", 900),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        # "json": one JSON object a line, for log collectors; anything else: plain text.
+        "LOG_FORMAT": env.get("LOG_FORMAT", "text").strip().lower(),
         # Support contacts on the Care page, one a line as "Name: detail"; empty shows
         # a neutral line pointing to local emergency and support services.
         "CARE_SUPPORT_CONTACTS": env.get("CARE_SUPPORT_CONTACTS", ""),
