@@ -57,6 +57,13 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def queue_sqlite_path() -> Path:
+    """The reminder queue's SQLite file when there is no REDIS_URL (the worker's, and what
+    /readyz checks): in TANDEM_INSTANCE_PATH, else in `instance/` beside the package."""
+    folder = os.environ.get("TANDEM_INSTANCE_PATH") or Path(__file__).resolve().parents[1] / "instance"
+    return Path(folder) / "huey.sqlite"
+
+
 def load(instance_path: str) -> dict:
     """The configuration from the environment, with the embedded defaults."""
     env = os.environ
