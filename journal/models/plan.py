@@ -32,6 +32,9 @@ class Plan(Base):
     hold_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: Check-ins answered together open to the partner after 48 hours even if they haven't answered.
     reveal_after_48h: Mapped[bool] = mapped_column(default=False)
+    #: Raised by each save of the consent language: an edit form loaded at an older one is
+    #: refused rather than overwriting the partner's words (journal.edits).
+    consent_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
 
