@@ -16,7 +16,8 @@ instance/master_keys) are not in the database and must be backed up separately.
 import os
 import shutil
 import sqlite3
-import subprocess  # nosec B404: pg_dump and pg_restore, called with argument lists, never a shell
+# pg_dump and pg_restore only, each with an argument list and never a shell.
+import subprocess  # nosec B404
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect, select, func, table
@@ -53,7 +54,8 @@ def _pg_tool(name: str) -> str:
 
 
 def _run(command: list[str], env: dict) -> None:
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # nosec B603: fixed tool, argument list
+    # The tool's full path from shutil.which and our own arguments, no shell.
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # nosec B603
     if result.returncode != 0:
         # pg_dump's messages name tables and options, not rows.
         raise BackupError(f"{Path(command[0]).name} failed: {result.stderr.strip()}")
