@@ -10,6 +10,7 @@ import logging
 import re
 import secrets
 import time
+import traceback
 from collections.abc import Mapping
 from datetime import datetime, timezone
 
@@ -77,6 +78,10 @@ class JsonFormatter(logging.Formatter):
             value = getattr(record, name, None)
             if value is not None and value != "-":
                 line[name] = value
+        if record.exc_info and record.exc_info[0] is not None:
+            # The type and the frames; an exception's message can quote user input.
+            line["exception"] = record.exc_info[0].__name__
+            line["traceback"] = "".join(traceback.format_tb(record.exc_info[2]))
         return json.dumps(line, ensure_ascii=False)
 
 
