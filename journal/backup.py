@@ -40,7 +40,8 @@ def _sqlite_path(url: URL) -> Path:
 
 def _pg_env(url: URL) -> dict:
     env = {**os.environ, "PGDATABASE": url.database or ""}
-    for variable, value in (("PGHOST", url.host), ("PGPORT", url.port), ("PGUSER", url.username), ("PGPASSWORD", url.password)):
+    parts = (("PGHOST", url.host), ("PGPORT", url.port), ("PGUSER", url.username), ("PGPASSWORD", url.password))
+    for variable, value in parts:
         if value is not None:
             env[variable] = str(value)
     return env
@@ -49,7 +50,9 @@ def _pg_env(url: URL) -> dict:
 def _pg_tool(name: str) -> str:
     found = shutil.which(name)
     if found is None:
-        raise BackupError(f"{name} was not found; install PostgreSQL's client tools (the same major version as the server or newer).")
+        raise BackupError(
+            f"{name} was not found; install PostgreSQL's client tools (the server's major version or newer)."
+        )
     return found
 
 
@@ -90,7 +93,10 @@ def backup_create(*, engine: Engine, path: Path) -> None:
     elif url.get_backend_name() == "postgresql":
         old_umask = os.umask(0o077)
         try:
-            _run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={path}"], _pg_env(url))
+            _run(
+                [_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={path}"],
+                _pg_env(url),
+            )
         finally:
             os.umask(old_umask)
     else:
@@ -104,7 +110,9 @@ def backup_restore(*, engine: Engine, path: Path, force: bool = False) -> None:
     if not path.is_file():
         raise BackupError(f"{path} is not a file.")
     if not force and rows_present(engine):
-        raise BackupError("The database is not empty. Restore into an empty database, or add --force to replace everything in it.")
+        raise BackupError(
+            "The database is not empty. Restore into an empty database, or add --force to replace everything in it."
+        )
     engine.dispose()
     url = engine.url
     if url.get_backend_name() == "sqlite":

@@ -45,8 +45,8 @@ def readyz():
 
     checks = {"database": database_ready(), "queue": queue_ready(current_app.config["REDIS_URL"])}
     ready = all(checks.values())
-    body = {"status": "ok" if ready else "unavailable", "checks": {k: "ok" if v else "unreachable" for k, v in checks.items()}}
-    return body, 200 if ready else 503
+    states = {part: "ok" if up else "unreachable" for part, up in checks.items()}
+    return {"status": "ok" if ready else "unavailable", "checks": states}, 200 if ready else 503
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -33,7 +33,9 @@ def edit():
         form.version.data = services.consent_version(scope())
     if form.validate_on_submit():
         try:
-            services.phrases_replace(scope=scope(), author=current_user, phrases=form.phrases(), version=form.version.data)
+            services.phrases_replace(
+                scope=scope(), author=current_user, phrases=form.phrases(), version=form.version.data
+            )
         except EditConflict:
             # Nothing written; the form keeps these words and now carries the current version.
             db.session.rollback()
