@@ -6,6 +6,7 @@ import time
 
 import pytest
 from sqlalchemy import event, func, select, text
+from sqlalchemy.exc import OperationalError
 
 from journal.extensions import db
 from journal.models import Entry
@@ -31,6 +32,8 @@ def lose_connection_at_commit(app, backend):
         state["armed"] = False
         pid = conn.connection.dbapi_connection.info.backend_pid
         with admin.connect() as killer:
+            if state.get("stay_down"):  # no new connection either, until the test allows it again
+                killer.execute(text(f'ALTER DATABASE "{conn.engine.url.database}" ALLOW_CONNECTIONS false'))
             killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
             for _ in range(100):  # until the server process is really gone
                 if not killer.execute(text("SELECT 1 FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}).first():
@@ -41,7 +44,13 @@ def lose_connection_at_commit(app, backend):
     event.listen(db.engine, "commit", _end_it)
     yield state
     event.remove(db.engine, "commit", _end_it)
+    _allow_connections(admin)
     admin.dispose()
+
+
+def _allow_connections(admin) -> None:
+    with admin.connect() as conn:
+        conn.execute(text(f'ALTER DATABASE "{db.engine.url.database}" ALLOW_CONNECTIONS true'))
 
 
 def test_a_lost_connection_at_commit_keeps_what_was_typed(app, couple, lose_connection_at_commit, caplog):
@@ -82,3 +91,15 @@ def test_a_lost_connection_on_a_check_in_keeps_the_answers(app, couple, lose_con
     assert response.status_code == 500
     page = response.get_data(as_text=True)
     assert ">A heavy day, but we talked</textarea>" in page and 'name="mood" value="2"' in page
+
+
+def test_the_error_page_shows_even_while_the_database_stays_down(app, couple, lose_connection_at_commit):
+    client = client_for(app, couple[0])
+    lose_connection_at_commit.update(armed=True, stay_down=True)
+    response = client.post("/journal/new", data={"title": TITLE, "body": BODY, "tags": "", "visibility": "private"})
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "nothing you wrote is lost" in read_text(response)
+    assert "We sat outside until the baby slept." in page and "Traceback" not in page
+    with pytest.raises(OperationalError):  # it really was down all along
+        db.engine.connect()
