@@ -4,19 +4,32 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 STAMP  := $(VENV)/.installed
+# Every dependency (runtime and test), pinned with hashes; `make lock` writes it.
+LOCK   := requirements/lock.txt
+PIP_VERSION := 26.3
+UV_VERSION  := 0.13.9
 
-.PHONY: run test install browser clean
+.PHONY: run test install lock browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet pip==$(PIP_VERSION)
 
-# Reinstall only when the project's dependencies change.
-$(STAMP): $(BIN)/python pyproject.toml setup.py
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+# Reinstall only when the lock or the project changes: exactly the locked versions, each
+# checked against its hash, then Tandem itself without resolving anything further.
+$(STAMP): $(BIN)/python $(LOCK) pyproject.toml setup.py
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## make lock: resolve pyproject.toml's dependencies (runtime and test) again and pin them,
+## with their hashes, into requirements/lock.txt. Run it after changing a dependency.
+lock: $(BIN)/python
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip compile pyproject.toml --extra test --generate-hashes --universal \
+	  --python-version 3.11 --quiet --output-file $(LOCK)
 
 ## make run: migrate, load the practice library, start the web server (and the reminder worker).
 run: install

@@ -47,9 +47,10 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _configure_logging(app: Flask) -> None:
-    from journal.logs import configure
+    from journal import logs
 
-    configure(app.config["LOG_LEVEL"])
+    logs.configure(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
+    logs.init_app(app)
 
 
 def _register_extensions(app: Flask) -> None:

@@ -32,6 +32,35 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
 
+    @app.cli.group("backup")
+    def backup_group():
+        """Backups of the database (the master keys are backed up separately)."""
+
+    @backup_group.command("create")
+    @click.argument("path", type=click.Path(dir_okay=False, writable=True))
+    def backup_create_command(path):
+        """Write a consistent copy of the database to PATH while the app runs."""
+        from journal.backup import BackupError, backup_create
+
+        try:
+            backup_create(engine=db.engine, path=path)
+        except BackupError as exc:
+            raise click.ClickException(str(exc))
+        click.echo(f"Backup written to {path}. Keep the master keys safe too, apart from it.")
+
+    @backup_group.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--force", is_flag=True, help="Replace everything in a database that is not empty.")
+    def backup_restore_command(path, force):
+        """Bring the backup at PATH back into an empty database (stop the app first)."""
+        from journal.backup import BackupError, backup_restore
+
+        try:
+            backup_restore(engine=db.engine, path=path, force=force)
+        except BackupError as exc:
+            raise click.ClickException(str(exc))
+        click.echo(f"Restored from {path}. Run `flask db upgrade` if the backup is from an older release.")
+
     @app.cli.group("keys")
     def keys_group():
         """Encryption keys."""

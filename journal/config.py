@@ -57,6 +57,13 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def queue_sqlite_path() -> Path:
+    """The reminder queue's SQLite file when there is no REDIS_URL (the worker's, and what
+    /readyz checks): in TANDEM_INSTANCE_PATH, else in `instance/` beside the package."""
+    folder = os.environ.get("TANDEM_INSTANCE_PATH") or Path(__file__).resolve().parents[1] / "instance"
+    return Path(folder) / "huey.sqlite"
+
+
 def load(instance_path: str) -> dict:
     """The configuration from the environment, with the embedded defaults."""
     env = os.environ
@@ -97,6 +104,8 @@ def load(instance_path: str) -> dict:
         "LOGIN_FREE_FAILURES": _env_int("LOGIN_FREE_FAILURES", 5),
         "LOGIN_MAX_DELAY_SECONDS": _env_int("LOGIN_MAX_DELAY_SECONDS", 900),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        # "json": one JSON object a line, for log collectors; anything else: plain text.
+        "LOG_FORMAT": env.get("LOG_FORMAT", "text").strip().lower(),
         # Support contacts on the Care page, one a line as "Name: detail"; empty shows
         # a neutral line pointing to local emergency and support services.
         "CARE_SUPPORT_CONTACTS": env.get("CARE_SUPPORT_CONTACTS", ""),

@@ -2,7 +2,7 @@
 import logging
 import traceback
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -22,10 +22,29 @@ MESSAGES = {
 }
 
 
-def render_error(status: int, title: str | None = None, text: str | None = None):
+#: Form fields never sent back to the browser on an error page.
+_NOT_KEPT = ("password", "csrf_token")
+
+
+def kept_fields() -> list[tuple[str, str]]:
+    """What a failed POST carried (passwords and the CSRF token left out), so the error
+    page can hold it and send it again: nothing the person typed is lost."""
+    if request.method != "POST":
+        return []
+    try:
+        items = request.form.items(multi=True)
+        return [(name, value) for name, value in items if value and not any(word in name for word in _NOT_KEPT)]
+    except Exception:  # an unreadable body keeps nothing, and still shows the page
+        return []
+
+
+def render_error(status: int, title: str | None = None, text: str | None = None, kept=()):
     default_title, default_text = MESSAGES.get(status, MESSAGES[400 if status < 500 else 500])
     return (
-        render_template("errors/error.html", status=status, title=title or default_title, text=text or default_text),
+        render_template(
+            "errors/error.html", status=status, title=title or default_title, text=text or default_text,
+            kept=list(kept),
+        ),
         status,
     )
 
@@ -55,4 +74,12 @@ def register(app: Flask) -> None:
         # The traceback's frames, not the exception's message: messages can quote user input.
         log.error("unhandled %s\n%s", type(error).__name__, "".join(traceback.format_tb(error.__traceback__)))
         db.session.rollback()
+        kept = kept_fields()
+        if kept:
+            return render_error(
+                InternalServerError.code,
+                text="Nothing was saved this time, and nothing you wrote is lost: it is all below. "
+                "Please try again in a moment.",
+                kept=kept,
+            )
         return render_error(InternalServerError.code)

@@ -1,19 +1,41 @@
-"""Logging set-up. Log lines carry ids and kinds, never a password, token or user text."""
+"""Logging set-up. Log lines carry ids and kinds, never a password, token or user text.
+
+Every request writes one line (logger `journal.request`): a request id (also sent back as
+`X-Request-ID`), the method, the route pattern (`/journal/<int:entry_id>`, never the raw
+path or its query string), the status and the duration. `LOG_FORMAT=json` writes every
+line as one JSON object for log collectors.
+"""
+import json
 import logging
 import re
+import secrets
+import time
+import traceback
 from collections.abc import Mapping
+from datetime import datetime, timezone
 
-#: Anything that looks like a secret token in a URL path or query is masked.
+from flask import Flask, g, has_request_context, request
+
+#: Anything that looks like a secret token in a URL path is masked.
 _TOKEN_IN_PATH = re.compile(r"(/(?:verify|reset|invite|email/confirm|unsubscribe|feed)/)[^/\s?\"]+")
-_QUERY_SECRET = re.compile(r"([?&](?:token|code|key|next)=)[^&\s\"]+")
+#: A path's query string (search words, tags, `next=`...) never reaches a log.
+_QUERY_STRING = re.compile(r"(/[^\s?\"]*)\?[^\s\"]*")
+#: A request id a proxy in front may hand us; anything else is replaced by our own.
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+request_log = logging.getLogger("journal.request")
+
+#: The fields of the request line, kept as attributes for the JSON format.
+_FIELDS = ("request_id", "method", "route", "status", "duration_ms")
 
 
 class RedactTokens(logging.Filter):
-    """Masks tokens in request lines (werkzeug and gunicorn access logs included)."""
+    """Masks tokens and drops query strings in request lines (werkzeug's and gunicorn's
+    access logs included)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, Mapping):  # gunicorn's access log passes a dict of atoms
-            record.args = {k: _redact(v) if isinstance(v, str) else v for k, v in record.args.items()}
+            record.args = {k: _redact_atom(k, v) for k, v in record.args.items()}
         elif record.args:
             record.args = tuple(_redact(a) if isinstance(a, str) else a for a in record.args)
         if isinstance(record.msg, str):
@@ -22,16 +44,65 @@ class RedactTokens(logging.Filter):
 
 
 def _redact(text: str) -> str:
-    return _QUERY_SECRET.sub(r"\1[redacted]", _TOKEN_IN_PATH.sub(r"\1[redacted]", text))
+    return _QUERY_STRING.sub(r"\1?[redacted]", _TOKEN_IN_PATH.sub(r"\1[redacted]", text))
 
 
-def configure(level: str) -> None:
+def _redact_atom(key: str, value):
+    if not isinstance(value, str):
+        return value
+    if key == "q":  # gunicorn's bare query string
+        return "[redacted]" if value else ""
+    return _redact(value)
+
+
+class RequestId(logging.Filter):
+    """Gives every record the id of the request it was written in ("-" outside one)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = g.get("request_id", "-") if has_request_context() else "-"
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time, level, logger, message, and the request's fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for name in _FIELDS:
+            value = getattr(record, name, None)
+            if value is not None and value != "-":
+                line[name] = value
+        if record.exc_info and record.exc_info[0] is not None:
+            # The type and the frames; an exception's message can quote user input.
+            line["exception"] = record.exc_info[0].__name__
+            line["traceback"] = "".join(traceback.format_tb(record.exc_info[2]))
+        return json.dumps(line, ensure_ascii=False)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
+
+
+def _formatter(log_format: str) -> logging.Formatter:
+    return JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
+
+
+def configure(level: str, log_format: str = "text") -> None:
     root = logging.getLogger()
-    if not any(isinstance(f, RedactTokens) for h in root.handlers for f in h.filters):
+    ours = [h for h in root.handlers if any(isinstance(f, RedactTokens) for f in h.filters)]
+    if not ours:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         handler.addFilter(RedactTokens())
+        handler.addFilter(RequestId())
         root.addHandler(handler)
+        ours = [handler]
+    for handler in ours:
+        handler.setFormatter(_formatter(log_format))
     root.setLevel(level)
     # HTTP clients log destination URLs (push endpoints, Apprise hosts) at DEBUG: never.
     for name in ("urllib3", "requests", "apprise"):
@@ -40,3 +111,36 @@ def configure(level: str) -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactTokens) for f in logger.filters):
             logger.addFilter(RedactTokens())
+
+
+def init_app(app: Flask) -> None:
+    """The request id and the one line per request."""
+
+    @app.before_request
+    def _request_started():
+        g.request_started = time.perf_counter()
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(8)
+
+    @app.after_request
+    def _request_finished(response):
+        request_id = g.get("request_id") or secrets.token_hex(8)
+        started = g.get("request_started")
+        duration_ms = round((time.perf_counter() - started) * 1000, 1) if started else 0.0
+        route = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
+        response.headers["X-Request-ID"] = request_id
+        request_log.info(
+            "%s %s %s %.1fms",
+            request.method,
+            route,
+            response.status_code,
+            duration_ms,
+            extra={
+                "request_id": request_id,
+                "method": request.method,
+                "route": route,
+                "status": response.status_code,
+                "duration_ms": duration_ms,
+            },
+        )
+        return response

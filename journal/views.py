@@ -33,7 +33,20 @@ def service_worker():
 
 @bp.get("/healthz")
 def healthz():
+    """The process answers (a liveness probe: restart the process if this fails)."""
     return {"status": "ok"}
+
+
+@bp.get("/readyz")
+def readyz():
+    """The database and the reminder queue answer (a readiness probe: send no traffic here
+    while this says 503). Says which part failed, never why (no hosts, no messages)."""
+    from journal.health import database_ready, queue_ready
+
+    checks = {"database": database_ready(), "queue": queue_ready(current_app.config["REDIS_URL"])}
+    ready = all(checks.values())
+    states = {part: "ok" if up else "unreachable" for part, up in checks.items()}
+    return {"status": "ok" if ready else "unavailable", "checks": states}, 200 if ready else 503
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -30,6 +30,8 @@ from tests.access_roles import ROLES, A, L, each, roles, signed_in
 MATRIX = {
     ("views.index", "GET"): ("/", signed_in(A, anonymous=200)),
     ("views.healthz", "GET"): ("/healthz", each(200)),
+    # 503 here: no reminder worker ever made its queue (see _no_reminder_worker).
+    ("views.readyz", "GET"): ("/readyz", each(503)),
     ("views.offline", "GET"): ("/offline", each(200)),
     ("views.service_worker", "GET"): ("/sw.js", each(200)),
     ("static", "GET"): ("/static/css/tandem.css", each(200)),
@@ -150,6 +152,13 @@ def outcome_of(response):
     if response.status_code in (301, 302, 303):
         return L if response.headers["Location"].startswith("/login") else A
     return response.status_code
+
+
+@pytest.fixture(autouse=True)
+def _no_reminder_worker(tmp_path, monkeypatch):
+    """/readyz looks for the worker's queue: in these tests no worker ever ran."""
+    monkeypatch.setenv("TANDEM_INSTANCE_PATH", str(tmp_path / "no-worker"))
+    monkeypatch.delenv("REDIS_URL", raising=False)
 
 
 @pytest.mark.parametrize("endpoint, method, role", CASES, ids=["-".join(c) for c in CASES])

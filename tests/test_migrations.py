@@ -1,9 +1,14 @@
-"""Migrations reach head on an empty database and agree with the models."""
+"""Migrations reach head on an empty database, agree with the models, and keep every row
+written at any earlier revision."""
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Column, MetaData, Table, create_engine, insert, inspect, select, text
 
 from journal import create_app
 from journal.extensions import db
@@ -89,4 +94,89 @@ def test_a_pause_from_before_0005_is_carried_over_with_its_person_when_known(emp
             back = conn.execute(text("SELECT id, paused_until FROM plans ORDER BY id")).all()
             assert [(r[0], str(r[1])) for r in back] == [(1, "2026-02-20"), (2, "None")]
         downgrade(revision="base")
+# -- every earlier revision keeps its rows ---------------------------------------------------
+
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+
+
+def _revisions_before_head() -> list[str]:
+    """Every revision Alembic knows except the heads, oldest first (new lanes' ones included)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    script = ScriptDirectory.from_config(config)
+    heads = set(script.get_heads())
+    return [r.revision for r in reversed(list(script.walk_revisions("base", "heads"))) if r.revision not in heads]
+
+
+def _sample_rows(app_config, tmp_path) -> dict[str, list[dict]]:
+    """Rows in (nearly) every table, made through the services at head on a scratch SQLite file."""
+    from tests.test_access_matrix import build_world
+
+    config = {**app_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'sample.sqlite'}",
+              "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True}}
+    sample_app = create_app(config)
+    with sample_app.app_context():
+        db.create_all()
+        build_world()
+        rows = {}
+        with db.engine.connect() as conn:
+            for table in db.metadata.sorted_tables:
+                rows[table.name] = [dict(row._mapping) for row in conn.execute(select(table))]
+        db.session.remove()
+        db.engine.dispose()
+    return rows
+
+
+@pytest.mark.parametrize("revision", _revisions_before_head())
+def test_upgrading_from_an_earlier_revision_keeps_every_row(revision, empty_database_url, app_config, tmp_path):
+    sample = _sample_rows(app_config, tmp_path)
+    app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision=revision)
+        # The rows, restricted to the tables and columns this revision has.
+        written: dict[str, list[dict]] = {}
+        with db.engine.begin() as conn:
+            old = MetaData()
+            old.reflect(conn)
+            later = []  # foreign keys to rows not written yet (users <-> couples): set afterwards
+            done: set[str] = set()
+            for table in db.metadata.sorted_tables:
+                if table.name not in old.tables or not sample[table.name]:
+                    continue
+                columns = {c.name for c in old.tables[table.name].columns}
+                rows = [{k: v for k, v in row.items() if k in columns} for row in sample[table.name]]
+                ahead = {c.name for c in table.columns if c.name in columns
+                         and any(fk.column.table.name not in done for fk in c.foreign_keys)}
+                keys = [c.name for c in table.primary_key.columns]
+                # The old table's columns with the model's types (no defaults of later columns).
+                then = Table(table.name, MetaData(), *(Column(c.name, c.type, primary_key=c.primary_key)
+                                                      for c in table.columns if c.name in columns))
+                first = [{k: (None if k in ahead else v) for k, v in row.items()} for row in rows]
+                conn.execute(insert(then), first)
+                for row in rows:
+                    if any(row[k] is not None for k in ahead):
+                        later.append((then, {k: row[k] for k in keys}, {k: row[k] for k in ahead}))
+                written[table.name] = rows
+                done.add(table.name)
+            for table, key, values in later:
+                conn.execute(table.update().where(*(table.c[k] == v for k, v in key.items())).values(values))
+        assert written, f"no table to fill at {revision}"
+        if db.engine.dialect.name == "postgresql":  # ids were given: move the sequences past them
+            with db.engine.begin() as conn:
+                for name in written:
+                    table = db.metadata.tables[name]
+                    if "id" in table.c and table.c.id.autoincrement:
+                        conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"))
+
+        upgrade(revision="heads")
+        with db.engine.connect() as conn:
+            for name, rows in written.items():
+                table = db.metadata.tables[name]
+                keys = [c.name for c in table.primary_key.columns]
+                found = {tuple(m[k] for k in keys): dict(m) for m in conn.execute(select(table)).mappings()}
+                assert len(found) == len(rows), f"{name}: {len(rows)} rows at {revision}, {len(found)} at head"
+                for row in rows:
+                    now = found[tuple(row[k] for k in keys)]
+                    assert {k: now[k] for k in row} == row, f"{name} changed on the way from {revision}"
+        db.session.remove()
         db.engine.dispose()

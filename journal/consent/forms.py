@@ -1,6 +1,6 @@
 """The consent-language form: one box per signal, one phrase a line."""
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
+from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Length
 
 from journal.consent.services import MAX_PER_SIGNAL, SIGNALS
@@ -28,6 +28,8 @@ class ConsentForm(FlaskForm):
     pause = TextAreaField("Pausing", description=HINTS["pause"], validators=[_size])
     stop = TextAreaField("Stopping", description=HINTS["stop"], validators=[_size])
     check_in = TextAreaField("Checking in", description=HINTS["check_in"], validators=[_size])
+    #: The consent language's version when the form was loaded (journal.edits).
+    version = HiddenField()
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

@@ -1,11 +1,12 @@
 """Reading and replacing the plan's consent phrases."""
 import logging
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
 from journal.access import Scope
+from journal.edits import EditConflict, loaded_version
 from journal.extensions import db
-from journal.models import ConsentPhrase, User
+from journal.models import ConsentPhrase, Plan, User
 from journal.practices.library import consent_suggestions
 
 log = logging.getLogger(__name__)
@@ -33,9 +34,23 @@ def phrases_for(scope: Scope) -> tuple[dict[str, list[str]], bool]:
     return phrases, False
 
 
-def phrases_replace(*, scope: Scope, author: User, phrases: dict[str, list[str]]) -> None:
-    """Replace every phrase of the plan with `phrases` (either partner may edit)."""
+def consent_version(scope: Scope) -> int:
+    """The version of the consent language an edit form is loaded at."""
+    plan = scope.plan
+    return plan.consent_version if plan is not None else 0
+
+
+def phrases_replace(*, scope: Scope, author: User, phrases: dict[str, list[str]], version=None) -> None:
+    """Replace every phrase of the plan with `phrases` (either partner may edit). Raises
+    EditConflict when the words were saved after `version` (the one the form was loaded at):
+    one conditional UPDATE, so of two saves racing from the same version only one wins."""
     plan = scope.plan_or_create()
+    loaded = loaded_version(version)
+    bump = update(Plan).where(Plan.id == plan.id).values(consent_version=Plan.consent_version + 1)
+    if loaded is not None:
+        bump = bump.where(Plan.consent_version == loaded)
+    if db.session.execute(bump.execution_options(synchronize_session=False)).rowcount != 1:
+        raise EditConflict
     db.session.execute(delete(ConsentPhrase).where(ConsentPhrase.plan_id == plan.id))
     for signal in SIGNALS:
         for position, phrase in enumerate(phrases.get(signal, [])[:MAX_PER_SIGNAL]):

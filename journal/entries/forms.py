@@ -56,6 +56,8 @@ class EntryForm(FlaskForm):
     practice = SelectField("About a practice", choices=[], validate_choice=False, default="")
     #: The Today prompt this entry answers (`schedule_id@YYYYMMDDTHHMMSSZ`), carried through the form.
     prompt = HiddenField()
+    #: Editing: the entry's version when the form was loaded (journal.edits).
+    version = HiddenField()
 
     def validate_body(self, field):
         length = len(field.data or "")
@@ -96,6 +98,8 @@ class MomentForm(FlaskForm):
     """One tap records a moment; a line, own words and sharing are optional."""
 
     moment_kind = RadioField("What happened", validate_choice=True, validators=[InputRequired("Please choose a moment.")])
+    #: Editing: the moment's version when the form was loaded (journal.edits).
+    version = HiddenField()
     line = StringField(
         "In a line (optional)",
         validators=[Length(max=LINE_MAX, message=f"Please keep the line to {LINE_MAX} characters.")],

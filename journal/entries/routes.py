@@ -3,6 +3,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_required
 
 from journal.access import scope
+from journal.edits import EditConflict
 from journal.entries import listing, services
 from journal.entries.forms import EntryForm, MomentForm
 from journal.entries.markdown import render_markdown
@@ -91,9 +92,15 @@ def edit(entry_id):
         form.visibility.data = entry.visibility
         form.practice.data = str(entry.practice_id or "")
         form.prompt.data = services.prompt_key(entry.schedule_id, entry.occurrence_at)
+        form.version.data = entry.version
     if form.validate_on_submit():
         link = services.link_resolve(s, practice_id=form.practice_id(), prompt=form.prompt.data)
-        changed = services.entry_update(entry=entry, author=current_user, link=link, **form.values())
+        try:
+            changed = services.entry_update(
+                entry=entry, author=current_user, link=link, version=form.version.data, **form.values()
+            )
+        except EditConflict:
+            return _editor(form, entry=_changed_meanwhile(form, entry_id), conflict=True)
         db.session.commit()
         session[DRAFT_SAVED] = draft_key(request.path)
         flash(("Saved. " + _who_sees(entry)) if changed else "Nothing changed.", "success")
@@ -101,7 +108,22 @@ def edit(entry_id):
     return _editor(form, entry=entry, unreadable=bool(text and text.unreadable))
 
 
-def _editor(form: EntryForm, *, entry: Entry | None, unreadable: bool = False):
+def _changed_meanwhile(form, entry_id: int) -> Entry:
+    """A save from an older version: nothing is written; the form keeps what was typed and
+    now carries the current version, so saving again replaces the other text knowingly."""
+    db.session.rollback()
+    entry = scope().get_own_or_404(Entry, entry_id)
+    form.version.data = entry.version
+    return entry
+
+
+def _meanwhile(entry: Entry) -> dict:
+    """The version saved in between, as the conflict notice shows it."""
+    text = services.entry_open(entry)
+    return {"text": text, "body_html": render_markdown(text.body) if text.body else None}
+
+
+def _editor(form: EntryForm, *, entry: Entry | None, unreadable: bool = False, conflict: bool = False):
     s = scope()
     prompt = services.prompt_practice(s, form.prompt.data)
     if prompt is None:
@@ -113,9 +135,10 @@ def _editor(form: EntryForm, *, entry: Entry | None, unreadable: bool = False):
         entry=entry,
         prompt=prompt,
         unreadable=unreadable,
+        meanwhile=_meanwhile(entry) if conflict else None,
         draft=draft_key(request.path),
         starter=services.writing_prompt(current_user),
-    ), 422 if form.errors else 200
+    ), 409 if conflict else 422 if form.errors else 200
 
 
 def _edit_moment(entry: Entry):
@@ -124,17 +147,24 @@ def _edit_moment(entry: Entry):
     if request.method == "GET":
         text = services.entry_open(entry)
         form.moment_kind.data, form.line.data, form.visibility.data = entry.moment_kind, text.line or "", entry.visibility
+        form.version.data = entry.version
+    conflict = False
     if form.validate_on_submit():
-        changed = services.moment_update(
-            entry=entry, author=current_user, moment_kind=form.moment_kind.data, line=form.line.data or "",
-            visibility=form.visibility.data,
-        )
-        db.session.commit()
-        flash(("Saved. " + _who_sees(entry)) if changed else "Nothing changed.", "success")
-        return redirect(url_for("entries.read", entry_id=entry.id))
+        try:
+            changed = services.moment_update(
+                entry=entry, author=current_user, moment_kind=form.moment_kind.data, line=form.line.data or "",
+                visibility=form.visibility.data, version=form.version.data,
+            )
+        except EditConflict:
+            entry, conflict = _changed_meanwhile(form, entry.id), True
+        else:
+            db.session.commit()
+            flash(("Saved. " + _who_sees(entry)) if changed else "Nothing changed.", "success")
+            return redirect(url_for("entries.read", entry_id=entry.id))
     return render_template(
-        "entries/moment_form.html", form=form, entry=entry, unreadable=bool(text and text.unreadable)
-    ), 422 if form.errors else 200
+        "entries/moment_form.html", form=form, entry=entry, unreadable=bool(text and text.unreadable),
+        meanwhile=_meanwhile(entry) if conflict else None, labels=services.moment_labels(), own_words=OWN_WORDS,
+    ), 409 if conflict else 422 if form.errors else 200
 
 
 @bp.get("/<int:entry_id>")

@@ -11,8 +11,11 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm.exc import StaleDataError
+
 from journal.access import PRIVATE, SHARED, Scope
 from journal.crypto import DecryptError, context, data_key, keys_preload, seal, unseal, user_owner
+from journal.edits import EditConflict, version_check
 from journal.extensions import db
 from journal.models import Practice, Schedule, User, now_utc
 from journal.models.entries import ENTRY, MOMENT, Entry
@@ -232,12 +235,13 @@ def _visibility_set(entry: Entry, author: User, visibility: str) -> None:
 
 def entry_update(
     *, entry: Entry, author: User, title: str, body: str, tags: list[str], visibility: str, link: Link,
-    now: datetime | None = None,
+    now: datetime | None = None, version=None,
 ) -> bool:
-    """Change an entry; returns whether anything changed (only then is it marked edited)."""
+    """Change an entry; returns whether anything changed (only then is it marked edited).
+    Raises EditConflict when `version` (the one the form was loaded at) is no longer current."""
     texts = {"title": title or default_title(author, entry.created_at), "body": body or None,
              "tags": ", ".join(tags) or None}
-    return _update(entry=entry, author=author, texts=texts, visibility=visibility, now=now,
+    return _update(entry=entry, author=author, texts=texts, visibility=visibility, now=now, version=version,
                    practice_id=link.practice_id, schedule_id=link.schedule_id, occurrence_at=link.occurrence_at)
 
 
@@ -257,13 +261,16 @@ def moment_create(
 
 
 def moment_update(
-    *, entry: Entry, author: User, moment_kind: str, line: str, visibility: str, now: datetime | None = None
+    *, entry: Entry, author: User, moment_kind: str, line: str, visibility: str, now: datetime | None = None,
+    version=None,
 ) -> bool:
     return _update(entry=entry, author=author, texts={"line": line or None}, visibility=visibility, now=now,
-                   moment_kind=moment_kind)
+                   version=version, moment_kind=moment_kind)
 
 
-def _update(*, entry: Entry, author: User, texts: dict, visibility: str, now: datetime | None, **columns) -> bool:
+def _update(
+    *, entry: Entry, author: User, texts: dict, visibility: str, now: datetime | None, version, **columns
+) -> bool:
     current = entry_open(entry)
     before = {"title": current.title, "body": current.body, "tags": current.tags_text, "line": current.line}
     changed = (
@@ -274,12 +281,16 @@ def _update(*, entry: Entry, author: User, texts: dict, visibility: str, now: da
     )
     if not changed:
         return False
-    _visibility_set(entry, author, visibility)
-    for name, value in columns.items():
-        setattr(entry, name, value)
-    _seal(entry, author, texts)
-    entry.edited_at = now or now_utc()
-    db.session.flush()
+    version_check(current=entry.version, loaded=version)
+    try:
+        _visibility_set(entry, author, visibility)
+        for name, value in columns.items():
+            setattr(entry, name, value)
+        _seal(entry, author, texts)
+        entry.edited_at = now or now_utc()
+        db.session.flush()  # UPDATE ... WHERE version = the one read: a save in between fails it
+    except StaleDataError:
+        raise EditConflict from None
     log.info("user %s edited entry %s (%s)", author.id, entry.id, entry.visibility)
     return True
 

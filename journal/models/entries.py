@@ -53,6 +53,11 @@ class Entry(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     #: Set when the author changed the text or the visibility; shown as "edited".
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Raised by every ORM update (and checked in its WHERE): an edit form carries the version
+    #: it was loaded at, so a save from an older one is refused (journal.edits).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def is_moment(self) -> bool:

@@ -34,6 +34,9 @@ class Plan(Base):
     #: A plan-of-one its owner took with them on leaving a couple (a copy of the couple's
     #: plan). It never becomes a new couple's plan: a new couple starts clean.
     copied_on_leaving: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: Raised by each save of the consent language: an edit form loaded at an older one is
+    #: refused rather than overwriting the partner's words (journal.edits).
+    consent_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
 

@@ -12,25 +12,23 @@ The app is made on a consumer's first task, not at import.
 """
 import logging
 import os
-from pathlib import Path
 
 from huey import RedisHuey, SqliteHuey, crontab
+
+from journal.config import queue_sqlite_path
 
 log = logging.getLogger(__name__)
 
 _app = None
 
 
-def _instance_path() -> Path:
-    return Path(os.environ.get("TANDEM_INSTANCE_PATH") or Path(__file__).resolve().parents[2] / "instance")
-
-
 def _make_huey():
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
         return RedisHuey("tandem", url=redis_url)
-    _instance_path().mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("tandem", filename=str(_instance_path() / "huey.sqlite"))
+    path = queue_sqlite_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("tandem", filename=str(path))
 
 
 huey = _make_huey()

@@ -47,6 +47,7 @@ EXCLUDED = {
     "static": "stylesheets, scripts, icons and the manifest, not pages",
     "views.service_worker": "the service worker is JavaScript",
     "views.healthz": "a health probe for load balancers, not a page",
+    "views.readyz": "a readiness probe for load balancers, not a page",
     "calendar.feed": "an iCalendar feed read by calendar apps",
 }
 

@@ -1,0 +1,29 @@
+"""gunicorn's settings for Tandem, used by `make run` (bin/run) and in production:
+
+    .venv/bin/gunicorn -c gunicorn.conf.py --bind 0.0.0.0:8000
+
+Command-line options and GUNICORN_CMD_ARGS override what is here.
+"""
+import os
+
+wsgi_app = "journal:create_app()"
+
+# Loopback unless told otherwise (`--bind 0.0.0.0:8000` behind a proxy or load balancer).
+bind = [f"127.0.0.1:{os.environ.get('PORT', '5000')}"]
+
+# A sensible start for a small machine; WEB_CONCURRENCY (gunicorn's own variable) changes it.
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+timeout = 30
+graceful_timeout = 20
+
+# Tandem writes one line per request itself (logger `journal.request`: request id, method,
+# route pattern, status, duration), so gunicorn's access log is off. Switched on with
+# GUNICORN_CMD_ARGS="--access-logfile -", it writes the path WITHOUT its query string
+# (search words and tags never reach it), no referrer and no user agent, plus the
+# request id Tandem sends back in X-Request-ID.
+accesslog = None
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms %({x-request-id}o)s'
+
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+proc_name = "tandem"

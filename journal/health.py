@@ -1,0 +1,49 @@
+"""Readiness: can this process reach what it needs to serve (the database) and to have
+reminders sent (the queue the workers read)? Each check answers yes or no, quickly."""
+import logging
+import sqlite3
+
+from sqlalchemy import text
+
+from journal.config import queue_sqlite_path
+from journal.extensions import db
+
+log = logging.getLogger(__name__)
+
+#: Seconds a readiness check may wait on the network.
+TIMEOUT = 2
+
+
+def database_ready() -> bool:
+    try:
+        db.session.execute(text("SELECT 1"))
+        return True
+    except Exception as exc:  # any driver error means "not ready"; its message may name hosts
+        log.warning("readiness: database unreachable (%s)", type(exc).__name__)
+        return False
+    finally:
+        db.session.rollback()
+
+
+def queue_ready(redis_url: str | None) -> bool:
+    """Redis answers a PING when REDIS_URL is set; otherwise the worker's SQLite queue file
+    exists and its task table reads (the worker creates it when it starts)."""
+    try:
+        if redis_url:
+            import redis
+
+            client = redis.Redis.from_url(redis_url, socket_connect_timeout=TIMEOUT, socket_timeout=TIMEOUT)
+            try:
+                return bool(client.ping())
+            finally:
+                client.close()
+        path = queue_sqlite_path()
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=TIMEOUT)
+        try:
+            conn.execute("SELECT count(*) FROM task").fetchone()
+        finally:
+            conn.close()
+        return True
+    except Exception as exc:
+        log.warning("readiness: reminder queue unreachable (%s)", type(exc).__name__)
+        return False
