@@ -11,6 +11,7 @@ from journal.models.plan import ConsentPhrase, PaceReady, Plan, PromptAction, Sc
 from journal.models.practice import KINDS, STAGES, Practice
 from journal.models.push import PushSubscription
 from journal.models.reminders import CHANNELS, Notification, Outbox, ReminderSettings
+from journal.models.signin import KnownBrowser, Passkey, RecoveryCode
 from journal.models.user import User, UserSession, UserToken
 
 __all__ = [
@@ -24,18 +25,21 @@ __all__ = [
     "DataKey",
     "Entry",
     "Invite",
+    "KnownBrowser",
     "Notification",
     "Outbox",
     "ReminderSettings",
     "CHANNELS",
     "KINDS",
     "PaceReady",
+    "Passkey",
     "ProgressNote",
     "PushSubscription",
     "SensationMap",
     "Plan",
     "Practice",
     "PromptAction",
+    "RecoveryCode",
     "STAGES",
     "Schedule",
     "StageChange",
