@@ -191,7 +191,7 @@ def passkey_add():
         db.session.rollback()
         return jsonify(error="That passkey couldn't be added. Please try again."), 400
     db.session.commit()
-    flash("Your passkey is added. Next time you can sign in with it.", "success")
+    flash("Your passkey is added. Next time you can log in with it.", "success")
     return jsonify(redirect=url_for("security.passkeys_page"))
 
 

@@ -32,6 +32,7 @@ _BROWSERS = (  # order matters: Edge and Opera also say "Chrome", Chrome also sa
     ("Firefox", "Firefox"),
     ("FxiOS", "Firefox"),
     ("CriOS", "Chrome"),
+    ("HeadlessChrome", "Chrome"),
     ("Chromium", "Chromium"),
     ("Chrome", "Chrome"),
     ("Safari", "Safari"),
