@@ -13,7 +13,8 @@ from sqlalchemy import select
 from journal.auth.sessions import session_start, token_digest
 from journal.auth.totp import totp_begin
 from journal.extensions import db
-from journal.models import Passkey, UserSession
+from journal.models import Passkey, UserSession, now_utc
+from journal.testing import make_user
 from tests.access_roles import A, L, each, roles, signed_in
 
 ROWS = {
@@ -53,5 +54,9 @@ def build(people) -> dict:
                       public_key=b"not-a-real-key", device="Safari on an iPhone")
     db.session.add(passkey)
     totp_begin(user=author)
+    # Someone else with two-step sign-in on, for the page checks of the second step.
+    two_step = make_user(email=f"two-step-{author.email}", display_name="Dee")
+    totp_begin(user=two_step)
+    two_step.totp_enabled_at = now_utc()
     db.session.flush()
-    return {"user_session": other_session.id, "passkey": passkey.id}
+    return {"user_session": other_session.id, "passkey": passkey.id, "two_factor_email": two_step.email}
