@@ -176,3 +176,14 @@ def test_someone_without_two_factor_logs_in_with_the_password_alone(client, user
 def test_login_code_page_without_a_password_first_goes_to_log_in(client):
     assert client.get("/login/code").headers["Location"] == "/login"
     assert client.post("/login/code", data={"code": "123456"}).headers["Location"] == "/login"
+
+
+def test_typing_the_password_again_does_not_reset_the_count_of_wrong_codes(app, auth_client, user):
+    secret, _ = _set_up(auth_client, user)
+    client = app.test_client()
+    for _ in range(app.config["LOGIN_FREE_FAILURES"] + 1):
+        login(client, user.email)
+        client.post("/login/code", data={"code": "99999"})
+    login(client, user.email)
+    right = client.post("/login/code", data={"code": pyotp.TOTP(secret).now()})
+    assert right.status_code != 302 and client.get("/today").status_code == 302

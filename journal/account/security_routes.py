@@ -49,8 +49,10 @@ def sessions():
 @bp.post("/sessions/<int:session_id>/end")
 @login_required
 def session_end(session_id):
-    if session_id > _MAX_ID or not EmptyForm().validate_on_submit():
-        abort(404 if session_id > _MAX_ID else 400)
+    if session_id > _MAX_ID:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
     row = session_end_own(user=current_user, session_id=session_id)
     if row is None:
         abort(404)

@@ -106,12 +106,18 @@ def login_attempt(*, email: str, password: str) -> User:
         if user is not None:
             _login_failed(user, now)
         raise LoginRefused()
-    user.failed_logins = 0
-    user.locked_until = None
     if password_needs_rehash(user.password_hash):
         user.password_hash = password_hash(password)
     log.info("user %s gave the right password", user.id)
     return user
+
+
+def login_succeeded(user: User) -> None:
+    """The person is fully signed in: forget earlier failures. Not at the password alone
+    when a second step follows, or retyping the password would reset the count of
+    wrong codes."""
+    user.failed_logins = 0
+    user.locked_until = None
 
 
 def login_waiting(user: User, now) -> bool:

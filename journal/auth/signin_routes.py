@@ -8,7 +8,7 @@ from journal.auth import passkeys, totp
 from journal.auth.devices import MARKER_MAX_AGE, browser_recognise, device_describe, marker_cookie_name, new_browser_alert
 from journal.auth.forms import ReauthCodeForm, ReauthPasswordForm, SecondFactorForm
 from journal.auth.passwords import password_verify
-from journal.auth.services import login_failed, login_waiting
+from journal.auth.services import login_failed, login_succeeded, login_waiting
 from journal.auth.sessions import session_reauthenticated, session_start
 from journal.extensions import db, limiter
 from journal.models import User, now_utc
@@ -32,6 +32,7 @@ def sign_in_complete(user: User, *, remember: bool, next_url: str | None, respon
     fixation), browser recognised (email if new), commit, and go on to `next_url`.
     Returns the redirect, or `response` (e.g. JSON) with the browser's cookie set."""
     device = device_describe(request.user_agent.string)
+    login_succeeded(user)
     session_start(user=user, remember=remember, device=device)
     marker, new = browser_recognise(user=user, marker=request.cookies.get(marker_cookie_name()))
     db.session.commit()
@@ -76,7 +77,6 @@ def second_factor():
     if form.validate_on_submit():
         now = now_utc()
         if not login_waiting(user, now) and totp.second_factor_check(user=user, code=form.code.data):
-            user.failed_logins = 0
             return sign_in_complete(user, remember=pending["remember"], next_url=pending["next"])
         login_failed(user, now)
         db.session.commit()
@@ -169,7 +169,7 @@ def reauth():
 
 
 def _reauthenticated(target: str):
-    current_user.failed_logins = 0
+    login_succeeded(current_user)
     session_reauthenticated(user=current_user)
     db.session.commit()
     return redirect(target)
