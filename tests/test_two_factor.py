@@ -9,7 +9,7 @@ from journal import create_app
 from journal.auth.totp import totp_secret
 from journal.extensions import db
 from journal.models import RecoveryCode, User, UserSession, now_utc
-from journal.testing import DEFAULT_PASSWORD, login, login_as, read_text
+from journal.testing import DEFAULT_PASSWORD, login, read_text
 
 
 def _previous_code(secret: str) -> str:

@@ -17,7 +17,7 @@ import secrets
 import pyotp
 import segno
 from markupsafe import Markup
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, func, insert, select, update
 
 from journal.crypto import context, seal, unseal, user_owner
 from journal.extensions import db
@@ -171,8 +171,6 @@ def second_factor_check(*, user: User, code: str) -> bool:
 
 
 def recovery_codes_left(*, user: User) -> int:
-    from sqlalchemy import func, select
-
     return db.session.scalar(
         select(func.count()).select_from(RecoveryCode)
         .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
