@@ -1,4 +1,6 @@
 """The second step of logging in, passkey sign-in, and "is it still you?" (re-authentication)."""
+import logging
+import smtplib
 import time
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
@@ -13,6 +15,8 @@ from journal.auth.sessions import session_reauthenticated, session_start
 from journal.extensions import db, limiter
 from journal.models import User, now_utc
 from journal.views import safe_next
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("signin", __name__)
 
@@ -37,7 +41,10 @@ def sign_in_complete(user: User, *, remember: bool, next_url: str | None, respon
     marker, new = browser_recognise(user=user, marker=request.cookies.get(marker_cookie_name()))
     db.session.commit()
     if new:
-        new_browser_alert(user=user, device=device)
+        try:
+            new_browser_alert(user=user, device=device)
+        except (OSError, smtplib.SMTPException):  # a mail server down must not stop a log-in
+            log.warning("could not send the new-browser email for user %s", user.id)
     session.clear()
     login_user(user, remember=remember)
     if response is None:
