@@ -203,8 +203,10 @@ def test_a_new_browser_signing_in_sends_a_discreet_email(app, user, smtp_sink):
 
 
 def test_registering_remembers_the_browser_without_an_email_about_it(client, smtp_sink):
-    client.post("/register", data={"email": "cy@example.com", "display_name": "Cy",
-                                   "password": "slow mornings with tea", "timezone": "UTC"})
+    welcome = client.post("/register", data={"email": "cy@example.com", "display_name": "Cy",
+                                             "password": "slow mornings with tea", "timezone": "UTC"},
+                          follow_redirects=True)
+    assert "Welcome to Tandem" in read_text(welcome), "the welcome survives the fresh session"
     client.post("/logout")
     smtp_sink.clear()
     assert login(client, "cy@example.com", "slow mornings with tea").status_code == 302

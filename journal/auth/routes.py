@@ -39,8 +39,8 @@ def register():
                 "There may already be an account with this email. Try logging in, or reset your password."
             )
         else:
-            flash("Welcome to Tandem. We sent you an email with a link to confirm your address.", "success")
-            return sign_in_complete(user, remember=False, next_url=form.next.data)
+            welcome = ("Welcome to Tandem. We sent you an email with a link to confirm your address.", "success")
+            return sign_in_complete(user, remember=False, next_url=form.next.data, message=welcome)
     return render_template("auth/register.html", form=form), 422 if form.errors else 200
 
 

@@ -3,7 +3,7 @@ import logging
 import smtplib
 import time
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user
 
 from journal.auth import passkeys, totp
@@ -30,11 +30,13 @@ def _limit(name):
     return limiter.limit(lambda: current_app.config[name], methods=["POST"])
 
 
-def sign_in_complete(user: User, *, remember: bool, next_url: str | None, response=None):
+def sign_in_complete(user: User, *, remember: bool, next_url: str | None, response=None,
+                     message: tuple[str, str] | None = None):
     """Start the session of someone who proved who they are (password, plus the
     second factor if they have one, or a passkey): fresh Flask session (no
     fixation), browser recognised (email if new), commit, and go on to `next_url`.
-    Returns the redirect, or `response` (e.g. JSON) with the browser's cookie set."""
+    Returns the redirect, or `response` (e.g. JSON) with the browser's cookie set;
+    `message` (text, category) is flashed into the new session."""
     device = device_describe(request.user_agent.string)
     login_succeeded(user)
     session_start(user=user, remember=remember, device=device)
@@ -47,6 +49,8 @@ def sign_in_complete(user: User, *, remember: bool, next_url: str | None, respon
             log.warning("could not send the new-browser email for user %s", user.id)
     session.clear()
     login_user(user, remember=remember)
+    if message:
+        flash(*message)
     if response is None:
         response = redirect(safe_next(next_url, url_for("today.today")))
     response.set_cookie(
