@@ -9,7 +9,7 @@ from journal import create_app
 from journal.auth.totp import totp_secret
 from journal.extensions import db
 from journal.models import RecoveryCode, User, UserSession, now_utc
-from journal.testing import DEFAULT_PASSWORD, login, read_text
+from journal.testing import DEFAULT_PASSWORD, email_links, login, read_text
 
 
 def _previous_code(secret: str) -> str:
@@ -187,3 +187,15 @@ def test_typing_the_password_again_does_not_reset_the_count_of_wrong_codes(app, 
     login(client, user.email)
     right = client.post("/login/code", data={"code": pyotp.TOTP(secret).now()})
     assert right.status_code != 302 and client.get("/today").status_code == 302
+
+
+def test_a_password_reset_still_asks_for_the_code(app, auth_client, user, smtp_sink):
+    _set_up(auth_client, user)
+    client = app.test_client()
+    client.post("/reset", data={"email": user.email})
+    (message,) = smtp_sink.wait_for(user.email)
+    link = email_links(message)[0].removeprefix("http://localhost")
+    assert client.post(link, data={"password": "a brand new sentence"}).status_code == 302
+    response = login(client, user.email, "a brand new sentence")
+    assert response.headers["Location"] == "/login/code", "someone who reads the inbox still needs the phone"
+    assert client.get("/today").status_code == 302
