@@ -68,7 +68,9 @@ def _register_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from journal.account.routes import bp as account_bp
+    from journal.account.security_routes import bp as security_bp
     from journal.auth.routes import bp as auth_bp
+    from journal.auth.signin_routes import bp as signin_bp
     from journal.calendar.routes import bp as calendar_bp
     from journal.checkins.routes import bp as checkins_bp
     from journal.checkins.routes import care_bp
@@ -87,7 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (
         views_bp, auth_bp, account_bp, couple_bp, today_bp, practices_bp, plan_bp, consent_bp,
         checkins_bp, care_bp, entries_bp, notes_bp, calendar_bp, push_bp, apprise_bp,
-        reminders_bp,
+        reminders_bp, signin_bp, security_bp,
     ):
         app.register_blueprint(bp)
     from journal.views import register_template_helpers

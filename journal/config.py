@@ -100,6 +100,15 @@ def load(instance_path: str) -> dict:
         "LIMIT_REGISTER": env.get("LIMIT_REGISTER", "5 per minute;50 per hour"),
         "LIMIT_RESET": env.get("LIMIT_RESET", "5 per minute;30 per hour"),
         "LIMIT_INVITE": env.get("LIMIT_INVITE", "10 per minute;60 per hour"),
+        # Codes typed at the second step of logging in and on "confirm it's you".
+        "LIMIT_SECOND_FACTOR": env.get("LIMIT_SECOND_FACTOR", "10 per minute;60 per hour"),
+        # Minutes after a log-in or re-authentication during which email, password,
+        # two-factor, passkeys, export and deleting the account can be changed.
+        "REAUTH_MINUTES": _env_int("REAUTH_MINUTES", 10),
+        # Passkeys (WebAuthn): the relying-party id (a host name) and origin; empty means
+        # the host and origin of TANDEM_BASE_URL.
+        "WEBAUTHN_RP_ID": env.get("WEBAUTHN_RP_ID") or None,
+        "WEBAUTHN_ORIGIN": env.get("WEBAUTHN_ORIGIN") or None,
         # Failed log-ins on one account before each further try waits (doubling, capped).
         "LOGIN_FREE_FAILURES": _env_int("LOGIN_FREE_FAILURES", 5),
         "LOGIN_MAX_DELAY_SECONDS": _env_int("LOGIN_MAX_DELAY_SECONDS", 900),

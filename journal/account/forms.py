@@ -1,19 +1,10 @@
 """Account settings forms: validation only."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField
-from wtforms.validators import InputRequired, Length
+from wtforms import BooleanField
+from wtforms.validators import InputRequired
 
 from journal.auth.forms import NewPasswordMixin, display_name_field, email_field, new_password_field
-from journal.auth.passwords import MAX_LENGTH
 from journal.forms import TimezoneField
-
-
-def current_password_field():
-    return PasswordField(
-        "Your current password",
-        validators=[InputRequired("Please enter your current password."), Length(max=MAX_LENGTH)],
-        render_kw={"autocomplete": "current-password"},
-    )
 
 
 class ProfileForm(FlaskForm):
@@ -22,17 +13,16 @@ class ProfileForm(FlaskForm):
 
 
 class PasswordChangeForm(NewPasswordMixin, FlaskForm):
-    current_password = current_password_field()
+    """No current password here: the page needs a recent re-authentication (journal.auth.reauth)."""
+
     password = new_password_field("New password")
 
 
 class EmailChangeForm(FlaskForm):
     email = email_field("New email")
-    current_password = current_password_field()
 
 
 class DeleteAccountForm(FlaskForm):
-    current_password = current_password_field()
     confirm = BooleanField(
         "I understand this deletes my account and everything I wrote, and can't be undone.",
         validators=[InputRequired("Please tick the box to confirm.")],

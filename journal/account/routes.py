@@ -5,15 +5,12 @@ from flask_login import current_user, login_required, logout_user
 from journal.account import services
 from journal.account.forms import DeleteAccountForm, EmailChangeForm, PasswordChangeForm, ProfileForm
 from journal.auth import services as auth_services
-from journal.auth.passwords import password_verify
+from journal.auth.reauth import reauth_required
 from journal.auth.tokens import token_peek
 from journal.extensions import db
 from journal.forms import EmptyForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
-
-WRONG_PASSWORD = "That isn't your current password."
-
 
 @bp.get("")
 @login_required
@@ -38,28 +35,25 @@ def profile():
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
+@reauth_required
 def password():
     form = PasswordChangeForm()
     form.known_email = current_user.email
     if form.validate_on_submit():
-        if not password_verify(current_user.password_hash, form.current_password.data):
-            form.current_password.errors.append(WRONG_PASSWORD)
-        else:
-            auth_services.password_change(user=current_user, new_password=form.password.data)
-            db.session.commit()
-            flash("Your password is changed. Other devices have been logged out.", "success")
-            return redirect(url_for("account.settings"))
+        auth_services.password_change(user=current_user, new_password=form.password.data)
+        db.session.commit()
+        flash("Your password is changed. Other devices have been logged out.", "success")
+        return redirect(url_for("account.settings"))
     return render_template("account/password.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/email", methods=["GET", "POST"])
 @login_required
+@reauth_required
 def email():
     form = EmailChangeForm()
     if form.validate_on_submit():
-        if not password_verify(current_user.password_hash, form.current_password.data):
-            form.current_password.errors.append(WRONG_PASSWORD)
-        elif auth_services.email_normalise(form.email.data) == current_user.email:
+        if auth_services.email_normalise(form.email.data) == current_user.email:
             form.email.errors.append("That's already your email.")
         else:
             auth_services.email_change_request(user=current_user, new_email=form.email.data)
@@ -94,17 +88,15 @@ def email_confirm_post(token):
 
 @bp.route("/delete", methods=["GET", "POST"])
 @login_required
+@reauth_required
 def delete():
     form = DeleteAccountForm()
     if form.validate_on_submit():
-        if not password_verify(current_user.password_hash, form.current_password.data):
-            form.current_password.errors.append(WRONG_PASSWORD)
-        else:
-            user = current_user._get_current_object()
-            services.account_delete(user=user)
-            db.session.commit()
-            logout_user()
-            session.clear()
-            flash("Your account is deleted. We wish you both well.", "info")
-            return redirect(url_for("views.index"))
+        user = current_user._get_current_object()
+        services.account_delete(user=user)
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash("Your account is deleted. We wish you both well.", "info")
+        return redirect(url_for("views.index"))
     return render_template("account/delete.html", form=form), 422 if (form.errors and request.method == "POST") else 200

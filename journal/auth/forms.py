@@ -80,3 +80,30 @@ class ResetRequestForm(FlaskForm):
 
 class ResetPasswordForm(NewPasswordMixin, FlaskForm):
     password = new_password_field("New password")
+
+
+def code_field(label="Code from your authenticator app"):
+    return StringField(
+        label,
+        validators=[InputRequired("Please enter the code."), Length(max=40, message="That code is too long.")],
+        description="Six digits from the app, or one of your recovery codes.",
+        filters=[strip],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false",
+                   "autocapitalize": "off", "maxlength": 40},
+    )
+
+
+class SecondFactorForm(FlaskForm):
+    code = code_field()
+
+
+class ReauthPasswordForm(FlaskForm):
+    password = PasswordField(
+        "Your password",
+        validators=[InputRequired("Please enter your password."), Length(max=MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ReauthCodeForm(FlaskForm):
+    code = code_field()

@@ -1,26 +1,21 @@
 """Register, log in and out, verify email, reset a forgotten password."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from journal.auth import services
 from journal.auth.forms import LoginForm, RegisterForm, ResetPasswordForm, ResetRequestForm
-from journal.auth.sessions import session_end, session_start
+from journal.auth.sessions import session_end
+from journal.auth.signin_routes import second_factor_begin, sign_in_complete
 from journal.auth.tokens import token_peek
+from journal.auth.totp import two_factor_enabled
 from journal.extensions import db, limiter
 from journal.forms import EmptyForm
-from journal.views import safe_next
 
 bp = Blueprint("auth", __name__)
 
 
 def _limit(name):
     return limiter.limit(lambda: current_app.config[name], methods=["POST"])
-
-
-def _log_in(user, remember: bool) -> None:
-    """Start a fresh Flask session (no fixation) bound to the new server-side session."""
-    session.clear()
-    login_user(user, remember=remember)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -44,11 +39,8 @@ def register():
                 "There may already be an account with this email. Try logging in, or reset your password."
             )
         else:
-            session_start(user=user, remember=False)
-            db.session.commit()
-            _log_in(user, remember=False)
-            flash("Welcome to Tandem. We sent you an email with a link to confirm your address.", "success")
-            return redirect(safe_next(form.next.data, url_for("today.today")))
+            welcome = ("Welcome to Tandem. We sent you an email with a link to confirm your address.", "success")
+            return sign_in_complete(user, remember=False, next_url=form.next.data, message=welcome)
     return render_template("auth/register.html", form=form), 422 if form.errors else 200
 
 
@@ -63,16 +55,15 @@ def login():
     refused = False
     if form.validate_on_submit():
         try:
-            user = services.login_attempt(
-                email=form.email.data, password=form.password.data, remember=form.remember.data
-            )
+            user = services.login_attempt(email=form.email.data, password=form.password.data)
         except services.LoginRefused:
             db.session.commit()  # keep the failure count
             refused = True
         else:
-            db.session.commit()
-            _log_in(user, remember=form.remember.data)
-            return redirect(safe_next(form.next.data, url_for("today.today")))
+            if two_factor_enabled(user):
+                db.session.commit()
+                return second_factor_begin(user, remember=form.remember.data, next_url=form.next.data)
+            return sign_in_complete(user, remember=form.remember.data, next_url=form.next.data)
     status = 422 if (form.errors or refused) else 200
     return render_template("auth/login.html", form=form, refused=refused), status
 

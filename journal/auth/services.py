@@ -10,7 +10,7 @@ from journal.auth.passwords import (
     password_needs_rehash,
     password_verify,
 )
-from journal.auth.sessions import session_start, sessions_end_all
+from journal.auth.sessions import sessions_end_all
 from journal.auth.tokens import token_consume, token_issue, token_owner, token_peek
 from journal.extensions import db
 from journal.mailer import email_send
@@ -106,8 +106,9 @@ class LoginRefused(Exception):
     The message never says which."""
 
 
-def login_attempt(*, email: str, password: str, remember: bool) -> User:
-    """Check the credentials and start a session, or raise LoginRefused.
+def login_attempt(*, email: str, password: str) -> User:
+    """Check the credentials, or raise LoginRefused. The caller starts the session,
+    or asks for the second factor first (journal.auth.signin_routes).
 
     A per-account failure counter in the database doubles the wait after a few
     failures, so guessing one account is slow however many processes serve it.
@@ -121,13 +122,28 @@ def login_attempt(*, email: str, password: str, remember: bool) -> User:
         if user is not None:
             _login_failed(user, now)
         raise LoginRefused()
-    user.failed_logins = 0
-    user.locked_until = None
     if password_needs_rehash(user.password_hash):
         user.password_hash = password_hash(password)
-    session_start(user=user, remember=remember)
-    log.info("user %s logged in", user.id)
+    log.info("user %s gave the right password", user.id)
     return user
+
+
+def login_succeeded(user: User) -> None:
+    """The person is fully signed in: forget earlier failures. Not at the password alone
+    when a second step follows, or retyping the password would reset the count of
+    wrong codes."""
+    user.failed_logins = 0
+    user.locked_until = None
+
+
+def login_waiting(user: User, now) -> bool:
+    """Whether the account is waiting after many failed tries (passwords or codes)."""
+    return user.locked_until is not None and user.locked_until > now
+
+
+def login_failed(user: User, now) -> None:
+    """Count a failed password or second-factor code towards the account's wait."""
+    _login_failed(user, now)
 
 
 def _login_failed(user: User, now) -> None:

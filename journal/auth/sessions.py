@@ -9,7 +9,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from journal.extensions import db
 from journal.models import User, UserSession, now_utc
@@ -19,13 +19,17 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def session_start(*, user: User, remember: bool) -> str:
-    """Create a session for `user` and return its raw token (also set on `user`)."""
+def session_start(*, user: User, remember: bool, device: str = "") -> str:
+    """Create a session for `user` and return its raw token (also set on `user`).
+    Starting a session is an authentication: the re-authentication clock starts now."""
     token = secrets.token_urlsafe(32)
-    db.session.add(UserSession(user_id=user.id, token_hash=token_digest(token), remember=remember))
+    now = now_utc()
+    db.session.add(UserSession(user_id=user.id, token_hash=token_digest(token), remember=remember,
+                               device=device[:80], created_at=now, last_seen_at=now, authenticated_at=now))
     db.session.flush()
     user.session_token = token
     user.session_remember = remember
+    user.session_authenticated_at = now
     return token
 
 
@@ -41,17 +45,58 @@ def session_load(token: str | None) -> User | None:
     if row is None:
         return None
     user, user_session = row
+    if not session_lifetime_ok(user_session):
+        return None
+    user.session_token = token
+    user.session_remember = user_session.remember
+    user.session_authenticated_at = user_session.authenticated_at
+    return user
+
+
+def session_lifetime_ok(user_session: UserSession, *, now=None) -> bool:
+    """Whether the session is still within its absolute lifetime."""
     cfg = current_app.config
     lifetime = (
         timedelta(days=cfg["REMEMBER_DAYS"])
         if user_session.remember
         else timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"])
     )
-    if now_utc() - user_session.created_at > lifetime:
-        return None
-    user.session_token = token
-    user.session_remember = user_session.remember
-    return user
+    return (now or now_utc()) - user_session.created_at <= lifetime
+
+
+def session_reauthenticated(*, user: User) -> None:
+    """The person just proved it is them again (password, code or passkey) in this session."""
+    now = now_utc()
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.token_hash == token_digest(user.session_token))
+        .values(authenticated_at=now)
+    )
+    user.session_authenticated_at = now
+
+
+def sessions_of(*, user: User) -> list[UserSession]:
+    """The person's live sessions, newest first, in one statement."""
+    rows = db.session.scalars(
+        select(UserSession).where(UserSession.user_id == user.id).order_by(UserSession.created_at.desc())
+    ).all()
+    now = now_utc()
+    return [row for row in rows if session_lifetime_ok(row, now=now)]
+
+
+def session_is_current(*, user: User, user_session: UserSession) -> bool:
+    return bool(user.session_token) and user_session.token_hash == token_digest(user.session_token)
+
+
+def session_end_own(*, user: User, session_id: int) -> UserSession | None:
+    """End one of the person's own sessions by id; None if it isn't theirs (or gone)."""
+    row = db.session.scalar(
+        select(UserSession).where(UserSession.id == session_id, UserSession.user_id == user.id)
+    )
+    if row is not None:
+        db.session.delete(row)
+        db.session.flush()
+    return row
 
 
 def session_end(token: str | None) -> None:

@@ -11,6 +11,7 @@ from journal.models.plan import ConsentPhrase, PaceReady, Plan, PlanPause, Promp
 from journal.models.practice import KINDS, STAGES, Practice
 from journal.models.push import PushSubscription
 from journal.models.reminders import CHANNELS, Notification, Outbox, ReminderSettings
+from journal.models.signin import KnownBrowser, Passkey, RecoveryCode
 from journal.models.user import User, UserSession, UserToken
 
 __all__ = [
@@ -24,12 +25,14 @@ __all__ = [
     "DataKey",
     "Entry",
     "Invite",
+    "KnownBrowser",
     "Notification",
     "Outbox",
     "ReminderSettings",
     "CHANNELS",
     "KINDS",
     "PaceReady",
+    "Passkey",
     "ProgressNote",
     "PushSubscription",
     "SensationMap",
@@ -37,6 +40,7 @@ __all__ = [
     "PlanPause",
     "Practice",
     "PromptAction",
+    "RecoveryCode",
     "STAGES",
     "Schedule",
     "StageChange",

@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from journal.models.base import Base, UTCDateTime, now_utc
@@ -28,12 +28,23 @@ class User(UserMixin, Base):
         ForeignKey("couples.id", ondelete="SET NULL"), index=True
     )
 
+    #: The authenticator-app secret, sealed (journal.crypto); set during set-up,
+    #: in force only once `totp_enabled_at` is set (the person typed a code from it).
+    totp_secret_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The last 30-second time step whose code was accepted: no code works twice.
+    totp_last_step: Mapped[int | None] = mapped_column()
+    #: The WebAuthn user handle (random, not the id), made with the first passkey.
+    webauthn_handle: Mapped[bytes | None] = mapped_column(LargeBinary(64), unique=True)
+
     couple = relationship("Couple", foreign_keys=[couple_id], lazy="raise")
 
     #: The raw session token this object was loaded or logged in with (never stored).
     session_token = None
     #: Whether that session was started with "keep me logged in".
     session_remember = False
+    #: When the person last proved it was them in that session (password, code, passkey).
+    session_authenticated_at = None
 
     def get_id(self) -> str | None:
         """Flask-Login keeps this in the cookie: the session token, not the user id,
@@ -57,6 +68,12 @@ class UserSession(Base):
     remember: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    #: The last time the person proved who they are in this session (log-in or
+    #: re-authentication); changing email, password, second factors or deleting the
+    #: account needs it to be recent (journal.auth.reauth).
+    authenticated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    #: The browser in plain words ("Firefox on Android"), from its User-Agent at log-in.
+    device: Mapped[str] = mapped_column(String(80), default="")
 
 
 class UserToken(Base):

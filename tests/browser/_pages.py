@@ -231,7 +231,15 @@ def pages(tokens: dict) -> list[Page]:
         Page("schedule, no start date", f"/plan/add/{t['library_practice']}", USER, status=422,
              submit={"start_date": ""}),
         Page("password change, too short", "/account/password", USER, status=422,
-             submit={"current_password": "wrong", "password": "short"}),
+             submit={"password": "short"}),
+        # Sign-in security: the second step of logging in, confirming it's you, set-up.
+        # /login/code sends someone who hasn't typed a password yet to log in; typing
+        # the password of an account with two-step sign-in brings them back to it.
+        Page("log in, second step", "/login/code", ANON,
+             submit={"email": t["two_factor_email"], "password": PASSWORD}),
+        Page("confirm it's you, wrong password", "/reauth?next=/account", USER, status=422,
+             submit={"pw-password": "not the password"}),
+        Page("two-step set-up, no code", "/account/two-factor/setup", USER, status=422, submit={"code": ""}),
         Page("email change, not an email", "/account/email", USER, status=422, submit={"email": "nope"}),
         Page("join, bad code", "/couple/join", USER, status=422, submit={"code": "!"}),
         Page("apprise, bad address", "/reminders/apprise", USER, status=422, submit={"url": "not a url"}),
