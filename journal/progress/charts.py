@@ -14,6 +14,24 @@ from markupsafe import Markup, escape
 from journal.progress.services import Bars, StageStep, Trend
 
 WIDTH = 640
+#: Presentation attributes for the light scheme: what WeasyPrint (and any reader that
+#: ignores the stylesheet) draws. The stylesheet's classes override them on screen.
+INK = {"you": "#2f5d62", "partner": "#8a4b08", "grid": "#d8d0c6", "text": "#5b544c"}
+GRID = f'stroke="{INK["grid"]}" stroke-width="1"'
+LABEL = f'fill="{INK["text"]}" font-size="12"'
+
+
+def _step_paint(kind: str) -> str:
+    """A step forward is a filled dot, a step back a hollow one."""
+    if kind == "forward":
+        return f'fill="{INK["you"]}"'
+    return f'fill="#ffffff" stroke="{INK["you"]}" stroke-width="2"'
+
+
+def _line(key: str) -> str:
+    dash = ' stroke-dasharray="6 4"' if key == "partner" else ""
+    return f'fill="none" stroke="{INK[key]}" stroke-width="2.5" stroke-linejoin="round"{dash}'
+
 LEFT, RIGHT, TOP, BOTTOM = 40, 90, 14, 30
 
 
@@ -41,7 +59,7 @@ def _x_labels(weeks: list[date], x, height: int) -> list[str]:
     out = []
     for i in picks:
         anchor = "start" if i == 0 and len(weeks) > 1 else "end" if i == len(weeks) - 1 and len(weeks) > 1 else "middle"
-        out.append(f'<text class="axis-label" x="{x(i):.1f}" y="{height - 8}" text-anchor="{anchor}">{_short(weeks[i])}</text>')
+        out.append(f'<text class="axis-label" {LABEL} x="{x(i):.1f}" y="{height - 8}" text-anchor="{anchor}">{_short(weeks[i])}</text>')
     return out
 
 
@@ -61,8 +79,8 @@ def line_chart(trend: Trend, chart_id: str, summary: str) -> Markup:
     step = 1 if trend.high - trend.low <= 6 else 2
     level = trend.low
     while level <= trend.high + 0.001:
-        parts.append(f'<line class="grid" x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(level):.1f}" y2="{y(level):.1f}"/>')
-        parts.append(f'<text class="axis-label" x="{LEFT - 6}" y="{y(level) + 4:.1f}" text-anchor="end">{_num(level)}</text>')
+        parts.append(f'<line class="grid" {GRID} x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(level):.1f}" y2="{y(level):.1f}"/>')
+        parts.append(f'<text class="axis-label" {LABEL} x="{LEFT - 6}" y="{y(level) + 4:.1f}" text-anchor="end">{_num(level)}</text>')
         level += step
     parts += _x_labels(trend.weeks, x, height)
     for series in trend.series:
@@ -80,18 +98,18 @@ def line_chart(trend: Trend, chart_id: str, summary: str) -> Markup:
             segments.append(segment)
         for seg in segments:
             if len(seg) > 1:
-                parts.append(f'<polyline class="line line-{key}" points="{" ".join(seg)}"/>')
+                parts.append(f'<polyline class="line line-{key}" {_line(key)} points="{" ".join(seg)}"/>')
         for i, v in enumerate(series.values):
             if v is None:
                 continue
             if key == "you":
-                parts.append(f'<circle class="dot dot-{key}" cx="{x(i):.1f}" cy="{y(v):.1f}" r="4"/>')
+                parts.append(f'<circle class="dot dot-{key}" fill="{INK[key]}" cx="{x(i):.1f}" cy="{y(v):.1f}" r="4"/>')
             else:
-                parts.append(f'<rect class="dot dot-{key}" x="{x(i) - 4:.1f}" y="{y(v) - 4:.1f}" width="8" height="8"/>')
+                parts.append(f'<rect class="dot dot-{key}" fill="{INK[key]}" x="{x(i) - 4:.1f}" y="{y(v) - 4:.1f}" width="8" height="8"/>')
         last = max((i for i, v in enumerate(series.values) if v is not None), default=None)
         if last is not None:
             parts.append(
-                f'<text class="line-label label-{key}" x="{x(last) + 8:.1f}" y="{y(series.values[last]) + 4:.1f}">'
+                f'<text class="line-label label-{key}" fill="{INK[key]}" font-size="13" font-weight="600" x="{x(last) + 8:.1f}" y="{y(series.values[last]) + 4:.1f}">'
                 f"{escape(series.person.name)}</text>"
             )
     parts.append("</svg>")
@@ -114,14 +132,14 @@ def bar_rows(bars: Bars, chart_id: str, title: str, summary: str, labels: dict[s
 
     for r, (group, values) in enumerate(bars.groups.items()):
         base = TOP + (r + 1) * row_h - 6
-        parts.append(f'<text class="row-label" x="{left - 8}" y="{base - 6}" text-anchor="end">{escape(labels.get(group, group))}</text>')
-        parts.append(f'<line class="grid" x1="{left}" x2="{left + plot_w}" y1="{base}" y2="{base}"/>')
+        parts.append(f'<text class="row-label" fill="{INK["text"]}" font-size="13" x="{left - 8}" y="{base - 6}" text-anchor="end">{escape(labels.get(group, group))}</text>')
+        parts.append(f'<line class="grid" {GRID} x1="{left}" x2="{left + plot_w}" y1="{base}" y2="{base}"/>')
         for i, v in enumerate(values):
             if v:
                 h = max(2.0, (row_h - 10) * v / top_value)
                 w = max(1.0, slot * 0.7)
                 parts.append(
-                    f'<rect class="bar bar-{r % 4}" x="{x(i) - w / 2:.1f}" y="{base - h:.1f}" width="{w:.1f}" height="{h:.1f}"/>'
+                    f'<rect class="bar" fill="{INK["you"]}" x="{x(i) - w / 2:.1f}" y="{base - h:.1f}" width="{w:.1f}" height="{h:.1f}"/>'
                 )
     parts += _x_labels(bars.weeks, x, height)
     parts.append("</svg>")
@@ -142,22 +160,22 @@ def stage_chart(steps: list[StageStep], start: datetime, end: datetime, current:
 
     parts = _open(chart_id, "Pace stage over time", summary, height)
     for stage in (1, 2, 3, 4):
-        parts.append(f'<line class="grid" x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(stage):.1f}" y2="{y(stage):.1f}"/>')
-        parts.append(f'<text class="axis-label" x="{LEFT - 6}" y="{y(stage) + 4:.1f}" text-anchor="end">{stage}</text>')
+        parts.append(f'<line class="grid" {GRID} x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(stage):.1f}" y2="{y(stage):.1f}"/>')
+        parts.append(f'<text class="axis-label" {LABEL} x="{LEFT - 6}" y="{y(stage) + 4:.1f}" text-anchor="end">{stage}</text>')
     stage = steps[0].from_stage if steps else current
     points = [f"{x(start):.1f},{y(stage):.1f}"]
     for s in steps:
         points.append(f"{x(s.at):.1f},{y(s.from_stage):.1f}")
         points.append(f"{x(s.at):.1f},{y(s.to_stage):.1f}")
     points.append(f"{x(end):.1f},{y(current):.1f}")
-    parts.append(f'<polyline class="line line-you" points="{" ".join(points)}"/>')
+    parts.append(f'<polyline class="line line-you" {_line("you")} points="{" ".join(points)}"/>')
     for s in steps:
         kind = "forward" if s.to_stage > s.from_stage else "back"
-        parts.append(f'<circle class="dot step-{kind}" cx="{x(s.at):.1f}" cy="{y(s.to_stage):.1f}" r="5"/>')
+        parts.append(f'<circle class="dot step-{kind}" {_step_paint(kind)} cx="{x(s.at):.1f}" cy="{y(s.to_stage):.1f}" r="5"/>')
     parts.append(
-        f'<text class="line-label label-you" x="{LEFT + plot_w + 8}" y="{y(current) + 4:.1f}">Stage {current}</text>'
+        f'<text class="line-label label-you" fill="{INK["you"]}" font-size="13" font-weight="600" x="{LEFT + plot_w + 8}" y="{y(current) + 4:.1f}">Stage {current}</text>'
     )
-    parts.append(f'<text class="axis-label" x="{LEFT}" y="{height - 8}">{_short(start.date())}</text>')
-    parts.append(f'<text class="axis-label" x="{LEFT + plot_w}" y="{height - 8}" text-anchor="end">{_short(end.date())}</text>')
+    parts.append(f'<text class="axis-label" {LABEL} x="{LEFT}" y="{height - 8}">{_short(start.date())}</text>')
+    parts.append(f'<text class="axis-label" {LABEL} x="{LEFT + plot_w}" y="{height - 8}" text-anchor="end">{_short(end.date())}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
