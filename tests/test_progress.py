@@ -254,3 +254,18 @@ def test_the_page_costs_the_same_statements_with_10_and_1000_check_ins(app, coup
         assert ana_client.get("/progress?period=all").status_code == 200
     assert few.count == many.count, many.statements
     assert many.count <= 16, many.statements
+
+
+def test_the_note_form_shows_the_body_diagram_over_working_selects(app, couple, ana_client):
+    touch = practice("touch")
+    touch.stage = 1
+    db.session.commit()
+    html = ana_client.get(f"/notes/new?practice={touch.id}").get_data(as_text=True)
+    # Each area is a link to its own drop-down, which stays on the page (no JavaScript needed).
+    assert html.count('class="area-link"') == 11
+    assert 'href="#sensation-back"' in html and '<select id="sensation-back" name="sensation-back">' in html
+    assert "js/body-picker.js" in html
+    # Sent back with something to fix, the diagram shows what was chosen.
+    again = ana_client.post(f"/notes/new?practice={touch.id}", data={"sensation-back": "reduced", "sensation-hands": "tingly"})
+    assert again.status_code == 422
+    assert 'class="area area-back feel-reduced" fill="url(#note-body-reduced)"' in again.get_data(as_text=True)
