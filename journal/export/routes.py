@@ -11,6 +11,7 @@ from journal.auth.passwords import password_verify
 from journal.export import services
 from journal.export.forms import ExportForm, SummaryForm
 from journal.export.summary import SummaryOptions, summary_build
+from journal.extensions import limiter
 from journal.models.notes import AREAS, FEELINGS
 from journal.progress import charts, summaries
 from journal.progress.services import local_today
@@ -30,6 +31,7 @@ def _password_confirmed(password: str) -> bool:
 
 @bp.route("", methods=["GET", "POST"])
 @login_required
+@limiter.limit(lambda: current_app.config["LIMIT_LOGIN"], methods=["POST"])  # a password guess, as at log-in
 def download():
     form = ExportForm()
     if form.validate_on_submit():
