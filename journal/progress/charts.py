@@ -83,6 +83,7 @@ def line_chart(trend: Trend, chart_id: str, summary: str) -> Markup:
         parts.append(f'<text class="axis-label" {LABEL} x="{LEFT - 6}" y="{y(level) + 4:.1f}" text-anchor="end">{_num(level)}</text>')
         level += step
     parts += _x_labels(trend.weeks, x, height)
+    labels: list[list] = []
     for series in trend.series:
         key = series.person.key
         segment: list[str] = []
@@ -108,10 +109,18 @@ def line_chart(trend: Trend, chart_id: str, summary: str) -> Markup:
                 parts.append(f'<rect class="dot dot-{key}" fill="{INK[key]}" x="{x(i) - 4:.1f}" y="{y(v) - 4:.1f}" width="8" height="8"/>')
         last = max((i for i, v in enumerate(series.values) if v is not None), default=None)
         if last is not None:
-            parts.append(
-                f'<text class="line-label label-{key}" fill="{INK[key]}" font-size="13" font-weight="600" x="{x(last) + 8:.1f}" y="{y(series.values[last]) + 4:.1f}">'
-                f"{escape(series.person.name)}</text>"
-            )
+            labels.append([y(series.values[last]) + 4, x(last) + 8, key, series.person.name])
+    # Direct labels at the end of each line, moved apart where the lines end close together.
+    labels.sort()
+    for above, below in zip(labels, labels[1:]):
+        if below[0] - above[0] < 15:
+            middle = (above[0] + below[0]) / 2
+            above[0], below[0] = middle - 7.5, middle + 7.5
+    for label_y, label_x, key, name in labels:
+        parts.append(
+            f'<text class="line-label label-{key}" fill="{INK[key]}" font-size="13" font-weight="600" '
+            f'x="{label_x:.1f}" y="{label_y:.1f}">{escape(name)}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
 
