@@ -201,3 +201,5 @@ def test_the_summary_form_keeps_what_was_typed_when_dates_are_wrong(app, couple)
     assert 'value="2026-05-01"' in bad.get_data(as_text=True)
     nonsense = client.get("/export/summary.pdf", query_string={"since": "yesterday", "until": ""})
     assert nonsense.status_code == 422 and field_error(nonsense, "since")
+    far = client.get("/export/summary/page", query_string={"since": "9999-12-01", "until": "9999-12-31"})
+    assert far.status_code == 422 and field_error(far, "until") == "Please choose a date between 2000 and 2100."

@@ -1,5 +1,5 @@
 """Export and clinician-summary forms: validation only."""
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
@@ -10,6 +10,13 @@ from journal.account.forms import current_password_field
 
 #: The longest summary: five years.
 MAX_RANGE = timedelta(days=5 * 366)
+#: Dates a summary can cover at all (Tandem holds nothing from outside them).
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def _plausible(field) -> None:
+    if field.data and not EARLIEST <= field.data <= LATEST:
+        raise ValidationError(f"Please choose a date between {EARLIEST.year} and {LATEST.year}.")
 
 
 class ExportForm(FlaskForm):
@@ -34,7 +41,11 @@ class SummaryForm(FlaskForm):
     include_notes = BooleanField("All my free-text notes", description="From your check-ins and progress notes.")
     include_partner = BooleanField("My partner's shared check-ins")
 
+    def validate_since(self, field):
+        _plausible(field)
+
     def validate_until(self, field):
+        _plausible(field)
         if self.since.data and field.data:
             if field.data < self.since.data:
                 raise ValidationError("Please choose a last day on or after the first day.")
