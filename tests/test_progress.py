@@ -269,3 +269,26 @@ def test_the_note_form_shows_the_body_diagram_over_working_selects(app, couple, 
     again = ana_client.post(f"/notes/new?practice={touch.id}", data={"sensation-back": "reduced", "sensation-hands": "tingly"})
     assert again.status_code == 422
     assert 'class="area area-back feel-reduced" fill="url(#note-body-reduced)"' in again.get_data(as_text=True)
+
+
+def test_what_seems_to_help_stays_quiet_below_eight_days(app, couple, bo_client):
+    bo = couple[1]
+    p = practice("grounding")
+    start = today() - timedelta(days=29)
+    for i in range(30):
+        checkin(bo, start + timedelta(days=i), mood=3)
+
+    def practised(i):
+        note = note_create(scope=Scope(bo), author=bo, practice=p, went="Breathing.")
+        note.created_at = datetime.combine(start + timedelta(days=i), datetime.min.time(), UTC) + timedelta(hours=9)
+
+    for i in range(0, 14, 2):  # seven practice days, each followed by a day with a check-in
+        practised(i)
+    db.session.commit()
+    quiet = bo_client.get("/progress").get_data(as_text=True)
+    assert 'id="helps-you"' not in quiet and "Not enough days yet to say anything honestly." in read_text(bo_client.get("/progress"))
+    assert "Things we noticed" not in quiet  # too little to compare four weeks with the four before
+    practised(14)
+    db.session.commit()
+    table = re.search(r'<table class="numbers" id="helps-you">(.*?)</table>', bo_client.get("/progress").get_data(as_text=True), re.S)
+    assert table and "Grounding" in table.group(1) and "3.0 (8 days)" in table.group(1) and "3.0 (22 days)" in table.group(1)
