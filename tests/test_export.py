@@ -37,6 +37,9 @@ def write_everything(user: User, tag: str) -> None:
         moment_create(author=user, moment_kind="own", line=f"{marker}-moment", visibility=visibility)
         note_create(scope=Scope(user), author=user, went=f"{marker}-note", visibility=visibility,
                     sensation=SensationInput(areas={"hands": "comfortable"}, visibility=visibility))
+    # A private note whose map alone is shared.
+    note_create(scope=Scope(user), author=user, went=f"{tag}-hidden-note", visibility="private",
+                sensation=SensationInput(areas={"back": "reduced"}, visibility=SHARED))
     db.session.commit()
 
 
@@ -89,9 +92,11 @@ def test_the_export_holds_what_the_person_may_see_and_nothing_else(app, people, 
     for item in data["checkins"] + data["entries"] + data["moments"] + data["progress_notes"]:
         text = json.dumps(item)
         assert (item["whose"] == "partner") == (theirs is not None and f"{theirs}-shared" in text)
-    # Sensation maps: own both, the partner's shared one only.
-    maps = [n["sensation_map"] for n in data["progress_notes"] if n["sensation_map"]]
-    assert len(maps) == (3 if theirs else 2)
+    # Sensation maps: all three own, the partner's two shared ones only (one of them on a private note).
+    maps = data["sensation_maps"]
+    assert len(maps) == (5 if theirs else 3)
+    assert f"{mine}-hidden-note" in everything and (theirs is None or f"{theirs}-hidden-note" not in everything)
+    assert all((m["for_clinician"] is None) == (m["whose"] == "partner") for m in maps)
 
 
 def test_tandem_json_validates_against_its_published_schema(app, people):

@@ -93,31 +93,34 @@ def _entries(scope: Scope, whose) -> tuple[list[dict], list[dict]]:
     return entries, moments
 
 
-def _notes(scope: Scope, whose) -> list[dict]:
-    notes = db.session.scalars(notes_visible(scope).order_by(None).order_by(ProgressNote.created_at, ProgressNote.id)).unique().all()
-    maps = {m.note_id: m for m in db.session.scalars(scope.visible(SensationMap))}
-    keys_preload({("user", n.author_id) for n in notes} | {("user", m.author_id) for m in maps.values()})
-    out = []
+def _notes(scope: Scope, whose) -> tuple[list[dict], list[dict]]:
+    """Progress notes, and sensation maps on their own: a map has its own visibility, so
+    a partner may share a map and keep the note it belongs to private."""
+    notes = db.session.scalars(notes_visible(scope).order_by(None).order_by(ProgressNote.created_at, ProgressNote.id)).all()
+    maps = db.session.scalars(scope.visible(SensationMap).order_by(SensationMap.created_at, SensationMap.id)).all()
+    keys_preload({("user", n.author_id) for n in notes} | {("user", m.author_id) for m in maps})
+    note_items = []
     for n in notes:
         texts = note_open(n)
-        item = {
+        note_items.append({
             "id": n.id, "whose": whose(n.author_id), "visibility": n.visibility, "created_at": _iso(n.created_at),
             "practice": n.practice.title if n.practice else None, "practice_kind": n.practice.kind if n.practice else None,
             "stage": n.stage, "comfort": n.comfort, "pace": n.pace,
             **{field: opened.value for field, opened in texts.items()},
             "unreadable": not all(o.readable for o in texts.values()),
-            "sensation_map": None,
-        }
-        m = maps.get(n.id)
-        if m is not None:
-            opened = map_open(m)
-            item["sensation_map"] = {
-                "visibility": m.visibility,
-                "for_clinician": m.for_clinician,
-                "areas": opened.value if opened.readable else None,
-            }
-        out.append(item)
-    return out
+        })
+    map_items = []
+    for m in maps:
+        opened = map_open(m)
+        mine = m.author_id == scope.user.id
+        map_items.append({
+            "id": m.id, "note_id": m.note_id, "whose": whose(m.author_id), "visibility": m.visibility,
+            "created_at": _iso(m.created_at),
+            # The author's own choice for their summaries: not the partner's business.
+            "for_clinician": m.for_clinician if mine else None,
+            "areas": opened.value if opened.readable else None,
+        })
+    return note_items, map_items
 
 
 def _plan(scope: Scope) -> dict | None:
@@ -150,6 +153,7 @@ def export_data(scope: Scope, *, now: datetime | None = None) -> dict:
     whose = _Whose(scope)
     partner: User | None = scope.partner()
     entries, moments = _entries(scope, whose)
+    notes, maps = _notes(scope, whose)
     return {
         "format": "tandem-export",
         "version": SCHEMA_VERSION,
@@ -159,7 +163,8 @@ def export_data(scope: Scope, *, now: datetime | None = None) -> dict:
         "checkins": _checkins(scope, whose),
         "entries": entries,
         "moments": moments,
-        "progress_notes": _notes(scope, whose),
+        "progress_notes": notes,
+        "sensation_maps": maps,
         "plan": _plan(scope),
         "words": {"areas": AREAS, "feelings": FEELINGS},
     }
