@@ -12,7 +12,7 @@ from journal.access import SHARED, Scope
 from journal.checkins.services import checkin_create
 from journal.entries.services import moment_create
 from journal.extensions import db
-from journal.models import Plan, Practice, PromptAction, Schedule, StageChange, now_utc
+from journal.models import Practice, PromptAction, Schedule, StageChange, now_utc
 from journal.models.checkins import CheckIn
 from journal.notes.services import SensationInput, note_create
 from journal.progress.weeks import week_of, week_start

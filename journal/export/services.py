@@ -19,13 +19,12 @@ from pathlib import Path
 
 import yaml
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from journal.access import Scope
 from journal.calendar.services import feed_calendar
 from journal.checkins.services import checkin_views, checkins_visible_to
 from journal.crypto import keys_preload
-from journal.entries.services import Reader, moment_labels, tags_split
+from journal.entries.services import Reader, moment_labels
 from journal.extensions import db
 from journal.models import ConsentPhrase, User, now_utc
 from journal.models.checkins import SCORE_FIELDS

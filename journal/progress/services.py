@@ -1,29 +1,25 @@
 """Progress: weekly trends of what a person may see, counted by the database.
 
-Every number comes from an aggregate (GROUP BY week or day) over the rows the viewer
-may see: their own check-ins, and the partner's shared ones once they are open to
-them (`checkins_open_to`). Free text is never opened here; only the sensation maps
+Every number comes from an aggregate (GROUP BY week or day, journal/progress/queries.py)
+over the rows the viewer may see: their own check-ins, and the partner's shared ones once
+they are open to them (`checkins_open_to`). Free text is never opened here; only the sensation maps
 (which are a choice per area, not words) are, through journal/notes.
 
 A page costs a fixed number of statements, whatever the amount of data.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-
 from journal.access import Scope
-from journal.extensions import db
-from journal.models import Practice, PromptAction, Schedule, StageChange, now_utc
-from journal.models.checkins import SCALES, CheckIn
-from journal.models.entries import MOMENT, Entry
-from journal.models.notes import AREAS, ProgressNote
+from journal.models import now_utc
+from journal.models.checkins import SCALES
+from journal.models.notes import AREAS
 from journal.notes.services import sensation_history
 from journal.plan.services import plan_view
-from journal.progress.visibility import checkins_open_to
-from journal.progress.weeks import day_number, day_of, day_start_utc, week_number, week_of, week_start
+from journal.progress import queries
+from journal.progress.weeks import day_of, day_start_utc, week_of, week_start
 
 #: The trends shown: the 1-5 scores, then hours of sleep.
 SCORES = tuple((name, label) for name, label, _ in SCALES)
@@ -155,96 +151,9 @@ def _people(scope: Scope) -> list[Person]:
     return [me, Person(partner.id, "partner", partner.display_name)]
 
 
-# -- the statements ---------------------------------------------------------------------
-
-
-def _open_checkins(scope: Scope, since: date | None, until: date | None, now: datetime):
-    rows = checkins_open_to(scope, now=now)
-    if since is not None:
-        rows = rows.where(CheckIn.day >= since)
-    if until is not None:
-        rows = rows.where(CheckIn.day <= until)
-    return rows
-
-
-def _checkin_weeks(scope: Scope, since: date | None, until: date | None, now: datetime):
-    rows = _open_checkins(scope, since, until, now)
-    sq = rows.subquery()
-    week = week_number(sq.c.day)
-    columns = [sq.c.author_id, week.label("week"), func.count().label("n")]
-    for name, _ in TRENDS:
-        columns += [func.avg(sq.c[name]).label(f"avg_{name}"), func.count(sq.c[name]).label(f"n_{name}")]
-    return db.session.execute(select(*columns).group_by(sq.c.author_id, week)).all()
-
-
-def _checkin_days(scope: Scope, since: date | None, until: date | None, now: datetime):
-    rows = _open_checkins(scope, since, until, now)
-    sq = rows.subquery()
-    day = day_number(sq.c.day)
-    columns = [sq.c.author_id, day.label("day")]
-    columns += [func.avg(sq.c[name]).label(name) for name, _ in SCORES]
-    return db.session.execute(select(*columns).group_by(sq.c.author_id, day)).all()
-
-
-def _done_actions(scope: Scope, since: date | None, until: date | None):
-    stmt = (
-        select(PromptAction.occurrence_at, Practice.kind)
-        .join(Schedule, Schedule.id == PromptAction.schedule_id)
-        .join(Practice, Practice.id == Schedule.practice_id)
-        .where(PromptAction.user_id == scope.user.id, PromptAction.state == "done")
-    )
-    if since is not None:
-        stmt = stmt.where(PromptAction.occurrence_at >= day_start_utc(since))
-    if until is not None:
-        stmt = stmt.where(PromptAction.occurrence_at < day_start_utc(until + timedelta(days=1)))
-    return stmt
-
-
-def _practice_weeks(scope: Scope, since: date | None, until: date | None):
-    sq = _done_actions(scope, since, until).subquery()
-    week = week_number(sq.c.occurrence_at, timestamp=True)
-    return db.session.execute(select(sq.c.kind, week.label("week"), func.count()).group_by(sq.c.kind, week)).all()
-
-
-def _practice_days(scope: Scope, since: date | None, until: date | None):
-    """Days each person did a practice of each kind, as far as the viewer may know: their
-    own done prompts, and the progress notes they may see (the partner's shared ones)."""
-    done = _done_actions(scope, since, until).subquery()
-    own_day = day_number(done.c.occurrence_at, timestamp=True)
-    own = select(done.c.kind, own_day.label("day")).distinct()
-    notes = scope.visible(ProgressNote).join(Practice, Practice.id == ProgressNote.practice_id)
-    if since is not None:
-        notes = notes.where(ProgressNote.created_at >= day_start_utc(since))
-    if until is not None:
-        notes = notes.where(ProgressNote.created_at < day_start_utc(until + timedelta(days=1)))
-    nq = notes.with_only_columns(ProgressNote.author_id, Practice.kind, ProgressNote.created_at).subquery()
-    note_day = day_number(nq.c.created_at, timestamp=True)
-    noted = select(nq.c.author_id, nq.c.kind, note_day.label("day")).distinct()
-    return db.session.execute(own).all(), db.session.execute(noted).all()
-
-
-def _moment_weeks(scope: Scope, since: date | None, until: date | None):
-    stmt = scope.visible(Entry).where(Entry.kind == MOMENT)
-    if since is not None:
-        stmt = stmt.where(Entry.created_at >= day_start_utc(since))
-    if until is not None:
-        stmt = stmt.where(Entry.created_at < day_start_utc(until + timedelta(days=1)))
-    sq = stmt.with_only_columns(Entry.author_id, Entry.created_at).subquery()
-    week = week_number(sq.c.created_at, timestamp=True)
-    return db.session.execute(
-        select(sq.c.author_id, week.label("week"), func.count()).group_by(sq.c.author_id, week)
-    ).all()
-
-
 def stage_history(scope: Scope) -> list[StageStep]:
     """Every change of the couple's pace stage, oldest first."""
-    plan = scope.plan
-    if plan is None:
-        return []
-    rows = db.session.scalars(
-        select(StageChange).where(StageChange.plan_id == plan.id).order_by(StageChange.created_at, StageChange.id)
-    )
-    return [StageStep(r.created_at, r.from_stage, r.to_stage) for r in rows]
+    return [StageStep(r.created_at, r.from_stage, r.to_stage) for r in queries.stage_changes(scope)]
 
 
 def _bodies(scope: Scope, people: list[Person], since: date | None, until: date | None) -> list[BodyMap]:
@@ -291,11 +200,11 @@ def progress_build(
     query_from = min(start, week_start(this_week - 7)) if start else None
     people = _people(scope)
 
-    checkin_rows = _checkin_weeks(scope, query_from, until, now)
-    day_rows = _checkin_days(scope, start, until, now)
-    practice_rows = _practice_weeks(scope, query_from, until)
-    own_days, noted_days = _practice_days(scope, start, until)
-    moment_rows = _moment_weeks(scope, query_from, until)
+    checkin_rows = queries.checkin_weeks(scope, query_from, until, now, tuple(name for name, _ in TRENDS))
+    day_rows = queries.checkin_days(scope, start, until, now, tuple(name for name, _ in SCORES))
+    practice_rows = queries.practice_weeks(scope, query_from, until)
+    own_days, noted_days = queries.practice_days(scope, start, until)
+    moment_rows = queries.moment_weeks(scope, query_from, until)
     stages = stage_history(scope)
 
     first = week_of(start) if start else min(  # all time: from the first week with anything
