@@ -88,13 +88,6 @@ class Comparison:
     def label(self) -> str:
         return _LABELS[self.field]
 
-    @property
-    def sentence(self) -> str:
-        return (
-            f"On the {self.after_days} days after a {self.kind_words} practice, {self.label.lower()} averaged "
-            f"{self.after_average:.1f}; on the {self.other_days} other days with a check-in, {self.other_average:.1f}."
-        )
-
 
 def what_seems_to_help(progress: Progress) -> dict[int, list[Comparison]]:
     """Per person: for each practice kind and score, the days after a practice of that
