@@ -49,6 +49,7 @@ EXCLUDED = {
     "views.healthz": "a health probe for load balancers, not a page",
     "views.readyz": "a readiness probe for load balancers, not a page",
     "calendar.feed": "an iCalendar feed read by calendar apps",
+    "export.summary_pdf": "a PDF download, made from the same markup as export.summary_page (checked)",
 }
 
 
@@ -126,6 +127,17 @@ def seed(app) -> dict:
         private_note = note_create(scope=scope, author=ana, practice=touch, went="Slow and kind.", comfort=3,
                                    keep="Warm hands.", change="Shorter.", visibility=PRIVATE,
                                    sensation=SensationInput(areas={"hands": "comfortable", "back": "numb"}))
+        # Three weeks of check-ins for the progress charts (a gap in the middle one).
+        for back in range(1, 22):
+            if 8 <= back < 12:
+                continue
+            checkin_create(author=ana, day=day - timedelta(days=back), visibility=PRIVATE,
+                           answers={"mood": 1 + back % 5, "closeness": 3, "sleep_hours": 6.5})
+            checkin_create(author=bo, day=day - timedelta(days=back), visibility=SHARED,
+                           answers={"mood": 3, "stress": 1 + back % 5})
+        note_create(scope=scope, author=ana, practice=touch, went="Easier.", comfort=4, visibility=PRIVATE,
+                    sensation=SensationInput(areas={"hands": "neutral", "back": "reduced", "belly": "uncomfortable"},
+                                             for_clinician=True))
         for hours in (3, 27):
             db.session.add(Notification(user_id=ana.id, schedule_id=schedule.id,
                                         occurrence_at=now_utc() - timedelta(hours=hours)))
@@ -243,6 +255,16 @@ def pages(tokens: dict) -> list[Page]:
         Page("email change, not an email", "/account/email", USER, status=422, submit={"email": "nope"}),
         Page("join, bad code", "/couple/join", USER, status=422, submit={"code": "!"}),
         Page("apprise, bad address", "/reminders/apprise", USER, status=422, submit={"url": "not a url"}),
+        # Progress, export and the clinician summary.
+        Page("progress, all time", "/progress?period=all", USER),
+        Page("progress, alone", "/progress", SINGLE),
+        Page("summary with notes and the partner's check-ins",
+             f"/export/summary/page?since={now_utc().date() - timedelta(days=60)}&until={now_utc().date()}"
+             "&include_sensation=y&include_pace=y&include_practices=y&include_flagged=y&include_notes=y"
+             "&include_partner=y", USER),
+        Page("export, wrong password", "/export", USER, status=422, submit={"current_password": "not mine"}),
+        Page("summary, dates the wrong way round", "/export/summary", USER, status=422,
+             submit={"since": "2026-05-01", "until": "2026-04-01"}),
     ]
     return _matrix_pages(tokens) + extra
 

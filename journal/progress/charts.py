@@ -1,0 +1,190 @@
+"""Hand-written SVG charts, rendered on the server.
+
+Each chart is an `<svg role="img">` with a `<title>` and a `<desc>`; its numbers are
+in a table beside it (the templates). Colours come from classes in
+static/css/tandem.css (both colour schemes); nothing depends on colour alone: lines
+carry a direct label and their own marker shape and dash, bar rows are labelled.
+No style attributes, so the strict CSP allows every chart, and WeasyPrint draws the
+same markup as vectors in the PDF.
+"""
+from datetime import date, datetime
+
+from markupsafe import Markup, escape
+
+from journal.progress.services import Bars, StageStep, Trend
+
+WIDTH = 640
+#: Presentation attributes for the light scheme: what WeasyPrint (and any reader that
+#: ignores the stylesheet) draws. The stylesheet's classes override them on screen.
+INK = {"you": "#2f5d62", "partner": "#8a4b08", "grid": "#d8d0c6", "text": "#5b544c"}
+GRID = f'stroke="{INK["grid"]}" stroke-width="1"'
+LABEL = f'fill="{INK["text"]}" font-size="12"'
+
+
+def _step_paint(kind: str) -> str:
+    """A step forward is a filled dot, a step back a hollow one."""
+    if kind == "forward":
+        return f'fill="{INK["you"]}"'
+    return f'fill="#ffffff" stroke="{INK["you"]}" stroke-width="2"'
+
+
+def _line(key: str) -> str:
+    dash = ' stroke-dasharray="6 4"' if key == "partner" else ""
+    return f'fill="none" stroke="{INK[key]}" stroke-width="2.5" stroke-linejoin="round"{dash}'
+
+LEFT, RIGHT, TOP, BOTTOM = 40, 90, 14, 30
+
+
+def _num(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _open(chart_id: str, title: str, desc: str, height: int, extra_class: str = "") -> list[str]:
+    return [
+        f'<svg class="chart {extra_class}" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
+    ]
+
+
+def _short(day: date) -> str:
+    return f"{day.day} {day:%b}"
+
+
+def _x_labels(weeks: list[date], x, height: int) -> list[str]:
+    if not weeks:
+        return []
+    picks = sorted({0, len(weeks) - 1, (len(weeks) - 1) // 2})
+    out = []
+    for i in picks:
+        anchor = "start" if i == 0 and len(weeks) > 1 else "end" if i == len(weeks) - 1 and len(weeks) > 1 else "middle"
+        out.append(f'<text class="axis-label" {LABEL} x="{x(i):.1f}" y="{height - 8}" text-anchor="{anchor}">{_short(weeks[i])}</text>')
+    return out
+
+
+def line_chart(trend: Trend, chart_id: str, summary: str) -> Markup:
+    """Weekly averages, one line per person; a week without check-ins is a gap."""
+    height = 200
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, height - TOP - BOTTOM
+    n = len(trend.weeks)
+
+    def x(i: int) -> float:
+        return LEFT + (plot_w / 2 if n == 1 else i * plot_w / (n - 1))
+
+    def y(v: float) -> float:
+        return TOP + (trend.high - v) / (trend.high - trend.low) * plot_h
+
+    parts = _open(chart_id, f"{trend.label}: weekly averages", summary, height)
+    step = 1 if trend.high - trend.low <= 6 else 2
+    level = trend.low
+    while level <= trend.high + 0.001:
+        parts.append(f'<line class="grid" {GRID} x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(level):.1f}" y2="{y(level):.1f}"/>')
+        parts.append(f'<text class="axis-label" {LABEL} x="{LEFT - 6}" y="{y(level) + 4:.1f}" text-anchor="end">{_num(level)}</text>')
+        level += step
+    parts += _x_labels(trend.weeks, x, height)
+    labels: list[list] = []
+    for series in trend.series:
+        key = series.person.key
+        segment: list[str] = []
+        segments = []
+        for i, v in enumerate(series.values):
+            if v is None:
+                if segment:
+                    segments.append(segment)
+                segment = []
+            else:
+                segment.append(f"{x(i):.1f},{y(v):.1f}")
+        if segment:
+            segments.append(segment)
+        for seg in segments:
+            if len(seg) > 1:
+                parts.append(f'<polyline class="line line-{key}" {_line(key)} points="{" ".join(seg)}"/>')
+        for i, v in enumerate(series.values):
+            if v is None:
+                continue
+            if key == "you":
+                parts.append(f'<circle class="dot dot-{key}" fill="{INK[key]}" cx="{x(i):.1f}" cy="{y(v):.1f}" r="4"/>')
+            else:
+                parts.append(f'<rect class="dot dot-{key}" fill="{INK[key]}" x="{x(i) - 4:.1f}" y="{y(v) - 4:.1f}" width="8" height="8"/>')
+        last = max((i for i, v in enumerate(series.values) if v is not None), default=None)
+        if last is not None:
+            labels.append([y(series.values[last]) + 4, x(last) + 8, key, series.person.name])
+    # Direct labels at the end of each line, moved apart where the lines end close together.
+    labels.sort()
+    for above, below in zip(labels, labels[1:]):
+        if below[0] - above[0] < 15:
+            middle = (above[0] + below[0]) / 2
+            above[0], below[0] = middle - 7.5, middle + 7.5
+    for label_y, label_x, key, name in labels:
+        parts.append(
+            f'<text class="line-label label-{key}" fill="{INK[key]}" font-size="13" font-weight="600" '
+            f'x="{label_x:.1f}" y="{label_y:.1f}">{escape(name)}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def bar_rows(bars: Bars, chart_id: str, title: str, summary: str, labels: dict[str, str]) -> Markup:
+    """One labelled row of weekly bars per group (a practice kind, or whose moments)."""
+    row_h = 34
+    height = TOP + row_h * max(len(bars.groups), 1) + BOTTOM
+    left = 130
+    plot_w = WIDTH - left - 20
+    n = max(len(bars.weeks), 1)
+    slot = plot_w / n
+    top_value = max([v for values in bars.groups.values() for v in values] + [1])
+    parts = _open(chart_id, title, summary, height, "bars")
+
+    def x(i: int) -> float:
+        return left + i * slot + slot / 2
+
+    for r, (group, values) in enumerate(bars.groups.items()):
+        base = TOP + (r + 1) * row_h - 6
+        parts.append(f'<text class="row-label" fill="{INK["text"]}" font-size="13" x="{left - 8}" y="{base - 6}" text-anchor="end">{escape(labels.get(group, group))}</text>')
+        parts.append(f'<line class="grid" {GRID} x1="{left}" x2="{left + plot_w}" y1="{base}" y2="{base}"/>')
+        for i, v in enumerate(values):
+            if v:
+                h = max(2.0, (row_h - 10) * v / top_value)
+                w = max(1.0, slot * 0.7)
+                parts.append(
+                    f'<rect class="bar" fill="{INK["you"]}" x="{x(i) - w / 2:.1f}" y="{base - h:.1f}" width="{w:.1f}" height="{h:.1f}"/>'
+                )
+    parts += _x_labels(bars.weeks, x, height)
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def stage_chart(steps: list[StageStep], start: datetime, end: datetime, current: int, chart_id: str, summary: str) -> Markup:
+    """The pace stage over time: a step line, a marker at each change."""
+    height = 170
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, height - TOP - BOTTOM
+    span = max((end - start).total_seconds(), 1.0)
+
+    def x(at: datetime) -> float:
+        return LEFT + max(0.0, min(1.0, (at - start).total_seconds() / span)) * plot_w
+
+    def y(stage: int) -> float:
+        return TOP + (4 - stage) / 3 * plot_h
+
+    parts = _open(chart_id, "Pace stage over time", summary, height)
+    for stage in (1, 2, 3, 4):
+        parts.append(f'<line class="grid" {GRID} x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(stage):.1f}" y2="{y(stage):.1f}"/>')
+        parts.append(f'<text class="axis-label" {LABEL} x="{LEFT - 6}" y="{y(stage) + 4:.1f}" text-anchor="end">{stage}</text>')
+    stage = steps[0].from_stage if steps else current
+    points = [f"{x(start):.1f},{y(stage):.1f}"]
+    for s in steps:
+        points.append(f"{x(s.at):.1f},{y(s.from_stage):.1f}")
+        points.append(f"{x(s.at):.1f},{y(s.to_stage):.1f}")
+    points.append(f"{x(end):.1f},{y(current):.1f}")
+    parts.append(f'<polyline class="line line-you" {_line("you")} points="{" ".join(points)}"/>')
+    for s in steps:
+        kind = "forward" if s.to_stage > s.from_stage else "back"
+        parts.append(f'<circle class="dot step-{kind}" {_step_paint(kind)} cx="{x(s.at):.1f}" cy="{y(s.to_stage):.1f}" r="5"/>')
+    parts.append(
+        f'<text class="line-label label-you" fill="{INK["you"]}" font-size="13" font-weight="600" x="{LEFT + plot_w + 8}" y="{y(current) + 4:.1f}">Stage {current}</text>'
+    )
+    parts.append(f'<text class="axis-label" {LABEL} x="{LEFT}" y="{height - 8}">{_short(start.date())}</text>')
+    parts.append(f'<text class="axis-label" {LABEL} x="{LEFT + plot_w}" y="{height - 8}" text-anchor="end">{_short(end.date())}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -1,0 +1,37 @@
+"""The progress page: thin, every number from journal.progress.services."""
+from flask import Blueprint, render_template, request
+from flask_login import login_required
+
+from journal.access import scope
+from journal.models.checkins import SCALES
+from journal.models.notes import AREAS, FEELINGS
+from journal.models.practice import KINDS
+from journal.progress import charts, insights
+from journal.progress.forms import PERIOD_LABELS, period_from
+from journal.progress.services import pace_span, progress_build
+from journal.progress import summaries
+
+bp = Blueprint("progress", __name__, url_prefix="/progress")
+
+
+@bp.get("")
+@login_required
+def index():
+    period = period_from(request.args.get("period"))
+    progress = progress_build(scope(), period=period)
+    pace_start, pace_end = pace_span(progress)
+    return render_template(
+        "progress/index.html",
+        progress=progress,
+        period_labels=PERIOD_LABELS,
+        sentences=insights.sentences(progress),
+        helps=insights.what_seems_to_help(progress),
+        charts=charts,
+        summaries=summaries,
+        scales={name: words for name, _, words in SCALES},
+        areas=AREAS,
+        feelings=FEELINGS,
+        kinds=KINDS,
+        pace_start=pace_start,
+        pace_end=pace_end,
+    )

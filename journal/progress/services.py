@@ -1,0 +1,325 @@
+"""Progress: weekly trends of what a person may see, counted by the database.
+
+Every number comes from an aggregate (GROUP BY week or day, journal/progress/queries.py)
+over the rows the viewer may see: their own check-ins, and the partner's shared ones once
+they are open to them (`checkins_open_to`). Free text is never opened here; only the sensation maps
+(which are a choice per area, not words) are, through journal/notes.
+
+A page costs a fixed number of statements, whatever the amount of data.
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from journal.access import Scope
+from journal.models import now_utc
+from journal.models.checkins import SCALES
+from journal.models.notes import AREAS
+from journal.notes.services import sensation_history
+from journal.plan.services import plan_view
+from journal.progress import queries
+from journal.progress.weeks import day_of, day_start_utc, week_of, week_start
+
+#: The trends shown: the 1-5 scores, then hours of sleep.
+SCORES = tuple((name, label) for name, label, _ in SCALES)
+TRENDS = (*SCORES, ("sleep_hours", "Sleep (hours)"))
+#: Where "higher" is the easier direction; for stress, lower is.
+LOWER_IS_EASIER = {"stress"}
+#: Period choices: query value -> weeks (None: all time).
+PERIODS = {"4": 4, "12": 12, "52": 52, "all": None}
+DEFAULT_PERIOD = "12"
+#: However long "all time" is, a chart shows at most this many weeks.
+MAX_WEEKS = 520
+#: Rated feelings of a sensation map, from most to least comfortable (for shading and trends).
+FEELING_RANK = {"comfortable": 4, "neutral": 3, "reduced": 2, "uncomfortable": 1}
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    #: "you" or "partner": the key used in CSS classes and tables.
+    key: str
+    name: str
+
+
+@dataclass
+class Series:
+    person: Person
+    #: One value per week of the chart; None where there was nothing (a gap, not a zero).
+    values: list[float | None]
+    #: How many check-ins each week had (for the table).
+    counts: list[int]
+
+
+@dataclass
+class Trend:
+    field: str
+    label: str
+    weeks: list[date]
+    series: list[Series]
+    low: float
+    high: float
+
+    @property
+    def has_data(self) -> bool:
+        return any(v is not None for s in self.series for v in s.values)
+
+    @property
+    def rows(self) -> list[tuple[date, list[tuple[float | None, int]]]]:
+        """The table: each week with any check-in, and (average, count) per person."""
+        out = []
+        for i, week in enumerate(self.weeks):
+            cells = [(s.values[i], s.counts[i]) for s in self.series]
+            if any(v is not None for v, _ in cells):
+                out.append((week, cells))
+        return out
+
+
+@dataclass
+class Bars:
+    """Counts per week, split into named groups (practice kinds, or whose moment)."""
+
+    weeks: list[date]
+    groups: dict[str, list[int]]
+
+    @property
+    def total(self) -> int:
+        return sum(sum(v) for v in self.groups.values())
+
+
+@dataclass(frozen=True)
+class StageStep:
+    at: datetime
+    from_stage: int
+    to_stage: int
+
+
+@dataclass
+class AreaHistory:
+    area: str
+    label: str
+    #: (when, feeling) oldest first, within the period.
+    ratings: list[tuple[datetime, str]]
+
+    @property
+    def latest(self) -> str | None:
+        return self.ratings[-1][1] if self.ratings else None
+
+
+@dataclass
+class BodyMap:
+    person: Person
+    areas: dict[str, AreaHistory]
+    unreadable: int = 0
+
+
+@dataclass
+class Progress:
+    period: str
+    today: date
+    start: date | None
+    weeks: list[date]
+    people: list[Person]
+    trends: list[Trend]
+    practices: Bars
+    moments: Bars
+    stages: list[StageStep]
+    current_stage: int
+    bodies: list[BodyMap]
+    #: Daily averages per person: {person id: {day: {field: value}}}, for "what seems to help".
+    daily: dict[int, dict[date, dict[str, float]]] = field(default_factory=dict)
+    #: Practice days per person: {person id: {kind: {day, ...}}}.
+    practice_days: dict[int, dict[str, set[date]]] = field(default_factory=dict)
+    #: The last four weeks and the four before, whatever the period shown (for sentences):
+    #: {person id: {field: ((sum, count) last four, (sum, count) the four before)}}.
+    recent_scores: dict[int, dict[str, tuple[tuple[float, int], tuple[float, int]]]] = field(default_factory=dict)
+    #: {practice kind or "moments": (count last four weeks, count the four before)}.
+    recent_counts: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+def pace_span(progress: Progress, *, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """From the start of the period (or of the first week shown) to now, for the stage chart."""
+    now = now or now_utc()
+    first = progress.start or progress.weeks[0]
+    start = day_start_utc(first)
+    if progress.start is None and progress.stages:
+        start = min(start, progress.stages[0].at)
+    return start, now
+
+
+def local_today(scope: Scope, *, now: datetime | None = None) -> date:
+    zone = plan_view(scope).timezone
+    return (now or now_utc()).astimezone(ZoneInfo(zone)).date()
+
+
+def _people(scope: Scope) -> list[Person]:
+    me = Person(scope.user.id, "you", "You")
+    partner = scope.partner()
+    if partner is None:
+        return [me]
+    return [me, Person(partner.id, "partner", partner.display_name)]
+
+
+def stage_history(scope: Scope) -> list[StageStep]:
+    """Every change of the couple's pace stage, oldest first."""
+    return [StageStep(r.created_at, r.from_stage, r.to_stage) for r in queries.stage_changes(scope)]
+
+
+def _bodies(scope: Scope, people: list[Person], since: date | None, until: date | None) -> list[BodyMap]:
+    by_id = {p.id: p for p in people}
+    bodies = []
+    for history in sensation_history(scope):
+        person = by_id.get(history.author_id)
+        if person is None:
+            continue
+        areas = {}
+        for area, label in AREAS.items():
+            ratings = [
+                (at, f) for at, f in history.by_area.get(area, [])
+                if (since is None or at.date() >= since) and (until is None or at.date() <= until)
+            ]
+            areas[area] = AreaHistory(area, label, ratings)
+        if any(a.ratings for a in areas.values()):
+            bodies.append(BodyMap(person, areas, history.unreadable))
+    return bodies
+
+
+# -- putting it together ------------------------------------------------------------
+
+
+def progress_build(
+    scope: Scope,
+    *,
+    period: str = DEFAULT_PERIOD,
+    since: date | None = None,
+    until: date | None = None,
+    now: datetime | None = None,
+) -> Progress:
+    """Everything the progress page shows, for one viewer: the last `period` weeks, or
+    (for the clinician summary) the days from `since` to `until`."""
+    now = now or now_utc()
+    today = until or local_today(scope, now=now)
+    this_week = week_of(today)
+    weeks_back = PERIODS[period]
+    if since is not None:
+        start = since
+    else:
+        start = week_start(this_week - weeks_back + 1) if weeks_back else None
+    # Sentences look at the last eight weeks whatever the period shown.
+    query_from = min(start, week_start(this_week - 7)) if start else None
+    people = _people(scope)
+
+    checkin_rows = queries.checkin_weeks(scope, query_from, until, now, tuple(name for name, _ in TRENDS))
+    day_rows = queries.checkin_days(scope, start, until, now, tuple(name for name, _ in SCORES))
+    practice_rows = queries.practice_weeks(scope, query_from, until)
+    own_days, noted_days = queries.practice_days(scope, start, until)
+    moment_rows = queries.moment_weeks(scope, query_from, until)
+    stages = stage_history(scope)
+
+    first = week_of(start) if start else min(  # all time: from the first week with anything
+        [r.week for r in checkin_rows] + [r[1] for r in practice_rows] + [r.week for r in moment_rows] + [this_week]
+    )
+    first = max(first, this_week - MAX_WEEKS + 1)
+    week_numbers = list(range(first, this_week + 1))
+    weeks = [week_start(w) for w in week_numbers]
+    index = {w: i for i, w in enumerate(week_numbers)}
+
+    trends = _trends(checkin_rows, people, week_numbers, index)
+    practices = _bars(weeks, index, ((kind, week, n) for kind, week, n in practice_rows))
+    moments = _bars(
+        weeks, index, (("yours" if a == scope.user.id else "shared", w, n) for a, w, n in moment_rows), ("yours", "shared")
+    )
+
+    daily: dict[int, dict[date, dict[str, float]]] = defaultdict(dict)
+    for row in day_rows:
+        values = {name: float(getattr(row, name)) for name, _ in SCORES if getattr(row, name) is not None}
+        daily[row.author_id][day_of(row.day)] = values
+    practice_days: dict[int, dict[str, set[date]]] = defaultdict(lambda: defaultdict(set))
+    for kind, day in own_days:
+        practice_days[scope.user.id][kind].add(day_of(day))
+    for author_id, kind, day in noted_days:
+        practice_days[author_id][kind].add(day_of(day))
+
+    return Progress(
+        period=period,
+        today=today,
+        start=start,
+        weeks=weeks,
+        people=people,
+        trends=trends,
+        practices=practices,
+        moments=moments,
+        stages=[s for s in stages if (start is None or s.at.date() >= start) and (until is None or s.at.date() <= until)],
+        current_stage=plan_view(scope).stage,
+        bodies=_bodies(scope, people, start, until),
+        daily=dict(daily),
+        practice_days={k: dict(v) for k, v in practice_days.items()},
+        recent_scores=_recent_scores(checkin_rows, this_week),
+        recent_counts=_recent_counts(practice_rows, moment_rows, this_week),
+    )
+
+
+def _window(week: int, this_week: int) -> int | None:
+    """0 for the last four weeks (this one included), 1 for the four before, else None."""
+    back = this_week - week
+    return 0 if 0 <= back < 4 else 1 if 4 <= back < 8 else None
+
+
+def _recent_scores(rows, this_week: int):
+    result: dict = defaultdict(lambda: defaultdict(lambda: [[0.0, 0], [0.0, 0]]))
+    for row in rows:
+        which = _window(row.week, this_week)
+        if which is None:
+            continue
+        for name, _ in TRENDS:
+            n = getattr(row, f"n_{name}")
+            if n:
+                cell = result[row.author_id][name][which]
+                cell[0] += float(getattr(row, f"avg_{name}")) * n
+                cell[1] += n
+    return {a: {f: (tuple(v[0]), tuple(v[1])) for f, v in fields.items()} for a, fields in result.items()}
+
+
+def _recent_counts(practice_rows, moment_rows, this_week: int) -> dict[str, tuple[int, int]]:
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for kind, week, n in practice_rows:
+        which = _window(week, this_week)
+        if which is not None:
+            counts[kind][which] += n
+    for _, week, n in moment_rows:
+        which = _window(week, this_week)
+        if which is not None:
+            counts["moments"][which] += n
+    return {k: (v[0], v[1]) for k, v in counts.items()}
+
+
+def _trends(rows, people: list[Person], week_numbers: list[int], index: dict[int, int]) -> list[Trend]:
+    trends = []
+    for name, label in TRENDS:
+        series = []
+        for person in people:
+            values: list[float | None] = [None] * len(week_numbers)
+            counts = [0] * len(week_numbers)
+            for row in rows:
+                if row.author_id != person.id or row.week not in index:
+                    continue
+                average = getattr(row, f"avg_{name}")
+                if average is not None:
+                    values[index[row.week]] = float(average)
+                    counts[index[row.week]] = getattr(row, f"n_{name}")
+            series.append(Series(person, values, counts))
+        low, high = (0.0, 12.0) if name == "sleep_hours" else (1.0, 5.0)
+        top = max([v for s in series for v in s.values if v is not None] + [high])
+        trends.append(Trend(name, label, [week_start(w) for w in week_numbers], series, low, top))
+    return trends
+
+
+def _bars(weeks: list[date], index: dict[int, int], rows, order: tuple[str, ...] = ()) -> Bars:
+    groups: dict[str, list[int]] = {}
+    for group, week, n in rows:
+        if week not in index:
+            continue
+        groups.setdefault(group, [0] * len(weeks))[index[week]] += n
+    rank = {g: i for i, g in enumerate(order)}
+    return Bars(weeks, dict(sorted(groups.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0]))))

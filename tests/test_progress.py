@@ -1,0 +1,294 @@
+"""The progress page: weekly averages read from its tables, the partner's line from
+shared check-ins only (a private one changes nothing the partner sees, sentences and
+"what seems to help" included), answers given together counted only once open, and a
+fixed number of statements whatever the amount of data."""
+import re
+from datetime import date, datetime, timedelta, UTC
+from html import unescape
+
+import pytest
+
+from journal.access import SHARED, Scope
+from journal.checkins.services import checkin_create
+from journal.entries.services import moment_create
+from journal.extensions import db
+from journal.models import Practice, PromptAction, Schedule, StageChange, now_utc
+from journal.models.checkins import CheckIn
+from journal.notes.services import SensationInput, note_create
+from journal.progress.weeks import week_of, week_start
+from journal.testing import client_for, count_queries, make_couple, make_user, read_text
+
+
+@pytest.fixture
+def ana_client(app, couple):
+    return client_for(app, couple[0])
+
+
+@pytest.fixture
+def bo_client(app, couple):
+    return client_for(app, couple[1])
+
+
+def today() -> date:
+    return now_utc().date()
+
+
+def checkin(user, day: date, visibility="private", **scores):
+    return checkin_create(author=user, answers=scores, day=day, visibility=visibility)
+
+
+def cell(page, table: str, week: date, who: str) -> str | None:
+    """The text of `who`'s cell (you / partner) in the row of `week` in a chart's table."""
+    html = page.get_data(as_text=True)
+    found = re.search(rf'<table class="numbers" id="table-{table}">(.*?)</table>', html, re.S)
+    if not found:
+        return None
+    row = re.search(rf"<tr><th scope=\"row\">{week.isoformat()}</th>(.*?)</tr>", found.group(1), re.S)
+    if not row:
+        return None
+    value = re.search(rf'<td class="avg-{who}">(.*?)</td>', row.group(1), re.S)
+    return unescape(value.group(1)) if value else None
+
+
+def this_monday() -> date:
+    return week_start(week_of(today()))
+
+
+def practice(kind="closeness") -> Practice:
+    p = Practice(kind=kind, title=f"A {kind} practice", summary="Gently.", steps=["Breathe."], duration_minutes=5)
+    db.session.add(p)
+    db.session.commit()
+    return p
+
+
+# -- numbers ---------------------------------------------------------------------------------
+
+
+def test_weekly_averages_are_read_from_the_page(app, couple, ana_client):
+    ana = couple[0]
+    for mood in (1, 2, 5, 3):
+        checkin(ana, today(), mood=mood, closeness=4)
+    checkin(ana, today() - timedelta(weeks=2), mood=4)
+    db.session.commit()
+    page = ana_client.get("/progress")
+    assert page.status_code == 200
+    assert cell(page, "mood", this_monday(), "you") == "2.8 (4)"
+    assert cell(page, "closeness", this_monday(), "you") == "4.0 (4)"
+    assert cell(page, "mood", this_monday() - timedelta(weeks=2), "you") == "4.0 (1)"
+    # A week without check-ins is a gap (no row), not a zero.
+    assert cell(page, "mood", this_monday() - timedelta(weeks=1), "you") is None
+    text = read_text(page)
+    assert "2 weeks with check-ins, weekly averages from 2.8 to 4.0, most recently 2.8" in text
+    assert '<svg class="chart ' in page.get_data(as_text=True) and "<title id=\"chart-mood-title\">" in page.get_data(as_text=True)
+
+
+def test_the_period_links_choose_how_far_back(app, couple, ana_client):
+    ana = couple[0]
+    checkin(ana, today() - timedelta(weeks=10), mood=2)
+    checkin(ana, today(), mood=4)
+    db.session.commit()
+    old_week = this_monday() - timedelta(weeks=10)
+    assert cell(ana_client.get("/progress?period=12"), "mood", old_week, "you") == "2.0 (1)"
+    assert cell(ana_client.get("/progress?period=4"), "mood", old_week, "you") is None
+    assert cell(ana_client.get("/progress?period=all"), "mood", old_week, "you") == "2.0 (1)"
+    assert ana_client.get("/progress?period=nonsense").status_code == 200
+    assert 'aria-current="page">4 weeks' in ana_client.get("/progress?period=4").get_data(as_text=True)
+
+
+def test_practices_moments_and_pace_are_counted(app, couple, ana_client):
+    ana, bo, _ = couple
+    scope = Scope(ana)
+    plan = scope.plan_or_create()
+    p = practice("grounding")
+    schedule = Schedule(plan_id=plan.id, practice_id=p.id, kind="daily", times=["20:00"], start_date=today() - timedelta(days=30))
+    db.session.add(schedule)
+    db.session.flush()
+    for days in (0, 1, 2):
+        at = datetime.combine(today() - timedelta(days=days), datetime.min.time(), UTC) + timedelta(hours=12)
+        db.session.add(PromptAction(schedule_id=schedule.id, user_id=ana.id, occurrence_at=at, state="done"))
+    db.session.add(StageChange(plan_id=plan.id, from_stage=1, to_stage=2, created_at=now_utc() - timedelta(days=3)))
+    moment_create(author=ana, moment_kind="hug", line=None, visibility="private")
+    moment_create(author=bo, moment_kind="laugh", line=None, visibility=SHARED)
+    moment_create(author=bo, moment_kind="laugh", line=None, visibility="private")
+    db.session.commit()
+    text = read_text(ana_client.get("/progress?period=4"))
+    assert "3 practices done in 4 weeks (grounding: 3)" in text
+    assert "2 small moments in 4 weeks (Yours: 1, Shared with you: 1)" in text
+    assert "1 change of stage in this period (1 forward, 0 back)" in text
+    bo_text = read_text(client_for(app, bo).get("/progress?period=4"))
+    assert "No practices done in this period." in bo_text  # Ana's practices are hers
+    assert "2 small moments in 4 weeks (Yours: 2)" in bo_text  # Ana's private moment stays hers
+
+
+# -- the partner sees only what was shared -----------------------------------------------------
+
+
+def build_history(ana, bo):
+    """Eight weeks of Bo's shared daily check-ins (mood higher lately), shared closeness notes
+    every third day, and Ana's own check-ins: enough for sentences and "what seems to help"."""
+    p = practice("closeness")
+    start = today() - timedelta(days=55)
+    for i in range(56):
+        day = start + timedelta(days=i)
+        recent = i >= 28
+        checkin(bo, day, visibility=SHARED, mood=4 if recent else 2, closeness=3)
+        checkin(ana, day, mood=3)
+        if i % 3 == 0:
+            note = note_create(scope=Scope(bo), author=bo, practice=p, went="Calm.", visibility=SHARED)
+            note.created_at = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=12)
+    db.session.commit()
+    return p
+
+
+def progress_section(page) -> str:
+    html = page.get_data(as_text=True)
+    return html[html.index("<h1>Progress</h1>"):html.index('<section class="card" aria-labelledby="take">')]
+
+
+def test_the_partner_line_moves_only_with_shared_check_ins(app, couple, ana_client, bo_client):
+    ana, bo, _ = couple
+    p = build_history(ana, bo)
+    before = ana_client.get("/progress")
+    text = read_text(before)
+    monday = this_monday()
+    assert cell(before, "mood", monday, "partner") == "4.0 (%d)" % ((today() - monday).days + 1)
+    # Sentences and "what seems to help" about Bo come from what Bo shared.
+    assert "Bo's shared mood scores have been higher in the last four weeks than in the four before." in text \
+        or f"{bo.display_name}'s shared mood scores have been higher" in text
+    assert 'id="helps-partner"' in before.get_data(as_text=True)
+
+    # Bo writes private check-ins (and a private note after a practice) on many days: nothing Ana sees changes.
+    for i in range(20):
+        checkin(bo, today() - timedelta(days=i), mood=1, closeness=1, stress=5)
+    note_create(scope=Scope(bo), author=bo, practice=p, went="Private.", visibility="private")
+    db.session.commit()
+    after = ana_client.get("/progress")
+    assert progress_section(after) == progress_section(before)
+
+    # Bo shares one more: Ana's view of Bo's line moves.
+    checkin(bo, today(), visibility=SHARED, mood=1)
+    db.session.commit()
+    assert cell(ana_client.get("/progress"), "mood", monday, "partner") != cell(before, "mood", monday, "partner")
+    # Bo's own line counts everything Bo wrote.
+    assert cell(bo_client.get("/progress"), "mood", monday, "you") != cell(before, "mood", monday, "partner")
+
+
+def test_what_seems_to_help_needs_eight_days_each_side_and_says_so(app, couple, bo_client):
+    ana, bo, _ = couple
+    build_history(ana, bo)
+    page = bo_client.get("/progress")
+    html = page.get_data(as_text=True)
+    table = re.search(r'<table class="numbers" id="helps-you">(.*?)</table>', html, re.S).group(1)
+    assert "Closeness" in table and "days)" in table
+    assert "not causes" in read_text(page)
+    # Ana has no practices: nothing to say about her.
+    assert 'id="helps-partner"' not in html and "helps-you" not in read_text(client_for(app, ana).get("/progress"))
+
+
+def test_a_partners_answer_to_a_prompt_for_both_counts_only_once_open(app, couple, ana_client):
+    ana, bo, _ = couple
+    plan = Scope(ana).plan_or_create()
+    p = practice("check-in")
+    schedule = Schedule(plan_id=plan.id, practice_id=p.id, kind="once", times=["20:00"], start_date=today())
+    db.session.add(schedule)
+    db.session.flush()
+    at = now_utc().replace(microsecond=0)
+    row = checkin(bo, today(), visibility=SHARED, mood=5)
+    row.together, row.schedule_id, row.occurrence_at = True, schedule.id, at
+    db.session.commit()
+    assert cell(ana_client.get("/progress"), "mood", this_monday(), "partner") is None
+    mine = checkin(ana, today(), visibility=SHARED, mood=2)
+    mine.together, mine.schedule_id, mine.occurrence_at = True, schedule.id, at
+    db.session.commit()
+    assert cell(ana_client.get("/progress"), "mood", this_monday(), "partner") == "5.0 (1)"
+
+
+def test_a_stranger_sees_nothing_of_another_couple(app, couple):
+    ana, bo, _ = couple
+    stranger = make_user()
+    make_couple(stranger, make_user())
+    checkin(ana, today(), visibility=SHARED, mood=2)
+    db.session.commit()
+    page = client_for(app, stranger).get("/progress")
+    assert cell(page, "mood", this_monday(), "you") is None and cell(page, "mood", this_monday(), "partner") is None
+
+
+# -- sensation map -----------------------------------------------------------------------------
+
+
+def test_the_body_diagram_shades_the_latest_answer_and_lists_the_trend(app, couple, ana_client, bo_client):
+    ana, bo, _ = couple
+    for feeling in ("reduced", "neutral", "comfortable"):
+        note_create(scope=Scope(ana), author=ana, went="Slow.", sensation=SensationInput(areas={"back": feeling}))
+    db.session.commit()
+    html = ana_client.get("/progress").get_data(as_text=True)
+    assert 'class="area area-back feel-comfortable"' in html
+    row = re.search(r"<th scope=\"row\">Back</th>(.*?)</tr>", html, re.S).group(1)
+    assert [f for f in re.findall(r"feel-chip feel-(\w+)", row)] == ["reduced", "neutral", "comfortable"]
+    # The map is private: Bo sees no body diagram of Ana's.
+    assert "area-back feel-comfortable" not in bo_client.get("/progress").get_data(as_text=True)
+
+
+# -- cost ---------------------------------------------------------------------------------------
+
+
+def test_the_page_costs_the_same_statements_with_10_and_1000_check_ins(app, couple, ana_client):
+    ana, bo, _ = couple
+
+    def add(n, offset):
+        rows = []
+        for i in range(n):
+            day = today() - timedelta(days=(i + offset) % 700)
+            for author, visibility in ((ana, "private"), (bo, SHARED)):
+                rows.append(CheckIn(author_id=author.id, couple_id=author.couple_id, visibility=visibility, day=day,
+                                    mood=1 + i % 5, closeness=2, sleep_hours=6.5))
+        db.session.add_all(rows)
+        db.session.commit()
+
+    add(5, 0)
+    ana_client.get("/progress?period=all")
+    with count_queries(app) as few:
+        assert ana_client.get("/progress?period=all").status_code == 200
+    add(495, 5)
+    with count_queries(app) as many:
+        assert ana_client.get("/progress?period=all").status_code == 200
+    assert few.count == many.count, many.statements
+    assert many.count <= 16, many.statements
+
+
+def test_the_note_form_shows_the_body_diagram_over_working_selects(app, couple, ana_client):
+    touch = practice("touch")
+    touch.stage = 1
+    db.session.commit()
+    html = ana_client.get(f"/notes/new?practice={touch.id}").get_data(as_text=True)
+    # Each area is a link to its own drop-down, which stays on the page (no JavaScript needed).
+    assert html.count('class="area-link"') == 11
+    assert 'href="#sensation-back"' in html and '<select id="sensation-back" name="sensation-back">' in html
+    assert "js/body-picker.js" in html
+    # Sent back with something to fix, the diagram shows what was chosen.
+    again = ana_client.post(f"/notes/new?practice={touch.id}", data={"sensation-back": "reduced", "sensation-hands": "tingly"})
+    assert again.status_code == 422
+    assert 'class="area area-back feel-reduced" fill="url(#note-body-reduced)"' in again.get_data(as_text=True)
+
+
+def test_what_seems_to_help_stays_quiet_below_eight_days(app, couple, bo_client):
+    bo = couple[1]
+    p = practice("grounding")
+    start = today() - timedelta(days=29)
+    for i in range(30):
+        checkin(bo, start + timedelta(days=i), mood=3)
+
+    def practised(i):
+        note = note_create(scope=Scope(bo), author=bo, practice=p, went="Breathing.")
+        note.created_at = datetime.combine(start + timedelta(days=i), datetime.min.time(), UTC) + timedelta(hours=9)
+
+    for i in range(0, 14, 2):  # seven practice days, each followed by a day with a check-in
+        practised(i)
+    db.session.commit()
+    quiet = bo_client.get("/progress").get_data(as_text=True)
+    assert 'id="helps-you"' not in quiet and "Not enough days yet to say anything honestly." in read_text(bo_client.get("/progress"))
+    assert "Things we noticed" not in quiet  # too little to compare four weeks with the four before
+    practised(14)
+    db.session.commit()
+    table = re.search(r'<table class="numbers" id="helps-you">(.*?)</table>', bo_client.get("/progress").get_data(as_text=True), re.S)
+    assert table and "Grounding" in table.group(1) and "3.0 (8 days)" in table.group(1) and "3.0 (22 days)" in table.group(1)
