@@ -4,7 +4,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, not_, or_, select
 from sqlalchemy.orm import aliased
 
 from journal.access import SHARED, Scope
@@ -210,13 +210,13 @@ def _pending(scope: Scope, checkin: CheckIn) -> bool:
     )
 
 
-def checkins_open_to_both(*, ids: list[int], reveal_before: datetime | None = None) -> Select:
-    """Of the answers-given-together `ids`, those open to both partners: the other
-    partner's answer to the same occurrence (same schedule, same occurrence time, same
-    couple) is shared too, or (when `reveal_before` is given: the couple chose to open
-    answers after 48 hours) the answer was written before it. The partner's answer is
-    looked up through `ix_checkins_schedule_id_occurrence_at_couple_id`, so the cost
-    follows the page, never the couple's history."""
+def _open_to_both(reveal_before: datetime | None):
+    """The reveal rule as SQL, for the `CheckIn` row in the query: the other partner's
+    answer to the same occurrence (same schedule, same occurrence time, same couple)
+    is shared too, or (when `reveal_before` is given: the couple chose to open answers
+    after 48 hours) the answer was written before it. The partner's answer is looked
+    up through `ix_checkins_schedule_id_occurrence_at_couple_id`, so the cost follows
+    the page, never the couple's history."""
     other = aliased(CheckIn)
     answered_too = (
         select(other.id)
@@ -230,8 +230,35 @@ def checkins_open_to_both(*, ids: list[int], reveal_before: datetime | None = No
         )
         .exists()
     )
-    opened = answered_too if reveal_before is None else or_(answered_too, CheckIn.created_at <= reveal_before)
-    return select(CheckIn.id).where(CheckIn.id.in_(ids), opened)
+    return answered_too if reveal_before is None else or_(answered_too, CheckIn.created_at <= reveal_before)
+
+
+def _reveal_before(scope: Scope, now: datetime) -> datetime | None:
+    after_48h = scope.plan is not None and scope.plan.reveal_after_48h
+    return now - REVEAL_AFTER if after_48h else None
+
+
+def checkins_open_to_both(*, ids: list[int], reveal_before: datetime | None = None) -> Select:
+    """Of the answers-given-together `ids`, those open to both partners."""
+    return select(CheckIn.id).where(CheckIn.id.in_(ids), _open_to_both(reveal_before))
+
+
+def checkins_open_to(scope: Scope, *, now: datetime | None = None) -> Select:
+    """The check-ins whose answers this viewer may see and count: their own, and the
+    partner's shared ones that are open to them (the same rule as `checkin_views`, in
+    SQL, for aggregates: progress charts, sentences, the clinician summary). A
+    `select(CheckIn)`, unordered, to filter further."""
+    visible = checkins_visible_to(scope).order_by(None)
+    if scope.couple_id is None:
+        return visible
+    waiting = and_(
+        CheckIn.author_id != scope.user.id,
+        CheckIn.together.is_(True),
+        CheckIn.visibility == SHARED,
+        CheckIn.couple_id == scope.couple_id,
+        not_(_open_to_both(_reveal_before(scope, now or now_utc()))),
+    )
+    return visible.where(not_(waiting))
 
 
 def _revealed(scope: Scope, checkins: list[CheckIn], now: datetime) -> set[int]:
@@ -239,9 +266,7 @@ def _revealed(scope: Scope, checkins: list[CheckIn], now: datetime) -> set[int]:
     pending = sorted(c.id for c in checkins if _pending(scope, c))
     if not pending:
         return set()
-    after_48h = scope.plan is not None and scope.plan.reveal_after_48h
-    reveal_before = now - REVEAL_AFTER if after_48h else None
-    return set(db.session.scalars(checkins_open_to_both(ids=pending, reveal_before=reveal_before)))
+    return set(db.session.scalars(checkins_open_to_both(ids=pending, reveal_before=_reveal_before(scope, now))))
 
 
 def checkin_views(scope: Scope, checkins: list[CheckIn], *, now: datetime | None = None) -> list[CheckInView]:

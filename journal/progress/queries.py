@@ -10,7 +10,7 @@ from journal.models import Practice, PromptAction, Schedule, StageChange
 from journal.models.checkins import CheckIn
 from journal.models.entries import MOMENT, Entry
 from journal.models.notes import ProgressNote
-from journal.progress.visibility import checkins_open_to
+from journal.checkins.services import checkins_open_to
 from journal.progress.weeks import day_number, day_start_utc, week_number
 
 
