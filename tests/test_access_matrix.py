@@ -31,6 +31,7 @@ MATRIX = {
     ("views.index", "GET"): ("/", signed_in(A, anonymous=200)),
     ("views.healthz", "GET"): ("/healthz", each(200)),
     ("views.offline", "GET"): ("/offline", each(200)),
+    ("views.more", "GET"): ("/more", signed_in(200)),
     ("views.service_worker", "GET"): ("/sw.js", each(200)),
     ("static", "GET"): ("/static/css/tandem.css", each(200)),
     ("auth.register", "GET"): ("/register", signed_in(A, anonymous=200)),
