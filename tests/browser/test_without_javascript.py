@@ -46,7 +46,7 @@ def test_core_actions_work_without_javascript(journey, partnered):
     journey.step(a, "check-in saved")
 
     # --- Journal: a private entry, a shared one, then edit the shared one.
-    for title, who, seen_by in (("Just mine", "Only me", "Only you can read this."),
+    for title, who, seen_by in (("Just mine", "Just me", "Only you can read this."),
                                 ("For us both", "Me and my partner", "Bo can read this too.")):
         go(a, "Journal")
         a.get_by_role("link", name="Write", exact=True).click()

@@ -1,0 +1,113 @@
+"""Phone first (issue 13), the parts a server decides: the More page, the quick
+check-in (what starts folded, who sees it by default), one wording for "who sees it"."""
+import re
+
+import pytest
+
+from journal.access import Scope
+from journal.checkins.services import checkin_create
+from journal.extensions import db
+from journal.testing import client_for, read_text
+
+from tests.test_checkins import checked, local_today, prompt_key, saved_id, shared_prompt
+
+
+def details_open(response, summary: str) -> bool:
+    """Whether the <details> whose summary says `summary` starts open."""
+    found = re.search(rf"<details\b([^>]*)>\s*<summary>{re.escape(summary)}</summary>", response.get_data(as_text=True))
+    assert found, f"no <details> with the summary {summary!r}"
+    return "open" in found.group(1)
+
+
+@pytest.fixture
+def ana_client(app, couple):
+    return client_for(app, couple[0])
+
+
+# -- More ------------------------------------------------------------------------------------
+
+
+def test_more_lists_everything_the_tab_bar_has_no_room_for(app, couple, ana_client):
+    page = ana_client.get("/more")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    listed = html[html.index('<ul class="more-list">'):]
+    links = re.findall(r'<li><a href="([^"]+)">([^<]+)</a>', listed[: listed.index("</ul>")])
+    assert [name for _, name in links if name != "Progress"] == [
+        "Consent", "Library", "Partner", "Reminders", "Account", "Care"]
+    assert "Log out" in read_text(page)
+    # Progress shows only where this app serves it (another lane builds that page).
+    assert ("Progress" in dict((n, h) for h, n in links)) == ("progress.index" in app.view_functions)
+
+
+def test_the_tab_bar_names_more_as_current_on_the_pages_it_lists(app, couple, ana_client):
+    for path in ("/more", "/couple", "/account", "/reminders"):
+        html = ana_client.get(path).get_data(as_text=True)
+        assert re.search(r'<a href="/more" aria-current="page">', html), path
+    assert 'href="/more" aria-current' not in ana_client.get("/today").get_data(as_text=True)
+
+
+# -- the quick check-in ----------------------------------------------------------------------
+
+
+def test_the_quick_check_in_folds_the_rest_and_keeps_health_one_tap_away(app, couple, ana_client):
+    page = ana_client.get("/checkins/new")
+    assert not details_open(page, "More about today")
+    assert not details_open(page, "Pain, bleeding or fever")
+    # What the quick part holds, before anything folded.
+    html = page.get_data(as_text=True)
+    quick = html[: html.index("<details")]
+    for name in ("mood", "closeness", "sensation", "boundary"):
+        assert f'name="{name}"' in quick, name
+    for name in ("comfort", "energy", "stress", "sleep_hours", "note", "pain", "bleeding", "fever"):
+        assert f'name="{name}"' not in quick, name
+
+
+@pytest.mark.parametrize("answers", [{"pain": "mild"}, {"bleeding": True}, {"fever": True}])
+def test_health_questions_open_when_the_last_check_in_reported_them(app, couple, ana_client, answers):
+    ana = couple[0]
+    checkin_create(author=ana, day=local_today(ana), visibility="private", answers={"mood": 3, **answers})
+    db.session.commit()
+    assert details_open(ana_client.get("/checkins/new"), "Pain, bleeding or fever")
+
+
+def test_health_questions_fold_again_once_the_last_check_in_reported_none(app, couple, ana_client):
+    ana = couple[0]
+    checkin_create(author=ana, day=local_today(ana), visibility="private", answers={"fever": True})
+    db.session.commit()
+    checkin_create(author=ana, day=local_today(ana), visibility="private", answers={"pain": "none", "fever": False})
+    db.session.commit()
+    assert not details_open(ana_client.get("/checkins/new"), "Pain, bleeding or fever")
+
+
+def test_a_mistyped_answer_under_more_opens_it_and_keeps_what_was_typed(app, couple, ana_client):
+    page = ana_client.post("/checkins/new", data={"mood": "3", "sleep_hours": "lots", "note": "A slow day"})
+    assert page.status_code == 422
+    assert details_open(page, "More about today")
+    assert "A slow day" in page.get_data(as_text=True)
+
+
+def test_a_prompt_for_both_starts_shared_in_the_words_of_the_reveal(app, couple, ana_client):
+    ana, bo, _ = couple
+    schedule = shared_prompt(Scope(ana).plan_or_create())
+    page = ana_client.get(f"/checkins/new?prompt={prompt_key(ana, schedule)}")
+    assert checked(page, "visibility") == "shared"
+    assert "Share with Bo once they've answered too" in read_text(page)
+    assert "Just me" in read_text(page)
+    # A form sent without the choice stays private: only what is sent shares.
+    checkin_id = saved_id(ana_client.post(f"/checkins/new?prompt={prompt_key(ana, schedule)}", data={"mood": "3"}))
+    from journal.models.checkins import CheckIn
+    assert db.session.get(CheckIn, checkin_id).visibility == "private"
+
+
+def test_elsewhere_a_check_in_starts_as_just_me(app, couple, ana_client):
+    page = ana_client.get("/checkins/new")
+    assert checked(page, "visibility") == "private"
+    assert "Share with" not in read_text(page)
+
+
+def test_the_same_words_for_who_sees_it_everywhere(app, couple, ana_client):
+    for path in ("/checkins/new", "/journal/new", "/notes/new", "/journal"):
+        text = read_text(ana_client.get(path))
+        assert "Only me" not in text, path
+        assert "Just me" in text, path
