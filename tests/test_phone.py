@@ -111,3 +111,63 @@ def test_the_same_words_for_who_sees_it_everywhere(app, couple, ana_client):
         text = read_text(ana_client.get(path))
         assert "Only me" not in text, path
         assert "Just me" in text, path
+
+
+# -- journal -----------------------------------------------------------------------------------
+
+
+def _moment_ids():
+    from sqlalchemy import select
+
+    from journal.models.entries import MOMENT, Entry
+    db.session.expire_all()
+    return list(db.session.scalars(select(Entry.id).where(Entry.kind == MOMENT)))
+
+
+def test_a_moment_just_kept_can_be_undone_with_one_tap(app, couple, ana_client):
+    kept = ana_client.post("/journal/moments", data={"moment_kind": "hug", "visibility": "private"})
+    assert kept.status_code == 302
+    (moment_id,) = _moment_ids()
+    page = ana_client.get("/journal")
+    assert f'action="/journal/{moment_id}/undo"' in page.get_data(as_text=True)
+    assert "Undo" in read_text(page)
+    undone = ana_client.post(f"/journal/{moment_id}/undo")
+    assert undone.status_code == 302 and undone.headers["Location"] == "/journal"
+    assert _moment_ids() == []
+    page = ana_client.get("/journal")
+    assert "Undone. That moment is gone." in read_text(page) and "/undo" not in page.get_data(as_text=True)
+
+
+def test_undo_is_the_authors_only_and_only_shortly_after(app, couple, ana_client):
+    from datetime import timedelta
+
+    from journal.entries.services import UNDO_WINDOW, moment_create
+    from journal.models import now_utc
+    ana, bo, _ = couple
+    shared = moment_create(author=ana, moment_kind="hug", line="", visibility="shared")
+    old = moment_create(author=ana, moment_kind="laugh", line="", visibility="private",
+                        now=now_utc() - UNDO_WINDOW - timedelta(minutes=1))
+    db.session.commit()
+    shared_id, old_id = shared.id, old.id
+    assert client_for(app, bo).post(f"/journal/{shared_id}/undo").status_code == 404
+    late = ana_client.post(f"/journal/{old_id}/undo", follow_redirects=True)
+    assert "You can still delete it from its own page" in read_text(late)
+    assert sorted(_moment_ids()) == sorted([shared_id, old_id])
+    # An entry is not a moment: Undo never deletes writing.
+    from journal.entries.services import entry_create
+    entry = entry_create(author=ana, title="Mine", body="Words", tags=[], visibility="private")
+    db.session.commit()
+    entry_id = entry.id
+    ana_client.post(f"/journal/{entry_id}/undo")
+    from journal.models.entries import Entry
+    db.session.expire_all()
+    assert db.session.get(Entry, entry_id) is not None
+
+
+def test_the_newest_entries_come_before_the_moment_choices_and_filters(app, couple, ana_client):
+    html = ana_client.get("/journal").get_data(as_text=True)
+    # One search field at the top; filters and moment choices folded in <details>.
+    assert html.count('type="search"') == 1
+    assert html.index('type="search"') < html.index('class="entry-list"')
+    assert re.search(r'<details[^>]*>\s*<summary>Narrow it down</summary>', html)
+    assert re.search(r'<details class="keep-moment">\s*<summary class="button secondary">Keep a moment</summary>', html)
