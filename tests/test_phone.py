@@ -171,3 +171,44 @@ def test_the_newest_entries_come_before_the_moment_choices_and_filters(app, coup
     assert html.index('type="search"') < html.index('class="entry-list"')
     assert re.search(r'<details[^>]*>\s*<summary>Narrow it down</summary>', html)
     assert re.search(r'<details class="keep-moment">\s*<summary class="button secondary">Keep a moment</summary>', html)
+
+
+# -- Today -------------------------------------------------------------------------------------
+
+
+def _prompt_block(response, title: str) -> str:
+    html = response.get_data(as_text=True)
+    items = re.findall(r'<li class="card prompt[^"]*">.*?</li>\s*(?=<li class="card prompt|</ul>)', html, re.S)
+    (block,) = [item for item in items if title in item]
+    return block
+
+
+@pytest.mark.parametrize("kind, together_for_both", [("closeness", True), ("check-in", False)])
+def test_a_practice_done_together_shows_done_for_both(app, couple, ana_client, kind, together_for_both):
+    ana, bo, _ = couple
+    schedule = shared_prompt(Scope(ana).plan_or_create(), kind=kind)
+    bo_client = client_for(app, bo)
+    assert 'value="done"' in _prompt_block(bo_client.get("/today"), "How are we doing tonight") or kind == "check-in"
+    ana_client.post("/today/act", data={"prompt": prompt_key(ana, schedule), "action": "done"})
+    said = read_text(ana_client.get("/today"))
+    assert ("That counts for you both" in said) == together_for_both
+    block = _prompt_block(bo_client.get("/today"), "How are we doing tonight")
+    if together_for_both:
+        assert "done together" in block and "Ana marked this done for you both. Nothing more to do." in block
+        assert 'value="done"' not in block and "Not now" not in block  # nothing asked of Bo
+    else:
+        assert "done together" not in block  # each answers a check-in for themself
+
+
+def test_done_together_never_reaches_the_partner_of_a_prompt_for_one(app, couple, ana_client):
+    ana, bo, _ = couple
+    schedule = shared_prompt(Scope(ana).plan_or_create(), prompt_user=ana)
+    ana_client.post("/today/act", data={"prompt": prompt_key(ana, schedule), "action": "done"})
+    assert "How are we doing tonight" not in read_text(client_for(app, bo).get("/today"))
+
+
+def test_today_shows_each_practices_steps_folded(app, couple, ana_client):
+    ana, _, _ = couple
+    shared_prompt(Scope(ana).plan_or_create())
+    block = _prompt_block(ana_client.get("/today"), "How are we doing tonight")
+    assert re.search(r'<details class="steps-fold">\s*<summary>Steps</summary>\s*<ol class="steps"><li>Sit together.</li>', block)

@@ -35,10 +35,26 @@ class Prompt:
     #: When it shows: the occurrence, or the end of a snooze.
     due_at: datetime
     snoozed: bool
+    #: Done by the partner for the two of you (see `done_together`): shown as done, nothing asked.
+    done_together: bool = False
 
     @property
     def key(self) -> str:
         return f"{self.schedule.id}@{self.occurrence_at.strftime('%Y%m%dT%H%M%SZ')}"
+
+
+def done_together(schedule: Schedule, practice: Practice) -> bool:
+    """Whether one partner marking this prompt done marks it done for both: a practice
+    the two of you do together, prompted to both. Check-ins are never done for
+    someone else (each answers for themself)."""
+    return schedule.prompt_user_id is None and bool(practice.together) and practice.kind != "check-in"
+
+
+def _couple_members(user: User):
+    """The ids of `user` and their partner (just `user` while single), as a subquery."""
+    if user.couple_id is None:
+        return select(User.id).where(User.id == user.id)
+    return select(User.id).where(User.couple_id == user.couple_id)
 
 
 def day_start(now: datetime, zone: str) -> datetime:
@@ -55,14 +71,16 @@ def prompts_for(scope: Scope, user: User, *, now: datetime | None = None) -> tup
     start = day_start(now, user.timezone)
     end = now + HORIZON
     rows = db.session.execute(schedules_with_practices(scope)).all()
-    actions = {
-        (a.schedule_id, a.occurrence_at): a
-        for a in db.session.scalars(
-            select(PromptAction).where(
-                PromptAction.user_id == user.id, PromptAction.occurrence_at >= start - LOOKBACK
-            )
+    actions, partner_done = {}, set()
+    for a in db.session.scalars(
+        select(PromptAction).where(
+            PromptAction.user_id.in_(_couple_members(user)), PromptAction.occurrence_at >= start - LOOKBACK
         )
-    }
+    ):
+        if a.user_id == user.id:
+            actions[(a.schedule_id, a.occurrence_at)] = a
+        elif a.state == "done":
+            partner_done.add((a.schedule_id, a.occurrence_at))
     prompts = []
     own = set()  # (schedule, occurrence) of every occurrence in the window, done or not
     for schedule, practice in rows:
@@ -73,9 +91,11 @@ def prompts_for(scope: Scope, user: User, *, now: datetime | None = None) -> tup
             action = actions.get((schedule.id, at))
             if action is None:
                 if at >= start:
-                    prompts.append(Prompt(schedule, practice, at, at, False))
+                    together = (schedule.id, at) in partner_done and done_together(schedule, practice)
+                    prompts.append(Prompt(schedule, practice, at, at, False, done_together=together))
             elif action.state == "snoozed" and start <= action.snoozed_until < end:
-                prompts.append(Prompt(schedule, practice, at, action.snoozed_until, True))
+                together = (schedule.id, at) in partner_done and done_together(schedule, practice)
+                prompts.append(Prompt(schedule, practice, at, action.snoozed_until, True, done_together=together))
     # A daily prompt snoozed until tomorrow lands on tomorrow's own occurrence, which
     # stands for both: one item, gone once that one is done or skipped.
     prompts = [p for p in prompts if not (p.snoozed and (p.schedule.id, p.due_at) in own)]
