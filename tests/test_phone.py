@@ -212,3 +212,35 @@ def test_today_shows_each_practices_steps_folded(app, couple, ana_client):
     shared_prompt(Scope(ana).plan_or_create())
     block = _prompt_block(ana_client.get("/today"), "How are we doing tonight")
     assert re.search(r'<details class="steps-fold">\s*<summary>Steps</summary>\s*<ol class="steps"><li>Sit together.</li>', block)
+
+
+# -- invitation and time zone -------------------------------------------------------------------
+
+
+def test_the_invitation_offers_share_and_copy_and_warns_before_a_new_one(app, user):
+    client = client_for(app, user)
+    page = client.post("/couple/invite", follow_redirects=True)
+    html = page.get_data(as_text=True)
+    # Hidden until the script finds the browser can share or copy; the link field stays for copying by hand.
+    assert re.search(r'<button type="button" class="button" data-share-url="http://[^"]+/invite/[^"]+"[^>]* hidden>Share</button>', html)
+    assert re.search(r'data-copy-text="http://[^"]+/invite/[^"]+" hidden>Copy link</button>', html)
+    assert re.search(r'data-copy-text="[A-Z0-9]{4}-[A-Z0-9]{4}" hidden>Copy code</button>', html)
+    assert 'id="invite-link"' in html
+    # Making another invitation says first that the one sent stops working.
+    text = read_text(client.get("/couple"))
+    assert "Make a new invitation The link and code you already sent will stop working." in text
+    assert "Yes, make a new invitation" in text
+
+
+@pytest.mark.parametrize("path", ["/register", "/account"])
+def test_time_zones_come_common_first_then_by_region_one_selected(app, user, path):
+    client = client_for(app, user) if path == "/account" else app.test_client()
+    html = client.get(path).get_data(as_text=True)
+    select = html[re.search(r"<select[^>]* data-zones", html).start():]
+    select = select[: select.index("</select>")]
+    groups = re.findall(r'<optgroup label="([^"]+)">', select)
+    assert groups[0] == "Common" and groups[1:] == sorted(groups[1:]) and {"Europe", "America", "Asia"} <= set(groups)
+    assert select.count(" selected") == 1
+    common = select[: select.index("</optgroup>")]
+    assert '<option value="Europe/London">London (Europe)</option>' in common or 'value="Europe/London" selected' in common
+    assert len(re.findall(r"<option ", select)) > 400
