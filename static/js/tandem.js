@@ -32,7 +32,7 @@
       var label = document.createElement("label");
       label.htmlFor = search.id;
       label.className = "zone-search-label";
-      label.textContent = "Search time zones";
+      label.textContent = "Search by city or region";
       select.parentNode.insertBefore(label, select);
       select.parentNode.insertBefore(search, select);
       search.addEventListener("input", function () {
