@@ -87,8 +87,11 @@ def test_a_tired_parent_on_a_phone(journey, partnered, live_server):
         if box["width"] < TARGET_MIN or box["height"] < TARGET_MIN:
             small.append((radios.nth(n).get_attribute("id"), round(box["width"]), round(box["height"])))
     assert not small, f"radio choices under {TARGET_MIN}×{TARGET_MIN} px: {small}"
-    # The whole button chooses: a tap on its word (the label), not a small circle.
-    a.locator("label[for='mood-3']").click()
+    # The whole button chooses: a tap near its edge, not on a small circle.
+    button = a.locator("label[for='mood-3']")
+    button.scroll_into_view_if_needed()
+    box = _box(button)
+    a.mouse.click(box["x"] + 4, box["y"] + box["height"] - 4)
     expect(a.get_by_role("group", name="Mood").get_by_role("radio", name="4", exact=True)).to_be_checked()
     a.get_by_label("Anything else (optional)").fill("A slow, kind evening.")
     journey.step(a, "check-in, everything open")
@@ -218,6 +221,4 @@ def test_wide_screens_keep_the_top_navigation(journey, partnered):
     for name in ("Today", "Check in", "Journal", "Plan", "Consent", "Care", "More"):
         expect(nav.get_by_role("link", name=name, exact=True)).to_be_visible()
     assert nav.locator("svg:visible").count() == 0  # words only, as before
-    top = _box(heading(a, "Hello, Ana"))["y"]
-    assert top <= HEADING_TOP_MAX, top
     journey.assert_clean()
