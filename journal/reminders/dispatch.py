@@ -32,6 +32,7 @@ from journal.models import (
     now_utc,
 )
 from journal.plan.services import paused_on
+from journal.today.services import done_together
 from journal.reminders.channels import SendResult
 from journal.reminders.email_channel import MailConnection
 from journal.reminders.senders import send
@@ -86,6 +87,9 @@ def _outcome(row, acted: set, now: datetime) -> tuple[str, str | None] | datetim
         return "missed", None
     if (row.user_id, row.schedule_id, row.occurrence_at) in acted or row.removed_at is not None:
         return "skipped", "done"
+    if (None, row.schedule_id, row.occurrence_at) in acted and done_together(
+            prompt_user_id=row.prompt_user_id, together=row.together, kind=row.practice_kind):
+        return "skipped", "done"
     if paused_on(row.paused_at, row.paused_until, row.plan_timezone, now=now):
         return "skipped", "paused"
     quiet_end = in_quiet_hours(row, row.user_timezone, now)  # the row carries quiet_start/quiet_end
@@ -96,6 +100,7 @@ _ROW = (
     Outbox.id, Outbox.channel, Outbox.user_id, Outbox.schedule_id, Outbox.occurrence_at, Outbox.due_at,
     Outbox.attempts, User.email, User.timezone.label("user_timezone"), Schedule.removed_at, Plan.paused_at,
     Plan.paused_until, Plan.timezone.label("plan_timezone"), Practice.title, ReminderSettings.discreet,
+    Schedule.prompt_user_id, Practice.together, Practice.kind.label("practice_kind"),
     ReminderSettings.quiet_start, ReminderSettings.quiet_end,
 )
 _T = Outbox.__table__
@@ -140,15 +145,19 @@ def deliver(ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
         .where(among(Outbox.id, ids), Outbox.state == "claimed")
         .order_by(Outbox.id)
     ).all()
-    acted = set(
-        db.session.execute(
-            select(PromptAction.user_id, PromptAction.schedule_id, PromptAction.occurrence_at).where(
-                among(PromptAction.user_id, {r.user_id for r in rows}),
-                among(PromptAction.schedule_id, {r.schedule_id for r in rows}),
-                PromptAction.state.in_(("done", "skipped")),
-            )
-        ).all()
-    )
+    # (person, schedule, occurrence) done or skipped, and (None, schedule, occurrence) when
+    # anyone marked it done: a practice done together is done for both (today.done_together).
+    acted = set()
+    for user_id, schedule_id, occurrence_at, state in db.session.execute(
+        select(PromptAction.user_id, PromptAction.schedule_id, PromptAction.occurrence_at, PromptAction.state).where(
+            among(PromptAction.schedule_id, {r.schedule_id for r in rows}),
+            PromptAction.occurrence_at >= min((r.occurrence_at for r in rows), default=now),
+            PromptAction.state.in_(("done", "skipped")),
+        )
+    ):
+        acted.add((user_id, schedule_id, occurrence_at))
+        if state == "done":
+            acted.add((None, schedule_id, occurrence_at))
     counts: dict[str, int] = {}
     settled: dict[tuple[str, str | None], list[int]] = {}
     held, inapp, external = [], [], []

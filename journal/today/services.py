@@ -43,11 +43,17 @@ class Prompt:
         return f"{self.schedule.id}@{self.occurrence_at.strftime('%Y%m%dT%H%M%SZ')}"
 
 
-def done_together(schedule: Schedule, practice: Practice) -> bool:
-    """Whether one partner marking this prompt done marks it done for both: a practice
-    the two of you do together, prompted to both. Check-ins are never done for
-    someone else (each answers for themself)."""
-    return schedule.prompt_user_id is None and bool(practice.together) and practice.kind != "check-in"
+def done_together(*, prompt_user_id: int | None, together: bool, kind: str) -> bool:
+    """Whether one partner marking a prompt done marks it done for both: a practice the
+    two of you do together (`together`), prompted to both (`prompt_user_id` None).
+    Check-ins are never done for someone else (each answers for themself). Today and
+    every reminder channel ask this."""
+    return prompt_user_id is None and bool(together) and kind != "check-in"
+
+
+def prompt_done_together(prompt: "Prompt") -> bool:
+    return done_together(prompt_user_id=prompt.schedule.prompt_user_id, together=prompt.practice.together,
+                         kind=prompt.practice.kind)
 
 
 def _couple_members(user: User):
@@ -91,10 +97,12 @@ def prompts_for(scope: Scope, user: User, *, now: datetime | None = None) -> tup
             action = actions.get((schedule.id, at))
             if action is None:
                 if at >= start:
-                    together = (schedule.id, at) in partner_done and done_together(schedule, practice)
+                    together = (schedule.id, at) in partner_done and done_together(
+                        prompt_user_id=schedule.prompt_user_id, together=practice.together, kind=practice.kind)
                     prompts.append(Prompt(schedule, practice, at, at, False, done_together=together))
             elif action.state == "snoozed" and start <= action.snoozed_until < end:
-                together = (schedule.id, at) in partner_done and done_together(schedule, practice)
+                together = (schedule.id, at) in partner_done and done_together(
+                        prompt_user_id=schedule.prompt_user_id, together=practice.together, kind=practice.kind)
                 prompts.append(Prompt(schedule, practice, at, action.snoozed_until, True, done_together=together))
     # A daily prompt snoozed until tomorrow lands on tomorrow's own occurrence, which
     # stands for both: one item, gone once that one is done or skipped.
