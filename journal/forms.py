@@ -83,8 +83,8 @@ class TimezoneSelect:
             for zone in zones:
                 selected = not chosen and zone == field.data
                 chosen = chosen or selected
-                parts.append(Markup('<option value="%s"%s>%s</option>') % (
-                    zone, Markup(" selected") if selected else Markup(""),
+                parts.append(Markup('<option %svalue="%s">%s</option>') % (
+                    Markup("selected ") if selected else Markup(""), zone,
                     zone_label(zone, None if region == "Common" else region)))
             parts.append(Markup("</optgroup>"))
         parts.append(Markup("</select>"))
