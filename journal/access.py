@@ -21,6 +21,18 @@ _UNLOADED = object()
 PRIVATE = "private"
 SHARED = "shared"
 VISIBILITIES = (PRIVATE, SHARED)
+#: The words for who sees something, the same on every form (check-ins, journal, notes).
+JUST_ME = "Just me"
+
+
+def visibility_words(partner_name: str | None = None, *, together: bool = False) -> dict[str, str]:
+    """The two "who sees it" choices, worded once for every form: "Just me", and sharing
+    with the partner (by name when known; for a prompt sent to both partners, said as
+    the reveal works: the answers open once the partner has answered too)."""
+    partner = partner_name or "my partner"
+    if together and partner_name:
+        return {PRIVATE: JUST_ME, SHARED: f"Share with {partner_name} once they've answered too"}
+    return {PRIVATE: JUST_ME, SHARED: f"Me and {partner}"}
 
 
 class Scope:

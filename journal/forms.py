@@ -3,8 +3,10 @@ from functools import lru_cache
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import SelectField
 from wtforms.validators import ValidationError
+from wtforms.widgets import html_params
 
 
 def strip(value):
@@ -34,9 +36,67 @@ def valid_timezone(form, field):
         raise ValidationError("Please choose a time zone from the list.")
 
 
+#: Zones many people choose, listed first (after the browser's own, which the page's script adds).
+COMMON_ZONES = (
+    "Europe/London", "Europe/Dublin", "Europe/Lisbon", "Europe/Paris", "Europe/Berlin", "Europe/Madrid",
+    "Europe/Rome", "Europe/Amsterdam", "Europe/Stockholm", "Europe/Warsaw", "Europe/Athens", "Europe/Istanbul",
+    "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "America/Toronto",
+    "America/Mexico_City", "America/Sao_Paulo", "Africa/Lagos", "Africa/Nairobi", "Africa/Johannesburg",
+    "Asia/Dubai", "Asia/Kolkata", "Asia/Singapore", "Asia/Shanghai", "Asia/Tokyo", "Australia/Sydney",
+    "Pacific/Auckland", "UTC",
+)
+
+
+@lru_cache(maxsize=1)
+def timezone_groups() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """("Common", [...]) then every zone grouped by its region (the part before the
+    first slash), regions in alphabetical order."""
+    names = timezone_names()
+    regions: dict[str, list[str]] = {}
+    for name in names:
+        regions.setdefault(name.split("/", 1)[0] if "/" in name else "Other", []).append(name)
+    common = tuple(z for z in COMMON_ZONES if z in names)
+    return (("Common", common), *((region, tuple(zones)) for region, zones in sorted(regions.items())))
+
+
+def zone_label(name: str, region: str | None = None) -> str:
+    """"Europe/London" reads as "London (Europe)"; within its own region just "London"."""
+    if "/" not in name:
+        return name
+    area, place = name.split("/", 1)
+    place = place.replace("_", " ").replace("/", ", ")
+    return place if area == region else f"{place} ({area})"
+
+
+class TimezoneSelect:
+    """A plain select (works without JavaScript) grouped as `timezone_groups`; a zone listed
+    twice (common, and in its region) is marked selected once. static/js/tandem.js adds a
+    search field and the browser's own zone on top."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        kwargs["data_zones"] = True
+        parts = [Markup("<select %s>") % Markup(html_params(name=field.name, **kwargs))]
+        chosen = False
+        for region, zones in timezone_groups():
+            parts.append(Markup('<optgroup label="%s">') % region)
+            for zone in zones:
+                selected = not chosen and zone == field.data
+                chosen = chosen or selected
+                parts.append(Markup('<option %svalue="%s">%s</option>') % (
+                    Markup("selected ") if selected else Markup(""), zone,
+                    zone_label(zone, None if region == "Common" else region)))
+            parts.append(Markup("</optgroup>"))
+        parts.append(Markup("</select>"))
+        return Markup("").join(parts)
+
+
 class TimezoneField(SelectField):
-    """A select of IANA zones; the page's script preselects the browser's zone
-    when the server has no better guess (`data-detect`)."""
+    """A select of IANA zones, common ones first, then all by region; the page's script
+    makes it searchable, lists the browser's zone first and preselects it when the
+    server has no better guess (`data-detect`)."""
+
+    widget = TimezoneSelect()
 
     def __init__(self, label="Time zone", validators=None, **kwargs):
         super().__init__(

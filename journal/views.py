@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, current_app, has_request_context, redirect, render_template, send_from_directory, url_for
-from flask_login import current_user
+from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
@@ -17,6 +17,13 @@ def index():
     if current_user.is_authenticated:
         return redirect(url_for("today.today"))
     return render_template("welcome.html")
+
+
+@bp.get("/more")
+@login_required
+def more():
+    """Everything the phone's tab bar has no room for, as a plain page (no JavaScript needed)."""
+    return render_template("more.html")
 
 
 @bp.get("/offline")
@@ -101,6 +108,12 @@ def register_template_helpers(app: Flask) -> None:
             return {"unread": unread_count(current_user)}
         except Exception:  # an error page must still render if the database is down
             return {"unread": 0}
+
+    @app.template_global()
+    def has_page(endpoint: str) -> bool:
+        """Whether this app serves `endpoint`, so a link to a feature that may not be
+        installed (or not merged yet) is shown only where it leads somewhere."""
+        return endpoint in current_app.view_functions
 
     @app.template_global()
     def csrf_field() -> Markup:

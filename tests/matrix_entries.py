@@ -6,7 +6,7 @@ not exist), and nobody outside the couple learns it exists. An empty POST is bad
 input (422) for whoever may write.
 """
 from journal.access import SHARED
-from journal.entries.services import entry_create
+from journal.entries.services import entry_create, moment_create
 from tests.access_roles import A, L, roles, signed_in
 
 
@@ -20,6 +20,8 @@ ROWS = {
     ("entries.edit", "POST"): ("/journal/{entry}/edit", roles(L, 422, 404, 404, 404)),
     ("entries.delete", "GET"): ("/journal/{entry}/delete", roles(L, 200, 404, 404, 404)),
     ("entries.delete", "POST"): ("/journal/{entry}/delete", roles(L, A, 404, 404, 404)),
+    # Undo a moment just kept: its author only (back to the journal); the partner can't, though it is shared.
+    ("entries.moment_undo", "POST"): ("/journal/{kept_moment}/undo", roles(L, A, 404, 404, 404)),
 }
 
 
@@ -27,4 +29,5 @@ def build(people) -> dict:
     entry = entry_create(
         author=people["author"], title="An evening walk", body="We walked *slowly*.", tags=["us"], visibility=SHARED
     )
-    return {"entry": entry.id}
+    moment = moment_create(author=people["author"], moment_kind="hug", line="", visibility=SHARED)
+    return {"entry": entry.id, "kept_moment": moment.id}

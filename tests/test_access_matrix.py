@@ -33,6 +33,7 @@ MATRIX = {
     # 503 here: no reminder worker ever made its queue (see _no_reminder_worker).
     ("views.readyz", "GET"): ("/readyz", each(503)),
     ("views.offline", "GET"): ("/offline", each(200)),
+    ("views.more", "GET"): ("/more", signed_in(200)),
     ("views.service_worker", "GET"): ("/sw.js", each(200)),
     ("static", "GET"): ("/static/css/tandem.css", each(200)),
     ("auth.register", "GET"): ("/register", signed_in(A, anonymous=200)),

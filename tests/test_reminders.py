@@ -109,14 +109,29 @@ def test_in_app_reminders_arrive_once_with_an_unread_count(planned, app):
     assert 'class="badge"' not in client.get("/today").get_data(as_text=True)
 
 
-def test_a_prompt_already_done_is_not_sent(planned):
-    ana, bo, plan, schedule, _ = planned
+@pytest.mark.parametrize("together, bo_state", [(False, "sent"), (True, "skipped")],
+                         ids=["done-alone", "done-together"])
+def test_a_prompt_already_done_is_not_sent(planned, together, bo_state):
+    """Ana's done is Ana's, unless it is a practice the two do together: then it is
+    done for Bo too, and Bo is not reminded of it (journal.today.services.done_together)."""
+    ana, bo, plan, schedule, practice = planned
+    practice.together = together
     db.session.add(PromptAction(schedule_id=schedule.id, user_id=ana.id, occurrence_at=T0, state="done"))
     tick(now=T0)
     db.session.commit()
     drain(now=T0)
     states = {r.user_id: r.state for r in outbox()}
-    assert states == {ana.id: "skipped", bo.id: "sent"}
+    assert states == {ana.id: "skipped", bo.id: bo_state}
+
+
+def test_a_skip_is_never_done_for_the_partner(planned):
+    ana, bo, plan, schedule, practice = planned
+    practice.together = True
+    db.session.add(PromptAction(schedule_id=schedule.id, user_id=ana.id, occurrence_at=T0, state="skipped"))
+    tick(now=T0)
+    db.session.commit()
+    drain(now=T0)
+    assert {r.user_id: r.state for r in outbox()} == {ana.id: "skipped", bo.id: "sent"}
 
 
 def test_a_paused_plan_sends_nothing(planned):

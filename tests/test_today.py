@@ -27,7 +27,7 @@ KEY_RE = re.compile(r'name="prompt" value="([^"]+)"')
 _titles = iter(range(1, 10**6))
 
 
-def make_practice(*, kind="closeness", stage=None, title=None) -> Practice:
+def make_practice(*, kind="closeness", stage=None, title=None, together=True) -> Practice:
     n = next(_titles)
     practice = Practice(
         kind=kind,
@@ -36,7 +36,7 @@ def make_practice(*, kind="closeness", stage=None, title=None) -> Practice:
         summary=f"A small thing to do, number {n}.",
         steps=["Sit together.", "Breathe out slowly."],
         duration_minutes=10,
-        together=True,
+        together=together,
     )
     db.session.add(practice)
     db.session.commit()
@@ -373,7 +373,8 @@ def test_who_is_prompted_and_each_answer_is_their_own(app, couple, ana_client, b
     db.session.commit()
     assert keys_on(today_page(bo_client)) == []
 
-    practice = make_practice(title="Holding hands on the sofa")
+    # Something each of them does alone (done together is in tests/test_phone.py).
+    practice = make_practice(title="A slow walk on your own", together=False)
     due_once(plan, practice)
 
     ana_keys, bo_keys = keys_on(today_page(ana_client)), keys_on(today_page(bo_client))

@@ -3,7 +3,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from journal.access import scope
+from journal.access import SHARED, scope, visibility_words
 from journal.checkins import services
 from journal.checkins.forms import BACKDATE_DAYS, CheckInForm, RevealForm, VisibilityForm
 from journal.extensions import db
@@ -34,6 +34,19 @@ def _prompt_from(key: str | None):
         return None
 
 
+#: The questions folded under "More about today" on the check-in form.
+MORE_FIELDS = ("comfort", "energy", "stress", "sleep_hours", "boundary_note", "note")
+HEALTH_FIELDS = ("pain", "bleeding", "fever")
+
+
+def _health_open(form) -> bool:
+    """Pain, bleeding and fever show unfolded when answered or mistyped just now, or when
+    the last check-in reported any of them."""
+    if any(getattr(form, name).errors or getattr(form, name).data for name in HEALTH_FIELDS):
+        return True
+    return services.health_reported_last_time(author=current_user)
+
+
 def _labels() -> dict:
     return {"scales": SCALES, "boundaries": BOUNDARIES}
 
@@ -44,8 +57,15 @@ def new():
     key = request.args.get("prompt")
     prompt = _prompt_from(key)
     today = _local_today()
+    partner = scope().partner()
+    # A prompt sent to both partners starts as shared (answers open once both answered).
+    together = prompt is not None and prompt.schedule.prompt_user_id is None and partner is not None
     form = CheckInForm(day=today)
     form.today = today
+    if together and not form.is_submitted():
+        form.visibility.data = SHARED  # what is sent decides; a form sent without it stays private
+    words = visibility_words(partner.display_name if together else None, together=together)
+    form.visibility.choices = list(words.items())
     if form.validate_on_submit():
         checkin = services.checkin_create(
             author=current_user,
@@ -72,7 +92,11 @@ def new():
         form=form,
         prompt=prompt,
         prompt_key=key if prompt else None,
-        partner=scope().partner(),
+        partner=partner,
+        together=together,
+        open_body=_health_open(form),
+        open_more=any(getattr(form, name).errors or getattr(form, name).data for name in MORE_FIELDS)
+        or bool(form.day.errors) or form.day.data not in (None, today),
         backdate_days=BACKDATE_DAYS,
     ), status
 

@@ -130,6 +130,18 @@ def needs_clinician_note(checkin: CheckIn) -> bool:
     return checkin.pain == "strong" or bool(checkin.bleeding) or bool(checkin.fever)
 
 
+def health_reported_last_time(*, author: User) -> bool:
+    """Whether the author's latest check-in reported pain, bleeding or a fever: then the
+    next check-in form opens with those questions showing (never folded away)."""
+    last = db.session.execute(
+        select(CheckIn.pain, CheckIn.bleeding, CheckIn.fever)
+        .where(CheckIn.author_id == author.id)
+        .order_by(CheckIn.created_at.desc(), CheckIn.id.desc())
+        .limit(1)
+    ).first()
+    return last is not None and (last.pain not in (None, "none") or bool(last.bleeding) or bool(last.fever))
+
+
 def _low_mood_pattern(*, user: User, today: date) -> bool:
     """A low mood on most check-ins (more than half, and at least 4) over the last 14 days."""
     total, low = db.session.execute(

@@ -4,7 +4,7 @@ from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from journal.access import PRIVATE, SHARED
+from journal.access import JUST_ME, PRIVATE, SHARED
 from journal.entries.services import (
     BODY_MAX,
     LINE_MAX,
@@ -26,7 +26,7 @@ def newlines(value):
 def visibility_field(label="Who sees this"):
     return RadioField(
         label,
-        choices=[SelectChoice(PRIVATE, "Only me"), SelectChoice(SHARED, "Me and my partner")],
+        choices=[SelectChoice(PRIVATE, JUST_ME), SelectChoice(SHARED, "Me and my partner")],
         default=PRIVATE,
         validators=[InputRequired("Please choose who sees this.")],
     )

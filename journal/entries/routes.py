@@ -1,5 +1,5 @@
 """The journal: the list, writing and editing entries, one-tap small moments."""
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from journal.access import scope
@@ -8,11 +8,14 @@ from journal.entries import listing, services
 from journal.entries.forms import EntryForm, MomentForm
 from journal.entries.markdown import render_markdown
 from journal.extensions import db
+from journal.forms import EmptyForm
 from journal.models.entries import OWN_WORDS, Entry
 from journal.views import delete_confirmed
 
 bp = Blueprint("entries", __name__, url_prefix="/journal")
 
+#: Session key naming the moment just kept, so the journal offers to undo it.
+MOMENT_KEPT = "entries_moment_kept"
 #: Session key naming the draft (in the browser's storage) that a save just made safe.
 DRAFT_SAVED = "entries_draft_saved"
 
@@ -29,6 +32,18 @@ def index():
     return _journal(MomentForm(formdata=None))
 
 
+def _just_kept() -> Entry | None:
+    """The moment this person kept a moment ago, while its Undo still works."""
+    kept_id = session.get(MOMENT_KEPT)
+    if not kept_id:
+        return None
+    entry = db.session.get(Entry, kept_id)
+    if entry is None or not services.moment_undoable(entry=entry, user=current_user):
+        session.pop(MOMENT_KEPT, None)
+        return None
+    return entry
+
+
 def _journal(moment_form: MomentForm, status: int = 200):
     filters = listing.Filters.from_args(request.args)
     page = listing.journal_page(scope(), filters=filters, page=request.args.get("page", 1, type=int) or 1)
@@ -37,6 +52,7 @@ def _journal(moment_form: MomentForm, status: int = 200):
         journal=page,
         filters=filters,
         moment_form=moment_form,
+        just_kept=_just_kept(),
         labels=services.moment_labels(),
         own_words=OWN_WORDS,
         unreadable=services.UNREADABLE,
@@ -49,14 +65,31 @@ def _journal(moment_form: MomentForm, status: int = 200):
 def moment_new():
     form = MomentForm()
     if form.validate_on_submit():
-        services.moment_create(
+        moment = services.moment_create(
             author=current_user, moment_kind=form.moment_kind.data, line=form.line.data or "",
             visibility=form.visibility.data,
         )
         db.session.commit()
+        session[MOMENT_KEPT] = moment.id
         flash("Kept. " + ("Your partner can see it too." if form.visibility.data == "shared" else "Only you can see it."), "success")
         return redirect(url_for("entries.index"))
     return _journal(form, 422)
+
+
+@bp.post("/<int:entry_id>/undo")
+@login_required
+def moment_undo(entry_id):
+    """Take back a moment kept a moment ago: its author only, within UNDO_WINDOW."""
+    entry = scope().get_own_or_404(Entry, entry_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if services.moment_undo(entry=entry, user=current_user):
+        db.session.commit()
+        flash("Undone. That moment is gone.", "info")
+    else:
+        flash("That one was kept a while ago. You can still delete it from its own page.", "info")
+    session.pop(MOMENT_KEPT, None)
+    return redirect(url_for("entries.index"))
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -7,7 +7,7 @@ listing, filtering and searching the journal live in `journal.entries.listing`.
 """
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -31,6 +31,8 @@ TAG_MAX = 40
 TAGS_MAX = 20
 LINE_MAX = 300
 UNREADABLE = "This text can't be read any more."
+#: How long after keeping a moment its Undo still works.
+UNDO_WINDOW = timedelta(minutes=10)
 SEALED_FIELDS = ("title", "body", "tags", "line")
 PROMPT_STAMP = "%Y%m%dT%H%M%SZ"
 
@@ -300,3 +302,18 @@ def entry_delete(*, entry: Entry) -> None:
     db.session.delete(entry)
     db.session.flush()
     log.info("user %s deleted entry %s", author_id, entry_id)
+
+
+def moment_undoable(*, entry: Entry, user: User, now: datetime | None = None) -> bool:
+    """Whether `user` may still take back this moment with one tap: their own moment,
+    kept within UNDO_WINDOW. Later, deleting it goes through its own page."""
+    now = now or now_utc()
+    return entry.is_moment and entry.author_id == user.id and now - entry.created_at <= UNDO_WINDOW
+
+
+def moment_undo(*, entry: Entry, user: User, now: datetime | None = None) -> bool:
+    """Delete a moment just kept, if `moment_undoable`; False (nothing changed) otherwise."""
+    if not moment_undoable(entry=entry, user=user, now=now):
+        return False
+    entry_delete(entry=entry)
+    return True

@@ -5,7 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
 from wtforms.validators import Length, Optional, ValidationError
 
-from journal.access import PRIVATE, SHARED, VISIBILITIES
+from journal.access import JUST_ME, PRIVATE, SHARED, VISIBILITIES
 from journal.forms import strip
 from journal.models.notes import AREAS, FEELINGS, PACE_SUGGESTIONS
 
@@ -28,7 +28,7 @@ def _text(label: str, description: str | None = None) -> TextAreaField:
 def _visibility(label: str, default: str = PRIVATE) -> RadioField:
     return RadioField(
         label,
-        choices=[SelectChoice(PRIVATE, "Only me"), SelectChoice(SHARED, "Me and my partner")],
+        choices=[SelectChoice(PRIVATE, JUST_ME), SelectChoice(SHARED, "Me and my partner")],
         default=default,
         validate_choice=False,
     )

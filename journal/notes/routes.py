@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from journal.access import PRIVATE, SHARED, scope
+from journal.access import JUST_ME, PRIVATE, SHARED, scope
 from journal.extensions import db
 from journal.models import Practice
 from journal.models.notes import AREAS, FEELINGS, PACE_SUGGESTIONS, ProgressNote, SensationMap
@@ -51,7 +51,7 @@ def _partner_choices(form, partner) -> None:
         return
     fields = [form.visibility] + ([form.sensation_visibility] if isinstance(form, TouchNoteForm) else [])
     for field in fields:
-        field.choices = [SelectChoice(PRIVATE, "Only me"), SelectChoice(SHARED, f"Me and {partner.display_name}")]
+        field.choices = [SelectChoice(PRIVATE, JUST_ME), SelectChoice(SHARED, f"Me and {partner.display_name}")]
 
 
 @bp.route("/new", methods=["GET", "POST"])

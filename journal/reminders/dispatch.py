@@ -33,6 +33,7 @@ from journal.models import (
 )
 from journal.plan.rules import email_sendable, practice_resting
 from journal.plan.services import pauses_by_plan, plan_paused_at
+from journal.today.services import done_together
 from journal.reminders.channels import SendResult
 from journal.reminders.email_channel import MailConnection
 from journal.reminders.senders import send
@@ -90,6 +91,9 @@ def reminder_outcome(row, acted: set, pauses: dict[int, list], now: datetime) ->
     the end of quiet hours, a retry's time), never from the occurrence alone."""
     if (row.user_id, row.schedule_id, row.occurrence_at) in acted or row.removed_at is not None:
         return "skipped", "done"
+    if (None, row.schedule_id, row.occurrence_at) in acted and done_together(
+            prompt_user_id=row.prompt_user_id, together=row.together, kind=row.practice_kind):
+        return "skipped", "done"
     if plan_paused_at(pauses.get(row.plan_id, ()), row.plan_timezone, now=now):
         return "skipped", "paused"
     if practice_resting(kind=row.practice_kind, stage=row.practice_stage, plan_stage=row.plan_stage,
@@ -110,6 +114,7 @@ _ROW = (
     Plan.stage.label("plan_stage"), Practice.title, Practice.kind.label("practice_kind"),
     Practice.stage.label("practice_stage"), ReminderSettings.discreet, ReminderSettings.quiet_start,
     ReminderSettings.quiet_end,
+    Schedule.prompt_user_id, Practice.together,
 )
 _T = Outbox.__table__
 #: External sends are marked (and committed) in groups this size: a worker that dies
@@ -153,15 +158,19 @@ def deliver(ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
         .where(among(Outbox.id, ids), Outbox.state == "claimed")
         .order_by(Outbox.id)
     ).all()
-    acted = set(
-        db.session.execute(
-            select(PromptAction.user_id, PromptAction.schedule_id, PromptAction.occurrence_at).where(
-                among(PromptAction.user_id, {r.user_id for r in rows}),
-                among(PromptAction.schedule_id, {r.schedule_id for r in rows}),
-                PromptAction.state.in_(("done", "skipped", "snoozed")),
-            )
-        ).all()
-    )
+    # (person, schedule, occurrence) done, skipped or snoozed, and (None, schedule, occurrence)
+    # when anyone marked it done: a practice done together is done for both (today.done_together).
+    acted = set()
+    for user_id, schedule_id, occurrence_at, state in db.session.execute(
+        select(PromptAction.user_id, PromptAction.schedule_id, PromptAction.occurrence_at, PromptAction.state).where(
+            among(PromptAction.schedule_id, {r.schedule_id for r in rows}),
+            PromptAction.occurrence_at >= min((r.occurrence_at for r in rows), default=now),
+            PromptAction.state.in_(("done", "skipped", "snoozed")),
+        )
+    ):
+        acted.add((user_id, schedule_id, occurrence_at))
+        if state == "done":
+            acted.add((None, schedule_id, occurrence_at))
     pauses = pauses_by_plan({r.plan_id for r in rows})
     counts: dict[str, int] = {}
     settled: dict[tuple[str, str | None], list[int]] = {}

@@ -57,5 +57,6 @@ def act():
         db.session.commit()
     except IntegrityError:  # the same prompt answered twice at once: the first answer stands
         db.session.rollback()
-    flash(MESSAGES[action], "success")
+    together = action == "done" and current_user.couple_id and services.prompt_done_together(prompt)
+    flash("Lovely. That counts for you both." if together else MESSAGES[action], "success")
     return redirect(url_for("today.today"))

@@ -35,6 +35,8 @@ class Prompt:
     #: When it shows: the occurrence, or the end of a snooze.
     due_at: datetime
     snoozed: bool
+    #: Done by the partner for the two of you (see `done_together`): shown as done, nothing asked.
+    done_together: bool = False
 
     @property
     def key(self) -> str:
@@ -44,6 +46,26 @@ class Prompt:
 def prompt_key(schedule_id: int, occurrence_at: datetime) -> str:
     """How a link names one prompt (schedule and occurrence), read back by `prompt_find`."""
     return f"{schedule_id}@{occurrence_at.strftime('%Y%m%dT%H%M%SZ')}"
+
+
+def done_together(*, prompt_user_id: int | None, together: bool, kind: str) -> bool:
+    """Whether one partner marking a prompt done marks it done for both: a practice the
+    two of you do together (`together`), prompted to both (`prompt_user_id` None).
+    Check-ins are never done for someone else (each answers for themself). Today and
+    every reminder channel ask this."""
+    return prompt_user_id is None and bool(together) and kind != "check-in"
+
+
+def prompt_done_together(prompt: "Prompt") -> bool:
+    return done_together(prompt_user_id=prompt.schedule.prompt_user_id, together=prompt.practice.together,
+                         kind=prompt.practice.kind)
+
+
+def _couple_members(user: User):
+    """The ids of `user` and their partner (just `user` while single), as a subquery."""
+    if user.couple_id is None:
+        return select(User.id).where(User.id == user.id)
+    return select(User.id).where(User.couple_id == user.couple_id)
 
 
 def day_start(now: datetime, zone: str) -> datetime:
@@ -60,14 +82,16 @@ def prompts_for(scope: Scope, user: User, *, now: datetime | None = None) -> tup
     start = day_start(now, user.timezone)
     end = now + HORIZON
     rows = db.session.execute(schedules_with_practices(scope)).all()
-    actions = {
-        (a.schedule_id, a.occurrence_at): a
-        for a in db.session.scalars(
-            select(PromptAction).where(
-                PromptAction.user_id == user.id, PromptAction.occurrence_at >= start - LOOKBACK
-            )
+    actions, partner_done = {}, set()
+    for a in db.session.scalars(
+        select(PromptAction).where(
+            PromptAction.user_id.in_(_couple_members(user)), PromptAction.occurrence_at >= start - LOOKBACK
         )
-    }
+    ):
+        if a.user_id == user.id:
+            actions[(a.schedule_id, a.occurrence_at)] = a
+        elif a.state == "done":
+            partner_done.add((a.schedule_id, a.occurrence_at))
     prompts = []
     own = set()  # (schedule, occurrence) of every occurrence in the window, done or not
     for schedule, practice in rows:
@@ -78,9 +102,13 @@ def prompts_for(scope: Scope, user: User, *, now: datetime | None = None) -> tup
             action = actions.get((schedule.id, at))
             if action is None:
                 if at >= start:
-                    prompts.append(Prompt(schedule, practice, at, at, False))
+                    together = (schedule.id, at) in partner_done and done_together(
+                        prompt_user_id=schedule.prompt_user_id, together=practice.together, kind=practice.kind)
+                    prompts.append(Prompt(schedule, practice, at, at, False, done_together=together))
             elif action.state == "snoozed" and start <= action.snoozed_until < end:
-                prompts.append(Prompt(schedule, practice, at, action.snoozed_until, True))
+                together = (schedule.id, at) in partner_done and done_together(
+                        prompt_user_id=schedule.prompt_user_id, together=practice.together, kind=practice.kind)
+                prompts.append(Prompt(schedule, practice, at, action.snoozed_until, True, done_together=together))
     # A daily prompt snoozed until tomorrow lands on tomorrow's own occurrence, which
     # stands for both: one item, gone once that one is done or skipped.
     prompts = [p for p in prompts if not (p.snoozed and (p.schedule.id, p.due_at) in own)]

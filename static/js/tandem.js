@@ -2,17 +2,53 @@
 (function () {
   "use strict";
 
-  // Preselect the browser's time zone on fields that ask for it, unless the
-  // person (or the server) already chose something other than the default.
-  function detectTimezone() {
-    var zone;
-    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
-    if (!zone) { return; }
-    document.querySelectorAll("select[data-detect]").forEach(function (select) {
-      if (select.value && select.value !== "UTC") { return; }
-      for (var i = 0; i < select.options.length; i += 1) {
-        if (select.options[i].value === zone) { select.value = zone; return; }
+  function browserZone() {
+    try { return Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return ""; }
+  }
+
+  // Time-zone fields: the browser's zone listed first (and preselected where the field
+  // asks for it with data-detect, unless the person or the server already chose something
+  // other than the default), and a search field that narrows the list as one types.
+  function timezoneFields() {
+    var zone = browserZone();
+    document.querySelectorAll("select[data-zones]").forEach(function (select) {
+      var known = Array.prototype.some.call(select.options, function (o) { return o.value === zone; });
+      if (known) {
+        var group = document.createElement("optgroup");
+        group.label = "This device";
+        var mine = Array.prototype.find.call(select.options, function (o) { return o.value === zone; });
+        group.appendChild(new Option(mine.textContent, zone));
+        select.insertBefore(group, select.firstChild);
+        if (select.hasAttribute("data-detect") && (!select.value || select.value === "UTC")) {
+          select.value = zone;
+        }
       }
+      var search = document.createElement("input");
+      search.type = "search";
+      search.id = select.id + "-search";
+      search.className = "zone-search";
+      search.setAttribute("autocomplete", "off");
+      search.setAttribute("aria-controls", select.id);
+      var label = document.createElement("label");
+      label.htmlFor = search.id;
+      label.className = "zone-search-label";
+      label.textContent = "Search by city or region";
+      select.parentNode.insertBefore(label, select);
+      select.parentNode.insertBefore(search, select);
+      search.addEventListener("input", function () {
+        var words = search.value.trim().toLowerCase().replace(/[\s_]+/g, " ");
+        var first = null;
+        Array.prototype.forEach.call(select.options, function (option) {
+          var text = (option.textContent + " " + option.value).toLowerCase().replace(/[\s_/]+/g, " ");
+          option.hidden = words !== "" && text.indexOf(words) === -1;
+          if (!option.hidden && first === null) { first = option; }
+        });
+        Array.prototype.forEach.call(select.querySelectorAll("optgroup"), function (group) {
+          group.hidden = !Array.prototype.some.call(group.children, function (o) { return !o.hidden; });
+        });
+        var current = select.options[select.selectedIndex];
+        if (first && (!current || current.hidden)) { select.value = first.value; }
+      });
     });
   }
 
@@ -20,6 +56,36 @@
   function copyFields() {
     document.querySelectorAll("input[data-copy]").forEach(function (input) {
       input.addEventListener("focus", function () { input.select(); });
+    });
+  }
+
+  // Share (the Web Share API) and Copy buttons, shown only where the browser offers them;
+  // without them the link stays in its field and the code on the page, to copy by hand.
+  function shareButtons() {
+    var status = document.querySelector(".copy-status");
+    function say(words) { if (status) { status.textContent = words; } }
+    function show(button) {
+      button.hidden = false;
+      button.closest(".share-row").hidden = false;
+    }
+    document.querySelectorAll("button[data-share-url]").forEach(function (button) {
+      if (typeof navigator.share !== "function") { return; }
+      show(button);
+      button.addEventListener("click", function () {
+        navigator.share({ title: "Tandem", text: button.dataset.shareText, url: button.dataset.shareUrl })
+          .catch(function () { /* closed without sharing: nothing to say */ });
+      });
+    });
+    document.querySelectorAll("button[data-copy-text]").forEach(function (button) {
+      if (!navigator.clipboard || typeof navigator.clipboard.writeText !== "function") { return; }
+      show(button);
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(button.dataset.copyText).then(function () {
+          say("Copied. Paste it into a message to your partner.");
+        }, function () {
+          say("That didn't copy. You can select it and copy it by hand.");
+        });
+      });
     });
   }
 
@@ -44,8 +110,9 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    detectTimezone();
+    timezoneFields();
     copyFields();
+    shareButtons();
     registerServiceWorker();
     clearDraftsOnLogout();
   });

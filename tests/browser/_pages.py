@@ -239,6 +239,8 @@ def pages(tokens: dict) -> list[Page]:
         Page("entry, empty body", "/journal/new", USER, status=422, submit={"title": "", "body": ""}),
         Page("note, nothing answered", "/notes/new", USER, status=422, submit={"went": ""}),
         Page("check-in, nothing answered", "/checkins/new", USER, status=422, submit={"note": ""}),
+        Page("check-in, hours slept mistyped (More about today open)", "/checkins/new", USER, status=422,
+             submit={"sleep_hours": "lots"}),
         Page("practice, no title", "/practices/new", USER, status=422, submit={"title": ""}),
         Page("schedule, no start date", f"/plan/add/{t['library_practice']}", USER, status=422,
              submit={"start_date": ""}),

@@ -20,8 +20,12 @@ def _check_in_from_today(page, *, partner: str, mood: str, note: str):
     expect(page.get_by_text(f"If you share it, {partner} sees that you answered")).to_be_visible()
     page.get_by_role("group", name="Mood").get_by_role("radio", name=mood, exact=True).check()
     page.get_by_role("group", name="Today's boundaries").get_by_role("radio", name="Yellow: gently, and ask first").check()
+    page.locator("summary", has_text="More about today").click()
     page.get_by_label("Anything else (optional)").fill(note)
-    page.get_by_role("group", name="Who can see it").get_by_role("radio", name="Me and my partner").check()
+    # A prompt for both starts shared, said as it works; "Just me" is one tap away.
+    who = page.get_by_role("group", name="Who can see it")
+    expect(who.get_by_role("radio", name=f"Share with {partner} once they've answered too")).to_be_checked()
+    expect(who.get_by_role("radio", name="Just me")).not_to_be_checked()
     page.get_by_role("button", name="Save", exact=True).click()
     expect(status(page)).to_contain_text("Saved. Thank you for checking in.")
 

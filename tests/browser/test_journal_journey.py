@@ -16,7 +16,7 @@ def _write(page, *, title: str, body: str, tags: str, shared: bool) -> str:
     page.get_by_label("What's on your mind").fill(body)
     page.get_by_label("Tags").fill(tags)
     who = page.get_by_role("group", name="Who sees this")
-    who.get_by_role("radio", name="Me and my partner" if shared else "Only me").check()
+    who.get_by_role("radio", name="Me and my partner" if shared else "Just me").check()
     page.get_by_role("button", name="Save", exact=True).click()
     expect(status(page)).to_contain_text("Your partner can read it too." if shared else "Only you can read it.")
     expect(heading(page, title)).to_be_visible()

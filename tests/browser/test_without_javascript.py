@@ -6,6 +6,7 @@ back, change reminder settings, pause and resume, log out, register with a time 
 The couple is made in-process by the `partnered` fixture (registering is journey
 1's business); both log in through the real form.
 """
+import re
 
 from tests.browser.journeys import PHONE, expect, go, heading, status
 
@@ -34,10 +35,18 @@ def test_core_actions_work_without_javascript(journey, partnered):
     a.goto("/reminders/push")
     expect(a.get_by_text("Turning notifications on needs JavaScript")).to_be_visible()
 
+    # --- The phone's More tab is a plain page listing the rest.
+    go(a, "More")
+    expect(heading(a, "More")).to_be_visible()
+    a.get_by_role("main").get_by_role("link", name="Consent", exact=True).click()
+    expect(a).to_have_url(re.compile(r"/consent$"))
+
     # --- A check-in: a scale, a yes/no, a note; saved and shown back.
     go(a, "Check in")
     a.get_by_role("group", name="Mood").get_by_role("radio", name="4", exact=True).check()
+    a.locator("summary", has_text="Pain, bleeding or fever").click()  # a native <details>
     a.get_by_role("group", name="A fever").get_by_role("radio", name="No").check()
+    a.locator("summary", has_text="More about today").click()
     a.get_by_label("Anything else (optional)").fill("Slept a little better.")
     a.get_by_role("button", name="Save", exact=True).click()
     expect(status(a)).to_contain_text("Saved. Thank you for checking in.")
@@ -46,7 +55,7 @@ def test_core_actions_work_without_javascript(journey, partnered):
     journey.step(a, "check-in saved")
 
     # --- Journal: a private entry, a shared one, then edit the shared one.
-    for title, who, seen_by in (("Just mine", "Only me", "Only you can read this."),
+    for title, who, seen_by in (("Just mine", "Just me", "Only you can read this."),
                                 ("For us both", "Me and my partner", "Bo can read this too.")):
         go(a, "Journal")
         a.get_by_role("link", name="Write", exact=True).click()
@@ -83,7 +92,7 @@ def test_core_actions_work_without_javascript(journey, partnered):
     before = _prompts(a).count()
     assert before >= 2, f"expected two prompts in the next 24 hours, found {before}"
     _prompts(a).first.get_by_role("button", name="Done").click()
-    expect(status(a)).to_contain_text("Lovely. That counts.")
+    expect(status(a)).to_contain_text("Lovely. That counts for you both.")  # done together
     expect(_prompts(a)).to_have_count(before - 1)
     first = _prompts(a).first
     first.get_by_text("Not now").click()

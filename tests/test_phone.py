@@ -1,0 +1,246 @@
+"""Phone first (issue 13), the parts a server decides: the More page, the quick
+check-in (what starts folded, who sees it by default), one wording for "who sees it"."""
+import re
+
+import pytest
+
+from journal.access import Scope
+from journal.checkins.services import checkin_create
+from journal.extensions import db
+from journal.testing import client_for, read_text
+
+from tests.test_checkins import checked, local_today, prompt_key, saved_id, shared_prompt
+
+
+def details_open(response, summary: str) -> bool:
+    """Whether the <details> whose summary says `summary` starts open."""
+    found = re.search(rf"<details\b([^>]*)>\s*<summary>{re.escape(summary)}</summary>", response.get_data(as_text=True))
+    assert found, f"no <details> with the summary {summary!r}"
+    return "open" in found.group(1)
+
+
+@pytest.fixture
+def ana_client(app, couple):
+    return client_for(app, couple[0])
+
+
+# -- More ------------------------------------------------------------------------------------
+
+
+def test_more_lists_everything_the_tab_bar_has_no_room_for(app, couple, ana_client):
+    page = ana_client.get("/more")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    listed = html[html.index('<ul class="more-list">'):]
+    links = re.findall(r'<li><a href="([^"]+)">([^<]+)</a>', listed[: listed.index("</ul>")])
+    assert [name for _, name in links if name != "Progress"] == [
+        "Consent", "Library", "Partner", "Reminders", "Account", "Care"]
+    assert "Log out" in read_text(page)
+    # Progress shows only where this app serves it (another lane builds that page).
+    assert ("Progress" in dict((n, h) for h, n in links)) == ("progress.index" in app.view_functions)
+
+
+def test_the_tab_bar_names_more_as_current_on_the_pages_it_lists(app, couple, ana_client):
+    for path in ("/more", "/couple", "/account", "/reminders"):
+        html = ana_client.get(path).get_data(as_text=True)
+        assert re.search(r'<a href="/more" aria-current="page">', html), path
+    assert 'href="/more" aria-current' not in ana_client.get("/today").get_data(as_text=True)
+
+
+# -- the quick check-in ----------------------------------------------------------------------
+
+
+def test_the_quick_check_in_folds_the_rest_and_keeps_health_one_tap_away(app, couple, ana_client):
+    page = ana_client.get("/checkins/new")
+    assert not details_open(page, "More about today")
+    assert not details_open(page, "Pain, bleeding or fever")
+    # What the quick part holds, before anything folded.
+    html = page.get_data(as_text=True)
+    quick = html[: html.index("<details")]
+    for name in ("mood", "closeness", "sensation", "boundary"):
+        assert f'name="{name}"' in quick, name
+    for name in ("comfort", "energy", "stress", "sleep_hours", "note", "pain", "bleeding", "fever"):
+        assert f'name="{name}"' not in quick, name
+
+
+@pytest.mark.parametrize("answers", [{"pain": "mild"}, {"bleeding": True}, {"fever": True}])
+def test_health_questions_open_when_the_last_check_in_reported_them(app, couple, ana_client, answers):
+    ana = couple[0]
+    checkin_create(author=ana, day=local_today(ana), visibility="private", answers={"mood": 3, **answers})
+    db.session.commit()
+    assert details_open(ana_client.get("/checkins/new"), "Pain, bleeding or fever")
+
+
+def test_health_questions_fold_again_once_the_last_check_in_reported_none(app, couple, ana_client):
+    ana = couple[0]
+    checkin_create(author=ana, day=local_today(ana), visibility="private", answers={"fever": True})
+    db.session.commit()
+    checkin_create(author=ana, day=local_today(ana), visibility="private", answers={"pain": "none", "fever": False})
+    db.session.commit()
+    assert not details_open(ana_client.get("/checkins/new"), "Pain, bleeding or fever")
+
+
+def test_a_mistyped_answer_under_more_opens_it_and_keeps_what_was_typed(app, couple, ana_client):
+    page = ana_client.post("/checkins/new", data={"mood": "3", "sleep_hours": "lots", "note": "A slow day"})
+    assert page.status_code == 422
+    assert details_open(page, "More about today")
+    assert "A slow day" in page.get_data(as_text=True)
+
+
+def test_a_prompt_for_both_starts_shared_in_the_words_of_the_reveal(app, couple, ana_client):
+    ana, bo, _ = couple
+    schedule = shared_prompt(Scope(ana).plan_or_create())
+    page = ana_client.get(f"/checkins/new?prompt={prompt_key(ana, schedule)}")
+    assert checked(page, "visibility") == "shared"
+    assert "Share with Bo once they've answered too" in read_text(page)
+    assert "Just me" in read_text(page)
+    # A form sent without the choice stays private: only what is sent shares.
+    checkin_id = saved_id(ana_client.post(f"/checkins/new?prompt={prompt_key(ana, schedule)}", data={"mood": "3"}))
+    from journal.models.checkins import CheckIn
+    assert db.session.get(CheckIn, checkin_id).visibility == "private"
+
+
+def test_elsewhere_a_check_in_starts_as_just_me(app, couple, ana_client):
+    page = ana_client.get("/checkins/new")
+    assert checked(page, "visibility") == "private"
+    assert "Share with" not in read_text(page)
+
+
+def test_the_same_words_for_who_sees_it_everywhere(app, couple, ana_client):
+    for path in ("/checkins/new", "/journal/new", "/notes/new", "/journal"):
+        text = read_text(ana_client.get(path))
+        assert "Only me" not in text, path
+        assert "Just me" in text, path
+
+
+# -- journal -----------------------------------------------------------------------------------
+
+
+def _moment_ids():
+    from sqlalchemy import select
+
+    from journal.models.entries import MOMENT, Entry
+    db.session.expire_all()
+    return list(db.session.scalars(select(Entry.id).where(Entry.kind == MOMENT)))
+
+
+def test_a_moment_just_kept_can_be_undone_with_one_tap(app, couple, ana_client):
+    kept = ana_client.post("/journal/moments", data={"moment_kind": "hug", "visibility": "private"})
+    assert kept.status_code == 302
+    (moment_id,) = _moment_ids()
+    page = ana_client.get("/journal")
+    assert f'action="/journal/{moment_id}/undo"' in page.get_data(as_text=True)
+    assert "Undo" in read_text(page)
+    undone = ana_client.post(f"/journal/{moment_id}/undo")
+    assert undone.status_code == 302 and undone.headers["Location"] == "/journal"
+    assert _moment_ids() == []
+    page = ana_client.get("/journal")
+    assert "Undone. That moment is gone." in read_text(page) and "/undo" not in page.get_data(as_text=True)
+
+
+def test_undo_is_the_authors_only_and_only_shortly_after(app, couple, ana_client):
+    from datetime import timedelta
+
+    from journal.entries.services import UNDO_WINDOW, moment_create
+    from journal.models import now_utc
+    ana, bo, _ = couple
+    shared = moment_create(author=ana, moment_kind="hug", line="", visibility="shared")
+    old = moment_create(author=ana, moment_kind="laugh", line="", visibility="private",
+                        now=now_utc() - UNDO_WINDOW - timedelta(minutes=1))
+    db.session.commit()
+    shared_id, old_id = shared.id, old.id
+    assert client_for(app, bo).post(f"/journal/{shared_id}/undo").status_code == 404
+    late = ana_client.post(f"/journal/{old_id}/undo", follow_redirects=True)
+    assert "You can still delete it from its own page" in read_text(late)
+    assert sorted(_moment_ids()) == sorted([shared_id, old_id])
+    # An entry is not a moment: Undo never deletes writing.
+    from journal.entries.services import entry_create
+    entry = entry_create(author=ana, title="Mine", body="Words", tags=[], visibility="private")
+    db.session.commit()
+    entry_id = entry.id
+    ana_client.post(f"/journal/{entry_id}/undo")
+    from journal.models.entries import Entry
+    db.session.expire_all()
+    assert db.session.get(Entry, entry_id) is not None
+
+
+def test_the_newest_entries_come_before_the_moment_choices_and_filters(app, couple, ana_client):
+    html = ana_client.get("/journal").get_data(as_text=True)
+    # One search field at the top; filters and moment choices folded in <details>.
+    assert html.count('type="search"') == 1
+    assert html.index('type="search"') < html.index('class="entry-list"')
+    assert re.search(r'<details[^>]*>\s*<summary>Narrow it down</summary>', html)
+    assert re.search(r'<details class="keep-moment">\s*<summary class="button secondary">Keep a moment</summary>', html)
+
+
+# -- Today -------------------------------------------------------------------------------------
+
+
+def _prompt_block(response, title: str) -> str:
+    html = response.get_data(as_text=True)
+    items = re.findall(r'<li class="card prompt[^"]*"[^>]*>.*?</li>\s*(?=<li class="card prompt|</ul>)', html, re.S)
+    (block,) = [item for item in items if title in item]
+    return block
+
+
+@pytest.mark.parametrize("kind, together_for_both", [("closeness", True), ("check-in", False)])
+def test_a_practice_done_together_shows_done_for_both(app, couple, ana_client, kind, together_for_both):
+    ana, bo, _ = couple
+    schedule = shared_prompt(Scope(ana).plan_or_create(), kind=kind)
+    bo_client = client_for(app, bo)
+    assert 'value="done"' in _prompt_block(bo_client.get("/today"), "How are we doing tonight") or kind == "check-in"
+    ana_client.post("/today/act", data={"prompt": prompt_key(ana, schedule), "action": "done"})
+    said = read_text(ana_client.get("/today"))
+    assert ("That counts for you both" in said) == together_for_both
+    block = _prompt_block(bo_client.get("/today"), "How are we doing tonight")
+    if together_for_both:
+        assert "done together" in block and "Ana marked this done for you both. Nothing more to do." in block
+        assert 'value="done"' not in block and "Not now" not in block  # nothing asked of Bo
+    else:
+        assert "done together" not in block  # each answers a check-in for themself
+
+
+def test_done_together_never_reaches_the_partner_of_a_prompt_for_one(app, couple, ana_client):
+    ana, bo, _ = couple
+    schedule = shared_prompt(Scope(ana).plan_or_create(), prompt_user=ana)
+    ana_client.post("/today/act", data={"prompt": prompt_key(ana, schedule), "action": "done"})
+    assert "How are we doing tonight" not in read_text(client_for(app, bo).get("/today"))
+
+
+def test_today_shows_each_practices_steps_folded(app, couple, ana_client):
+    ana, _, _ = couple
+    shared_prompt(Scope(ana).plan_or_create())
+    block = _prompt_block(ana_client.get("/today"), "How are we doing tonight")
+    assert re.search(r'<details class="steps-fold">\s*<summary>Steps</summary>\s*<ol class="steps"><li>Sit together.</li>', block)
+
+
+# -- invitation and time zone -------------------------------------------------------------------
+
+
+def test_the_invitation_offers_share_and_copy_and_warns_before_a_new_one(app, user):
+    client = client_for(app, user)
+    page = client.post("/couple/invite", follow_redirects=True)
+    html = page.get_data(as_text=True)
+    # Hidden until the script finds the browser can share or copy; the link field stays for copying by hand.
+    assert re.search(r'<button type="button" class="button" data-share-url="http://[^"]+/invite/[^"]+"[^>]* hidden>Share</button>', html)
+    assert re.search(r'data-copy-text="http://[^"]+/invite/[^"]+" hidden>Copy link</button>', html)
+    assert re.search(r'data-copy-text="[A-Z0-9]{4}-[A-Z0-9]{4}" hidden>Copy code</button>', html)
+    assert 'id="invite-link"' in html
+    # Making another invitation says first that the one sent stops working.
+    text = read_text(client.get("/couple"))
+    assert "Make a new invitation The link and code you already sent will stop working." in text
+    assert "Yes, make a new invitation" in text
+
+
+@pytest.mark.parametrize("path", ["/register", "/account"])
+def test_time_zones_come_common_first_then_by_region_one_selected(app, user, path):
+    client = client_for(app, user) if path == "/account" else app.test_client()
+    html = client.get(path).get_data(as_text=True)
+    select = html[re.search(r"<select[^>]* data-zones", html).start():]
+    select = select[: select.index("</select>")]
+    groups = re.findall(r'<optgroup label="([^"]+)">', select)
+    assert groups[0] == "Common" and groups[1:] == sorted(groups[1:]) and {"Europe", "America", "Asia"} <= set(groups)
+    assert select.count("<option selected ") == 1
+    common = select[: select.index("</optgroup>")]
+    assert '<option value="Europe/London">London (Europe)</option>' in common or '<option selected value="Europe/London">' in common
+    assert len(re.findall(r"<option ", select)) > 400
