@@ -101,7 +101,10 @@ def test_configured_contacts_show_on_the_care_page(contacts_config, app):
 # -- when to see a clinician -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("answer", [{"pain": "strong"}, {"bleeding": "yes"}, {"fever": "yes"}])
+WORRYING = [{"bleeding": kind} for kind in ("heavier", "bright_red", "clots", "smelly")]
+
+
+@pytest.mark.parametrize("answer", [{"pain": "strong"}, *WORRYING, {"fever": "yes"}])
 def test_a_worrying_check_in_holds_touch_and_shows_a_calm_note(app, couple, ana_client, answer):
     ana = couple[0]
     page = read_text(save(ana_client, **answer))
@@ -115,11 +118,32 @@ def test_a_worrying_check_in_holds_touch_and_shows_a_calm_note(app, couple, ana_
 
 
 def test_gentle_answers_bring_no_note_and_no_hold(app, couple, ana_client):
-    page = read_text(save(ana_client, pain="moderate", bleeding="no", fever="no", mood="3"))
+    page = read_text(save(ana_client, pain="moderate", bleeding="none", fever="no", mood="3"))
     assert CLINICIAN_NOTE not in page and LOW_MOOD_NOTE not in page
     plan = the_plan()
     assert plan is None or plan.hold_by_id is None
     assert notices() == 0
+
+
+def test_bleeding_that_is_settling_holds_nothing(app, couple, ana_client):
+    """Light bleeding that fades is usual for weeks after a birth: no note, no hold."""
+    page = save(ana_client, bleeding="settling")
+    assert CLINICIAN_NOTE not in read_text(page)
+    plan = the_plan()
+    assert plan is None or plan.hold_by_id is None
+    assert notices() == 0
+
+
+def test_an_answer_from_the_old_yes_no_question_is_not_read_as_worrying(app, couple):
+    """Rows saved as "any bleeding: yes" before the question changed stay as they were
+    and start nothing when read again."""
+    from journal.checkins.services import needs_clinician_note
+    from journal.models.checkins import BLEEDING_ASKED_BEFORE, CheckIn
+
+    ana = couple[0]
+    old = CheckIn(author_id=ana.id, couple_id=ana.couple_id, day=local_today(ana), bleeding=BLEEDING_ASKED_BEFORE)
+    assert not needs_clinician_note(old)
+    assert old.bleeding_words == 'Yes (asked as "any bleeding")'
 
 
 def test_the_note_shows_once_a_week_and_the_hold_stays(app, couple, ana_client, bo_client):
@@ -127,7 +151,7 @@ def test_the_note_shows_once_a_week_and_the_hold_stays(app, couple, ana_client, 
     first = save(ana_client, fever="yes")
     assert CLINICIAN_NOTE in read_text(first)
     assert CLINICIAN_NOTE not in read_text(ana_client.get(first.request.path))  # shown once, not on every visit
-    second = save(ana_client, bleeding="yes", pain="strong")
+    second = save(ana_client, bleeding="clots", pain="strong")
     assert CLINICIAN_NOTE not in read_text(second)
     assert notices("clinician") == 1
     assert the_plan().hold_by_id == ana.id
@@ -135,7 +159,7 @@ def test_the_note_shows_once_a_week_and_the_hold_stays(app, couple, ana_client, 
     notice = db.session.scalar(select(CareNotice))
     notice.shown_at = now_utc() - timedelta(days=7, minutes=1)
     db.session.commit()
-    assert CLINICIAN_NOTE in read_text(save(ana_client, bleeding="yes"))
+    assert CLINICIAN_NOTE in read_text(save(ana_client, bleeding="heavier"))
     assert notices("clinician") == 2
 
 

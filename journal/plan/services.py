@@ -133,7 +133,7 @@ def hold_lift(*, scope: Scope, user: User) -> None:
 
 
 def hold_start(*, plan: Plan, user: User) -> None:
-    """Hold touch practices (called by a check-in reporting pain, bleeding or fever)."""
+    """Hold touch practices (called by a check-in reporting strong pain, bleeding that has changed, or a fever)."""
     if plan.hold_by_id is None:
         plan.hold_by_id = user.id
         plan.hold_since = now_utc()
