@@ -3,6 +3,7 @@ and the calm notes a check-in brings to its author: when to see a clinician
 (with a hold on touch practices) and support for low mood. Each note shows at
 most once a week per person, and never to the partner.
 """
+import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,25 @@ from journal.testing import client_for, read_text
 CLINICIAN_NOTE = "A gentle word about your body"
 LOW_MOOD_NOTE = "About feeling low"
 NEUTRAL_LINE = "If you are in danger now, please contact your local emergency services."
+
+
+#: Every urgent sign the Care page must list, in the words it uses.
+URGENT_SIGNS = (
+    "soaking a pad in an hour or less", "passing large clots", "severe tummy pain", "a fever",
+    "stitches or a wound that are red, hot, oozing or smelly", "discharge that smells bad",
+    "fainting", "a racing heart", "swelling of the face or hands", "a bad headache", "changes in your eyesight",
+    "a red, swollen or painful leg", "chest pain or breathlessness",
+    "numbness or weakness that is new, spreading or comes on suddenly", "numbness around the bottom and between the legs",
+    "new trouble with your bladder or bowels", "confusion", "seeing or hearing things that aren't there",
+    "a sudden change in mood", "thoughts of harming yourself or your baby",
+)
+
+
+def urgent_section(response) -> str:
+    """The text of the Care page's urgent-signs card only."""
+    body = response.get_data(as_text=True)
+    start = body.index('aria-labelledby="urgent-heading"')
+    return " ".join(re.sub(r"<[^>]+>", " ", body[start:body.index("</section>", start)]).split()).replace("&#39;", "'")
 
 
 def save(client, **data):
@@ -64,13 +84,13 @@ def test_the_care_page_is_open_to_everyone(app, couple, ana_client):
         assert response.status_code == 200
         page = read_text(response)
         assert "not medical advice" in page
-        for sign in ("heavy bleeding", "a fever", "chest pain or trouble breathing", "a severe headache",
-                     "a red, swollen or painful leg", "thoughts of harming yourself"):
-            assert sign in page, sign
+        for sign in URGENT_SIGNS:
+            assert sign in urgent_section(response), sign
         assert "Please contact your local emergency services, not an app" in page
         for help_from in ("midwife or health visitor", "your doctor", "a local perinatal mental-health line"):
             assert help_from in page, help_from
         assert "If you feel pressured or unsafe" in page
+        assert "frightening thoughts" in page and "are common after a birth" in page
     assert 'href="/care" aria-current="page"' in ana_client.get("/care").get_data(as_text=True)
     assert 'href="/care"' in ana_client.get("/checkins/new").get_data(as_text=True)
 
