@@ -20,6 +20,7 @@ from journal.access import Scope
 from journal.extensions import db
 from journal.models import User, now_utc
 from journal.models.calendar import CalendarFeed
+from journal.models.practice import NO_PRESSURE
 from journal.plan.recurrence import ical_rules
 from journal.plan.services import plan_view, recurrence_of, schedules_with_practices
 from journal.views import external_url
@@ -114,7 +115,10 @@ def feed_calendar(*, user: User, discreet: bool = True) -> bytes:
             if rule is not None:
                 event.add("rrule", vRecur.from_ical(rule))
             event.add("summary", DISCREET_TITLE if discreet else practice.title)
-            event.add("description", f"A moment from your Tandem plan. Open Tandem: {today_url}")
+            description = "A moment from your Tandem plan."
+            if practice.is_intimate:
+                description += f" {NO_PRESSURE}"
+            event.add("description", f"{description} Open Tandem: {today_url}")
             event.add("url", today_url)
             alarm = Alarm()
             alarm.add("action", "DISPLAY")

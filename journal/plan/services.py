@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from journal.access import Scope
 from journal.extensions import db
-from journal.models import Plan, Practice, Schedule, User, now_utc
+from journal.models import Couple, Plan, Practice, Schedule, User, now_utc
 from journal.plan.recurrence import Recurrence, next_occurrence
 
 log = logging.getLogger(__name__)
@@ -151,6 +151,22 @@ def recurrence_of(schedule: Schedule) -> Recurrence:
     )
 
 
+def schedule_allowed_for(*, scope: Scope, author: User, practice: Practice) -> None:
+    """Intimate practices (stage 3 and 4) are planned only by the partner who leads the
+    pace, so they never arrive as a request from the other. Someone on their own leads
+    their own pace."""
+    if not practice.is_intimate or scope.couple_id is None:
+        return
+    leader_id = db.session.scalar(select(Couple.pace_leader_id).where(Couple.id == scope.couple_id))
+    if leader_id is None:
+        raise PlanError("First choose together who leads the pace, on the Partner page.")
+    if leader_id != author.id:
+        raise PlanError(
+            "Practices from stage 3 on are planned by the partner who leads the pace, "
+            "so they never arrive as a request. Nothing else changes, and everything else is yours to plan."
+        )
+
+
 def schedule_save(
     *,
     scope: Scope,
@@ -166,6 +182,7 @@ def schedule_save(
         raise PlanError("This practice is no longer in the library, so it can't be added again.")
     if view.is_later(practice):
         raise PlanError("This practice belongs to a later stage. It opens when you both are ready.")
+    schedule_allowed_for(scope=scope, author=author, practice=practice)
     problems = recurrence.problems()
     if problems:
         raise PlanError(" ".join(problems.values()))
