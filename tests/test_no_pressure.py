@@ -45,6 +45,10 @@ def stage_three(couple):
 def test_only_the_partner_who_leads_the_pace_plans_an_intimate_practice(app, stage_three):
     s = stage_three
     bo = client_for(app, s.bo)
+    page = bo.get(f"/practices/{s.intimate.id}")
+    assert LEADER_ONLY in read_text(page) and f'href="/plan/add/{s.intimate.id}"' not in page.get_data(as_text=True)
+    assert f'href="/plan/add/{s.intimate.id}"' in client_for(app, s.ana).get(f"/practices/{s.intimate.id}").get_data(
+        as_text=True)
     response = bo.post(f"/plan/add/{s.intimate.id}", data=form())
     assert response.status_code == 422
     assert LEADER_ONLY in read_text(response)

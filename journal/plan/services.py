@@ -151,20 +151,21 @@ def recurrence_of(schedule: Schedule) -> Recurrence:
     )
 
 
-def schedule_allowed_for(*, scope: Scope, author: User, practice: Practice) -> None:
-    """Intimate practices (stage 3 and 4) are planned only by the partner who leads the
-    pace, so they never arrive as a request from the other. Someone on their own leads
-    their own pace."""
+def schedule_refused_for(*, scope: Scope, author: User, practice: Practice) -> str | None:
+    """Why `author` may not plan `practice`, or None. Intimate practices (stage 3 and 4)
+    are planned only by the partner who leads the pace, so they never arrive as a
+    request from the other. Someone on their own leads their own pace."""
     if not practice.is_intimate or scope.couple_id is None:
-        return
+        return None
     leader_id = db.session.scalar(select(Couple.pace_leader_id).where(Couple.id == scope.couple_id))
     if leader_id is None:
-        raise PlanError("First choose together who leads the pace, on the Partner page.")
+        return "First choose together who leads the pace, on the Partner page."
     if leader_id != author.id:
-        raise PlanError(
+        return (
             "Practices from stage 3 on are planned by the partner who leads the pace, "
-            "so they never arrive as a request. Nothing else changes, and everything else is yours to plan."
+            "so they never arrive as a request. Everything before stage 3 is yours to plan too."
         )
+    return None
 
 
 def schedule_save(
@@ -182,7 +183,9 @@ def schedule_save(
         raise PlanError("This practice is no longer in the library, so it can't be added again.")
     if view.is_later(practice):
         raise PlanError("This practice belongs to a later stage. It opens when you both are ready.")
-    schedule_allowed_for(scope=scope, author=author, practice=practice)
+    refused = schedule_refused_for(scope=scope, author=author, practice=practice)
+    if refused:
+        raise PlanError(refused)
     problems = recurrence.problems()
     if problems:
         raise PlanError(" ".join(problems.values()))
