@@ -147,6 +147,11 @@ def test_gentle_answers_bring_no_note_and_no_hold(app, couple, ana_client):
 
 def test_bleeding_that_is_settling_holds_nothing(app, couple, ana_client):
     """Light bleeding that fades is usual for weeks after a birth: no note, no hold."""
+    form = read_text(ana_client.get("/checkins/new"))
+    assert "Light bleeding that slowly fades is usual" in form
+    for answer in ("None", "Some, settling as usual", "Heavier than before", "Bright red again", "Large clots",
+                   "Smells unpleasant"):
+        assert answer in form, answer
     page = save(ana_client, bleeding="settling")
     assert CLINICIAN_NOTE not in read_text(page)
     plan = the_plan()

@@ -96,7 +96,7 @@ class CheckInForm(FlaskForm):
         choices=[SelectChoice(key, words) for key, words in BLEEDING.items()],
         description=(
             "Light bleeding that slowly fades is usual for around six weeks after a birth. "
-            "If more than one of the others fits, pick any one of them."
+            "If more than one of the changes fits, any one of them will do."
         ),
         message="Please choose one of the answers about bleeding.",
     )
