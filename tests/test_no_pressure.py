@@ -49,6 +49,7 @@ def test_only_the_partner_who_leads_the_pace_plans_an_intimate_practice(app, sta
     assert LEADER_ONLY in read_text(page) and f'href="/plan/add/{s.intimate.id}"' not in page.get_data(as_text=True)
     assert f'href="/plan/add/{s.intimate.id}"' in client_for(app, s.ana).get(f"/practices/{s.intimate.id}").get_data(
         as_text=True)
+    assert LEADER_ONLY in read_text(bo.get(f"/plan/add/{s.intimate.id}"))
     response = bo.post(f"/plan/add/{s.intimate.id}", data=form())
     assert response.status_code == 422
     assert LEADER_ONLY in read_text(response)

@@ -99,8 +99,11 @@ def add(practice_id):
         flash(f"Added to your plan: {practice.title}.", "success")
         return redirect(url_for("plan.overview"))
     later = services.plan_view(scope()).is_later(practice)
+    refused = services.schedule_refused_for(scope=scope(), author=current_user, practice=practice)
     status = 422 if (form.errors or form.form_errors) else 200
-    return render_template("plan/schedule.html", form=form, practice=practice, later=later, schedule=None), status
+    return render_template(
+        "plan/schedule.html", form=form, practice=practice, later=later, refused=refused, schedule=None
+    ), status
 
 
 @bp.route("/<int:schedule_id>/edit", methods=["GET", "POST"])
