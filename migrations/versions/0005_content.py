@@ -12,6 +12,9 @@ bleeding')"). An old "yes" is NOT read as one of the worrying answers: it never
 said what kind of bleeding it was, and re-reading it now starts no hold and no
 note. Nothing else about old rows changes.
 
+On SQLite the column change rebuilds `checkins` (batch mode). No table has a foreign key
+to `checkins`, so dropping the old copy cascades to nothing.
+
 Revision ID: 0005_content
 Revises: 0004
 """
