@@ -3,7 +3,7 @@ from functools import lru_cache
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from wtforms import SelectField
 from wtforms.validators import ValidationError
 from wtforms.widgets import html_params

@@ -3,6 +3,7 @@ and the calm notes a check-in brings to its author: when to see a clinician
 (with a hold on touch practices) and support for low mood. Each note shows at
 most once a week per person, and never to the partner.
 """
+import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,25 @@ from journal.testing import client_for, read_text
 CLINICIAN_NOTE = "A gentle word about your body"
 LOW_MOOD_NOTE = "About feeling low"
 NEUTRAL_LINE = "If you are in danger now, please contact your local emergency services."
+
+
+#: Every urgent sign the Care page must list, in the words it uses.
+URGENT_SIGNS = (
+    "soaking a pad in an hour or less", "passing large clots", "severe tummy pain", "a fever",
+    "stitches or a wound that are red, hot, oozing or smelly", "discharge that smells bad",
+    "fainting", "a racing heart", "swelling of the face or hands", "a bad headache", "changes in your eyesight",
+    "a red, swollen or painful leg", "chest pain or breathlessness",
+    "numbness or weakness that is new, spreading or comes on suddenly", "numbness around the bottom and between the legs",
+    "new trouble with your bladder or bowels", "confusion", "seeing or hearing things that aren't there",
+    "a sudden change in mood", "thoughts of harming yourself or your baby",
+)
+
+
+def urgent_section(response) -> str:
+    """The text of the Care page's urgent-signs card only."""
+    body = response.get_data(as_text=True)
+    start = body.index('aria-labelledby="urgent-heading"')
+    return " ".join(re.sub(r"<[^>]+>", " ", body[start:body.index("</section>", start)]).split()).replace("&#39;", "'")
 
 
 def save(client, **data):
@@ -64,13 +84,13 @@ def test_the_care_page_is_open_to_everyone(app, couple, ana_client):
         assert response.status_code == 200
         page = read_text(response)
         assert "not medical advice" in page
-        for sign in ("heavy bleeding", "a fever", "chest pain or trouble breathing", "a severe headache",
-                     "a red, swollen or painful leg", "thoughts of harming yourself"):
-            assert sign in page, sign
+        for sign in URGENT_SIGNS:
+            assert sign in urgent_section(response), sign
         assert "Please contact your local emergency services, not an app" in page
         for help_from in ("midwife or health visitor", "your doctor", "a local perinatal mental-health line"):
             assert help_from in page, help_from
         assert "If you feel pressured or unsafe" in page
+        assert "frightening thoughts" in page and "are common after a birth" in page
     assert 'href="/care" aria-current="page"' in ana_client.get("/care").get_data(as_text=True)
     assert 'href="/care"' in ana_client.get("/checkins/new").get_data(as_text=True)
 
@@ -101,7 +121,10 @@ def test_configured_contacts_show_on_the_care_page(contacts_config, app):
 # -- when to see a clinician -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("answer", [{"pain": "strong"}, {"bleeding": "yes"}, {"fever": "yes"}])
+WORRYING = [{"bleeding": kind} for kind in ("heavier", "bright_red", "clots", "smelly")]
+
+
+@pytest.mark.parametrize("answer", [{"pain": "strong"}, *WORRYING, {"fever": "yes"}])
 def test_a_worrying_check_in_holds_touch_and_shows_a_calm_note(app, couple, ana_client, answer):
     ana = couple[0]
     page = read_text(save(ana_client, **answer))
@@ -115,11 +138,37 @@ def test_a_worrying_check_in_holds_touch_and_shows_a_calm_note(app, couple, ana_
 
 
 def test_gentle_answers_bring_no_note_and_no_hold(app, couple, ana_client):
-    page = read_text(save(ana_client, pain="moderate", bleeding="no", fever="no", mood="3"))
+    page = read_text(save(ana_client, pain="moderate", bleeding="none", fever="no", mood="3"))
     assert CLINICIAN_NOTE not in page and LOW_MOOD_NOTE not in page
     plan = the_plan()
     assert plan is None or plan.hold_by_id is None
     assert notices() == 0
+
+
+def test_bleeding_that_is_settling_holds_nothing(app, couple, ana_client):
+    """Light bleeding that fades is usual for weeks after a birth: no note, no hold."""
+    form = read_text(ana_client.get("/checkins/new"))
+    assert "Light bleeding that slowly fades is usual" in form
+    for answer in ("None", "Some, settling as usual", "Heavier than before", "Bright red again", "Large clots",
+                   "Smells unpleasant"):
+        assert answer in form, answer
+    page = save(ana_client, bleeding="settling")
+    assert CLINICIAN_NOTE not in read_text(page)
+    plan = the_plan()
+    assert plan is None or plan.hold_by_id is None
+    assert notices() == 0
+
+
+def test_an_answer_from_the_old_yes_no_question_is_not_read_as_worrying(app, couple):
+    """Rows saved as "any bleeding: yes" before the question changed stay as they were
+    and start nothing when read again."""
+    from journal.checkins.services import needs_clinician_note
+    from journal.models.checkins import BLEEDING_ASKED_BEFORE, CheckIn
+
+    ana = couple[0]
+    old = CheckIn(author_id=ana.id, couple_id=ana.couple_id, day=local_today(ana), bleeding=BLEEDING_ASKED_BEFORE)
+    assert not needs_clinician_note(old)
+    assert old.bleeding_words == 'Yes (asked as "any bleeding")'
 
 
 def test_the_note_shows_once_a_week_and_the_hold_stays(app, couple, ana_client, bo_client):
@@ -127,7 +176,7 @@ def test_the_note_shows_once_a_week_and_the_hold_stays(app, couple, ana_client, 
     first = save(ana_client, fever="yes")
     assert CLINICIAN_NOTE in read_text(first)
     assert CLINICIAN_NOTE not in read_text(ana_client.get(first.request.path))  # shown once, not on every visit
-    second = save(ana_client, bleeding="yes", pain="strong")
+    second = save(ana_client, bleeding="clots", pain="strong")
     assert CLINICIAN_NOTE not in read_text(second)
     assert notices("clinician") == 1
     assert the_plan().hold_by_id == ana.id
@@ -135,7 +184,7 @@ def test_the_note_shows_once_a_week_and_the_hold_stays(app, couple, ana_client, 
     notice = db.session.scalar(select(CareNotice))
     notice.shown_at = now_utc() - timedelta(days=7, minutes=1)
     db.session.commit()
-    assert CLINICIAN_NOTE in read_text(save(ana_client, bleeding="yes"))
+    assert CLINICIAN_NOTE in read_text(save(ana_client, bleeding="heavier"))
     assert notices("clinician") == 2
 
 

@@ -117,14 +117,14 @@ def test_one_answer_is_enough(app, couple, ana_client):
 def test_every_answer_is_saved_and_the_words_are_sealed(app, couple, ana_client):
     data = {
         "mood": "2", "closeness": "3", "comfort": "4", "sensation": "1", "energy": "5", "stress": "2",
-        "sleep_hours": "6.5", "pain": "mild", "bleeding": "no", "fever": "no",
+        "sleep_hours": "6.5", "pain": "mild", "bleeding": "settling", "fever": "no",
         "boundary": "yellow", "boundary_note": "Hands on shoulders only", "note": "A long night\nbut a kind morning",
         "visibility": "shared",
     }
     checkin_id = saved_id(ana_client.post("/checkins/new", data=data))
     row = only_checkin()
     assert (row.mood, row.closeness, row.comfort, row.sensation, row.energy, row.stress) == (2, 3, 4, 1, 5, 2)
-    assert (row.sleep_hours, row.pain, row.bleeding, row.fever, row.boundary) == (6.5, "mild", False, False, "yellow")
+    assert (row.sleep_hours, row.pain, row.bleeding, row.fever, row.boundary) == (6.5, "mild", "settling", False, "yellow")
     assert row.visibility == "shared"
     assert b"kind morning" not in row.note_sealed and b"shoulders" not in row.boundary_note_sealed
     assert opened(row, "note") == "A long night\nbut a kind morning"
@@ -132,7 +132,7 @@ def test_every_answer_is_saved_and_the_words_are_sealed(app, couple, ana_client)
 
     page = read_text(ana_client.get(f"/checkins/{checkin_id}"))
     for shown in ("Mood 2 of 5 · a bit low", "Sensation 1 of 5 · numb", "Energy 5 of 5 · rested",
-                  "Stress 2 of 5 · mostly calm", "Slept 6.5 hours", "Pain mild", "Bleeding no", "Fever no",
+                  "Stress 2 of 5 · mostly calm", "Slept 6.5 hours", "Pain mild", "Bleeding Some, settling as usual", "Fever no",
                   "Yellow: gently, and ask first · Hands on shoulders only", "A long night but a kind morning"):
         assert shown in page, shown
 
@@ -164,7 +164,7 @@ def test_half_hours_of_sleep_and_a_comma_are_fine(app, couple, ana_client):
         ("sleep_hours", "7.3", "in whole or half hours"),
         ("sleep_hours", "lots", "Please give the hours slept as a number from 0 to 24"),
         ("pain", "severe", "Please choose none, mild, moderate or strong."),
-        ("bleeding", "maybe", "Please choose yes or no."),
+        ("bleeding", "maybe", "Please choose one of the answers about bleeding."),
         ("fever", "1", "Please choose yes or no."),
         ("boundary", "blue", "Please choose green, yellow or red."),
         ("visibility", "everyone", "Please choose who can see it."),

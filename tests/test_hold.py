@@ -118,7 +118,7 @@ def test_a_private_check_in_that_starts_a_hold_tells_the_partner_nothing_private
     touch = library()["slow-hand-massage"]
     ana_client, bo_client = client_for(app, ana), client_for(app, bo)
     before = partner_pages(bo_client, touch)
-    response = ana_client.post("/checkins/new", data={"pain": "strong", "bleeding": "yes", "fever": "yes",
+    response = ana_client.post("/checkins/new", data={"pain": "strong", "bleeding": "heavier", "fever": "yes",
                                                       "visibility": "private"})
     assert response.status_code == 302
     assert db.session.scalar(select(Plan.hold_by_id)) == ana.id
@@ -135,7 +135,7 @@ def test_a_private_check_in_that_starts_a_hold_tells_the_partner_nothing_private
     assert "shared why" not in read_text(bo_client.get("/plan"))
     ana_client.post("/plan/hold/tell")
     assert ("success", "Your partner can now see why touch practices are resting.") in flashes(ana_client.get("/plan"))
-    assert "Ana shared why: their check-in mentioned strong pain, bleeding or a fever." in read_text(
+    assert "Ana shared why: their check-in mentioned strong pain, bleeding that has changed, or a fever." in read_text(
         bo_client.get("/plan"))
 
     # Lifted and started again: nothing told until Ana chooses again.

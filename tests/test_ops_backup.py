@@ -5,7 +5,7 @@ import os
 import shutil
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 
 from journal import create_app
 from journal.extensions import db

@@ -63,7 +63,7 @@ def test_the_quick_check_in_folds_the_rest_and_keeps_health_one_tap_away(app, co
         assert f'name="{name}"' not in quick, name
 
 
-@pytest.mark.parametrize("answers", [{"pain": "mild"}, {"bleeding": True}, {"fever": True}])
+@pytest.mark.parametrize("answers", [{"pain": "mild"}, {"bleeding": "heavier"}, {"fever": True}])
 def test_health_questions_open_when_the_last_check_in_reported_them(app, couple, ana_client, answers):
     ana = couple[0]
     checkin_create(author=ana, day=local_today(ana), visibility="private", answers={"mood": 3, **answers})
@@ -191,7 +191,7 @@ def test_a_practice_done_together_shows_done_for_both(app, couple, ana_client, k
     assert 'value="done"' in _prompt_block(bo_client.get("/today"), "How are we doing tonight") or kind == "check-in"
     ana_client.post("/today/act", data={"prompt": prompt_key(ana, schedule), "action": "done"})
     said = read_text(ana_client.get("/today"))
-    assert ("That counts for you both" in said) == together_for_both
+    assert ("Noted, for you both" in said) == together_for_both
     block = _prompt_block(bo_client.get("/today"), "How are we doing tonight")
     if together_for_both:
         assert "done together" in block and "Ana marked this done for you both. Nothing more to do." in block

@@ -135,6 +135,44 @@ def test_changed_data_updates_in_place_and_removed_practice_is_retired(app, coup
     assert gone_id in listed_ids(page_of(client, "/practices"))
 
 
+#: Practices merged into others in the content review (2026-11): retired, never deleted.
+MERGED_SLUGS = ("feet-on-the-floor", "longer-breaths-out", "checking-in-with-yourself", "time-thats-just-yours")
+
+
+def test_merged_practices_retire_on_load_and_keep_a_couples_history(app, couple):
+    """A database loaded from the older library keeps every merged practice and its
+    schedules; loading the current file only retires them."""
+    ana, _, _ = couple
+    assert not {i["slug"] for i in library_data()["practices"]} & set(MERGED_SLUGS)
+    load_library()
+    old = {
+        slug: Practice(slug=slug, kind="grounding", title=f"Old {slug}", summary="An older practice.",
+                       steps=["One", "Two", "Three"], duration_minutes=5, stage=None, together=False, topics=[9])
+        for slug in MERGED_SLUGS
+    }
+    db.session.add_all(old.values())
+    db.session.flush()
+    plan = Scope(ana).plan_or_create()
+    schedule = Schedule(plan_id=plan.id, practice_id=old["feet-on-the-floor"].id, kind="daily", times=["20:00"],
+                        weekdays=[], interval=1, start_date=date(2026, 1, 1))
+    db.session.add(schedule)
+    db.session.flush()
+    at = datetime(2026, 1, 2, 20, 0, tzinfo=UTC)
+    db.session.add(PromptAction(schedule_id=schedule.id, user_id=ana.id, occurrence_at=at, state="done"))
+    db.session.commit()
+
+    counts = practices_load()
+    db.session.commit()
+    assert counts["retired"] == len(MERGED_SLUGS) and counts["added"] == 0
+    db.session.expire_all()
+    for practice in old.values():
+        assert db.session.get(Practice, practice.id).retired_at is not None
+    kept = db.session.get(Schedule, schedule.id)
+    assert kept.removed_at is None and kept.practice_id == old["feet-on-the-floor"].id
+    assert db.session.scalar(select(PromptAction.state).where(PromptAction.schedule_id == schedule.id)) == "done"
+    assert "Old feet-on-the-floor" in page_of(client_for(app, ana), "/plan")
+
+
 def test_retired_practice_still_in_the_plan_can_still_be_read(app, couple):
     ana, _, _ = couple
     by_slug = load_library()

@@ -163,7 +163,7 @@ def test_a_private_check_in_that_starts_a_hold_tells_the_partner_nothing_on_any_
     paths = ("/today", "/plan", f"/practices/{world.touch.id}", "/practices", "/notifications", "/checkins")
     before = {p: read_text(ana_client.get(p)) for p in paths}
     before["feed"] = ana_client.get(world.feed_path).get_data(as_text=True)
-    bo_client.post("/checkins/new", data={"pain": "strong", "bleeding": "yes", "fever": "yes", "visibility": "private"})
+    bo_client.post("/checkins/new", data={"pain": "strong", "bleeding": "heavier", "fever": "yes", "visibility": "private"})
     db.session.expire_all()
     assert world.plan.hold_by_id == world.bo.id
     after = {p: read_text(ana_client.get(p)) for p in paths}

@@ -24,6 +24,7 @@ from journal.models.calendar import CalendarFeed
 from journal.plan.recurrence import ical_rules, local_to_utc, next_occurrence, occurrences
 from journal.plan.services import plan_paused_at, plan_view, recurrence_of, schedules_with_practices
 from journal.reminders.tick import in_quiet_hours
+from journal.models.practice import NO_PRESSURE
 from journal.views import external_url
 
 log = logging.getLogger(__name__)
@@ -161,7 +162,10 @@ def feed_calendar(*, user: User, discreet: bool = True) -> bytes:
                 if own:
                     event.add("exdate", [at.astimezone(tz) for at in own])
             event.add("summary", DISCREET_TITLE if discreet else practice.title)
-            event.add("description", f"A moment from your Tandem plan. Open Tandem: {today_url}")
+            description = "A moment from your Tandem plan."
+            if practice.is_intimate:
+                description += f" {NO_PRESSURE}"
+            event.add("description", f"{description} Open Tandem: {today_url}")
             event.add("url", today_url)
             upcoming = next_occurrence(rec, zone, stamp) or first
             if in_quiet_hours(settings, user.timezone, upcoming - timedelta(minutes=ALARM_MINUTES)) is None:

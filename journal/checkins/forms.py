@@ -9,7 +9,7 @@ from wtforms.validators import Length, ValidationError
 
 from journal.access import PRIVATE, SHARED
 from journal.forms import strip
-from journal.models.checkins import BOUNDARIES, PAIN_LEVELS, SCALES, SCORE_FIELDS
+from journal.models.checkins import BLEEDING, BOUNDARIES, PAIN_LEVELS, SCALES, SCORE_FIELDS
 
 #: How many days back a check-in may be about.
 BACKDATE_DAYS = 14
@@ -91,7 +91,15 @@ class CheckInForm(FlaskForm):
         choices=[SelectChoice(level, level.capitalize()) for level in PAIN_LEVELS],
         message="Please choose none, mild, moderate or strong.",
     )
-    bleeding = _yes_no("Any bleeding")
+    bleeding = OptionalChoice(
+        "Bleeding today",
+        choices=[SelectChoice(key, words) for key, words in BLEEDING.items()],
+        description=(
+            "Light bleeding that slowly fades is usual for around six weeks after a birth. "
+            "If more than one of the changes fits, any one of them will do."
+        ),
+        message="Please choose one of the answers about bleeding.",
+    )
     fever = _yes_no("A fever")
     boundary = OptionalChoice(
         "Today's boundaries",
@@ -154,7 +162,7 @@ class CheckInForm(FlaskForm):
             **scores,
             "sleep_hours": float(self.sleep_hours.data.replace(",", ".")) if self.sleep_hours.data else None,
             "pain": self.pain.data or None,
-            "bleeding": flag.get(self.bleeding.data),
+            "bleeding": self.bleeding.data or None,
             "fever": flag.get(self.fever.data),
             "boundary": self.boundary.data or None,
             "boundary_note": self.boundary_note.data or None,

@@ -11,7 +11,7 @@ from journal.access import SHARED, Scope
 from journal.crypto import DecryptError, context, keys_preload, seal, unseal
 from journal.extensions import db
 from journal.models import User, now_utc
-from journal.models.checkins import SCORE_FIELDS, SEALED_FIELDS, CareNotice, CheckIn
+from journal.models.checkins import SCORE_FIELDS, SEALED_FIELDS, WORRYING_BLEEDING, CareNotice, CheckIn
 from journal.plan.services import hold_start
 from journal.today.services import Prompt, prompt_act
 
@@ -126,8 +126,10 @@ def reveal_setting_set(*, scope: Scope, on: bool) -> None:
 
 
 def needs_clinician_note(checkin: CheckIn) -> bool:
-    """Strong pain, any bleeding or a fever."""
-    return checkin.pain == "strong" or bool(checkin.bleeding) or bool(checkin.fever)
+    """Strong pain, a fever, or bleeding that has changed (heavier than before, bright red
+    again, large clots, or a bad smell). Light bleeding that is settling is usual for
+    weeks after a birth and starts nothing."""
+    return checkin.pain == "strong" or checkin.bleeding in WORRYING_BLEEDING or bool(checkin.fever)
 
 
 def health_reported_last_time(*, author: User) -> bool:
@@ -157,7 +159,7 @@ def _low_mood_pattern(*, user: User, today: date) -> bool:
 
 def care_notes_after(*, scope: Scope, checkin: CheckIn, today: date, now: datetime | None = None) -> list[str]:
     """What a new check-in means for its author: a hold on touch practices after strong
-    pain, bleeding or a fever, and the care notes to show now (each at most once a week)."""
+    pain, bleeding that has changed or a fever, and the care notes to show now (each at most once a week)."""
     now = now or now_utc()
     user = scope.user
     conditions = []

@@ -17,6 +17,22 @@ SCALES = (
 )
 SCORE_FIELDS = tuple(name for name, _, _ in SCALES)
 PAIN_LEVELS = ("none", "mild", "moderate", "strong")
+#: Bleeding today, each answer with the words shown for it. Light bleeding that slowly
+#: settles is usual for weeks after a birth; the answers in WORRYING_BLEEDING are the
+#: changes worth a clinician's word (they start the hold and the care note).
+BLEEDING = {
+    "none": "None",
+    "settling": "Some, settling as usual",
+    "heavier": "Heavier than before",
+    "bright_red": "Bright red again",
+    "clots": "Large clots",
+    "smelly": "Smells unpleasant",
+}
+WORRYING_BLEEDING = frozenset({"heavier", "bright_red", "clots", "smelly"})
+#: A "yes" to the old question ("Any bleeding", asked before 0005_content). Kept as it
+#: was answered: it says nothing about what kind, so it is never treated as worrying.
+BLEEDING_ASKED_BEFORE = "any"
+BLEEDING_WORDS = {**BLEEDING, BLEEDING_ASKED_BEFORE: "Yes (asked as \"any bleeding\")"}
 #: Today's boundaries, each with the words shown beside its colour.
 BOUNDARIES = {
     "green": "open to closeness",
@@ -62,7 +78,8 @@ class CheckIn(Base):
     sleep_hours: Mapped[float | None]
     #: none | mild | moderate | strong
     pain: Mapped[str | None] = mapped_column(String(10))
-    bleeding: Mapped[bool | None]
+    #: A key of BLEEDING, or BLEEDING_ASKED_BEFORE on rows from the old yes/no question.
+    bleeding: Mapped[str | None] = mapped_column(String(12))
     fever: Mapped[bool | None]
     #: Today's boundaries: green | yellow | red
     boundary: Mapped[str | None] = mapped_column(String(10))
@@ -75,6 +92,10 @@ class CheckIn(Base):
     #: once they have answered the same prompt too (or after 48 hours, if the plan says so).
     together: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+    @property
+    def bleeding_words(self) -> str | None:
+        return BLEEDING_WORDS.get(self.bleeding, self.bleeding) if self.bleeding else None
 
 
 class CareNotice(Base):

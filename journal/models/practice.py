@@ -19,6 +19,12 @@ KINDS = (
     "counselling",
 )
 STAGES = (1, 2, 3, 4)
+#: Touch from this stage on reaches intimate areas. Such a practice is added to a plan
+#: only by the partner who leads the pace, can only be put off to another day, and every
+#: reminder of it says it is optional (NO_PRESSURE).
+INTIMATE_FROM_STAGE = 3
+#: Said wherever a reminder or prompt for an intimate practice shows.
+NO_PRESSURE = "Only if it suits you both. Skipping is fine too."
 
 
 class Practice(Base):
@@ -53,3 +59,8 @@ class Practice(Base):
     @property
     def is_custom(self) -> bool:
         return self.plan_id is not None
+
+    @property
+    def is_intimate(self) -> bool:
+        """A touch practice from stage 3 on (the library's or a couple's own)."""
+        return self.stage is not None and self.stage >= INTIMATE_FROM_STAGE

@@ -104,10 +104,11 @@ def add(practice_id):
         flash(f"Added to your plan: {practice.title}.", "success")
         return redirect(url_for("plan.overview"))
     view = services.plan_view(scope())
+    refused = services.schedule_refused_for(scope=scope(), author=current_user, practice=practice)
     status = 422 if (form.errors or form.form_errors) else 200
     return render_template(
         "plan/schedule.html", form=form, practice=practice, later=view.is_later(practice),
-        held=view.is_held(practice), resting=services.RESTING, schedule=None, zones=_zones(),
+        held=view.is_held(practice), resting=services.RESTING, refused=refused, schedule=None, zones=_zones(),
     ), status
 
 

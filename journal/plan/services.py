@@ -8,7 +8,7 @@ from sqlalchemy import select
 from journal.access import Scope
 from journal.extensions import db
 from journal.bulk import among
-from journal.models import Plan, PlanPause, Practice, Schedule, User, now_utc
+from journal.models import Couple, Plan, PlanPause, Practice, Schedule, User, now_utc
 from journal.plan.recurrence import Recurrence, next_occurrence
 from journal.plan.rules import pause_active, practice_held, practice_later
 
@@ -206,7 +206,7 @@ def hold_tell_partner(*, scope: Scope, user: User) -> None:
 
 
 def hold_start(*, plan: Plan, user: User) -> None:
-    """Hold touch practices (called by a check-in reporting pain, bleeding or fever)."""
+    """Hold touch practices (called by a check-in reporting strong pain, bleeding that has changed, or a fever)."""
     if plan.hold_by_id is None:
         plan.hold_by_id = user.id
         plan.hold_since = now_utc()
@@ -223,6 +223,23 @@ def recurrence_of(schedule: Schedule) -> Recurrence:
         weekdays=tuple(schedule.weekdays or ()),
         interval=schedule.interval,
     )
+
+
+def schedule_refused_for(*, scope: Scope, author: User, practice: Practice) -> str | None:
+    """Why `author` may not plan `practice`, or None. Intimate practices (stage 3 and 4)
+    are planned only by the partner who leads the pace, so they never arrive as a
+    request from the other. Someone on their own leads their own pace."""
+    if not practice.is_intimate or scope.couple_id is None:
+        return None
+    leader_id = db.session.scalar(select(Couple.pace_leader_id).where(Couple.id == scope.couple_id))
+    if leader_id is None:
+        return "First choose together who leads the pace, on the Partner page."
+    if leader_id != author.id:
+        return (
+            "Practices from stage 3 on are planned by the partner who leads the pace, "
+            "so they never arrive as a request. Everything before stage 3 is yours to plan too."
+        )
+    return None
 
 
 def schedule_save(
@@ -242,6 +259,9 @@ def schedule_save(
         raise PlanError("This practice belongs to a later stage. It opens when you both are ready.")
     if view.is_held(practice):
         raise PlanError(RESTING)
+    refused = schedule_refused_for(scope=scope, author=author, practice=practice)
+    if refused:
+        raise PlanError(refused)
     problems = recurrence.problems()
     if problems:
         raise PlanError(" ".join(problems.values()))

@@ -6,7 +6,7 @@ from sqlalchemy import case
 from journal.access import scope
 from journal.extensions import db
 from journal.models import KINDS, STAGES, Practice
-from journal.plan.services import plan_view
+from journal.plan.services import plan_view, schedule_refused_for
 from journal.practices import services
 from journal.practices.forms import KIND_LABELS, PracticeForm
 
@@ -42,8 +42,9 @@ def browse():
 @login_required
 def read(practice_id):
     practice = services.practice_get_or_404(scope(), practice_id)
+    refused = schedule_refused_for(scope=scope(), author=current_user, practice=practice)
     return render_template(
-        "practices/read.html", practice=practice, kind_labels=KIND_LABELS, view=plan_view(scope())
+        "practices/read.html", practice=practice, kind_labels=KIND_LABELS, view=plan_view(scope()), refused=refused
     )
 
 

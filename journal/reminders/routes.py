@@ -3,6 +3,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from journal.extensions import csrf, db
+from journal.models.practice import NO_PRESSURE
 from journal.reminders import services
 from journal.reminders.email_channel import unsubscribe_read
 from journal.reminders.forms import ReminderSettingsForm
@@ -48,7 +49,7 @@ def notifications():
     here; no hook writes)."""
     items = services.notifications_open(user=current_user)
     db.session.commit()
-    return render_template("reminders/notifications.html", items=items)
+    return render_template("reminders/notifications.html", items=items, no_pressure=NO_PRESSURE)
 
 
 @bp.get("/unsubscribe/<token>")

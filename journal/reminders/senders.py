@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from journal.crypto import DecryptError
 from journal.extensions import db
+from journal.models.practice import NO_PRESSURE
 from journal.reminders.channels import SendResult
 from journal.reminders.email_channel import email_send, reminder_message
 from journal.views import external_url
@@ -18,9 +19,10 @@ DISCREET_BODY = "It's time for the practice you planned."
 
 
 def _body(title: str, discreet: bool | None) -> str:
-    if discreet is False:
-        return f"It's time for: {title}"
-    return DISCREET_BODY
+    """Every body ends with the no-pressure line, as every reminder email does (the
+    outbox row doesn't know the practice's stage, and the line is true of any practice)."""
+    first = f"It's time for: {title}" if discreet is False else DISCREET_BODY
+    return f"{first} {NO_PRESSURE}"
 
 
 def send(row, smtp) -> SendResult:

@@ -73,6 +73,8 @@ class NotificationView:
     #: The prompt a reminder is about (journal.today.services.prompt_key), and whether it opens a check-in.
     prompt_key: str | None
     checkin: bool
+    #: A stage 3 or 4 practice: the "only if it suits you both" line goes with it.
+    intimate: bool = False
 
 
 def notifications_open(*, user: User, limit: int = 30, now: datetime | None = None) -> list[NotificationView]:
@@ -98,6 +100,7 @@ def notifications_open(*, user: User, limit: int = 30, now: datetime | None = No
             title=practice.title if reminder and practice is not None and not discreet else None,
             prompt_key=prompt_key(n.schedule_id, n.occurrence_at) if reminder else None,
             checkin=reminder and practice is not None and practice.kind == "check-in",
+            intimate=reminder and practice is not None and practice.is_intimate,
         ))
     if any(v.new for v in views):
         notifications_mark_read(user=user, now=now)

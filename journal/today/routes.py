@@ -9,13 +9,14 @@ from wtforms.validators import InputRequired
 from journal.access import scope
 from journal.extensions import db
 from journal.models import Couple
+from journal.models.practice import NO_PRESSURE
 from journal.today import services
 
 bp = Blueprint("today", __name__)
 
 ACTIONS = ("done", "skip", "15min", "1h", "tomorrow")
 MESSAGES = {
-    "done": "Lovely. That counts.",
+    "done": "Noted. However it went is fine.",
     "skip": "Skipped. Rest is part of the plan too.",
     "15min": "We'll bring it back in 15 minutes.",
     "1h": "We'll bring it back in an hour.",
@@ -36,7 +37,8 @@ def today():
     couple = db.session.get(Couple, current_user.couple_id) if current_user.couple_id else None
     view, prompts = services.prompts_for(s, current_user)
     return render_template(
-        "today/today.html", partner=partner, couple=couple, view=view, prompts=prompts, form=PromptForm()
+        "today/today.html", partner=partner, couple=couple, view=view, prompts=prompts, form=PromptForm(),
+        no_pressure=NO_PRESSURE,
     )
 
 
@@ -52,11 +54,20 @@ def act():
     except services.PromptError:
         flash("That prompt has already been taken care of.", "info")
         return redirect(url_for("today.today"))
-    services.prompt_act(user=current_user, prompt=prompt, action=action)
+    try:
+        services.prompt_act(user=current_user, prompt=prompt, action=action)
+    except services.PromptError:
+        flash("This one can wait for another day, or be skipped. Either is fine.", "info")
+        return redirect(url_for("today.today"))
     try:
         db.session.commit()
     except IntegrityError:  # the same prompt answered twice at once: the first answer stands
         db.session.rollback()
-    together = action == "done" and current_user.couple_id and services.prompt_done_together(prompt)
-    flash("Lovely. That counts for you both." if together else MESSAGES[action], "success")
+    if action == "done" and current_user.couple_id and services.prompt_done_together(prompt):
+        message = "Noted, for you both. However it went is fine."
+    elif action == "tomorrow" and prompt.practice.is_intimate:
+        message = "Another day, then. Skipping it then is fine too."
+    else:
+        message = MESSAGES[action]
+    flash(message, "success")
     return redirect(url_for("today.today"))

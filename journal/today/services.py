@@ -21,6 +21,8 @@ HORIZON = timedelta(hours=24)
 #: How far back a snoozed prompt is still looked for.
 LOOKBACK = timedelta(days=2)
 SNOOZES = {"15min": timedelta(minutes=15), "1h": timedelta(hours=1)}
+#: "tomorrow": the same local time the next day (shown as "another day" for intimate practices).
+LATER = ("15min", "1h", "tomorrow")
 
 
 class PromptError(Exception):
@@ -41,6 +43,10 @@ class Prompt:
     @property
     def key(self) -> str:
         return prompt_key(self.schedule.id, self.occurrence_at)
+
+    @property
+    def snoozes(self) -> tuple[str, ...]:
+        return snoozes_for(self.practice)
 
 
 def prompt_key(schedule_id: int, occurrence_at: datetime) -> str:
@@ -66,6 +72,12 @@ def _couple_members(user: User):
     if user.couple_id is None:
         return select(User.id).where(User.id == user.id)
     return select(User.id).where(User.couple_id == user.couple_id)
+
+
+def snoozes_for(practice: Practice) -> tuple[str, ...]:
+    """How a prompt may be put off. An intimate practice only ever waits for another
+    day: "in 15 minutes" would read as "soon, then"."""
+    return ("tomorrow",) if practice.is_intimate else LATER
 
 
 def day_start(now: datetime, zone: str) -> datetime:
@@ -147,6 +159,8 @@ def _join_own_prompt(schedule: Schedule, until: datetime) -> datetime:
 def prompt_act(*, user: User, prompt: Prompt, action: str, now: datetime | None = None) -> None:
     """Record done, skip or a snooze (15 minutes, an hour, or tomorrow at the same time)."""
     now = now or now_utc()
+    if action in LATER and action not in snoozes_for(prompt.practice):
+        raise PromptError("This one only waits for another day.")
     if action in ("done", "skip"):
         state, until = ("done" if action == "done" else "skipped"), None
     elif action in SNOOZES:

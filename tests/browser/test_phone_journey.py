@@ -135,7 +135,7 @@ def test_a_tired_parent_on_a_phone(journey, partnered, live_server):
     card.locator("summary", has_text="Steps").click()
     expect(card.locator("ol.steps li").first).to_be_visible()
     card.get_by_role("button", name="Done", exact=True).click()
-    expect(status(a)).to_contain_text("That counts for you both.")
+    expect(status(a)).to_contain_text("Noted, for you both.")
     go(b, "Today")
     card = b.get_by_role("listitem").filter(has=b.get_by_role("heading", name="Holding hands for a while")).first
     expect(card).to_contain_text("done together")

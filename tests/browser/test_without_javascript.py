@@ -92,7 +92,7 @@ def test_core_actions_work_without_javascript(journey, partnered):
     before = _prompts(a).count()
     assert before >= 2, f"expected two prompts in the next 24 hours, found {before}"
     _prompts(a).first.get_by_role("button", name="Done").click()
-    expect(status(a)).to_contain_text("Lovely. That counts for you both.")  # done together
+    expect(status(a)).to_contain_text("Noted, for you both. However it went is fine.")  # done together
     expect(_prompts(a)).to_have_count(before - 1)
     first = _prompts(a).first
     first.get_by_text("Not now").click()
