@@ -22,6 +22,7 @@ from pywebpush import WebPushException, webpush
 from journal.config import instance_secret
 from journal.extensions import db
 from journal.models.push import PushSubscription
+from journal.netguard import host_public, private_destinations_allowed, public_connections_only
 from journal.reminders.channels import SENT, SendResult
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,19 @@ class SubscriptionError(ValueError):
     """A subscription the browser sent that can't be used; the message is plain words."""
 
 
+def endpoint_public(endpoint: str) -> bool:
+    """True when the push service behind `endpoint` is on the internet (or private
+    destinations are allowed): the same rule as every Apprise destination."""
+    if private_destinations_allowed():
+        return True
+    try:
+        parts = urlsplit(endpoint)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return False
+    return bool(host) and host_public(host, port or 443)
+
+
 def subscription_check(data) -> tuple[str, str, str]:
     """(endpoint, p256dh, auth) from a browser's subscription JSON, or SubscriptionError."""
     if not isinstance(data, dict):
@@ -109,6 +123,8 @@ def subscription_check(data) -> tuple[str, str, str]:
     local = current_app.config.get("TESTING") and parts.scheme == "http" and host in ("127.0.0.1", "localhost")
     if not host or not (parts.scheme == "https" or local) or parts.username or parts.password:
         raise SubscriptionError("This device's notification address must be a secure (https) address.")
+    if not endpoint_public(endpoint):
+        raise SubscriptionError("This device's notification address isn't on the internet, so Tandem can't send there.")
     if not isinstance(keys, dict):
         raise SubscriptionError("This device's notification keys are missing.")
     p256dh, auth = keys.get("p256dh"), keys.get("auth")
@@ -159,16 +175,21 @@ def push_send(*, subscription: PushSubscription, title: str, body: str, url: str
     429, 5xx and network failures are temporary; other 4xx are permanent."""
     payload = json.dumps({"title": title, "body": body, "url": url, "tag": tag})
     sub_id = subscription.id
+    if not endpoint_public(subscription.endpoint):
+        log.warning("push subscription %s: endpoint not on the internet, not contacted", sub_id)
+        return SendResult(ok=False, error="push-private")
     _sending.active = True
+    guard = None
     try:
-        webpush(
-            subscription_info=subscription.info(),
-            data=payload,
-            vapid_private_key=str(vapid_key_path()),
-            vapid_claims={"sub": _contact()},
-            ttl=ttl,
-            timeout=TIMEOUT,
-        )
+        with public_connections_only() as guard:
+            webpush(
+                subscription_info=subscription.info(),
+                data=payload,
+                vapid_private_key=str(vapid_key_path()),
+                vapid_claims={"sub": _contact()},
+                ttl=ttl,
+                timeout=TIMEOUT,
+            )
     except WebPushException as exc:
         status = getattr(exc.response, "status_code", None)
         if status is None:
@@ -186,6 +207,9 @@ def push_send(*, subscription: PushSubscription, title: str, body: str, url: str
         log.warning("push subscription %s: refused with %s", sub_id, status)
         return SendResult(ok=False, temporary=temporary, error=f"push-{status}")
     except (requests.RequestException, OSError):
+        if guard is not None and guard.refused:
+            log.warning("push subscription %s: endpoint not on the internet, not contacted", sub_id)
+            return SendResult(ok=False, error="push-private")
         log.warning("push subscription %s: push service unreachable", sub_id)
         return SendResult(ok=False, temporary=True, error="push-network")
     except ValueError:
