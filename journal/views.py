@@ -97,6 +97,10 @@ def register_template_helpers(app: Flask) -> None:
             return Markup("")
         return Markup('<input name="csrf_token" type="hidden" value="{}">').format(generate_csrf())
 
+    from journal.crypto.fields import UNREADABLE
+
+    app.jinja_env.globals["unreadable_text"] = UNREADABLE  # one marker for every page
+
     @app.template_filter("localdate")
     def _localdate(value: datetime) -> str:
         return local_time(value).strftime("%-d %B %Y")

@@ -12,7 +12,8 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from journal.access import PRIVATE, SHARED, Scope
-from journal.crypto import DecryptError, context, data_key, keys_preload, seal, unseal, user_owner
+from journal.crypto import DecryptError, data_key, keys_preload, user_owner
+from journal.crypto.fields import UNREADABLE, SealedFields
 from journal.extensions import db
 from journal.models import Practice, Schedule, User, now_utc
 from journal.models.entries import ENTRY, MOMENT, Entry
@@ -27,7 +28,6 @@ BODY_MAX = 100_000
 TAG_MAX = 40
 TAGS_MAX = 20
 LINE_MAX = 300
-UNREADABLE = "This text can't be read any more."
 SEALED_FIELDS = ("title", "body", "tags", "line")
 PROMPT_STAMP = "%Y%m%dT%H%M%SZ"
 
@@ -90,15 +90,12 @@ def _prompt_parse(key: str | None) -> tuple[int, datetime] | None:
 # -- sealing -----------------------------------------------------------------------
 
 
-def _context(entry: Entry, field_name: str) -> bytes:
-    return context("entries", entry.id, field_name, entry.author_id, entry.visibility)
+ENTRY_TEXT = SealedFields("entries", SEALED_FIELDS)
 
 
 def _seal(entry: Entry, author: User, texts: dict[str, str | None]) -> None:
     """Seal every field of a flushed `entry` with the author's key and its current visibility."""
-    owner = user_owner(author)
-    for name in SEALED_FIELDS:
-        setattr(entry, f"{name}_sealed", seal(texts.get(name) or None, owner=owner, context=_context(entry, name)))
+    ENTRY_TEXT.seal(entry, texts)
 
 
 @dataclass
@@ -137,7 +134,7 @@ class Reader:
                 text.unreadable = True
                 continue
             try:
-                setattr(text, attributes[name], unseal(blob, owner=owner, context=_context(entry, name)))
+                setattr(text, attributes[name], ENTRY_TEXT.open_one(entry, name))
             except DecryptError:
                 text.unreadable = True
         if text.unreadable:
