@@ -205,10 +205,9 @@ def test_a_push_endpoint_inside_the_network_is_refused(guarded, auth_client, end
 
 
 def test_a_stored_push_endpoint_inside_the_network_is_never_contacted(guarded, user, listener):
-    from journal.reminders.push import push_send
-    sub = PushSubscription(user_id=user.id, endpoint=f"https://127.0.0.1:{listener.port}/push",
-                           p256dh="B" + "A" * 86, auth="A" * 22)  # saved before the check existed
-    db.session.add(sub)
+    from journal.reminders.push import push_send, subscription_store
+    sub = subscription_store(user=user, endpoint=f"https://127.0.0.1:{listener.port}/push",
+                             p256dh="B" + "A" * 86, auth="A" * 22)  # saved before the check existed
     db.session.commit()
     result = push_send(subscription=sub, title="Tandem", body="x", url="/today", tag="t")
     assert (result.ok, result.temporary, result.error) == (False, False, "push-private")

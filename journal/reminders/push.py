@@ -6,6 +6,7 @@ agree on one key). Endpoints and payloads are never logged: subscription ids onl
 """
 import base64
 import binascii
+import hashlib
 import json
 import logging
 import threading
@@ -20,6 +21,8 @@ from py_vapid import Vapid01
 from pywebpush import WebPushException, webpush
 
 from journal.config import instance_secret
+from journal.crypto import DecryptError
+from journal.crypto.fields import SealedFields
 from journal.extensions import db
 from journal.models.push import PushSubscription
 from journal.netguard import host_public, private_destinations_allowed, public_connections_only
@@ -136,17 +139,45 @@ def subscription_check(data) -> tuple[str, str, str]:
     return endpoint, p256dh, auth
 
 
-def subscription_save(*, user, data) -> PushSubscription:
-    """Add or update (by endpoint) a subscription for `user`. Flushes, never commits.
-    An endpoint another person had is moved to `user`: the browser now belongs to them."""
-    endpoint, p256dh, auth = subscription_check(data)
-    sub = db.session.execute(db.select(PushSubscription).filter_by(endpoint=endpoint)).scalar_one_or_none()
+#: The endpoint is sealed with its person's key, bound to the row.
+ENDPOINT_TEXT = SealedFields(
+    PushSubscription.__tablename__, ("endpoint",),
+    owner=lambda row: ("user", row.user_id), author=lambda row: row.user_id, visibility=lambda row: None,
+)
+
+
+def endpoint_hash(endpoint: str) -> str:
+    return hashlib.sha256(endpoint.encode("utf-8")).hexdigest()
+
+
+def subscription_endpoint(subscription: PushSubscription) -> str:
+    """The endpoint, opened; DecryptError if it can't be any more."""
+    return ENDPOINT_TEXT.open_one(subscription, "endpoint")
+
+
+def subscription_store(*, user, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
+    """Add or update (by endpoint) a subscription for `user`, without checks (see
+    `subscription_save`). An endpoint another person had moves to `user`."""
+    sub = db.session.execute(
+        db.select(PushSubscription).filter_by(endpoint_hash=endpoint_hash(endpoint))
+    ).scalar_one_or_none()
     if sub is None:
-        sub = PushSubscription(user_id=user.id, endpoint=endpoint, p256dh=p256dh, auth=auth)
+        sub = PushSubscription(user_id=user.id, endpoint_hash=endpoint_hash(endpoint), endpoint_sealed=b"",
+                               p256dh=p256dh, auth=auth)
         db.session.add(sub)
     else:
         sub.user_id, sub.p256dh, sub.auth = user.id, p256dh, auth
     db.session.flush()
+    ENDPOINT_TEXT.seal_one(sub, "endpoint", endpoint)  # sealed again: the owner may have changed
+    db.session.flush()
+    return sub
+
+
+def subscription_save(*, user, data) -> PushSubscription:
+    """Add or update (by endpoint) a subscription for `user`. Flushes, never commits.
+    An endpoint another person had is moved to `user`: the browser now belongs to them."""
+    endpoint, p256dh, auth = subscription_check(data)
+    sub = subscription_store(user=user, endpoint=endpoint, p256dh=p256dh, auth=auth)
     log.info("user %s: push subscription %s saved", user.id, sub.id)
     return sub
 
@@ -156,7 +187,7 @@ def subscriptions_remove(*, user, endpoint: str | None = None) -> int:
     else's endpoint is left alone. Returns how many were removed."""
     query = db.delete(PushSubscription).where(PushSubscription.user_id == user.id)
     if endpoint is not None:
-        query = query.where(PushSubscription.endpoint == endpoint)
+        query = query.where(PushSubscription.endpoint_hash == endpoint_hash(endpoint))
     count = db.session.execute(query).rowcount or 0
     log.info("user %s: %s push subscription(s) removed", user.id, count)
     return count
@@ -175,7 +206,12 @@ def push_send(*, subscription: PushSubscription, title: str, body: str, url: str
     429, 5xx and network failures are temporary; other 4xx are permanent."""
     payload = json.dumps({"title": title, "body": body, "url": url, "tag": tag})
     sub_id = subscription.id
-    if not endpoint_public(subscription.endpoint):
+    try:
+        endpoint = subscription_endpoint(subscription)
+    except DecryptError:
+        log.warning("push subscription %s: endpoint can't be opened", sub_id)
+        return SendResult(ok=False, error="push-unreadable")
+    if not endpoint_public(endpoint):
         log.warning("push subscription %s: endpoint not on the internet, not contacted", sub_id)
         return SendResult(ok=False, error="push-private")
     _sending.active = True
@@ -183,7 +219,7 @@ def push_send(*, subscription: PushSubscription, title: str, body: str, url: str
     try:
         with public_connections_only() as guard:
             webpush(
-                subscription_info=subscription.info(),
+                subscription_info={"endpoint": endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}},
                 data=payload,
                 vapid_private_key=str(vapid_key_path()),
                 vapid_claims={"sub": _contact()},
