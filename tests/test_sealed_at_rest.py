@@ -149,3 +149,37 @@ def test_the_migration_seals_rows_written_in_clear(app_config, backend, tmp_path
         assert row.phrase == PHRASE
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_instance_folder_the_database_and_mail_on_disk_are_private(app_config, tmp_path, backend):
+    """Whatever the umask, only Tandem's own user can read what it keeps on disk."""
+    if backend != "sqlite":
+        pytest.skip("file modes of the SQLite database")
+    import os
+    import stat
+
+    from journal.mailer import email_send
+    from journal.reminders.email_channel import _MailFolder
+
+    instance = tmp_path / "private-instance"
+    old = os.umask(0o022)
+    try:
+        config = {**app_config, "INSTANCE_PATH": str(instance),
+                  "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'tandem.sqlite'}", "MAIL_SERVER": None}
+        app = create_app(config)
+        with app.app_context():
+            db.create_all()
+            db.session.commit()
+            with app.test_request_context():
+                email_send(to="ana@example.com", subject="Hello", template="verify", kind="test",
+                           user=None, link="http://localhost/x")
+            _MailFolder(app.instance_path).sendmail("a", ["b"], b"Subject: x\r\n\r\nbody")
+            db.engine.dispose()
+    finally:
+        os.umask(old)
+    mode = lambda p: stat.S_IMODE(p.stat().st_mode)  # noqa: E731
+    assert mode(instance) == 0o700
+    assert mode(instance / "tandem.sqlite") == 0o600
+    emails = list((instance / "mail").glob("*.eml"))
+    assert len(emails) == 2 and all(mode(p) == 0o600 for p in emails)
+    assert mode(instance / "mail") == 0o700

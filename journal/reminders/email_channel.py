@@ -9,14 +9,13 @@ import binascii
 import functools
 import secrets
 import smtplib
-import time
 from email.utils import formataddr, formatdate, parseaddr
-from pathlib import Path
 
 from flask import current_app, render_template
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from journal.extensions import mail
+from journal.files import mail_file
 from journal.reminders.channels import SENT, SendResult
 from journal.views import external_url
 
@@ -80,12 +79,11 @@ def reminder_message(*, outbox_id: int, to: str, user_id: int, title: str | None
 class _MailFolder:
     """Stands in for an SMTP connection when no MAIL_SERVER is set."""
 
-    def __init__(self, folder: Path):
-        self.folder = folder
+    def __init__(self, instance_path: str):
+        self.instance_path = instance_path
 
     def sendmail(self, sender, recipients, data, mail_options=()):
-        self.folder.mkdir(exist_ok=True)
-        (self.folder / f"{int(time.time() * 1000)}-{secrets.token_hex(4)}.eml").write_bytes(data)
+        mail_file(self.instance_path, data)
 
 
 class MailConnection:
@@ -101,7 +99,7 @@ class MailConnection:
     def get(self):
         if self._host is None:
             if not current_app.config.get("MAIL_SERVER"):
-                self._host = _MailFolder(Path(current_app.instance_path) / "mail")
+                self._host = _MailFolder(current_app.instance_path)
             else:
                 self._context = mail.connect()
                 self._host = self._context.__enter__().host  # None when MAIL_SUPPRESS_SEND
