@@ -101,7 +101,10 @@ def login_attempt(*, email: str, password: str, remember: bool) -> User:
     if user is not None and user.locked_until is not None and user.locked_until > now:
         password_verify(None, password)  # same cost as a real check
         raise LoginRefused()
-    if user is None or not password_verify(user.password_hash, password):
+    # Always one Argon2 verification (a dummy hash for an unknown email), so the time
+    # taken doesn't tell whether an account exists.
+    matches = password_verify(user.password_hash if user is not None else None, password)
+    if user is None or not matches:
         if user is not None:
             _login_failed(user, now)
         raise LoginRefused()
