@@ -34,6 +34,9 @@ _SEEN_RESOLUTION = 60
 
 
 def init_app(app: Flask) -> None:
+    from journal.inputs import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter  # before any blueprint adds its rules
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"

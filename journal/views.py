@@ -38,8 +38,8 @@ def healthz():
 
 def safe_next(target: str | None, default: str) -> str:
     """Only local paths are followed after log-in (no open redirect)."""
-    if not target:
-        return default
+    if not target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return default  # a control character (CR/LF) can't go into a Location header
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default

@@ -13,6 +13,7 @@ from journal.models import now_utc
 from journal.models.checkins import BOUNDARIES, SCALES, CheckIn
 from journal.today.services import PromptError, prompt_find
 from journal.views import delete_confirmed
+from journal.inputs import query_int
 
 bp = Blueprint("checkins", __name__, url_prefix="/checkins")
 care_bp = Blueprint("care", __name__, url_prefix="/care")
@@ -84,7 +85,7 @@ def new():
 def index():
     s = scope()
     page = db.paginate(
-        services.checkins_visible_to(s), page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+        services.checkins_visible_to(s), page=request.args.get("page", 1, type=query_int), per_page=PER_PAGE,
         max_per_page=PER_PAGE, error_out=False,
     )
     partner = s.partner()

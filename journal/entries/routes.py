@@ -9,6 +9,7 @@ from journal.entries.markdown import render_markdown
 from journal.extensions import db
 from journal.models.entries import OWN_WORDS, Entry
 from journal.views import delete_confirmed
+from journal.inputs import query_int
 
 bp = Blueprint("entries", __name__, url_prefix="/journal")
 
@@ -30,7 +31,7 @@ def index():
 
 def _journal(moment_form: MomentForm, status: int = 200):
     filters = listing.Filters.from_args(request.args)
-    page = listing.journal_page(scope(), filters=filters, page=request.args.get("page", 1, type=int) or 1)
+    page = listing.journal_page(scope(), filters=filters, page=request.args.get("page", 1, type=query_int) or 1)
     return render_template(
         "entries/index.html",
         journal=page,

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from journal.access import PRIVATE, SHARED, Scope
 from journal.crypto import DecryptError, data_key, keys_preload, user_owner
 from journal.crypto.fields import UNREADABLE, SealedFields
+from journal.inputs import query_int
 from journal.extensions import db
 from journal.models import Practice, Schedule, User, now_utc
 from journal.models.entries import ENTRY, MOMENT, Entry
@@ -82,7 +83,7 @@ def prompt_key(schedule_id: int | None, occurrence_at: datetime | None) -> str:
 def _prompt_parse(key: str | None) -> tuple[int, datetime] | None:
     try:
         schedule_id, stamp = (key or "").split("@", 1)
-        return int(schedule_id), datetime.strptime(stamp, PROMPT_STAMP).replace(tzinfo=UTC)
+        return query_int(schedule_id), datetime.strptime(stamp, PROMPT_STAMP).replace(tzinfo=UTC)
     except ValueError:
         return None
 

@@ -18,6 +18,7 @@ from journal.plan.services import plan_view
 from journal.practices.services import practice_get_or_404
 from journal.today.services import PromptError, prompt_find
 from journal.views import delete_confirmed
+from journal.inputs import query_int
 
 bp = Blueprint("notes", __name__, url_prefix="/notes")
 log = logging.getLogger(__name__)
@@ -40,9 +41,11 @@ def _linked():
     raw = request.args.get("practice")
     if raw is None or raw == "":
         return None, None
-    if not raw.isdigit():
+    try:
+        practice_id = query_int(raw)
+    except ValueError:
         abort(404)
-    return None, practice_get_or_404(scope(), int(raw))
+    return None, practice_get_or_404(scope(), practice_id)
 
 
 def _partner_choices(form, partner) -> None:
@@ -88,7 +91,7 @@ def new():
 @bp.get("")
 @login_required
 def index():
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=query_int)
     pagination, previews = services.notes_page(scope(), page=page)
     return render_template(
         "notes/index.html", pagination=pagination, previews=previews, partner=scope().partner(), **WORDS

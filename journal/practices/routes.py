@@ -9,6 +9,7 @@ from journal.models import KINDS, STAGES, Practice
 from journal.plan.services import plan_view
 from journal.practices import services
 from journal.practices.forms import KIND_LABELS, PracticeForm
+from journal.inputs import query_int
 
 bp = Blueprint("practices", __name__, url_prefix="/practices")
 
@@ -17,7 +18,7 @@ bp = Blueprint("practices", __name__, url_prefix="/practices")
 @login_required
 def browse():
     kind = request.args.get("kind") or None
-    stage = request.args.get("stage", type=int)
+    stage = request.args.get("stage", type=query_int)
     if kind not in (None, *KINDS) or stage not in (None, *STAGES):
         abort(404)
     stmt = services.practices_visible(scope())
