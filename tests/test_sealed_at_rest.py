@@ -183,3 +183,18 @@ def test_the_instance_folder_the_database_and_mail_on_disk_are_private(app_confi
     emails = list((instance / "mail").glob("*.eml"))
     assert len(emails) == 2 and all(mode(p) == 0o600 for p in emails)
     assert mode(instance / "mail") == 0o700
+
+
+def test_deleting_a_single_persons_account_shreds_their_plans_key(app):
+    from journal.account.services import account_delete
+    from journal.models.keys import DataKey
+
+    eve = make_user(display_name="Eve")
+    db.session.commit()
+    client = client_for(app, eve)
+    assert client.post("/consent/edit", data=CONSENT).status_code == 302
+    plan_id = db.session.scalar(select(ConsentPhrase.plan_id))
+    assert db.session.scalar(select(DataKey).where(DataKey.owner_type == "plan", DataKey.owner_id == plan_id))
+    account_delete(user=eve)
+    db.session.commit()
+    assert db.session.scalar(select(DataKey).where(DataKey.owner_type == "plan")) is None
