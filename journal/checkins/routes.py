@@ -9,11 +9,11 @@ from journal.access import scope
 from journal.checkins import services
 from journal.checkins.forms import BACKDATE_DAYS, CheckInForm, RevealForm, VisibilityForm
 from journal.extensions import db
+from journal.inputs import query_int
 from journal.models import now_utc
 from journal.models.checkins import BOUNDARIES, SCALES, CheckIn
 from journal.today.services import PromptError, prompt_find
 from journal.views import delete_confirmed
-from journal.inputs import query_int
 
 bp = Blueprint("checkins", __name__, url_prefix="/checkins")
 care_bp = Blueprint("care", __name__, url_prefix="/care")

@@ -15,8 +15,8 @@ from journal.entries.services import (
     tags_split,
 )
 from journal.forms import strip
-from journal.models.entries import OWN_WORDS
 from journal.inputs import query_int
+from journal.models.entries import OWN_WORDS
 
 
 def newlines(value):

@@ -7,9 +7,9 @@ from journal.entries import listing, services
 from journal.entries.forms import EntryForm, MomentForm
 from journal.entries.markdown import render_markdown
 from journal.extensions import db
+from journal.inputs import query_int
 from journal.models.entries import OWN_WORDS, Entry
 from journal.views import delete_confirmed
-from journal.inputs import query_int
 
 bp = Blueprint("entries", __name__, url_prefix="/journal")
 

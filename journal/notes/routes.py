@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from journal.access import PRIVATE, SHARED, scope
 from journal.extensions import db
+from journal.inputs import query_int
 from journal.models import Practice
 from journal.models.notes import AREAS, FEELINGS, PACE_SUGGESTIONS, ProgressNote, SensationMap
 from journal.notes import services
@@ -18,7 +19,6 @@ from journal.plan.services import plan_view
 from journal.practices.services import practice_get_or_404
 from journal.today.services import PromptError, prompt_find
 from journal.views import delete_confirmed
-from journal.inputs import query_int
 
 bp = Blueprint("notes", __name__, url_prefix="/notes")
 log = logging.getLogger(__name__)

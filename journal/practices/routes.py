@@ -5,11 +5,11 @@ from sqlalchemy import case
 
 from journal.access import scope
 from journal.extensions import db
+from journal.inputs import query_int
 from journal.models import KINDS, STAGES, Practice
 from journal.plan.services import plan_view
 from journal.practices import services
 from journal.practices.forms import KIND_LABELS, PracticeForm
-from journal.inputs import query_int
 
 bp = Blueprint("practices", __name__, url_prefix="/practices")
 

@@ -219,7 +219,9 @@ def push_send(*, subscription: PushSubscription, title: str, body: str, url: str
     try:
         with public_connections_only() as guard:
             webpush(
-                subscription_info={"endpoint": endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}},
+                subscription_info={
+                    "endpoint": endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
+                },
                 data=payload,
                 vapid_private_key=str(vapid_key_path()),
                 vapid_claims={"sub": _contact()},
