@@ -212,3 +212,23 @@ def test_a_stored_push_endpoint_inside_the_network_is_never_contacted(guarded, u
     result = push_send(subscription=sub, title="Tandem", body="x", url="/today", tag="t")
     assert (result.ok, result.temporary, result.error) == (False, False, "push-private")
     assert listener.connections == 0
+
+
+def test_a_dns_answer_that_changes_after_the_check_is_stopped_at_the_connection(guarded, user, listener, monkeypatch):
+    """DNS rebinding: the name looked public when checked, and points inside when the
+    connection is made. The check is skipped here to stand for that moment."""
+    import journal.reminders.apprise_send as apprise_module
+    import journal.reminders.push as push_module
+    from journal.reminders.push import push_send, subscription_store
+
+    monkeypatch.setattr(apprise_module, "private_destination", lambda url: False)
+    monkeypatch.setattr(push_module, "endpoint_public", lambda endpoint: True)
+    result = apprise_send(url=f"json://127.0.0.1:{listener.port}/hook", title="Tandem", body="x")
+    assert (result.ok, result.temporary, result.error) == (False, False, "apprise-private")
+    sub = subscription_store(user=user, endpoint=f"http://127.0.0.1:{listener.port}/push",
+                             p256dh="BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
+                             auth="tBHItJI5svbpez7KI4CCXg")
+    db.session.commit()
+    pushed = push_send(subscription=sub, title="Tandem", body="x", url="/today", tag="t")
+    assert (pushed.ok, pushed.error) == (False, "push-private")
+    assert listener.connections == 0
