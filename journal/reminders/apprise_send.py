@@ -7,7 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 import apprise
 from sqlalchemy import select
 
-from journal.crypto import DecryptError, context, seal, unseal, user_owner
+from journal.crypto import DecryptError
+from journal.crypto.fields import SealedFields
 from journal.extensions import db
 from journal.netguard import address_public, host_addresses, private_destinations_allowed, public_connections_only
 from journal.models import AppriseTarget, User
@@ -46,8 +47,11 @@ TEST_TITLE = "Tandem"
 TEST_BODY = "Tandem is connected. Reminders will arrive here."
 
 
-def _context(row: AppriseTarget) -> bytes:
-    return context("apprise_targets", row.id, "url", row.user_id, None)
+#: The URL often holds a secret (a token, a topic): sealed with its person's key.
+URL_TEXT = SealedFields(
+    AppriseTarget.__tablename__, ("url",),
+    owner=lambda row: ("user", row.user_id), author=lambda row: row.user_id, visibility=lambda row: None,
+)
 
 
 def _add(sender: apprise.Apprise, url: str) -> bool:
@@ -157,7 +161,7 @@ def apprise_target_save(*, user: User, url: str) -> AppriseTarget:
         row = AppriseTarget(user_id=user.id, url_sealed=b"")
         db.session.add(row)
         db.session.flush()
-    row.url_sealed = seal(url, owner=user_owner(user), context=_context(row))
+    URL_TEXT.seal_one(row, "url", url)
     db.session.flush()
     log.info("user %s set an apprise destination", user.id)
     return row
@@ -167,7 +171,7 @@ def apprise_target_url(user: User) -> str | None:
     row = db.session.scalar(select(AppriseTarget).where(AppriseTarget.user_id == user.id))
     if row is None:
         return None
-    return unseal(row.url_sealed, owner=user_owner(user), context=_context(row))
+    return URL_TEXT.open_one(row, "url")
 
 
 def apprise_target_scheme(user: User) -> str | None:
@@ -177,7 +181,7 @@ def apprise_target_scheme(user: User) -> str | None:
     if row is None:
         return None
     try:
-        url = unseal(row.url_sealed, owner=user_owner(user), context=_context(row))
+        url = URL_TEXT.open_one(row, "url")
     except DecryptError:
         return ""
     return apprise_scheme(url or "") or ""
