@@ -16,6 +16,8 @@ from pathlib import Path
 
 from huey import RedisHuey, SqliteHuey, crontab
 
+from journal.files import private_folder, private_sqlite_file
+
 log = logging.getLogger(__name__)
 
 _app = None
@@ -29,8 +31,9 @@ def _make_huey():
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
         return RedisHuey("tandem", url=redis_url)
-    _instance_path().mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("tandem", filename=str(_instance_path() / "huey.sqlite"))
+    queue = private_folder(_instance_path()) / "huey.sqlite"
+    private_sqlite_file(f"sqlite:///{queue}")  # 0600 like the database
+    return SqliteHuey("tandem", filename=str(queue))
 
 
 huey = _make_huey()
