@@ -7,6 +7,7 @@ from flask import Flask
 
 from journal import config as config_module
 from journal.extensions import csrf, db, limiter, login_manager, mail, migrate
+from journal.files import private_folder, private_sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +33,12 @@ def create_app(config: dict | None = None) -> Flask:
         instance_path=config.pop("INSTANCE_PATH", None),
         instance_relative_config=True,
     )
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    private_folder(Path(app.instance_path))
     app.config.update(config_module.FIXED)
     app.config.update(config_module.load(app.instance_path))
     app.config.update(config)
     config_module.finish(app.config)
+    private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
 
     _configure_logging(app)
     _register_extensions(app)

@@ -75,6 +75,9 @@ def load(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "REDIS_URL": redis_url,
         "TANDEM_HTTPS": https,
+        # How many reverse proxies in front of Tandem add X-Forwarded-* headers (0: none,
+        # the headers are ignored). Rate limits and the Origin check then see the client.
+        "TANDEM_PROXY_HOPS": _env_int("TANDEM_PROXY_HOPS", 0),
         "BASE_URL": env.get("TANDEM_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         # Mail: with no MAIL_SERVER, messages are written as .eml files into
         # instance/mail/ so a developer can open the links without an SMTP server.

@@ -5,15 +5,13 @@ With MAIL_SERVER set, mail goes through Flask-Mail to that SMTP server. Without 
 `instance/mail/`, so a developer can open the links with no mail server.
 """
 import logging
-import secrets
-import time
 from email.utils import make_msgid
-from pathlib import Path
 
 from flask import current_app, render_template
 from flask_mail import Message
 
 from journal.extensions import mail
+from journal.files import mail_file
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +32,5 @@ def email_send(*, to: str, subject: str, template: str, kind: str, **context) ->
     if current_app.config.get("MAIL_SERVER"):
         mail.send(msg)
     else:
-        folder = Path(current_app.instance_path) / "mail"
-        folder.mkdir(exist_ok=True)
-        path = folder / f"{int(time.time() * 1000)}-{secrets.token_hex(4)}.eml"
-        path.write_text(msg.as_string())
+        mail_file(current_app.instance_path, msg.as_string().encode("utf-8"))
     log.info("sent %s email", kind)

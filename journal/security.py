@@ -4,6 +4,7 @@ import time
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from journal.extensions import login_manager
 
@@ -34,6 +35,15 @@ _SEEN_RESOLUTION = 60
 
 
 def init_app(app: Flask) -> None:
+    from journal.inputs import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter  # before any blueprint adds its rules
+    hops = app.config["TANDEM_PROXY_HOPS"]
+    if hops:
+        # Believe exactly `hops` proxies in front of us for the client's address (the
+        # rate-limit key), scheme, host and port (the Origin check); headers a client
+        # made up are further left in the list and ignored.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"

@@ -58,8 +58,8 @@ def readyz():
 
 def safe_next(target: str | None, default: str) -> str:
     """Only local paths are followed after log-in (no open redirect)."""
-    if not target:
-        return default
+    if not target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return default  # a control character (CR/LF) can't go into a Location header
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
@@ -122,6 +122,10 @@ def register_template_helpers(app: Flask) -> None:
         if not current_app.config.get("WTF_CSRF_ENABLED", True):
             return Markup("")
         return Markup('<input name="csrf_token" type="hidden" value="{}">').format(generate_csrf())
+
+    from journal.crypto.fields import UNREADABLE
+
+    app.jinja_env.globals["unreadable_text"] = UNREADABLE  # one marker for every page
 
     @app.template_filter("localdate")
     def _localdate(value: datetime) -> str:

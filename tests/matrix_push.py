@@ -3,8 +3,7 @@
 Subscriptions belong to one person and are never named in a URL: every signed-in
 person reaches only their own. The author has one subscription.
 """
-from journal.extensions import db
-from journal.models.push import PushSubscription
+from journal.reminders.push import subscription_store
 from tests.access_roles import A, signed_in
 
 ROWS = {
@@ -17,11 +16,10 @@ ROWS = {
 
 
 def build(people) -> dict:
-    db.session.add(PushSubscription(
-        user_id=people["author"].id,
+    subscription_store(
+        user=people["author"],
         endpoint="https://push.example.com/send/author-device",
         p256dh="B" + "A" * 86,
         auth="A" * 22,
-    ))
-    db.session.flush()
+    )
     return {}

@@ -17,4 +17,4 @@ ROWS = {
 
 
 def build(people) -> dict:
-    return {"unsubscribe": unsubscribe_token(people["author"].id, "email")}
+    return {"unsubscribe": unsubscribe_token(people["author"].id, "email", people["author"].email)}

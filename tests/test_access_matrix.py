@@ -57,6 +57,9 @@ MATRIX = {
     ("account.email", "POST"): ("/account/email", signed_in(422)),
     ("account.email_confirm", "GET"): ("/account/email/confirm/{change_email}", each(200)),
     ("account.email_confirm_post", "POST"): ("/account/email/confirm/{change_email}", signed_in(A)),
+    # The link sent to the old address: whoever holds it may put the address back.
+    ("account.email_restore", "GET"): ("/account/email/restore/{restore_email}", each(200)),
+    ("account.email_restore_post", "POST"): ("/account/email/restore/{restore_email}", each(A)),
     ("account.delete", "GET"): ("/account/delete", signed_in(200)),
     ("account.delete", "POST"): ("/account/delete", signed_in(422)),
     ("today.today", "GET"): ("/today", signed_in(200)),
@@ -137,6 +140,7 @@ def build_world() -> World:
         "verify": token_issue(user_id=author.id, purpose="verify_email"),
         "reset": token_issue(user_id=author.id, purpose="reset_password"),
         "change_email": token_issue(user_id=author.id, purpose="change_email", new_email="author.new@example.com"),
+        "restore_email": token_issue(user_id=author.id, purpose="restore_email", new_email="author@example.com"),
         "invite": invite_create(user=inviter)[0],
         "practice": practice.id,
         "schedule": schedule.id,

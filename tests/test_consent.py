@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from journal.consent.services import PHRASE_TEXT
 from journal.extensions import db
 from journal.models import ConsentPhrase, Plan
 from journal.practices.library import consent_suggestions
@@ -56,7 +57,7 @@ def saved() -> dict[str, list[str]]:
     rows = db.session.scalars(select(ConsentPhrase).order_by(ConsentPhrase.signal, ConsentPhrase.position))
     found: dict[str, list[str]] = {}
     for row in rows:
-        found.setdefault(row.signal, []).append(row.phrase)
+        found.setdefault(row.signal, []).append(PHRASE_TEXT.open_one(row, "phrase"))
     return found
 
 

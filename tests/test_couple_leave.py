@@ -92,10 +92,10 @@ def plan_of(user) -> Plan:
 
 def titles(plan) -> dict[str, int | None]:
     rows = db.session.execute(
-        select(Practice.title, Schedule.prompt_user_id).join(Practice, Practice.id == Schedule.practice_id)
+        select(Practice, Schedule.prompt_user_id).join(Practice, Practice.id == Schedule.practice_id)
         .where(Schedule.plan_id == plan.id, Schedule.removed_at.is_(None))
     ).all()
-    return dict(rows)
+    return {practice.title: who for practice, who in rows}  # a couple's own title is sealed: read it opened
 
 
 def test_the_partner_who_stays_keeps_their_plan_words_and_pace(app, couple, world):
@@ -112,6 +112,10 @@ def test_the_partner_who_stays_keeps_their_plan_words_and_pace(app, couple, worl
     # their own practice is a copy in Ana's plan, which she can open
     ritual = db.session.scalar(select(Practice).where(Practice.plan_id == mine.id))
     assert ritual.title == "Our tea ritual"
+    # ...sealed again under her plan's key, never copied into a clear column
+    clear = db.session.execute(select(Practice.__table__.c.title, Practice.__table__.c.text_sealed)
+                               .where(Practice.__table__.c.id == ritual.id)).one()
+    assert clear.title == "Your own practice" and b"tea" not in clear.text_sealed
     ana_client = client_for(app, ana)
     assert ana_client.get(f"/practices/{ritual.id}").status_code == 200
     page = read_text(ana_client.get("/plan"))

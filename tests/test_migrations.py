@@ -127,8 +127,18 @@ def _sample_rows(app_config, tmp_path) -> dict[str, list[dict]]:
     return rows
 
 
+def _stand_in(type_):
+    """A value for a required column of an older revision that head no longer has."""
+    python = type_.python_type
+    return {str: "stand-in", bytes: b"stand-in", int: 0, bool: False}.get(python, "stand-in")
+
+
 #: Columns a later migration rewrites on purpose (each has its own test): left out here.
-REWRITTEN = {("checkins", "bleeding")}
+REWRITTEN = {
+    ("checkins", "bleeding"),  # 0005_content: yes / no became words
+    # 0005_harden: a couple's own practice's words are sealed, the clear columns hold a placeholder
+    ("practices", "title"), ("practices", "summary"), ("practices", "steps"), ("practices", "safety_note"),
+}
 
 
 @pytest.mark.parametrize("revision", _revisions_before_head())
@@ -148,24 +158,27 @@ def test_upgrading_from_an_earlier_revision_keeps_every_row(revision, empty_data
                 if table.name not in old.tables or not sample[table.name]:
                     continue
                 columns = {c.name for c in old.tables[table.name].columns}
-                rows = [{k: v for k, v in row.items() if k in columns and (table.name, k) not in REWRITTEN}
-                        for row in sample[table.name]]
+                rows = [{k: v for k, v in row.items() if k in columns} for row in sample[table.name]]
                 ahead = {c.name for c in table.columns if c.name in columns
                          and any(fk.column.table.name not in done for fk in c.foreign_keys)}
                 keys = [c.name for c in table.primary_key.columns]
                 # The old table's columns with the model's types (no defaults of later columns).
                 # A column whose type a later migration changes keeps the old table's own type.
                 was = old.tables[table.name].c
+                # A required column a later migration replaces (a text sealed since) gets a stand-in.
+                gone = [c for c in was if c.name not in table.c and not c.nullable and c.server_default is None]
+                rows = [{**row, **{c.name: _stand_in(c.type) for c in gone}} for row in rows]
                 then = Table(table.name, MetaData(), *(
                     Column(c.name, c.type if was[c.name].type._type_affinity is c.type._type_affinity
                            else was[c.name].type, primary_key=c.primary_key)
-                    for c in table.columns if c.name in columns))
+                    for c in table.columns if c.name in columns), *(Column(c.name, c.type) for c in gone))
                 first = [{k: (None if k in ahead else v) for k, v in row.items()} for row in rows]
                 conn.execute(insert(then), first)
                 for row in rows:
                     if any(row[k] is not None for k in ahead):
                         later.append((then, {k: row[k] for k in keys}, {k: row[k] for k in ahead}))
-                written[table.name] = rows
+                written[table.name] = [{k: v for k, v in row.items() if k in table.c and (table.name, k) not in REWRITTEN}
+                                       for row in rows]
                 done.add(table.name)
             for table, key, values in later:
                 conn.execute(table.update().where(*(table.c[k] == v for k, v in key.items())).values(values))
@@ -183,7 +196,7 @@ def test_upgrading_from_an_earlier_revision_keeps_every_row(revision, empty_data
                 table = db.metadata.tables[name]
                 keys = [c.name for c in table.primary_key.columns]
                 found = {tuple(m[k] for k in keys): dict(m) for m in conn.execute(select(table)).mappings()}
-                assert len(found) == len(rows), f"{name}: {len(rows)} rows at {revision}, {len(found)} at head"
+                assert len(found) >= len(rows), f"{name}: {len(rows)} rows at {revision}, {len(found)} at head"
                 for row in rows:
                     now = found[tuple(row[k] for k in keys)]
                     assert {k: now[k] for k in row} == row, f"{name} changed on the way from {revision}"

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from journal import create_app
 from journal.extensions import db
 from journal.models.push import PushSubscription
-from journal.reminders.push import VAPID_FILE, push_send, vapid_public_key
+from journal.reminders.push import VAPID_FILE, push_send, subscription_endpoint, subscription_store, vapid_public_key
 from journal.testing import login_as, make_user
 
 
@@ -91,8 +91,7 @@ class Browser:
 
 def subscribe_row(user, browser: Browser, endpoint: str) -> PushSubscription:
     info = browser.subscription(endpoint)
-    sub = PushSubscription(user_id=user.id, endpoint=endpoint, p256dh=info["keys"]["p256dh"], auth=info["keys"]["auth"])
-    db.session.add(sub)
+    sub = subscription_store(user=user, endpoint=endpoint, p256dh=info["keys"]["p256dh"], auth=info["keys"]["auth"])
     db.session.commit()
     return sub
 
@@ -221,7 +220,8 @@ def test_subscribe_saves_and_updates_by_endpoint(app, auth_client, user):
         assert response.status_code == 201
     subs = db.session.execute(db.select(PushSubscription)).scalars().all()
     assert len(subs) == 1
-    assert (subs[0].user_id, subs[0].endpoint, subs[0].p256dh) == (user.id, endpoint, again.p256dh)
+    assert (subs[0].user_id, subscription_endpoint(subs[0]), subs[0].p256dh) == (user.id, endpoint, again.p256dh)
+    assert endpoint.encode() not in subs[0].endpoint_sealed
     with auth_client.get("/reminders/push") as response:
         assert "Notifications are on for 1 device." in response.get_data(as_text=True)
 
@@ -289,7 +289,8 @@ def test_unsubscribe_one_endpoint_json(app, auth_client, user):
     with auth_client.post("/reminders/push/unsubscribe", json={"endpoint": "https://push.example.com/a"}) as response:
         assert response.status_code == 200
         assert response.get_json()["removed"] == 1
-    assert [s.endpoint for s in db.session.execute(db.select(PushSubscription)).scalars()] == ["https://push.example.com/b"]
+    remaining = db.session.execute(db.select(PushSubscription)).scalars()
+    assert [subscription_endpoint(s) for s in remaining] == ["https://push.example.com/b"]
 
 
 def test_unsubscribe_all_with_the_form(app, auth_client, user):
@@ -341,9 +342,8 @@ def test_service_worker_shows_pushes_and_opens_same_origin_links(client):
 
 
 def test_unusable_stored_keys_are_a_permanent_failure(app, user, push_service):
-    sub = PushSubscription(user_id=user.id, endpoint=push_service.url(), p256dh=b64url(b"\x04" + b"\x01" * 64),
-                           auth=b64url(b"a" * 16))
-    db.session.add(sub)
+    sub = subscription_store(user=user, endpoint=push_service.url(), p256dh=b64url(b"\x04" + b"\x01" * 64),
+                             auth=b64url(b"a" * 16))
     db.session.commit()
     result = push_send(subscription=sub, title="t", body="b", url="/", tag="x")
     assert not result.ok and not result.temporary and not result.gone and result.error == "push-invalid"

@@ -86,6 +86,33 @@ def email_confirm_post(token):
     return redirect(url_for("account.settings" if current_user.is_authenticated else "auth.login"))
 
 
+@bp.get("/email/restore/<token>")
+def email_restore(token):
+    """From the email sent to the old address: shows a button; the POST puts it back."""
+    live = token_peek(raw=token, purpose="restore_email") is not None
+    return render_template("account/email_restore.html", live=live), 200 if live else 410
+
+
+@bp.post("/email/restore/<token>")
+def email_restore_post(token):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        user = auth_services.email_restore(raw=token)
+    except auth_services.EmailTaken:
+        db.session.rollback()
+        flash("That email now belongs to another account, so we couldn't put it back.", "error")
+        return redirect(url_for("views.index"))
+    if user is None:
+        return render_template("account/email_restore.html", live=False), 410
+    db.session.commit()
+    if current_user.is_authenticated:
+        logout_user()
+    session.clear()
+    flash("Your email is back, and every device is logged out. Please choose a new password now.", "success")
+    return redirect(url_for("auth.reset_request"))
+
+
 @bp.route("/delete", methods=["GET", "POST"])
 @login_required
 @reauth_required

@@ -1,13 +1,13 @@
 """Account settings: profile, deletion."""
 import logging
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from journal.auth.sessions import sessions_end_all
 from journal.couple.services import couple_leave
 from journal.crypto import shred, user_owner
 from journal.extensions import db
-from journal.models import Invite, User
+from journal.models import Invite, Plan, User
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,9 @@ def account_delete(*, user: User) -> None:
         couple_leave(user=user)
     sessions_end_all(user=user)
     shred(user_owner(user))  # everything they wrote becomes unreadable, backups included
+    own_plan = db.session.scalar(select(Plan.id).where(Plan.owner_id == user.id))
+    if own_plan is not None:
+        shred(("plan", own_plan))  # their plan of one goes too: its consent phrases and practices
     db.session.execute(delete(Invite).where(Invite.inviter_id == user.id))
     user_id = user.id
     db.session.delete(user)

@@ -15,7 +15,7 @@ from journal.auth.tokens import token_consume, token_issue, token_owner, token_p
 from journal.extensions import db
 from journal.mailer import email_send
 from journal.views import external_url
-from journal.models import User, now_utc
+from journal.models import User, UserToken, now_utc
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,10 @@ def login_attempt(*, email: str, password: str) -> User:
     if user is not None and user.locked_until is not None and user.locked_until > now:
         password_verify(None, password)  # same cost as a real check
         raise LoginRefused()
-    if user is None or not password_verify(user.password_hash, password):
+    # Always one Argon2 verification (a dummy hash for an unknown email), so the time
+    # taken doesn't tell whether an account exists.
+    matches = password_verify(user.password_hash if user is not None else None, password)
+    if user is None or not matches:
         if user is not None:
             _login_failed(user, now)
         raise LoginRefused()
@@ -204,9 +207,38 @@ def email_change_confirm(*, raw: str) -> User | None:
     if user_by_email(token.new_email) is not None:
         raise EmailTaken(token.new_email)
     user = db.session.get(User, token.user_id)
+    old_email = user.email
     user.email = token.new_email
     user.email_verified_at = now_utc()
+    # The old address hears of it (without naming the new one) with a link that puts it
+    # back, in case someone else did this.
+    raw = token_issue(user_id=user.id, purpose="restore_email", new_email=old_email)
+    email_send(to=old_email, subject="Your Tandem sign-in email was changed", template="email_changed",
+               kind="email-changed", user=user, link=external_url("account.email_restore", token=raw))
     log.info("user %s changed their email", user.id)
+    return user
+
+
+def email_restore(*, raw: str) -> User | None:
+    """Put back the address an email change replaced (the link sent to that address).
+    Whoever changed it may hold the password, so every session ends and any other
+    pending change stops working; the person then resets the password by email."""
+    token = token_consume(raw=raw, purpose="restore_email")
+    if token is None:
+        return None
+    user = db.session.get(User, token.user_id)
+    if user.email != token.new_email:
+        other = user_by_email(token.new_email)
+        if other is not None:
+            raise EmailTaken(token.new_email)
+        user.email = token.new_email
+    user.email_verified_at = now_utc()
+    db.session.execute(
+        update(UserToken).where(UserToken.user_id == user.id, UserToken.purpose == "change_email",
+                                UserToken.used_at.is_(None)).values(used_at=now_utc())
+    )
+    sessions_end_all(user=user)
+    log.info("user %s put their previous email back", user.id)
     return user
 
 

@@ -12,6 +12,8 @@ LIFETIMES = {
     "verify_email": timedelta(days=3),
     "change_email": timedelta(hours=24),
     "reset_password": timedelta(hours=1),
+    #: Sent to the old address when the email changes: puts it back if that wasn't them.
+    "restore_email": timedelta(days=7),
 }
 
 

@@ -7,6 +7,7 @@ from journal.access import SHARED, scope, visibility_words
 from journal.checkins import services
 from journal.checkins.forms import BACKDATE_DAYS, CheckInForm, RevealForm, VisibilityForm
 from journal.extensions import db
+from journal.inputs import query_int
 from journal.models.checkins import BOUNDARIES, SCALES, CheckIn
 from journal.today.services import PromptError, prompt_find
 from journal.views import delete_confirmed
@@ -106,7 +107,7 @@ def new():
 def index():
     s = scope()
     page = db.paginate(
-        services.checkins_visible_to(s), page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+        services.checkins_visible_to(s), page=request.args.get("page", 1, type=query_int), per_page=PER_PAGE,
         max_per_page=PER_PAGE, error_out=False,
     )
     partner = s.partner()

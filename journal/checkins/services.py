@@ -8,7 +8,8 @@ from sqlalchemy import Select, and_, case, func, not_, or_, select
 from sqlalchemy.orm import aliased
 
 from journal.access import SHARED, Scope
-from journal.crypto import DecryptError, context, keys_preload, seal, unseal
+from journal.crypto import DecryptError, keys_preload
+from journal.crypto.fields import UNREADABLE, SealedFields
 from journal.extensions import db
 from journal.models import User, now_utc
 from journal.models.checkins import SCORE_FIELDS, SEALED_FIELDS, WORRYING_BLEEDING, CareNotice, CheckIn
@@ -18,7 +19,6 @@ from journal.today.services import Prompt, prompt_act
 log = logging.getLogger(__name__)
 
 TABLE = "checkins"
-UNREADABLE = "This text can't be read any more."
 #: With the plan's setting on, answers given together open to the partner after this long.
 REVEAL_AFTER = timedelta(hours=48)
 #: A care note shows at most once in this period, per condition and person.
@@ -37,26 +37,20 @@ class CheckInError(Exception):
     """A check-in change that can't happen; the message is for the person."""
 
 
+CHECKIN_TEXT = SealedFields(TABLE, SEALED_FIELDS)
+
+
 def _owner(checkin: CheckIn):
-    return ("user", checkin.author_id)
-
-
-def _context(checkin: CheckIn, field: str, visibility: str | None = None) -> bytes:
-    return context(TABLE, checkin.id, field, checkin.author_id, visibility or checkin.visibility)
+    return CHECKIN_TEXT.owner(checkin)
 
 
 def _texts(checkin: CheckIn) -> dict[str, str | None]:
     """The sealed fields opened; DecryptError goes to the caller."""
-    return {
-        field: unseal(getattr(checkin, f"{field}_sealed"), owner=_owner(checkin), context=_context(checkin, field))
-        for field in SEALED_FIELDS
-    }
+    return CHECKIN_TEXT.open(checkin)
 
 
 def _seal(checkin: CheckIn, texts: dict[str, str | None]) -> None:
-    for field in SEALED_FIELDS:
-        blob = seal(texts.get(field), owner=_owner(checkin), context=_context(checkin, field))
-        setattr(checkin, f"{field}_sealed", blob)
+    CHECKIN_TEXT.seal(checkin, texts)
 
 
 # -- writing ---------------------------------------------------------------------------

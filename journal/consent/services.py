@@ -5,6 +5,8 @@ from sqlalchemy import delete, update
 
 from journal.access import Scope
 from journal.edits import EditConflict, loaded_version
+from journal.crypto import DecryptError, keys_preload
+from journal.crypto.fields import UNREADABLE, SealedFields
 from journal.extensions import db
 from journal.models import ConsentPhrase, Plan, User
 from journal.practices.library import consent_suggestions
@@ -21,6 +23,13 @@ SIGNAL_LABELS = {
 }
 MAX_PER_SIGNAL = 10
 
+#: A couple's phrases are sealed with their plan's key: either partner reads and
+#: edits them, and they stay with the plan when one of them joins or leaves.
+PHRASE_TEXT = SealedFields(
+    ConsentPhrase.__tablename__, ("phrase",),
+    owner=lambda row: ("plan", row.plan_id), author=lambda row: None, visibility=lambda row: None,
+)
+
 
 def phrases_for(scope: Scope) -> tuple[dict[str, list[str]], bool]:
     """The plan's phrases by signal, and whether they are still our suggestions
@@ -29,8 +38,14 @@ def phrases_for(scope: Scope) -> tuple[dict[str, list[str]], bool]:
     if not rows:
         return consent_suggestions(), True
     phrases: dict[str, list[str]] = {signal: [] for signal in SIGNALS}
+    keys_preload({("plan", rows[0].plan_id)})
     for row in rows:
-        phrases.setdefault(row.signal, []).append(row.phrase)
+        try:
+            phrase = PHRASE_TEXT.open_one(row, "phrase")
+        except DecryptError:
+            log.warning("consent phrase %s can't be opened", row.id)
+            phrase = UNREADABLE
+        phrases.setdefault(row.signal, []).append(phrase)
     return phrases, False
 
 
@@ -52,10 +67,15 @@ def phrases_replace(*, scope: Scope, author: User, phrases: dict[str, list[str]]
     if db.session.execute(bump.execution_options(synchronize_session=False)).rowcount != 1:
         raise EditConflict
     db.session.execute(delete(ConsentPhrase).where(ConsentPhrase.plan_id == plan.id))
+    rows = []
     for signal in SIGNALS:
         for position, phrase in enumerate(phrases.get(signal, [])[:MAX_PER_SIGNAL]):
-            db.session.add(
-                ConsentPhrase(plan_id=plan.id, signal=signal, phrase=phrase, position=position, updated_by_id=author.id)
-            )
+            row = ConsentPhrase(plan_id=plan.id, signal=signal, phrase_sealed=b"", position=position,
+                                updated_by_id=author.id)
+            db.session.add(row)
+            rows.append((row, phrase))
+    db.session.flush()
+    for row, phrase in rows:
+        PHRASE_TEXT.seal_one(row, "phrase", phrase)
     db.session.flush()
     log.info("plan %s updated its consent language", plan.id)

@@ -29,7 +29,11 @@ from journal.models import (
     StageChange,
     User,
 )
+from journal.consent.services import PHRASE_TEXT
+from journal.crypto import DecryptError
+from journal.models.practice import OWN_TEXT_FIELDS
 from journal.plan.services import schedule_refresh_due
+from journal.practices.sealing import PLACEHOLDER, practice_text_seal
 from journal.views import external_url
 
 log = logging.getLogger(__name__)
@@ -71,12 +75,19 @@ def plan_copy_for(*, plan: Plan, person: User, now: datetime) -> Plan:
         db.session.add(PlanPause(plan_id=mine.id, user_id=person.id, since=pause.since, until=pause.until,
                                  shared=pause.shared))
 
-    practices = {}
+    # The couple's own words are sealed under the plan's key with each row in the context:
+    # a copy is opened here and sealed again under the new plan (never copied as a blob,
+    # never written in clear).
+    practices, words = {}, {}
     for practice in db.session.scalars(select(Practice).where(Practice.plan_id == plan.id).order_by(Practice.id)):
-        copy = Practice(plan_id=mine.id, slug=None, **{f: getattr(practice, f) for f in PRACTICE_FIELDS})
+        copy = Practice(plan_id=mine.id, slug=None, **PLACEHOLDER,
+                        **{f: getattr(practice, f) for f in PRACTICE_FIELDS if f not in OWN_TEXT_FIELDS})
         db.session.add(copy)
         practices[practice.id] = copy
+        words[practice.id] = {f: getattr(practice, f) for f in OWN_TEXT_FIELDS}
     db.session.flush()
+    for old_id, copy in practices.items():
+        practice_text_seal(copy, words[old_id])
 
     schedules = {}
     for schedule in db.session.scalars(
@@ -93,14 +104,22 @@ def plan_copy_for(*, plan: Plan, person: User, now: datetime) -> Plan:
         db.session.add(copy)
         schedules[schedule.id] = copy
 
+    phrases = []
     for phrase in db.session.scalars(select(ConsentPhrase).where(ConsentPhrase.plan_id == plan.id)):
-        db.session.add(ConsentPhrase(plan_id=mine.id, signal=phrase.signal, phrase=phrase.phrase,
-                                     position=phrase.position, updated_by_id=phrase.updated_by_id,
-                                     updated_at=phrase.updated_at))
+        try:
+            text = PHRASE_TEXT.open_one(phrase, "phrase")
+        except DecryptError:
+            continue  # a phrase that can't be opened any more isn't carried over
+        copy = ConsentPhrase(plan_id=mine.id, signal=phrase.signal, phrase_sealed=b"", position=phrase.position,
+                             updated_by_id=phrase.updated_by_id, updated_at=phrase.updated_at)
+        db.session.add(copy)
+        phrases.append((copy, text))
     for change in db.session.scalars(select(StageChange).where(StageChange.plan_id == plan.id)):
         db.session.add(StageChange(plan_id=mine.id, from_stage=change.from_stage, to_stage=change.to_stage,
                                    created_at=change.created_at))
     db.session.flush()
+    for copy, text in phrases:
+        PHRASE_TEXT.seal_one(copy, "phrase", text)
 
     # What this person did with the old prompts, and their notifications, follow the copies.
     for old_id, copy in schedules.items():

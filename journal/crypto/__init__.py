@@ -99,12 +99,16 @@ def data_key(owner: Owner, *, create: bool = False) -> bytes | None:
     return cache.get(owner)
 
 
+def seal_with(key: bytes, text: str, context: bytes) -> bytes:
+    """Seal with a data key already in hand (a data migration holds its own keys)."""
+    nonce = os.urandom(12)
+    return VERSION + nonce + AESGCM(key).encrypt(nonce, text.encode("utf-8"), context)
+
+
 def seal(text: str | None, *, owner: Owner, context: bytes) -> bytes | None:
     if text is None:
         return None
-    key = data_key(owner, create=True)
-    nonce = os.urandom(12)
-    return VERSION + nonce + AESGCM(key).encrypt(nonce, text.encode("utf-8"), context)
+    return seal_with(data_key(owner, create=True), text, context)
 
 
 def unseal(blob: bytes | None, *, owner: Owner, context: bytes) -> str | None:
@@ -113,6 +117,10 @@ def unseal(blob: bytes | None, *, owner: Owner, context: bytes) -> str | None:
     key = data_key(owner)
     if key is None:
         raise DecryptError("the data key was destroyed")
+    return unseal_with(key, blob, context)
+
+
+def unseal_with(key: bytes, blob: bytes, context: bytes) -> str:
     if blob[:1] != VERSION:
         raise DecryptError("unknown format")
     try:

@@ -15,6 +15,7 @@ from journal.entries.services import (
     tags_split,
 )
 from journal.forms import strip
+from journal.inputs import query_int
 from journal.models.entries import OWN_WORDS
 
 
@@ -82,8 +83,10 @@ class EntryForm(FlaskForm):
         return ok
 
     def practice_id(self) -> int | None:
-        value = self.practice.data
-        return int(value) if value and str(value).isdigit() else None
+        try:
+            return query_int(str(self.practice.data or ""))
+        except ValueError:
+            return None
 
     def values(self) -> dict:
         return {

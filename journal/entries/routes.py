@@ -9,6 +9,7 @@ from journal.entries.forms import EntryForm, MomentForm
 from journal.entries.markdown import render_markdown
 from journal.extensions import db
 from journal.forms import EmptyForm
+from journal.inputs import query_int
 from journal.models.entries import OWN_WORDS, Entry
 from journal.views import delete_confirmed
 
@@ -46,7 +47,7 @@ def _just_kept() -> Entry | None:
 
 def _journal(moment_form: MomentForm, status: int = 200):
     filters = listing.Filters.from_args(request.args)
-    page = listing.journal_page(scope(), filters=filters, page=request.args.get("page", 1, type=int) or 1)
+    page = listing.journal_page(scope(), filters=filters, page=request.args.get("page", 1, type=query_int) or 1)
     return render_template(
         "entries/index.html",
         journal=page,

@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm.exc import StaleDataError
 
 from journal.access import PRIVATE, SHARED, Scope
-from journal.crypto import DecryptError, context, data_key, keys_preload, seal, unseal, user_owner
+from journal.crypto import DecryptError, data_key, keys_preload, user_owner
+from journal.crypto.fields import UNREADABLE, SealedFields  # noqa: F401 (UNREADABLE: pages read it here)
 from journal.edits import EditConflict, version_check
+from journal.inputs import query_int
 from journal.extensions import db
 from journal.models import Practice, Schedule, User, now_utc
 from journal.models.entries import ENTRY, MOMENT, Entry
@@ -30,7 +32,6 @@ BODY_MAX = 100_000
 TAG_MAX = 40
 TAGS_MAX = 20
 LINE_MAX = 300
-UNREADABLE = "This text can't be read any more."
 #: How long after keeping a moment its Undo still works.
 UNDO_WINDOW = timedelta(minutes=10)
 SEALED_FIELDS = ("title", "body", "tags", "line")
@@ -87,7 +88,7 @@ def prompt_key(schedule_id: int | None, occurrence_at: datetime | None) -> str:
 def _prompt_parse(key: str | None) -> tuple[int, datetime] | None:
     try:
         schedule_id, stamp = (key or "").split("@", 1)
-        return int(schedule_id), datetime.strptime(stamp, PROMPT_STAMP).replace(tzinfo=UTC)
+        return query_int(schedule_id), datetime.strptime(stamp, PROMPT_STAMP).replace(tzinfo=UTC)
     except ValueError:
         return None
 
@@ -95,15 +96,12 @@ def _prompt_parse(key: str | None) -> tuple[int, datetime] | None:
 # -- sealing -----------------------------------------------------------------------
 
 
-def _context(entry: Entry, field_name: str) -> bytes:
-    return context("entries", entry.id, field_name, entry.author_id, entry.visibility)
+ENTRY_TEXT = SealedFields("entries", SEALED_FIELDS)
 
 
 def _seal(entry: Entry, author: User, texts: dict[str, str | None]) -> None:
     """Seal every field of a flushed `entry` with the author's key and its current visibility."""
-    owner = user_owner(author)
-    for name in SEALED_FIELDS:
-        setattr(entry, f"{name}_sealed", seal(texts.get(name) or None, owner=owner, context=_context(entry, name)))
+    ENTRY_TEXT.seal(entry, texts)
 
 
 @dataclass
@@ -142,7 +140,7 @@ class Reader:
                 text.unreadable = True
                 continue
             try:
-                setattr(text, attributes[name], unseal(blob, owner=owner, context=_context(entry, name)))
+                setattr(text, attributes[name], ENTRY_TEXT.open_one(entry, name))
             except DecryptError:
                 text.unreadable = True
         if text.unreadable:

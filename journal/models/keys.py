@@ -16,7 +16,7 @@ class DataKey(Base):
     __table_args__ = (UniqueConstraint("owner_type", "owner_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: "user" or "couple"
+    #: "user", "couple" or "plan"
     owner_type: Mapped[str] = mapped_column(String(10))
     owner_id: Mapped[int]
     #: nonce + AES-GCM(master key, data key), bound to the owner.

@@ -1,7 +1,7 @@
 """A plan: what a couple (or one person, before their partner joins) practises and when."""
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from journal.models.base import Base, UTCDateTime, now_utc
@@ -145,7 +145,8 @@ class ConsentPhrase(Base):
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
     #: ask | slow_down | pause | stop | check_in
     signal: Mapped[str] = mapped_column(String(10))
-    phrase: Mapped[str] = mapped_column(String(300))
+    #: The phrase, sealed with the plan's key (`journal.consent.services.PHRASE_TEXT`).
+    phrase_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     position: Mapped[int] = mapped_column(default=0)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc, onupdate=now_utc)

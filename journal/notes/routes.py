@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from journal.access import JUST_ME, PRIVATE, SHARED, scope
 from journal.extensions import db
+from journal.inputs import query_int
 from journal.models import Practice
 from journal.models.notes import AREAS, FEELINGS, PACE_SUGGESTIONS, ProgressNote, SensationMap
 from journal.notes import services
@@ -40,9 +41,11 @@ def _linked():
     raw = request.args.get("practice")
     if raw is None or raw == "":
         return None, None
-    if not raw.isdigit():
+    try:
+        practice_id = query_int(raw)
+    except ValueError:
         abort(404)
-    return None, practice_get_or_404(scope(), int(raw))
+    return None, practice_get_or_404(scope(), practice_id)
 
 
 def _partner_choices(form, partner) -> None:
@@ -88,7 +91,7 @@ def new():
 @bp.get("")
 @login_required
 def index():
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=query_int)
     pagination, previews = services.notes_page(scope(), page=page)
     return render_template(
         "notes/index.html", pagination=pagination, previews=previews, partner=scope().partner(), **WORDS

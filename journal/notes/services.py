@@ -13,7 +13,8 @@ from sqlalchemy import delete
 from sqlalchemy.orm import joinedload
 
 from journal.access import PRIVATE, SHARED, Scope
-from journal.crypto import DecryptError, Owner, context, keys_preload, seal, unseal
+from journal.crypto import DecryptError, keys_preload
+from journal.crypto.fields import SealedFields
 from journal.extensions import db
 from journal.models import Practice, User, now_utc
 from journal.models.notes import AREAS, FEELINGS, ProgressNote, SensationMap
@@ -52,35 +53,30 @@ class Opened:
 # -- sealing ------------------------------------------------------------------------
 
 
-def _owner(author_id: int) -> Owner:
-    """Always the author's own key (deleting the account shreds the text, shared or not)."""
-    return ("user", author_id)
+NOTE_TEXT = SealedFields(NOTE_TABLE, TEXT_FIELDS)
+MAP_TEXT = SealedFields(MAP_TABLE, ("areas",))
 
 
-def _seal_note_field(note: ProgressNote, field: str, text: str | None) -> bytes | None:
-    ctx = context(NOTE_TABLE, note.id, field, note.author_id, note.visibility)
-    return seal(text, owner=_owner(note.author_id), context=ctx)
+def _seal_note_field(note: ProgressNote, field: str, text: str | None) -> None:
+    NOTE_TEXT.seal_one(note, field, text)
 
 
 def _open_note_field(note: ProgressNote, field: str) -> Opened:
-    ctx = context(NOTE_TABLE, note.id, field, note.author_id, note.visibility)
     try:
-        return Opened(unseal(getattr(note, f"{field}_sealed"), owner=_owner(note.author_id), context=ctx))
+        return Opened(NOTE_TEXT.open_one(note, field))
     except DecryptError:
         log.warning("progress note %s: field %s can't be opened", note.id, field)
         return Opened(readable=False)
 
 
-def _seal_map(sensation_map: SensationMap, areas: dict[str, str]) -> bytes:
-    ctx = context(MAP_TABLE, sensation_map.id, "areas", sensation_map.author_id, sensation_map.visibility)
-    return seal(json.dumps(areas, sort_keys=True), owner=_owner(sensation_map.author_id), context=ctx)
+def _seal_map(sensation_map: SensationMap, areas: dict[str, str]) -> None:
+    MAP_TEXT.seal_one(sensation_map, "areas", json.dumps(areas, sort_keys=True))
 
 
 def map_open(sensation_map: SensationMap) -> Opened:
     """The map's {area: feeling}, or unreadable."""
-    ctx = context(MAP_TABLE, sensation_map.id, "areas", sensation_map.author_id, sensation_map.visibility)
     try:
-        text = unseal(sensation_map.areas_sealed, owner=_owner(sensation_map.author_id), context=ctx)
+        text = MAP_TEXT.open_one(sensation_map, "areas")
         areas = json.loads(text)
     except (DecryptError, ValueError):
         log.warning("sensation map %s can't be opened", sensation_map.id)
@@ -130,7 +126,7 @@ def note_create(
     db.session.add(note)
     db.session.flush()
     for field, text in zip(TEXT_FIELDS, (went, keep, change)):
-        setattr(note, f"{field}_sealed", _seal_note_field(note, field, text or None))
+        _seal_note_field(note, field, text or None)
     if sensation is not None and sensation.areas:
         sensation_map = SensationMap(
             note_id=note.id,
@@ -143,7 +139,7 @@ def note_create(
         )
         db.session.add(sensation_map)
         db.session.flush()
-        sensation_map.areas_sealed = _seal_map(sensation_map, sensation.areas)
+        _seal_map(sensation_map, sensation.areas)
     if prompt is not None:
         prompt_act(user=author, prompt=prompt, action="done", now=now)
     db.session.flush()
@@ -168,7 +164,7 @@ def note_set_visibility(*, scope: Scope, note: ProgressNote, visibility: str) ->
         raise NoteError("This note can't be read any more, so who sees it can't change.")
     note.visibility = visibility
     for field, opened in texts.items():
-        setattr(note, f"{field}_sealed", _seal_note_field(note, field, opened.value))
+        _seal_note_field(note, field, opened.value)
     db.session.flush()
     log.info("progress note %s is now %s", note.id, visibility)
 
@@ -182,7 +178,7 @@ def map_set_visibility(*, scope: Scope, sensation_map: SensationMap, visibility:
     if not opened.readable:
         raise NoteError("This map can't be read any more, so who sees it can't change.")
     sensation_map.visibility = visibility
-    sensation_map.areas_sealed = _seal_map(sensation_map, opened.value)
+    _seal_map(sensation_map, opened.value)
     db.session.flush()
     log.info("sensation map %s is now %s", sensation_map.id, visibility)
 
@@ -210,7 +206,7 @@ def notes_visible(scope: Scope):
 def notes_page(scope: Scope, *, page: int):
     """One page of the history, with each note's first answer opened (fixed statements)."""
     pagination = db.paginate(notes_visible(scope), page=page, per_page=PER_PAGE, error_out=False)
-    keys_preload({_owner(n.author_id) for n in pagination.items})
+    keys_preload({("user", n.author_id) for n in pagination.items})
     previews = {n.id: _preview(n) for n in pagination.items}
     return pagination, previews
 
@@ -244,7 +240,7 @@ def sensation_history(scope: Scope) -> list[SensationHistory]:
     maps = db.session.scalars(
         scope.visible(SensationMap).order_by(SensationMap.created_at, SensationMap.id)
     ).all()
-    keys_preload({_owner(m.author_id) for m in maps})
+    keys_preload({("user", m.author_id) for m in maps})
     authors = sorted({m.author_id for m in maps}, key=lambda a: a != scope.user.id)
     result = []
     for author_id in authors:

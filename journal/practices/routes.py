@@ -5,6 +5,7 @@ from sqlalchemy import case
 
 from journal.access import scope
 from journal.extensions import db
+from journal.inputs import query_int
 from journal.models import KINDS, STAGES, Practice
 from journal.plan.services import plan_view, schedule_refused_for
 from journal.practices import services
@@ -17,7 +18,7 @@ bp = Blueprint("practices", __name__, url_prefix="/practices")
 @login_required
 def browse():
     kind = request.args.get("kind") or None
-    stage = request.args.get("stage", type=int)
+    stage = request.args.get("stage", type=query_int)
     if kind not in (None, *KINDS) or stage not in (None, *STAGES):
         abort(404)
     stmt = services.practices_visible(scope())

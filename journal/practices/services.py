@@ -6,6 +6,8 @@ from sqlalchemy import and_, or_, select, update
 from journal.access import Scope
 from journal.extensions import db
 from journal.models import Practice, User, now_utc
+from journal.models.practice import OWN_TEXT_FIELDS
+from journal.practices.sealing import PLACEHOLDER, practice_text_seal
 from journal.practices.library import FIELDS, library_data
 
 log = logging.getLogger(__name__)
@@ -67,15 +69,23 @@ def practice_get_or_404(scope: Scope, practice_id: int) -> Practice:
 
 
 def practice_create(*, scope: Scope, author: User, **fields) -> Practice:
-    """A practice of the plan's own, visible to that plan only."""
+    """A practice of the plan's own, visible to that plan only; its words are sealed."""
     plan = scope.plan_or_create()
-    practice = Practice(plan_id=plan.id, author_id=author.id, slug=None, topics=[], **fields)
+    clear = {k: v for k, v in fields.items() if k not in OWN_TEXT_FIELDS}
+    practice = Practice(plan_id=plan.id, author_id=author.id, slug=None, topics=[], **PLACEHOLDER, **clear)
     db.session.add(practice)
+    db.session.flush()
+    practice_text_seal(practice, fields)
     db.session.flush()
     log.info("plan %s wrote practice %s", plan.id, practice.id)
     return practice
 
 
 def practice_update(*, practice: Practice, **fields) -> None:
+    """Change a plan's own practice; its words are sealed again as a whole."""
     for key, value in fields.items():
-        setattr(practice, key, value)
+        if key not in OWN_TEXT_FIELDS:
+            setattr(practice, key, value)
+    if set(OWN_TEXT_FIELDS) & fields.keys():
+        current = {name: getattr(practice, name) for name in OWN_TEXT_FIELDS} if practice.text_sealed else {}
+        practice_text_seal(practice, {**current, **{k: v for k, v in fields.items() if k in OWN_TEXT_FIELDS}})

@@ -1,16 +1,16 @@
 """Sending reminders to other services through Apprise (ntfy, Matrix, Telegram,
 Signal gateways, generic JSON webhooks...). The destination URL often holds a
 secret, so it is stored sealed and never logged."""
-import ipaddress
 import logging
-import socket
+from urllib.parse import parse_qs, urlsplit
 
 import apprise
-from flask import current_app
 from sqlalchemy import select
 
-from journal.crypto import DecryptError, context, seal, unseal, user_owner
+from journal.crypto import DecryptError
+from journal.crypto.fields import SealedFields
 from journal.extensions import db
+from journal.netguard import address_public, host_addresses, private_destinations_allowed, public_connections_only
 from journal.models import AppriseTarget, User
 from journal.reminders.channels import SENT, SendResult
 
@@ -47,8 +47,11 @@ TEST_TITLE = "Tandem"
 TEST_BODY = "Tandem is connected. Reminders will arrive here."
 
 
-def _context(row: AppriseTarget) -> bytes:
-    return context("apprise_targets", row.id, "url", row.user_id, None)
+#: The URL often holds a secret (a token, a topic): sealed with its person's key.
+URL_TEXT = SealedFields(
+    AppriseTarget.__tablename__, ("url",),
+    owner=lambda row: ("user", row.user_id), author=lambda row: row.user_id, visibility=lambda row: None,
+)
 
 
 def _add(sender: apprise.Apprise, url: str) -> bool:
@@ -68,56 +71,84 @@ def apprise_scheme(url: str) -> str | None:
     return scheme.lower() if sep and scheme.isalnum() else None
 
 
-#: Schemes whose host is where Apprise connects: webhooks and self-hosted services.
-#: Other schemes name a cloud service at a fixed address, and their host part holds an
-#: id or a token (a Telegram bot id, a Discord webhook id), not an address.
-_SELF_HOSTED = {
-    "json", "jsons", "xml", "xmls", "form", "forms", "gotify", "gotifys", "matrix", "matrixs",
-    "mmost", "mmosts", "rocket", "rockets", "ncloud", "nclouds", "apprise", "apprises", "mqtt",
-    "mqtts", "signal", "signals", "xmpp", "xmpps", "mailto", "mailtos", "ntfy", "ntfys",
+#: Plugins whose destination is not a TCP connection to a host: the desktop, D-Bus,
+#: the local syslog socket, a USB light, and syslog over UDP. Nothing about them can
+#: be judged the way a connection is, so they are refused outright (fail closed).
+_LOCAL_OR_UDP = {
+    "NotifyRSyslog", "NotifySyslog", "NotifyDBus", "NotifyGLib", "NotifyGnome", "NotifyMacOSX",
+    "NotifyWindows", "NotifyBlink1", "NotifyVapid",
 }
 
 
-def private_destination(url: str) -> bool:
-    """True when the service behind `url` is this machine or a private, link-local or
-    otherwise non-public network (169.254.169.254, 10.0.0.5, localhost...), so that a
-    pasted address can't make the server call inside its own network.
+def _file_arguments(plugin) -> set[str]:
+    """URL arguments that name a file on this server (an FCM key file, a PGP key, a
+    Vapid subscription file): a pasted URL must not make the server read or write one."""
+    names = set()
+    specs = {**getattr(plugin, "template_tokens", {}), **getattr(plugin, "template_args", {})}
+    for name, spec in specs.items():
+        target = str(spec.get("map_to", name)) if isinstance(spec, dict) else name
+        if "file" in name or "file" in target or "pgp" in name or "pgp" in target:
+            names.add(name.lower())
+    return names
 
-    The host is resolved as the connection would resolve it (a name, or an address in
-    any form the system accepts, 2130706433 and 0x7f000001 included) for the schemes in
-    _SELF_HOSTED; ntfy's host is a server only when it looks like one (otherwise it is a
-    topic on ntfy.sh). A name is resolved once here: a DNS answer that changes before
-    the send (DNS rebinding) is out of reach."""
-    scheme = apprise_scheme(url)
-    if scheme not in _SELF_HOSTED:
-        return False
+
+def _hosts(plugin) -> set[str]:
+    """The hosts Apprise parsed out of the URL that the plugin will connect to: its
+    `host` when the plugin's URL has a host part (Apprise leaves it empty when the
+    plugin runs in its cloud mode, an ntfy.sh topic for one), and every other
+    attribute naming a host (an email's SMTP server, a Zulip server)."""
+    hosts = set()
+    if "host" in getattr(plugin, "template_tokens", {}) and plugin.host:
+        hosts.add(plugin.host)
+    for name, value in vars(plugin).items():
+        if "host" in name.lower() and name != "host" and isinstance(value, str) and value:
+            hosts.add(value)
+    return hosts
+
+
+def private_destination(url: str) -> bool:
+    """True when Tandem must not send to `url`: the service behind it is this machine or a
+    private, link-local, multicast or otherwise non-public address (169.254.169.254,
+    10.0.0.5, localhost, 2130706433, [::1]...), or the URL names something that can't be
+    judged as a connection (a local socket, UDP, the desktop, a file on this server), or
+    Apprise can't read it at all (fail closed).
+
+    Apprise's own parser says which host the plugin will use (`_hosts`); each is
+    resolved as the connection would resolve it (`journal.netguard.host_public`). A
+    name that doesn't resolve is left to the send, where `public_connections_only`
+    judges the address actually connected to."""
     try:
-        plugin = apprise.Apprise.instantiate(url)
+        plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
     except Exception:  # noqa: BLE001 - as in _add: a pasted URL must never cause a 500
-        return False
-    host = str(getattr(plugin, "host", None) or "").strip("[]").lower()
-    if not host:
-        return False
-    if scheme in ("ntfy", "ntfys") and "." not in host and ":" not in host and host != "localhost":
-        return False  # a topic on ntfy.sh
-    try:
-        found = socket.getaddrinfo(host, None)
-    except (OSError, UnicodeError):
-        return False  # nowhere to connect to: the send fails on its own
-    return any(not ipaddress.ip_address(info[4][0].split("%")[0]).is_global for info in found)
+        plugin = None
+    if plugin is None or type(plugin).__name__ in _LOCAL_OR_UDP:
+        return True
+    query = {key.lower() for key in parse_qs(urlsplit(url).query, keep_blank_values=True)} if "?" in url else set()
+    if query & _file_arguments(plugin):
+        return True
+    for host in _hosts(plugin):
+        addresses = host_addresses(host, getattr(plugin, "port", None))
+        if addresses and not all(address_public(a) for a in addresses):
+            return True
+    return False
 
 
 def apprise_send(*, url: str, title: str, body: str) -> SendResult:
     sender = apprise.Apprise()
     if not _add(sender, url):
         return SendResult(ok=False, error="apprise-url")
-    if not current_app.config.get("APPRISE_ALLOW_PRIVATE") and private_destination(url):
+    if not private_destinations_allowed() and private_destination(url):
         return SendResult(ok=False, error="apprise-private")
+    guard = None
     try:
-        delivered = sender.notify(title=title, body=body)
+        with public_connections_only() as guard:
+            delivered = sender.notify(title=title, body=body)
     except Exception as exc:  # noqa: BLE001 - the type only, the message could name the URL
         log.warning("apprise raised %s", type(exc).__name__)
         delivered = False
+    if guard is not None and guard.refused:
+        log.warning("apprise tried to connect to a non-public address; refused")
+        return SendResult(ok=False, error="apprise-private")
     if delivered:
         return SENT
     # Apprise hides the service's answer: treat it as temporary, the pipeline retries.
@@ -130,7 +161,7 @@ def apprise_target_save(*, user: User, url: str) -> AppriseTarget:
         row = AppriseTarget(user_id=user.id, url_sealed=b"")
         db.session.add(row)
         db.session.flush()
-    row.url_sealed = seal(url, owner=user_owner(user), context=_context(row))
+    URL_TEXT.seal_one(row, "url", url)
     db.session.flush()
     log.info("user %s set an apprise destination", user.id)
     return row
@@ -140,7 +171,7 @@ def apprise_target_url(user: User) -> str | None:
     row = db.session.scalar(select(AppriseTarget).where(AppriseTarget.user_id == user.id))
     if row is None:
         return None
-    return unseal(row.url_sealed, owner=user_owner(user), context=_context(row))
+    return URL_TEXT.open_one(row, "url")
 
 
 def apprise_target_scheme(user: User) -> str | None:
@@ -150,7 +181,7 @@ def apprise_target_scheme(user: User) -> str | None:
     if row is None:
         return None
     try:
-        url = unseal(row.url_sealed, owner=user_owner(user), context=_context(row))
+        url = URL_TEXT.open_one(row, "url")
     except DecryptError:
         return ""
     return apprise_scheme(url or "") or ""

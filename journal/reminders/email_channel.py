@@ -5,39 +5,76 @@ headers), about ten times cheaper than going through `email.generator`, and sent
 over one SMTP connection per batch. With no MAIL_SERVER, reminders are written as
 .eml files into `instance/mail/`, as account emails are.
 """
+import base64
 import binascii
 import functools
+import hashlib
+import hmac
+import json
+import os
 import secrets
 import smtplib
 import time
 from email.utils import formataddr, formatdate, parseaddr
-from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app, render_template
-from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
 
-from journal.extensions import mail
+from journal.extensions import db, mail
+from journal.files import mail_file
+from journal.models import User
 from journal.reminders.channels import SENT, SendResult
 from journal.views import external_url
 
 SUBJECT = "Your Tandem reminder"
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="tandem-unsubscribe")
+#: An unsubscribe link works this long after the email that carried it.
+UNSUBSCRIBE_DAYS = 90
+_UNSUBSCRIBE_AAD = b"tandem:unsubscribe:v1"
 
 
-def unsubscribe_token(user_id: int, channel: str) -> str:
-    """A token that turns off one channel for one person, without logging in."""
-    return _serializer().dumps({"u": user_id, "c": channel})
+def _unsubscribe_key() -> bytes:
+    """A key for unsubscribe links only, derived from SECRET_KEY."""
+    secret = current_app.config["SECRET_KEY"]
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_UNSUBSCRIBE_AAD).derive(
+        secret.encode("utf-8") if isinstance(secret, str) else secret
+    )
 
 
-def unsubscribe_read(token: str) -> tuple[int, str] | None:
+def _address_digest(address: str) -> str:
+    return hashlib.sha256(address.strip().lower().encode("utf-8")).hexdigest()[:32]
+
+
+def unsubscribe_token(user_id: int, channel: str, address: str, *, now: float | None = None) -> str:
+    """An opaque token (AES-GCM, nothing readable in it) that turns off one channel for
+    one person without logging in: for the address it was sent to, for UNSUBSCRIBE_DAYS."""
+    issued = int(now if now is not None else time.time())
+    plain = json.dumps({"u": user_id, "c": channel, "a": _address_digest(address), "t": issued}).encode()
+    nonce = os.urandom(12)
+    sealed = nonce + AESGCM(_unsubscribe_key()).encrypt(nonce, plain, _UNSUBSCRIBE_AAD)
+    return base64.urlsafe_b64encode(sealed).rstrip(b"=").decode("ascii")
+
+
+def unsubscribe_read(token: str, *, now: float | None = None) -> tuple[int, str] | None:
+    """(user id, channel) when the token is one of ours, not expired, and the person
+    still has the address it was sent to; None otherwise."""
     try:
-        data = _serializer().loads(token)
-        return int(data["u"]), str(data["c"])
-    except (BadSignature, KeyError, TypeError, ValueError):
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        data = json.loads(AESGCM(_unsubscribe_key()).decrypt(raw[:12], raw[12:], _UNSUBSCRIBE_AAD))
+        user_id, channel, digest, issued = int(data["u"]), str(data["c"]), str(data["a"]), int(data["t"])
+    except (InvalidTag, binascii.Error, KeyError, TypeError, ValueError, UnicodeError):
         return None
+    if (now if now is not None else time.time()) - issued > UNSUBSCRIBE_DAYS * 86400:
+        return None
+    address = db.session.scalar(select(User.email).where(User.id == user_id))
+    if address is None or not hmac.compare_digest(_address_digest(address), digest):
+        return None
+    return user_id, channel
 
 
 @functools.lru_cache(maxsize=8)
@@ -59,7 +96,7 @@ def reminder_message(*, outbox_id: int, to: str, user_id: int, title: str | None
     `title` is None with discreet wording (the default): nothing names the practice,
     and the subject never does in any case.
     """
-    unsubscribe = external_url("reminders.unsubscribe", token=unsubscribe_token(user_id, "email"))
+    unsubscribe = external_url("reminders.unsubscribe", token=unsubscribe_token(user_id, "email", to))
     context = {"title": title, "today": external_url("today.today"), "unsubscribe": unsubscribe}
     configured = current_app.config["MAIL_DEFAULT_SENDER"]
     from_header, envelope = _sender(tuple(configured) if isinstance(configured, list) else configured)
@@ -80,12 +117,11 @@ def reminder_message(*, outbox_id: int, to: str, user_id: int, title: str | None
 class _MailFolder:
     """Stands in for an SMTP connection when no MAIL_SERVER is set."""
 
-    def __init__(self, folder: Path):
-        self.folder = folder
+    def __init__(self, instance_path: str):
+        self.instance_path = instance_path
 
     def sendmail(self, sender, recipients, data, mail_options=()):
-        self.folder.mkdir(exist_ok=True)
-        (self.folder / f"{int(time.time() * 1000)}-{secrets.token_hex(4)}.eml").write_bytes(data)
+        mail_file(self.instance_path, data)
 
 
 class MailConnection:
@@ -101,7 +137,7 @@ class MailConnection:
     def get(self):
         if self._host is None:
             if not current_app.config.get("MAIL_SERVER"):
-                self._host = _MailFolder(Path(current_app.instance_path) / "mail")
+                self._host = _MailFolder(current_app.instance_path)
             else:
                 self._context = mail.connect()
                 self._host = self._context.__enter__().host  # None when MAIL_SUPPRESS_SEND

@@ -6,6 +6,7 @@ agree on one key). Endpoints and payloads are never logged: subscription ids onl
 """
 import base64
 import binascii
+import hashlib
 import json
 import logging
 import threading
@@ -20,8 +21,11 @@ from py_vapid import Vapid01
 from pywebpush import WebPushException, webpush
 
 from journal.config import instance_secret
+from journal.crypto import DecryptError
+from journal.crypto.fields import SealedFields
 from journal.extensions import db
 from journal.models.push import PushSubscription
+from journal.netguard import host_public, private_destinations_allowed, public_connections_only
 from journal.reminders.channels import SENT, SendResult
 
 log = logging.getLogger(__name__)
@@ -93,6 +97,19 @@ class SubscriptionError(ValueError):
     """A subscription the browser sent that can't be used; the message is plain words."""
 
 
+def endpoint_public(endpoint: str) -> bool:
+    """True when the push service behind `endpoint` is on the internet (or private
+    destinations are allowed): the same rule as every Apprise destination."""
+    if private_destinations_allowed():
+        return True
+    try:
+        parts = urlsplit(endpoint)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return False
+    return bool(host) and host_public(host, port or 443)
+
+
 def subscription_check(data) -> tuple[str, str, str]:
     """(endpoint, p256dh, auth) from a browser's subscription JSON, or SubscriptionError."""
     if not isinstance(data, dict):
@@ -109,6 +126,8 @@ def subscription_check(data) -> tuple[str, str, str]:
     local = current_app.config.get("TESTING") and parts.scheme == "http" and host in ("127.0.0.1", "localhost")
     if not host or not (parts.scheme == "https" or local) or parts.username or parts.password:
         raise SubscriptionError("This device's notification address must be a secure (https) address.")
+    if not endpoint_public(endpoint):
+        raise SubscriptionError("This device's notification address isn't on the internet, so Tandem can't send there.")
     if not isinstance(keys, dict):
         raise SubscriptionError("This device's notification keys are missing.")
     p256dh, auth = keys.get("p256dh"), keys.get("auth")
@@ -120,17 +139,45 @@ def subscription_check(data) -> tuple[str, str, str]:
     return endpoint, p256dh, auth
 
 
-def subscription_save(*, user, data) -> PushSubscription:
-    """Add or update (by endpoint) a subscription for `user`. Flushes, never commits.
-    An endpoint another person had is moved to `user`: the browser now belongs to them."""
-    endpoint, p256dh, auth = subscription_check(data)
-    sub = db.session.execute(db.select(PushSubscription).filter_by(endpoint=endpoint)).scalar_one_or_none()
+#: The endpoint is sealed with its person's key, bound to the row.
+ENDPOINT_TEXT = SealedFields(
+    PushSubscription.__tablename__, ("endpoint",),
+    owner=lambda row: ("user", row.user_id), author=lambda row: row.user_id, visibility=lambda row: None,
+)
+
+
+def endpoint_hash(endpoint: str) -> str:
+    return hashlib.sha256(endpoint.encode("utf-8")).hexdigest()
+
+
+def subscription_endpoint(subscription: PushSubscription) -> str:
+    """The endpoint, opened; DecryptError if it can't be any more."""
+    return ENDPOINT_TEXT.open_one(subscription, "endpoint")
+
+
+def subscription_store(*, user, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
+    """Add or update (by endpoint) a subscription for `user`, without checks (see
+    `subscription_save`). An endpoint another person had moves to `user`."""
+    sub = db.session.execute(
+        db.select(PushSubscription).filter_by(endpoint_hash=endpoint_hash(endpoint))
+    ).scalar_one_or_none()
     if sub is None:
-        sub = PushSubscription(user_id=user.id, endpoint=endpoint, p256dh=p256dh, auth=auth)
+        sub = PushSubscription(user_id=user.id, endpoint_hash=endpoint_hash(endpoint), endpoint_sealed=b"",
+                               p256dh=p256dh, auth=auth)
         db.session.add(sub)
     else:
         sub.user_id, sub.p256dh, sub.auth = user.id, p256dh, auth
     db.session.flush()
+    ENDPOINT_TEXT.seal_one(sub, "endpoint", endpoint)  # sealed again: the owner may have changed
+    db.session.flush()
+    return sub
+
+
+def subscription_save(*, user, data) -> PushSubscription:
+    """Add or update (by endpoint) a subscription for `user`. Flushes, never commits.
+    An endpoint another person had is moved to `user`: the browser now belongs to them."""
+    endpoint, p256dh, auth = subscription_check(data)
+    sub = subscription_store(user=user, endpoint=endpoint, p256dh=p256dh, auth=auth)
     log.info("user %s: push subscription %s saved", user.id, sub.id)
     return sub
 
@@ -140,7 +187,7 @@ def subscriptions_remove(*, user, endpoint: str | None = None) -> int:
     else's endpoint is left alone. Returns how many were removed."""
     query = db.delete(PushSubscription).where(PushSubscription.user_id == user.id)
     if endpoint is not None:
-        query = query.where(PushSubscription.endpoint == endpoint)
+        query = query.where(PushSubscription.endpoint_hash == endpoint_hash(endpoint))
     count = db.session.execute(query).rowcount or 0
     log.info("user %s: %s push subscription(s) removed", user.id, count)
     return count
@@ -159,16 +206,28 @@ def push_send(*, subscription: PushSubscription, title: str, body: str, url: str
     429, 5xx and network failures are temporary; other 4xx are permanent."""
     payload = json.dumps({"title": title, "body": body, "url": url, "tag": tag})
     sub_id = subscription.id
-    _sending.active = True
     try:
-        webpush(
-            subscription_info=subscription.info(),
-            data=payload,
-            vapid_private_key=str(vapid_key_path()),
-            vapid_claims={"sub": _contact()},
-            ttl=ttl,
-            timeout=TIMEOUT,
-        )
+        endpoint = subscription_endpoint(subscription)
+    except DecryptError:
+        log.warning("push subscription %s: endpoint can't be opened", sub_id)
+        return SendResult(ok=False, error="push-unreadable")
+    if not endpoint_public(endpoint):
+        log.warning("push subscription %s: endpoint not on the internet, not contacted", sub_id)
+        return SendResult(ok=False, error="push-private")
+    _sending.active = True
+    guard = None
+    try:
+        with public_connections_only() as guard:
+            webpush(
+                subscription_info={
+                    "endpoint": endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
+                },
+                data=payload,
+                vapid_private_key=str(vapid_key_path()),
+                vapid_claims={"sub": _contact()},
+                ttl=ttl,
+                timeout=TIMEOUT,
+            )
     except WebPushException as exc:
         status = getattr(exc.response, "status_code", None)
         if status is None:
@@ -186,6 +245,9 @@ def push_send(*, subscription: PushSubscription, title: str, body: str, url: str
         log.warning("push subscription %s: refused with %s", sub_id, status)
         return SendResult(ok=False, temporary=temporary, error=f"push-{status}")
     except (requests.RequestException, OSError):
+        if guard is not None and guard.refused:
+            log.warning("push subscription %s: endpoint not on the internet, not contacted", sub_id)
+            return SendResult(ok=False, error="push-private")
         log.warning("push subscription %s: push service unreachable", sub_id)
         return SendResult(ok=False, temporary=True, error="push-network")
     except ValueError:

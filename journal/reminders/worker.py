@@ -16,6 +16,7 @@ import os
 from huey import RedisHuey, SqliteHuey, crontab
 
 from journal.config import queue_sqlite_path
+from journal.files import private_folder, private_sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,8 @@ def _make_huey():
     if redis_url:
         return RedisHuey("tandem", url=redis_url)
     path = queue_sqlite_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
+    private_sqlite_file(f"sqlite:///{path}")  # 0600 like the database
     return SqliteHuey("tandem", filename=str(path))
 
 

@@ -151,6 +151,7 @@ def seed(app) -> dict:
             "reset": token_issue(user_id=ana.id, purpose="reset_password"),
             "change_email": token_issue(user_id=ana.id, purpose="change_email",
                                         new_email=f"a11y-ana-new-{tag}@example.com"),
+            "restore_email": token_issue(user_id=ana.id, purpose="restore_email", new_email=ana.email),
             "invite": invite_create(user=inviter)[0],
             "practice": own.id,
             "schedule": touch_schedule.id,
