@@ -185,9 +185,9 @@ def couples_make(count: int, *, days: int) -> list[tuple[str, str]]:
         couple = Couple()
         db.session.add(couple)
         db.session.flush()
-        a = User(email=f"a{n}@bench.invalid", display_name=f"Ana {n}", password_hash=hashed, timezone="UTC",
+        a = User(email=f"a{n}@example.com", display_name=f"Ana {n}", password_hash=hashed, timezone="UTC",
                  email_verified_at=now_utc(), couple_id=couple.id)
-        b = User(email=f"b{n}@bench.invalid", display_name=f"Bo {n}", password_hash=hashed, timezone="UTC",
+        b = User(email=f"b{n}@example.com", display_name=f"Bo {n}", password_hash=hashed, timezone="UTC",
                  email_verified_at=now_utc(), couple_id=couple.id)
         db.session.add_all([a, b])
         db.session.flush()
