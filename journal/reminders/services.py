@@ -77,6 +77,7 @@ def notifications_mark_read(*, user: User, now: datetime | None = None) -> None:
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=now or now_utc())
     )
+    user.unread_count = 0  # the header of this same page counts none
 
 
 def status_counts() -> dict[str, int]:
