@@ -9,7 +9,7 @@ LOCK   := requirements/lock.txt
 PIP_VERSION := 26.3
 UV_VERSION  := 0.13.9
 
-.PHONY: run test install lock browser clean
+.PHONY: run test install lock browser bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ browser:
 	  echo "Installing Debian's java for the HTML checker..."; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q default-jre-headless; }
+
+## make bench: the page benchmark (bench/pages.py) on the small data set; BENCH_ARGS for more.
+bench: install
+	$(BIN)/python bench/pages.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info test-artifacts

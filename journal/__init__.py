@@ -57,7 +57,7 @@ def _configure_logging(app: Flask) -> None:
 
 def _register_extensions(app: Flask) -> None:
     import journal.models  # noqa: F401  (every model known to the metadata)
-    from journal import security
+    from journal import security, static_assets
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
@@ -66,6 +66,7 @@ def _register_extensions(app: Flask) -> None:
     mail.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
+    static_assets.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -1,6 +1,7 @@
 """Every Flask extension, unbound; `create_app` binds them with `init_app`."""
 import sqlite3
 
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -19,6 +20,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 mail = Mail()
+compress = Compress()
 
 
 @event.listens_for(Engine, "connect")

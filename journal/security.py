@@ -107,5 +107,5 @@ def _security_headers(response):
     if request.endpoint != "static":
         # Pages hold personal data or per-session form tokens: never keep them in a cache.
         h["Cache-Control"] = "no-store"
-        h["Vary"] = "Cookie"
+        response.vary.add("Cookie")
     return response

@@ -99,11 +99,14 @@ def local_time(value: datetime, zone: str | None = None) -> datetime:
 def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def _unread():
-        """The header's unread count: one statement per page for a logged-in person."""
+        """The header's unread count, read with the session itself."""
         if not has_request_context() or not current_user.is_authenticated:
             return {}
         from journal.reminders.services import unread_count
 
+        loaded = getattr(current_user._get_current_object(), "unread_count", None)
+        if loaded is not None:  # read with the session (journal.auth.sessions.session_load)
+            return {"unread": loaded}
         try:
             return {"unread": unread_count(current_user)}
         except Exception:  # an error page must still render if the database is down

@@ -2,7 +2,7 @@
 // Pages and data are private: they are never cached, here or by the browser (no-store).
 "use strict";
 
-var CACHE = "tandem-shell-v1";
+var CACHE = "tandem-shell-v2";
 var SHELL = [
   "/offline",
   "/static/css/tandem.css",
@@ -34,7 +34,9 @@ self.addEventListener("fetch", function (event) {
     return;
   }
   if (SHELL.indexOf(url.pathname) !== -1) {
-    event.respondWith(caches.match(request).then(function (hit) { return hit || fetch(request); }));
+    // Pages ask for fingerprinted URLs (?v=...) that the browser keeps for a year, so the
+    // network (or the HTTP cache) answers first; the copy kept here is for when offline.
+    event.respondWith(fetch(request).catch(function () { return caches.match(url.pathname); }));
   }
 });
 

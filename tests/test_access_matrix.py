@@ -9,18 +9,21 @@ person who is still single, so only people without a couple may accept it.
 A route or method missing here fails `test_every_route_is_in_the_matrix`:
 each new route is placed in the matrix the day it is written.
 """
+import base64
 import importlib
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from journal import create_app
 from journal.auth.tokens import token_issue
 from journal.couple.services import invite_create
 from journal.extensions import db
-from journal.models import Plan, Practice, Schedule
+from journal.models import Plan, Practice, Schedule, User
 from journal.testing import login_as, make_couple, make_user
 
 from tests.access_roles import ROLES, A, L, each, roles, signed_in
@@ -164,12 +167,64 @@ def _no_reminder_worker(tmp_path, monkeypatch):
     """/readyz looks for the worker's queue: in these tests no worker ever ran."""
     monkeypatch.setenv("TANDEM_INSTANCE_PATH", str(tmp_path / "no-worker"))
     monkeypatch.delenv("REDIS_URL", raising=False)
+#: Every case opens sealed rows of the same snapshot, so every case's app shares one master key.
+MASTER_KEYS = "matrix:" + base64.b64encode(b"m" * 32).decode()
+#: A snapshot older than this is built again (tokens and "just now" windows age).
+SNAPSHOT_LIFETIME = 300
+
+
+@dataclass
+class Snapshot:
+    rows: dict
+    people: dict
+    tokens: dict
+    made: float
+
+
+_snapshots: dict[str, Snapshot] = {}
+
+
+@pytest.fixture
+def app_config(app_config):
+    return {**app_config, "TANDEM_MASTER_KEYS": MASTER_KEYS}
+
+
+def world_for(backend: str) -> World:
+    """The ten-person world, built once per backend and test process and copied into
+    each case's empty database (a few bulk INSERTs instead of dozens of commits)."""
+    snap = _snapshots.get(backend)
+    if snap is None or time.monotonic() - snap.made > SNAPSHOT_LIFETIME:
+        world = build_world()
+        _snapshots[backend] = Snapshot(
+            rows={t.name: [dict(r) for r in db.session.execute(t.select()).mappings()] for t in db.metadata.sorted_tables},
+            people={role: person.id for role, person in world.people.items()},
+            tokens=dict(world.tokens),
+            made=time.monotonic(),
+        )
+        return world
+    # Couples and users point at each other: check foreign keys once everything is in.
+    if backend == "postgresql":
+        db.session.execute(text("SET LOCAL session_replication_role = replica"))
+    else:
+        db.session.execute(text("PRAGMA defer_foreign_keys = ON"))
+    for table in db.metadata.sorted_tables:
+        if snap.rows[table.name]:
+            db.session.execute(table.insert(), snap.rows[table.name])
+    if backend == "postgresql":
+        sequences = [
+            f"setval(pg_get_serial_sequence('\"{t.name}\"', 'id'), {max(r['id'] for r in snap.rows[t.name])})"
+            for t in db.metadata.sorted_tables
+            if "id" in t.c and snap.rows[t.name] and t.c.id.autoincrement in (True, "auto")
+        ]
+        db.session.execute(text("SELECT " + ", ".join(sequences)))
+    db.session.commit()
+    return World(people={role: db.session.get(User, id) for role, id in snap.people.items()}, tokens=snap.tokens)
 
 
 @pytest.mark.parametrize("endpoint, method, role", CASES, ids=["-".join(c) for c in CASES])
-def test_access(app, endpoint, method, role):
+def test_access(app, backend, endpoint, method, role):
     template, expected = MATRIX[(endpoint, method)]
-    world = build_world()
+    world = world_for(backend)
     client = app.test_client()
     if role != "anonymous":
         login_as(client, world.people[role])

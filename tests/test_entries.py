@@ -558,7 +558,7 @@ def test_the_editor_keeps_a_draft_until_a_save_succeeds(csrf_app_config, app, us
     page = client.get("/journal/new").get_data(as_text=True)
     key = f"tandem-draft:{user.id}:/journal/new"
     assert f'data-draft="{key}"' in page and "data-draft-clean" in page
-    assert '<script src="/static/js/drafts.js" defer></script>' in page
+    assert re.search(r'<script src="/static/js/drafts.js\?v=[0-9a-f]{12}" defer></script>', page)
     assert "<script>" not in page and "onclick" not in page
     assert "drafts.js" not in client.get("/journal").get_data(as_text=True)
     assert "Restore your unsaved draft" in page

@@ -8,7 +8,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_every_page_links_the_manifest(client):
     html = client.get("/login").get_data(as_text=True)
-    assert 'rel="manifest" href="/static/manifest.webmanifest"' in html
+    assert 'rel="manifest" href="/static/manifest.webmanifest?v=' in html
 
 
 def test_manifest_names_icons_that_exist(client):

@@ -9,7 +9,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from journal.extensions import db
 from journal.models import User, UserSession, now_utc
@@ -33,23 +33,40 @@ def session_start(*, user: User, remember: bool, device: str = "") -> str:
     return token
 
 
+def _load_statement():
+    from journal.models import Notification
+
+    unread = (
+        select(func.count(Notification.id))
+        .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
+    return (
+        select(User, UserSession, unread.label("unread"))
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == bindparam("token_hash"))
+    )
+
+
+#: Built once per process: the session, its user and the header's unread count.
+_LOAD = _load_statement()
+
+
 def session_load(token: str | None) -> User | None:
-    """The user of a live session, in one statement; None if unknown or too old."""
+    """The user of a live session with their unread count, in one statement; None if
+    unknown or too old."""
     if not token:
         return None
-    row = db.session.execute(
-        select(User, UserSession)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == token_digest(token))
-    ).first()
+    row = db.session.execute(_LOAD, {"token_hash": token_digest(token)}).first()
     if row is None:
         return None
-    user, user_session = row
+    user, user_session, unread = row
     if not session_lifetime_ok(user_session):
         return None
     user.session_token = token
     user.session_remember = user_session.remember
     user.session_authenticated_at = user_session.authenticated_at
+    user.unread_count = unread
     return user
 
 

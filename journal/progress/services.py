@@ -10,14 +10,13 @@ A page costs a fixed number of statements, whatever the amount of data.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
+from journal import zones
 from journal.access import Scope
 from journal.models import now_utc
 from journal.models.checkins import SCALES
 from journal.models.notes import AREAS
 from journal.notes.services import sensation_history
-from journal.plan.services import plan_view
 from journal.progress import queries
 from journal.progress.weeks import day_of, day_start_utc, week_of, week_start
 
@@ -149,8 +148,9 @@ def pace_span(progress: Progress, *, now: datetime | None = None) -> tuple[datet
 
 
 def local_today(scope: Scope, *, now: datetime | None = None) -> date:
-    zone = plan_view(scope).timezone
-    return (now or now_utc()).astimezone(ZoneInfo(zone)).date()
+    """Today in the plan's zone (the person's own while they have no plan)."""
+    plan = scope.plan
+    return zones.local_today(plan.timezone if plan is not None else scope.user.timezone, now=now)
 
 
 def _people(scope: Scope) -> list[Person]:
@@ -251,7 +251,7 @@ def progress_build(
         practices=practices,
         moments=moments,
         stages=[s for s in stages if (start is None or s.at.date() >= start) and (until is None or s.at.date() <= until)],
-        current_stage=plan_view(scope).stage,
+        current_stage=scope.plan.stage if scope.plan is not None else 1,
         bodies=_bodies(scope, people, start, until),
         daily=dict(daily),
         practice_days={k: dict(v) for k, v in practice_days.items()},

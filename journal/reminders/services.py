@@ -120,6 +120,7 @@ def notifications_mark_read(*, user: User, now: datetime | None = None) -> None:
         .values(read_at=now or now_utc())
         .execution_options(synchronize_session=False)
     )
+    user.unread_count = 0  # the header of this same page counts none
 
 
 def status_counts() -> dict[str, int]:

@@ -1,0 +1,254 @@
+"""Data for the page benchmark and the statement-count test: couples with a history.
+
+    .venv/bin/python bench/seed.py --size small  --backend sqlite --folder /tmp/tandem-bench
+    .venv/bin/python bench/seed.py --size medium --backend postgresql
+
+small is 10 couples, medium 1,000; each partner has two years of daily check-ins
+(half of them shared, the shared daily one answering the couple's check-in prompt
+together), three journal entries and two small moments a week, a weekly progress
+note with a sensation map, and the couple five schedules. Rows go in through the
+app's own models and sealing (`journal.crypto.seal` with each row's context), in
+bulk: ids are given here, each table gets one multi-row INSERT per batch, and
+nothing is committed row by row.
+
+`history()` is the one function the test suite shares (tests/test_page_costs.py):
+it gives one couple N days of history.
+"""
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, time as dtime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+PASSWORD = "bench-password-1234"
+PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+SIZES = {"small": 10, "medium": 1000}
+#: The last day of every seeded history.
+END = date(2026, 11, 20)
+WORDS = (
+    "slow morning tea together warm hands quiet walk the park breathing easier laughing "
+    "tired but close gentle evening we talked about the week felt steadier small steps"
+).split()
+
+
+def _line(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(n))
+
+
+class Rows:
+    """Rows waiting for one bulk INSERT per table, with ids given up front (a sealed
+    field's context names its row id)."""
+
+    def __init__(self):
+        from sqlalchemy import func, select
+
+        from journal.extensions import db
+        from journal.models import CheckIn, Entry, ProgressNote, PromptAction, Schedule, SensationMap, StageChange
+
+        self.tables = [Schedule, CheckIn, Entry, ProgressNote, SensationMap, PromptAction, StageChange]
+        self.rows = {model: [] for model in self.tables}
+        self.next_id = {
+            model: (db.session.scalar(select(func.max(model.id))) or 0) + 1 for model in self.tables
+        }
+
+    def add(self, model, **values) -> int:
+        values.setdefault("id", self.next_id[model])
+        self.next_id[model] = values["id"] + 1
+        self.rows[model].append(values)
+        return values["id"]
+
+    def flush(self) -> None:
+        from sqlalchemy import insert
+
+        from journal.extensions import db
+
+        for model in self.tables:
+            rows = self.rows[model]
+            for start in range(0, len(rows), 2000):
+                db.session.execute(insert(model), rows[start : start + 2000])
+            rows.clear()
+
+
+def _sealed(text: str, *, table: str, row_id: int, field: str, author_id: int, visibility: str) -> bytes:
+    from journal.crypto import context, seal
+
+    return seal(text, owner=("user", author_id), context=context(table, row_id, field, author_id, visibility))
+
+
+def history(*, a, b, days: int, end: date = END, seed: int = 0, rows: Rows | None = None) -> None:
+    """Give the couple of `a` and `b` `days` days of history ending on `end`:
+    five schedules (a daily check-in for both, daily closeness, a weekly touch
+    practice, grounding every other day, a weekly review), each partner's daily
+    check-in (every other one shared, answering the daily prompt together), three
+    entries and two moments a week each, and a weekly progress note with a
+    sensation map. Flushes; the caller commits."""
+    from sqlalchemy import select
+
+    from journal.extensions import db
+    from journal.models import CheckIn, Entry, Plan, Practice, ProgressNote, PromptAction, Schedule, SensationMap, StageChange
+
+    own_rows = rows is None
+    rows = rows or Rows()
+    rng = random.Random(seed or a.id)
+    plan = db.session.scalar(select(Plan).where(Plan.couple_id == a.couple_id))
+    if plan is None:
+        plan = Plan(couple_id=a.couple_id, timezone="UTC", stage=2)
+        db.session.add(plan)
+        db.session.flush()
+    by_kind: dict[str, Practice] = {}
+    for practice in db.session.scalars(select(Practice).where(Practice.plan_id.is_(None)).order_by(Practice.id)):
+        by_kind.setdefault(practice.kind, practice)
+    start = end - timedelta(days=days - 1)
+    created = datetime.combine(start, dtime(9), tzinfo=UTC)
+    far = datetime(9999, 1, 1, tzinfo=UTC)
+
+    def schedule(practice_kind: str, **values) -> int:
+        return rows.add(
+            Schedule, plan_id=plan.id, practice_id=by_kind[practice_kind].id, times=values.pop("times", ["20:00"]),
+            weekdays=values.pop("weekdays", []), interval=values.pop("interval", 1), start_date=start,
+            end_date=None, prompt_user_id=None, created_by_id=a.id, created_at=created, next_due_at=far, **values,
+        )
+
+    checkin_schedule = schedule("check-in", kind="daily", times=["21:00"])
+    schedule("closeness", kind="daily")
+    schedule("touch", kind="weekdays", weekdays=[5])
+    schedule("grounding", kind="interval", interval=2, times=["08:00"])
+    schedule("communication", kind="weekdays", weekdays=[6], times=["18:00"])
+    rows.add(StageChange, plan_id=plan.id, from_stage=1, to_stage=2, created_at=created + timedelta(days=days // 2))
+
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        occurrence = datetime.combine(day, dtime(21), tzinfo=UTC)
+        for person in (a, b):
+            shared = offset % 2 == 0
+            visibility = "shared" if shared else "private"
+            cid = rows.next_id[CheckIn]
+            rows.add(
+                CheckIn, author_id=person.id, couple_id=person.couple_id, visibility=visibility, day=day,
+                **{f: rng.randint(1, 5) for f in ("mood", "closeness", "comfort", "sensation", "energy", "stress")},
+                sleep_hours=rng.choice((4.5, 5.0, 6.0, 6.5, 7.0)), pain="none", bleeding=False, fever=False,
+                boundary=rng.choice(("green", "yellow", "red")),
+                note_sealed=_sealed(_line(rng, 12), table="checkins", row_id=cid, field="note", author_id=person.id, visibility=visibility),
+                schedule_id=checkin_schedule if shared else None, occurrence_at=occurrence if shared else None,
+                together=shared, created_at=occurrence,
+            )
+            if shared:
+                rows.add(PromptAction, schedule_id=checkin_schedule, user_id=person.id, occurrence_at=occurrence,
+                         state="done", updated_at=occurrence)
+            weekday = day.weekday()
+            if weekday in (0, 2, 4):
+                eid = rows.next_id[Entry]
+                rows.add(
+                    Entry, author_id=person.id, couple_id=person.couple_id, kind="entry", visibility=visibility,
+                    title_sealed=_sealed(_line(rng, 4), table="entries", row_id=eid, field="title", author_id=person.id, visibility=visibility),
+                    body_sealed=_sealed(_line(rng, 60), table="entries", row_id=eid, field="body", author_id=person.id, visibility=visibility),
+                    tags_sealed=_sealed("calm,evening", table="entries", row_id=eid, field="tags", author_id=person.id, visibility=visibility),
+                    created_at=occurrence - timedelta(hours=2),
+                )
+            if weekday in (1, 5):
+                rows.add(Entry, author_id=person.id, couple_id=person.couple_id, kind="moment", moment_kind="hug",
+                         visibility="shared", created_at=occurrence - timedelta(hours=5))
+            if weekday == 6:
+                nid = rows.next_id[ProgressNote]
+                rows.add(
+                    ProgressNote, author_id=person.id, couple_id=person.couple_id, visibility=visibility,
+                    practice_id=by_kind["touch"].id, stage=2, comfort=rng.randint(1, 5), pace="same",
+                    went_sealed=_sealed(_line(rng, 20), table="progress_notes", row_id=nid, field="went", author_id=person.id, visibility=visibility),
+                    created_at=occurrence,
+                )
+                mid = rows.next_id[SensationMap]
+                rows.add(
+                    SensationMap, note_id=nid, author_id=person.id, couple_id=person.couple_id, visibility=visibility,
+                    areas_sealed=_sealed('{"hands": 4, "shoulders": 3, "lower_back": 2}', table="sensation_maps", row_id=mid,
+                                         field="areas", author_id=person.id, visibility=visibility),
+                    created_at=occurrence,
+                )
+    if own_rows:
+        rows.flush()
+        db.session.flush()
+
+
+def couples_make(count: int, *, days: int) -> list[tuple[str, str]]:
+    """`count` couples with `days` of history each; returns their e-mail addresses."""
+    from journal.auth.passwords import password_hash
+    from journal.extensions import db
+    from journal.models import Couple, User, now_utc
+
+    hashed = password_hash(PASSWORD)
+    people = []
+    for n in range(count):
+        couple = Couple()
+        db.session.add(couple)
+        db.session.flush()
+        a = User(email=f"a{n}@example.com", display_name=f"Ana {n}", password_hash=hashed, timezone="UTC",
+                 email_verified_at=now_utc(), couple_id=couple.id)
+        b = User(email=f"b{n}@example.com", display_name=f"Bo {n}", password_hash=hashed, timezone="UTC",
+                 email_verified_at=now_utc(), couple_id=couple.id)
+        db.session.add_all([a, b])
+        db.session.flush()
+        couple.pace_leader_id = a.id
+        rows = Rows()
+        history(a=a, b=b, days=days, seed=n + 1, rows=rows)
+        rows.flush()
+        db.session.commit()
+        people.append((a.email, b.email))
+        if (n + 1) % 50 == 0:
+            print(f"  {n + 1} couples", flush=True)
+    return people
+
+
+def database_url(backend: str, folder: str) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{folder}/bench.sqlite"
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text('DROP DATABASE IF EXISTS "tandem_pages" WITH (FORCE)'))
+        conn.execute(text('CREATE DATABASE "tandem_pages"'))
+    admin.dispose()
+    return PG_ADMIN.rsplit("/", 1)[0] + "/tandem_pages"
+
+
+def build(*, size: str, backend: str, folder: str, days: int = 730) -> dict:
+    """A database of `size` couples in `folder`; returns the settings to serve it."""
+    from journal import create_app
+    from journal.extensions import db
+    from journal.practices.services import practices_load
+
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    settings = {
+        "INSTANCE_PATH": f"{folder}/instance", "SECRET_KEY": "bench-" + "x" * 40,
+        "SQLALCHEMY_DATABASE_URI": database_url(backend, folder), "RATELIMIT_ENABLED": False,
+        "LOG_LEVEL": "WARNING",
+    }
+    app = create_app(dict(settings))
+    with app.app_context():
+        db.create_all()
+        practices_load()
+        db.session.commit()
+        started = time.perf_counter()
+        couples_make(SIZES[size], days=days)
+        print(f"seeded {SIZES[size]} couples x {days} days in {time.perf_counter() - started:.0f} s")
+    return settings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", choices=SIZES, default="small")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--days", type=int, default=730)
+    parser.add_argument("--folder", default=None)
+    args = parser.parse_args()
+    folder = args.folder or tempfile.mkdtemp(prefix="tandem-bench-")
+    build(size=args.size, backend=args.backend, folder=folder, days=args.days)
+    print(f"data in {folder}")
+
+
+if __name__ == "__main__":
+    main()
