@@ -2,7 +2,7 @@
 may see, a fixed handful per page whatever the amount of data."""
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, null, select, union_all
 
 from journal.access import Scope
 from journal.extensions import db
@@ -58,40 +58,38 @@ def _done_actions(scope: Scope, since: date | None, until: date | None):
     return stmt
 
 
-def practice_weeks(scope: Scope, since: date | None, until: date | None):
+def practice_day_counts(scope: Scope, since: date | None, until: date | None):
+    """Per kind and day: how many of the viewer's own prompts were marked done. The
+    weekly bars and "what seems to help" both come from these rows (one statement)."""
     sq = _done_actions(scope, since, until).subquery()
-    week = week_number(sq.c.occurrence_at, timestamp=True)
-    return db.session.execute(select(sq.c.kind, week.label("week"), func.count()).group_by(sq.c.kind, week)).all()
+    day = day_number(sq.c.occurrence_at, timestamp=True)
+    return db.session.execute(select(sq.c.kind, day.label("day"), func.count()).group_by(sq.c.kind, day)).all()
 
 
-def practice_days(scope: Scope, since: date | None, until: date | None):
-    """Days each person did a practice of each kind, as far as the viewer may know: their
-    own done prompts, and the progress notes they may see (the partner's shared ones)."""
-    done = _done_actions(scope, since, until).subquery()
-    own_day = day_number(done.c.occurrence_at, timestamp=True)
-    own = select(done.c.kind, own_day.label("day")).distinct()
+def moments_and_notes_by_day(scope: Scope, since: date | None, until: date | None):
+    """In one statement, two things the viewer may see, per author and day: small moments
+    kept (`source` "moment", with a count), and progress notes after a practice of each
+    kind (`source` "note"): the partner's shared ones and the viewer's own."""
+    moments = scope.visible(Entry).where(Entry.kind == MOMENT)
     notes = scope.visible(ProgressNote).join(Practice, Practice.id == ProgressNote.practice_id)
     if since is not None:
+        moments = moments.where(Entry.created_at >= day_start_utc(since))
         notes = notes.where(ProgressNote.created_at >= day_start_utc(since))
     if until is not None:
+        moments = moments.where(Entry.created_at < day_start_utc(until + timedelta(days=1)))
         notes = notes.where(ProgressNote.created_at < day_start_utc(until + timedelta(days=1)))
+    mq = moments.with_only_columns(Entry.author_id, Entry.created_at).subquery()
     nq = notes.with_only_columns(ProgressNote.author_id, Practice.kind, ProgressNote.created_at).subquery()
+    moment_day = day_number(mq.c.created_at, timestamp=True)
     note_day = day_number(nq.c.created_at, timestamp=True)
-    noted = select(nq.c.author_id, nq.c.kind, note_day.label("day")).distinct()
-    return db.session.execute(own).all(), db.session.execute(noted).all()
-
-
-def moment_weeks(scope: Scope, since: date | None, until: date | None):
-    stmt = scope.visible(Entry).where(Entry.kind == MOMENT)
-    if since is not None:
-        stmt = stmt.where(Entry.created_at >= day_start_utc(since))
-    if until is not None:
-        stmt = stmt.where(Entry.created_at < day_start_utc(until + timedelta(days=1)))
-    sq = stmt.with_only_columns(Entry.author_id, Entry.created_at).subquery()
-    week = week_number(sq.c.created_at, timestamp=True)
-    return db.session.execute(
-        select(sq.c.author_id, week.label("week"), func.count()).group_by(sq.c.author_id, week)
-    ).all()
+    by_moment = select(
+        literal("moment").label("source"), mq.c.author_id, null().label("kind"), moment_day.label("day"),
+        func.count().label("n"),
+    ).group_by(mq.c.author_id, moment_day)
+    by_note = select(
+        literal("note").label("source"), nq.c.author_id, nq.c.kind, note_day.label("day"), func.count().label("n"),
+    ).group_by(nq.c.author_id, nq.c.kind, note_day)
+    return db.session.execute(union_all(by_moment, by_note)).all()
 
 
 def stage_changes(scope: Scope) -> list[StageChange]:

@@ -10,6 +10,7 @@ A page costs a fixed number of statements, whatever the amount of data.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
 from journal import zones
 from journal.access import Scope
@@ -18,7 +19,7 @@ from journal.models.checkins import SCALES
 from journal.models.notes import AREAS
 from journal.notes.services import sensation_history
 from journal.progress import queries
-from journal.progress.weeks import day_of, day_start_utc, week_of, week_start
+from journal.progress.weeks import EPOCH, day_of, day_start_utc, week_of, week_start
 
 #: The trends shown: the 1-5 scores, then hours of sleep.
 SCORES = tuple((name, label) for name, label, _ in SCALES)
@@ -147,6 +148,37 @@ def pace_span(progress: Progress, *, now: datetime | None = None) -> tuple[datet
     return start, now
 
 
+def _practice_weeks_and_days(rows, start: date | None):
+    """(kind, week, count) for the bars, and the (kind, day) pairs from `start` on."""
+    weeks: dict[tuple[str, int], int] = defaultdict(int)
+    days = []
+    first = (start - EPOCH).days if start is not None else None
+    for kind, day, n in rows:
+        weeks[(kind, week_of(day_of(day)))] += n
+        if first is None or day >= first:
+            days.append((kind, day))
+    return [(kind, week, n) for (kind, week), n in weeks.items()], days
+
+
+class _MomentWeek(NamedTuple):
+    author_id: int
+    week: int
+    n: int
+
+
+def _moment_weeks_and_noted_days(rows, start: date | None):
+    """Moments per author and week, and (author, kind, day) of the progress notes from `start` on."""
+    weeks: dict[tuple[int, int], int] = defaultdict(int)
+    noted = []
+    first = (start - EPOCH).days if start is not None else None
+    for source, author_id, kind, day, n in rows:
+        if source == "moment":
+            weeks[(author_id, week_of(day_of(day)))] += n
+        elif first is None or day >= first:
+            noted.append((author_id, kind, day))
+    return [_MomentWeek(a, w, n) for (a, w), n in weeks.items()], noted
+
+
 def local_today(scope: Scope, *, now: datetime | None = None) -> date:
     """Today in the plan's zone (the person's own while they have no plan)."""
     plan = scope.plan
@@ -212,9 +244,9 @@ def progress_build(
 
     checkin_rows = queries.checkin_weeks(scope, query_from, until, now, tuple(name for name, _ in TRENDS))
     day_rows = queries.checkin_days(scope, start, until, now, tuple(name for name, _ in SCORES))
-    practice_rows = queries.practice_weeks(scope, query_from, until)
-    own_days, noted_days = queries.practice_days(scope, start, until)
-    moment_rows = queries.moment_weeks(scope, query_from, until)
+    practice_rows, own_days = _practice_weeks_and_days(queries.practice_day_counts(scope, query_from, until), start)
+    moment_rows, noted_days = _moment_weeks_and_noted_days(queries.moments_and_notes_by_day(scope, query_from, until),
+                                                           start)
     stages = stage_history(scope)
 
     first = week_of(start) if start else min(  # all time: from the first week with anything
