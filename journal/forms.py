@@ -76,7 +76,7 @@ class TimezoneSelect:
     def __call__(self, field, **kwargs):
         kwargs.setdefault("id", field.id)
         kwargs["data_zones"] = True
-        parts = [Markup("<select %s>") % Markup(html_params(name=field.name, **kwargs))]
+        parts = [Markup("<select %s>") % Markup(html_params(name=field.name, **kwargs))]  # nosec B704 (html_params escapes every value and Markup's % escapes the arguments)
         chosen = False
         for region, zones in timezone_groups():
             parts.append(Markup('<optgroup label="%s">') % region)

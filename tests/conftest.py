@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from journal import create_app
 from journal.extensions import db
@@ -110,11 +111,11 @@ def app_config(database_url, tmp_path, smtp_sink, backend):
     """The config `app` is built from; tests may change it before asking for `app`."""
     config = _test_config(database_url, tmp_path, smtp_sink)
     if backend == "postgresql":
-        # A small pool: a new server process per connection was a third of a test's
-        # time. The `app` fixture disposes of the engine, so no pooled connection
-        # outlives its test. synchronous_commit=off: a test database needs no fsync.
+        # No pooled connections outlive a test's app (psycopg would warn when the
+        # garbage collector closes them, in some later test: several tests make apps
+        # of their own from this config). synchronous_commit=off: no fsync per commit.
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            "pool_size": 2,
+            "poolclass": NullPool,
             "hide_parameters": True,
             "connect_args": {"options": "-c synchronous_commit=off"},
         }

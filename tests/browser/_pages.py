@@ -265,7 +265,6 @@ def pages(tokens: dict) -> list[Page]:
              f"/export/summary/page?since={now_utc().date() - timedelta(days=60)}&until={now_utc().date()}"
              "&include_sensation=y&include_pace=y&include_practices=y&include_flagged=y&include_notes=y"
              "&include_partner=y", USER),
-        Page("export, wrong password", "/export", USER, status=422, submit={"current_password": "not mine"}),
         Page("summary, dates the wrong way round", "/export/summary", USER, status=422,
              submit={"since": "2026-05-01", "until": "2026-04-01"}),
     ]

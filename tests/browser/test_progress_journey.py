@@ -32,13 +32,15 @@ def test_tapping_the_body_diagram_answers_and_progress_shows_it(journey, partner
     a.get_by_role("button", name="Save the note").click()
     expect(a.get_by_role("status")).to_contain_text("Saved.")
 
-    go(a, "Progress")
+    go(a, "More")  # on a phone, Progress lives under More
+    a.get_by_role("main").get_by_role("link", name="Progress", exact=True).click()
     expect(heading(a, "Progress")).to_be_visible()
     expect(a.locator("#body-you .area-back")).to_have_class("area area-back feel-reduced")
     expect(a.locator("#table-body-you")).to_contain_text("Reduced or numb")
     journey.step(a, "A's progress shows the map")
 
-    go(b, "Progress")
+    go(b, "More")
+    b.get_by_role("main").get_by_role("link", name="Progress", exact=True).click()
     expect(heading(b, "Progress")).to_be_visible()
     expect(b.locator("#body-partner")).to_have_count(0)
     expect(b.get_by_text("No sensation maps in this period.")).to_be_visible()
