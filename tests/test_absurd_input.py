@@ -110,6 +110,9 @@ def form_field_names() -> list[str]:
 FIELDS = form_field_names()
 QUERY = ["page", "practice", "q", "tag", "kind", "stage", "next", "prompt", "visibility", "day", "schedule"]
 SKIP = {"static", "auth.logout", "account.delete"}  # logging out / deleting ends the example's own session
+#: /readyz answers 503 by design when the reminder queue isn't there (no worker ran in a test):
+#: that 5xx is a health report, not an error (tests/test_ops_health.py checks both answers).
+NOT_READY = ("views.readyz", 503)
 
 values = st.one_of(
     st.sampled_from(HUGE + ["", " ", "\x00", "\x00abc", "true", "[]", "{}", "2026-02-30", "25:61", "private", "shared"]),
@@ -154,7 +157,7 @@ def test_no_route_answers_500_or_writes_half_a_change(app, world, data):
         response = client.post(path, json=body)
     else:
         response = client.post(path, query_string=query, data=form)
-    assert response.status_code < 500, (method, path)
+    assert response.status_code < 500 or (rule.endpoint, response.status_code) == NOT_READY, (method, path)
     if response.status_code >= 400:
         assert row_counts() == before, (method, path, response.status_code)
 
