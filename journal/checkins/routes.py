@@ -9,7 +9,7 @@ from journal.checkins.forms import BACKDATE_DAYS, CheckInForm, RevealForm, Visib
 from journal.extensions import db
 from journal.inputs import query_int
 from journal.models.checkins import BOUNDARIES, SCALES, CheckIn
-from journal.today.services import PromptError, prompt_find
+from journal.today.services import prompt_link
 from journal.views import delete_confirmed
 from journal.zones import local_today
 
@@ -26,13 +26,8 @@ def _local_today():
 
 
 def _prompt_from(key: str | None):
-    """The prompt named in the link, if it is really one of this person's; else None."""
-    if not key:
-        return None
-    try:
-        return prompt_find(scope(), current_user, key)
-    except PromptError:
-        return None
+    """The prompt named in the link, if this person may answer it (`prompt_link`); else None."""
+    return prompt_link(scope(), current_user, key)
 
 
 #: The questions folded under "More about today" on the check-in form.

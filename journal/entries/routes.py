@@ -128,7 +128,7 @@ def edit(entry_id):
         form.prompt.data = services.prompt_key(entry.schedule_id, entry.occurrence_at)
         form.version.data = entry.version
     if form.validate_on_submit():
-        link = services.link_resolve(s, practice_id=form.practice_id(), prompt=form.prompt.data)
+        link = services.link_resolve(s, practice_id=form.practice_id(), prompt=form.prompt.data, entry=entry)
         try:
             changed = services.entry_update(
                 entry=entry, author=current_user, link=link, version=form.version.data, **form.values()
@@ -159,7 +159,7 @@ def _meanwhile(entry: Entry) -> dict:
 
 def _editor(form: EntryForm, *, entry: Entry | None, unreadable: bool = False, conflict: bool = False):
     s = scope()
-    prompt = services.prompt_practice(s, form.prompt.data)
+    prompt = services.prompt_practice(s, form.prompt.data, entry=entry)
     if prompt is None:
         form.prompt.data = ""
     form.practice.choices = [("", "Nothing in particular"), *services.practice_choices(s, current_id=form.practice_id())]

@@ -17,7 +17,7 @@ from journal.plan.forms import ReadyForm
 from journal.plan.pace import LAST_STAGE, my_ready
 from journal.plan.services import plan_view
 from journal.practices.services import practice_get_or_404
-from journal.today.services import PromptError, prompt_find
+from journal.today.services import prompt_link
 from journal.views import delete_confirmed
 
 bp = Blueprint("notes", __name__, url_prefix="/notes")
@@ -29,13 +29,10 @@ WORDS = {"areas": AREAS, "feelings": FEELINGS, "paces": PACE_SUGGESTIONS}
 def _linked():
     """The prompt and practice named in the query string. An unknown prompt is
     ignored; a practice that isn't this person's to see is a 404."""
-    prompt = None
     key = request.args.get("prompt")
-    if key:
-        try:
-            prompt = prompt_find(scope(), current_user, key)
-        except PromptError:
-            log.info("user %s: note asked for a prompt that is not open", current_user.id)
+    prompt = prompt_link(scope(), current_user, key)
+    if key and prompt is None:
+        log.info("user %s: note asked for a prompt it may not name", current_user.id)
     if prompt is not None:
         return prompt, prompt.practice
     raw = request.args.get("practice")
