@@ -97,7 +97,7 @@ def _register_blueprints(app: Flask) -> None:
         reminders_bp, signin_bp, security_bp, progress_bp, export_bp,
     ):
         app.register_blueprint(bp)
-    from journal.views import register_template_helpers
+    from journal.templating import register_template_helpers
 
     register_template_helpers(app)
 

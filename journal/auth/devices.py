@@ -11,6 +11,7 @@ import hashlib
 import logging
 import re
 import secrets
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import exists, select
@@ -18,7 +19,7 @@ from sqlalchemy import exists, select
 from journal.extensions import db
 from journal.mailer import email_send
 from journal.models import KnownBrowser, User, now_utc
-from journal.views import external_url, local_time
+from journal.urls import external_url
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ def new_browser_alert(*, user: User, device: str) -> None:
         kind="new_browser",
         user=user,
         device=device,
-        when=local_time(now_utc(), user.timezone).strftime("%-d %B %Y, %H:%M"),
+        when=now_utc().astimezone(ZoneInfo(user.timezone)).strftime("%-d %B %Y, %H:%M"),
         zone=user.timezone,
         link=external_url("security.sessions"),
     )

@@ -14,7 +14,7 @@ from journal.auth.sessions import sessions_end_all
 from journal.auth.tokens import token_consume, token_issue, token_owner, token_peek
 from journal.extensions import db
 from journal.mailer import email_send
-from journal.views import external_url
+from journal.urls import external_url
 from journal.models import User, UserToken, now_utc
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from journal.auth.services import login_failed, login_succeeded, login_waiting
 from journal.auth.sessions import session_reauthenticated, session_start
 from journal.extensions import db, limiter
 from journal.models import User, now_utc
-from journal.views import safe_next
+from journal.urls import safe_next
 
 log = logging.getLogger(__name__)
 

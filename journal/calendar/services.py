@@ -25,7 +25,7 @@ from journal.plan.recurrence import ical_rules, local_to_utc, next_occurrence, o
 from journal.plan.services import plan_paused_at, plan_view, recurrence_of, schedules_with_practices
 from journal.reminders.tick import in_quiet_hours
 from journal.models.practice import NO_PRESSURE
-from journal.views import external_url
+from journal.urls import external_url
 
 log = logging.getLogger(__name__)
 

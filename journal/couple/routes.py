@@ -9,6 +9,7 @@ from journal.couple.forms import JoinForm, PaceLeaderForm
 from journal.extensions import db, limiter
 from journal.forms import EmptyForm
 from journal.models import Couple
+from journal.urls import external_url
 
 bp = Blueprint("couple", __name__)
 
@@ -55,7 +56,7 @@ def invite_create():
         return redirect(url_for("couple.overview"))
     db.session.commit()
     # Shown once on the next page; only its hash is stored.
-    session["invite_once"] = {"link": url_for("couple.invite", token=token, _external=True), "code": code}
+    session["invite_once"] = {"link": external_url("couple.invite", token=token), "code": code}
     return redirect(url_for("couple.overview"))
 
 
