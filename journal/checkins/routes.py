@@ -11,7 +11,7 @@ from journal.inputs import query_int
 from journal.models.checkins import BOUNDARIES, SCALES, CheckIn
 from journal.today.services import prompt_link
 from journal.views import delete_confirmed
-from journal.zones import local_today
+from journal.zones import today_for
 
 bp = Blueprint("checkins", __name__, url_prefix="/checkins")
 care_bp = Blueprint("care", __name__, url_prefix="/care")
@@ -19,10 +19,6 @@ care_bp = Blueprint("care", __name__, url_prefix="/care")
 PER_PAGE = 20
 #: Session key holding the care notes to show once on the check-in just saved.
 CARE_NOTES = "checkin_care_notes"
-
-
-def _local_today():
-    return local_today(current_user.timezone)
 
 
 def _prompt_from(key: str | None):
@@ -52,7 +48,7 @@ def _labels() -> dict:
 def new():
     key = request.args.get("prompt")
     prompt = _prompt_from(key)
-    today = _local_today()
+    today = today_for(current_user)  # the person's own day (journal.zones.today_for)
     partner = scope().partner()
     # A prompt sent to both partners starts as shared (answers open once both answered).
     together = prompt is not None and prompt.schedule.prompt_user_id is None and partner is not None

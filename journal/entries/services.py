@@ -25,6 +25,7 @@ from journal.practices.library import library_data
 from journal.practices.services import practices_visible
 from journal.today.prompts import prompt_key
 from journal.today.services import prompt_link
+from journal.zones import today_for
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def moment_labels() -> dict[str, str]:
 def writing_prompt(user: User, *, now: datetime | None = None) -> str:
     """One of the library's journal prompts, the same all day, a new one tomorrow."""
     prompts = library_data()["journal_prompts"]
-    day = (now or now_utc()).astimezone(ZoneInfo(user.timezone)).date()
+    day = today_for(user, now=now)
     return prompts[day.toordinal() % len(prompts)]
 
 

@@ -11,7 +11,7 @@ from journal.plan import pace, services
 from journal.plan.forms import PauseForm, PlanSettingsForm, ReadyForm, ScheduleForm, WEEKDAYS
 from journal.plan.recurrence import Recurrence, next_occurrence
 from journal.practices.services import practice_get_or_404
-from journal.zones import ZoneView
+from journal.zones import ZoneView, today_for
 
 bp = Blueprint("plan", __name__, url_prefix="/plan")
 
@@ -22,7 +22,8 @@ def _zones() -> ZoneView:
 
 
 def _local_today():
-    return _zones().today()
+    """The plan's today (journal.zones.today_for)."""
+    return today_for(current_user, plan=scope().plan)
 
 
 @bp.get("")
