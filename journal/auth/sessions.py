@@ -4,19 +4,15 @@ The cookie (and the remember-me cookie) carry a random token; the database keeps
 its SHA-256. Ending a session deletes the row, so a copied cookie stops working at
 once. Absolute lifetime is checked here; the idle clock lives in the signed cookie.
 """
-import hashlib
 import secrets
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, func, select, update
 
+from journal.crypto.digest import token_digest
 from journal.extensions import db
 from journal.models import User, UserSession, now_utc
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def session_start(*, user: User, remember: bool, device: str = "") -> str:

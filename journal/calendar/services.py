@@ -7,7 +7,6 @@ regenerating replaces it (the old URL stops working at once), deleting turns the
 Titles are discreet: every event is called "Tandem" and never names the practice (a phone's
 lock screen and a shared family calendar show event titles to anyone nearby).
 """
-import hashlib
 import logging
 import secrets
 from datetime import datetime, time, timedelta
@@ -18,6 +17,7 @@ from sqlalchemy import delete, select
 
 from journal.access import Scope
 from journal.bulk import among
+from journal.crypto.digest import token_digest
 from journal.extensions import db
 from journal.models import PromptAction, ReminderSettings, User, now_utc
 from journal.models.calendar import CalendarFeed
@@ -37,10 +37,6 @@ PRODID = "-//Tandem//calendar feed//EN"
 ALARM_MINUTES = 10
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def feed_url(token: str) -> str:
     """The absolute feed URL, built on BASE_URL (never on the request's Host header)."""
     return external_url("calendar.feed", token=token)
@@ -57,7 +53,7 @@ def feed_regenerate(*, user: User) -> str:
     if feed is None:
         feed = CalendarFeed(user_id=user.id)
         db.session.add(feed)
-    feed.token_hash = _digest(token)
+    feed.token_hash = token_digest(token)
     feed.created_at = now_utc()
     db.session.flush()
     log.info("user %s calendar feed %s issued", user.id, feed.id)
@@ -77,7 +73,7 @@ def feed_owner(token: str) -> User | None:
     if not token or len(token) > 200:
         return None
     return db.session.scalar(
-        select(User).join(CalendarFeed, CalendarFeed.user_id == User.id).where(CalendarFeed.token_hash == _digest(token))
+        select(User).join(CalendarFeed, CalendarFeed.user_id == User.id).where(CalendarFeed.token_hash == token_digest(token))
     )
 
 
