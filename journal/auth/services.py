@@ -242,3 +242,6 @@ def email_restore(*, raw: str) -> User | None:
     return user
 
 
+def user_email(*, user_id: int) -> str | None:
+    """The address of one account (the reset form compares the new password with it)."""
+    return db.session.scalar(select(User.email).where(User.id == user_id))

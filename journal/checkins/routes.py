@@ -1,5 +1,5 @@
-"""Check-ins (a quick form, the history, sharing) and the Care page."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+"""Check-ins: a quick form, the history, sharing."""
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -14,7 +14,6 @@ from journal.views import delete_confirmed
 from journal.zones import today_for
 
 bp = Blueprint("checkins", __name__, url_prefix="/checkins")
-care_bp = Blueprint("care", __name__, url_prefix="/care")
 
 PER_PAGE = 20
 #: Session key holding the care notes to show once on the check-in just saved.
@@ -171,11 +170,3 @@ def settings():
         db.session.commit()
         flash("Saved.", "success")
     return redirect(url_for("checkins.index"))
-
-
-@care_bp.get("", endpoint="index")
-def care_page():
-    """Open to everyone, logged in or not: safety information is never behind a log-in."""
-    return render_template(
-        "care/index.html", contacts=services.care_contacts(current_app.config.get("CARE_SUPPORT_CONTACTS"))
-    )

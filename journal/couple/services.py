@@ -200,3 +200,8 @@ def pace_leader_set(*, user: User, couple: Couple, leader_id: int, partner: User
         raise PartnerError("Only the partner who leads the pace can hand it over.")
     couple.pace_leader_id = leader_id
     log.info("couple %s set its pace leader", couple.id)
+
+
+def couple_of(*, user: User) -> Couple | None:
+    """The couple `user` is in now, or None while single."""
+    return db.session.get(Couple, user.couple_id) if user.couple_id else None

@@ -300,6 +300,11 @@ def entry_delete(*, entry: Entry) -> None:
     log.info("user %s deleted entry %s", author_id, entry_id)
 
 
+def moment_get(*, entry_id: int) -> Entry | None:
+    """One entry by id, for the Undo of a moment kept a moment ago (`moment_undoable` then decides)."""
+    return db.session.get(Entry, entry_id)
+
+
 def moment_undoable(*, entry: Entry, user: User, now: datetime | None = None) -> bool:
     """Whether `user` may still take back this moment with one tap: their own moment,
     kept within UNDO_WINDOW. Later, deleting it goes through its own page."""

@@ -9,8 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from journal.access import JUST_ME, PRIVATE, SHARED, scope
 from journal.extensions import db
 from journal.inputs import query_int
-from journal.models import Practice
-from journal.models.notes import AREAS, FEELINGS, PACE_SUGGESTIONS, ProgressNote, SensationMap
+from journal.models.notes import AREAS, FEELINGS, PACE_SUGGESTIONS, ProgressNote
 from journal.notes import services
 from journal.notes.forms import NoteForm, TouchNoteForm, VisibilityForm
 from journal.plan.forms import ReadyForm
@@ -111,7 +110,7 @@ def _ready_offer(note: ProgressNote):
 def read(note_id):
     note = scope().get_visible_or_404(ProgressNote, note_id)
     sensation_map = services.map_for_note(scope(), note)
-    practice = db.session.get(Practice, note.practice_id) if note.practice_id else None
+    practice = services.note_practice(note)
     ready_stage = _ready_offer(note)
     return render_template(
         "notes/read.html",
@@ -168,7 +167,7 @@ def visibility(note_id):
 @login_required
 def map_visibility(note_id):
     note = scope().get_own_or_404(ProgressNote, note_id)
-    sensation_map = db.session.scalar(scope().own(SensationMap).where(SensationMap.note_id == note.id))
+    sensation_map = services.map_own_for_note(scope(), note)
     if sensation_map is None:
         abort(404)
     _change_visibility(services.map_set_visibility, sensation_map=sensation_map)

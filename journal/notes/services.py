@@ -225,6 +225,16 @@ def map_for_note(scope: Scope, note: ProgressNote) -> SensationMap | None:
     return db.session.scalar(scope.visible(SensationMap).where(SensationMap.note_id == note.id))
 
 
+def map_own_for_note(scope: Scope, note: ProgressNote) -> SensationMap | None:
+    """The note's map, if this person wrote it (to change it)."""
+    return db.session.scalar(scope.own(SensationMap).where(SensationMap.note_id == note.id))
+
+
+def note_practice(note: ProgressNote) -> Practice | None:
+    """The practice a note is about (readable: the note is, and it names it)."""
+    return db.session.get(Practice, note.practice_id) if note.practice_id else None
+
+
 @dataclass(frozen=True)
 class SensationHistory:
     """One person's maps over time: per area, (date, feeling) oldest first."""

@@ -6,7 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from journal.access import scope
 from journal.extensions import db
 from journal.forms import EmptyForm
-from journal.models import Practice, Schedule, now_utc
+from journal.models import Schedule, now_utc
 from journal.plan import pace, services
 from journal.plan.forms import PauseForm, PlanSettingsForm, ReadyForm, ScheduleForm, WEEKDAYS
 from journal.plan.recurrence import Recurrence, next_occurrence
@@ -31,7 +31,7 @@ def _local_today():
 def overview():
     s = scope()
     view = services.plan_view(s)
-    rows = db.session.execute(services.schedules_with_practices(s)).all() if view.plan else []
+    rows = services.schedules_listed(s)
     now = now_utc()
     upcoming = {
         schedule.id: next_occurrence(services.recurrence_of(schedule), view.timezone, now) for schedule, _ in rows
@@ -119,8 +119,7 @@ def edit(schedule_id):
     schedule = scope().get_in_plan_or_404(Schedule, schedule_id)
     if schedule.removed_at is not None:
         abort(404)
-    # The schedule is this plan's, so its practice is readable even if retired since.
-    practice = db.session.get(Practice, schedule.practice_id)
+    practice = services.schedule_practice(schedule)
     form = _schedule_form(ScheduleForm())
     if request.method == "GET":
         form.kind.data = schedule.kind
