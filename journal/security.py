@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, current_app, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from journal.auth.sessions import IDLE_ENDED, session_load
 from journal.extensions import login_manager
 
 CSP = "; ".join(
@@ -64,19 +65,17 @@ def _same_origin_posts():
 
 
 def _load_user(token: str):
-    from journal.auth.sessions import session_load
-
+    """Flask-Login's loader: reads, never writes (STYLE: hooks don't write). A session
+    idle too long is over for this browser: the Flask session is cleared and only the
+    token is kept, so the next log-in here deletes its row (`IDLE_ENDED`); rows nobody
+    comes back for go with `flask sessions prune`. The row itself is harmless meanwhile:
+    every copy of the cookie carries the same idle clock."""
     user = session_load(token)
     if user is None:
         return None
     if not _idle_ok(user):
-        from journal.auth.sessions import session_end
-
-        session_end(token)
-        from journal.extensions import db
-
-        db.session.commit()
         session.clear()
+        session[IDLE_ENDED] = token
         return None
     return user
 

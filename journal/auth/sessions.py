@@ -14,6 +14,10 @@ from journal.crypto.digest import token_digest
 from journal.extensions import db
 from journal.models import User, UserSession, now_utc
 
+#: Flask-session key holding the token of a session that ended by being idle, so the next
+#: log-in in that browser deletes its row (the user loader only reads).
+IDLE_ENDED = "_idle_ended"
+
 
 def session_start(*, user: User, remember: bool, device: str = "") -> str:
     """Create a session for `user` and return its raw token (also set on `user`).
@@ -126,7 +130,14 @@ def sessions_end_all(*, user: User, keep_token: str | None = None) -> None:
 
 
 def sessions_prune(*, now=None) -> int:
-    """Delete sessions past the longest lifetime; returns how many went."""
+    """Delete sessions past their absolute lifetime (remembered ones after REMEMBER_DAYS,
+    the others after SESSION_ABSOLUTE_HOURS, idle ones included); returns how many went."""
     now = now or now_utc()
-    cutoff = now - timedelta(days=current_app.config["REMEMBER_DAYS"])
-    return db.session.execute(delete(UserSession).where(UserSession.created_at < cutoff)).rowcount
+    cfg = current_app.config
+    remembered = now - timedelta(days=cfg["REMEMBER_DAYS"])
+    others = now - timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"])
+    return db.session.execute(
+        delete(UserSession).where(
+            (UserSession.created_at < remembered) | (UserSession.remember.is_(False) & (UserSession.created_at < others))
+        )
+    ).rowcount
