@@ -159,7 +159,7 @@ def _change_visibility(change, **row) -> None:
 @login_required
 def visibility(note_id):
     note = scope().get_own_or_404(ProgressNote, note_id)
-    _change_visibility(services.note_set_visibility, note=note)
+    _change_visibility(services.note_visibility_set, note=note)
     return redirect(url_for("notes.read", note_id=note.id))
 
 
@@ -170,7 +170,7 @@ def map_visibility(note_id):
     sensation_map = services.map_own_for_note(scope(), note)
     if sensation_map is None:
         abort(404)
-    _change_visibility(services.map_set_visibility, sensation_map=sensation_map)
+    _change_visibility(services.map_visibility_set, sensation_map=sensation_map)
     return redirect(url_for("notes.read", note_id=note.id))
 
 

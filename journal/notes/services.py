@@ -154,7 +154,7 @@ def _check_share(row, scope: Scope, visibility: str) -> None:
         raise NoteError("This was written outside your current couple, so it stays yours alone.")
 
 
-def note_set_visibility(*, scope: Scope, note: ProgressNote, visibility: str) -> None:
+def note_visibility_set(*, scope: Scope, note: ProgressNote, visibility: str) -> None:
     """Share or unshare a note: every sealed answer is re-sealed for its new visibility."""
     _check_share(note, scope, visibility)
     if visibility == note.visibility:
@@ -169,7 +169,7 @@ def note_set_visibility(*, scope: Scope, note: ProgressNote, visibility: str) ->
     log.info("progress note %s is now %s", note.id, visibility)
 
 
-def map_set_visibility(*, scope: Scope, sensation_map: SensationMap, visibility: str) -> None:
+def map_visibility_set(*, scope: Scope, sensation_map: SensationMap, visibility: str) -> None:
     """Share or unshare a sensation map, re-sealing it for its new visibility."""
     _check_share(sensation_map, scope, visibility)
     if visibility == sensation_map.visibility:
