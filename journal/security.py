@@ -1,6 +1,5 @@
 """Security baseline: response headers, server-side session checks, log-in wiring."""
 import time
-
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, request, session
@@ -8,6 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from journal.auth.sessions import IDLE_ENDED, session_load
 from journal.extensions import login_manager
+from journal.inputs import BoundedIntConverter
 
 CSP = "; ".join(
     [
@@ -36,8 +36,6 @@ _SEEN_RESOLUTION = 60
 
 
 def init_app(app: Flask) -> None:
-    from journal.inputs import BoundedIntConverter
-
     app.url_map.converters["int"] = BoundedIntConverter  # before any blueprint adds its rules
     hops = app.config["TANDEM_PROXY_HOPS"]
     if hops:

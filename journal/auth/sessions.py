@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, delete, func, select, update
 
 from journal.crypto.digest import token_digest
 from journal.extensions import db
-from journal.models import User, UserSession, now_utc
+from journal.models import Notification, User, UserSession, now_utc
 
 #: Flask-session key holding the token of a session that ended by being idle, so the next
 #: log-in in that browser deletes its row (the user loader only reads).
@@ -34,8 +34,6 @@ def session_start(*, user: User, remember: bool, device: str = "") -> str:
 
 
 def _load_statement():
-    from journal.models import Notification
-
     unread = (
         select(func.count(Notification.id))
         .where(Notification.user_id == User.id, Notification.read_at.is_(None))

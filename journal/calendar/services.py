@@ -29,7 +29,7 @@ from journal.urls import external_url
 
 log = logging.getLogger(__name__)
 
-#: What every event is called while titles are discreet (the default, and for now the only choice).
+#: What every event and alarm is called: never the practice (a phone shows it on the lock screen).
 DISCREET_TITLE = "Tandem"
 CALENDAR_NAME = "Tandem"
 PRODID = "-//Tandem//calendar feed//EN"
@@ -89,7 +89,7 @@ def _paused(pauses, zone: str, at: datetime) -> bool:
     return plan_paused_at([p for p in pauses if p.since <= at], zone, now=at)
 
 
-def feed_calendar(*, user: User, discreet: bool = True) -> bytes:
+def feed_calendar(*, user: User) -> bytes:
     """The person's scheduled practices as an iCalendar document, under the same rules
     as reminders: nothing in a paused span (a pause without an end date ends the series
     where it began; they come back on resuming), no touch practice during a safety hold
@@ -157,7 +157,7 @@ def feed_calendar(*, user: User, discreet: bool = True) -> bytes:
                 own = sorted(at for at in skipped if at.astimezone(tz).time() == start.time())
                 if own:
                     event.add("exdate", [at.astimezone(tz) for at in own])
-            event.add("summary", DISCREET_TITLE if discreet else practice.title)
+            event.add("summary", DISCREET_TITLE)
             description = "A moment from your Tandem plan."
             if practice.is_intimate:
                 description += f" {NO_PRESSURE}"
@@ -168,7 +168,7 @@ def feed_calendar(*, user: User, discreet: bool = True) -> bytes:
                 alarm = Alarm()
                 alarm.add("action", "DISPLAY")
                 alarm.add("trigger", timedelta(minutes=-ALARM_MINUTES))
-                alarm.add("description", DISCREET_TITLE if discreet else practice.title)
+                alarm.add("description", DISCREET_TITLE)
                 event.add_component(alarm)
             cal.add_component(event)
     return cal.to_ical()

@@ -1,6 +1,7 @@
 """Loading the library into the database, browsing it, and a couple's own practices."""
 import logging
 
+from flask import abort
 from sqlalchemy import and_, case, or_, select, update
 
 from journal.access import Scope
@@ -57,8 +58,6 @@ def practices_visible(scope: Scope):
 def practice_get_or_404(scope: Scope, practice_id: int) -> Practice:
     """Any library practice (retired ones too: a plan may still hold them) or one of
     this plan's own; anything else is a 404."""
-    from flask import abort
-
     mine = Practice.plan_id.is_(None)
     if scope.plan is not None:
         mine = or_(mine, Practice.plan_id == scope.plan.id)
