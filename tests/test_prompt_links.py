@@ -105,3 +105,16 @@ def test_editing_an_entry_keeps_an_old_prompt_it_already_names(app, couple, walk
     db.session.expire_all()
     entry = db.session.get(Entry, entry_id)
     assert (entry.schedule_id, entry.occurrence_at) == (walk.id, old)
+
+
+def test_an_older_prompt_snoozed_until_today_still_links(app, couple, walk):
+    ana, _, _ = couple
+    now = datetime(2026, 6, 10, 9, 0, tzinfo=UTC)
+    old = evening(date(2026, 6, 8))  # before yesterday, within what Today looks back for
+    key = prompt_key(walk.id, old)
+    assert prompt_link(Scope(ana), ana, key, now=now) is None
+    db.session.add(PromptAction(schedule_id=walk.id, user_id=ana.id, occurrence_at=old, state="snoozed",
+                                snoozed_until=now + timedelta(minutes=30)))
+    db.session.commit()
+    found = prompt_link(Scope(ana), ana, key, now=now)
+    assert found is not None and found.occurrence_at == old, "shown on Today, so it can be answered"

@@ -147,11 +147,12 @@ def prompt_link(scope: Scope, user: User, key: str | None, *, now: datetime | No
     The rule, the same for all three: the key names a schedule of this person's current
     plan, prompted to them or to both partners, for a practice Today would show them
     (not held, not a later stage), at one of its real occurrences from the start of
-    yesterday in their own zone until 24 hours from now. Whether it was already done,
-    skipped or snoozed does not matter: people write about a practice after doing it,
-    often the next morning. Anything else (another plan, the partner's own prompt, a
-    time the schedule never had, a malformed key) is None, and the writing is saved
-    without the link."""
+    yesterday in their own zone until 24 hours from now, or any prompt Today shows them
+    now (an older one snoozed until today). Whether it was already done, skipped or
+    snoozed does not matter: people write about a practice after doing it, often the
+    next morning. Anything else (another plan, the partner's own prompt, a time the
+    schedule never had, a malformed key) is None, and the writing is saved without the
+    link."""
     parsed = prompt_parse(key)
     if parsed is None:
         return None
@@ -159,7 +160,10 @@ def prompt_link(scope: Scope, user: User, key: str | None, *, now: datetime | No
     schedule_id, at = parsed
     start = day_start(now, user.timezone) - timedelta(days=LINK_DAYS_BACK)
     if not start <= at < now + HORIZON:
-        return None
+        try:
+            return prompt_find(scope, user, key, now=now)
+        except PromptError:
+            return None
     row = db.session.execute(schedules_with_practices(scope).where(Schedule.id == schedule_id)).first()
     if row is None:
         return None
