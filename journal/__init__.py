@@ -76,7 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     from journal.auth.signin_routes import bp as signin_bp
     from journal.calendar.routes import bp as calendar_bp
     from journal.checkins.routes import bp as checkins_bp
-    from journal.checkins.routes import care_bp
+    from journal.care.routes import bp as care_bp
     from journal.entries.routes import bp as entries_bp
     from journal.notes.routes import bp as notes_bp
     from journal.consent.routes import bp as consent_bp
@@ -97,7 +97,7 @@ def _register_blueprints(app: Flask) -> None:
         reminders_bp, signin_bp, security_bp, progress_bp, export_bp,
     ):
         app.register_blueprint(bp)
-    from journal.views import register_template_helpers
+    from journal.templating import register_template_helpers
 
     register_template_helpers(app)
 

@@ -7,6 +7,7 @@ processes of one installation share it.
 """
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -149,8 +150,6 @@ FIXED = {
 
 def finish(config: dict) -> None:
     """Derive the cookie settings that depend on HTTPS and the remember period."""
-    from datetime import timedelta
-
     https = config["TANDEM_HTTPS"]
     config["SESSION_COOKIE_SECURE"] = https
     config["REMEMBER_COOKIE_SECURE"] = https

@@ -1,12 +1,13 @@
 """Security baseline: response headers, server-side session checks, log-in wiring."""
 import time
-
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from journal.auth.sessions import IDLE_ENDED, session_load
 from journal.extensions import login_manager
+from journal.inputs import BoundedIntConverter
 
 CSP = "; ".join(
     [
@@ -35,8 +36,6 @@ _SEEN_RESOLUTION = 60
 
 
 def init_app(app: Flask) -> None:
-    from journal.inputs import BoundedIntConverter
-
     app.url_map.converters["int"] = BoundedIntConverter  # before any blueprint adds its rules
     hops = app.config["TANDEM_PROXY_HOPS"]
     if hops:
@@ -64,19 +63,17 @@ def _same_origin_posts():
 
 
 def _load_user(token: str):
-    from journal.auth.sessions import session_load
-
+    """Flask-Login's loader: reads, never writes (STYLE: hooks don't write). A session
+    idle too long is over for this browser: the Flask session is cleared and only the
+    token is kept, so the next log-in here deletes its row (`IDLE_ENDED`); rows nobody
+    comes back for go with `flask sessions prune`. The row itself is harmless meanwhile:
+    every copy of the cookie carries the same idle clock."""
     user = session_load(token)
     if user is None:
         return None
     if not _idle_ok(user):
-        from journal.auth.sessions import session_end
-
-        session_end(token)
-        from journal.extensions import db
-
-        db.session.commit()
         session.clear()
+        session[IDLE_ENDED] = token
         return None
     return user
 

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from flask import Flask, current_app, request
 
+from journal.extensions import compress
+
 YEAR = 365 * 24 * 3600
 
 COMPRESSED = [
@@ -64,8 +66,6 @@ def _static_caching(response):
 
 
 def init_app(app: Flask) -> None:
-    from journal.extensions import compress
-
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED)
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)

@@ -14,7 +14,9 @@ documented in the README for anyone extending it.
 `SMTPSink` runs a real SMTP server (aiosmtpd) on loopback and keeps what arrives.
 """
 import html
+import logging
 import re
+import socket
 import threading
 import time
 from contextlib import contextmanager
@@ -214,8 +216,6 @@ class SMTPSink:
                 return "250 OK"
 
         if port == 0:
-            import socket
-
             with socket.socket() as s:
                 s.bind((host, 0))
                 port = s.getsockname()[1]
@@ -223,8 +223,6 @@ class SMTPSink:
         self._controller = Controller(Handler(), hostname=host, port=port)
 
     def start(self) -> "SMTPSink":
-        import logging
-
         logging.getLogger("mail.log").setLevel(logging.WARNING)  # the sink's protocol chatter
         self._controller.start()
         return self

@@ -9,13 +9,26 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from journal.models import now_utc
+from journal.models import Plan, User, now_utc
 from journal.plan.recurrence import local_to_utc
 
 
 def local_today(zone: str, *, now: datetime | None = None) -> date:
     """Today's date in `zone`."""
     return (now or now_utc()).astimezone(ZoneInfo(zone)).date()
+
+
+def today_for(user: User, *, plan: Plan | None = None, now: datetime | None = None) -> date:
+    """Today for one person, in one context. The rule:
+
+    - The person's own day (the day a check-in is for, how far back it may be dated,
+      the journal's prompt of the day): their own zone. Call it without `plan`.
+    - Anything on the plan's calendar (a schedule's start and end dates, pauses,
+      milestones, progress and export ranges): the plan's zone, shared by both
+      partners, so "today" there is the same day for the two of them. Pass the plan;
+      while there is none yet, the person's own zone (the zone a new plan starts in).
+    """
+    return local_today(plan.timezone if plan is not None else user.timezone, now=now)
 
 
 def zone_place(zone: str) -> str:

@@ -610,3 +610,18 @@ def test_single_person_page_statement_count_does_not_grow(app, ana, ana_client):
     crowded = _statements_for_couple_page(app, ana_client)
     assert alone == crowded
     assert alone <= 8
+
+
+def test_a_forged_host_header_never_reaches_the_invitation_link(app, ana):
+    """The link is built on BASE_URL: a request naming another host can't make Tandem
+    hand out a link to it (which would send the partner's token there)."""
+    client = client_for(app, ana)
+    name = app.config["SESSION_COOKIE_NAME"]
+    client.set_cookie(name, client.get_cookie(name).value, domain="evil.example")
+    forged = {"base_url": "http://evil.example"}
+    assert client.post("/couple/invite", **forged).status_code == 302
+    page = client.get("/couple", **forged)
+    assert page.status_code == 200
+    link = field_value(page, "invite-link")
+    assert link is not None and link.startswith(BASE + "/invite/")
+    assert "evil.example" not in page.get_data(as_text=True)

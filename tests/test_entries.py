@@ -7,7 +7,7 @@ and through the services where a test only needs some rows to exist.
 """
 import html
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -514,7 +514,9 @@ def test_an_entry_can_answer_a_prompt_or_name_a_practice(app, couple):
     schedule = Schedule(plan_id=plan.id, practice_id=practice.id, kind="daily", times=["20:00"], start_date=date(2026, 1, 1))
     db.session.add(schedule)
     db.session.commit()
-    key = f"{schedule.id}@20260301T200000Z"
+    yesterday = now_utc().astimezone(ZoneInfo("Europe/London")).date() - timedelta(days=1)
+    at = datetime.combine(yesterday, time(20), tzinfo=ZoneInfo("Europe/London")).astimezone(UTC)
+    key = f"{schedule.id}@{at:%Y%m%dT%H%M%SZ}"
 
     a = client_for(app, ana)
     form = a.get(f"/journal/new?prompt={key}")
@@ -522,7 +524,7 @@ def test_an_entry_can_answer_a_prompt_or_name_a_practice(app, couple):
     entry_id = write(a, title="After the walk", body="Good.", prompt=key, visibility=SHARED)
     entry = db.session.get(Entry, entry_id)
     assert (entry.practice_id, entry.schedule_id) == (practice.id, schedule.id)
-    assert entry.occurrence_at == datetime(2026, 3, 1, 20, 0, tzinfo=UTC)
+    assert entry.occurrence_at == at
     assert "About Our walk" in read_text(client_for(app, bo).get(f"/journal/{entry_id}"))
 
     picked = write(a, title="Thinking of it", practice=str(practice.id))

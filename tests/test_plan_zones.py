@@ -7,7 +7,7 @@ from journal.extensions import db
 from journal.models import Plan, Practice, Schedule, now_utc
 from journal.plan.recurrence import Recurrence, next_occurrence
 from journal.testing import client_for, read_text
-from journal.zones import ZoneView, local_today, zone_place
+from journal.zones import ZoneView, local_today, today_for, zone_place
 
 
 def evening_walk(couple_row, zone="America/New_York"):
@@ -74,3 +74,15 @@ def test_the_zone_helper_follows_daylight_saving_on_the_day_asked():
     assert zones.moment(at) == "28 November 2026, 01:00 for you"
     assert local_today("Pacific/Kiritimati", now=datetime(2026, 11, 27, 12, tzinfo=ZoneInfo("UTC"))) == date(2026, 11, 28)
     assert zones.today(now=datetime(2026, 11, 28, 3, tzinfo=ZoneInfo("UTC"))) == date(2026, 11, 27)
+
+
+def test_today_is_the_persons_own_day_for_their_things_and_the_plans_for_the_plans(app, couple):
+    """journal.zones.today_for: a check-in's day in the person's zone, the plan's calendar
+    in the plan's zone (the person's own until there is a plan)."""
+    ana, _, c = couple
+    ana.timezone = "Pacific/Kiritimati"
+    now = datetime(2026, 11, 27, 12, tzinfo=ZoneInfo("UTC"))  # 28 Nov there, 27 Nov in New York
+    assert today_for(ana, plan=None, now=now) == date(2026, 11, 28)
+    plan = Plan(couple_id=c.id, timezone="America/New_York")
+    assert today_for(ana, now=now) == date(2026, 11, 28)
+    assert today_for(ana, plan=plan, now=now) == date(2026, 11, 27)

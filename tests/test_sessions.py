@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from journal.extensions import db
 from journal.models import UserSession, now_utc
-from journal.testing import login
+from journal.testing import count_queries, login
 
 
 def _cookies(client) -> dict:
@@ -92,9 +92,33 @@ def test_idle_timeout(app, user):
     idle = app.config["SESSION_IDLE_MINUTES"] * 60 + 5
     with client.session_transaction() as sess:
         sess["_seen"] = int(time.time()) - idle
-    response = client.get("/today")
+    with count_queries(app) as q:
+        response = client.get("/today")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
-    assert db.session.scalar(select(UserSession)) is None, "the idle session is ended server-side too"
+    writes = [st for st in q.statements if st.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE")]
+    assert writes == [], "the user loader only reads (STYLE: hooks don't write)"
+    assert client.get("/today").status_code == 302, "the idle session stays over"
+    (idle_hash,) = db.session.scalars(select(UserSession.token_hash)).all()
+
+    login(client, user.email)  # the next log-in in this browser clears the idle session's row
+    db.session.expire_all()
+    (new_hash,) = db.session.scalars(select(UserSession.token_hash)).all()
+    assert new_hash != idle_hash
+    assert client.get("/today").status_code == 200
+
+
+def test_prune_deletes_sessions_past_their_lifetime(app, user):
+    from journal.auth.sessions import sessions_prune
+
+    hours = app.config["SESSION_ABSOLUTE_HOURS"]
+    old = now_utc() - timedelta(hours=hours + 1)
+    for remember in (False, True):
+        db.session.add(UserSession(user_id=user.id, token_hash=f"{remember}-old", remember=remember, created_at=old))
+    db.session.add(UserSession(user_id=user.id, token_hash="fresh", remember=False, created_at=now_utc()))
+    db.session.commit()
+    assert sessions_prune() == 1
+    db.session.commit()
+    assert sorted(db.session.scalars(select(UserSession.token_hash))) == ["True-old", "fresh"]
 
 
 def test_session_cookie_flags(app, user):

@@ -7,18 +7,19 @@ in plain words and the time: no location guessing, nothing intimate. The very
 first browser of an account (registration, or the first sign-in after this was
 added) is recorded without an email: there is nothing yet to compare it with.
 """
-import hashlib
 import logging
 import re
 import secrets
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import exists, select
 
+from journal.crypto.digest import token_digest
 from journal.extensions import db
 from journal.mailer import email_send
 from journal.models import KnownBrowser, User, now_utc
-from journal.views import external_url, local_time
+from journal.urls import external_url
 
 log = logging.getLogger(__name__)
 
@@ -66,23 +67,19 @@ def marker_cookie_name() -> str:
     return "__Host-tandem-browser" if current_app.config["TANDEM_HTTPS"] else "tandem_browser"
 
 
-def _digest(marker: str) -> str:
-    return hashlib.sha256(marker.encode()).hexdigest()
-
-
 def browser_recognise(*, user: User, marker: str | None) -> tuple[str, bool]:
     """Record this browser for `user`; returns (the marker it should keep, whether it is
     new to an account that already had another browser)."""
     if marker and len(marker) <= 64:
         known = db.session.scalar(
-            select(KnownBrowser.id).where(KnownBrowser.user_id == user.id, KnownBrowser.marker_hash == _digest(marker))
+            select(KnownBrowser.id).where(KnownBrowser.user_id == user.id, KnownBrowser.marker_hash == token_digest(marker))
         )
         if known is not None:
             return marker, False
     else:
         marker = secrets.token_urlsafe(32)
     had_any = db.session.scalar(select(exists().where(KnownBrowser.user_id == user.id)))
-    db.session.add(KnownBrowser(user_id=user.id, marker_hash=_digest(marker)))
+    db.session.add(KnownBrowser(user_id=user.id, marker_hash=token_digest(marker)))
     db.session.flush()
     return marker, bool(had_any)
 
@@ -96,7 +93,7 @@ def new_browser_alert(*, user: User, device: str) -> None:
         kind="new_browser",
         user=user,
         device=device,
-        when=local_time(now_utc(), user.timezone).strftime("%-d %B %Y, %H:%M"),
+        when=now_utc().astimezone(ZoneInfo(user.timezone)).strftime("%-d %B %Y, %H:%M"),
         zone=user.timezone,
         link=external_url("security.sessions"),
     )

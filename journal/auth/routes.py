@@ -128,7 +128,7 @@ def reset_password(token):
     if live is None:
         return render_template("auth/reset_expired.html"), 410
     form = ResetPasswordForm()
-    form.known_email = db.session.get(services.User, live.user_id).email
+    form.known_email = services.user_email(user_id=live.user_id)
     if form.validate_on_submit():
         user = services.password_reset(raw=token, new_password=form.password.data)
         db.session.commit()

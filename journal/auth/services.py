@@ -14,7 +14,7 @@ from journal.auth.sessions import sessions_end_all
 from journal.auth.tokens import token_consume, token_issue, token_owner, token_peek
 from journal.extensions import db
 from journal.mailer import email_send
-from journal.views import external_url
+from journal.urls import external_url
 from journal.models import User, UserToken, now_utc
 
 log = logging.getLogger(__name__)
@@ -242,3 +242,6 @@ def email_restore(*, raw: str) -> User | None:
     return user
 
 
+def user_email(*, user_id: int) -> str | None:
+    """The address of one account (the reset form compares the new password with it)."""
+    return db.session.scalar(select(User.email).where(User.id == user_id))

@@ -4,19 +4,19 @@ The cookie (and the remember-me cookie) carry a random token; the database keeps
 its SHA-256. Ending a session deletes the row, so a copied cookie stops working at
 once. Absolute lifetime is checked here; the idle clock lives in the signed cookie.
 """
-import hashlib
 import secrets
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, func, select, update
 
+from journal.crypto.digest import token_digest
 from journal.extensions import db
-from journal.models import User, UserSession, now_utc
+from journal.models import Notification, User, UserSession, now_utc
 
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+#: Flask-session key holding the token of a session that ended by being idle, so the next
+#: log-in in that browser deletes its row (the user loader only reads).
+IDLE_ENDED = "_idle_ended"
 
 
 def session_start(*, user: User, remember: bool, device: str = "") -> str:
@@ -34,8 +34,6 @@ def session_start(*, user: User, remember: bool, device: str = "") -> str:
 
 
 def _load_statement():
-    from journal.models import Notification
-
     unread = (
         select(func.count(Notification.id))
         .where(Notification.user_id == User.id, Notification.read_at.is_(None))
@@ -130,7 +128,14 @@ def sessions_end_all(*, user: User, keep_token: str | None = None) -> None:
 
 
 def sessions_prune(*, now=None) -> int:
-    """Delete sessions past the longest lifetime; returns how many went."""
+    """Delete sessions past their absolute lifetime (remembered ones after REMEMBER_DAYS,
+    the others after SESSION_ABSOLUTE_HOURS, idle ones included); returns how many went."""
     now = now or now_utc()
-    cutoff = now - timedelta(days=current_app.config["REMEMBER_DAYS"])
-    return db.session.execute(delete(UserSession).where(UserSession.created_at < cutoff)).rowcount
+    cfg = current_app.config
+    remembered = now - timedelta(days=cfg["REMEMBER_DAYS"])
+    others = now - timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"])
+    return db.session.execute(
+        delete(UserSession).where(
+            (UserSession.created_at < remembered) | (UserSession.remember.is_(False) & (UserSession.created_at < others))
+        )
+    ).rowcount

@@ -11,10 +11,10 @@ from journal.auth.devices import MARKER_MAX_AGE, browser_recognise, device_descr
 from journal.auth.forms import ReauthCodeForm, ReauthPasswordForm, SecondFactorForm
 from journal.auth.passwords import password_verify
 from journal.auth.services import login_failed, login_succeeded, login_waiting
-from journal.auth.sessions import session_reauthenticated, session_start
+from journal.auth.sessions import IDLE_ENDED, session_end, session_reauthenticated, session_start
 from journal.extensions import db, limiter
 from journal.models import User, now_utc
-from journal.views import safe_next
+from journal.urls import safe_next
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ def sign_in_complete(user: User, *, remember: bool, next_url: str | None, respon
     `message` (text, category) is flashed into the new session."""
     device = device_describe(request.user_agent.string)
     login_succeeded(user)
+    session_end(session.get(IDLE_ENDED))  # the session this browser left idle, if any
     session_start(user=user, remember=remember, device=device)
     marker, new = browser_recognise(user=user, marker=request.cookies.get(marker_cookie_name()))
     db.session.commit()

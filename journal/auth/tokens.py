@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from journal.auth.sessions import token_digest
+from journal.crypto.digest import token_digest
 from journal.extensions import db
 from journal.models import UserToken, now_utc
 

@@ -8,7 +8,6 @@ UPDATE so two requests racing with the same code can't both win. Ten recovery
 codes are made when two-factor is turned on, shown once, stored as SHA-256 hashes
 and each usable once.
 """
-import hashlib
 import hmac
 import logging
 import re
@@ -20,6 +19,7 @@ from markupsafe import Markup
 from sqlalchemy import delete, func, insert, select, update
 
 from journal.crypto import context, seal, unseal, user_owner
+from journal.crypto.digest import token_digest
 from journal.extensions import db
 from journal.models import RecoveryCode, User, now_utc
 
@@ -129,7 +129,7 @@ def two_factor_disable(*, user: User) -> None:
 
 
 def _recovery_digest(code: str) -> str:
-    return hashlib.sha256(_digits(code).lower().encode()).hexdigest()
+    return token_digest(_digits(code).lower())
 
 
 def recovery_codes_make(*, user: User) -> list[str]:

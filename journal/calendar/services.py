@@ -7,7 +7,6 @@ regenerating replaces it (the old URL stops working at once), deleting turns the
 Titles are discreet: every event is called "Tandem" and never names the practice (a phone's
 lock screen and a shared family calendar show event titles to anyone nearby).
 """
-import hashlib
 import logging
 import secrets
 from datetime import datetime, time, timedelta
@@ -18,6 +17,7 @@ from sqlalchemy import delete, select
 
 from journal.access import Scope
 from journal.bulk import among
+from journal.crypto.digest import token_digest
 from journal.extensions import db
 from journal.models import PromptAction, ReminderSettings, User, now_utc
 from journal.models.calendar import CalendarFeed
@@ -25,20 +25,16 @@ from journal.plan.recurrence import ical_rules, local_to_utc, next_occurrence, o
 from journal.plan.services import plan_paused_at, plan_view, recurrence_of, schedules_with_practices
 from journal.reminders.tick import in_quiet_hours
 from journal.models.practice import NO_PRESSURE
-from journal.views import external_url
+from journal.urls import external_url
 
 log = logging.getLogger(__name__)
 
-#: What every event is called while titles are discreet (the default, and for now the only choice).
+#: What every event and alarm is called: never the practice (a phone shows it on the lock screen).
 DISCREET_TITLE = "Tandem"
 CALENDAR_NAME = "Tandem"
 PRODID = "-//Tandem//calendar feed//EN"
 #: Minutes before each event that calendar apps show a gentle reminder.
 ALARM_MINUTES = 10
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def feed_url(token: str) -> str:
@@ -57,7 +53,7 @@ def feed_regenerate(*, user: User) -> str:
     if feed is None:
         feed = CalendarFeed(user_id=user.id)
         db.session.add(feed)
-    feed.token_hash = _digest(token)
+    feed.token_hash = token_digest(token)
     feed.created_at = now_utc()
     db.session.flush()
     log.info("user %s calendar feed %s issued", user.id, feed.id)
@@ -77,7 +73,7 @@ def feed_owner(token: str) -> User | None:
     if not token or len(token) > 200:
         return None
     return db.session.scalar(
-        select(User).join(CalendarFeed, CalendarFeed.user_id == User.id).where(CalendarFeed.token_hash == _digest(token))
+        select(User).join(CalendarFeed, CalendarFeed.user_id == User.id).where(CalendarFeed.token_hash == token_digest(token))
     )
 
 
@@ -93,7 +89,7 @@ def _paused(pauses, zone: str, at: datetime) -> bool:
     return plan_paused_at([p for p in pauses if p.since <= at], zone, now=at)
 
 
-def feed_calendar(*, user: User, discreet: bool = True) -> bytes:
+def feed_calendar(*, user: User) -> bytes:
     """The person's scheduled practices as an iCalendar document, under the same rules
     as reminders: nothing in a paused span (a pause without an end date ends the series
     where it began; they come back on resuming), no touch practice during a safety hold
@@ -161,7 +157,7 @@ def feed_calendar(*, user: User, discreet: bool = True) -> bytes:
                 own = sorted(at for at in skipped if at.astimezone(tz).time() == start.time())
                 if own:
                     event.add("exdate", [at.astimezone(tz) for at in own])
-            event.add("summary", DISCREET_TITLE if discreet else practice.title)
+            event.add("summary", DISCREET_TITLE)
             description = "A moment from your Tandem plan."
             if practice.is_intimate:
                 description += f" {NO_PRESSURE}"
@@ -172,7 +168,7 @@ def feed_calendar(*, user: User, discreet: bool = True) -> bytes:
                 alarm = Alarm()
                 alarm.add("action", "DISPLAY")
                 alarm.add("trigger", timedelta(minutes=-ALARM_MINUTES))
-                alarm.add("description", DISCREET_TITLE if discreet else practice.title)
+                alarm.add("description", DISCREET_TITLE)
                 event.add_component(alarm)
             cal.add_component(event)
     return cal.to_ical()

@@ -1,5 +1,5 @@
-"""Check-ins (a quick form, the history, sharing) and the Care page."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+"""Check-ins: a quick form, the history, sharing."""
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -9,30 +9,20 @@ from journal.checkins.forms import BACKDATE_DAYS, CheckInForm, RevealForm, Visib
 from journal.extensions import db
 from journal.inputs import query_int
 from journal.models.checkins import BOUNDARIES, SCALES, CheckIn
-from journal.today.services import PromptError, prompt_find
+from journal.today.services import prompt_link
 from journal.views import delete_confirmed
-from journal.zones import local_today
+from journal.zones import today_for
 
 bp = Blueprint("checkins", __name__, url_prefix="/checkins")
-care_bp = Blueprint("care", __name__, url_prefix="/care")
 
 PER_PAGE = 20
 #: Session key holding the care notes to show once on the check-in just saved.
 CARE_NOTES = "checkin_care_notes"
 
 
-def _local_today():
-    return local_today(current_user.timezone)
-
-
 def _prompt_from(key: str | None):
-    """The prompt named in the link, if it is really one of this person's; else None."""
-    if not key:
-        return None
-    try:
-        return prompt_find(scope(), current_user, key)
-    except PromptError:
-        return None
+    """The prompt named in the link, if this person may answer it (`prompt_link`); else None."""
+    return prompt_link(scope(), current_user, key)
 
 
 #: The questions folded under "More about today" on the check-in form.
@@ -57,7 +47,7 @@ def _labels() -> dict:
 def new():
     key = request.args.get("prompt")
     prompt = _prompt_from(key)
-    today = _local_today()
+    today = today_for(current_user)  # the person's own day (journal.zones.today_for)
     partner = scope().partner()
     # A prompt sent to both partners starts as shared (answers open once both answered).
     together = prompt is not None and prompt.schedule.prompt_user_id is None and partner is not None
@@ -180,11 +170,3 @@ def settings():
         db.session.commit()
         flash("Saved.", "success")
     return redirect(url_for("checkins.index"))
-
-
-@care_bp.get("", endpoint="index")
-def care_page():
-    """Open to everyone, logged in or not: safety information is never behind a log-in."""
-    return render_template(
-        "care/index.html", contacts=services.care_contacts(current_app.config.get("CARE_SUPPORT_CONTACTS"))
-    )

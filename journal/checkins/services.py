@@ -305,13 +305,3 @@ def checkin_views(scope: Scope, checkins: list[CheckIn], *, now: datetime | None
             )
         )
     return views
-
-
-def care_contacts(text: str | None) -> list[tuple[str, str]]:
-    """Operator-configured support contacts: one a line, "Name: detail"."""
-    contacts = []
-    for line in (text or "").splitlines():
-        name, _, detail = line.partition(":")
-        if name.strip():
-            contacts.append((name.strip(), detail.strip()))
-    return contacts

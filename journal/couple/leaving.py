@@ -34,7 +34,7 @@ from journal.crypto import DecryptError
 from journal.models.practice import OWN_TEXT_FIELDS
 from journal.plan.services import schedule_refresh_due
 from journal.practices.sealing import PLACEHOLDER, practice_text_seal
-from journal.views import external_url
+from journal.urls import external_url
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from journal.couple import services
 from journal.couple.forms import JoinForm, PaceLeaderForm
 from journal.extensions import db, limiter
 from journal.forms import EmptyForm
-from journal.models import Couple
+from journal.urls import external_url
 
 bp = Blueprint("couple", __name__)
 
@@ -27,7 +27,7 @@ def _pace_form(partner):
 @login_required
 def overview():
     partner = scope().partner()
-    couple = db.session.get(Couple, current_user.couple_id) if current_user.couple_id else None
+    couple = services.couple_of(user=current_user)
     created = session.pop("invite_once", None)
     pace_form = _pace_form(partner)
     if couple and couple.pace_leader_id:
@@ -55,7 +55,7 @@ def invite_create():
         return redirect(url_for("couple.overview"))
     db.session.commit()
     # Shown once on the next page; only its hash is stored.
-    session["invite_once"] = {"link": url_for("couple.invite", token=token, _external=True), "code": code}
+    session["invite_once"] = {"link": external_url("couple.invite", token=token), "code": code}
     return redirect(url_for("couple.overview"))
 
 
@@ -131,7 +131,7 @@ def pace_leader():
     partner = scope().partner()
     form = _pace_form(partner)
     if form.validate_on_submit():
-        couple = db.session.get(Couple, current_user.couple_id)
+        couple = services.couple_of(user=current_user)
         try:
             services.pace_leader_set(user=current_user, couple=couple, leader_id=form.leader.data, partner=partner)
         except services.PartnerError as exc:

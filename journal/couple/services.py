@@ -1,5 +1,4 @@
 """Partnering: invitations, forming and leaving a couple, who leads the pace."""
-import hashlib
 import logging
 import secrets
 from datetime import timedelta
@@ -7,6 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from journal.couple.leaving import partner_left_tell, plan_copy_for, plan_end_for_couple
+from journal.crypto.digest import token_digest
 from journal.extensions import db
 from journal.models import Couple, Invite, Plan, User, now_utc
 from journal.plan.pace import pace_restart_for_couple
@@ -21,10 +21,6 @@ CODE_LENGTH = 8
 
 class PartnerError(Exception):
     """A partnering step that can't happen; the message is for the person."""
-
-
-def _digest(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
 
 
 def code_normalise(code: str) -> str:
@@ -46,8 +42,8 @@ def invite_create(*, user: User) -> tuple[str, str]:
     db.session.add(
         Invite(
             inviter_id=user.id,
-            token_hash=_digest(token),
-            code_hash=_digest(code),
+            token_hash=token_digest(token),
+            code_hash=token_digest(code),
             expires_at=now_utc() + INVITE_LIFETIME,
         )
     )
@@ -79,7 +75,7 @@ def invite_open_for(*, user: User) -> Invite | None:
 def invite_by_token(token: str) -> tuple[Invite, User] | None:
     """The invitation behind a link and its inviter, open or not; None if unknown."""
     row = db.session.execute(
-        select(Invite, User).join(User, User.id == Invite.inviter_id).where(Invite.token_hash == _digest(token))
+        select(Invite, User).join(User, User.id == Invite.inviter_id).where(Invite.token_hash == token_digest(token))
     ).first()
     return tuple(row) if row else None
 
@@ -89,7 +85,7 @@ def invite_by_code(code: str) -> tuple[Invite, User] | None:
     if len(code) != CODE_LENGTH:
         return None
     row = db.session.execute(
-        select(Invite, User).join(User, User.id == Invite.inviter_id).where(Invite.code_hash == _digest(code))
+        select(Invite, User).join(User, User.id == Invite.inviter_id).where(Invite.code_hash == token_digest(code))
     ).first()
     return tuple(row) if row else None
 
@@ -204,3 +200,8 @@ def pace_leader_set(*, user: User, couple: Couple, leader_id: int, partner: User
         raise PartnerError("Only the partner who leads the pace can hand it over.")
     couple.pace_leader_id = leader_id
     log.info("couple %s set its pace leader", couple.id)
+
+
+def couple_of(*, user: User) -> Couple | None:
+    """The couple `user` is in now, or None while single."""
+    return db.session.get(Couple, user.couple_id) if user.couple_id else None

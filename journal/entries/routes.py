@@ -38,7 +38,7 @@ def _just_kept() -> Entry | None:
     kept_id = session.get(MOMENT_KEPT)
     if not kept_id:
         return None
-    entry = db.session.get(Entry, kept_id)
+    entry = services.moment_get(entry_id=kept_id)
     if entry is None or not services.moment_undoable(entry=entry, user=current_user):
         session.pop(MOMENT_KEPT, None)
         return None
@@ -128,7 +128,7 @@ def edit(entry_id):
         form.prompt.data = services.prompt_key(entry.schedule_id, entry.occurrence_at)
         form.version.data = entry.version
     if form.validate_on_submit():
-        link = services.link_resolve(s, practice_id=form.practice_id(), prompt=form.prompt.data)
+        link = services.link_resolve(s, practice_id=form.practice_id(), prompt=form.prompt.data, entry=entry)
         try:
             changed = services.entry_update(
                 entry=entry, author=current_user, link=link, version=form.version.data, **form.values()
@@ -159,7 +159,7 @@ def _meanwhile(entry: Entry) -> dict:
 
 def _editor(form: EntryForm, *, entry: Entry | None, unreadable: bool = False, conflict: bool = False):
     s = scope()
-    prompt = services.prompt_practice(s, form.prompt.data)
+    prompt = services.prompt_practice(s, form.prompt.data, entry=entry)
     if prompt is None:
         form.prompt.data = ""
     form.practice.choices = [("", "Nothing in particular"), *services.practice_choices(s, current_id=form.practice_id())]

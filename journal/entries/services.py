@@ -7,7 +7,7 @@ listing, filtering and searching the journal live in `journal.entries.listing`.
 """
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -17,13 +17,15 @@ from journal.access import PRIVATE, SHARED, Scope
 from journal.crypto import DecryptError, data_key, keys_preload, user_owner
 from journal.crypto.fields import UNREADABLE, SealedFields  # noqa: F401 (UNREADABLE: pages read it here)
 from journal.edits import EditConflict, version_check
-from journal.inputs import query_int
 from journal.extensions import db
-from journal.models import Practice, Schedule, User, now_utc
+from journal.models import Practice, User, now_utc
 from journal.models.entries import ENTRY, MOMENT, Entry
 from journal.plan.services import schedules_with_practices
 from journal.practices.library import library_data
 from journal.practices.services import practices_visible
+from journal.today.prompts import prompt_key
+from journal.today.services import prompt_link
+from journal.zones import today_for
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,6 @@ LINE_MAX = 300
 #: How long after keeping a moment its Undo still works.
 UNDO_WINDOW = timedelta(minutes=10)
 SEALED_FIELDS = ("title", "body", "tags", "line")
-PROMPT_STAMP = "%Y%m%dT%H%M%SZ"
 
 
 # -- small pieces ------------------------------------------------------------------
@@ -65,7 +66,7 @@ def moment_labels() -> dict[str, str]:
 def writing_prompt(user: User, *, now: datetime | None = None) -> str:
     """One of the library's journal prompts, the same all day, a new one tomorrow."""
     prompts = library_data()["journal_prompts"]
-    day = (now or now_utc()).astimezone(ZoneInfo(user.timezone)).date()
+    day = today_for(user, now=now)
     return prompts[day.toordinal() % len(prompts)]
 
 
@@ -77,20 +78,6 @@ def author_name(entry: Entry) -> str:
 def default_title(user: User, at: datetime) -> str:
     """The name of an entry written without a title: the author's local date."""
     return f"Untitled, {at.astimezone(ZoneInfo(user.timezone)).strftime('%-d %B %Y')}"
-
-
-def prompt_key(schedule_id: int | None, occurrence_at: datetime | None) -> str:
-    if schedule_id is None or occurrence_at is None:
-        return ""
-    return f"{schedule_id}@{occurrence_at.astimezone(UTC).strftime(PROMPT_STAMP)}"
-
-
-def _prompt_parse(key: str | None) -> tuple[int, datetime] | None:
-    try:
-        schedule_id, stamp = (key or "").split("@", 1)
-        return query_int(schedule_id), datetime.strptime(stamp, PROMPT_STAMP).replace(tzinfo=UTC)
-    except ValueError:
-        return None
 
 
 # -- sealing -----------------------------------------------------------------------
@@ -162,15 +149,26 @@ class Link:
     occurrence_at: datetime | None = None
 
 
-def link_resolve(scope: Scope, *, practice_id: int | None, prompt: str | None) -> Link:
-    """The practice and prompt an entry may point to. Anything that isn't this
-    person's to name (another plan's schedule, a practice they can't see, a
-    malformed key) is dropped quietly: the writing is saved either way."""
-    parsed = _prompt_parse(prompt)
-    if parsed is not None:
-        schedule = db.session.scalar(scope.in_plan(Schedule).where(Schedule.id == parsed[0]))
-        if schedule is not None:
-            return Link(practice_id=schedule.practice_id, schedule_id=schedule.id, occurrence_at=parsed[1])
+def _kept(entry: Entry | None, prompt: str | None) -> bool:
+    """An entry being edited keeps the prompt it already names, however long ago it was."""
+    return entry is not None and entry.schedule_id is not None and prompt == prompt_key(
+        entry.schedule_id, entry.occurrence_at)
+
+
+def link_resolve(
+    scope: Scope, *, practice_id: int | None, prompt: str | None, entry: Entry | None = None,
+    now: datetime | None = None,
+) -> Link:
+    """The practice and prompt an entry may point to: a prompt by the rule every writing
+    feature shares (`journal.today.services.prompt_link`), or the one `entry` already
+    names. Anything that isn't this person's to name (another plan's schedule, a
+    practice they can't see, a malformed key) is dropped quietly: the writing is saved
+    either way."""
+    if _kept(entry, prompt):
+        return Link(practice_id=entry.practice_id, schedule_id=entry.schedule_id, occurrence_at=entry.occurrence_at)
+    found = prompt_link(scope, scope.user, prompt, now=now)
+    if found is not None:
+        return Link(practice_id=found.practice.id, schedule_id=found.schedule.id, occurrence_at=found.occurrence_at)
     if practice_id is not None:
         if db.session.scalar(practices_visible(scope).where(Practice.id == practice_id)) is not None:
             return Link(practice_id=practice_id)
@@ -196,13 +194,13 @@ def link_describe(scope: Scope, entry: Entry) -> tuple[Practice | None, datetime
     return practice, (entry.occurrence_at if practice is not None and entry.schedule_id else None)
 
 
-def prompt_practice(scope: Scope, prompt: str | None) -> tuple[Practice, datetime] | None:
-    """The practice and time of a prompt key from the Today page, if it is in this plan."""
-    parsed = _prompt_parse(prompt)
-    if parsed is None:
-        return None
-    row = db.session.execute(schedules_with_practices(scope).where(Schedule.id == parsed[0])).first()
-    return (row[1], parsed[1]) if row else None
+def prompt_practice(scope: Scope, prompt: str | None, *, entry: Entry | None = None) -> tuple[Practice, datetime] | None:
+    """The practice and time of the prompt the editor shows: one `link_resolve` would keep."""
+    if _kept(entry, prompt):
+        practice, at = link_describe(scope, entry)
+        return (practice, at) if practice is not None and at is not None else None
+    found = prompt_link(scope, scope.user, prompt)
+    return (found.practice, found.occurrence_at) if found else None
 
 
 # -- writing -----------------------------------------------------------------------
@@ -300,6 +298,11 @@ def entry_delete(*, entry: Entry) -> None:
     db.session.delete(entry)
     db.session.flush()
     log.info("user %s deleted entry %s", author_id, entry_id)
+
+
+def moment_get(*, entry_id: int) -> Entry | None:
+    """One entry by id, for the Undo of a moment kept a moment ago (`moment_undoable` then decides)."""
+    return db.session.get(Entry, entry_id)
 
 
 def moment_undoable(*, entry: Entry, user: User, now: datetime | None = None) -> bool:

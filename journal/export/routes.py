@@ -13,7 +13,7 @@ from journal.export.forms import ExportForm, SummaryForm
 from journal.export.summary import SummaryOptions, summary_build
 from journal.models.notes import AREAS, FEELINGS
 from journal.progress import charts, summaries
-from journal.progress.services import local_today
+from journal.zones import today_for
 
 bp = Blueprint("export", __name__, url_prefix="/export")
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ def download():
     form = ExportForm()
     if form.validate_on_submit():
         data = services.export_zip(scope())
-        name = f"tandem-export-{local_today(scope()).isoformat()}.zip"
+        name = f"tandem-export-{today_for(current_user, plan=scope().plan).isoformat()}.zip"
         return Response(
             data,
             mimetype="application/zip",
@@ -65,7 +65,7 @@ def _summary_context(form: SummaryForm) -> dict:
 def summary():
     form = _summary_form()
     if not request.args:
-        today = local_today(scope())
+        today = today_for(current_user, plan=scope().plan)
         form.until.data = today
         form.since.data = today - timedelta(weeks=12)
     partner = scope().partner()

@@ -20,7 +20,8 @@ from journal.models.checkins import CheckIn
 from journal.models.notes import ProgressNote, SensationMap
 from journal.checkins.services import checkin_views
 from journal.notes.services import map_open, note_open
-from journal.progress.services import Progress, local_today, pace_span, progress_build
+from journal.progress.services import Progress, pace_span, progress_build
+from journal.zones import today_for
 from journal.progress.weeks import day_start_utc
 
 
@@ -114,7 +115,7 @@ def summary_build(scope: Scope, *, options: SummaryOptions, now: datetime | None
     pace_start, pace_end = pace_span(progress, now=now)
     pace_end = min(pace_end, day_start_utc(options.until + timedelta(days=1)))
     notes = _own_notes(scope, options) if (options.notes or options.flagged) else []
-    return Summary(options, scope.user.display_name, local_today(scope, now=now), progress, pace_start, pace_end, notes)
+    return Summary(options, scope.user.display_name, today_for(scope.user, plan=scope.plan, now=now), progress, pace_start, pace_end, notes)
 
 
 def _without_partner(progress: Progress) -> Progress:

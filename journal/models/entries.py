@@ -8,7 +8,6 @@ from journal.models.base import Base, UTCDateTime, now_utc
 
 ENTRY = "entry"
 MOMENT = "moment"
-ENTRY_KINDS = (ENTRY, MOMENT)
 #: `moment_kind` of a moment told in the person's own words (the others are slugs
 #: of `moment_kinds` in journal/practices/library.yaml).
 OWN_WORDS = "own"

@@ -38,7 +38,7 @@ def _own_text(name: str) -> hybrid_property:
     def get(self):
         if self.text_sealed is None:
             return getattr(self, f"_{name}")
-        from journal.practices.sealing import practice_text
+        from journal.practices.sealing import practice_text  # here: sealing imports the models
 
         return practice_text(self)[name]
 

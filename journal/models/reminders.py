@@ -7,10 +7,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from journal.models.base import Base, UTCDateTime, now_utc
 
 CHANNELS = ("inapp", "email", "push", "apprise")
-#: pending: waiting for due_at; claimed: a worker holds it until lease_until;
-#: sent / failed / missed (too late to be useful) / skipped (done, skipped or snoozed,
-#: paused, a resting practice, an unconfirmed email address: see `error`).
-STATES = ("pending", "claimed", "sent", "failed", "missed", "skipped")
+# An outbox row's state: pending: waiting for due_at; claimed: a worker holds it until
+# lease_until; sent / failed / missed (too late to be useful) / skipped (done, skipped or
+# snoozed, paused, a resting practice, an unconfirmed email address: see `error`).
 
 
 class ReminderSettings(Base):

@@ -9,15 +9,14 @@ from wtforms.fields.choices import SelectChoice
 from journal.access import JUST_ME, PRIVATE, SHARED, scope
 from journal.extensions import db
 from journal.inputs import query_int
-from journal.models import Practice
-from journal.models.notes import AREAS, FEELINGS, PACE_SUGGESTIONS, ProgressNote, SensationMap
+from journal.models.notes import AREAS, FEELINGS, PACE_SUGGESTIONS, ProgressNote
 from journal.notes import services
 from journal.notes.forms import NoteForm, TouchNoteForm, VisibilityForm
 from journal.plan.forms import ReadyForm
 from journal.plan.pace import LAST_STAGE, my_ready
 from journal.plan.services import plan_view
 from journal.practices.services import practice_get_or_404
-from journal.today.services import PromptError, prompt_find
+from journal.today.services import prompt_link
 from journal.views import delete_confirmed
 
 bp = Blueprint("notes", __name__, url_prefix="/notes")
@@ -29,13 +28,10 @@ WORDS = {"areas": AREAS, "feelings": FEELINGS, "paces": PACE_SUGGESTIONS}
 def _linked():
     """The prompt and practice named in the query string. An unknown prompt is
     ignored; a practice that isn't this person's to see is a 404."""
-    prompt = None
     key = request.args.get("prompt")
-    if key:
-        try:
-            prompt = prompt_find(scope(), current_user, key)
-        except PromptError:
-            log.info("user %s: note asked for a prompt that is not open", current_user.id)
+    prompt = prompt_link(scope(), current_user, key)
+    if key and prompt is None:
+        log.info("user %s: note asked for a prompt it may not name", current_user.id)
     if prompt is not None:
         return prompt, prompt.practice
     raw = request.args.get("practice")
@@ -114,7 +110,7 @@ def _ready_offer(note: ProgressNote):
 def read(note_id):
     note = scope().get_visible_or_404(ProgressNote, note_id)
     sensation_map = services.map_for_note(scope(), note)
-    practice = db.session.get(Practice, note.practice_id) if note.practice_id else None
+    practice = services.note_practice(note)
     ready_stage = _ready_offer(note)
     return render_template(
         "notes/read.html",
@@ -163,7 +159,7 @@ def _change_visibility(change, **row) -> None:
 @login_required
 def visibility(note_id):
     note = scope().get_own_or_404(ProgressNote, note_id)
-    _change_visibility(services.note_set_visibility, note=note)
+    _change_visibility(services.note_visibility_set, note=note)
     return redirect(url_for("notes.read", note_id=note.id))
 
 
@@ -171,10 +167,10 @@ def visibility(note_id):
 @login_required
 def map_visibility(note_id):
     note = scope().get_own_or_404(ProgressNote, note_id)
-    sensation_map = db.session.scalar(scope().own(SensationMap).where(SensationMap.note_id == note.id))
+    sensation_map = services.map_own_for_note(scope(), note)
     if sensation_map is None:
         abort(404)
-    _change_visibility(services.map_set_visibility, sensation_map=sensation_map)
+    _change_visibility(services.map_visibility_set, sensation_map=sensation_map)
     return redirect(url_for("notes.read", note_id=note.id))
 
 

@@ -154,7 +154,7 @@ def _check_share(row, scope: Scope, visibility: str) -> None:
         raise NoteError("This was written outside your current couple, so it stays yours alone.")
 
 
-def note_set_visibility(*, scope: Scope, note: ProgressNote, visibility: str) -> None:
+def note_visibility_set(*, scope: Scope, note: ProgressNote, visibility: str) -> None:
     """Share or unshare a note: every sealed answer is re-sealed for its new visibility."""
     _check_share(note, scope, visibility)
     if visibility == note.visibility:
@@ -169,7 +169,7 @@ def note_set_visibility(*, scope: Scope, note: ProgressNote, visibility: str) ->
     log.info("progress note %s is now %s", note.id, visibility)
 
 
-def map_set_visibility(*, scope: Scope, sensation_map: SensationMap, visibility: str) -> None:
+def map_visibility_set(*, scope: Scope, sensation_map: SensationMap, visibility: str) -> None:
     """Share or unshare a sensation map, re-sealing it for its new visibility."""
     _check_share(sensation_map, scope, visibility)
     if visibility == sensation_map.visibility:
@@ -223,6 +223,16 @@ def _preview(note: ProgressNote) -> Opened:
 def map_for_note(scope: Scope, note: ProgressNote) -> SensationMap | None:
     """The note's map, if this person may see it (its visibility is its own)."""
     return db.session.scalar(scope.visible(SensationMap).where(SensationMap.note_id == note.id))
+
+
+def map_own_for_note(scope: Scope, note: ProgressNote) -> SensationMap | None:
+    """The note's map, if this person wrote it (to change it)."""
+    return db.session.scalar(scope.own(SensationMap).where(SensationMap.note_id == note.id))
+
+
+def note_practice(note: ProgressNote) -> Practice | None:
+    """The practice a note is about (readable: the note is, and it names it)."""
+    return db.session.get(Practice, note.practice_id) if note.practice_id else None
 
 
 @dataclass(frozen=True)

@@ -8,20 +8,10 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from journal.forms import TimezoneField
+from journal.plan.recurrence import parse_time
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 TIME_MESSAGE = "Please give a time of day like 08:30 or 20:00."
-
-
-def parse_time(text: str) -> time | None:
-    """"HH:MM" (24-hour) or None if it isn't a real time of day."""
-    try:
-        hours, minutes = text.strip().split(":")
-        if len(minutes) != 2:
-            return None
-        return time(int(hours), int(minutes))
-    except ValueError:
-        return None
 
 
 class TimeText(StringField):

@@ -33,6 +33,17 @@ _BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _MAX_INTERVAL = 365
 
 
+def parse_time(text: str) -> datetime.time | None:
+    """"HH:MM" (24-hour) or None if it isn't a real time of day."""
+    try:
+        hours, minutes = text.strip().split(":")
+        if len(minutes) != 2:
+            return None
+        return datetime.time(int(hours), int(minutes))
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class Recurrence:
     """A practice's schedule, in local days and local times of day."""

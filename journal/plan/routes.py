@@ -6,12 +6,12 @@ from wtforms.fields.choices import SelectChoice
 from journal.access import scope
 from journal.extensions import db
 from journal.forms import EmptyForm
-from journal.models import Practice, Schedule, now_utc
+from journal.models import Schedule, now_utc
 from journal.plan import pace, services
 from journal.plan.forms import PauseForm, PlanSettingsForm, ReadyForm, ScheduleForm, WEEKDAYS
 from journal.plan.recurrence import Recurrence, next_occurrence
 from journal.practices.services import practice_get_or_404
-from journal.zones import ZoneView
+from journal.zones import ZoneView, today_for
 
 bp = Blueprint("plan", __name__, url_prefix="/plan")
 
@@ -22,7 +22,8 @@ def _zones() -> ZoneView:
 
 
 def _local_today():
-    return _zones().today()
+    """The plan's today (journal.zones.today_for)."""
+    return today_for(current_user, plan=scope().plan)
 
 
 @bp.get("")
@@ -30,7 +31,7 @@ def _local_today():
 def overview():
     s = scope()
     view = services.plan_view(s)
-    rows = db.session.execute(services.schedules_with_practices(s)).all() if view.plan else []
+    rows = services.schedules_listed(s)
     now = now_utc()
     upcoming = {
         schedule.id: next_occurrence(services.recurrence_of(schedule), view.timezone, now) for schedule, _ in rows
@@ -118,8 +119,7 @@ def edit(schedule_id):
     schedule = scope().get_in_plan_or_404(Schedule, schedule_id)
     if schedule.removed_at is not None:
         abort(404)
-    # The schedule is this plan's, so its practice is readable even if retired since.
-    practice = db.session.get(Practice, schedule.practice_id)
+    practice = services.schedule_practice(schedule)
     form = _schedule_form(ScheduleForm())
     if request.method == "GET":
         form.kind.data = schedule.kind

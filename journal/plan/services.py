@@ -301,6 +301,16 @@ def schedules_with_practices(scope: Scope):
     )
 
 
+def schedules_listed(scope: Scope) -> list:
+    """(schedule, practice) rows of the plan's current schedules; none without a plan."""
+    return db.session.execute(schedules_with_practices(scope)).all() if scope.plan is not None else []
+
+
+def schedule_practice(schedule: Schedule) -> Practice:
+    """A schedule's practice: readable because the schedule is this plan's, even if retired since."""
+    return db.session.get(Practice, schedule.practice_id)
+
+
 @dataclass(frozen=True)
 class Milestone:
     """A check-up to offer: the practice, the date it usually falls by, and whether

@@ -1,7 +1,6 @@
 """Browse the library, read a practice, write the couple's own."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import case
 
 from journal.access import scope
 from journal.extensions import db
@@ -21,13 +20,7 @@ def browse():
     stage = request.args.get("stage", type=query_int)
     if kind not in (None, *KINDS) or stage not in (None, *STAGES):
         abort(404)
-    stmt = services.practices_visible(scope())
-    if kind:
-        stmt = stmt.where(Practice.kind == kind)
-    if stage:
-        stmt = stmt.where(Practice.stage == stage)
-    order = case({k: i for i, k in enumerate(KINDS)}, value=Practice.kind)
-    practices = db.session.scalars(stmt.order_by(order, Practice.stage, Practice.title)).all()
+    practices = services.practices_browse(scope(), kind=kind, stage=stage)
     return render_template(
         "practices/browse.html",
         practices=practices,

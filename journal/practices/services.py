@@ -1,11 +1,12 @@
 """Loading the library into the database, browsing it, and a couple's own practices."""
 import logging
 
-from sqlalchemy import and_, or_, select, update
+from flask import abort
+from sqlalchemy import and_, case, or_, select, update
 
 from journal.access import Scope
 from journal.extensions import db
-from journal.models import Practice, User, now_utc
+from journal.models import KINDS, Practice, User, now_utc
 from journal.models.practice import OWN_TEXT_FIELDS
 from journal.practices.sealing import PLACEHOLDER, practice_text_seal
 from journal.practices.library import FIELDS, library_data
@@ -57,8 +58,6 @@ def practices_visible(scope: Scope):
 def practice_get_or_404(scope: Scope, practice_id: int) -> Practice:
     """Any library practice (retired ones too: a plan may still hold them) or one of
     this plan's own; anything else is a 404."""
-    from flask import abort
-
     mine = Practice.plan_id.is_(None)
     if scope.plan is not None:
         mine = or_(mine, Practice.plan_id == scope.plan.id)
@@ -89,3 +88,15 @@ def practice_update(*, practice: Practice, **fields) -> None:
     if set(OWN_TEXT_FIELDS) & fields.keys():
         current = {name: getattr(practice, name) for name in OWN_TEXT_FIELDS} if practice.text_sealed else {}
         practice_text_seal(practice, {**current, **{k: v for k, v in fields.items() if k in OWN_TEXT_FIELDS}})
+
+
+def practices_browse(scope: Scope, *, kind: str | None = None, stage: int | None = None) -> list[Practice]:
+    """The practices this person may see, of one kind and stage if given, in the
+    library's order: by kind (as KINDS lists them), stage, then title."""
+    stmt = practices_visible(scope)
+    if kind:
+        stmt = stmt.where(Practice.kind == kind)
+    if stage:
+        stmt = stmt.where(Practice.stage == stage)
+    order = case({k: i for i, k in enumerate(KINDS)}, value=Practice.kind)
+    return list(db.session.scalars(stmt.order_by(order, Practice.stage, Practice.title)))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple
 
-from journal import zones
+from journal.zones import today_for
 from journal.access import Scope
 from journal.models import now_utc
 from journal.models.checkins import SCALES
@@ -179,12 +179,6 @@ def _moment_weeks_and_noted_days(rows, start: date | None):
     return [_MomentWeek(a, w, n) for (a, w), n in weeks.items()], noted
 
 
-def local_today(scope: Scope, *, now: datetime | None = None) -> date:
-    """Today in the plan's zone (the person's own while they have no plan)."""
-    plan = scope.plan
-    return zones.local_today(plan.timezone if plan is not None else scope.user.timezone, now=now)
-
-
 def _people(scope: Scope) -> list[Person]:
     me = Person(scope.user.id, "you", "You")
     partner = scope.partner()
@@ -231,7 +225,7 @@ def progress_build(
     """Everything the progress page shows, for one viewer: the last `period` weeks, or
     (for the clinician summary) the days from `since` to `until`."""
     now = now or now_utc()
-    today = until or local_today(scope, now=now)
+    today = until or today_for(scope.user, plan=scope.plan, now=now)
     this_week = week_of(today)
     weeks_back = PERIODS[period]
     if since is not None:

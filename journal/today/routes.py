@@ -1,16 +1,14 @@
 """Today: the landing page after log-in, and acting on a prompt."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
-from wtforms import HiddenField
-from wtforms.validators import InputRequired
 
 from journal.access import scope
 from journal.extensions import db
-from journal.models import Couple
+from journal.couple.services import couple_of
 from journal.models.practice import NO_PRESSURE
 from journal.today import services
+from journal.today.forms import PromptForm
 
 bp = Blueprint("today", __name__)
 
@@ -24,17 +22,12 @@ MESSAGES = {
 }
 
 
-class PromptForm(FlaskForm):
-    prompt = HiddenField(validators=[InputRequired()])
-    action = HiddenField(validators=[InputRequired()])
-
-
 @bp.get("/today")
 @login_required
 def today():
     s = scope()
     partner = s.partner()
-    couple = db.session.get(Couple, current_user.couple_id) if current_user.couple_id else None
+    couple = couple_of(user=current_user)
     view, prompts = services.prompts_for(s, current_user)
     return render_template(
         "today/today.html", partner=partner, couple=couple, view=view, prompts=prompts, form=PromptForm(),

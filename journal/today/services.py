@@ -16,6 +16,7 @@ from journal.extensions import db
 from journal.models import Plan, Practice, PromptAction, Schedule, User, now_utc
 from journal.plan.recurrence import local_to_utc, occurrences
 from journal.plan.services import PlanView, plan_view, recurrence_of, schedules_with_practices
+from journal.today.prompts import prompt_key, prompt_parse  # noqa: F401 (prompt_key: callers read it here)
 
 HORIZON = timedelta(hours=24)
 #: How far back a snoozed prompt is still looked for.
@@ -47,11 +48,6 @@ class Prompt:
     @property
     def snoozes(self) -> tuple[str, ...]:
         return snoozes_for(self.practice)
-
-
-def prompt_key(schedule_id: int, occurrence_at: datetime) -> str:
-    """How a link names one prompt (schedule and occurrence), read back by `prompt_find`."""
-    return f"{schedule_id}@{occurrence_at.strftime('%Y%m%dT%H%M%SZ')}"
 
 
 def done_together(*, prompt_user_id: int | None, together: bool, kind: str) -> bool:
@@ -129,19 +125,55 @@ def prompts_for(scope: Scope, user: User, *, now: datetime | None = None) -> tup
 
 
 def prompt_find(scope: Scope, user: User, key: str, *, now: datetime | None = None) -> Prompt:
-    """The prompt behind a key from the Today page, if it is really one of `user`'s."""
-    now = now or now_utc()
-    try:
-        schedule_id, stamp = key.split("@", 1)
-        at = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=ZoneInfo("UTC"))
-        schedule_id = int(schedule_id)
-    except ValueError as exc:
-        raise PromptError("unknown prompt") from exc
-    _, prompts = prompts_for(scope, user, now=now)
+    """The prompt behind a key from the Today page, if it is one `user` can act on now
+    (shown on Today: not yet done or skipped). Acting on Today asks this."""
+    parsed = prompt_parse(key)
+    if parsed is None:
+        raise PromptError("unknown prompt")
+    _, prompts = prompts_for(scope, user, now=now or now_utc())
     for prompt in prompts:
-        if prompt.schedule.id == schedule_id and prompt.occurrence_at == at:
+        if (prompt.schedule.id, prompt.occurrence_at) == parsed:
             return prompt
     raise PromptError("unknown prompt")
+
+
+#: How far back a prompt can still be written about: from the start of yesterday.
+LINK_DAYS_BACK = 1
+
+
+def prompt_link(scope: Scope, user: User, key: str | None, *, now: datetime | None = None) -> Prompt | None:
+    """The prompt a journal entry, a check-in or a progress note written now may name.
+
+    The rule, the same for all three: the key names a schedule of this person's current
+    plan, prompted to them or to both partners, for a practice Today would show them
+    (not held, not a later stage), at one of its real occurrences from the start of
+    yesterday in their own zone until 24 hours from now, or any prompt Today shows them
+    now (an older one snoozed until today). Whether it was already done, skipped or
+    snoozed does not matter: people write about a practice after doing it, often the
+    next morning. Anything else (another plan, the partner's own prompt, a time the
+    schedule never had, a malformed key) is None, and the writing is saved without the
+    link."""
+    parsed = prompt_parse(key)
+    if parsed is None:
+        return None
+    now = now or now_utc()
+    schedule_id, at = parsed
+    start = day_start(now, user.timezone) - timedelta(days=LINK_DAYS_BACK)
+    if not start <= at < now + HORIZON:
+        try:
+            return prompt_find(scope, user, key, now=now)
+        except PromptError:
+            return None
+    row = db.session.execute(schedules_with_practices(scope).where(Schedule.id == schedule_id)).first()
+    if row is None:
+        return None
+    schedule, practice = row
+    view = plan_view(scope, now=now)
+    if schedule.prompt_user_id not in (None, user.id) or view.is_held(practice) or view.is_later(practice):
+        return None
+    if at not in occurrences(recurrence_of(schedule), view.timezone, at, at + timedelta(seconds=1)):
+        return None
+    return Prompt(schedule, practice, at, at, False)
 
 
 #: A snooze ending this close to one of the schedule's own prompts becomes that prompt.

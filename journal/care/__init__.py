@@ -1,0 +1,1 @@
+"""The Care page: safety information and support contacts, open to everyone."""

@@ -1,0 +1,69 @@
+"""What every template can use: the header's unread count, `has_page`, `csrf_field`,
+the unreadable-text marker and the local date and time filters."""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, has_request_context
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+
+from journal.crypto.fields import UNREADABLE
+from journal.reminders.services import unread_count
+
+
+def local_time(value: datetime, zone: str | None = None) -> datetime:
+    """`value` (UTC) in the viewer's own time zone."""
+    if zone is None:
+        zone = current_user.timezone if current_user.is_authenticated else "UTC"
+    return value.astimezone(ZoneInfo(zone))
+
+
+def register_template_helpers(app: Flask) -> None:
+    @app.context_processor
+    def _unread():
+        """The header's unread count, read with the session itself."""
+        if not has_request_context() or not current_user.is_authenticated:
+            return {}
+        loaded = getattr(current_user._get_current_object(), "unread_count", None)
+        if loaded is not None:  # read with the session (journal.auth.sessions.session_load)
+            return {"unread": loaded}
+        try:
+            return {"unread": unread_count(current_user)}
+        except Exception:  # an error page must still render if the database is down
+            return {"unread": 0}
+
+    @app.template_global()
+    def has_page(endpoint: str) -> bool:
+        """Whether this app serves `endpoint`, so a link to a feature that may not be
+        installed (or not merged yet) is shown only where it leads somewhere."""
+        return endpoint in current_app.view_functions
+
+    @app.template_global()
+    def csrf_field() -> Markup:
+        """Every form's CSRF token as a hidden input, without an id (a page holds several
+        forms; the same id twice is invalid HTML). Nothing when CSRF is switched off."""
+        if not current_app.config.get("WTF_CSRF_ENABLED", True):
+            return Markup("")
+        return Markup('<input name="csrf_token" type="hidden" value="{}">').format(generate_csrf())
+
+    app.jinja_env.globals["unreadable_text"] = UNREADABLE  # one marker for every page
+
+    @app.template_filter("localdate")
+    def _localdate(value: datetime) -> str:
+        return local_time(value).strftime("%-d %B %Y")
+
+    @app.template_filter("localtime")
+    def _localtime(value: datetime) -> str:
+        """"20:00", or "Tomorrow 08:00" / "Wed 08:00" when not today."""
+        local = local_time(value)
+        today = local_time(datetime.now(value.tzinfo)).date()
+        if local.date() == today:
+            return local.strftime("%H:%M")
+        if (local.date() - today).days == 1:
+            return local.strftime("Tomorrow %H:%M")
+        return local.strftime("%a %-d %b, %H:%M")
+
+    @app.template_filter("localdatetime")
+    def _localdatetime(value: datetime) -> str:
+        return local_time(value).strftime("%-d %B %Y, %H:%M")
