@@ -167,3 +167,34 @@ def email_send(host, message: tuple[str, str, bytes]) -> SendResult:
     except (smtplib.SMTPException, OSError):
         return SendResult(ok=False, temporary=True, error="smtp-connection")
     return SENT
+
+
+class Sender:
+    """Reminder emails for one batch, over one SMTP connection opened on the first."""
+
+    def __init__(self, *, now):
+        self.now = now
+        self.smtp = MailConnection()
+
+    @property
+    def broken(self) -> bool:
+        return self.smtp.broken
+
+    def send(self, row) -> SendResult:
+        message = reminder_message(
+            outbox_id=row.id, to=row.email, user_id=row.user_id, title=row.title if row.discreet is False else None
+        )
+        try:
+            host = self.smtp.get()
+        except (OSError, smtplib.SMTPException):
+            self.smtp.close()
+            self.smtp.broken = True
+            return SendResult(ok=False, temporary=True, error="smtp-connection")
+        result = email_send(host, message)
+        if not result.ok:
+            self.smtp.close()  # a fresh connection for the next one
+            self.smtp.broken = result.error == "smtp-connection"
+        return result
+
+    def close(self) -> None:
+        self.smtp.close()
