@@ -1,9 +1,10 @@
 """Reminder emails: discreet subject, plain and HTML parts, one-click unsubscribe.
 
-A reminder is built straight into bytes (two quoted-printable parts under fixed
-headers), about ten times cheaper than going through `email.generator`, and sent
-over one SMTP connection per batch. With no MAIL_SERVER, reminders are written as
-.eml files into `instance/mail/`, as account emails are.
+A reminder is an `EmailMessage` written with `policy.SMTP`; each template is
+rendered once per batch and filled per person (`ReminderBodies`), and a batch's
+emails go over one SMTP connection. With no MAIL_SERVER, reminders go into
+`instance/mail/` through the one mail sink (`journal.mailer.MailFolder`), as
+account emails do.
 """
 import base64
 import binascii
@@ -12,9 +13,10 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 import smtplib
 import time
+from email import policy
+from email.message import EmailMessage
 from email.utils import formataddr, formatdate, parseaddr
 
 from cryptography.exceptions import InvalidTag
@@ -22,10 +24,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app, render_template
+from markupsafe import escape
 from sqlalchemy import select
 
 from journal.extensions import db, mail
-from journal.files import mail_file
+from journal.mailer import MailFolder
 from journal.models import User
 from journal.reminders.channels import SENT, SendResult
 from journal.views import external_url
@@ -81,47 +84,57 @@ def unsubscribe_read(token: str, *, now: float | None = None) -> tuple[int, str]
 def _sender(configured: str | tuple[str, str]) -> tuple[str, str]:
     """(From header, envelope address) from MAIL_DEFAULT_SENDER ("Name <addr>" or a pair)."""
     name, address = configured if isinstance(configured, tuple) else parseaddr(configured)
-    return formataddr((name, address), charset="utf-8"), address
+    return formataddr((name, address)), address
 
 
-def _part(subtype: str, text: str) -> str:
-    body = binascii.b2a_qp(text.encode("utf-8"), istext=True).decode("ascii")
-    return (f'Content-Type: text/{subtype}; charset="utf-8"\nContent-Transfer-Encoding: quoted-printable\n\n'
-            f"{body}\n")
+#: Stands for the person's unsubscribe link while a template is rendered once for a
+#: whole batch; HTML escaping leaves it as it is.
+_UNSUBSCRIBE_SLOT = "tandem-unsubscribe-link-slot"
 
 
-def reminder_message(*, outbox_id: int, to: str, user_id: int, title: str | None) -> tuple[str, str, bytes]:
-    """(envelope sender, recipient, message bytes) for one reminder.
+class ReminderBodies:
+    """The reminder templates, each rendered once per batch (per wording: discreet, or
+    one practice's title) and filled per person with their unsubscribe link."""
+
+    def __init__(self):
+        self._rendered: dict[str | None, tuple[str, str]] = {}
+
+    def bodies(self, *, title: str | None, unsubscribe: str) -> tuple[str, str]:
+        """(plain text, HTML) for one person."""
+        if title not in self._rendered:
+            context = {"title": title, "today": external_url("today.today"), "unsubscribe": _UNSUBSCRIBE_SLOT}
+            self._rendered[title] = (render_template("email/reminder.txt", **context),
+                                     render_template("email/reminder.html", **context))
+        text, html = self._rendered[title]
+        return text.replace(_UNSUBSCRIBE_SLOT, unsubscribe), html.replace(_UNSUBSCRIBE_SLOT, str(escape(unsubscribe)))
+
+
+def reminder_message(*, outbox_id: int, to: str, user_id: int, title: str | None,
+                     bodies: ReminderBodies | None = None) -> tuple[str, str, bytes]:
+    """(envelope sender, recipient, message bytes) for one reminder: plain and HTML
+    parts, a discreet subject, one-click unsubscribe (RFC 8058).
 
     `title` is None with discreet wording (the default): nothing names the practice,
-    and the subject never does in any case.
+    and the subject never does in any case. A batch passes its `bodies`, so each
+    template is rendered once for all its emails.
     """
     unsubscribe = external_url("reminders.unsubscribe", token=unsubscribe_token(user_id, "email", to))
-    context = {"title": title, "today": external_url("today.today"), "unsubscribe": unsubscribe}
+    text, html = (bodies or ReminderBodies()).bodies(title=title, unsubscribe=unsubscribe)
     configured = current_app.config["MAIL_DEFAULT_SENDER"]
     from_header, envelope = _sender(tuple(configured) if isinstance(configured, list) else configured)
-    boundary = "tandem-" + secrets.token_hex(12)
+    message = EmailMessage()
+    message["From"] = from_header
+    message["To"] = to
+    message["Subject"] = SUBJECT
+    message["Date"] = formatdate(usegmt=True)
     # The Message-ID is the idempotency key: one outbox row, one Message-ID, however often retried.
-    text = (
-        f"From: {from_header}\nTo: {to}\nSubject: {SUBJECT}\n"
-        f"Date: {formatdate(usegmt=True)}\nMessage-ID: <reminder-{outbox_id}@tandem.invalid>\n"
-        f"List-Unsubscribe: <{unsubscribe}>\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\n"
-        f'MIME-Version: 1.0\nContent-Type: multipart/alternative; boundary="{boundary}"\n\n'
-        f"--{boundary}\n{_part('plain', render_template('email/reminder.txt', **context))}"
-        f"--{boundary}\n{_part('html', render_template('email/reminder.html', **context))}"
-        f"--{boundary}--\n"
-    )
-    return envelope, to, text.encode("utf-8").replace(b"\n", b"\r\n")  # SMTP lines end in CRLF
-
-
-class _MailFolder:
-    """Stands in for an SMTP connection when no MAIL_SERVER is set."""
-
-    def __init__(self, instance_path: str):
-        self.instance_path = instance_path
-
-    def sendmail(self, sender, recipients, data, mail_options=()):
-        mail_file(self.instance_path, data)
+    message["Message-ID"] = f"<reminder-{outbox_id}@tandem.invalid>"
+    message["List-Unsubscribe"] = f"<{unsubscribe}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(text, cte="quoted-printable")
+    message.add_alternative(html, subtype="html", cte="quoted-printable")
+    # policy.SMTP ends lines in CRLF; an address that isn't ASCII needs SMTPUTF8.
+    return envelope, to, message.as_bytes(policy=policy.SMTP if to.isascii() else policy.SMTPUTF8)
 
 
 class MailConnection:
@@ -137,7 +150,7 @@ class MailConnection:
     def get(self):
         if self._host is None:
             if not current_app.config.get("MAIL_SERVER"):
-                self._host = _MailFolder(current_app.instance_path)
+                self._host = MailFolder(current_app.instance_path)
             else:
                 self._context = mail.connect()
                 self._host = self._context.__enter__().host  # None when MAIL_SUPPRESS_SEND
@@ -175,6 +188,7 @@ class Sender:
     def __init__(self, *, now):
         self.now = now
         self.smtp = MailConnection()
+        self.bodies = ReminderBodies()
 
     @property
     def broken(self) -> bool:
@@ -182,7 +196,8 @@ class Sender:
 
     def send(self, row) -> SendResult:
         message = reminder_message(
-            outbox_id=row.id, to=row.email, user_id=row.user_id, title=row.title if row.discreet is False else None
+            outbox_id=row.id, to=row.email, user_id=row.user_id, title=row.title if row.discreet is False else None,
+            bodies=self.bodies,
         )
         try:
             host = self.smtp.get()
