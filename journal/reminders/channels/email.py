@@ -1,8 +1,8 @@
 """Reminder emails: discreet subject, plain and HTML parts, one-click unsubscribe.
 
-A reminder is an `EmailMessage` written with `policy.SMTP`; each template is
-rendered once per batch and filled per person (`ReminderBodies`), and a batch's
-emails go over one SMTP connection. With no MAIL_SERVER, reminders go into
+A reminder is an `EmailMessage` written with `policy.SMTP` (as `WIRE`); a batch renders each
+template and builds each wording's message once, and fills it per person
+(`ReminderEmails`); a batch's emails go over one SMTP connection. With no MAIL_SERVER, reminders go into
 `instance/mail/` through the one mail sink (`journal.mailer.MailFolder`), as
 account emails do.
 """
@@ -14,10 +14,12 @@ import hmac
 import json
 import os
 import smtplib
+import re
 import time
-from email import policy
+from datetime import UTC, datetime
+from email import policy, quoprimime
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate, parseaddr
+from email.utils import formataddr, format_datetime, parseaddr
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -87,54 +89,122 @@ def _sender(configured: str | tuple[str, str]) -> tuple[str, str]:
     return formataddr((name, address)), address
 
 
-#: Stands for the person's unsubscribe link while a template is rendered once for a
-#: whole batch; HTML escaping leaves it as it is.
-_UNSUBSCRIBE_SLOT = "tandem-unsubscribe-link-slot"
+#: How reminders go on the wire: CRLF lines (SMTP), and headers folded only past 998
+#: characters. Folded at 78, a long List-Unsubscribe URL becomes RFC 2047 encoded
+#: words, which mail clients don't read as a link; 998 is RFC 5322's limit.
+WIRE = policy.SMTP.clone(max_line_length=998)
+#: For an address that isn't ASCII.
+WIRE_UTF8 = policy.SMTPUTF8.clone(max_line_length=998)
 
 
-class ReminderBodies:
-    """The reminder templates, each rendered once per batch (per wording: discreet, or
-    one practice's title) and filled per person with their unsubscribe link."""
-
-    def __init__(self):
-        self._rendered: dict[str | None, tuple[str, str]] = {}
-
-    def bodies(self, *, title: str | None, unsubscribe: str) -> tuple[str, str]:
-        """(plain text, HTML) for one person."""
-        if title not in self._rendered:
-            context = {"title": title, "today": external_url("today.today"), "unsubscribe": _UNSUBSCRIBE_SLOT}
-            self._rendered[title] = (render_template("email/reminder.txt", **context),
-                                     render_template("email/reminder.html", **context))
-        text, html = self._rendered[title]
-        return text.replace(_UNSUBSCRIBE_SLOT, unsubscribe), html.replace(_UNSUBSCRIBE_SLOT, str(escape(unsubscribe)))
+def _date() -> str:
+    return format_datetime(datetime.now(UTC))
 
 
-def reminder_message(*, outbox_id: int, to: str, user_id: int, title: str | None,
-                     bodies: ReminderBodies | None = None) -> tuple[str, str, bytes]:
-    """(envelope sender, recipient, message bytes) for one reminder: plain and HTML
-    parts, a discreet subject, one-click unsubscribe (RFC 8058).
+def _filled(template: str, **context) -> tuple[str, str]:
+    """(plain text, HTML) of one reminder."""
+    return render_template(f"{template}.txt", **context), render_template(f"{template}.html", **context)
 
-    `title` is None with discreet wording (the default): nothing names the practice,
-    and the subject never does in any case. A batch passes its `bodies`, so each
-    template is rendered once for all its emails.
-    """
-    unsubscribe = external_url("reminders.unsubscribe", token=unsubscribe_token(user_id, "email", to))
-    text, html = (bodies or ReminderBodies()).bodies(title=title, unsubscribe=unsubscribe)
-    configured = current_app.config["MAIL_DEFAULT_SENDER"]
-    from_header, envelope = _sender(tuple(configured) if isinstance(configured, list) else configured)
+
+def _build(*, from_header: str, to: str, date: str, message_id: str, unsubscribe: str, text: str,
+           html: str) -> EmailMessage:
+    """One reminder email: a discreet subject, plain and HTML parts, one-click unsubscribe (RFC 8058)."""
     message = EmailMessage()
     message["From"] = from_header
     message["To"] = to
     message["Subject"] = SUBJECT
-    message["Date"] = formatdate(usegmt=True)
+    message["Date"] = date
     # The Message-ID is the idempotency key: one outbox row, one Message-ID, however often retried.
-    message["Message-ID"] = f"<reminder-{outbox_id}@tandem.invalid>"
+    message["Message-ID"] = message_id
     message["List-Unsubscribe"] = f"<{unsubscribe}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(text, cte="quoted-printable")
     message.add_alternative(html, subtype="html", cte="quoted-printable")
-    # policy.SMTP ends lines in CRLF; an address that isn't ASCII needs SMTPUTF8.
-    return envelope, to, message.as_bytes(policy=policy.SMTP if to.isascii() else policy.SMTPUTF8)
+    return message
+
+
+def _context(title: str | None, unsubscribe: str) -> dict:
+    return {"title": title, "today": external_url("today.today"), "unsubscribe": unsubscribe}
+
+
+def _message_id(outbox_id: int) -> str:
+    return f"<reminder-{outbox_id}@tandem.invalid>"
+
+
+def _from() -> tuple[str, str]:
+    configured = current_app.config["MAIL_DEFAULT_SENDER"]
+    return _sender(tuple(configured) if isinstance(configured, list) else configured)
+
+
+def reminder_message(*, outbox_id: int, to: str, user_id: int, title: str | None) -> tuple[str, str, bytes]:
+    """(envelope sender, recipient, message bytes) for one reminder, built whole.
+
+    `title` is None with discreet wording (the default): nothing names the practice,
+    and the subject never does in any case. A batch uses `ReminderEmails`, which
+    gives the same message for a fraction of the work.
+    """
+    unsubscribe = external_url("reminders.unsubscribe", token=unsubscribe_token(user_id, "email", to))
+    text, html = _filled("email/reminder", **_context(title, unsubscribe))
+    from_header, envelope = _from()
+    message = _build(from_header=from_header, to=to, date=_date(), message_id=_message_id(outbox_id),
+                     unsubscribe=unsubscribe, text=text, html=html)
+    return envelope, to, message.as_bytes(policy=WIRE if to.isascii() else WIRE_UTF8)
+
+
+#: What a batch's skeleton holds where each person's own values go. Plain ASCII words
+#: that HTML escaping, header folding and quoted-printable leave as they are.
+_TO = "to-slot@tandem.invalid"
+_DATE = "Date: date-slot"
+_MESSAGE_ID = "<message-id-slot@tandem.invalid>"
+_UNSUBSCRIBE = "unsubscribe-slot"
+_PLAIN, _HTML = "plain-body-slot", "html-body-slot"
+
+
+def _qp(text: str) -> bytes:
+    """A body as `EmailMessage.set_content(text, cte="quoted-printable")` encodes it
+    (email.contentmanager), in SMTP's CRLF lines."""
+    lines = text.encode("utf-8").splitlines()
+    encoded = quoprimime.body_encode((b"\n".join(lines) + b"\n").decode("latin-1"), policy.default.max_line_length)
+    return encoded.encode("ascii").replace(b"\n", b"\r\n")
+
+
+class ReminderEmails:
+    """A batch's reminder emails. Rendering the templates and building the message
+    (parsing and folding its headers) is most of an email's cost and the same for
+    everyone, so each wording (discreet, or one practice's title) is rendered and
+    built as an `EmailMessage` once per batch, and each person's email is that
+    message with their address, date, Message-ID and unsubscribe link filled in:
+    the bytes `reminder_message` would give them (tests/test_reminder_emails.py)."""
+
+    def __init__(self):
+        self._made: dict[str | None, tuple[bytes, str, str]] = {}
+
+    def _skeleton(self, title: str | None) -> tuple[bytes, str, str]:
+        if title not in self._made:
+            text, html = _filled("email/reminder", **_context(title, _UNSUBSCRIBE))
+            message = _build(from_header=_from()[0], to=_TO, date=_date(), message_id=_MESSAGE_ID,
+                             unsubscribe=_UNSUBSCRIBE, text=_PLAIN, html=_HTML)
+            skeleton = re.sub(rb"^Date: [^\r\n]*", _DATE.encode(), message.as_bytes(policy=WIRE), count=1, flags=re.M)
+            self._made[title] = (skeleton, text, html)
+        return self._made[title]
+
+    def message(self, *, outbox_id: int, to: str, user_id: int, title: str | None) -> tuple[str, str, bytes]:
+        """(envelope sender, recipient, message bytes), as `reminder_message`."""
+        if not to.isascii():  # SMTPUTF8 headers: built whole
+            return reminder_message(outbox_id=outbox_id, to=to, user_id=user_id, title=title)
+        skeleton, text, html = self._skeleton(title)
+        unsubscribe = external_url("reminders.unsubscribe", token=unsubscribe_token(user_id, "email", to))
+        text = text.replace(_UNSUBSCRIBE, unsubscribe)
+        html = html.replace(_UNSUBSCRIBE, str(escape(unsubscribe)))
+        data = (
+            skeleton.replace(_TO.encode(), to.encode(), 1)
+            .replace(_DATE.encode(), f"Date: {_date()}".encode(), 1)
+            .replace(_MESSAGE_ID.encode(), _message_id(outbox_id).encode(), 1)
+            .replace(f"<{_UNSUBSCRIBE}>".encode(), f"<{unsubscribe}>".encode(), 1)
+            .replace(_PLAIN.encode() + b"\r\n", _qp(text), 1)
+            .replace(_HTML.encode() + b"\r\n", _qp(html), 1)
+        )
+        return _from()[1], to, data
 
 
 class MailConnection:
@@ -188,16 +258,15 @@ class Sender:
     def __init__(self, *, now):
         self.now = now
         self.smtp = MailConnection()
-        self.bodies = ReminderBodies()
+        self.emails = ReminderEmails()
 
     @property
     def broken(self) -> bool:
         return self.smtp.broken
 
     def send(self, row) -> SendResult:
-        message = reminder_message(
-            outbox_id=row.id, to=row.email, user_id=row.user_id, title=row.title if row.discreet is False else None,
-            bodies=self.bodies,
+        message = self.emails.message(
+            outbox_id=row.id, to=row.email, user_id=row.user_id, title=row.title if row.discreet is False else None
         )
         try:
             host = self.smtp.get()
