@@ -13,8 +13,9 @@ import hashlib
 import hmac
 import json
 import os
-import smtplib
 import re
+import secrets
+import smtplib
 import time
 from datetime import UTC, datetime
 from email import policy, quoprimime
@@ -152,11 +153,14 @@ def reminder_message(*, outbox_id: int, to: str, user_id: int, title: str | None
 
 
 #: What a batch's skeleton holds where each person's own values go. Plain ASCII words
-#: that HTML escaping, header folding and quoted-printable leave as they are.
+#: that HTML escaping, header folding and quoted-printable leave as they are; the
+#: unsubscribe slot, rendered next to a practice's title, is one no title can hold.
 _TO = "to-slot@tandem.invalid"
 _DATE = "Date: date-slot"
 _MESSAGE_ID = "<message-id-slot@tandem.invalid>"
-_UNSUBSCRIBE = "unsubscribe-slot"
+_UNSUBSCRIBE = "unsubscribe-slot-" + secrets.token_hex(8)
+#: Addresses the header registry writes as they are; any other is built whole.
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
 _PLAIN, _HTML = "plain-body-slot", "html-body-slot"
 
 
@@ -190,7 +194,7 @@ class ReminderEmails:
 
     def message(self, *, outbox_id: int, to: str, user_id: int, title: str | None) -> tuple[str, str, bytes]:
         """(envelope sender, recipient, message bytes), as `reminder_message`."""
-        if not to.isascii():  # SMTPUTF8 headers: built whole
+        if not _PLAIN_ADDRESS.fullmatch(to):  # SMTPUTF8, or an address the registry would rewrite
             return reminder_message(outbox_id=outbox_id, to=to, user_id=user_id, title=title)
         skeleton, text, html = self._skeleton(title)
         unsubscribe = external_url("reminders.unsubscribe", token=unsubscribe_token(user_id, "email", to))
