@@ -85,16 +85,14 @@ def _register_blueprints(app: Flask) -> None:
     from journal.practices.routes import bp as practices_bp
     from journal.progress.routes import bp as progress_bp
     from journal.export.routes import bp as export_bp
-    from journal.reminders.apprise_routes import bp as apprise_bp
-    from journal.reminders.push_routes import bp as push_bp
     from journal.reminders.routes import bp as reminders_bp
     from journal.today.routes import bp as today_bp
     from journal.views import bp as views_bp
 
     for bp in (
         views_bp, auth_bp, account_bp, couple_bp, today_bp, practices_bp, plan_bp, consent_bp,
-        checkins_bp, care_bp, entries_bp, notes_bp, calendar_bp, push_bp, apprise_bp,
-        reminders_bp, signin_bp, security_bp, progress_bp, export_bp,
+        checkins_bp, care_bp, entries_bp, notes_bp, calendar_bp, reminders_bp,
+        signin_bp, security_bp, progress_bp, export_bp,
     ):
         app.register_blueprint(bp)
     from journal.templating import register_template_helpers

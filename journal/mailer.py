@@ -2,7 +2,8 @@
 
 With MAIL_SERVER set, mail goes through Flask-Mail to that SMTP server. Without it
 (the embedded default) each message is written as an .eml file into
-`instance/mail/`, so a developer can open the links with no mail server.
+`instance/mail/` by `MailFolder`, the one mail sink (reminder emails use it too),
+so a developer can open the links with no mail server.
 """
 import logging
 from email.utils import make_msgid
@@ -14,6 +15,17 @@ from journal.extensions import mail
 from journal.files import mail_file
 
 log = logging.getLogger(__name__)
+
+
+class MailFolder:
+    """The mail sink: stands in for an SMTP connection when no MAIL_SERVER is set,
+    writing each message into `instance/mail/` (0600, in a 0700 folder)."""
+
+    def __init__(self, instance_path: str):
+        self.instance_path = instance_path
+
+    def sendmail(self, sender, recipients, data: bytes, mail_options=()) -> None:
+        mail_file(self.instance_path, data)
 
 
 def email_send(*, to: str, subject: str, template: str, kind: str, **context) -> None:
@@ -32,5 +44,5 @@ def email_send(*, to: str, subject: str, template: str, kind: str, **context) ->
     if current_app.config.get("MAIL_SERVER"):
         mail.send(msg)
     else:
-        mail_file(current_app.instance_path, msg.as_string().encode("utf-8"))
+        MailFolder(current_app.instance_path).sendmail(msg.sender, msg.recipients, msg.as_bytes())
     log.info("sent %s email", kind)

@@ -2,9 +2,9 @@
 from tests.access_roles import A, signed_in
 
 ROWS = {
-    ("apprise.page", "GET"): ("/reminders/apprise", signed_in(200)),
-    ("apprise.save", "POST"): ("/reminders/apprise", signed_in(422)),
-    ("apprise.delete", "POST"): ("/reminders/apprise/delete", signed_in(A)),
+    ("reminders.apprise_page", "GET"): ("/reminders/apprise", signed_in(200)),
+    ("reminders.apprise_save", "POST"): ("/reminders/apprise", signed_in(422)),
+    ("reminders.apprise_delete", "POST"): ("/reminders/apprise/delete", signed_in(A)),
 }
 
 

@@ -3,15 +3,15 @@
 Subscriptions belong to one person and are never named in a URL: every signed-in
 person reaches only their own. The author has one subscription.
 """
-from journal.reminders.push import subscription_store
+from journal.reminders.channels.push import subscription_store
 from tests.access_roles import A, signed_in
 
 ROWS = {
-    ("push.settings", "GET"): ("/reminders/push", signed_in(200)),
+    ("reminders.push_settings", "GET"): ("/reminders/push", signed_in(200)),
     # A form post is not the subscription JSON the page's script sends.
-    ("push.subscribe", "POST"): ("/reminders/push/subscribe", signed_in(400)),
+    ("reminders.push_subscribe", "POST"): ("/reminders/push/subscribe", signed_in(400)),
     # No endpoint: turns off this person's own devices, then back to the page.
-    ("push.unsubscribe", "POST"): ("/reminders/push/unsubscribe", signed_in(A)),
+    ("reminders.push_unsubscribe", "POST"): ("/reminders/push/unsubscribe", signed_in(A)),
 }
 
 

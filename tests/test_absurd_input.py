@@ -96,7 +96,7 @@ def form_field_names() -> list[str]:
     reads its own and ignores the rest)."""
     import journal.account.forms, journal.auth.forms, journal.checkins.forms, journal.consent.forms  # noqa: E401,F401
     import journal.couple.forms, journal.entries.forms, journal.notes.forms, journal.plan.forms  # noqa: E401,F401
-    import journal.practices.forms, journal.reminders.apprise_routes, journal.reminders.forms  # noqa: E401,F401
+    import journal.practices.forms, journal.reminders.forms  # noqa: E401,F401
 
     names, stack = set(), list(FlaskForm.__subclasses__())
     while stack:
@@ -150,7 +150,7 @@ def test_no_route_answers_500_or_writes_half_a_change(app, world, data):
     before = row_counts()
     if method == "GET":
         response = client.get(path, query_string=query)
-    elif rule.endpoint == "push.subscribe":
+    elif rule.endpoint == "reminders.push_subscribe":
         body = data.draw(st.recursive(st.none() | st.booleans() | values, lambda inner: st.lists(inner, max_size=3)
                                       | st.dictionaries(st.sampled_from(["endpoint", "keys", "p256dh", "auth"]), inner,
                                                         max_size=3), max_leaves=6))

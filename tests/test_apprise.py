@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 
 from journal.extensions import db
 from journal.models import AppriseTarget
-from journal.reminders.apprise_send import TEST_BODY, apprise_send, apprise_target_url, private_destination
+from journal.reminders.channels.apprise import TEST_BODY, apprise_send, apprise_target_url, private_destination
 
 SECRET_PATH = "hook-s3cr3t-7f2a"
 

@@ -12,8 +12,8 @@ from journal.calendar.services import feed_calendar
 from journal.extensions import db
 from journal.models import Couple, Notification, PromptAction, Schedule, now_utc
 from journal.models.practice import NO_PRESSURE
-from journal.reminders.apprise_send import apprise_target_save
-from journal.reminders.senders import send
+from journal.reminders.channels.apprise import apprise_target_save
+from journal.reminders.channels import send
 from journal.testing import client_for, read_text
 from tests.test_apprise import Hook
 from tests.test_plan import count, couple_plan, form, make_practice, make_schedule
@@ -136,7 +136,7 @@ def test_apprise_bodies_say_it_is_optional(app, stage_three, hook, discreet):
     db.session.commit()
     row = SimpleNamespace(id=1, channel="apprise", user_id=s.ana.id, email=s.ana.email,
                           title=s.intimate.title, discreet=discreet)
-    assert send(row, smtp=None).ok
+    assert send(row).ok
     assert hook.received[-1]["message"].endswith(NO_PRESSURE)
     assert (s.intimate.title in hook.received[-1]["message"]) == (not discreet)
 

@@ -12,7 +12,7 @@ from journal.extensions import db
 from journal.models import Notification, Outbox, Practice, PromptAction, ReminderSettings, Schedule
 from journal.plan.services import plan_pause, schedule_refresh_due
 from journal.practices.services import practices_load
-from journal.reminders.apprise_send import apprise_target_save
+from journal.reminders.channels.apprise import apprise_target_save
 from journal.reminders.dispatch import drain
 from journal.reminders.tick import tick
 from tests.test_apprise import Hook

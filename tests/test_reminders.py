@@ -10,7 +10,7 @@ from journal.models import Notification, Outbox, PlanPause, PromptAction, Remind
 from journal.plan.services import schedule_refresh_due
 from journal.practices.services import practices_load
 from journal.reminders.dispatch import claim, deliver, drain
-from journal.reminders.email_channel import SUBJECT
+from journal.reminders.channels.email import SUBJECT
 from journal.reminders.tick import tick
 from journal.testing import email_text, login_as
 

@@ -15,7 +15,7 @@ from journal.access import Scope
 from journal.extensions import db
 from journal.models import ConsentPhrase, Practice
 from journal.models.push import PushSubscription
-from journal.reminders.push import subscription_endpoint
+from journal.reminders.channels.push import subscription_endpoint
 from journal.testing import client_for, make_couple, make_user
 
 PHRASE = "Pineapple-7c1e"
@@ -159,7 +159,7 @@ def test_the_instance_folder_the_database_and_mail_on_disk_are_private(app_confi
     import stat
 
     from journal.mailer import email_send
-    from journal.reminders.email_channel import _MailFolder
+    from journal.mailer import MailFolder
 
     instance = tmp_path / "private-instance"
     old = os.umask(0o022)
@@ -173,7 +173,7 @@ def test_the_instance_folder_the_database_and_mail_on_disk_are_private(app_confi
             with app.test_request_context():
                 email_send(to="ana@example.com", subject="Hello", template="verify", kind="test",
                            user=None, link="http://localhost/x")
-            _MailFolder(app.instance_path).sendmail("a", ["b"], b"Subject: x\r\n\r\nbody")
+            MailFolder(app.instance_path).sendmail("a", ["b"], b"Subject: x\r\n\r\nbody")
             db.engine.dispose()
     finally:
         os.umask(old)

@@ -17,7 +17,7 @@ from journal.extensions import db
 from journal.models import AppriseTarget
 from journal.models.push import PushSubscription
 from journal.netguard import address_public, host_public, public_connections_only
-from journal.reminders.apprise_send import apprise_send, private_destination
+from journal.reminders.channels.apprise import apprise_send, private_destination
 
 
 class Listener:
@@ -205,7 +205,7 @@ def test_a_push_endpoint_inside_the_network_is_refused(guarded, auth_client, end
 
 
 def test_a_stored_push_endpoint_inside_the_network_is_never_contacted(guarded, user, listener):
-    from journal.reminders.push import push_send, subscription_store
+    from journal.reminders.channels.push import push_send, subscription_store
     sub = subscription_store(user=user, endpoint=f"https://127.0.0.1:{listener.port}/push",
                              p256dh="B" + "A" * 86, auth="A" * 22)  # saved before the check existed
     db.session.commit()
@@ -217,9 +217,9 @@ def test_a_stored_push_endpoint_inside_the_network_is_never_contacted(guarded, u
 def test_a_dns_answer_that_changes_after_the_check_is_stopped_at_the_connection(guarded, user, listener, monkeypatch):
     """DNS rebinding: the name looked public when checked, and points inside when the
     connection is made. The check is skipped here to stand for that moment."""
-    import journal.reminders.apprise_send as apprise_module
-    import journal.reminders.push as push_module
-    from journal.reminders.push import push_send, subscription_store
+    import journal.reminders.channels.apprise as apprise_module
+    import journal.reminders.channels.push as push_module
+    from journal.reminders.channels.push import push_send, subscription_store
 
     monkeypatch.setattr(apprise_module, "private_destination", lambda url: False)
     monkeypatch.setattr(push_module, "endpoint_public", lambda endpoint: True)

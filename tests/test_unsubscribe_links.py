@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from journal.extensions import db
 from journal.models import ReminderSettings, UserSession
-from journal.reminders.email_channel import UNSUBSCRIBE_DAYS, unsubscribe_read, unsubscribe_token
+from journal.reminders.channels.email import UNSUBSCRIBE_DAYS, unsubscribe_read, unsubscribe_token
 from journal.testing import DEFAULT_PASSWORD, email_links, email_text
 
 

@@ -19,7 +19,7 @@ class PushSubscription(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     #: SHA-256 (hex) of the endpoint: how a browser's subscription is found again.
     endpoint_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    #: The endpoint itself, sealed (`journal.reminders.push.ENDPOINT_TEXT`).
+    #: The endpoint itself, sealed (`journal.reminders.channels.push.ENDPOINT_TEXT`).
     endpoint_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     #: The browser's P-256 public key, uncompressed point, base64url (65 bytes decoded).
     p256dh: Mapped[str] = mapped_column(String(200))

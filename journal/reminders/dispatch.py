@@ -18,10 +18,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, bindparam, or_, select, update
 
-from journal.bulk import among, insert_ignore
+from journal.bulk import among
 from journal.extensions import db
 from journal.models import (
-    Notification,
     Outbox,
     Plan,
     Practice,
@@ -34,9 +33,7 @@ from journal.models import (
 from journal.plan.rules import email_sendable, practice_resting
 from journal.plan.services import pauses_by_plan, plan_paused_at
 from journal.today.services import done_together
-from journal.reminders.channels import SendResult
-from journal.reminders.email_channel import MailConnection
-from journal.reminders.senders import send
+from journal.reminders.channels import SendResult, Senders
 from journal.reminders.tick import GRACE, in_quiet_hours
 
 log = logging.getLogger(__name__)
@@ -193,16 +190,15 @@ def deliver(ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
     if held:
         counts["held"] = len(held)
     if inapp:  # notifications and their rows' marks in one transaction: exactly once
-        insert_ignore(Notification.__table__, [
-            {"user_id": r.user_id, "outbox_id": r.id, "schedule_id": r.schedule_id,
-             "occurrence_at": r.occurrence_at, "created_at": now_utc()}
-            for r in inapp
-        ], key=["outbox_id"])
+        senders = Senders(now=now)
+        for row in inapp:
+            senders.send(row)
+        senders.close()
         _set_state([r.id for r in inapp], state="sent", sent_at=now, error=None)
         counts["sent"] = len(inapp)
     db.session.commit()
 
-    smtp = MailConnection()
+    senders = Senders(now=now)
     # Rows not tried before half the lease has gone go back untouched, so no other
     # worker can claim a row this one may still be sending.
     deadline = time.monotonic() + LEASE.total_seconds() / 2
@@ -213,10 +209,10 @@ def deliver(ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
                 if time.monotonic() > deadline:
                     released.append({"oid": row.id, "state": "pending", "due_at": row.due_at})
                     continue
-                if row.channel == "email" and smtp.broken:  # not tried: no attempt counted
+                if senders.broken(row.channel):  # not tried: no attempt counted
                     released.append({"oid": row.id, "state": "pending", "due_at": now + BACKOFF})
                     continue
-                result = send(row, smtp)
+                result = senders.send(row)
                 if result.ok:
                     sent.append(row.id)
                 else:
@@ -231,7 +227,7 @@ def deliver(ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
             for values in failed:
                 counts[values["state"]] = counts.get(values["state"], 0) + 1
     finally:
-        smtp.close()
+        senders.close()
     return counts
 
 

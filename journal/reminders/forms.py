@@ -1,8 +1,9 @@
-"""Reminder settings form: validation only."""
+"""Reminder forms (settings, the Apprise destination): validation only."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField
-from wtforms.validators import ValidationError
+from wtforms import BooleanField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length, ValidationError
 
+from journal.forms import strip
 from journal.plan.forms import TIME_MESSAGE, parse_time
 
 
@@ -28,3 +29,13 @@ class ReminderSettingsForm(FlaskForm):
             raise ValidationError("Please give both times, or neither.")
         if field.data and field.data == self.quiet_start.data:
             raise ValidationError("The quiet hours need to end at another time than they start.")
+
+
+class AppriseForm(FlaskForm):
+    url = PasswordField(
+        "Apprise URL",
+        validators=[DataRequired("Please paste the address of your service."), Length(max=2000)],
+        filters=[strip],
+        description="For example ntfy://your-topic or json://your-server/hook. It often holds a secret, so we never show it again.",
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )

@@ -1,12 +1,15 @@
-"""Reminder settings, the notifications list, and one-click unsubscribe."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+"""The reminder pages: settings, this device's notifications (web push), another
+service (Apprise), the notifications list, and one-click unsubscribe."""
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from journal.extensions import csrf, db
+from journal.forms import EmptyForm
 from journal.models.practice import NO_PRESSURE
 from journal.reminders import services
-from journal.reminders.email_channel import unsubscribe_read
-from journal.reminders.forms import ReminderSettingsForm
+from journal.reminders.channels import apprise, push
+from journal.reminders.channels.email import unsubscribe_read
+from journal.reminders.forms import AppriseForm, ReminderSettingsForm
 
 bp = Blueprint("reminders", __name__)
 
@@ -40,6 +43,103 @@ def settings_save():
     return render_template(
         "reminders/settings.html", form=form, recent=services.recent_reminders(current_user)
     ), 422
+
+
+# -- notifications on this device (web push; subscribing happens in JavaScript) -------
+
+
+@bp.get("/reminders/push")
+@login_required
+def push_settings():
+    return render_template("reminders/push.html", devices=push.subscriptions_list(user=current_user),
+                           vapid_key=push.vapid_public_key())
+
+
+@bp.post("/reminders/push/subscribe")
+@login_required
+def push_subscribe():
+    data = request.get_json(silent=True) if request.is_json else None
+    if data is None:
+        return jsonify(error="This device's notification details didn't come through. Please try again."), 400
+    try:
+        push.subscription_save(user=current_user, data=data)
+    except push.SubscriptionError as exc:
+        db.session.rollback()
+        return jsonify(error=str(exc)), 400
+    db.session.commit()
+    return jsonify(ok=True), 201
+
+
+@bp.post("/reminders/push/unsubscribe")
+@login_required
+def push_unsubscribe():
+    if request.is_json:
+        data = request.get_json(silent=True)
+        if data is not None and not isinstance(data, dict):
+            return jsonify(error="This device's notification details didn't come through."), 400
+        endpoint = (data or {}).get("endpoint")
+    else:
+        endpoint = request.form.get("endpoint")
+    if endpoint is not None and not isinstance(endpoint, str):
+        return jsonify(error="This device's notification address isn't right."), 400
+    removed = push.subscriptions_remove(user=current_user, endpoint=endpoint or None)
+    db.session.commit()
+    if request.is_json:
+        return jsonify(ok=True, removed=removed)
+    flash("Notifications are off on all your devices." if not endpoint else "Notifications are off on this device.", "success")
+    return redirect(url_for("reminders.push_settings"))
+
+
+# -- another service (Apprise) ------------------------------------------------------
+
+
+def _apprise_page(form, status=200):
+    scheme = apprise.apprise_target_scheme(current_user)  # None: nothing set; "" set, kind unknown
+    return render_template(
+        "reminders/apprise.html", form=form, has=scheme is not None, scheme=scheme
+    ), status
+
+
+@bp.get("/reminders/apprise")
+@login_required
+def apprise_page():
+    return _apprise_page(AppriseForm())
+
+
+@bp.post("/reminders/apprise")
+@login_required
+def apprise_save():
+    form = AppriseForm()
+    if not form.validate_on_submit():
+        return _apprise_page(form, 422)
+    if not apprise.apprise_understands(form.url.data):
+        form.url.errors.append("Apprise doesn't recognise that address. Please check it.")
+        return _apprise_page(form, 422)
+    result = apprise.apprise_send(url=form.url.data, title=apprise.TEST_TITLE, body=apprise.TEST_BODY)
+    if result.error == "apprise-private":
+        form.url.errors.append("That address is on a private network or on this server, so Tandem can't send "
+                               "there. Please use a service on the internet.")
+        return _apprise_page(form, 422)
+    if not result.ok:
+        form.url.errors.append("We couldn't reach that service with a test message, so nothing was saved.")
+        return _apprise_page(form, 422)
+    apprise.apprise_target_save(user=current_user, url=form.url.data)
+    db.session.commit()
+    flash("Connected. A test message is on its way there.", "success")
+    return redirect(url_for("reminders.apprise_page"))
+
+
+@bp.post("/reminders/apprise/delete")
+@login_required
+def apprise_delete():
+    if EmptyForm().validate_on_submit():
+        apprise.apprise_target_delete(user=current_user)
+        db.session.commit()
+        flash("That service won't get reminders any more.", "info")
+    return redirect(url_for("reminders.apprise_page"))
+
+
+# -- the notifications list and one-click unsubscribe ---------------------------------
 
 
 @bp.get("/notifications")

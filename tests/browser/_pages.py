@@ -30,7 +30,7 @@ from journal.notes.services import SensationInput, note_create
 from journal.plan.recurrence import Recurrence
 from journal.plan.services import hold_start, plan_pause, schedule_save
 from journal.practices.services import practice_create, practices_load
-from journal.reminders.apprise_send import apprise_target_save
+from journal.reminders.channels.apprise import apprise_target_save
 from journal.testing import DEFAULT_PASSWORD, make_couple, make_user
 
 from tests.access_roles import ROLES

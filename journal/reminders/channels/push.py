@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from flask import current_app
 from py_vapid import Vapid01
 from pywebpush import WebPushException, webpush
+from sqlalchemy import select
 
 from journal.config import instance_secret
 from journal.crypto import DecryptError
@@ -26,7 +27,8 @@ from journal.crypto.fields import SealedFields
 from journal.extensions import db
 from journal.models.push import PushSubscription
 from journal.netguard import host_public, private_destinations_allowed, public_connections_only
-from journal.reminders.channels import SENT, SendResult
+from journal.reminders.channels import SENT, TITLE, SendResult, reminder_body
+from journal.views import external_url
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +184,15 @@ def subscription_save(*, user, data) -> PushSubscription:
     return sub
 
 
+def subscriptions_list(*, user) -> list[PushSubscription]:
+    """This person's devices with notifications on, oldest first."""
+    return db.session.scalars(
+        db.select(PushSubscription)
+        .filter_by(user_id=user.id)
+        .order_by(PushSubscription.created_at, PushSubscription.id)
+    ).all()
+
+
 def subscriptions_remove(*, user, endpoint: str | None = None) -> int:
     """Remove this user's subscription for `endpoint`, or all of theirs. Someone
     else's endpoint is left alone. Returns how many were removed."""
@@ -257,3 +268,28 @@ def push_send(*, subscription: PushSubscription, title: str, body: str, url: str
         _sending.active = False
     log.info("push subscription %s: sent", sub_id)
     return SENT
+
+
+class Sender:
+    """A reminder to every device of its person: sent when any device took it."""
+
+    def __init__(self, *, now):
+        self.now = now
+        self.broken = False
+
+    def send(self, row) -> SendResult:
+        subscriptions = db.session.scalars(select(PushSubscription).where(PushSubscription.user_id == row.user_id)).all()
+        if not subscriptions:
+            return SendResult(ok=False, error="push-none")
+        results = [
+            push_send(subscription=s, title=TITLE, body=reminder_body(row.title, row.discreet),
+                      url=external_url("today.today"), tag=f"reminder-{row.id}")
+            for s in subscriptions
+        ]
+        if any(r.ok for r in results):
+            return next(r for r in results if r.ok)
+        temporary = [r for r in results if r.temporary]
+        return temporary[0] if temporary else results[0]
+
+    def close(self) -> None:
+        pass

@@ -12,7 +12,7 @@ from journal.crypto.fields import SealedFields
 from journal.extensions import db
 from journal.netguard import address_public, host_addresses, private_destinations_allowed, public_connections_only
 from journal.models import AppriseTarget, User
-from journal.reminders.channels import SENT, SendResult
+from journal.reminders.channels import SENT, TITLE, SendResult, reminder_body
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +153,26 @@ def apprise_send(*, url: str, title: str, body: str) -> SendResult:
         return SENT
     # Apprise hides the service's answer: treat it as temporary, the pipeline retries.
     return SendResult(ok=False, temporary=True, error="apprise-failed")
+
+
+class Sender:
+    """A reminder to the person's own service, if they connected one."""
+
+    def __init__(self, *, now):
+        self.now = now
+        self.broken = False
+
+    def send(self, row) -> SendResult:
+        try:
+            url = apprise_target_url(db.session.get(User, row.user_id))
+        except DecryptError:
+            return SendResult(ok=False, error="apprise-unreadable")
+        if url is None:
+            return SendResult(ok=False, error="apprise-none")
+        return apprise_send(url=url, title=TITLE, body=reminder_body(row.title, row.discreet))
+
+    def close(self) -> None:
+        pass
 
 
 def apprise_target_save(*, user: User, url: str) -> AppriseTarget:
