@@ -6,7 +6,6 @@ from flask_login import current_user, login_required
 from journal.extensions import db
 from journal.forms import EmptyForm
 from journal.health import database_ready, queue_ready
-from journal.urls import external_url  # noqa: F401 (journal/reminders still imports it from here)
 
 
 bp = Blueprint("views", __name__)

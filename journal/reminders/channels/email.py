@@ -34,7 +34,7 @@ from journal.extensions import db, mail
 from journal.mailer import MailFolder
 from journal.models import User
 from journal.reminders.channels import SENT, SendResult
-from journal.views import external_url
+from journal.urls import external_url
 
 SUBJECT = "Your Tandem reminder"
 

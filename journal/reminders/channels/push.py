@@ -6,7 +6,6 @@ agree on one key). Endpoints and payloads are never logged: subscription ids onl
 """
 import base64
 import binascii
-import hashlib
 import json
 import logging
 import threading
@@ -28,7 +27,8 @@ from journal.extensions import db
 from journal.models.push import PushSubscription
 from journal.netguard import host_public, private_destinations_allowed, public_connections_only
 from journal.reminders.channels import SENT, TITLE, SendResult, reminder_body
-from journal.views import external_url
+from journal.crypto.digest import token_digest
+from journal.urls import external_url
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,8 @@ ENDPOINT_TEXT = SealedFields(
 
 
 def endpoint_hash(endpoint: str) -> str:
-    return hashlib.sha256(endpoint.encode("utf-8")).hexdigest()
+    """How a sealed endpoint is found again (journal.crypto.digest, as for every token)."""
+    return token_digest(endpoint)
 
 
 def subscription_endpoint(subscription: PushSubscription) -> str:
