@@ -11,7 +11,11 @@ wsgi_app = "journal:create_app()"
 # Loopback unless told otherwise (`--bind 0.0.0.0:8000` behind a proxy or load balancer).
 bind = [f"127.0.0.1:{os.environ.get('PORT', '5000')}"]
 
-# A sensible start for a small machine; WEB_CONCURRENCY (gunicorn's own variable) changes it.
+# Chosen by measurement (README, "Benchmarks"): sync workers, one per core. On the 2-core
+# machine, gthread (2 workers x 4 threads) served no more requests a second than 2 sync workers
+# (the pages are CPU-bound Python, one GIL per worker), with a worse p99 and more memory a
+# worker. WEB_CONCURRENCY (gunicorn's own variable) changes the count.
+worker_class = "sync"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 timeout = 30
 graceful_timeout = 20

@@ -234,6 +234,14 @@ def build(*, size: str, backend: str, folder: str, days: int = 730) -> dict:
         db.session.commit()
         started = time.perf_counter()
         couples_make(SIZES[size], days=days)
+        if backend == "postgresql":
+            # Fresh statistics, as autovacuum would have them on a database that grew slowly:
+            # without them the planner reads a couple's whole history for the reveal rule
+            # (1.8 ms instead of 0.06 ms on the small data set) and for the progress page.
+            from sqlalchemy import text
+
+            db.session.execute(text("ANALYZE"))
+            db.session.commit()
         print(f"seeded {SIZES[size]} couples x {days} days in {time.perf_counter() - started:.0f} s")
     return settings
 

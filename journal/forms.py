@@ -76,19 +76,25 @@ class TimezoneSelect:
     def __call__(self, field, **kwargs):
         kwargs.setdefault("id", field.id)
         kwargs["data_zones"] = True
-        parts = [Markup("<select %s>") % Markup(html_params(name=field.name, **kwargs))]  # nosec B704 (html_params escapes every value and Markup's % escapes the arguments)
-        chosen = False
-        for region, zones in timezone_groups():
-            parts.append(Markup('<optgroup label="%s">') % region)
-            for zone in zones:
-                selected = not chosen and zone == field.data
-                chosen = chosen or selected
-                parts.append(Markup('<option %svalue="%s">%s</option>') % (
-                    Markup("selected ") if selected else Markup(""), zone,
-                    zone_label(zone, None if region == "Common" else region)))
-            parts.append(Markup("</optgroup>"))
-        parts.append(Markup("</select>"))
-        return Markup("").join(parts)
+        options = _timezone_options()
+        if field.data in timezone_names():  # the first listing of the chosen zone is selected
+            plain = Markup('<option value="%s">') % field.data
+            options = Markup(options.replace(plain, Markup('<option selected value="%s">') % field.data, 1))  # nosec B704 (our own escaped options; the zone is escaped by %)
+        return Markup("<select %s>%s</select>") % (Markup(html_params(name=field.name, **kwargs)), options)  # nosec B704 (html_params escapes every value)
+
+
+@lru_cache(maxsize=1)
+def _timezone_options() -> Markup:
+    """Every group's options, none selected, built once per process (hundreds of them:
+    building them on every view was most of the time of the pages that show them)."""
+    parts = []
+    for region, zones in timezone_groups():
+        parts.append(Markup('<optgroup label="%s">') % region)
+        for zone in zones:
+            label = zone_label(zone, None if region == "Common" else region)
+            parts.append(Markup('<option value="%s">%s</option>') % (zone, label))
+        parts.append(Markup("</optgroup>"))
+    return Markup("").join(parts)
 
 
 class TimezoneField(SelectField):

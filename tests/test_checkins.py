@@ -376,8 +376,8 @@ def test_history_is_newest_day_first_and_paginated(app, couple, ana_client):
                        visibility="private")
     db.session.commit()
     first, second = read_text(ana_client.get("/checkins")), read_text(ana_client.get("/checkins?page=2"))
-    assert "Page 1 of 2" in first and "Older" in first and "Day minus 0" in first
-    assert "Page 2 of 2" in second and "Newer" in second and "Day minus 0" not in second
+    assert "Older" in first and "Newer" not in first and "Day minus 0" in first
+    assert "Newer" in second and "Older" not in second and "Day minus 0" not in second
     assert len(re.findall(r"Filler \d\d", first + second)) == 25
 
 

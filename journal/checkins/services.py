@@ -2,6 +2,7 @@
 and the care notes a worrying check-in brings to its author."""
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, and_, case, func, not_, or_, select
@@ -203,9 +204,11 @@ class CheckInView:
     note: str | None
     boundary_note: str | None
 
-    @property
+    @cached_property
     def scores(self) -> dict[str, int]:
-        return {name: getattr(self.checkin, name) for name in SCORE_FIELDS if getattr(self.checkin, name) is not None}
+        """The scales answered (read once: a page asks for each of them)."""
+        values = ((name, getattr(self.checkin, name)) for name in SCORE_FIELDS)
+        return {name: value for name, value in values if value is not None}
 
 
 def _pending(scope: Scope, checkin: CheckIn) -> bool:

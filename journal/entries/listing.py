@@ -13,12 +13,11 @@ from journal.entries.services import SEALED_FIELDS, TAG_MAX, EntryText, Reader, 
 from journal.extensions import db
 from journal.models import User
 from journal.models.entries import ENTRY, MOMENT, Entry
+from journal.pagination import page_number, page_of
 
 PER_PAGE = 20
 #: How many of the newest visible rows a search or tag filter looks through.
 SEARCH_CAP = 2_000
-#: Pages past this are not asked of the database (an absurd ?page= stays a calm empty page).
-MAX_PAGE = 100_000
 #: What a list page opens: the body is only read to search it.
 LIST_FIELDS = ("title", "tags", "line")
 
@@ -108,7 +107,7 @@ def journal_page(scope: Scope, *, filters: Filters, page: int = 1) -> JournalPag
     for a couple's journal of a few hundred entries, and why it stops at the cap.
     """
     user = scope.user
-    page = min(max(page, 1), MAX_PAGE)
+    page = page_number(page)
     stmt = entries_visible_to(scope)
     if filters.kind:
         stmt = stmt.where(Entry.kind == filters.kind)
@@ -123,10 +122,10 @@ def journal_page(scope: Scope, *, filters: Filters, page: int = 1) -> JournalPag
     fields = SEALED_FIELDS if filters.q else LIST_FIELDS
 
     if not filters.textual:
-        rows = db.session.execute(stmt.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)).all()
-        reader = Reader({entry.author_id for entry, _ in rows}, also=user)
-        items = [_item(reader, entry, name, user, fields) for entry, name in rows[:PER_PAGE]]
-        return JournalPage(items=items, page=page, has_next=len(rows) > PER_PAGE, filters=filters)
+        cut = page_of(stmt, page=page, per_page=PER_PAGE, rows=True)
+        reader = Reader({entry.author_id for entry, _ in cut.items}, also=user)
+        items = [_item(reader, entry, name, user, fields) for entry, name in cut.items]
+        return JournalPage(items=items, page=cut.page, has_next=cut.has_next, filters=filters)
 
     rows = db.session.execute(stmt.limit(SEARCH_CAP)).all()
     reader = Reader({entry.author_id for entry, _ in rows}, also=user)

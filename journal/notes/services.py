@@ -18,6 +18,7 @@ from journal.crypto.fields import SealedFields
 from journal.extensions import db
 from journal.models import Practice, User, now_utc
 from journal.models.notes import AREAS, FEELINGS, ProgressNote, SensationMap
+from journal.pagination import page_of
 from journal.plan.services import plan_view
 from journal.today.services import Prompt, prompt_act
 
@@ -205,7 +206,7 @@ def notes_visible(scope: Scope):
 
 def notes_page(scope: Scope, *, page: int):
     """One page of the history, with each note's first answer opened (fixed statements)."""
-    pagination = db.paginate(notes_visible(scope), page=page, per_page=PER_PAGE, error_out=False)
+    pagination = page_of(notes_visible(scope), page=page, per_page=PER_PAGE)
     keys_preload({("user", n.author_id) for n in pagination.items})
     previews = {n.id: _preview(n) for n in pagination.items}
     return pagination, previews

@@ -1,0 +1,51 @@
+"""One way to cut a list into pages: ask for one row more than a page holds.
+
+The extra row says whether an older page exists, so no page ever counts the
+couple's whole history (no COUNT, no "page 3 of 40"): "Newer" and "Older" links
+only. `?page=` numbers stay (bounded by `journal.inputs.query_int` where they are
+read, and by MAX_PAGE here); a page past the end is an empty page, never an error.
+"""
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select
+
+from journal.extensions import db
+
+#: Pages past this are not asked of the database (an absurd ?page= stays a calm empty page).
+MAX_PAGE = 100_000
+
+
+@dataclass(frozen=True)
+class Page:
+    """The rows of one page, newest first, and whether there are newer and older pages."""
+
+    items: list[Any]
+    page: int
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def page_number(value: int | None) -> int:
+    """A requested page number, kept between 1 and MAX_PAGE."""
+    return min(max(value or 1, 1), MAX_PAGE)
+
+
+def page_of(stmt: Select, *, page: int | None, per_page: int, rows: bool = False) -> Page:
+    """One page of an ordered statement in one statement: the first column's objects
+    (or whole rows with `rows=True`), per_page of them, plus whether another follows."""
+    number = page_number(page)
+    cut = stmt.limit(per_page + 1).offset((number - 1) * per_page)
+    found = list(db.session.execute(cut).all() if rows else db.session.scalars(cut).all())
+    return Page(items=found[:per_page], page=number, has_next=len(found) > per_page)

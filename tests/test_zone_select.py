@@ -1,0 +1,33 @@
+"""The time-zone select's options are built once per process; each page still
+marks its own person's zone, and only that one."""
+import re
+
+from journal.forms import TimezoneField
+from journal.testing import client_for
+
+
+def _chosen(html: str) -> list[str]:
+    select = html[re.search(r"<select[^>]* data-zones", html).start():]
+    return re.findall(r'<option selected value="([^"]+)">', select[: select.index("</select>")])
+
+
+def test_each_page_marks_its_own_zone_once(app, user):
+    from journal.extensions import db
+
+    client = client_for(app, user)
+    for zone in ("Asia/Tokyo", "America/Denver", "Pacific/Chatham"):
+        user.timezone = zone
+        db.session.commit()
+        assert _chosen(client.get("/account").get_data(as_text=True)) == [zone]
+
+
+def test_a_zone_not_in_the_list_marks_none(app):
+    from flask_wtf import FlaskForm
+
+    class Form(FlaskForm):
+        timezone = TimezoneField()
+
+    with app.test_request_context():
+        form = Form(formdata=None, data={"timezone": "Mars/Olympus"}, meta={"csrf": False})
+        html = str(form.timezone())
+    assert "selected" not in html and html.count("<option ") > 400
