@@ -4,6 +4,28 @@ Every test that uses `app` (directly or through `client`, `make_user`...) runs
 twice: `[sqlite]` on a new file, `[postgresql]` on a database of this test process
 (one per xdist worker) that is emptied before each test. PostgreSQL runs are skipped, and said so, when the
 server can't be reached; under CI (CI=true) they fail instead.
+
+Which tests run on both databases, and which on SQLite only
+-----------------------------------------------------------
+Both, wherever the two databases can behave differently: queries and their
+statement counts, locking and concurrent writers (reminders, auth links), bulk
+statements, migrations, the access matrix, reveal, progress aggregates, sealing
+and crypto-shredding, and every feature test whose rule is a query (plan, today,
+check-ins, notes, entries, couple, pace, hold, calendar, export...). That is the
+default: a test that uses `app` is generated once per backend.
+
+SQLite only, marked `@pytest.mark.sqlite_only` (a test or a whole module through
+`pytestmark`): tests whose subject is the HTML, the words or the app's own parsing,
+where the database only stores the fixtures and a second run would check nothing
+new. Today these are the modules
+    test_static_assets, test_page_weight, test_installable, test_phone, test_care
+        (templates, content and layout),
+    test_bad_input, test_absurd_input, test_consent (form validation and messages),
+    test_ssrf, test_proxy, test_login_timing, test_passkeys, test_two_factor,
+    test_smoke (request handling, hashing and protocol checks done in Python),
+and single tests that read the SQLite file itself (sealed at rest, file modes) or
+drive a browser once. The marker removes the `[postgresql]` copy at collection:
+it is never generated, so it never shows as a skip.
 """
 import os
 from pathlib import Path
@@ -59,6 +81,13 @@ def pytest_sessionfinish(session):
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc):
+    """`sqlite_only`: parametrise `backend` with SQLite alone (see the docstring)."""
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("sqlite_only"):
+        metafunc.definition.add_marker(pytest.mark.parametrize("backend", ["sqlite"], indirect=True))
 
 
 def pytest_collection_modifyitems(config, items):

@@ -15,6 +15,8 @@ from journal.extensions import db
 from journal.models import Invite, User, UserSession, UserToken, now_utc
 from journal.testing import csrf_token, DEFAULT_PASSWORD, email_links, field_error, field_value, login_as, make_user, page_text as text
 
+pytestmark = pytest.mark.sqlite_only  # form validation and its messages: the same on both databases (tests/conftest.py)
+
 BASE = "http://localhost"
 GOOD_PASSWORD = "a quiet walk by the river"
 LAYOUT = ('<a class="skip-link" href="#main">Skip to content</a>', '<footer class="site-footer">')

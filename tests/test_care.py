@@ -16,6 +16,8 @@ from journal.models import Plan, now_utc
 from journal.models.checkins import CareNotice
 from journal.testing import client_for, read_text
 
+pytestmark = pytest.mark.sqlite_only  # the Care page's content and notes: the same on both databases (tests/conftest.py)
+
 CLINICIAN_NOTE = "A gentle word about your body"
 LOW_MOOD_NOTE = "About feeling low"
 NEUTRAL_LINE = "If you are in danger now, please contact your local emergency services."

@@ -486,9 +486,8 @@ def test_a_prompt_for_one_partner_is_shared_as_usual(app, couple, ana_client, bo
 # -- at rest and at scale ---------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file itself
 def test_the_database_file_holds_none_of_the_words(app, backend, couple, ana_client):
-    if backend != "sqlite":
-        pytest.skip("reads the SQLite file itself")
     words = ("Marmalade", "lighthouse", "whispering", "Tangerine", "umbrella")
     checkin_id = saved_id(ana_client.post("/checkins/new", data={
         "note": "Marmalade lighthouse whispering", "boundary_note": "Tangerine umbrella", "visibility": "shared"}))

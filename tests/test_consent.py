@@ -14,6 +14,8 @@ from journal.models import ConsentPhrase, Plan
 from journal.practices.library import consent_suggestions
 from journal.testing import client_for, make_couple, make_user
 
+pytestmark = pytest.mark.sqlite_only  # consent wording and its limits: the same on both databases (tests/conftest.py)
+
 SIGNALS = ("ask", "slow_down", "pause", "stop", "check_in")
 LABELS = {
     "ask": "Asking", "slow_down": "Slowing down", "pause": "Pausing", "stop": "Stopping", "check_in": "Checking in",

@@ -311,9 +311,8 @@ def test_deleting_the_account_removes_the_entries_and_shreds_the_key(app, couple
 # -- sealed at rest --------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file itself
 def test_the_database_file_holds_none_of_the_words(app, backend, couple):
-    if backend != "sqlite":
-        pytest.skip("reads the SQLite file itself")
     ana, _, _ = couple
     client = client_for(app, ana)
     words = ["Marmalade", "quietlyturquoise", "zephyrtag", "Lullabyline", "ownwordsbiscuit"]
@@ -584,13 +583,12 @@ def test_the_editor_keeps_a_draft_until_a_save_succeeds(csrf_app_config, app, us
     assert f'data-draft-saved="tandem-draft:{user.id}:/journal/{entry_id}/edit"' in shown
 
 
+@pytest.mark.sqlite_only  # one browser run is enough
 @pytest.mark.browser
 def test_a_draft_survives_an_expired_form_in_a_real_browser(csrf_app_config, app, backend, user, browser):
     """drafts.js in Chromium, with the app behind Playwright's request routing (the
     test client answers every request, CSP and all): the form expires, the save is
     refused, the page is opened again and the words come back; a save forgets them."""
-    if backend != "sqlite":
-        pytest.skip("one browser run is enough")
     from playwright import sync_api
 
     client = client_for(app, user)

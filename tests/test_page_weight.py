@@ -7,6 +7,8 @@ import pytest
 from journal.practices.services import practices_load
 from journal.testing import login_as
 
+pytestmark = pytest.mark.sqlite_only  # HTML and static files, not queries: the same on both databases (tests/conftest.py)
+
 PAGES = ["/today", "/checkins/new", "/journal", "/journal/new", "/plan", "/practices", "/consent",
          "/care", "/couple", "/account", "/reminders", "/notes/new", "/notifications"]
 ANONYMOUS = ["/", "/login", "/register", "/reset", "/care"]

@@ -11,6 +11,8 @@ from journal.testing import client_for, read_text
 
 from tests.test_checkins import checked, local_today, prompt_key, saved_id, shared_prompt
 
+pytestmark = pytest.mark.sqlite_only  # layout and wording of pages: the same on both databases (tests/conftest.py)
+
 
 def details_open(response, summary: str) -> bool:
     """Whether the <details> whose summary says `summary` starts open."""

@@ -19,6 +19,8 @@ from journal.models.push import PushSubscription
 from journal.netguard import address_public, host_public, public_connections_only
 from journal.reminders.apprise_send import apprise_send, private_destination
 
+pytestmark = pytest.mark.sqlite_only  # the destination guard, in Python: the same on both databases (tests/conftest.py)
+
 
 class Listener:
     """Counts TCP connections on one loopback port, IPv4 and (where it exists) IPv6."""
