@@ -28,7 +28,7 @@ from sqlalchemy import event
 from journal.auth.passwords import password_hash
 from journal.auth.sessions import session_start
 from journal.extensions import db
-from journal.models import Couple, User, now_utc
+from journal.models import Couple, Practice, User, now_utc
 
 DEFAULT_PASSWORD = "a calm and quiet evening"
 
@@ -79,6 +79,34 @@ def make_user(
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def make_practice(
+    title: str | None = None,
+    *,
+    kind: str = "closeness",
+    stage: int | None = None,
+    together: bool = True,
+    plan=None,
+) -> Practice:
+    """A committed practice made directly (quicker than loading the whole library): a
+    library one (with a slug), or `plan`'s own when a plan is given."""
+    n = next(_counter)
+    practice = Practice(
+        slug=None if plan else f"test-practice-{n}",
+        kind=kind,
+        stage=stage,
+        title=title or f"Quiet practice number {n}",
+        summary=f"A small thing to do, number {n}.",
+        steps=["Sit together.", "Breathe out slowly."],
+        duration_minutes=10,
+        together=together,
+        topics=[],
+        plan_id=plan.id if plan else None,
+    )
+    db.session.add(practice)
+    db.session.commit()
+    return practice
 
 
 def make_couple(a: User, b: User, *, pace_leader: User | None = None) -> Couple:

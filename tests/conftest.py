@@ -36,7 +36,7 @@ from sqlalchemy import create_engine, text
 
 from journal import create_app
 from journal.extensions import db
-from journal.testing import IsolatedClient, SMTPSink, login_as, make_couple, make_user
+from journal.testing import IsolatedClient, SMTPSink, client_for, login_as, make_couple, make_user
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
@@ -249,6 +249,35 @@ def couple(app, user):
     bo = make_user(email="bo@example.com", display_name="Bo")
     c = make_couple(user, bo, pace_leader=user)
     return user, bo, c
+
+
+@pytest.fixture
+def ana(couple):
+    """Ana, partnered with Bo (a module may define its own `ana`, e.g. not yet partnered)."""
+    return couple[0]
+
+
+@pytest.fixture
+def bo(couple):
+    return couple[1]
+
+
+@pytest.fixture
+def ana_client(app, ana):
+    """A client logged in as `ana` (whichever `ana` the test's module gives)."""
+    return client_for(app, ana)
+
+
+@pytest.fixture
+def bo_client(app, bo):
+    return client_for(app, bo)
+
+
+@pytest.fixture
+def csrf_app_config(app_config):
+    """Ask for it before `app` to build the app with CSRF protection on."""
+    app_config["WTF_CSRF_ENABLED"] = True
+    return app_config
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -26,12 +26,6 @@ LAYOUT = ('<a class="skip-link" href="#main">Skip to content</a>', '<footer clas
 
 
 @pytest.fixture
-def csrf_app_config(app_config):
-    app_config["WTF_CSRF_ENABLED"] = True
-    return app_config
-
-
-@pytest.fixture
 def csrf_app(csrf_app_config, app):
     assert app.config["WTF_CSRF_ENABLED"] is True
     return app

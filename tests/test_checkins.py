@@ -83,16 +83,6 @@ def prompt_key(user, schedule) -> str:
     return prompt.key
 
 
-@pytest.fixture
-def ana_client(app, couple):
-    return client_for(app, couple[0])
-
-
-@pytest.fixture
-def bo_client(app, couple):
-    return client_for(app, couple[1])
-
-
 # -- saving ------------------------------------------------------------------------------
 
 
@@ -243,12 +233,6 @@ def test_logs_never_carry_what_was_written(app, couple, ana_client, caplog):
     ana_client.post(f"/checkins/{checkin_id}/visibility", data={"visibility": "private"})
     ana_client.post(f"/checkins/{checkin_id}/delete")
     assert "Saffron" not in caplog.text
-
-
-@pytest.fixture
-def csrf_app_config(app_config):
-    app_config["WTF_CSRF_ENABLED"] = True
-    return app_config
 
 
 def test_csrf_is_enforced(csrf_app_config, app, couple):

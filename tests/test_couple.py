@@ -73,16 +73,6 @@ def cy(app):
 
 
 @pytest.fixture
-def ana_client(app, ana):
-    return client_for(app, ana)
-
-
-@pytest.fixture
-def bo_client(app, bo):
-    return client_for(app, bo)
-
-
-@pytest.fixture
 def cy_client(app, cy):
     return client_for(app, cy)
 

@@ -546,12 +546,6 @@ def test_an_entry_can_answer_a_prompt_or_name_a_practice(app, couple):
 # -- drafts ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def csrf_app_config(app_config):
-    app_config["WTF_CSRF_ENABLED"] = True
-    return app_config
-
-
 def test_the_editor_keeps_a_draft_until_a_save_succeeds(csrf_app_config, app, user):
     client = client_for(app, user)
     page = client.get("/journal/new").get_data(as_text=True)

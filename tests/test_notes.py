@@ -15,10 +15,10 @@ from sqlalchemy import func, select, text, update
 from journal.access import PRIVATE, SHARED, Scope
 from journal.couple.services import couple_leave
 from journal.extensions import db
-from journal.models import PaceReady, Practice, PromptAction, Schedule, now_utc
+from journal.models import PaceReady, PromptAction, Schedule, now_utc
 from journal.models.notes import ProgressNote, SensationMap
 from journal.notes.services import SensationInput, note_create
-from journal.testing import client_for, count_queries, field_error, make_couple, make_user, page_text
+from journal.testing import client_for, count_queries, field_error, make_couple, make_practice, make_user, page_text
 from journal.today.services import prompts_for
 
 UTC = timezone.utc
@@ -28,23 +28,6 @@ READY_OFFER = "If you'd like, let Tandem know you feel ready for stage {}. Only 
 
 # -- helpers ------------------------------------------------------------------------
 
-_numbers = iter(range(1, 10**6))
-
-
-def make_practice(*, kind="closeness", stage=None, plan=None) -> Practice:
-    """A library practice, or one of `plan`'s own."""
-    n = next(_numbers)
-    practice = Practice(
-        kind=kind,
-        stage=stage or (1 if kind == "touch" else None),
-        title=f"Gentle practice {n}",
-        summary="Something small.",
-        steps=["Sit together.", "Breathe slowly."],
-        plan_id=plan.id if plan else None,
-    )
-    db.session.add(practice)
-    db.session.commit()
-    return practice
 
 
 def count(model) -> int:
@@ -88,26 +71,6 @@ def area_rows(response, author_id: int, area: str) -> list[tuple[str, str]]:
     table = re.search(rf'<table[^>]*id="area-{author_id}-{area}".*?</table>', body, re.S)
     assert table, f"no table for {area}"
     return re.findall(r"<tr><td>([^<]+)</td><td><span[^>]*>([^<]+)</span></td></tr>", table.group(0))
-
-
-@pytest.fixture
-def ana(couple):
-    return couple[0]
-
-
-@pytest.fixture
-def bo(couple):
-    return couple[1]
-
-
-@pytest.fixture
-def ana_client(app, ana):
-    return client_for(app, ana)
-
-
-@pytest.fixture
-def bo_client(app, bo):
-    return client_for(app, bo)
 
 
 @pytest.fixture
@@ -509,12 +472,6 @@ def test_an_unknown_prompt_is_ignored_calmly(app, ana_client):
 
 
 # -- CSRF ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def csrf_app_config(app_config):
-    app_config["WTF_CSRF_ENABLED"] = True
-    return app_config
 
 
 def test_writing_a_note_needs_the_csrf_token(csrf_app_config, app, ana_client):

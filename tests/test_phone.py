@@ -21,11 +21,6 @@ def details_open(response, summary: str) -> bool:
     return "open" in found.group(1)
 
 
-@pytest.fixture
-def ana_client(app, couple):
-    return client_for(app, couple[0])
-
-
 # -- More ------------------------------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ from journal.extensions import db
 from journal.models import PaceReady, Plan, PlanPause, Practice, Schedule, StageChange, now_utc
 from journal.plan.recurrence import Recurrence, next_occurrence
 from journal.practices.services import practices_load
-from journal.testing import client_for, count_queries, make_couple, make_user, read_text
+from journal.testing import client_for, count_queries, make_couple, make_practice, make_user, read_text
 
 # -- helpers --------------------------------------------------------------------------
 
@@ -97,19 +97,6 @@ def couple_plan(couple, *, timezone: str = "UTC", stage: int = 1) -> Plan:
     return plan
 
 
-_n = iter(range(1, 10**6))
-
-
-def make_practice(title: str | None = None, *, kind: str = "closeness", stage: int | None = None) -> Practice:
-    """A small library practice made directly (quicker than loading the whole library)."""
-    n = next(_n)
-    practice = Practice(
-        slug=f"test-practice-{n}", kind=kind, title=title or f"Test practice {n}", summary="Something small.",
-        steps=["Do the small thing."], duration_minutes=10, stage=stage, together=True, topics=[],
-    )
-    db.session.add(practice)
-    db.session.commit()
-    return practice
 
 
 def make_schedule(plan, practice, *, times=("20:00",), kind="daily", start=None, prompt_user_id=None, **extra):

@@ -6,7 +6,6 @@ import re
 from datetime import date, datetime, timedelta, UTC
 from html import unescape
 
-import pytest
 
 from journal.access import SHARED, Scope
 from journal.checkins.services import checkin_create
@@ -17,16 +16,6 @@ from journal.models.checkins import CheckIn
 from journal.notes.services import SensationInput, note_create
 from journal.progress.weeks import week_of, week_start
 from journal.testing import client_for, count_queries, make_couple, make_user, read_text
-
-
-@pytest.fixture
-def ana_client(app, couple):
-    return client_for(app, couple[0])
-
-
-@pytest.fixture
-def bo_client(app, couple):
-    return client_for(app, couple[1])
 
 
 def today() -> date:

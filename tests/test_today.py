@@ -8,13 +8,12 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import func, select
 
 from journal.access import Scope
 from journal.extensions import db
-from journal.models import Plan, PlanPause, Practice, PromptAction, Schedule, now_utc
-from journal.testing import count_queries, login_as, make_couple, make_user
+from journal.models import Plan, PlanPause, PromptAction, Schedule, now_utc
+from journal.testing import count_queries, login_as, make_couple, make_practice, make_user
 from journal.today.services import prompt_act, prompts_for
 
 UTC = timezone.utc
@@ -24,23 +23,6 @@ KEY_RE = re.compile(r'name="prompt" value="([^"]+)"')
 
 # -- helpers ------------------------------------------------------------------
 
-_titles = iter(range(1, 10**6))
-
-
-def make_practice(*, kind="closeness", stage=None, title=None, together=True) -> Practice:
-    n = next(_titles)
-    practice = Practice(
-        kind=kind,
-        stage=stage,
-        title=title or f"Quiet practice number {n}",
-        summary=f"A small thing to do, number {n}.",
-        steps=["Sit together.", "Breathe out slowly."],
-        duration_minutes=10,
-        together=together,
-    )
-    db.session.add(practice)
-    db.session.commit()
-    return practice
 
 
 def plan_for(user, zone: str | None = None) -> Plan:
@@ -120,20 +102,6 @@ def assert_calm(page: str):
     lowered = page.lower()
     for word in GUILT_WORDS:
         assert word not in lowered, f"guilt wording {word!r} on the Today page"
-
-
-@pytest.fixture
-def ana_client(app, couple):
-    client = app.test_client()
-    login_as(client, couple[0])
-    return client
-
-
-@pytest.fixture
-def bo_client(app, couple):
-    client = app.test_client()
-    login_as(client, couple[1])
-    return client
 
 
 # -- the page -------------------------------------------------------------------
