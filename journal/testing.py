@@ -364,6 +364,23 @@ def selected_values(page, name: str) -> list[str]:
     return [el.get("value", el.text) for el in elements(page, f"select[name={name}] option[selected]")]
 
 
+@contextmanager
+def live_server(app: Flask):
+    """`app` served by werkzeug's real development server on a free loopback port, in a
+    thread, for the block; yields the base URL ("http://127.0.0.1:<port>")."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=False)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+        server.server_close()
+
+
 class QueryCounter:
     def __init__(self):
         self.statements: list[str] = []

@@ -274,6 +274,24 @@ def bo_client(app, bo):
 
 
 @pytest.fixture
+def log_output(app):
+    """What the app's real root handler (the one with journal.logs.RedactTokens) writes,
+    for the length of a test."""
+    import io
+    import logging
+
+    from journal.logs import RedactTokens
+
+    (handler,) = [h for h in logging.getLogger().handlers if any(isinstance(f, RedactTokens) for f in h.filters)]
+    stream = io.StringIO()
+    old = handler.setStream(stream)
+    try:
+        yield stream
+    finally:
+        handler.setStream(old)
+
+
+@pytest.fixture
 def csrf_app_config(app_config):
     """Ask for it before `app` to build the app with CSRF protection on."""
     app_config["WTF_CSRF_ENABLED"] = True

@@ -30,7 +30,9 @@ def test_pages_stay_light(app, couple, logged_in):
     if logged_in:
         login_as(client, couple[0])
     for path in PAGES if logged_in else ANONYMOUS:
-        html = client.get(path).get_data(as_text=True)
+        response = client.get(path)
+        assert response.status_code == 200, f"{path}: {response.status_code}, not the page itself"
+        html = response.get_data(as_text=True)
         first_load = len(html.encode()) + _assets(client, html)
         assert len(html.encode()) < 40_000, f"{path}: {len(html.encode())} bytes of HTML"
         assert first_load < 150_000, f"{path}: {first_load} bytes on a first load"
