@@ -50,9 +50,8 @@ class IsolatedClient(FlaskClient):
 
 @contextmanager
 def _fresh_context(client, inner):
-    with client.application.app_context():
-        with inner as sess:
-            yield sess
+    with client.application.app_context(), inner as sess:
+        yield sess
 
 _hash_cache: dict[str, str] = {}
 _counter = iter(range(1, 10**9))
@@ -205,7 +204,7 @@ class Element:
 
     def __init__(self, tag: str, attrs: dict[str, str], parent: "Element | None" = None):
         self.tag, self.attrs, self.parent = tag, attrs, parent
-        self.children: list["Element | str"] = []
+        self.children: list[Element | str] = []
 
     def __repr__(self) -> str:
         return f"<{self.tag} {self.attrs}>"

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from journal.access import Scope
 from journal.extensions import db
 from journal.models import User, UserSession, UserToken, now_utc
-from journal.access import Scope
 from journal.testing import DEFAULT_PASSWORD, email_links, email_text, login, make_couple, make_practice, make_user
 
 STRONG = "slow mornings with tea"

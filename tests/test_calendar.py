@@ -18,7 +18,7 @@ from journal.testing import count_queries, live_server, login_as, make_couple, m
 from tests.test_recurrence import rrule_js  # noqa: F401  (the module-scoped oracle fixture)
 
 D = datetime.date
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 NY, KOLKATA, LONDON = "America/New_York", "Asia/Kolkata", "Europe/London"
 FEED_URL = re.compile(r"http://localhost/feed/[A-Za-z0-9_-]+\.ics")
 
@@ -32,7 +32,7 @@ def make_plan(*, couple=None, owner=None, zone=NY, **kw) -> Plan:
     return plan
 
 
-def make_schedule(plan, *, title="Our slow evening walk", kind="daily", times=("20:00",), start=D(2026, 1, 1),
+def make_schedule(plan, *, title="Our slow evening walk", kind="daily", times=("20:00",), start=D(2026, 1, 1),  # noqa: B008 (a date is immutable)
                   practice_kind="closeness", stage=None, duration=20, prompt=None, **kw) -> Schedule:
     practice = Practice(plan_id=plan.id, kind=practice_kind, title=title, summary="", steps=["Slowly."],
                         duration_minutes=duration, stage=stage)

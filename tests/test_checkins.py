@@ -20,7 +20,17 @@ from journal.crypto import DecryptError, context, unseal
 from journal.extensions import db
 from journal.models import Plan, Practice, PromptAction, Schedule, now_utc
 from journal.models.checkins import CheckIn
-from journal.testing import client_for, count_queries, csrf_token, field_error, field_value, make_couple, make_user, read_text, textarea_value
+from journal.testing import (
+    client_for,
+    count_queries,
+    csrf_token,
+    field_error,
+    field_value,
+    make_couple,
+    make_user,
+    read_text,
+    textarea_value,
+)
 from journal.today.services import prompts_for
 
 GUILT_WORDS = ("streak", "missed", "failed", "overdue", "behind", "keep it up")

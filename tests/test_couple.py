@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from journal.couple import services
 from journal.extensions import db
 from journal.models import Couple, Invite, User, now_utc
-from journal.testing import client_for, count_queries, field_error, field_value, make_couple, make_user, page_text as text
+from journal.testing import client_for, count_queries, field_error, field_value, make_couple, make_user
+from journal.testing import page_text as text
 
 BASE = "http://localhost"
 

@@ -18,13 +18,22 @@ from sqlalchemy import func, select, update
 from journal.access import PRIVATE, SHARED
 from journal.account.services import account_delete
 from journal.couple.services import couple_leave
-from journal.entries.markdown import render_markdown
 from journal.entries.listing import PER_PAGE
+from journal.entries.markdown import render_markdown
 from journal.entries.services import BODY_MAX, UNREADABLE, entry_create, moment_create
 from journal.extensions import db
 from journal.models import DataKey, Plan, Practice, Schedule, now_utc
 from journal.models.entries import Entry
-from journal.testing import client_for, count_queries, field_error, field_value, make_couple, make_user, read_text, textarea_value
+from journal.testing import (
+    client_for,
+    count_queries,
+    field_error,
+    field_value,
+    make_couple,
+    make_user,
+    read_text,
+    textarea_value,
+)
 
 # -- helpers --------------------------------------------------------------------------
 
@@ -92,7 +101,7 @@ def test_an_entry_is_written_and_read_back(app, user):
     assert "You" in read_text(page) and "Only you can read this." in read_text(page)
     assert re.findall(r'<ul class="entry-tags".*?</ul>', body, re.S)[0].count("<li>") == 2, "repeated tags count once"
     assert "edited" not in read_text(page)
-    assert 'href="/journal/%d/edit"' % entry_id in body and 'href="/journal/%d/delete"' % entry_id in body
+    assert f'href="/journal/{entry_id}/edit"' in body and f'href="/journal/{entry_id}/delete"' in body
 
 
 def test_an_empty_title_is_named_after_the_local_day(app):
@@ -206,7 +215,7 @@ def test_editing_marks_edited_and_changing_visibility_reaches_the_partner(app, c
     page = b.get(f"/journal/{entry_id}")
     assert page.status_code == 200
     assert "Now for Bo." in read_text(page) and "edited" in read_text(page) and "Ana" in read_text(page)
-    assert "Shared with you." in read_text(page) and 'href="/journal/%d/edit"' % entry_id not in page.get_data(as_text=True)
+    assert "Shared with you." in read_text(page) and f'href="/journal/{entry_id}/edit"' not in page.get_data(as_text=True)
     assert "Bo can read this too." in read_text(a.get(f"/journal/{entry_id}"))
     assert db.session.get(Entry, entry_id).edited_at is not None
 

@@ -6,7 +6,7 @@ it then passes to the service as `now=`.
 """
 import html
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,7 +21,7 @@ from journal.notes.services import SensationInput, note_create
 from journal.testing import client_for, count_queries, field_error, make_couple, make_practice, make_user, page_text
 from journal.today.services import prompts_for
 
-UTC = timezone.utc
+UTC = UTC
 PLACEHOLDER = "This text can't be read any more."
 READY_OFFER = "If you'd like, let Tandem know you feel ready for stage {}. Only you see this."
 
@@ -269,7 +269,7 @@ def test_sensation_over_time_shows_each_areas_answers_oldest_first(app, ana, bo,
     assert area_rows(response, ana.id, "intimate_outer") == [("12 March 2026", "Not tried")]
     page = page_text(response)
     assert "<caption>Hands and arms</caption>" in page and '<th scope="col">How touch felt</th>' in page
-    assert 'id="area-%d-back"' % ana.id not in page, "areas never answered have no table"
+    assert f'id="area-{ana.id}-back"' not in page, "areas never answered have no table"
     # Private maps are Ana's alone; a shared one shows on Bo's page, under Ana's name.
     assert "Reduced or numb" not in page_text(bo_client.get("/notes/sensation"))
     _map_on(ana, date(2026, 3, 26), {"hands": "comfortable", "chest": "uncomfortable"}, visibility=SHARED)

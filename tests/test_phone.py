@@ -8,7 +8,6 @@ from journal.access import Scope
 from journal.checkins.services import checkin_create
 from journal.extensions import db
 from journal.testing import client_for, read_text
-
 from tests.test_checkins import checked, local_today, prompt_key, saved_id, shared_prompt
 
 pytestmark = pytest.mark.sqlite_only  # layout and wording of pages: the same on both databases (tests/conftest.py)

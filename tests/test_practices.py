@@ -2,7 +2,7 @@
 import copy
 import html
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from markupsafe import escape
 from sqlalchemy import func, select
@@ -14,7 +14,7 @@ from journal.practices.library import library_data
 from journal.practices.services import practices_load
 from journal.testing import client_for, make_couple, make_user
 
-UTC = timezone.utc
+UTC = UTC
 LISTED_RE = re.compile(r'<h2><a href="/practices/(\d+)">')
 
 

@@ -10,8 +10,8 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import select, text
 
 from journal import create_app
-from journal.consent.services import phrases_for
 from journal.access import Scope
+from journal.consent.services import phrases_for
 from journal.extensions import db
 from journal.models import ConsentPhrase, Practice
 from journal.models.push import PushSubscription

@@ -86,7 +86,7 @@ def _url(plugin, template: str, host: str, port: int) -> str:
     url = template.replace("{schema}", schema)
     for token in re.findall(r"{(\w+)}", url):
         value = {"host": host, "port": str(port)}.get(token) or _sample(plugin.template_tokens.get(token, {}))
-        url = url.replace("{%s}" % token, value, 1)
+        url = url.replace(f"{{{token}}}", value, 1)
     return url
 
 

@@ -5,7 +5,7 @@ uses schedules placed relative to the real current time (never asserting the
 clock itself).
 """
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -16,7 +16,7 @@ from journal.models import Plan, PlanPause, PromptAction, Schedule, now_utc
 from journal.testing import count_queries, login_as, make_couple, make_practice, make_user
 from journal.today.services import prompt_act, prompts_for
 
-UTC = timezone.utc
+UTC = UTC
 GUILT_WORDS = ("streak", "missed", "failed", "overdue", "behind")
 KEY_RE = re.compile(r'name="prompt" value="([^"]+)"')
 
