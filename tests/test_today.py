@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from journal.access import Scope
 from journal.extensions import db
 from journal.models import Plan, PlanPause, PromptAction, Schedule, now_utc
-from journal.testing import count_queries, login_as, make_couple, make_practice, make_user
+from journal.testing import count_queries, login_as, make_couple, make_practice, make_user, texts_of
 from journal.today.services import prompt_act, prompts_for
 
 UTC = UTC
@@ -496,8 +496,8 @@ def test_zone_change_through_the_plan_page_moves_todays_prompts(app, couple):
                  start_date=now_utc().date() - timedelta(days=3))
 
     def shown_times():
-        page = today_page(client)
-        return re.findall(r'<p class="meta">[^<]*?(\d\d:\d\d)', page)
+        return [re.search(r"\d\d:\d\d", meta).group() for meta in texts_of(today_page(client), "li.card.prompt p.meta")
+                if re.search(r"\d\d:\d\d", meta)]
 
     before = shown_times()
     assert before and "20:00" not in before  # 20:00 London is mid-afternoon in New York
