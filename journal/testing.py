@@ -218,7 +218,8 @@ class Element:
 
     @property
     def text(self) -> str:
-        """The text as a person reads it: entities decoded, spaces folded."""
+        """The text as a person reads it: entities decoded, each tag read as a space (as
+        `read_text` does), spaces folded."""
         return " ".join(self._raw_text().split())
 
     def _raw_text(self) -> str:

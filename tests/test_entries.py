@@ -5,7 +5,6 @@ Markdown made safe; drafts that survive a refused save.
 Entries are written through the pages where the behaviour is about the pages,
 and through the services where a test only needs some rows to exist.
 """
-import html
 import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -25,6 +24,7 @@ from journal.extensions import db
 from journal.models import DataKey, Plan, Practice, Schedule, now_utc
 from journal.models.entries import Entry
 from journal.testing import (
+    checked_values,
     client_for,
     count_queries,
     field_error,
@@ -33,6 +33,7 @@ from journal.testing import (
     make_user,
     read_text,
     textarea_value,
+    texts_of,
 )
 
 # -- helpers --------------------------------------------------------------------------
@@ -44,23 +45,18 @@ def squash(text: str) -> str:
 
 def list_titles(response) -> list[str]:
     """The titles (or moments) of the journal list, in order."""
-    body = response.get_data(as_text=True)
-    return [squash(html.unescape(re.sub(r"<[^>]+>", "", t))) for t in re.findall(r'<h2 class="entry-title">(.*?)</h2>', body, re.S)]
+    return texts_of(response, "h2.entry-title")
 
 
 def list_items(response) -> list[str]:
     """The text of each item of the journal list, in order."""
-    found = re.search(r'<ul class="entry-list">(.*?)\n</ul>', response.get_data(as_text=True), re.S)
-    chunks = found.group(1).split('<li class="card entry-item">')[1:] if found else []
-    return [squash(html.unescape(re.sub(r"<[^>]+>", " ", chunk))) for chunk in chunks]
+    return texts_of(response, "ul.entry-list > li.card.entry-item")
 
 
 def checked(response, name: str) -> str | None:
     """The value of the checked radio button called `name`."""
-    for tag in re.findall(r"<input\b[^>]*>", response.get_data(as_text=True)):
-        if f'name="{name}"' in tag and " checked" in tag:
-            return re.search(r'value="([^"]*)"', tag).group(1)
-    return None
+    found = checked_values(response, name)
+    return found[0] if found else None
 
 
 def entry_id_of(response) -> int:
