@@ -354,6 +354,14 @@ def texts_of(page, selector: str) -> list[str]:
     return [el.text for el in elements(page, selector)]
 
 
+def flashes(page) -> list[tuple[str, str]]:
+    """The flash messages of a page as (kind, text), e.g. ("error", "That date is in the future.")."""
+    return [
+        (next((c.removeprefix("flash-") for c in p.classes if c.startswith("flash-")), ""), p.text)
+        for p in elements(page, "p.flash")
+    ]
+
+
 def checked_values(page, name: str) -> list[str]:
     """The values of the checked radio buttons and checkboxes named `name`."""
     return [el.get("value", "on") for el in elements(page, f"input[name={name}][checked]")]

@@ -26,6 +26,7 @@ from journal.testing import (
     elements,
     field_error,
     field_value,
+    flashes,
     make_couple,
     make_practice,
     make_user,
@@ -38,13 +39,6 @@ from journal.testing import (
 
 def squash(text: str) -> str:
     return " ".join(text.split())
-
-
-def flashes(response) -> list[tuple[str, str]]:
-    return [
-        (next(c.removeprefix("flash-") for c in p.classes if c.startswith("flash-")), p.text)
-        for p in elements(response, "p.flash")
-    ]
 
 
 def form_problem(response) -> str | None:
