@@ -196,6 +196,10 @@ def field_error(response, field_id: str) -> str | None:
 # regular expressions keyed on attribute order: `elements(response, "ul.schedule-list > li")`,
 # `texts_of(response, "p.flash")`, `element(response, "#mood-error")`.
 
+BLOCK = {"address", "article", "aside", "blockquote", "br", "dd", "details", "dialog", "div", "dl", "dt",
+         "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
+         "hr", "li", "main", "nav", "ol", "option", "p", "pre", "section", "summary", "table", "td", "th",
+         "tr", "ul"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
@@ -218,12 +222,16 @@ class Element:
 
     @property
     def text(self) -> str:
-        """The text as a person reads it: entities decoded, each tag read as a space (as
-        `read_text` does), spaces folded."""
+        """The text as a person reads it: entities decoded, inline tags (`<em>`, `<a>`...)
+        joined to their neighbours, block ones (`<p>`, `<li>`, `<br>`...) set apart by a
+        space, spaces folded."""
         return " ".join(self._raw_text().split())
 
     def _raw_text(self) -> str:
-        return " ".join(c if isinstance(c, str) else c._raw_text() for c in self.children)
+        return "".join(
+            c if isinstance(c, str) else f" {c._raw_text()} " if c.tag in BLOCK else c._raw_text()
+            for c in self.children
+        )
 
     def iter(self):
         """Every element under this one, in document order."""

@@ -23,6 +23,7 @@ def test_selectors_match_whatever_the_attribute_order():
     assert texts_of(PAGE, 'a[href^=/practices/2]') == ["Walk"]
     assert texts_of(PAGE, "ol.steps > li") == ["Sit together."]
     assert element(PAGE, "li[data-x=1]").classes == {"prompt", "card", "prompt-done"}
+    assert element(PAGE, "li#one").text == "Tea & toast Sit together."  # blocks apart
 
 
 def test_nothing_matches_where_nothing_is():
@@ -31,7 +32,7 @@ def test_nothing_matches_where_nothing_is():
 
 
 def test_forms_and_flashes_read_back():
-    assert flashes(PAGE) == [("error", "That date is in the future .")]
+    assert flashes(PAGE) == [("error", "That date is in the future.")]  # <em> read inline
     assert checked_values(PAGE, "kind") == ["daily"]
     assert selected_values(PAGE, "timezone") == ["Europe/London"]
 
