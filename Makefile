@@ -35,9 +35,16 @@ lock: $(BIN)/python
 run: install
 	PORT=$(PORT) bin/run
 
+# One pytest-xdist worker per core of this machine (2 on the CI machine, every run: the
+# count comes from the hardware, not from the load). Override with `make test NPROC=1`.
+NPROC  ?= $(shell nproc 2>/dev/null || echo 2)
+# pytest's cache is on for the developer loop (`make test PYTEST_ARGS=--lf` reruns what
+# failed last); under CI (CI=true) it is off, so a run never depends on the one before.
+PYTEST_CACHE := $(if $(filter true,$(CI)),-p no:cacheprovider)
+
 ## make test: everything the tests need (Debian's chromium included), then the whole suite.
 test: install browser tests/js/node_modules/.package-lock.json
-	$(BIN)/python -m pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(NPROC) $(PYTEST_CACHE) $(PYTEST_ARGS)
 
 # An independent RRULE implementation (rrule.js) the recurrence tests compare against, and
 # the Nu HTML Checker (vnu.jar, run with the machine's java). No install scripts: vnu-jar's

@@ -20,6 +20,7 @@ import socket
 import threading
 import time
 from contextlib import contextmanager
+from html.parser import HTMLParser
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -30,7 +31,7 @@ from sqlalchemy import event
 from journal.auth.passwords import password_hash
 from journal.auth.sessions import session_start
 from journal.extensions import db
-from journal.models import Couple, User, now_utc
+from journal.models import Couple, Practice, User, now_utc
 
 DEFAULT_PASSWORD = "a calm and quiet evening"
 
@@ -51,9 +52,8 @@ class IsolatedClient(FlaskClient):
 
 @contextmanager
 def _fresh_context(client, inner):
-    with client.application.app_context():
-        with inner as sess:
-            yield sess
+    with client.application.app_context(), inner as sess:
+        yield sess
 
 _hash_cache: dict[str, str] = {}
 _counter = iter(range(1, 10**9))
@@ -83,6 +83,34 @@ def make_user(
     return user
 
 
+def make_practice(
+    title: str | None = None,
+    *,
+    kind: str = "closeness",
+    stage: int | None = None,
+    together: bool = True,
+    plan=None,
+) -> Practice:
+    """A committed practice made directly (quicker than loading the whole library): a
+    library one (with a slug), or `plan`'s own when a plan is given."""
+    n = next(_counter)
+    practice = Practice(
+        slug=None if plan else f"test-practice-{n}",
+        kind=kind,
+        stage=stage,
+        title=title or f"Quiet practice number {n}",
+        summary=f"A small thing to do, number {n}.",
+        steps=["Sit together.", "Breathe out slowly."],
+        duration_minutes=10,
+        together=together,
+        topics=[],
+        plan_id=plan.id if plan else None,
+    )
+    db.session.add(practice)
+    db.session.commit()
+    return practice
+
+
 def make_couple(a: User, b: User, *, pace_leader: User | None = None) -> Couple:
     """Partner `a` and `b` directly (no invitation)."""
     couple = Couple(pace_leader_id=pace_leader.id if pace_leader else None)
@@ -107,11 +135,10 @@ def login_as(client: FlaskClient, user: User, *, remember: bool = False) -> str:
 
 def csrf_token(client: FlaskClient, path: str) -> str:
     """The CSRF token of the first form on the page at `path`."""
-    html = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
-    if not match:
+    found = element(client.get(path), "input[name=csrf_token]")
+    if found is None or not found.get("value"):
         raise AssertionError(f"no CSRF token on {path}")
-    return match.group(1)
+    return found.get("value")
 
 
 def login(client: FlaskClient, email: str, password: str = DEFAULT_PASSWORD, *, remember: bool = False):
@@ -160,10 +187,216 @@ def field_value(response, field_id: str) -> str | None:
 
 
 def field_error(response, field_id: str) -> str | None:
-    """The message shown next to the field with this id (templates/_macros.html), or None."""
-    body = response.get_data(as_text=True)
-    found = re.search(rf'<p class="error" id="{re.escape(field_id)}-error">(.*?)</p>', body, re.S)
-    return html.unescape(found.group(1)) if found else None
+    """The message shown next to the field with this id (templates/_macros.html), spaces
+    folded, or None."""
+    found = [p for p in elements(response, "p.error") if p.get("id") == f"{field_id}-error"]
+    return found[0].text if found else None
+
+
+# -- reading HTML ---------------------------------------------------------------------------
+# Tests read page structure through a real parser (the standard library's html.parser), not
+# regular expressions keyed on attribute order: `elements(response, "ul.schedule-list > li")`,
+# `texts_of(response, "p.flash")`, `element(response, "#mood-error")`.
+
+BLOCK = {"address", "article", "aside", "blockquote", "br", "dd", "details", "dialog", "div", "dl", "dt",
+         "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
+         "hr", "li", "main", "nav", "ol", "option", "p", "pre", "section", "summary", "table", "td", "th",
+         "tr", "ul"}
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+class Element:
+    """One element of a parsed page: its tag, attributes, children and parent."""
+
+    def __init__(self, tag: str, attrs: dict[str, str], parent: "Element | None" = None):
+        self.tag, self.attrs, self.parent = tag, attrs, parent
+        self.children: list[Element | str] = []
+
+    def __repr__(self) -> str:
+        return f"<{self.tag} {self.attrs}>"
+
+    @property
+    def classes(self) -> set[str]:
+        return set(self.attrs.get("class", "").split())
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        return self.attrs.get(name, default)
+
+    @property
+    def text(self) -> str:
+        """The text as a person reads it: entities decoded, inline tags (`<em>`, `<a>`...)
+        joined to their neighbours, block ones (`<p>`, `<li>`, `<br>`...) set apart by a
+        space, spaces folded."""
+        return " ".join(self._raw_text().split())
+
+    def _raw_text(self) -> str:
+        return "".join(
+            c if isinstance(c, str) else f" {c._raw_text()} " if c.tag in BLOCK else c._raw_text()
+            for c in self.children
+        )
+
+    def iter(self):
+        """Every element under this one, in document order."""
+        for child in self.children:
+            if isinstance(child, Element):
+                yield child
+                yield from child.iter()
+
+    def select(self, selector: str) -> list["Element"]:
+        """Elements under this one matching a small CSS selector: `tag`, `.class`, `#id`,
+        `[attr]`, `[attr=value]`, `[attr^=start]`, `[attr*=part]`, `[attr$=end]` (combined,
+        e.g. `li.card.prompt[id]`; values without spaces), joined by
+        descendant (space) or child (`>`) combinators; several selectors joined by `,`."""
+        alternatives = [_parse_selector(part) for part in selector.split(",")]
+        return [el for el in self.iter() if any(_matches(el, steps) for steps in alternatives)]
+
+    def select_one(self, selector: str) -> "Element | None":
+        found = self.select(selector)
+        return found[0] if found else None
+
+
+class _TreeBuilder(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root = self.current = Element("#document", {})
+
+    def handle_starttag(self, tag, attrs):
+        el = Element(tag, {k: v if v is not None else "" for k, v in attrs}, self.current)
+        self.current.children.append(el)
+        if tag not in VOID:
+            self.current = el
+
+    def handle_startendtag(self, tag, attrs):
+        self.current.children.append(Element(tag, {k: v if v is not None else "" for k, v in attrs}, self.current))
+
+    def handle_endtag(self, tag):
+        node = self.current
+        while node is not None and node.tag != tag:
+            node = node.parent
+        if node is not None and node.parent is not None:  # a stray end tag is ignored
+            self.current = node.parent
+
+    def handle_data(self, data):
+        self.current.children.append(data)
+
+
+_SIMPLE = re.compile(r"([a-zA-Z][\w-]*|\*)?((?:[.#][\w-]+|\[[^\]]+\])*)$")
+_PART = re.compile(r"([.#])([\w-]+)|\[([\w-]+)(?:([\^*$]?=)(\"[^\"]*\"|'[^']*'|[^\]]*))?\]")
+_TESTS = {
+    "=": lambda have, want: have == want,
+    "^=": lambda have, want: have.startswith(want),
+    "*=": lambda have, want: want in have,
+    "$=": lambda have, want: have.endswith(want),
+}
+
+
+def _parse_selector(selector: str) -> list[tuple[str, dict]]:
+    """[(combinator, simple selector)...] from the left; combinator " " or ">"."""
+    steps, combinator = [], " "
+    for token in selector.replace(">", " > ").split():
+        if token == ">":
+            combinator = ">"
+            continue
+        match = _SIMPLE.match(token)
+        if not match:
+            raise ValueError(f"selector not understood: {token!r}")
+        simple = {"tag": match.group(1) if match.group(1) != "*" else None, "classes": set(), "attrs": {}}
+        for dot, name, attr, op, value in _PART.findall(match.group(2)):
+            if dot == ".":
+                simple["classes"].add(name)
+            elif dot == "#":
+                simple["attrs"]["id"] = ("=", name)
+            else:
+                simple["attrs"][attr] = (op, value.strip("\"'")) if op else None
+        steps.append((combinator, simple))
+        combinator = " "
+    return steps
+
+
+def _matches_simple(el: Element, simple: dict) -> bool:
+    if simple["tag"] and el.tag != simple["tag"]:
+        return False
+    if not simple["classes"] <= el.classes:
+        return False
+    for name, test in simple["attrs"].items():
+        if name not in el.attrs or (test is not None and not _TESTS[test[0]](el.attrs[name], test[1])):
+            return False
+    return True
+
+
+def _matches(el: Element | None, steps: list) -> bool:
+    if el is None or not _matches_simple(el, steps[-1][1]):
+        return False
+    if len(steps) == 1:
+        return True
+    combinator, rest = steps[-1][0], steps[:-1]
+    if combinator == ">":
+        return _matches(el.parent, rest)
+    ancestor = el.parent
+    while ancestor is not None:
+        if _matches(ancestor, rest):
+            return True
+        ancestor = ancestor.parent
+    return False
+
+
+def parse_html(page) -> Element:
+    """The document of a response (or an HTML string), parsed."""
+    builder = _TreeBuilder()
+    builder.feed(page if isinstance(page, str) else page.get_data(as_text=True))
+    builder.close()
+    return builder.root
+
+
+def elements(page, selector: str) -> list[Element]:
+    """The elements of a page (a response or HTML) that match a CSS-like selector."""
+    return parse_html(page).select(selector)
+
+
+def element(page, selector: str) -> Element | None:
+    """The first element matching `selector`, or None."""
+    found = elements(page, selector)
+    return found[0] if found else None
+
+
+def texts_of(page, selector: str) -> list[str]:
+    """The text of each element matching `selector`, spaces folded."""
+    return [el.text for el in elements(page, selector)]
+
+
+def flashes(page) -> list[tuple[str, str]]:
+    """The flash messages of a page as (kind, text), e.g. ("error", "That date is in the future.")."""
+    return [
+        (next((c.removeprefix("flash-") for c in p.classes if c.startswith("flash-")), ""), p.text)
+        for p in elements(page, "p.flash")
+    ]
+
+
+def checked_values(page, name: str) -> list[str]:
+    """The values of the checked radio buttons and checkboxes named `name`."""
+    return [el.get("value", "on") for el in elements(page, f"input[name={name}][checked]")]
+
+
+def selected_values(page, name: str) -> list[str]:
+    """The values of the selected options of the <select> named `name`."""
+    return [el.get("value", el.text) for el in elements(page, f"select[name={name}] option[selected]")]
+
+
+@contextmanager
+def live_server(app: Flask):
+    """`app` served by werkzeug's real development server on a free loopback port, in a
+    thread, for the block; yields the base URL ("http://127.0.0.1:<port>")."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=False)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+        server.server_close()
 
 
 class QueryCounter:

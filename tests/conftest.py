@@ -4,6 +4,28 @@ Every test that uses `app` (directly or through `client`, `make_user`...) runs
 twice: `[sqlite]` on a new file, `[postgresql]` on a database of this test process
 (one per xdist worker) that is emptied before each test. PostgreSQL runs are skipped, and said so, when the
 server can't be reached; under CI (CI=true) they fail instead.
+
+Which tests run on both databases, and which on SQLite only
+-----------------------------------------------------------
+Both, wherever the two databases can behave differently: queries and their
+statement counts, locking and concurrent writers (reminders, auth links), bulk
+statements, migrations, the access matrix, reveal, progress aggregates, sealing
+and crypto-shredding, and every feature test whose rule is a query (plan, today,
+check-ins, notes, entries, couple, pace, hold, calendar, export...). That is the
+default: a test that uses `app` is generated once per backend.
+
+SQLite only, marked `@pytest.mark.sqlite_only` (a test or a whole module through
+`pytestmark`): tests whose subject is the HTML, the words or the app's own parsing,
+where the database only stores the fixtures and a second run would check nothing
+new. Today these are the modules
+    test_static_assets, test_page_weight, test_installable, test_phone, test_care
+        (templates, content and layout),
+    test_bad_input, test_absurd_input, test_consent (form validation and messages),
+    test_ssrf, test_proxy, test_login_timing, test_passkeys, test_two_factor,
+    test_smoke (request handling, hashing and protocol checks done in Python),
+and single tests that read the SQLite file itself (sealed at rest, file modes) or
+drive a browser once. The marker removes the `[postgresql]` copy at collection:
+it is never generated, so it never shows as a skip.
 """
 import os
 from pathlib import Path
@@ -15,7 +37,7 @@ from sqlalchemy.pool import NullPool
 
 from journal import create_app
 from journal.extensions import db
-from journal.testing import IsolatedClient, SMTPSink, login_as, make_couple, make_user
+from journal.testing import IsolatedClient, SMTPSink, client_for, login_as, make_couple, make_user
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
@@ -60,6 +82,13 @@ def pytest_sessionfinish(session):
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc):
+    """`sqlite_only`: parametrise `backend` with SQLite alone (see the docstring)."""
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("sqlite_only"):
+        metafunc.definition.add_marker(pytest.mark.parametrize("backend", ["sqlite"], indirect=True))
 
 
 def pytest_collection_modifyitems(config, items):
@@ -221,6 +250,53 @@ def couple(app, user):
     bo = make_user(email="bo@example.com", display_name="Bo")
     c = make_couple(user, bo, pace_leader=user)
     return user, bo, c
+
+
+@pytest.fixture
+def ana(couple):
+    """Ana, partnered with Bo (a module may define its own `ana`, e.g. not yet partnered)."""
+    return couple[0]
+
+
+@pytest.fixture
+def bo(couple):
+    return couple[1]
+
+
+@pytest.fixture
+def ana_client(app, ana):
+    """A client logged in as `ana` (whichever `ana` the test's module gives)."""
+    return client_for(app, ana)
+
+
+@pytest.fixture
+def bo_client(app, bo):
+    return client_for(app, bo)
+
+
+@pytest.fixture
+def log_output(app):
+    """What the app's real root handler (the one with journal.logs.RedactTokens) writes,
+    for the length of a test."""
+    import io
+    import logging
+
+    from journal.logs import RedactTokens
+
+    (handler,) = [h for h in logging.getLogger().handlers if any(isinstance(f, RedactTokens) for f in h.filters)]
+    stream = io.StringIO()
+    old = handler.setStream(stream)
+    try:
+        yield stream
+    finally:
+        handler.setStream(old)
+
+
+@pytest.fixture
+def csrf_app_config(app_config):
+    """Ask for it before `app` to build the app with CSRF protection on."""
+    app_config["WTF_CSRF_ENABLED"] = True
+    return app_config
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -6,7 +6,6 @@ apps can't log in), so everyone holding it gets the feed, logged in or not.
 from journal.calendar.services import feed_regenerate
 from tests.access_roles import A, each, signed_in
 
-
 ROWS = {
     ("calendar.overview", "GET"): ("/calendar", signed_in(200)),
     ("calendar.regenerate", "POST"): ("/calendar/regenerate", signed_in(A)),

@@ -8,7 +8,6 @@ from journal.checkins.services import checkin_create
 from journal.models import now_utc
 from tests.access_roles import A, L, each, roles, signed_in
 
-
 ROWS = {
     ("checkins.new", "GET"): ("/checkins/new", signed_in(200)),
     ("checkins.new", "POST"): ("/checkins/new", signed_in(422)),

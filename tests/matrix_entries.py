@@ -9,7 +9,6 @@ from journal.access import SHARED
 from journal.entries.services import entry_create, moment_create
 from tests.access_roles import A, L, roles, signed_in
 
-
 ROWS = {
     ("entries.index", "GET"): ("/journal", signed_in(200)),
     ("entries.new", "GET"): ("/journal/new", signed_in(200)),

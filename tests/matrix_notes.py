@@ -7,7 +7,6 @@ from journal.access import SHARED, Scope
 from journal.notes.services import SensationInput, note_create
 from tests.access_roles import A, L, roles, signed_in
 
-
 ROWS = {
     ("notes.index", "GET"): ("/notes", signed_in(200)),
     ("notes.new", "GET"): ("/notes/new", signed_in(200)),

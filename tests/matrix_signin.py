@@ -11,8 +11,8 @@ re-authentication is fresh.
 from sqlalchemy import select
 
 from journal.auth.sessions import session_start
-from journal.crypto.digest import token_digest
 from journal.auth.totp import totp_begin
+from journal.crypto.digest import token_digest
 from journal.extensions import db
 from journal.models import Passkey, UserSession, now_utc
 from journal.testing import make_user

@@ -11,6 +11,7 @@ validation, which is the same on both databases (the integer bound is PostgreSQL
 smaller `integer`, so SQLite is the stricter case for overflow), and a PostgreSQL
 database per example would make the file far slower than the minute it should take.
 """
+import importlib
 import re
 import string
 from urllib.parse import quote
@@ -24,17 +25,13 @@ from sqlalchemy import func, select
 from journal.extensions import db
 from journal.testing import client_for, login_as, make_couple, make_user
 
+pytestmark = pytest.mark.sqlite_only  # the app's own parsing and validation (see above): the same on both databases (tests/conftest.py)
+
 HUGE = ["99999999999999999999", "9" * 300, "2147483648", "9223372036854775808", "-1", "1e309", "NaN", "0x10"]
 
 
 @pytest.fixture
-def sqlite_only(backend):
-    if backend != "sqlite":
-        pytest.skip("property tests run on SQLite (see the module docstring)")
-
-
-@pytest.fixture
-def world(app, sqlite_only):
+def world(app):
     """A partnered person with one of everything, and the ids to aim at."""
     ana, bo = make_user(display_name="Ana"), make_user(display_name="Bo")
     make_couple(ana, bo, pace_leader=ana)
@@ -77,7 +74,7 @@ def test_a_number_with_hundreds_of_digits_is_a_form_error(world, field, path, ba
 
 
 @pytest.mark.parametrize("next_value", ["/today\r\nSet-Cookie: x=1", "/\n", "\r\n", "/today%0d%0aX: y"])
-def test_a_log_in_with_cr_or_lf_in_next_goes_home(app, client, user, sqlite_only, next_value):
+def test_a_log_in_with_cr_or_lf_in_next_goes_home(app, client, user, next_value):
     from journal.testing import DEFAULT_PASSWORD
 
     response = client.post("/login", data={"email": user.email, "password": DEFAULT_PASSWORD, "next": next_value})
@@ -94,9 +91,10 @@ def row_counts() -> dict[str, int]:
 def form_field_names() -> list[str]:
     """Every field name of every form in the app (each POST gets all of them: a form
     reads its own and ignores the rest)."""
-    import journal.account.forms, journal.auth.forms, journal.checkins.forms, journal.consent.forms  # noqa: E401,F401
-    import journal.couple.forms, journal.entries.forms, journal.notes.forms, journal.plan.forms  # noqa: E401,F401
-    import journal.practices.forms, journal.reminders.forms  # noqa: E401,F401
+    for module in ("account.forms", "auth.forms", "checkins.forms", "consent.forms", "couple.forms",
+                   "entries.forms", "notes.forms", "plan.forms", "practices.forms",
+                   "reminders.forms"):
+        importlib.import_module(f"journal.{module}")
 
     names, stack = set(), list(FlaskForm.__subclasses__())
     while stack:

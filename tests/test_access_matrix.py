@@ -25,9 +25,7 @@ from journal.couple.services import invite_create
 from journal.extensions import db
 from journal.models import Plan, Practice, Schedule, User
 from journal.testing import login_as, make_couple, make_user
-
 from tests.access_roles import ROLES, A, L, each, roles, signed_in
-
 
 # (endpoint, method) -> (path template, {role: outcome})
 MATRIX = {

@@ -91,9 +91,8 @@ def test_saving_again_replaces_the_one_destination(auth_client, user, hook):
     assert apprise_target_url(user) == other
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file itself
 def test_the_raw_sqlite_file_never_holds_the_url(auth_client, user, hook, backend):
-    if backend != "sqlite":
-        pytest.skip("reads the SQLite file itself")
     assert auth_client.post("/reminders/apprise", data={"url": hook.url}).status_code == 302
     db.session.commit()
     db.session.execute(text("PRAGMA wal_checkpoint(FULL)"))

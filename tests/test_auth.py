@@ -4,9 +4,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from journal.access import Scope
 from journal.extensions import db
 from journal.models import User, UserSession, UserToken, now_utc
-from journal.testing import DEFAULT_PASSWORD, email_links, email_text, login
+from journal.testing import DEFAULT_PASSWORD, email_links, email_text, login, make_couple, make_practice, make_user
 
 STRONG = "slow mornings with tea"
 
@@ -209,8 +210,27 @@ def test_logs_hold_no_password_token_or_email(client, smtp_sink, caplog):
         assert link.rsplit("/", 1)[1] not in text
 
 
-def test_email_bodies_carry_no_private_detail(client, smtp_sink):
+def test_email_bodies_carry_no_private_detail(app, client, smtp_sink):
+    """Every account email Ana gets (verification, reset, a sign-in from a new browser),
+    sent while she has a partner, a practice of their own and a note: her greeting,
+    and not the partner's name, the practice's title or a word of the note."""
     register(client)
-    (message,) = smtp_sink.wait_for("ana@example.com")
-    assert "Tandem" in message["Subject"]
-    assert "Hello Ana" in email_text(message).replace(",", "")
+    ana = db.session.scalar(select(User).where(User.email == "ana@example.com"))
+    bo = make_user(email="bo@example.com", display_name="Bartholomew")
+    make_couple(ana, bo, pace_leader=ana)
+    practice = make_practice("Moonlit shoulder rub", kind="touch", stage=1, plan=Scope(ana).plan_or_create())
+    saved = client.post("/checkins/new", data={"mood": "3", "note": "Marmalade lighthouse evening", "visibility": "shared"})
+    assert saved.status_code == 302
+    client.post("/logout")
+    client.post("/reset", data={"email": "ana@example.com"})
+    other_browser = app.test_client()
+    assert login(other_browser, "ana@example.com", STRONG).status_code == 302
+
+    messages = smtp_sink.wait_for("ana@example.com", count=3)
+    assert len(messages) >= 3
+    for message in messages:
+        assert "Tandem" in message["Subject"]
+        text = message["Subject"] + "\n" + email_text(message)
+        assert "Hello Ana" in text.replace(",", "")
+        for private in ("Bartholomew", "bo@example.com", practice.title, "Moonlit", "Marmalade", "lighthouse"):
+            assert private not in text, (message["Subject"], private)

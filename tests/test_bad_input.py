@@ -13,7 +13,10 @@ from sqlalchemy import func, select
 from journal.auth.passwords import password_verify
 from journal.extensions import db
 from journal.models import Invite, User, UserSession, UserToken, now_utc
-from journal.testing import csrf_token, DEFAULT_PASSWORD, email_links, field_error, field_value, login_as, make_user, page_text as text
+from journal.testing import DEFAULT_PASSWORD, csrf_token, email_links, field_error, field_value, login_as, make_user
+from journal.testing import page_text as text
+
+pytestmark = pytest.mark.sqlite_only  # form validation and its messages: the same on both databases (tests/conftest.py)
 
 BASE = "http://localhost"
 GOOD_PASSWORD = "a quiet walk by the river"
@@ -21,12 +24,6 @@ LAYOUT = ('<a class="skip-link" href="#main">Skip to content</a>', '<footer clas
 
 
 # -- fixtures and helpers -------------------------------------------------------------
-
-
-@pytest.fixture
-def csrf_app_config(app_config):
-    app_config["WTF_CSRF_ENABLED"] = True
-    return app_config
 
 
 @pytest.fixture

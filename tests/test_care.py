@@ -14,7 +14,9 @@ from journal.checkins.services import checkin_create
 from journal.extensions import db
 from journal.models import Plan, now_utc
 from journal.models.checkins import CareNotice
-from journal.testing import client_for, read_text
+from journal.testing import read_text
+
+pytestmark = pytest.mark.sqlite_only  # the Care page's content and notes: the same on both databases (tests/conftest.py)
 
 CLINICIAN_NOTE = "A gentle word about your body"
 LOW_MOOD_NOTE = "About feeling low"
@@ -63,16 +65,6 @@ def the_plan() -> Plan:
 
 def local_today(user):
     return now_utc().astimezone(ZoneInfo(user.timezone)).date()
-
-
-@pytest.fixture
-def ana_client(app, couple):
-    return client_for(app, couple[0])
-
-
-@pytest.fixture
-def bo_client(app, couple):
-    return client_for(app, couple[1])
 
 
 # -- the Care page ------------------------------------------------------------------------

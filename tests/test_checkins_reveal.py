@@ -6,13 +6,19 @@ hiding is walked on the service; the pages that show a check-in are checked too.
 """
 import itertools
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import delete
 
 from journal.access import Scope
-from journal.checkins.services import checkin_create, checkin_views, checkins_open_to_both, checkin_visibility_set, checkins_visible_to
+from journal.checkins.services import (
+    checkin_create,
+    checkin_views,
+    checkin_visibility_set,
+    checkins_open_to_both,
+    checkins_visible_to,
+)
 from journal.extensions import db
 from journal.models import Practice, PromptAction, Schedule, now_utc
 from journal.models.checkins import CheckIn
@@ -35,7 +41,7 @@ def daily(app, couple):
                         start_date=today - timedelta(days=5))
     db.session.add(schedule)
     db.session.commit()
-    at = datetime(today.year, today.month, today.day, 20, tzinfo=timezone.utc)
+    at = datetime(today.year, today.month, today.day, 20, tzinfo=UTC)
     return schedule, practice, at - timedelta(days=1), at
 
 

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from journal.couple import services
 from journal.extensions import db
 from journal.models import Couple, Invite, User, now_utc
-from journal.testing import client_for, count_queries, field_error, field_value, make_couple, make_user, page_text as text
+from journal.testing import client_for, count_queries, field_error, field_value, make_couple, make_user
+from journal.testing import page_text as text
 
 BASE = "http://localhost"
 
@@ -70,16 +71,6 @@ def bo(app):
 @pytest.fixture
 def cy(app):
     return make_user(email="cy@example.com", display_name="Cy")
-
-
-@pytest.fixture
-def ana_client(app, ana):
-    return client_for(app, ana)
-
-
-@pytest.fixture
-def bo_client(app, bo):
-    return client_for(app, bo)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ now prompting them; the couple's own practices; the consent words; the stage and
 pace history), their own marks and notifications, and what they wrote. The one who
 stays is told, discreetly. A couple formed later with someone else starts clean.
 """
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -47,7 +47,7 @@ def schedule(plan, practice, *, prompt_user=None, created_by=None, times=("20:00
     row = Schedule(plan_id=plan.id, practice_id=practice.id, kind="daily", times=list(times),
                    start_date=date(2026, 1, 1), prompt_user_id=prompt_user.id if prompt_user else None,
                    created_by_id=created_by.id if created_by else None,
-                   next_due_at=datetime(2026, 1, 1, 20, tzinfo=timezone.utc))
+                   next_due_at=datetime(2026, 1, 1, 20, tzinfo=UTC))
     db.session.add(row)
     db.session.flush()
     return row
@@ -74,9 +74,9 @@ def world(app, couple):
     phrases_replace(scope=scope, author=bo, phrases=WORDS)
     for n, (a, b) in enumerate(((1, 2), (2, 3), (3, 2), (2, 3))):
         db.session.add(StageChange(plan_id=plan.id, from_stage=a, to_stage=b,
-                                   created_at=datetime(2026, 10, 1 + n, tzinfo=timezone.utc)))
+                                   created_at=datetime(2026, 10, 1 + n, tzinfo=UTC)))
     plan.stage = 3
-    occurrence = datetime(2026, 11, 1, 20, tzinfo=timezone.utc)
+    occurrence = datetime(2026, 11, 1, 20, tzinfo=UTC)
     db.session.add(PromptAction(schedule_id=both.id, user_id=ana.id, occurrence_at=occurrence, state="done"))
     db.session.add(PromptAction(schedule_id=both.id, user_id=bo.id, occurrence_at=occurrence, state="skipped"))
     db.session.add(Notification(user_id=ana.id, schedule_id=both.id, occurrence_at=occurrence))
@@ -164,7 +164,7 @@ def test_reminders_follow_the_copies_once(app, couple, world):
     evening = local.replace(hour=20, minute=0, second=0, microsecond=0)
     if evening <= local:
         evening += timedelta(days=1)
-    evening = evening.astimezone(timezone.utc)
+    evening = evening.astimezone(UTC)
     tick(now=evening - timedelta(minutes=1))
     rows = db.session.execute(
         select(Outbox.user_id, Practice.title).join(Schedule, Schedule.id == Outbox.schedule_id)

@@ -5,7 +5,6 @@ Markdown made safe; drafts that survive a refused save.
 Entries are written through the pages where the behaviour is about the pages,
 and through the services where a test only needs some rows to exist.
 """
-import html
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -18,13 +17,24 @@ from sqlalchemy import func, select, update
 from journal.access import PRIVATE, SHARED
 from journal.account.services import account_delete
 from journal.couple.services import couple_leave
-from journal.entries.markdown import render_markdown
 from journal.entries.listing import PER_PAGE
+from journal.entries.markdown import render_markdown
 from journal.entries.services import BODY_MAX, UNREADABLE, entry_create, moment_create
 from journal.extensions import db
 from journal.models import DataKey, Plan, Practice, Schedule, now_utc
 from journal.models.entries import Entry
-from journal.testing import client_for, count_queries, field_error, field_value, make_couple, make_user, read_text, textarea_value
+from journal.testing import (
+    checked_values,
+    client_for,
+    count_queries,
+    field_error,
+    field_value,
+    make_couple,
+    make_user,
+    read_text,
+    textarea_value,
+    texts_of,
+)
 
 # -- helpers --------------------------------------------------------------------------
 
@@ -35,23 +45,18 @@ def squash(text: str) -> str:
 
 def list_titles(response) -> list[str]:
     """The titles (or moments) of the journal list, in order."""
-    body = response.get_data(as_text=True)
-    return [squash(html.unescape(re.sub(r"<[^>]+>", "", t))) for t in re.findall(r'<h2 class="entry-title">(.*?)</h2>', body, re.S)]
+    return texts_of(response, "h2.entry-title")
 
 
 def list_items(response) -> list[str]:
     """The text of each item of the journal list, in order."""
-    found = re.search(r'<ul class="entry-list">(.*?)\n</ul>', response.get_data(as_text=True), re.S)
-    chunks = found.group(1).split('<li class="card entry-item">')[1:] if found else []
-    return [squash(html.unescape(re.sub(r"<[^>]+>", " ", chunk))) for chunk in chunks]
+    return texts_of(response, "ul.entry-list > li.card.entry-item")
 
 
 def checked(response, name: str) -> str | None:
     """The value of the checked radio button called `name`."""
-    for tag in re.findall(r"<input\b[^>]*>", response.get_data(as_text=True)):
-        if f'name="{name}"' in tag and " checked" in tag:
-            return re.search(r'value="([^"]*)"', tag).group(1)
-    return None
+    found = checked_values(response, name)
+    return found[0] if found else None
 
 
 def entry_id_of(response) -> int:
@@ -92,7 +97,7 @@ def test_an_entry_is_written_and_read_back(app, user):
     assert "You" in read_text(page) and "Only you can read this." in read_text(page)
     assert re.findall(r'<ul class="entry-tags".*?</ul>', body, re.S)[0].count("<li>") == 2, "repeated tags count once"
     assert "edited" not in read_text(page)
-    assert 'href="/journal/%d/edit"' % entry_id in body and 'href="/journal/%d/delete"' % entry_id in body
+    assert f'href="/journal/{entry_id}/edit"' in body and f'href="/journal/{entry_id}/delete"' in body
 
 
 def test_an_empty_title_is_named_after_the_local_day(app):
@@ -206,7 +211,7 @@ def test_editing_marks_edited_and_changing_visibility_reaches_the_partner(app, c
     page = b.get(f"/journal/{entry_id}")
     assert page.status_code == 200
     assert "Now for Bo." in read_text(page) and "edited" in read_text(page) and "Ana" in read_text(page)
-    assert "Shared with you." in read_text(page) and 'href="/journal/%d/edit"' % entry_id not in page.get_data(as_text=True)
+    assert "Shared with you." in read_text(page) and f'href="/journal/{entry_id}/edit"' not in page.get_data(as_text=True)
     assert "Bo can read this too." in read_text(a.get(f"/journal/{entry_id}"))
     assert db.session.get(Entry, entry_id).edited_at is not None
 
@@ -311,9 +316,8 @@ def test_deleting_the_account_removes_the_entries_and_shreds_the_key(app, couple
 # -- sealed at rest --------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file itself
 def test_the_database_file_holds_none_of_the_words(app, backend, couple):
-    if backend != "sqlite":
-        pytest.skip("reads the SQLite file itself")
     ana, _, _ = couple
     client = client_for(app, ana)
     words = ["Marmalade", "quietlyturquoise", "zephyrtag", "Lullabyline", "ownwordsbiscuit"]
@@ -549,12 +553,6 @@ def test_an_entry_can_answer_a_prompt_or_name_a_practice(app, couple):
 # -- drafts ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def csrf_app_config(app_config):
-    app_config["WTF_CSRF_ENABLED"] = True
-    return app_config
-
-
 def test_the_editor_keeps_a_draft_until_a_save_succeeds(csrf_app_config, app, user):
     client = client_for(app, user)
     page = client.get("/journal/new").get_data(as_text=True)
@@ -586,13 +584,12 @@ def test_the_editor_keeps_a_draft_until_a_save_succeeds(csrf_app_config, app, us
     assert f'data-draft-saved="tandem-draft:{user.id}:/journal/{entry_id}/edit"' in shown
 
 
+@pytest.mark.sqlite_only  # one browser run is enough
 @pytest.mark.browser
 def test_a_draft_survives_an_expired_form_in_a_real_browser(csrf_app_config, app, backend, user, browser):
     """drafts.js in Chromium, with the app behind Playwright's request routing (the
     test client answers every request, CSP and all): the form expires, the save is
     refused, the page is opened again and the words come back; a save forgets them."""
-    if backend != "sqlite":
-        pytest.skip("one browser run is enough")
     from playwright import sync_api
 
     client = client_for(app, user)

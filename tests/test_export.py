@@ -11,9 +11,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from sqlalchemy import update
 import yaml
 from pypdf import PdfReader
+from sqlalchemy import update
 
 from journal.access import SHARED, Scope
 from journal.calendar.services import feed_regenerate

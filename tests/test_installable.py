@@ -3,6 +3,10 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.sqlite_only  # a manifest and a service worker: the same on both databases (tests/conftest.py)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

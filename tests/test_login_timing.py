@@ -6,6 +6,8 @@ from argon2 import PasswordHasher
 
 import journal.auth.passwords as passwords
 
+pytestmark = pytest.mark.sqlite_only  # the password hasher is called, whatever the database: the same on both databases (tests/conftest.py)
+
 
 class CountingHasher(PasswordHasher):
     def __init__(self, real: PasswordHasher):

@@ -12,11 +12,11 @@ from journal.calendar.services import feed_calendar
 from journal.extensions import db
 from journal.models import Couple, Notification, PromptAction, Schedule, now_utc
 from journal.models.practice import NO_PRESSURE
-from journal.reminders.channels.apprise import apprise_target_save
 from journal.reminders.channels import send
-from journal.testing import client_for, read_text
+from journal.reminders.channels.apprise import apprise_target_save
+from journal.testing import client_for, make_practice, read_text
 from tests.test_apprise import Hook
-from tests.test_plan import count, couple_plan, form, make_practice, make_schedule
+from tests.test_plan import count, couple_plan, form, make_schedule
 
 KEY_RE = re.compile(r'name="prompt" value="([^"]+)"')
 LEADER_ONLY = "planned by the partner who leads the pace"

@@ -6,7 +6,7 @@ it then passes to the service as `now=`.
 """
 import html
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,36 +15,19 @@ from sqlalchemy import func, select, text, update
 from journal.access import PRIVATE, SHARED, Scope
 from journal.couple.services import couple_leave
 from journal.extensions import db
-from journal.models import PaceReady, Practice, PromptAction, Schedule, now_utc
+from journal.models import PaceReady, PromptAction, Schedule, now_utc
 from journal.models.notes import ProgressNote, SensationMap
 from journal.notes.services import SensationInput, note_create
-from journal.testing import client_for, count_queries, field_error, make_couple, make_user, page_text
+from journal.testing import client_for, count_queries, field_error, make_couple, make_practice, make_user, page_text
 from journal.today.services import prompts_for
 
-UTC = timezone.utc
+UTC = UTC
 PLACEHOLDER = "This text can't be read any more."
 READY_OFFER = "If you'd like, let Tandem know you feel ready for stage {}. Only you see this."
 
 
 # -- helpers ------------------------------------------------------------------------
 
-_numbers = iter(range(1, 10**6))
-
-
-def make_practice(*, kind="closeness", stage=None, plan=None) -> Practice:
-    """A library practice, or one of `plan`'s own."""
-    n = next(_numbers)
-    practice = Practice(
-        kind=kind,
-        stage=stage or (1 if kind == "touch" else None),
-        title=f"Gentle practice {n}",
-        summary="Something small.",
-        steps=["Sit together.", "Breathe slowly."],
-        plan_id=plan.id if plan else None,
-    )
-    db.session.add(practice)
-    db.session.commit()
-    return practice
 
 
 def count(model) -> int:
@@ -88,26 +71,6 @@ def area_rows(response, author_id: int, area: str) -> list[tuple[str, str]]:
     table = re.search(rf'<table[^>]*id="area-{author_id}-{area}".*?</table>', body, re.S)
     assert table, f"no table for {area}"
     return re.findall(r"<tr><td>([^<]+)</td><td><span[^>]*>([^<]+)</span></td></tr>", table.group(0))
-
-
-@pytest.fixture
-def ana(couple):
-    return couple[0]
-
-
-@pytest.fixture
-def bo(couple):
-    return couple[1]
-
-
-@pytest.fixture
-def ana_client(app, ana):
-    return client_for(app, ana)
-
-
-@pytest.fixture
-def bo_client(app, bo):
-    return client_for(app, bo)
 
 
 @pytest.fixture
@@ -306,7 +269,7 @@ def test_sensation_over_time_shows_each_areas_answers_oldest_first(app, ana, bo,
     assert area_rows(response, ana.id, "intimate_outer") == [("12 March 2026", "Not tried")]
     page = page_text(response)
     assert "<caption>Hands and arms</caption>" in page and '<th scope="col">How touch felt</th>' in page
-    assert 'id="area-%d-back"' % ana.id not in page, "areas never answered have no table"
+    assert f'id="area-{ana.id}-back"' not in page, "areas never answered have no table"
     # Private maps are Ana's alone; a shared one shows on Bo's page, under Ana's name.
     assert "Reduced or numb" not in page_text(bo_client.get("/notes/sensation"))
     _map_on(ana, date(2026, 3, 26), {"hands": "comfortable", "chest": "uncomfortable"}, visibility=SHARED)
@@ -509,12 +472,6 @@ def test_an_unknown_prompt_is_ignored_calmly(app, ana_client):
 
 
 # -- CSRF ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def csrf_app_config(app_config):
-    app_config["WTF_CSRF_ENABLED"] = True
-    return app_config
 
 
 def test_writing_a_note_needs_the_csrf_token(csrf_app_config, app, ana_client):

@@ -5,10 +5,9 @@ import pytest
 from sqlalchemy import text
 
 from journal.edits import EditConflict
-from journal.entries.services import entry_create, entry_open, entry_update
+from journal.entries.services import Link, entry_create, entry_open, entry_update
 from journal.extensions import db
 from journal.models import Entry
-from journal.entries.services import Link
 from journal.testing import client_for, field_value, read_text, textarea_value
 
 CHANGED = "This changed while you were writing"

@@ -1,7 +1,6 @@
 """Request logs: one line per request (id, method, route pattern, status, duration), never a
 word a person typed, an email address or a token; gunicorn's and werkzeug's access logs
 without query strings. Each test reads what the real handlers wrote."""
-import io
 import json
 import logging
 import os
@@ -10,35 +9,20 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from journal.logs import RedactTokens
-from journal.testing import email_links
+from journal.testing import email_links, live_server
 
 ROOT = Path(__file__).resolve().parents[1]
 SEARCH = "/journal?q=secretword&tag=othersecret"
 REQUEST_LINE = re.compile(
     r"\[(?P<id>[0-9a-f]{16})\]: (?P<method>[A-Z]+) (?P<route>\S+) (?P<status>\d{3}) (?P<ms>\d+\.\d)ms$"
 )
-
-
-@pytest.fixture
-def log_output(app):
-    """What the app's real root handler writes, for the length of a test."""
-    (handler,) = [h for h in logging.getLogger().handlers if any(isinstance(f, RedactTokens) for f in h.filters)]
-    stream = io.StringIO()
-    old = handler.setStream(stream)
-    try:
-        yield stream
-    finally:
-        handler.setStream(old)
 
 
 def _free_port() -> int:
@@ -187,14 +171,8 @@ def test_a_full_journey_leaves_no_typed_word_email_or_token_in_the_logs(app, log
 
 def test_werkzeug_dev_server_logs_no_query_string(app, log_output):
     logging.getLogger("werkzeug").setLevel(logging.INFO)
-    server = make_server("127.0.0.1", 0, app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        status, headers = _get(f"http://127.0.0.1:{server.server_port}{SEARCH}")
-    finally:
-        server.shutdown()
-        thread.join(5)
+    with live_server(app) as base:
+        status, headers = _get(base + SEARCH)
     assert status == 302
     logged = log_output.getvalue()
     werkzeug_lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in logged.splitlines() if " werkzeug " in line]
@@ -203,7 +181,33 @@ def test_werkzeug_dev_server_logs_no_query_string(app, log_output):
     assert "secretword" not in logged and "othersecret" not in logged
 
 
-def test_gunicorn_with_the_repository_config_logs_no_query_string(tmp_path):
+#: Paths that carry a secret token (email links, invitations, the calendar feed).
+TOKEN_PATHS = {
+    "/reset/resetSECRETtoken1": "/reset/[redacted]",
+    "/verify/verifySECRETtoken2": "/verify/[redacted]",
+    "/invite/inviteSECRETtoken3?next=/x": "/invite/[redacted]",
+    "/unsubscribe/unsubSECRETtoken4": "/unsubscribe/[redacted]",
+    "/feed/feedSECRETtoken5.ics": "/feed/[redacted]",
+}
+
+
+@pytest.mark.sqlite_only  # what the log handlers write, not the database
+def test_request_logs_mask_tokens_in_urls(app, log_output):
+    """Real requests through werkzeug's server: its access lines and the app's own carry
+    no token (gunicorn's: the test below)."""
+    logging.getLogger("werkzeug").setLevel(logging.INFO)
+    with live_server(app) as base:
+        statuses = [_get(base + path)[0] for path in TOKEN_PATHS]
+    assert all(status < 500 for status in statuses), statuses
+    logged = re.sub(r"\x1b\[[0-9;]*m", "", log_output.getvalue())
+    werkzeug_lines = [line for line in logged.splitlines() if " werkzeug " in line]
+    assert len(werkzeug_lines) == len(TOKEN_PATHS), logged
+    for line, masked in zip(werkzeug_lines, TOKEN_PATHS.values()):
+        assert masked in line, line
+    assert "SECRET" not in logged
+
+
+def test_gunicorn_with_the_repository_config_logs_no_query_string_or_token(tmp_path):
     port = _free_port()
     access, errors = tmp_path / "access.log", tmp_path / "error.log"
     env = {
@@ -233,16 +237,20 @@ def test_gunicorn_with_the_repository_config_logs_no_query_string(tmp_path):
             pytest.fail("gunicorn did not answer")
         assert status == 302
         _get(f"http://127.0.0.1:{port}/login?next=%2Fjournal%3Fq%3Dsecretword")
+        for path in TOKEN_PATHS:
+            _get(f"http://127.0.0.1:{port}{path}")
     finally:
         process.send_signal(signal.SIGTERM)
         output = process.communicate(timeout=30)[0].decode()
     access_log = access.read_text()
     lines = access_log.splitlines()
-    assert len(lines) == 2, access_log
+    assert len(lines) == 2 + len(TOKEN_PATHS), access_log
     assert '"GET /journal HTTP/1.1" 302' in lines[0] and headers["X-Request-ID"] in lines[0]
     assert '"GET /login HTTP/1.1" 200' in lines[1]
+    for line, masked in zip(lines[2:], TOKEN_PATHS.values()):  # tokens in paths masked too
+        assert f'"GET {masked}' in line, line
     # The app's own request line (on stderr, through the same process).
     logged = output + errors.read_text()
     assert f"journal.request [{headers['X-Request-ID']}]: GET /journal 302" in logged
     for text in (access_log, logged):
-        assert "secretword" not in text and "othersecret" not in text
+        assert "secretword" not in text and "othersecret" not in text and "SECRET" not in text

@@ -6,7 +6,6 @@ live, private "ready" from both partners, one of them the pace leader; a mark
 lasts 7 days and is for the next stage only. Nobody is ever told that the
 other is waiting.
 """
-import html
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -17,18 +16,12 @@ from journal.access import Scope
 from journal.extensions import db
 from journal.models import PaceReady, Plan, Practice, Schedule, StageChange, now_utc
 from journal.plan import pace
-from journal.testing import client_for, make_couple, make_user, read_text
+from journal.testing import Element, client_for, elements, flashes, make_couple, make_user, read_text
 
 NOW = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 NOTED = "Noted, just for you. Nothing changes until you both feel ready."
 
 # -- helpers --------------------------------------------------------------------------
-
-
-def flashes(response) -> list[tuple[str, str]]:
-    body = response.get_data(as_text=True)
-    return [(kind, " ".join(html.unescape(msg).split()))
-            for kind, msg in re.findall(r'<p class="flash flash-(\w+)">(.*?)</p>', body, re.S)]
 
 
 def without_csrf(response) -> str:
@@ -223,11 +216,13 @@ def test_a_solo_user_moves_forward_alone(app, user):
 
 
 def history_lines(response) -> list[str]:
-    body = response.get_data(as_text=True)
-    found = re.search(r"<h3>How the pace has moved</h3>\s*<ul[^>]*>(.*?)</ul>", body, re.S)
-    if not found:
-        return []
-    return [" ".join(html.unescape(li).split()) for li in re.findall(r"<li>(.*?)</li>", found.group(1), re.S)]
+    for heading in elements(response, "h3"):
+        if heading.text == "How the pace has moved":
+            siblings = [c for c in heading.parent.children if isinstance(c, Element)]
+            following = siblings[siblings.index(heading) + 1:]
+            if following and following[0].tag == "ul":
+                return [li.text for li in following[0].select("li")]
+    return []
 
 
 def test_step_back_through_the_page(app, couple):

@@ -7,6 +7,8 @@ import pytest
 from journal.practices.services import practices_load
 from journal.testing import login_as
 
+pytestmark = pytest.mark.sqlite_only  # HTML and static files, not queries: the same on both databases (tests/conftest.py)
+
 PAGES = ["/today", "/checkins/new", "/journal", "/journal/new", "/plan", "/practices", "/consent",
          "/care", "/couple", "/account", "/reminders", "/notes/new", "/notifications"]
 ANONYMOUS = ["/", "/login", "/register", "/reset", "/care"]
@@ -28,7 +30,9 @@ def test_pages_stay_light(app, couple, logged_in):
     if logged_in:
         login_as(client, couple[0])
     for path in PAGES if logged_in else ANONYMOUS:
-        html = client.get(path).get_data(as_text=True)
+        response = client.get(path)
+        assert response.status_code == 200, f"{path}: {response.status_code}, not the page itself"
+        html = response.get_data(as_text=True)
         first_load = len(html.encode()) + _assets(client, html)
         assert len(html.encode()) < 40_000, f"{path}: {len(html.encode())} bytes of HTML"
         assert first_load < 150_000, f"{path}: {first_load} bytes on a first load"

@@ -3,11 +3,14 @@ be refused. Registering and signing in for real is tested in Chromium with a vir
 authenticator (tests/browser/test_passkey_journey.py)."""
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
-from journal.models import Passkey, UserSession, now_utc
 from journal.extensions import db
+from journal.models import Passkey, UserSession, now_utc
 from journal.testing import login_as, make_user
+
+pytestmark = pytest.mark.sqlite_only  # WebAuthn options and checks: the same on both databases (tests/conftest.py)
 
 GARBAGE = {"id": "AAAA", "rawId": "AAAA", "type": "public-key",
            "response": {"clientDataJSON": "e30", "authenticatorData": "AAAA", "signature": "AAAA",

@@ -7,21 +7,17 @@ import pytest
 from journal.access import Scope
 from journal.checkins.services import checkin_create
 from journal.extensions import db
-from journal.testing import client_for, read_text
-
+from journal.testing import Element, client_for, elements, read_text, texts_of
 from tests.test_checkins import checked, local_today, prompt_key, saved_id, shared_prompt
+
+pytestmark = pytest.mark.sqlite_only  # layout and wording of pages: the same on both databases (tests/conftest.py)
 
 
 def details_open(response, summary: str) -> bool:
     """Whether the <details> whose summary says `summary` starts open."""
-    found = re.search(rf"<details\b([^>]*)>\s*<summary>{re.escape(summary)}</summary>", response.get_data(as_text=True))
+    found = [d for d in elements(response, "details") if d.select_one("summary").text == summary]
     assert found, f"no <details> with the summary {summary!r}"
-    return "open" in found.group(1)
-
-
-@pytest.fixture
-def ana_client(app, couple):
-    return client_for(app, couple[0])
+    return "open" in found[0].attrs
 
 
 # -- More ------------------------------------------------------------------------------------
@@ -30,9 +26,7 @@ def ana_client(app, couple):
 def test_more_lists_everything_the_tab_bar_has_no_room_for(app, couple, ana_client):
     page = ana_client.get("/more")
     assert page.status_code == 200
-    html = page.get_data(as_text=True)
-    listed = html[html.index('<ul class="more-list">'):]
-    links = re.findall(r'<li><a href="([^"]+)">([^<]+)</a>', listed[: listed.index("</ul>")])
+    links = [(a.get("href"), a.text) for a in elements(page, "ul.more-list > li > a")]
     assert [name for _, name in links if name != "Progress"] == [
         "Consent", "Library", "Partner", "Reminders", "Account", "Care"]
     assert "Log out" in read_text(page)
@@ -42,9 +36,8 @@ def test_more_lists_everything_the_tab_bar_has_no_room_for(app, couple, ana_clie
 
 def test_the_tab_bar_names_more_as_current_on_the_pages_it_lists(app, couple, ana_client):
     for path in ("/more", "/couple", "/account", "/reminders"):
-        html = ana_client.get(path).get_data(as_text=True)
-        assert re.search(r'<a href="/more" aria-current="page">', html), path
-    assert 'href="/more" aria-current' not in ana_client.get("/today").get_data(as_text=True)
+        assert elements(ana_client.get(path), "a[href=/more][aria-current=page]"), path
+    assert not elements(ana_client.get("/today"), "a[href=/more][aria-current]")
 
 
 # -- the quick check-in ----------------------------------------------------------------------
@@ -169,17 +162,15 @@ def test_the_newest_entries_come_before_the_moment_choices_and_filters(app, coup
     # One search field at the top; filters and moment choices folded in <details>.
     assert html.count('type="search"') == 1
     assert html.index('type="search"') < html.index('class="entry-list"')
-    assert re.search(r'<details[^>]*>\s*<summary>Narrow it down</summary>', html)
-    assert re.search(r'<details class="keep-moment">\s*<summary class="button secondary">Keep a moment</summary>', html)
+    assert "Narrow it down" in texts_of(html, "details > summary")
+    assert texts_of(html, "details.keep-moment > summary.button.secondary") == ["Keep a moment"]
 
 
 # -- Today -------------------------------------------------------------------------------------
 
 
-def _prompt_block(response, title: str) -> str:
-    html = response.get_data(as_text=True)
-    items = re.findall(r'<li class="card prompt[^"]*"[^>]*>.*?</li>\s*(?=<li class="card prompt|</ul>)', html, re.S)
-    (block,) = [item for item in items if title in item]
+def _prompt_block(response, title: str) -> Element:
+    (block,) = [item for item in elements(response, "li.card.prompt") if title in item.text]
     return block
 
 
@@ -188,16 +179,16 @@ def test_a_practice_done_together_shows_done_for_both(app, couple, ana_client, k
     ana, bo, _ = couple
     schedule = shared_prompt(Scope(ana).plan_or_create(), kind=kind)
     bo_client = client_for(app, bo)
-    assert 'value="done"' in _prompt_block(bo_client.get("/today"), "How are we doing tonight") or kind == "check-in"
+    assert _prompt_block(bo_client.get("/today"), "How are we doing tonight").select("button[value=done]") or kind == "check-in"
     ana_client.post("/today/act", data={"prompt": prompt_key(ana, schedule), "action": "done"})
     said = read_text(ana_client.get("/today"))
     assert ("Noted, for you both" in said) == together_for_both
     block = _prompt_block(bo_client.get("/today"), "How are we doing tonight")
     if together_for_both:
-        assert "done together" in block and "Ana marked this done for you both. Nothing more to do." in block
-        assert 'value="done"' not in block and "Not now" not in block  # nothing asked of Bo
+        assert "done together" in block.text and "Ana marked this done for you both. Nothing more to do." in block.text
+        assert not block.select("button[value=done]") and "Not now" not in block.text  # nothing asked of Bo
     else:
-        assert "done together" not in block  # each answers a check-in for themself
+        assert "done together" not in block.text  # each answers a check-in for themself
 
 
 def test_done_together_never_reaches_the_partner_of_a_prompt_for_one(app, couple, ana_client):
@@ -211,7 +202,8 @@ def test_today_shows_each_practices_steps_folded(app, couple, ana_client):
     ana, _, _ = couple
     shared_prompt(Scope(ana).plan_or_create())
     block = _prompt_block(ana_client.get("/today"), "How are we doing tonight")
-    assert re.search(r'<details class="steps-fold">\s*<summary>Steps</summary>\s*<ol class="steps"><li>Sit together.</li>', block)
+    assert [summary.text for summary in block.select("details.steps-fold > summary")] == ["Steps"]
+    assert block.select("details.steps-fold > ol.steps > li")[0].text == "Sit together."
 
 
 # -- invitation and time zone -------------------------------------------------------------------
@@ -222,9 +214,11 @@ def test_the_invitation_offers_share_and_copy_and_warns_before_a_new_one(app, us
     page = client.post("/couple/invite", follow_redirects=True)
     html = page.get_data(as_text=True)
     # Hidden until the script finds the browser can share or copy; the link field stays for copying by hand.
-    assert re.search(r'<button type="button" class="button" data-share-url="http://[^"]+/invite/[^"]+"[^>]* hidden>Share</button>', html)
-    assert re.search(r'data-copy-text="http://[^"]+/invite/[^"]+" hidden>Copy link</button>', html)
-    assert re.search(r'data-copy-text="[A-Z0-9]{4}-[A-Z0-9]{4}" hidden>Copy code</button>', html)
+    (share,) = elements(html, "button.button[type=button][data-share-url^=http://][hidden]")
+    assert share.text == "Share" and "/invite/" in share.get("data-share-url")
+    copies = {b.text: b.get("data-copy-text") for b in elements(html, "button[data-copy-text][hidden]")}
+    assert re.fullmatch(r"http://[^/]+/invite/\S+", copies["Copy link"])
+    assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}", copies["Copy code"])
     assert 'id="invite-link"' in html
     # Making another invitation says first that the one sent stops working.
     text = read_text(client.get("/couple"))
@@ -235,12 +229,10 @@ def test_the_invitation_offers_share_and_copy_and_warns_before_a_new_one(app, us
 @pytest.mark.parametrize("path", ["/register", "/account"])
 def test_time_zones_come_common_first_then_by_region_one_selected(app, user, path):
     client = client_for(app, user) if path == "/account" else app.test_client()
-    html = client.get(path).get_data(as_text=True)
-    select = html[re.search(r"<select[^>]* data-zones", html).start():]
-    select = select[: select.index("</select>")]
-    groups = re.findall(r'<optgroup label="([^"]+)">', select)
+    (select,) = elements(client.get(path), "select[data-zones]")
+    groups = [group.get("label") for group in select.select("optgroup")]
     assert groups[0] == "Common" and groups[1:] == sorted(groups[1:]) and {"Europe", "America", "Asia"} <= set(groups)
-    assert select.count("<option selected ") == 1
-    common = select[: select.index("</optgroup>")]
-    assert '<option value="Europe/London">London (Europe)</option>' in common or '<option selected value="Europe/London">' in common
-    assert len(re.findall(r"<option ", select)) > 400
+    assert len(select.select("option[selected]")) == 1
+    common = select.select_one("optgroup").select("option")
+    assert ("Europe/London", "London (Europe)") in [(o.get("value"), o.text) for o in common]
+    assert len(select.select("option")) > 400

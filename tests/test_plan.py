@@ -5,7 +5,6 @@ access, the plan-of-one that becomes the couple's, and a fixed statement count.
 Time is never waited for: dates are computed from "today" in the plan's zone
 and rows are edited directly when a test needs the past.
 """
-import html
 import re
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
@@ -18,7 +17,22 @@ from journal.extensions import db
 from journal.models import PaceReady, Plan, PlanPause, Practice, Schedule, StageChange, now_utc
 from journal.plan.recurrence import Recurrence, next_occurrence
 from journal.practices.services import practices_load
-from journal.testing import client_for, count_queries, make_couple, make_user, read_text
+from journal.testing import (
+    Element,
+    checked_values,
+    client_for,
+    count_queries,
+    element,
+    elements,
+    field_error,
+    field_value,
+    flashes,
+    make_couple,
+    make_practice,
+    make_user,
+    read_text,
+    selected_values,
+)
 
 # -- helpers --------------------------------------------------------------------------
 
@@ -27,57 +41,37 @@ def squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def flashes(response) -> list[tuple[str, str]]:
-    body = response.get_data(as_text=True)
-    found = re.findall(r'<p class="flash flash-(\w+)">(.*?)</p>', body, re.S)
-    return [(kind, squash(html.unescape(msg))) for kind, msg in found]
-
-
-def field_error(response, field_id: str) -> str | None:
-    body = response.get_data(as_text=True)
-    found = re.search(rf'<p class="error" id="{re.escape(field_id)}-error">(.*?)</p>', body, re.S)
-    return squash(html.unescape(found.group(1))) if found else None
-
-
 def form_problem(response) -> str | None:
-    found = re.search(r'<p class="form-problem"[^>]*>(.*?)</p>', response.get_data(as_text=True), re.S)
-    return squash(html.unescape(found.group(1))) if found else None
+    found = element(response, "p.form-problem")
+    return found.text if found else None
 
 
-def row_text(item: str) -> str:
+def row_text(item: Element) -> str:
     """A list item's text; its tags ("later", "on hold") read as "[later]", "[on hold]"."""
-    item = re.sub(r'<span class="tag">(.*?)</span>', r" [\1] ", item)
-    return squash(html.unescape(re.sub(r"<[^>]+>", " ", item)))
+    for tag in item.select("span.tag"):
+        tag.children = [f" [{tag.text}] "]
+    return item.text
 
 
 def schedule_rows(response) -> dict[str, str]:
     """Scheduled practices on /plan: title -> the row's text."""
-    body = response.get_data(as_text=True)
-    found = re.search(r'<ul class="schedule-list">(.*?)</ul>', body, re.S)
-    if not found:
-        return {}
-    rows = {}
-    for item in re.findall(r"<li>(.*?)</li>", found.group(1), re.S):
-        title = re.search(r'<a href="/practices/\d+">(.*?)</a>', item).group(1)
-        rows[html.unescape(title)] = row_text(item)
-    return rows
+    return {
+        item.select_one("a[href^=/practices/]").text: row_text(item)
+        for item in elements(response, "ul.schedule-list > li")
+    }
 
 
 def library_rows(response) -> dict[str, str]:
     """Practices on /practices: title -> the card's text."""
-    body = response.get_data(as_text=True)
-    rows = {}
-    for item in re.findall(r'<li class="card practice">(.*?)</li>', body, re.S):
-        title = re.search(r'<h2><a href="/practices/\d+">(.*?)</a></h2>', item).group(1)
-        rows[html.unescape(title)] = row_text(item)
-    return rows
+    return {item.select_one("h2 > a").text: row_text(item) for item in elements(response, "li.card.practice")}
 
 
 def today_titles(response) -> list[str]:
-    body = response.get_data(as_text=True)
+    """The titles of the prompts still open on Today (not those done together)."""
     return [
-        html.unescape(title)
-        for title in re.findall(r'<li class="card prompt"[^>]*>.*?<h3><a href="[^"]+">(.*?)</a></h3>', body, re.S)
+        item.select_one("h3 > a").text
+        for item in elements(response, "li.card.prompt")
+        if "prompt-done" not in item.classes
     ]
 
 
@@ -97,19 +91,6 @@ def couple_plan(couple, *, timezone: str = "UTC", stage: int = 1) -> Plan:
     return plan
 
 
-_n = iter(range(1, 10**6))
-
-
-def make_practice(title: str | None = None, *, kind: str = "closeness", stage: int | None = None) -> Practice:
-    """A small library practice made directly (quicker than loading the whole library)."""
-    n = next(_n)
-    practice = Practice(
-        slug=f"test-practice-{n}", kind=kind, title=title or f"Test practice {n}", summary="Something small.",
-        steps=["Do the small thing."], duration_minutes=10, stage=stage, together=True, topics=[],
-    )
-    db.session.add(practice)
-    db.session.commit()
-    return practice
 
 
 def make_schedule(plan, practice, *, times=("20:00",), kind="daily", start=None, prompt_user_id=None, **extra):
@@ -244,8 +225,8 @@ def test_edit_a_schedule(app, couple):
 
     page = client.get(f"/plan/{schedule.id}/edit")
     assert page.status_code == 200
-    assert re.search(r'id="time_1"[^>]*value="20:00"', page.get_data(as_text=True))
-    assert re.search(r'checked[^>]*value="daily"|value="daily"[^>]*checked', page.get_data(as_text=True))
+    assert field_value(page, "time_1") == "20:00"
+    assert checked_values(page, "kind") == ["daily"]
 
     response = client.post(
         f"/plan/{schedule.id}/edit",
@@ -632,7 +613,7 @@ def test_a_single_person_builds_a_plan_that_carries_over(app, user):
     assert practice.title in library_rows(client.get("/practices"))
     assert client.get(f"/practices/{practice.id}").status_code == 200
     add_page = client.get(f"/plan/add/{practice.id}")
-    assert re.search(r'checked[^>]*value="me"|value="me"[^>]*checked', add_page.get_data(as_text=True))
+    assert checked_values(add_page, "prompt") == ["me"]
 
     response = client.post(f"/plan/add/{practice.id}", data=form(prompt="me"))
 
@@ -677,7 +658,7 @@ def test_changing_the_plan_zone_keeps_the_local_time(app, couple):
     assert ("error", "Please choose a time zone from the list.") in flashes(ana_client.get("/plan"))
     db.session.refresh(plan)
     assert plan.timezone == "Europe/London"
-    assert re.search(r'<option selected value="Europe/London">', ana_client.get("/plan").get_data(as_text=True))
+    assert selected_values(ana_client.get("/plan"), "timezone") == ["Europe/London"]
 
     response = ana_client.post("/plan/settings", data={"timezone": "Asia/Kolkata", "birth_date": ""})
 

@@ -15,11 +15,9 @@ import yaml
 ROOT = Path(__file__).parent.parent
 LIBRARY = ROOT / "journal" / "practices" / "library.yaml"
 PASSWORDS = ROOT / "journal" / "auth" / "common_passwords.txt"
-#: The source ideas live beside the project: `../shared/PRACTICES.md` from the project root.
-PRACTICES_MD_CANDIDATES = [
-    ROOT.parent / "shared" / "PRACTICES.md",
-    Path("/work/shared/PRACTICES.md"),
-]
+#: The source ideas live beside the project: `../shared/PRACTICES.md` from the project root,
+#: and nowhere else.
+PRACTICES_MD = ROOT.resolve().parent / "shared" / "PRACTICES.md"
 #: Every touch practice from stage 3 on says this, in these words.
 CLEARANCE = "Only after a clinician's check, once bleeding has settled and any tear or caesarean wound has healed."
 #: A run of this many words in common with the source ideas is paraphrase creeping back.
@@ -223,22 +221,14 @@ def test_moment_kinds(library):
         assert isinstance(k.get("label"), str) and k["label"].strip(), f"moment '{k['slug']}' has no label"
 
 
-def _practices_md():
-    for candidate in PRACTICES_MD_CANDIDATES:
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 def _practices_md_or_skip() -> Path:
     """PRACTICES.md, or a skip where it isn't beside the project (a failure under CI)."""
-    source = _practices_md()
-    if source is None:
-        message = f"PRACTICES.md is not at {PRACTICES_MD_CANDIDATES[0]}"
+    if not PRACTICES_MD.is_file():
+        message = f"PRACTICES.md is not at {PRACTICES_MD} (../shared from the project root)"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-    return source
+    return PRACTICES_MD
 
 
 def test_topic_count_matches_practices_md(library):

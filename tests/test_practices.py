@@ -2,7 +2,7 @@
 import copy
 import html
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from markupsafe import escape
 from sqlalchemy import func, select
@@ -12,9 +12,9 @@ from journal.extensions import db
 from journal.models import KINDS, STAGES, Practice, PromptAction, Schedule, now_utc
 from journal.practices.library import library_data
 from journal.practices.services import practices_load
-from journal.testing import client_for, make_couple, make_user
+from journal.testing import client_for, elements, make_couple, make_user, texts_of
 
-UTC = timezone.utc
+UTC = UTC
 LISTED_RE = re.compile(r'<h2><a href="/practices/(\d+)">')
 
 
@@ -234,9 +234,7 @@ def test_practice_page_shows_steps_in_order_duration_together_and_safety_note(ap
     alone = next(p for p in by_slug.values() if not p.together)
 
     page = page_of(auth_client, f"/practices/{noted.id}")
-    steps_html = re.search(r'<ol class="steps">(.*?)</ol>', page, re.S).group(1)
-    shown = [html.unescape(s) for s in re.findall(r"<li>(.*?)</li>", steps_html, re.S)]
-    assert shown == noted.steps
+    assert texts_of(page, "ol.steps > li") == noted.steps
     assert f"about {noted.duration_minutes} minutes" in page
     assert "together" in page
     assert str(escape(noted.safety_note)) in page
@@ -257,10 +255,8 @@ def test_add_to_our_plan_link_prefills_today(app, auth_client):
     before = now_utc().date()  # Ana lives in UTC and has no plan yet
     form = page_of(auth_client, f"/plan/add/{practice.id}")
     after = now_utc().date()
-    match = re.search(r'<input[^>]*name="start_date"[^>]*>', form)
-    assert match
-    value = re.search(r'value="([^"]*)"', match.group(0)).group(1)
-    assert value in {before.isoformat(), after.isoformat()}
+    (start,) = elements(form, "input[name=start_date]")
+    assert start.get("value") in {before.isoformat(), after.isoformat()}
 
 
 # -- a couple's own practices -----------------------------------------------------

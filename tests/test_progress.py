@@ -3,10 +3,8 @@ shared check-ins only (a private one changes nothing the partner sees, sentences
 "what seems to help" included), answers given together counted only once open, and a
 fixed number of statements whatever the amount of data."""
 import re
-from datetime import date, datetime, timedelta, UTC
+from datetime import UTC, date, datetime, timedelta
 from html import unescape
-
-import pytest
 
 from journal.access import SHARED, Scope
 from journal.checkins.services import checkin_create
@@ -17,16 +15,6 @@ from journal.models.checkins import CheckIn
 from journal.notes.services import SensationInput, note_create
 from journal.progress.weeks import week_of, week_start
 from journal.testing import client_for, count_queries, make_couple, make_user, read_text
-
-
-@pytest.fixture
-def ana_client(app, couple):
-    return client_for(app, couple[0])
-
-
-@pytest.fixture
-def bo_client(app, couple):
-    return client_for(app, couple[1])
 
 
 def today() -> date:
@@ -151,7 +139,7 @@ def test_the_partner_line_moves_only_with_shared_check_ins(app, couple, ana_clie
     before = ana_client.get("/progress")
     text = read_text(before)
     monday = this_monday()
-    assert cell(before, "mood", monday, "partner") == "4.0 (%d)" % ((today() - monday).days + 1)
+    assert cell(before, "mood", monday, "partner") == f"4.0 ({(today() - monday).days + 1})"
     # Sentences and "what seems to help" about Bo come from what Bo shared.
     assert "Bo's shared mood scores have been higher in the last four weeks than in the four before." in text \
         or f"{bo.display_name}'s shared mood scores have been higher" in text

@@ -11,9 +11,9 @@ from journal.models import Plan, Practice, PromptAction, Schedule, now_utc
 from journal.models.checkins import CheckIn
 from journal.models.entries import Entry
 from journal.models.notes import ProgressNote
+from journal.testing import client_for, make_user
 from journal.today.prompts import prompt_key, prompt_parse
 from journal.today.services import prompt_link
-from journal.testing import client_for, make_user
 
 LONDON = ZoneInfo("Europe/London")
 

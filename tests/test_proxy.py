@@ -6,6 +6,8 @@ import pytest
 from journal import create_app
 from journal.extensions import db
 
+pytestmark = pytest.mark.sqlite_only  # forwarded headers and rate-limit keys: the same on both databases (tests/conftest.py)
+
 LOGIN = {"email": "x@example.com", "password": "p" * 12}
 
 

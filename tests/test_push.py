@@ -17,7 +17,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from journal import create_app
 from journal.extensions import db
 from journal.models.push import PushSubscription
-from journal.reminders.channels.push import VAPID_FILE, push_send, subscription_endpoint, subscription_store, vapid_public_key
+from journal.reminders.channels.push import (
+    VAPID_FILE,
+    push_send,
+    subscription_endpoint,
+    subscription_store,
+    vapid_public_key,
+)
 from journal.testing import login_as, make_user
 
 

@@ -14,13 +14,13 @@ from icalendar import Calendar, Event, vRecur
 
 from journal.plan.recurrence import Recurrence, ical_rules, next_occurrence, occurrences
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 D = datetime.date
 JS = Path(__file__).parent / "js"
 NY, LONDON, LORD_HOWE, KOLKATA = "America/New_York", "Europe/London", "Australia/Lord_Howe", "Asia/Kolkata"
 
 
-def rec(kind: str = "daily", times: tuple[str, ...] = ("20:00",), start: D = D(2026, 1, 1), **kw) -> Recurrence:
+def rec(kind: str = "daily", times: tuple[str, ...] = ("20:00",), start: D = D(2026, 1, 1), **kw) -> Recurrence:  # noqa: B008 (a date is immutable)
     return Recurrence(kind=kind, times=tuple(datetime.time.fromisoformat(t) for t in times), start=start, **kw)
 
 

@@ -9,8 +9,8 @@ from journal.extensions import db
 from journal.models import Notification, Outbox, PlanPause, PromptAction, ReminderSettings, Schedule
 from journal.plan.services import schedule_refresh_due
 from journal.practices.services import practices_load
-from journal.reminders.dispatch import claim, deliver, drain
 from journal.reminders.channels.email import SUBJECT
+from journal.reminders.dispatch import claim, deliver, drain
 from journal.reminders.tick import tick
 from journal.testing import email_text, login_as
 

@@ -10,8 +10,8 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import select, text
 
 from journal import create_app
-from journal.consent.services import phrases_for
 from journal.access import Scope
+from journal.consent.services import phrases_for
 from journal.extensions import db
 from journal.models import ConsentPhrase, Practice
 from journal.models.push import PushSubscription
@@ -107,9 +107,8 @@ def test_a_shredded_plan_key_shows_a_calm_placeholder(app, partners):
     assert consent.status_code == 200 and PHRASE not in consent.get_data(as_text=True)
 
 
+@pytest.mark.sqlite_only  # one backend is enough for the data migration; test_migrations covers both schemas
 def test_the_migration_seals_rows_written_in_clear(app_config, backend, tmp_path):
-    if backend != "sqlite":
-        pytest.skip("one backend is enough for the data migration; test_migrations covers both schemas")
     url = f"sqlite:///{tmp_path / 'migrate.db'}"
     app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
@@ -151,15 +150,13 @@ def test_the_migration_seals_rows_written_in_clear(app_config, backend, tmp_path
         db.engine.dispose()
 
 
+@pytest.mark.sqlite_only  # file modes of the SQLite database
 def test_the_instance_folder_the_database_and_mail_on_disk_are_private(app_config, tmp_path, backend):
     """Whatever the umask, only Tandem's own user can read what it keeps on disk."""
-    if backend != "sqlite":
-        pytest.skip("file modes of the SQLite database")
     import os
     import stat
 
-    from journal.mailer import email_send
-    from journal.mailer import MailFolder
+    from journal.mailer import MailFolder, email_send
 
     instance = tmp_path / "private-instance"
     old = os.umask(0o022)

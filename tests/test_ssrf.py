@@ -19,6 +19,8 @@ from journal.models.push import PushSubscription
 from journal.netguard import address_public, host_public, public_connections_only
 from journal.reminders.channels.apprise import apprise_send, private_destination
 
+pytestmark = pytest.mark.sqlite_only  # the destination guard, in Python: the same on both databases (tests/conftest.py)
+
 
 class Listener:
     """Counts TCP connections on one loopback port, IPv4 and (where it exists) IPv6."""
@@ -84,7 +86,7 @@ def _url(plugin, template: str, host: str, port: int) -> str:
     url = template.replace("{schema}", schema)
     for token in re.findall(r"{(\w+)}", url):
         value = {"host": host, "port": str(port)}.get(token) or _sample(plugin.template_tokens.get(token, {}))
-        url = url.replace("{%s}" % token, value, 1)
+        url = url.replace(f"{{{token}}}", value, 1)
     return url
 
 

@@ -9,7 +9,7 @@ import brotli
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # nothing here touches a database's rules
+pytestmark = pytest.mark.sqlite_only  # nothing here touches a database's rules (tests/conftest.py)
 
 
 def _stylesheet_url(page: str) -> str:

@@ -5,42 +5,24 @@ uses schedules placed relative to the real current time (never asserting the
 clock itself).
 """
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import func, select
 
 from journal.access import Scope
 from journal.extensions import db
-from journal.models import Plan, PlanPause, Practice, PromptAction, Schedule, now_utc
-from journal.testing import count_queries, login_as, make_couple, make_user
+from journal.models import Plan, PlanPause, PromptAction, Schedule, now_utc
+from journal.testing import count_queries, login_as, make_couple, make_practice, make_user, texts_of
 from journal.today.services import prompt_act, prompts_for
 
-UTC = timezone.utc
+UTC = UTC
 GUILT_WORDS = ("streak", "missed", "failed", "overdue", "behind")
 KEY_RE = re.compile(r'name="prompt" value="([^"]+)"')
 
 
 # -- helpers ------------------------------------------------------------------
 
-_titles = iter(range(1, 10**6))
-
-
-def make_practice(*, kind="closeness", stage=None, title=None, together=True) -> Practice:
-    n = next(_titles)
-    practice = Practice(
-        kind=kind,
-        stage=stage,
-        title=title or f"Quiet practice number {n}",
-        summary=f"A small thing to do, number {n}.",
-        steps=["Sit together.", "Breathe out slowly."],
-        duration_minutes=10,
-        together=together,
-    )
-    db.session.add(practice)
-    db.session.commit()
-    return practice
 
 
 def plan_for(user, zone: str | None = None) -> Plan:
@@ -120,20 +102,6 @@ def assert_calm(page: str):
     lowered = page.lower()
     for word in GUILT_WORDS:
         assert word not in lowered, f"guilt wording {word!r} on the Today page"
-
-
-@pytest.fixture
-def ana_client(app, couple):
-    client = app.test_client()
-    login_as(client, couple[0])
-    return client
-
-
-@pytest.fixture
-def bo_client(app, couple):
-    client = app.test_client()
-    login_as(client, couple[1])
-    return client
 
 
 # -- the page -------------------------------------------------------------------
@@ -528,8 +496,8 @@ def test_zone_change_through_the_plan_page_moves_todays_prompts(app, couple):
                  start_date=now_utc().date() - timedelta(days=3))
 
     def shown_times():
-        page = today_page(client)
-        return re.findall(r'<p class="meta">[^<]*?(\d\d:\d\d)', page)
+        return [re.search(r"\d\d:\d\d", meta).group() for meta in texts_of(today_page(client), "li.card.prompt p.meta")
+                if re.search(r"\d\d:\d\d", meta)]
 
     before = shown_times()
     assert before and "20:00" not in before  # 20:00 London is mid-afternoon in New York

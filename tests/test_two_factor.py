@@ -3,6 +3,7 @@ import re
 from datetime import timedelta
 
 import pyotp
+import pytest
 from sqlalchemy import func, select, update
 
 from journal import create_app
@@ -10,6 +11,8 @@ from journal.auth.totp import totp_secret
 from journal.extensions import db
 from journal.models import RecoveryCode, User, UserSession, now_utc
 from journal.testing import DEFAULT_PASSWORD, email_links, login, read_text
+
+pytestmark = pytest.mark.sqlite_only  # TOTP and recovery codes, checked in Python: the same on both databases (tests/conftest.py)
 
 
 def _previous_code(secret: str) -> str:

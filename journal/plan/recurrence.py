@@ -26,7 +26,7 @@ from dateutil import rrule
 
 KINDS = ("once", "daily", "weekdays", "interval", "weekly")
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 _DAY = datetime.timedelta(days=1)
 _MINUTE = datetime.timedelta(minutes=1)
 _BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")

@@ -1,7 +1,7 @@
 """accounts and couples
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-24 06:18:46.647708
 
 """

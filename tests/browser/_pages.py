@@ -32,7 +32,6 @@ from journal.plan.services import hold_start, plan_pause, schedule_save
 from journal.practices.services import practice_create, practices_load
 from journal.reminders.channels.apprise import apprise_target_save
 from journal.testing import DEFAULT_PASSWORD, make_couple, make_user
-
 from tests.access_roles import ROLES
 from tests.test_access_matrix import FEATURE_MODULES, MATRIX
 

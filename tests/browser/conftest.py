@@ -25,6 +25,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from tests.conftest import _missing_browser_reason  # the shared browser fixture lives there too
 
 HERE = Path(__file__).parent.resolve()

@@ -10,7 +10,6 @@ shows the checker sees it without the preference, and sees none with it.
 """
 from tests.browser.journeys import PHONE
 
-
 PAGES = ["/today", "/plan", "/checkins/new", "/journal", "/journal/new", "/practices", "/consent", "/couple", "/reminders"]
 LIMIT_SECONDS = 0.01
 

@@ -10,7 +10,6 @@ import re
 
 from tests.browser.journeys import PHONE, expect, go, heading, status
 
-
 PRACTICE = "Holding hands for a while"
 
 
