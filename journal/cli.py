@@ -90,9 +90,9 @@ def register(app: Flask) -> None:
     @reminders_group.command("status")
     def reminders_status_command():
         """How many reminders are in each state."""
-        from journal.reminders.services import status_counts
+        from journal.reminders.services import outbox_status_counts
 
-        counts = status_counts()
+        counts = outbox_status_counts()
         for state in ("pending", "claimed", "sent", "failed", "missed", "skipped"):
             click.echo(f"{state:8} {counts.get(state, 0)}")
 

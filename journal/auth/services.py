@@ -28,6 +28,10 @@ def email_normalise(email: str) -> str:
     return email.strip().lower()
 
 
+def user_by_id(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
 def user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email_normalise(email)))
 

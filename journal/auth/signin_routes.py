@@ -10,7 +10,7 @@ from journal.auth import passkeys, totp
 from journal.auth.devices import MARKER_MAX_AGE, browser_recognise, device_describe, marker_cookie_name, new_browser_alert
 from journal.auth.forms import ReauthCodeForm, ReauthPasswordForm, SecondFactorForm
 from journal.auth.passwords import password_verify
-from journal.auth.services import login_failed, login_succeeded, login_waiting
+from journal.auth.services import login_failed, login_succeeded, login_waiting, user_by_id
 from journal.auth.sessions import IDLE_ENDED, session_end, session_reauthenticated, session_start
 from journal.extensions import db, limiter
 from journal.models import User, now_utc
@@ -73,7 +73,7 @@ def _pending_user() -> tuple[User | None, dict]:
     if not isinstance(pending, dict) or int(time.time()) - int(pending.get("at", 0)) > PENDING_SECONDS:
         session.pop(PENDING, None)
         return None, {}
-    return db.session.get(User, pending["uid"]), pending
+    return user_by_id(int(pending["uid"])), pending
 
 
 @bp.route("/login/code", methods=["GET", "POST"])

@@ -17,7 +17,7 @@ bp = Blueprint("reminders", __name__)
 @bp.get("/reminders")
 @login_required
 def settings():
-    current = services.settings_for(current_user)
+    current = services.reminder_settings_for(current_user)
     form = ReminderSettingsForm(
         email_on=current.email_on, push_on=current.push_on, apprise_on=current.apprise_on,
         discreet=current.discreet is not False,

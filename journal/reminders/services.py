@@ -11,7 +11,7 @@ from journal.plan.forms import parse_time
 from journal.today.services import prompt_key
 
 
-def settings_for(user: User) -> ReminderSettings:
+def reminder_settings_for(user: User) -> ReminderSettings:
     """The person's settings, or unsaved defaults (reading never writes)."""
     return db.session.get(ReminderSettings, user.id) or ReminderSettings(user_id=user.id, discreet=True)
 
@@ -88,7 +88,7 @@ def notifications_open(*, user: User, limit: int = 30, now: datetime | None = No
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(limit)
     ).all()
-    discreet = settings_for(user).discreet is not False
+    discreet = reminder_settings_for(user).discreet is not False
     zone = ZoneInfo(user.timezone)
     views = []
     for n, practice in rows:
@@ -123,6 +123,6 @@ def notifications_mark_read(*, user: User, now: datetime | None = None) -> None:
     user.unread_count = 0  # the header of this same page counts none
 
 
-def status_counts() -> dict[str, int]:
+def outbox_status_counts() -> dict[str, int]:
     """Outbox rows by state (for `flask reminders status`)."""
     return dict(db.session.execute(select(Outbox.state, func.count(Outbox.id)).group_by(Outbox.state)).all())
