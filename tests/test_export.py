@@ -18,6 +18,7 @@ from sqlalchemy import update
 from journal.access import SHARED, Scope
 from journal.calendar.services import feed_regenerate
 from journal.checkins.services import checkin_create
+from journal.consent.services import phrases_replace
 from journal.entries.services import entry_create, moment_create
 from journal.export.services import SCHEMA_PATH
 from journal.extensions import db
@@ -214,3 +215,14 @@ def test_the_summary_form_keeps_what_was_typed_when_dates_are_wrong(app, couple)
     assert nonsense.status_code == 422 and field_error(nonsense, "since")
     far = client.get("/export/summary/page", query_string={"since": "9999-12-01", "until": "9999-12-31"})
     assert far.status_code == 422 and field_error(far, "until") == "Please choose a date between 2000 and 2100."
+
+
+def test_the_couples_own_consent_words_are_exported_opened(app, people):
+    """Consent phrases are sealed under the plan's key: the export opens them (it used to
+    read a clear column that no longer exists, and answered 500)."""
+    ana = people[0]
+    phrases_replace(scope=Scope(ana), author=ana, phrases={"pause": ["Let's take a breath"], "stop": ["Red light"]})
+    db.session.commit()
+    data = json.loads(unzip(download(client_for(app, ana)))["tandem.json"])
+    assert {"signal": "pause", "phrase": "Let's take a breath"} in data["plan"]["consent_phrases"]
+    assert {"signal": "stop", "phrase": "Red light"} in data["plan"]["consent_phrases"]

@@ -18,15 +18,15 @@ from datetime import date, datetime
 from pathlib import Path
 
 import yaml
-from sqlalchemy import select
 
+from journal.consent.services import phrases_for
 from journal.access import Scope
 from journal.calendar.services import feed_calendar
 from journal.checkins.services import checkin_views, checkins_visible_to
 from journal.crypto import keys_preload
 from journal.entries.services import Reader, moment_labels
 from journal.extensions import db
-from journal.models import ConsentPhrase, User, now_utc
+from journal.models import User, now_utc
 from journal.models.checkins import SCORE_FIELDS
 from journal.models.entries import MOMENT, Entry
 from journal.models.notes import AREAS, FEELINGS, ProgressNote, SensationMap
@@ -134,16 +134,18 @@ def _plan(scope: Scope) -> dict | None:
             "end_date": _iso(schedule.end_date),
             "for": "everyone" if schedule.prompt_user_id is None else ("me" if schedule.prompt_user_id == scope.user.id else "partner"),
         })
-    phrases = db.session.scalars(
-        select(ConsentPhrase).where(ConsentPhrase.plan_id == view.plan.id).order_by(ConsentPhrase.signal, ConsentPhrase.position)
-    )
+    # The couple's own words, opened by the consent service (sealed under the plan's key);
+    # our suggestions, when they never wrote their own, are not theirs to export.
+    phrases, suggested = phrases_for(scope)
     return {
         "timezone": view.timezone,
         "stage": view.stage,
         "paused": view.paused,
         "schedules": schedules,
         "stage_changes": [{"at": _iso(s.at), "from": s.from_stage, "to": s.to_stage} for s in stage_history(scope)],
-        "consent_phrases": [{"signal": p.signal, "phrase": p.phrase} for p in phrases],
+        "consent_phrases": [] if suggested else [
+            {"signal": signal, "phrase": phrase} for signal, words in sorted(phrases.items()) for phrase in words
+        ],
     }
 
 
