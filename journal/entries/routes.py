@@ -38,7 +38,7 @@ def _just_kept() -> Entry | None:
     kept_id = session.get(MOMENT_KEPT)
     if not kept_id:
         return None
-    entry = services.moment_get(entry_id=kept_id)
+    entry = services.moment_get(scope=scope(), entry_id=kept_id)
     if entry is None or not services.moment_undoable(entry=entry, user=current_user):
         session.pop(MOMENT_KEPT, None)
         return None

@@ -300,9 +300,10 @@ def entry_delete(*, entry: Entry) -> None:
     log.info("user %s deleted entry %s", author_id, entry_id)
 
 
-def moment_get(*, entry_id: int) -> Entry | None:
-    """One entry by id, for the Undo of a moment kept a moment ago (`moment_undoable` then decides)."""
-    return db.session.get(Entry, entry_id)
+def moment_get(*, scope: Scope, entry_id: int) -> Entry | None:
+    """The person's own moment kept a moment ago, for its Undo (`moment_undoable` then
+    decides); None when it is gone or not theirs."""
+    return db.session.scalar(scope.own(Entry).where(Entry.id == entry_id, Entry.kind == MOMENT))
 
 
 def moment_undoable(*, entry: Entry, user: User, now: datetime | None = None) -> bool:
