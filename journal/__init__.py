@@ -56,6 +56,7 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _register_extensions(app: Flask) -> None:
+    import journal.forms  # noqa: F401  (a JSON body reaches every form as text fields only)
     import journal.models  # noqa: F401  (every model known to the metadata)
     from journal import security, static_assets
 

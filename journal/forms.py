@@ -2,7 +2,10 @@
 from functools import lru_cache
 from zoneinfo import available_timezones
 
+from flask import request
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
+from werkzeug.datastructures import ImmutableMultiDict
 from markupsafe import Markup
 from wtforms import SelectField
 from wtforms.validators import ValidationError
@@ -12,6 +15,28 @@ from wtforms.widgets import html_params
 def strip(value):
     """WTForms filter: surrounding white space never counts as content."""
     return value.strip() if isinstance(value, str) else value
+
+
+_read_formdata = FlaskForm.Meta.wrap_formdata
+
+
+def _text_fields_only(meta, form, formdata):
+    """Flask-WTF reads a JSON body as a form's fields, values and all. Fields hold text:
+    a number becomes its text, and a null, an object or a list of them is left out, so
+    every form's own validators judge it (a "required" message, not a TypeError deep
+    inside a validator). Set once for every FlaskForm here."""
+    data = _read_formdata(meta, form, formdata)
+    if not request.is_json or not isinstance(data, ImmutableMultiDict) or formdata is not _Auto:
+        return data
+    kept = []
+    for key, value in data.items(multi=True):
+        values = value if isinstance(value, list) else [value]
+        kept += [(key, v if isinstance(v, str) else str(v)) for v in values
+                 if isinstance(v, str | int | float) and not isinstance(v, bool)]
+    return ImmutableMultiDict(kept)
+
+
+FlaskForm.Meta.wrap_formdata = _text_fields_only
 
 
 class EmptyForm(FlaskForm):

@@ -2,7 +2,7 @@
 import time
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, request, session
+from flask import Flask, abort, current_app, jsonify, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from journal.auth.sessions import IDLE_ENDED, session_load
@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = None  # our own server-side sessions do this job
     login_manager.user_loader(_load_user)
     app.before_request(_same_origin_posts)
+    app.before_request(_json_bodies_are_objects)
     app.after_request(_security_headers)
 
 
@@ -59,6 +60,19 @@ def _same_origin_posts():
     origin = request.headers.get("Origin")
     if origin and origin != "null" and urlsplit(origin).netloc != request.host:
         abort(400)
+    return None
+
+
+def _json_bodies_are_objects():
+    """A JSON body is read as a form's fields (Flask-WTF) or a script's object: anything
+    but an object (a string, a list, a number) is refused here, once for every route,
+    instead of failing deep inside form handling."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or not request.is_json:
+        return None
+    body = request.get_json(silent=True)
+    if body is not None and not isinstance(body, dict):
+        # A script sent it: answer as the JSON endpoints do, with a message it can show.
+        return jsonify(error="That didn't come through as expected. Please try again."), 400
     return None
 
 

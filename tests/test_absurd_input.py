@@ -175,3 +175,22 @@ def test_every_form_field_at_once_with_an_absurd_value(app, world, value):
         assert response.status_code < 500, (path, response.status_code)
         if response.status_code >= 400:
             assert row_counts() == before, (path, response.status_code)
+
+
+@pytest.mark.parametrize("body", ['"x"', "[]", "7", '{"email": {"a": 1}, "password": [1, 2], "mood": null}',
+                                  '{"visibility": ["x", 3], "times": {"a": 0}, "day": true}'],
+                         ids=["string", "list", "number", "objects-in-fields", "lists-in-fields"])
+def test_json_of_any_shape_is_refused_or_judged_never_a_500(app, world, body):
+    """Every POST route with a JSON body of an odd shape: a string, list or number is refused
+    (journal.security), objects and nulls in fields are left out for the form to judge."""
+    for rule, method in _rules(app):
+        if method != "POST":
+            continue
+        path = re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: str(world["ids"][0]) if m.group(1) == "int" else "x", rule.rule)
+        client = app.test_client()
+        login_as(client, world["user"])
+        before = row_counts()
+        with client.post(path, data=body, content_type="application/json") as response:
+            assert response.status_code < 500, (path, body, response.status_code)
+        if response.status_code >= 400:
+            assert row_counts() == before, (path, response.status_code)
