@@ -10,11 +10,12 @@ neither checked nor excluded there with a reason fails
 `test_every_page_route_is_checked`.
 
 Each page is opened once (a browser context per login state, on a phone-sized
-screen), in one test so xdist can't split the work over two workers: axe runs
+screen). The pages are dealt into PARTS tests (every PARTS-th page each), so xdist
+can spread them over its workers instead of waiting on one long test: axe runs
 every WCAG rule in the light scheme, then the page switches to the dark scheme
 (`emulate_media`, the same `prefers-color-scheme` a dark-scheme context sets) and
 axe runs the rules about colour again; the HTML as served is kept for the
-checker, which runs once (one JVM) over all pages. Checker warnings are printed,
+checker, which runs once per part (one JVM) over that part's pages. Checker warnings are printed,
 never failures. Without java the checker is skipped, said so; under CI it fails.
 
 axe-core comes bundled in the axe-playwright-python package and the checker in the
@@ -92,6 +93,8 @@ NON_TEXT_CONTRAST = """() => {
   }
   return found;
 }"""
+#: How many tests the pages are dealt into (about 30 pages, 15 s, each).
+PARTS = 4
 VNU_JAR = Path(__file__).resolve().parents[1] / "js" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 
@@ -242,12 +245,17 @@ def vnu_errors(java: str, folder: Path, labels: dict[str, str]) -> list[str]:
     return errors
 
 
-def test_every_page_is_accessible_and_valid(browser, live_server, site, tmp_path):
-    """One test, so the pages are opened once even when xdist spreads this module's
-    tests over workers. Every problem found is reported, grouped by check."""
+def test_the_parts_cover_every_page_once(site):
+    parts = [site["pages"][part::PARTS] for part in range(PARTS)]
+    assert sorted(map(id, sum(parts, []))) == sorted(map(id, site["pages"])) and all(parts)
+
+
+@pytest.mark.parametrize("part", range(PARTS), ids=lambda part: f"part{part + 1}of{PARTS}")
+def test_every_page_is_accessible_and_valid(browser, live_server, site, tmp_path, part):
+    """Every PARTS-th page, from `part`. Every problem found is reported, grouped by check."""
     visitor = Visitor(browser, live_server.url, site["emails"], init_script=AXE_SCRIPT)
     try:
-        seen = check(visitor, site["pages"])
+        seen = check(visitor, site["pages"][part::PARTS])
     finally:
         visitor.close()
     found = {
