@@ -169,21 +169,21 @@ def read_text(response) -> str:
 
 
 def textarea_value(response, field_id: str) -> str | None:
-    """The text in the <textarea> with this id (without the newline HTML drops after
-    the start tag), or None if absent."""
-    found = re.search(rf'<textarea\b[^>]*\bid="{field_id}"[^>]*>(?:\r?\n)?(.*?)</textarea>',
-                      response.get_data(as_text=True), re.S)
-    return html.unescape(found.group(1)) if found else None
+    """The text in the <textarea> with this id, exactly as sent back (without the newline
+    HTML drops after the start tag), or None if absent."""
+    found = _with_id(response, "textarea", field_id)
+    if found is None:
+        return None
+    if any(isinstance(c, Element) for c in found.children):
+        raise AssertionError(f"markup inside <textarea id={field_id!r}>: its text is not escaped")
+    text = "".join(found.children)
+    return text.removeprefix("\r\n") if text.startswith("\r\n") else text.removeprefix("\n")
 
 
 def field_value(response, field_id: str) -> str | None:
-    """The value attribute of the <input> with this id, or None if absent."""
-    body = response.get_data(as_text=True)
-    tag = re.search(rf'<input\b[^>]*\bid="{re.escape(field_id)}"[^>]*>', body)
-    if not tag:
-        return None
-    value = re.search(r'\bvalue="([^"]*)"', tag.group(0))
-    return html.unescape(value.group(1)) if value else ""
+    """The value attribute of the <input> with this id ("" without one), or None if absent."""
+    found = _with_id(response, "input", field_id)
+    return None if found is None else found.get("value", "")
 
 
 def field_error(response, field_id: str) -> str | None:
@@ -351,6 +351,11 @@ def parse_html(page) -> Element:
 def elements(page, selector: str) -> list[Element]:
     """The elements of a page (a response or HTML) that match a CSS-like selector."""
     return parse_html(page).select(selector)
+
+
+def _with_id(page, tag: str, element_id: str) -> Element | None:
+    """The first <tag> whose id is exactly `element_id` (any characters, unlike `#id`)."""
+    return next((el for el in parse_html(page).iter() if el.tag == tag and el.get("id") == element_id), None)
 
 
 def element(page, selector: str) -> Element | None:

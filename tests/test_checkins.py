@@ -21,6 +21,7 @@ from journal.extensions import db
 from journal.models import Plan, Practice, PromptAction, Schedule, now_utc
 from journal.models.checkins import CheckIn
 from journal.testing import (
+    checked_values,
     client_for,
     count_queries,
     csrf_token,
@@ -38,11 +39,6 @@ GUILT_WORDS = ("streak", "missed", "failed", "overdue", "behind", "keep it up")
 
 
 # -- helpers ---------------------------------------------------------------------------
-
-
-def checked(response, name: str) -> str | None:
-    found = re.search(rf'<input\b[^>]*\bchecked\b[^>]*\bname="{name}"[^>]*\bvalue="([^"]*)"', response.get_data(as_text=True))
-    return found.group(1) if found else None
 
 
 def count_checkins() -> int:
@@ -102,7 +98,7 @@ def test_one_answer_is_enough(app, couple, ana_client):
     page = ana_client.get("/checkins/new")
     assert page.status_code == 200
     assert field_value(page, "day") == local_today(ana).isoformat()
-    assert checked(page, "visibility") == "private"
+    assert checked_values(page, "visibility") == ["private"]
 
     checkin_id = saved_id(ana_client.post("/checkins/new", data={"mood": "4"}))
 
@@ -182,7 +178,7 @@ def test_bad_input_is_refused_next_to_the_field_and_what_was_typed_is_kept(app, 
     assert "Please look at the note" in read_text(response)
     assert count_checkins() == 0
     # everything typed is still there
-    assert checked(response, "energy") == "3"
+    assert checked_values(response, "energy") == ["3"]
     assert field_value(response, "sleep_hours") == data["sleep_hours"]
     assert field_value(response, "boundary_note") == data["boundary_note"]
     assert textarea_value(response, "note") == data["note"]

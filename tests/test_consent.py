@@ -3,7 +3,6 @@ either partner edits, limits refused with a message by the field, phrases shown
 escaped, and the page one tap away from every page.
 """
 import html
-import re
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +11,7 @@ from journal.consent.services import PHRASE_TEXT
 from journal.extensions import db
 from journal.models import ConsentPhrase, Plan
 from journal.practices.library import consent_suggestions
-from journal.testing import client_for, elements, make_couple, make_user, texts_of
+from journal.testing import client_for, elements, field_error, make_couple, make_user, texts_of
 
 pytestmark = pytest.mark.sqlite_only  # consent wording and its limits: the same on both databases (tests/conftest.py)
 
@@ -46,11 +45,6 @@ def shown_phrases(response) -> dict[str, list[str]]:
 
 def expected(phrases: dict[str, list[str]]) -> dict[str, list[str]]:
     return {LABELS[s]: phrases.get(s, []) for s in SIGNALS}
-
-
-def field_error(response, field_id: str) -> str | None:
-    found = re.search(rf'<p class="error" id="{field_id}-error">(.*?)</p>', response.get_data(as_text=True), re.S)
-    return " ".join(html.unescape(found.group(1)).split()) if found else None
 
 
 def saved() -> dict[str, list[str]]:

@@ -5,7 +5,6 @@ Ana and Bo each use their own test client, logged in with `login_as` (each
 request runs in its own app context, see journal.testing.IsolatedClient).
 """
 import hashlib
-import html
 import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -17,7 +16,16 @@ from sqlalchemy.orm import Session
 from journal.couple import services
 from journal.extensions import db
 from journal.models import Couple, Invite, User, now_utc
-from journal.testing import client_for, count_queries, field_error, field_value, make_couple, make_user
+from journal.testing import (
+    client_for,
+    count_queries,
+    element,
+    elements,
+    field_error,
+    field_value,
+    make_couple,
+    make_user,
+)
 from journal.testing import page_text as text
 
 BASE = "http://localhost"
@@ -49,9 +57,9 @@ def make_invite(client) -> tuple[str, str]:
     link = field_value(page, "invite-link")
     assert link is not None, "the invitation link is not shown"
     assert link.startswith(BASE + "/invite/")
-    code = re.search(r'<p class="code"[^>]*>([^<]+)</p>', page.get_data(as_text=True))
+    code = element(page, "p.code")
     assert code is not None, "the invitation code is not shown"
-    return link[len(BASE):], code.group(1).strip()
+    return link[len(BASE):], code.text
 
 
 def token_of(path: str) -> str:
@@ -167,9 +175,9 @@ def test_anonymous_visitor_is_offered_an_account_that_brings_them_back(app, ana,
     page = visitor.get(link)
     assert page.status_code == 200
     assert "Ana invited you" in text(page)
-    found = re.search(r'<a class="button" href="([^"]+)">Create an account to join</a>', page.get_data(as_text=True))
-    assert found, "no 'Create an account to join' link"
-    href = urlsplit(html.unescape(found.group(1)))
+    found = [a for a in elements(page, "a.button[href]") if a.text == "Create an account to join"]
+    assert len(found) == 1, "no 'Create an account to join' link"
+    href = urlsplit(found[0].get("href"))
     assert href.path == "/register"
     assert parse_qs(href.query)["next"] == [link]
 

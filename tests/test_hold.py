@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from journal.extensions import db
 from journal.models import Plan, PromptAction, Schedule
 from journal.plan.services import RESTING
-from journal.testing import client_for, read_text
+from journal.testing import client_for, elements, read_text
 from tests.test_plan import couple_plan, flashes, form, library, make_schedule, today_titles
 
 #: Words that would tell the partner what a private check-in said, or that there was one.
@@ -78,8 +78,8 @@ def test_a_touch_prompt_cannot_be_acted_on_by_its_key_during_a_hold(app, held):
     client = client_for(app, ana)
     plan.hold_by_id = None
     db.session.commit()
-    page = client.get("/today").get_data(as_text=True)
-    keys = [k for k in re.findall(r'name="prompt" value="([^"]+)"', page) if k.startswith(f"{touch_schedule.id}@")]
+    page = client.get("/today")
+    keys = [el.get("value") for el in elements(page, f"input[name=prompt][value^='{touch_schedule.id}@']")]
     assert keys, "the touch prompt shows without a hold"
     plan = db.session.get(Plan, plan.id)
     plan.hold_by_id = bo.id

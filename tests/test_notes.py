@@ -4,7 +4,6 @@ Every test runs on SQLite and on PostgreSQL (the `app` fixture). Notes are
 written through the real form unless a test needs control of the date, which
 it then passes to the service as `now=`.
 """
-import html
 import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -18,7 +17,19 @@ from journal.extensions import db
 from journal.models import PaceReady, PromptAction, Schedule, now_utc
 from journal.models.notes import ProgressNote, SensationMap
 from journal.notes.services import SensationInput, note_create
-from journal.testing import client_for, count_queries, field_error, make_couple, make_practice, make_user, page_text
+from journal.testing import (
+    client_for,
+    count_queries,
+    element,
+    elements,
+    field_error,
+    make_couple,
+    make_practice,
+    make_user,
+    page_text,
+    selected_values,
+    textarea_value,
+)
 from journal.today.services import prompts_for
 
 UTC = UTC
@@ -41,18 +52,6 @@ def only_note() -> ProgressNote:
     return note
 
 
-def textarea(response, field_id: str) -> str | None:
-    """What a <textarea> holds, as the person sees it."""
-    found = re.search(rf'<textarea\b[^>]*\bid="{field_id}"[^>]*>(.*?)</textarea>', response.get_data(as_text=True), re.S)
-    return html.unescape(found.group(1)).lstrip("\r\n") if found else None
-
-
-def selected(response, select_id: str) -> str | None:
-    found = re.search(rf'<select\b[^>]*\bid="{select_id}"[^>]*>(.*?)</select>', response.get_data(as_text=True), re.S)
-    option = re.search(r'<option value="([^"]*)" selected>', found.group(1)) if found else None
-    return option.group(1) if option else None
-
-
 def write(client, data, **query):
     path = "/notes/new"
     if query:
@@ -67,10 +66,13 @@ def note_id_from(response) -> int:
 
 def area_rows(response, author_id: int, area: str) -> list[tuple[str, str]]:
     """(date, feeling) rows of one area's table on the sensation page."""
-    body = page_text(response)
-    table = re.search(rf'<table[^>]*id="area-{author_id}-{area}".*?</table>', body, re.S)
+    table = element(response, f"table#area-{author_id}-{area}")
     assert table, f"no table for {area}"
-    return re.findall(r"<tr><td>([^<]+)</td><td><span[^>]*>([^<]+)</span></td></tr>", table.group(0))
+    rows = []
+    for tr in table.select("tbody > tr"):
+        when, feeling = tr.select("td")
+        rows.append((when.text, feeling.select_one("span.feel").text))
+    return rows
 
 
 @pytest.fixture
@@ -113,11 +115,13 @@ def test_one_answer_is_enough_and_the_note_is_private_by_default(app, ana, ana_c
 
 
 def test_the_form_asks_calmly_and_offers_sharing_with_the_partner_by_name(app, ana_client):
-    page = page_text(ana_client.get("/notes/new"))
+    response = ana_client.get("/notes/new")
+    page = page_text(response)
     assert "one answer is enough" in page
     assert "1 (not comfortable)" in page and "5 (very comfortable)" in page
     assert "Me and Bo" in page
-    assert re.search(r'<input checked id="visibility-0" name="visibility" type="radio" value="private">', page)
+    (chosen,) = elements(response, "input[name=visibility][checked]")
+    assert (chosen.get("id"), chosen.get("type"), chosen.get("value")) == ("visibility-0", "radio", "private")
 
 
 TOO_LONG = "a" * 10_001
@@ -145,7 +149,7 @@ def test_bad_note_input_is_refused_next_to_the_field_and_kept(app, ana_client, d
     assert message in (field_error(response, field) or "")
     for name, typed in data.items():
         if name in ("went", "keep", "change") and typed.strip():
-            assert textarea(response, name) == typed, f"{name} was not kept"
+            assert textarea_value(response, name) == typed, f"{name} was not kept"
     assert count(ProgressNote) == 0 and count(SensationMap) == 0
 
 
@@ -163,8 +167,8 @@ def test_bad_sensation_map_is_refused_next_to_the_map(app, ana_client, posted, m
     response = write(ana_client, data, practice=practice.id)
     assert response.status_code == 422
     assert field_error(response, "sensation") == message
-    assert selected(response, "sensation-back") == "reduced"
-    assert textarea(response, "went") == "kept words"
+    assert selected_values(response, "sensation-back") == ["reduced"]
+    assert textarea_value(response, "went") == "kept words"
     assert '<details class="sensation-map" open>' in response.get_data(as_text=True)
     assert count(ProgressNote) == 0 and count(SensationMap) == 0
 

@@ -2,7 +2,6 @@
 prompt it is about (a check-in opens the check-in form for that prompt; other
 practices open Today at that prompt); opening the page marks them read, in the
 route's own service call, at a fixed statement count."""
-import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,7 +10,7 @@ from sqlalchemy import func, select
 from journal.access import Scope
 from journal.extensions import db
 from journal.models import Notification, Practice, ReminderSettings, Schedule, now_utc
-from journal.testing import client_for, count_queries, read_text
+from journal.testing import client_for, count_queries, elements, read_text
 from journal.today.services import prompt_key, prompts_for
 
 
@@ -57,7 +56,7 @@ def test_each_notification_is_a_sentence_that_links_to_its_prompt(app, couple, r
     assert text.count(f"At {when}, it was time for a practice you planned.") == 2  # discreet by default
     assert "Evening walk" not in text
     checkin_key, walk_key = (prompt_key(reminded[k].id, reminded["at"]) for k in ("checkin", "walk"))
-    checkin_link = re.search(r'href="(/checkins/new\?prompt=[^"]+)"', html).group(1)
+    (checkin_link,) = [a.get("href") for a in elements(page, "a[href^='/checkins/new?prompt=']")]
     assert checkin_link.replace("%40", "@") == f"/checkins/new?prompt={checkin_key}"
     form = client.get(checkin_link)
     assert "For: How are we doing" in read_text(form)  # the check-in for that very prompt

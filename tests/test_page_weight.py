@@ -1,11 +1,9 @@
 """Page weight: no page over 150 KB on a first load (HTML, CSS, JS, icons), and
 every page's own HTML under 40 KB after that (the rest is cached static files)."""
-import re
-
 import pytest
 
 from journal.practices.services import practices_load
-from journal.testing import login_as
+from journal.testing import elements, login_as
 
 pytestmark = pytest.mark.sqlite_only  # HTML and static files, not queries: the same on both databases (tests/conftest.py)
 
@@ -16,7 +14,8 @@ ANONYMOUS = ["/", "/login", "/register", "/reset", "/care"]
 
 def _assets(client, html: str) -> int:
     total = 0
-    for path in set(re.findall(r'(?:src|href)="(/static/[^"]+)"', html)):
+    linked = {el.get(name) for el in elements(html, "[src], [href]") for name in ("src", "href") if name in el.attrs}
+    for path in {url for url in linked if url.startswith("/static/")}:
         with client.get(path) as response:
             assert response.status_code == 200, path
             total += len(response.get_data())

@@ -1,6 +1,5 @@
 """The practice library: loading it, browsing it, reading a practice, and a couple's own practices."""
 import copy
-import html
 import re
 from datetime import UTC, date, datetime
 
@@ -12,10 +11,9 @@ from journal.extensions import db
 from journal.models import KINDS, STAGES, Practice, PromptAction, Schedule, now_utc
 from journal.practices.library import library_data
 from journal.practices.services import practices_load
-from journal.testing import client_for, elements, make_couple, make_user, texts_of
+from journal.testing import client_for, elements, field_error, make_couple, make_user, texts_of
 
 UTC = UTC
-LISTED_RE = re.compile(r'<h2><a href="/practices/(\d+)">')
 
 
 def library_count() -> int:
@@ -29,18 +27,14 @@ def load_library() -> dict[str, Practice]:
 
 
 def listed_ids(page: str) -> set[int]:
-    return {int(n) for n in LISTED_RE.findall(page)}
+    """The practices the library page lists (each heading links to its practice)."""
+    return {int(a.get("href").removeprefix("/practices/")) for a in elements(page, "h2 > a[href^='/practices/']")}
 
 
 def page_of(client, path: str, status: int = 200) -> str:
     response = client.get(path)
     assert response.status_code == status, path
     return response.get_data(as_text=True)
-
-
-def field_error(page: str, field: str) -> str:
-    match = re.search(rf'<p class="error" id="{field}-error">(.*?)</p>', page, re.S)
-    return html.unescape(match.group(1)) if match else ""
 
 
 def custom_count() -> int:

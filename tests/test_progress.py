@@ -2,9 +2,7 @@
 shared check-ins only (a private one changes nothing the partner sees, sentences and
 "what seems to help" included), answers given together counted only once open, and a
 fixed number of statements whatever the amount of data."""
-import re
 from datetime import UTC, date, datetime, timedelta
-from html import unescape
 
 from journal.access import SHARED, Scope
 from journal.checkins.services import checkin_create
@@ -14,7 +12,7 @@ from journal.models import Practice, PromptAction, Schedule, StageChange, now_ut
 from journal.models.checkins import CheckIn
 from journal.notes.services import SensationInput, note_create
 from journal.progress.weeks import week_of, week_start
-from journal.testing import client_for, count_queries, make_couple, make_user, read_text
+from journal.testing import client_for, count_queries, element, elements, make_couple, make_user, read_text
 
 
 def today() -> date:
@@ -27,15 +25,26 @@ def checkin(user, day: date, visibility="private", **scores):
 
 def cell(page, table: str, week: date, who: str) -> str | None:
     """The text of `who`'s cell (you / partner) in the row of `week` in a chart's table."""
-    html = page.get_data(as_text=True)
-    found = re.search(rf'<table class="numbers" id="table-{table}">(.*?)</table>', html, re.S)
-    if not found:
+    for row in elements(page, f"table.numbers#table-{table} > tbody > tr"):
+        heading = row.select_one("th[scope=row]")
+        if heading is not None and heading.text == week.isoformat():
+            value = row.select_one(f"td.avg-{who}")
+            return value.text if value is not None else None
+    return None
+
+
+def table_rows(page, table_id: str) -> list[list[str]] | None:
+    """The text of each cell (heading or not) of each body row of a table, or None without the table."""
+    if element(page, f"table#{table_id}") is None:
         return None
-    row = re.search(rf"<tr><th scope=\"row\">{week.isoformat()}</th>(.*?)</tr>", found.group(1), re.S)
-    if not row:
-        return None
-    value = re.search(rf'<td class="avg-{who}">(.*?)</td>', row.group(1), re.S)
-    return unescape(value.group(1)) if value else None
+    return [[c.text for c in row.select("th, td")] for row in elements(page, f"table#{table_id} > tbody > tr")]
+
+
+def sensation_chips(page, area: str) -> list[str]:
+    """The answers (feel-...) listed over time for one area of the sensation-trend table, in order."""
+    (row,) = [tr for tr in elements(page, "table.sensation-trend > tbody > tr") if tr.select_one("th").text == area]
+    return [next(c.removeprefix("feel-") for c in li.classes if c.startswith("feel-") and c != "feel-chip")
+            for li in row.select("li.feel-chip")]
 
 
 def this_monday() -> date:
@@ -165,12 +174,12 @@ def test_what_seems_to_help_needs_eight_days_each_side_and_says_so(app, couple, 
     ana, bo, _ = couple
     build_history(ana, bo)
     page = bo_client.get("/progress")
-    html = page.get_data(as_text=True)
-    table = re.search(r'<table class="numbers" id="helps-you">(.*?)</table>', html, re.S).group(1)
-    assert "Closeness" in table and "days)" in table
+    rows = table_rows(page, "helps-you")
+    assert rows and all(row[0] == "Closeness" and row[2].endswith(" days)") for row in rows), rows
     assert "not causes" in read_text(page)
     # Ana has no practices: nothing to say about her.
-    assert 'id="helps-partner"' not in html and "helps-you" not in read_text(client_for(app, ana).get("/progress"))
+    assert element(page, "#helps-partner") is None
+    assert "helps-you" not in read_text(client_for(app, ana).get("/progress"))
 
 
 def test_a_partners_answer_to_a_prompt_for_both_counts_only_once_open(app, couple, ana_client):
@@ -209,10 +218,9 @@ def test_the_body_diagram_shades_the_latest_answer_and_lists_the_trend(app, coup
     for feeling in ("reduced", "neutral", "comfortable"):
         note_create(scope=Scope(ana), author=ana, went="Slow.", sensation=SensationInput(areas={"back": feeling}))
     db.session.commit()
-    html = ana_client.get("/progress").get_data(as_text=True)
-    assert 'class="area area-back feel-comfortable"' in html
-    row = re.search(r"<th scope=\"row\">Back</th>(.*?)</tr>", html, re.S).group(1)
-    assert [f for f in re.findall(r"feel-chip feel-(\w+)", row)] == ["reduced", "neutral", "comfortable"]
+    page = ana_client.get("/progress")
+    assert 'class="area area-back feel-comfortable"' in page.get_data(as_text=True)
+    assert sensation_chips(page, "Back") == ["reduced", "neutral", "comfortable"]
     # The map is private: Bo sees no body diagram of Ana's.
     assert "area-back feel-comfortable" not in bo_client.get("/progress").get_data(as_text=True)
 
@@ -278,5 +286,4 @@ def test_what_seems_to_help_stays_quiet_below_eight_days(app, couple, bo_client)
     assert "Things we noticed" not in quiet  # too little to compare four weeks with the four before
     practised(14)
     db.session.commit()
-    table = re.search(r'<table class="numbers" id="helps-you">(.*?)</table>', bo_client.get("/progress").get_data(as_text=True), re.S)
-    assert table and "Grounding" in table.group(1) and "3.0 (8 days)" in table.group(1) and "3.0 (22 days)" in table.group(1)
+    assert table_rows(bo_client.get("/progress"), "helps-you") == [["Grounding", "Mood", "3.0 (8 days)", "3.0 (22 days)"]]

@@ -2,28 +2,30 @@
 it; pages and assets go out compressed when the browser asks."""
 import gzip
 import hashlib
-import re
 from pathlib import Path
 
 import brotli
 import pytest
 
+from journal.testing import elements
+
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.sqlite_only  # nothing here touches a database's rules (tests/conftest.py)
 
 
-def _stylesheet_url(page: str) -> str:
-    return re.search(r'<link rel="stylesheet" href="([^"]+)"', page).group(1)
+def _stylesheet_url(page) -> str:
+    (link,) = elements(page, "link[rel=stylesheet]")
+    return link.get("href")
 
 
 def test_pages_link_static_files_by_their_content(client):
-    url = _stylesheet_url(client.get("/login").get_data(as_text=True))
+    url = _stylesheet_url(client.get("/login"))
     digest = hashlib.sha256((ROOT / "static/css/tandem.css").read_bytes()).hexdigest()[:12]
     assert url == f"/static/css/tandem.css?v={digest}"
 
 
 def test_a_fingerprinted_file_is_cached_for_a_year(client):
-    url = _stylesheet_url(client.get("/login").get_data(as_text=True))
+    url = _stylesheet_url(client.get("/login"))
     with client.get(url) as response:
         assert response.status_code == 200
     assert response.cache_control.max_age == 365 * 24 * 3600

@@ -2,7 +2,16 @@
 order of attributes, and find nothing where nothing matches (so a test can fail)."""
 import pytest
 
-from journal.testing import checked_values, element, elements, flashes, selected_values, texts_of
+from journal.testing import (
+    checked_values,
+    element,
+    elements,
+    field_value,
+    flashes,
+    selected_values,
+    textarea_value,
+    texts_of,
+)
 
 PAGE = """<!doctype html><main>
 <p class="flash flash-error">That date is <em>in the future</em>.</p>
@@ -21,6 +30,7 @@ def test_selectors_match_whatever_the_attribute_order():
     assert texts_of(PAGE, "ul.schedule-list > li > h3") == ["Tea & toast", "Walk"]
     assert [li.get("id") for li in elements(PAGE, "li.prompt-done, li#one")] == ["one", None]
     assert texts_of(PAGE, 'a[href^=/practices/2]') == ["Walk"]
+    assert texts_of(PAGE, "a[href^='/practices/2']") == texts_of(PAGE, 'a[href$="/22"]') == ["Walk"]  # quoted
     assert texts_of(PAGE, "ol.steps > li") == ["Sit together."]
     assert element(PAGE, "li[data-x=1]").classes == {"prompt", "card", "prompt-done"}
     assert element(PAGE, "li#one").text == "Tea & toast Sit together."  # blocks apart
@@ -40,3 +50,29 @@ def test_forms_and_flashes_read_back():
 def test_a_selector_it_cannot_read_is_an_error_not_an_empty_list():
     with pytest.raises(ValueError):
         elements(PAGE, "li:first-child")
+
+
+FORM = """<form action="/journal/new?kind=entry" method="post">
+<input value="Tea &amp; toast" name="title" type="text" id="title"><input id="tags" name="tags">
+<input type="hidden" data-id="body" value="not the body"><input id="kept@1:x" value="odd id">
+<textarea name="body" id="body">
+First line &lt;b&gt;
+second line</textarea><textarea id="went">\r
+typed</textarea><textarea id="empty"></textarea>
+</form>"""
+
+
+def test_field_values_are_read_whatever_the_attribute_order():
+    assert field_value(FORM, "title") == "Tea & toast"
+    assert field_value(FORM, "tags") == "", "an input without a value is empty, not absent"
+    assert field_value(FORM, "kept@1:x") == "odd id", "any id, not only what #id can spell"
+    assert field_value(FORM, "nowhere") is None and field_value(FORM, "body") is None  # a textarea is not an input
+    assert textarea_value(FORM, "body") == "First line <b>\nsecond line", "the newline after the tag is dropped"
+    assert textarea_value(FORM, "went") == "typed" and textarea_value(FORM, "empty") == ""
+    assert textarea_value(FORM, "title") is None
+
+
+def test_attribute_selectors_read_urls_and_stand_alone():
+    assert [f.get("method") for f in elements(FORM, "form[action='/journal/new?kind=entry']")] == ["post"]
+    assert elements(FORM, "form[action='/journal/new']") == []  # = is the whole value
+    assert [el.get("id") for el in elements(FORM, "[data-id], textarea[id^=e]")] == [None, "empty"]

@@ -10,7 +10,7 @@ from journal import create_app
 from journal.auth.totp import totp_secret
 from journal.extensions import db
 from journal.models import RecoveryCode, User, UserSession, now_utc
-from journal.testing import DEFAULT_PASSWORD, email_links, login, read_text
+from journal.testing import DEFAULT_PASSWORD, element, email_links, login, read_text, texts_of
 
 pytestmark = pytest.mark.sqlite_only  # TOTP and recovery codes, checked in Python: the same on both databases (tests/conftest.py)
 
@@ -26,13 +26,20 @@ def _set_up(client, user) -> tuple[str, list[str]]:
     page = client.get("/account/two-factor/setup")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "<svg" in html and 'aria-label="QR code' in html
-    secret = re.search(r'<span class="code" id="totp-key">([A-Z2-7 ]+)</span>', html).group(1).replace(" ", "")
+    secret = element(page, "span.code#totp-key").text.replace(" ", "")
+    assert re.fullmatch(r"[A-Z2-7]+", secret), secret
     # The step before this one (accepted: clocks drift), so that codes of this step are
     # still unused for the rest of the test.
     done = client.post("/account/two-factor/setup", data={"code": _previous_code(secret)})
     assert done.status_code == 200
-    codes = re.findall(r"<li>([a-z2-9]{5}-[a-z2-9]{5})</li>", done.get_data(as_text=True))
-    return secret, codes
+    return secret, _recovery_codes(done)
+
+
+def _recovery_codes(page) -> list[str]:
+    """The recovery codes a page shows, once."""
+    codes = texts_of(page, "ul.recovery-codes > li")
+    assert all(re.fullmatch(r"[a-z2-9]{5}-[a-z2-9]{5}", code) for code in codes), codes
+    return codes
 
 
 def test_setting_up_shows_a_qr_code_and_ten_recovery_codes_once(auth_client, user):
@@ -149,7 +156,7 @@ def test_turning_off_and_new_recovery_codes_need_a_recent_confirmation(app, auth
 
     auth_client.post("/reauth", data={"next": "/account/two-factor", "pw-password": DEFAULT_PASSWORD})
     fresh_codes = auth_client.post("/account/two-factor/recovery-codes")
-    new = re.findall(r"<li>([a-z2-9]{5}-[a-z2-9]{5})</li>", fresh_codes.get_data(as_text=True))
+    new = _recovery_codes(fresh_codes)
     assert len(new) == 10 and not set(new) & set(codes)
     assert auth_client.post("/account/two-factor/disable").status_code == 302
     db.session.expire_all()
