@@ -11,6 +11,7 @@ each new route is placed in the matrix the day it is written.
 """
 import base64
 import importlib
+import shutil
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -18,14 +19,16 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.pool import QueuePool
 
 from journal import create_app
 from journal.auth.tokens import token_issue
 from journal.couple.services import invite_create
 from journal.extensions import db
 from journal.models import Plan, Practice, Schedule, User
-from journal.testing import login_as, make_couple, make_user
+from journal.testing import IsolatedClient, login_as, make_couple, make_user
 from tests.access_roles import ROLES, A, L, each, roles, signed_in
+from tests.conftest import _empty_postgres
 
 # (endpoint, method) -> (path template, {role: outcome})
 MATRIX = {
@@ -182,16 +185,38 @@ class Snapshot:
 _snapshots: dict[str, Snapshot] = {}
 
 
+_apps: dict = {}
+
+
 @pytest.fixture
-def app_config(app_config):
-    return {**app_config, "TANDEM_MASTER_KEYS": MASTER_KEYS}
+def app(backend, database_url, tmp_path_factory, smtp_sink, app_config):
+    """One app per backend and test process for every case (only its database changes
+    between cases; building an app per case was a fifth of the matrix's time). Each
+    case gets the world as it was built: see world_for."""
+    if backend not in _apps:
+        folder = tmp_path_factory.mktemp(f"matrix-{backend}")
+        config = {**app_config, "INSTANCE_PATH": str(folder / "instance"), "TANDEM_MASTER_KEYS": MASTER_KEYS}
+        if backend == "sqlite":
+            config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{folder / 'matrix.sqlite'}"
+        else:
+            pooled = {"poolclass": QueuePool, "pool_pre_ping": True}
+            config["SQLALCHEMY_ENGINE_OPTIONS"] = {**config["SQLALCHEMY_ENGINE_OPTIONS"], **pooled}
+        _apps[backend] = create_app(config)
+        _apps[backend].test_client_class = IsolatedClient
+    app = _apps[backend]
+    smtp_sink.clear()
+    with app.app_context():
+        yield app
+        db.session.remove()
 
 
 def world_for(backend: str) -> World:
-    """The ten-person world, built once per backend and test process and copied into
-    each case's empty database (a few bulk INSERTs instead of dozens of commits)."""
+    """The ten-person world, built once per backend and test process, then put back
+    before each case: on SQLite by copying the database file as it was, on PostgreSQL
+    by emptying every table and inserting the rows as they were (a few bulk INSERTs)."""
     snap = _snapshots.get(backend)
     if snap is None or time.monotonic() - snap.made > SNAPSHOT_LIFETIME:
+        _database_empty(backend)
         world = build_world()
         _snapshots[backend] = Snapshot(
             rows={t.name: [dict(r) for r in db.session.execute(t.select()).mappings()] for t in db.metadata.sorted_tables},
@@ -199,24 +224,50 @@ def world_for(backend: str) -> World:
             tokens=dict(world.tokens),
             made=time.monotonic(),
         )
+        if backend == "sqlite":
+            db.session.remove()
+            db.engine.dispose()
+            shutil.copy(_sqlite_file(), _sqlite_file().with_suffix(".world"))
+            return _world_of(_snapshots[backend])
         return world
+    if backend == "sqlite":
+        db.session.remove()
+        db.engine.dispose()
+        shutil.copy(_sqlite_file().with_suffix(".world"), _sqlite_file())
+        return _world_of(snap)
+    _database_empty(backend)
     # Couples and users point at each other: check foreign keys once everything is in.
-    if backend == "postgresql":
-        db.session.execute(text("SET LOCAL session_replication_role = replica"))
-    else:
-        db.session.execute(text("PRAGMA defer_foreign_keys = ON"))
+    db.session.execute(text("SET LOCAL session_replication_role = replica"))
     for table in db.metadata.sorted_tables:
         if snap.rows[table.name]:
             db.session.execute(table.insert(), snap.rows[table.name])
-    if backend == "postgresql":
-        sequences = [
-            f"setval(pg_get_serial_sequence('\"{t.name}\"', 'id'), {max(r['id'] for r in snap.rows[t.name])})"
-            for t in db.metadata.sorted_tables
-            if "id" in t.c and snap.rows[t.name] and t.c.id.autoincrement in (True, "auto")
-        ]
-        db.session.execute(text("SELECT " + ", ".join(sequences)))
+    sequences = [
+        f"setval(pg_get_serial_sequence('\"{t.name}\"', 'id'), {max(r['id'] for r in snap.rows[t.name])})"
+        for t in db.metadata.sorted_tables
+        if "id" in t.c and snap.rows[t.name] and t.c.id.autoincrement in (True, "auto")
+    ]
+    db.session.execute(text("SELECT " + ", ".join(sequences)))
     db.session.commit()
+    return _world_of(snap)
+
+
+def _world_of(snap: Snapshot) -> World:
     return World(people={role: db.session.get(User, id) for role, id in snap.people.items()}, tokens=snap.tokens)
+
+
+def _sqlite_file() -> Path:
+    return Path(db.engine.url.database)
+
+
+def _database_empty(backend: str) -> None:
+    if backend == "sqlite":
+        db.session.remove()
+        db.engine.dispose()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{_sqlite_file()}{suffix}").unlink(missing_ok=True)
+        db.create_all()
+    else:
+        _empty_postgres()
 
 
 @pytest.mark.parametrize("endpoint, method, role", CASES, ids=["-".join(c) for c in CASES])
