@@ -7,8 +7,8 @@ import pytest
 from journal.access import Scope
 from journal.checkins.services import checkin_create
 from journal.extensions import db
-from journal.testing import Element, client_for, elements, read_text, texts_of
-from tests.test_checkins import checked, local_today, prompt_key, saved_id, shared_prompt
+from journal.testing import Element, checked_values, client_for, elements, read_text, texts_of
+from tests.test_checkins import local_today, prompt_key, saved_id, shared_prompt
 
 pytestmark = pytest.mark.sqlite_only  # layout and wording of pages: the same on both databases (tests/conftest.py)
 
@@ -84,7 +84,7 @@ def test_a_prompt_for_both_starts_shared_in_the_words_of_the_reveal(app, couple,
     ana, bo, _ = couple
     schedule = shared_prompt(Scope(ana).plan_or_create())
     page = ana_client.get(f"/checkins/new?prompt={prompt_key(ana, schedule)}")
-    assert checked(page, "visibility") == "shared"
+    assert checked_values(page, "visibility") == ["shared"]
     assert "Share with Bo once they've answered too" in read_text(page)
     assert "Just me" in read_text(page)
     # A form sent without the choice stays private: only what is sent shares.
@@ -95,7 +95,7 @@ def test_a_prompt_for_both_starts_shared_in_the_words_of_the_reveal(app, couple,
 
 def test_elsewhere_a_check_in_starts_as_just_me(app, couple, ana_client):
     page = ana_client.get("/checkins/new")
-    assert checked(page, "visibility") == "private"
+    assert checked_values(page, "visibility") == ["private"]
     assert "Share with" not in read_text(page)
 
 
