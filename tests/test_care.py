@@ -3,7 +3,6 @@ and the calm notes a check-in brings to its author: when to see a clinician
 (with a hold on touch practices) and support for low mood. Each note shows at
 most once a week per person, and never to the partner.
 """
-import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,7 +13,7 @@ from journal.checkins.services import checkin_create
 from journal.extensions import db
 from journal.models import Plan, now_utc
 from journal.models.checkins import CareNotice
-from journal.testing import read_text
+from journal.testing import elements, read_text
 
 pytestmark = pytest.mark.sqlite_only  # the Care page's content and notes: the same on both databases (tests/conftest.py)
 
@@ -37,9 +36,8 @@ URGENT_SIGNS = (
 
 def urgent_section(response) -> str:
     """The text of the Care page's urgent-signs card only."""
-    body = response.get_data(as_text=True)
-    start = body.index('aria-labelledby="urgent-heading"')
-    return " ".join(re.sub(r"<[^>]+>", " ", body[start:body.index("</section>", start)]).split()).replace("&#39;", "'")
+    (section,) = elements(response, "section[aria-labelledby=urgent-heading]")
+    return section.text
 
 
 def save(client, **data):

@@ -2,7 +2,6 @@
 planned only by the partner who leads the pace, only ever wait for another day, and
 every reminder of them says they are optional. "Done" is met without praise.
 """
-import re
 from types import SimpleNamespace
 
 import pytest
@@ -14,11 +13,10 @@ from journal.models import Couple, Notification, PromptAction, Schedule, now_utc
 from journal.models.practice import NO_PRESSURE
 from journal.reminders.channels import send
 from journal.reminders.channels.apprise import apprise_target_save
-from journal.testing import client_for, make_practice, read_text
+from journal.testing import client_for, elements, make_practice, read_text
 from tests.test_apprise import Hook
 from tests.test_plan import count, couple_plan, form, make_schedule
 
-KEY_RE = re.compile(r'name="prompt" value="([^"]+)"')
 LEADER_ONLY = "planned by the partner who leads the pace"
 
 
@@ -81,7 +79,7 @@ def test_without_a_pace_leader_nobody_plans_an_intimate_practice_yet(app, stage_
 
 
 def _key(page) -> str:
-    (key,) = set(KEY_RE.findall(page.get_data(as_text=True)))
+    (key,) = {el.get("value") for el in elements(page, "input[name=prompt]")}
     return key
 
 

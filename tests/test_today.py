@@ -13,12 +13,11 @@ from sqlalchemy import func, select
 from journal.access import Scope
 from journal.extensions import db
 from journal.models import Plan, PlanPause, PromptAction, Schedule, now_utc
-from journal.testing import count_queries, login_as, make_couple, make_practice, make_user, texts_of
+from journal.testing import count_queries, elements, login_as, make_couple, make_practice, make_user, texts_of
 from journal.today.services import prompt_act, prompts_for
 
 UTC = UTC
 GUILT_WORDS = ("streak", "missed", "failed", "overdue", "behind")
-KEY_RE = re.compile(r'name="prompt" value="([^"]+)"')
 
 
 # -- helpers ------------------------------------------------------------------
@@ -81,7 +80,8 @@ def due_once(plan, practice, *, prompt_user=None):
 
 
 def keys_on(page: str) -> list[str]:
-    return list(dict.fromkeys(KEY_RE.findall(page)))
+    """The prompt keys of the page's forms, in order, each once."""
+    return list(dict.fromkeys(el.get("value") for el in elements(page, "input[name=prompt]")))
 
 
 def today_page(client) -> str:
