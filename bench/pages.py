@@ -54,6 +54,8 @@ wrk.body = "{body}"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Cookie"] = "{cookie}"
 """
+#: Measured beside Tandem, not Tandem's own requests.
+OTHERS = ("bare Flask hello world", "plain Flask-SQLAlchemy page, 20 rows")
 GET_SCRIPT = """
 wrk.headers["Cookie"] = "{cookie}"
 """
@@ -140,7 +142,9 @@ def wrk(url: str, *, script: str | None, duration: int, connections: int) -> dic
     latency = {p: float(v) * scale[u] for p, v, u in LATENCY.findall(out)}
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50_ms": latency.get("50"), "p99_ms": latency.get("99"), "non_2xx": int(errors.group(1)) if errors else 0}
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    return {"rps": rps, "p50_ms": latency.get("50"), "p99_ms": latency.get("99"), "requests": requests,
+            "non_2xx": int(errors.group(1)) if errors else 0}
 
 
 def ensure_wrk() -> None:
@@ -155,6 +159,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", choices=("small", "medium"), default="small")
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--days", type=int, default=730, help="days of history each couple has (30 for a month)")
     parser.add_argument("--folder", help="reuse the data built in this folder by an earlier run")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per page and round")
@@ -165,13 +170,15 @@ def main() -> None:
     folder = args.folder or tempfile.mkdtemp(prefix="tandem-bench-")
     settings_file = Path(folder) / "settings.json"
     if not settings_file.exists():
-        settings = build(size=args.size, backend=args.backend, folder=folder)
+        settings = build(size=args.size, backend=args.backend, folder=folder, days=args.days)
         settings["PLAIN_DATABASE_URI"] = settings["SQLALCHEMY_DATABASE_URI"]
         settings_file.write_text(json.dumps(settings))
     env = {"BENCH_SETTINGS": str(settings_file)}
 
     rows: dict[str, list[dict]] = {}
     loads = []
+    #: (requests Tandem had answered, each worker's memory in MB), after each round.
+    memory: list[tuple[int, list[float]]] = []
     with Server("bench.apps:tandem()", env) as tandem:
         cookie, token, entry, opener = login(tandem.url, "a0@example.com")
         reachable = []
@@ -186,8 +193,7 @@ def main() -> None:
         for round_no in range(1, args.rounds + 1):
             loads.append(os.getloadavg()[0])
             print(f"round {round_no}: load average {loads[-1]:.2f}", flush=True)
-            for name, target in (("bare Flask hello world", "bench.apps:hello()"),
-                                 ("plain Flask-SQLAlchemy page, 20 rows", "bench.apps:plain()")):
+            for name, target in zip(OTHERS, ("bench.apps:hello()", "bench.apps:plain()")):
                 with Server(target, env) as other:
                     rows.setdefault(name, []).append(wrk(other.url + "/", script=None, duration=args.duration,
                                                          connections=args.connections))
@@ -197,7 +203,8 @@ def main() -> None:
             rows.setdefault("POST a check-in", []).append(
                 wrk(tandem.url + "/checkins/new", script=POST_SCRIPT.format(body=body, cookie=cookie),
                     duration=args.duration, connections=args.connections))
-        memory = tandem.workers_rss_mb()
+            served = sum(r["requests"] for name, results in rows.items() if name not in OTHERS for r in results)
+            memory.append((served, tandem.workers_rss_mb()))
 
     def median(values):
         values = sorted(v for v in values if v is not None)
@@ -205,7 +212,7 @@ def main() -> None:
 
     hello = median(r["rps"] for r in rows["bare Flask hello world"])
     print()
-    print(f"{args.backend}, {args.size} data, {args.connections} connections, {args.rounds} rounds of {args.duration} s "
+    print(f"{args.backend}, {args.size} data ({args.days} days each), {args.connections} connections, {args.rounds} rounds of {args.duration} s "
           f"(median of rounds); load averages {', '.join(f'{x:.2f}' for x in loads)}")
     print(f"{'page':<40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'÷ hello':>8} {'non-2xx':>8}")
     summary = {}
@@ -216,15 +223,18 @@ def main() -> None:
         bad = sum(r["non_2xx"] for r in results)
         summary[name] = {"rps": rps, "p50_ms": p50, "p99_ms": p99, "ratio": rps / hello, "non_2xx": bad, "rounds": results}
         print(f"{name:<40} {rps:>8.0f} {p50:>8.1f} {p99:>8.1f} {rps / hello:>8.3f} {bad:>8}")
-    print(f"Tandem workers' memory after the run: {', '.join(f'{m:.0f} MB' for m in memory)}")
+    for served, sizes in memory:
+        print(f"Tandem workers' memory after {served:,} requests: {', '.join(f'{m:.0f} MB' for m in sizes)}")
 
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = results / f"pages-{args.backend}-{args.size}-{stamp}.json"
-    out.write_text(json.dumps({"backend": args.backend, "size": args.size, "connections": args.connections,
+    out = results / f"pages-{args.backend}-{args.size}-{args.days}d-{stamp}.json"
+    out.write_text(json.dumps({"backend": args.backend, "size": args.size, "days": args.days,
+                               "connections": args.connections,
                                "rounds": args.rounds, "duration_s": args.duration, "load_averages": loads,
-                               "cpus": os.cpu_count(), "pages": summary, "worker_rss_mb": memory}, indent=2))
+                               "cpus": os.cpu_count(), "pages": summary,
+                               "worker_rss_mb": [{"requests": n, "mb": sizes} for n, sizes in memory]}, indent=2))
     print(f"figures written to {out.relative_to(ROOT)}")
 
 
