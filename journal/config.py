@@ -104,6 +104,8 @@ def load(instance_path: str) -> dict:
         "LIMIT_REGISTER": env.get("LIMIT_REGISTER", "5 per minute;50 per hour"),
         "LIMIT_RESET": env.get("LIMIT_RESET", "5 per minute;30 per hour"),
         "LIMIT_INVITE": env.get("LIMIT_INVITE", "10 per minute;60 per hour"),
+        # Per signed-in person: the clinician summary's PDF and the export's ZIP, counted together.
+        "LIMIT_EXPORT": env.get("LIMIT_EXPORT", "6 per minute;30 per hour"),
         # Codes typed at the second step of logging in and on "confirm it's you".
         "LIMIT_SECOND_FACTOR": env.get("LIMIT_SECOND_FACTOR", "10 per minute;60 per hour"),
         # Minutes after a log-in or re-authentication during which email, password,

@@ -24,7 +24,7 @@ from journal.export.services import SCHEMA_PATH
 from journal.extensions import db
 from journal.models import User, UserSession, now_utc
 from journal.notes.services import SensationInput, note_create
-from journal.testing import DEFAULT_PASSWORD, client_for, field_error, make_couple, make_user, read_text
+from journal.testing import DEFAULT_PASSWORD, IsolatedClient, client_for, field_error, make_couple, make_user, read_text
 
 ROOT = Path(__file__).parent.parent
 
@@ -226,3 +226,23 @@ def test_the_couples_own_consent_words_are_exported_opened(app, people):
     data = json.loads(unzip(download(client_for(app, ana)))["tandem.json"])
     assert {"signal": "pause", "phrase": "Let's take a breath"} in data["plan"]["consent_phrases"]
     assert {"signal": "stop", "phrase": "Red light"} in data["plan"]["consent_phrases"]
+
+
+def test_making_pdfs_and_exports_is_limited_per_person(app_config, couple):
+    """A PDF of a year takes seconds of a worker: a few a minute per person, then a calm
+    "take a short pause" page; the partner (same address) is not held back by it."""
+    from journal import create_app
+
+    app_config.update(RATELIMIT_ENABLED=True, LIMIT_EXPORT="2 per minute")
+    app = create_app(app_config)
+    app.test_client_class = IsolatedClient
+    ana, bo, _ = couple
+    with app.app_context():
+        ana_client, bo_client = client_for(app, ana), client_for(app, bo)
+        for _ in range(2):
+            assert ana_client.get("/export/summary.pdf", query_string=summary_args()).status_code == 200
+        refused = ana_client.get("/export/summary.pdf", query_string=summary_args())
+        assert refused.status_code == 429
+        assert "take a short pause" in read_text(refused)
+        assert ana_client.post("/export", data={}).status_code == 429, "the export shares the person's limit"
+        assert bo_client.get("/export/summary.pdf", query_string=summary_args()).status_code == 200

@@ -4,9 +4,11 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
 from journal.access import scope
+from journal.extensions import limiter
 from journal.auth.reauth import reauth_required
 from journal.export import services
 from journal.export.forms import ExportForm, SummaryForm
@@ -18,10 +20,25 @@ from journal.zones import today_for
 bp = Blueprint("export", __name__, url_prefix="/export")
 log = logging.getLogger(__name__)
 
+
+def _person() -> str:
+    """Whose limit a request counts against: the signed-in person (two partners behind
+    one home address each have their own), else the address."""
+    return f"person:{current_user.get_id()}" if current_user.is_authenticated else get_remote_address()
+
+
+def _heavy(*methods: str):
+    """A PDF of a year, or a whole export, takes seconds of a worker: LIMIT_EXPORT a
+    person, shared between them (one counter, scope "export")."""
+    return limiter.shared_limit(
+        lambda: current_app.config["LIMIT_EXPORT"], scope="export", key_func=_person, methods=list(methods)
+    )
+
 PAPER = {"a4": "A4", "letter": "Letter"}
 
 
 @bp.route("", methods=["GET", "POST"])
+@_heavy("POST")
 @login_required
 @reauth_required  # a password, code or passkey in this session within REAUTH_MINUTES
 def download():
@@ -83,6 +100,7 @@ def summary_page():
 
 
 @bp.get("/summary.pdf")
+@_heavy("GET")
 @login_required
 def summary_pdf():
     form = _summary_form()
