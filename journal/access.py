@@ -11,7 +11,7 @@ owns together carry `couple_id`.
 """
 from flask import abort, g
 from flask_login import current_user
-from sqlalchemy import Select, and_, false, or_, select, union_all
+from sqlalchemy import Select, and_, false, or_, select, union
 
 from journal.extensions import db
 from journal.models import Plan, User
@@ -91,17 +91,21 @@ class Scope:
         newest first by `order_by` (columns compared descending, ending with the id).
 
         For lists, whose cost must not grow with a couple's history. The rule is read
-        as two branches rather than an OR: the user's own rows, and the partner's rows
-        shared in the current couple (author not the user, so nothing comes twice).
-        Each branch is ordered and cut to `first` rows in the database, through its
-        own index (`ix_<table>_author_id_...`, `ix_<table>_couple_id_visibility_...`);
-        the two are merged with UNION ALL, and the rows are joined back by id. A page
-        reads at most 2 x `first` index entries, however long the history.
+        as its two branches rather than an OR: the user's own rows, and the rows shared
+        in the current couple. Each branch is ordered and cut to `first` rows in the
+        database through its own index (`ix_<table>_author_id_...`,
+        `ix_<table>_couple_id_visibility_...`), the two are merged with UNION (the
+        user's own shared rows are in both), and the rows are joined back by id. The
+        newest `first` of the merge are the newest `first` visible rows: a row among
+        those is among the newest `first` of its branch. So a page reads at most
+        2 x `first` index entries, however long the history and however little either
+        partner shares.
 
         `where` filters both branches before they are cut: a filter added to the
         statement returned would apply after the cut and lose rows. `whose` (ME or
-        PARTNER) keeps one branch. Ask for offset + page + 1 rows, then limit and
-        offset the statement returned (`journal.pagination.page_of` does)."""
+        PARTNER) keeps one branch (the partner's: the shared one without the user's
+        rows). Ask for offset + page + 1 rows, then limit and offset the statement
+        returned (`journal.pagination.page_of` does)."""
         keys = [column.key for column in order_by]
         if keys[-1] != "id":
             raise ValueError("order_by must end with the id, so the order is total")
@@ -110,8 +114,8 @@ class Scope:
         if whose in (None, ME):
             branches.append(model.author_id == self.user.id)
         if whose in (None, PARTNER) and self.couple_id is not None:
-            branches.append(and_(model.couple_id == self.couple_id, model.visibility == SHARED,
-                                 model.author_id != self.user.id))
+            shared = and_(model.couple_id == self.couple_id, model.visibility == SHARED)
+            branches.append(and_(shared, model.author_id != self.user.id) if whose == PARTNER else shared)
         cuts = [
             select(*order_by).where(branch, *where).order_by(*newest).limit(first)
             for branch in branches or [false()]
@@ -119,7 +123,7 @@ class Scope:
         if len(cuts) == 1:
             merged = cuts[0].subquery("newest")
         else:  # SQLite takes ORDER BY and LIMIT in a UNION's members only inside a subquery
-            merged = union_all(*(select(cut.subquery()) for cut in cuts)).subquery("newest")
+            merged = union(*(select(cut.subquery()) for cut in cuts)).subquery("newest")
         return (
             select(model)
             .join(merged, model.id == merged.c.id)

@@ -5,8 +5,9 @@ couple's whole history (no COUNT, no "page 3 of 40"): "Newer" and "Older" links
 only. `?page=` numbers stay (bounded by `journal.inputs.query_int` where they are
 read, and by MAX_PAGE here); a page past the end is an empty page, never an error.
 """
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import Select
 
