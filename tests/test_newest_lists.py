@@ -207,14 +207,14 @@ def _branches(plan: dict) -> list[dict]:
 
 
 def _ordered_scan_under_limit(branch: dict, index: str) -> bool:
-    """A Limit over an ordered backward scan of `index` (through an Incremental Sort,
-    which sorts only rows of the same leading key, or a subquery), with no full Sort."""
-    nodes = list(_plan_nodes(branch))
-    kinds = [node["Node Type"] for node in nodes]
-    scans = [n for n in nodes if n["Node Type"] in ("Index Scan", "Index Only Scan")]
+    """A Limit over an ordered backward scan of `index`, with no Sort between them (an
+    Incremental Sort sorts only the rows of one day or instant, so it may). Above the
+    Limit, a Sort of the rows cut is bounded by the page."""
+    (limit, *_) = [node for node in _plan_nodes(branch) if node["Node Type"] == "Limit"]
+    under = list(_plan_nodes(limit))
+    scans = [node for node in under if node["Node Type"] in ("Index Scan", "Index Only Scan")]
     return (
-        "Limit" in kinds
-        and "Sort" not in kinds
+        not any(node["Node Type"] == "Sort" for node in under)
         and len(scans) == 1
         and scans[0]["Index Name"] == index
         and scans[0]["Scan Direction"] == "Backward"

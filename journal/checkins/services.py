@@ -199,7 +199,8 @@ def checkins_visible_to(scope: Scope) -> Select:
 
 def checkins_newest(scope: Scope, *, first: int) -> Select:
     """The `first` newest check-ins this person may see, cut per branch of the rule."""
-    return scope.newest_visible(CheckIn, order_by=NEWEST, first=first)
+    stmt, _ = scope.newest_visible(CheckIn, order_by=NEWEST, first=first)
+    return stmt
 
 
 def checkins_page(scope: Scope, *, page: int | None, per_page: int) -> Page:

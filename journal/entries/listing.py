@@ -28,14 +28,13 @@ LIST_FIELDS = ("title", "tags", "line")
 NEWEST = (Entry.created_at, Entry.id)
 
 
-def entries_visible_to(scope: Scope, *, first: int, where=(), whose: str | None = None) -> Select:
+def entries_visible_to(scope: Scope, *, first: int, where=(), whose: str | None = None, body: bool = True) -> Select:
     """The `first` newest entries and moments this person may read, with each author's
-    name, newest first; `where` and `whose` filter before the cut (`Scope.newest_visible`)."""
-    return (
-        scope.newest_visible(Entry, order_by=NEWEST, first=first, where=where, whose=whose)
-        .join(User, User.id == Entry.author_id)
-        .add_columns(User.display_name)
-    )
+    name, newest first; `where` and `whose` filter before the cut (`Scope.newest_visible`).
+    Without `body`, bodies are left unread (they are only read to search them)."""
+    stmt, entry = scope.newest_visible(Entry, order_by=NEWEST, first=first, where=where, whose=whose)
+    stmt = stmt.join(User, User.id == entry.author_id).add_columns(User.display_name)
+    return stmt if body else stmt.options(defer(entry.body_sealed))
 
 
 @dataclass(frozen=True)
@@ -122,8 +121,7 @@ def journal_page(scope: Scope, *, filters: Filters, page: int = 1) -> JournalPag
     whose = {"me": ME, "partner": PARTNER}.get(filters.author)
 
     def newest(first: int) -> Select:
-        stmt = entries_visible_to(scope, first=first, where=where, whose=whose)
-        return stmt if filters.q else stmt.options(defer(Entry.body_sealed))
+        return entries_visible_to(scope, first=first, where=where, whose=whose, body=bool(filters.q))
 
     fields = SEALED_FIELDS if filters.q else LIST_FIELDS
 

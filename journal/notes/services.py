@@ -209,7 +209,8 @@ def notes_visible(scope: Scope):
 
 def notes_newest(scope: Scope, *, first: int):
     """The `first` newest notes this person may see, cut per branch of the rule, practice loaded."""
-    return scope.newest_visible(ProgressNote, order_by=NEWEST, first=first).options(joinedload(ProgressNote.practice))
+    stmt, note = scope.newest_visible(ProgressNote, order_by=NEWEST, first=first)
+    return stmt.options(joinedload(note.practice))
 
 
 def notes_page(scope: Scope, *, page: int):
