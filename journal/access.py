@@ -114,16 +114,20 @@ class Scope:
             raise ValueError("order_by must end with the id, so the order is total")
         own = model.author_id == self.user.id
         shared = and_(model.couple_id == self.couple_id, model.visibility == SHARED)
+        if self.couple_id is None:
+            shared = false()
 
         def cut(branch):
             return (
                 select(model).where(branch, *where).order_by(*(c.desc() for c in order_by)).limit(first).subquery()
             )
 
-        if whose == ME or self.couple_id is None:
-            merged = cut(own if whose != PARTNER else false())
+        if whose == ME:
+            merged = cut(own)
         elif whose == PARTNER:
-            merged = cut(and_(shared, model.author_id != self.user.id))
+            merged = cut(and_(shared, ~own))
+        elif self.couple_id is None:
+            merged = cut(own)
         else:  # a UNION's members take ORDER BY and LIMIT only inside a subquery (SQLite)
             shared_cut = cut(shared)
             merged = union_all(
