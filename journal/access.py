@@ -9,6 +9,8 @@ Models that hold a person's writing carry `author_id`, `couple_id` (the couple a
 the time of writing, NULL when written alone) and `visibility`. Models a couple
 owns together carry `couple_id`.
 """
+from typing import Any
+
 from flask import abort, g
 from flask_login import current_user
 from sqlalchemy import Select, and_, false, or_, select, union_all
@@ -87,7 +89,7 @@ class Scope:
         """Rows of `model` this user may read."""
         return select(model).where(self.visible_clause(model))
 
-    def newest_visible(self, model, *, order_by, first: int, where=(), whose: str | None = None):
+    def newest_visible(self, model, *, order_by, first: int, where=(), whose: str | None = None) -> tuple[Select, Any]:
         """The `first` newest rows of `model` this user may read (the rule of `visible`),
         newest first by `order_by` (columns compared descending, ending with the id).
         Returns the statement and the entity it selects (an alias of `model`: joins and
