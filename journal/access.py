@@ -9,14 +9,21 @@ Models that hold a person's writing carry `author_id`, `couple_id` (the couple a
 the time of writing, NULL when written alone) and `visibility`. Models a couple
 owns together carry `couple_id`.
 """
+from typing import Any
+
 from flask import abort, g
 from flask_login import current_user
-from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy import Select, and_, false, or_, select, union_all
+from sqlalchemy.orm import aliased
 
 from journal.extensions import db
 from journal.models import Plan, User
 
 _UNLOADED = object()
+
+#: `Scope.newest_visible(whose=...)`: the person's own rows, or the partner's shared ones.
+ME = "me"
+PARTNER = "partner"
 
 PRIVATE = "private"
 SHARED = "shared"
@@ -81,6 +88,56 @@ class Scope:
     def visible(self, model) -> Select:
         """Rows of `model` this user may read."""
         return select(model).where(self.visible_clause(model))
+
+    def newest_visible(self, model, *, order_by, first: int, where=(), whose: str | None = None) -> tuple[Select, Any]:
+        """The `first` newest rows of `model` this user may read (the rule of `visible`),
+        newest first by `order_by` (columns compared descending, ending with the id).
+        Returns the statement and the entity it selects (an alias of `model`: joins and
+        loader options name its attributes).
+
+        For lists, whose cost must not grow with a couple's history. The rule is read
+        as its two branches rather than an OR: the user's own rows, and the rows shared
+        in the current couple. Each branch is ordered and cut to `first` rows in the
+        database through its own index (`ix_<table>_author_id_...`,
+        `ix_<table>_couple_id_visibility_...`), then merged with UNION ALL. The user's
+        own shared rows are in both cuts: the shared cut drops them after it is cut,
+        as the own cut holds every one of them that can be among the newest `first`
+        (a row among the newest `first` visible is among the newest `first` of each
+        branch it belongs to). So a page reads at most 2 x `first` index entries,
+        however long the history and however little either partner shares.
+
+        `where` filters both branches before they are cut: a filter added to the
+        statement returned would apply after the cut and lose rows. `whose` (ME or
+        PARTNER) keeps one branch (the partner's: the shared one, without the user's
+        rows). Ask for offset + page + 1 rows, then limit and offset the statement
+        returned (`journal.pagination.page_of` does)."""
+        keys = [column.key for column in order_by]
+        if keys[-1] != "id":
+            raise ValueError("order_by must end with the id, so the order is total")
+        own = model.author_id == self.user.id
+        shared = and_(model.couple_id == self.couple_id, model.visibility == SHARED)
+        if self.couple_id is None:
+            shared = false()
+
+        def cut(branch):
+            return (
+                select(model).where(branch, *where).order_by(*(c.desc() for c in order_by)).limit(first).subquery()
+            )
+
+        if whose == ME:
+            merged = cut(own)
+        elif whose == PARTNER:
+            merged = cut(and_(shared, ~own))
+        elif self.couple_id is None:
+            merged = cut(own)
+        else:  # a UNION's members take ORDER BY and LIMIT only inside a subquery (SQLite)
+            shared_cut = cut(shared)
+            merged = union_all(
+                select(cut(own)), select(shared_cut).where(shared_cut.c.author_id != self.user.id)
+            ).subquery()
+        row = aliased(model, merged, name="newest")
+        stmt = select(row).order_by(*(getattr(row, key).desc() for key in keys)).limit(first)
+        return stmt, row
 
     def own(self, model) -> Select:
         """Rows of `model` this user wrote (the only ones they may edit or delete)."""

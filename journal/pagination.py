@@ -5,6 +5,7 @@ couple's whole history (no COUNT, no "page 3 of 40"): "Newer" and "Older" links
 only. `?page=` numbers stay (bounded by `journal.inputs.query_int` where they are
 read, and by MAX_PAGE here); a page past the end is an empty page, never an error.
 """
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,10 +43,17 @@ def page_number(value: int | None) -> int:
     return min(max(value or 1, 1), MAX_PAGE)
 
 
-def page_of(stmt: Select, *, page: int | None, per_page: int, rows: bool = False) -> Page:
+def page_of(stmt: Select | Callable[[int], Select], *, page: int | None, per_page: int, rows: bool = False) -> Page:
     """One page of an ordered statement in one statement: the first column's objects
-    (or whole rows with `rows=True`), per_page of them, plus whether another follows."""
+    (or whole rows with `rows=True`), per_page of them, plus whether another follows.
+
+    `stmt` may also be a function of n giving a statement that holds the newest n rows
+    (a list cut per branch of the access rule, `Scope.newest_visible`): it is asked for
+    as many rows as this page needs, the rows of the pages before it included."""
     number = page_number(page)
-    cut = stmt.limit(per_page + 1).offset((number - 1) * per_page)
+    offset = (number - 1) * per_page
+    if callable(stmt):
+        stmt = stmt(offset + per_page + 1)
+    cut = stmt.limit(per_page + 1).offset(offset)
     found = list(db.session.execute(cut).all() if rows else db.session.scalars(cut).all())
     return Page(items=found[:per_page], page=number, has_next=len(found) > per_page)

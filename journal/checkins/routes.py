@@ -9,7 +9,6 @@ from journal.checkins.forms import BACKDATE_DAYS, CheckInForm, RevealForm, Visib
 from journal.extensions import db
 from journal.inputs import query_int
 from journal.models.checkins import BOUNDARIES, SCALES, CheckIn
-from journal.pagination import page_of
 from journal.today.services import prompt_link
 from journal.views import delete_confirmed
 from journal.zones import today_for
@@ -97,7 +96,7 @@ def new():
 @login_required
 def index():
     s = scope()
-    page = page_of(services.checkins_visible_to(s), page=request.args.get("page", 1, type=query_int), per_page=PER_PAGE)
+    page = services.checkins_page(s, page=request.args.get("page", 1, type=query_int), per_page=PER_PAGE)
     partner = s.partner()
     plan = s.plan
     return render_template(

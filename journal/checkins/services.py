@@ -14,6 +14,7 @@ from journal.crypto.fields import UNREADABLE, SealedFields
 from journal.extensions import db
 from journal.models import User, now_utc
 from journal.models.checkins import SCORE_FIELDS, SEALED_FIELDS, WORRYING_BLEEDING, CareNotice, CheckIn
+from journal.pagination import Page, page_of
 from journal.plan.services import hold_start
 from journal.today.services import Prompt, prompt_act
 
@@ -186,9 +187,25 @@ def care_notes_after(*, scope: Scope, checkin: CheckIn, today: date, now: dateti
 # -- reading -----------------------------------------------------------------------------
 
 
+#: The check-ins list's order: newest day first.
+NEWEST = (CheckIn.day, CheckIn.created_at, CheckIn.id)
+
+
 def checkins_visible_to(scope: Scope) -> Select:
-    """This person's check-ins and the partner's shared ones, newest day first."""
-    return scope.visible(CheckIn).order_by(CheckIn.day.desc(), CheckIn.created_at.desc(), CheckIn.id.desc())
+    """This person's check-ins and the partner's shared ones, newest day first (all of
+    them: for the export and, unordered, for aggregates; a list page uses `checkins_page`)."""
+    return scope.visible(CheckIn).order_by(*(column.desc() for column in NEWEST))
+
+
+def checkins_newest(scope: Scope, *, first: int) -> Select:
+    """The `first` newest check-ins this person may see, cut per branch of the rule."""
+    stmt, _ = scope.newest_visible(CheckIn, order_by=NEWEST, first=first)
+    return stmt
+
+
+def checkins_page(scope: Scope, *, page: int | None, per_page: int) -> Page:
+    """One page of the check-ins list, newest day first (one statement at any size)."""
+    return page_of(lambda first: checkins_newest(scope, first=first), page=page, per_page=per_page)
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,15 @@
 
 Kind, author and visibility filter in SQL; search and the tag filter read the
 sealed text, so they open the newest SEARCH_CAP visible rows and filter in Python.
+Both read the newest rows per branch of the access rule (`Scope.newest_visible`),
+so a page costs the same however long the couple's history.
 """
 from dataclasses import dataclass, field
 
 from sqlalchemy import Select
 from sqlalchemy.orm import defer
 
-from journal.access import PRIVATE, SHARED, Scope
+from journal.access import ME, PARTNER, PRIVATE, SHARED, Scope
 from journal.entries.services import SEALED_FIELDS, TAG_MAX, EntryText, Reader, moment_labels
 from journal.extensions import db
 from journal.models import User
@@ -22,14 +24,17 @@ SEARCH_CAP = 2_000
 LIST_FIELDS = ("title", "tags", "line")
 
 
-def entries_visible_to(scope: Scope) -> Select:
-    """Entries and moments this person may read, with each author's name, newest first."""
-    return (
-        scope.visible(Entry)
-        .join(User, User.id == Entry.author_id)
-        .add_columns(User.display_name)
-        .order_by(Entry.created_at.desc(), Entry.id.desc())
-    )
+#: The journal's order, newest first.
+NEWEST = (Entry.created_at, Entry.id)
+
+
+def entries_visible_to(scope: Scope, *, first: int, where=(), whose: str | None = None, body: bool = True) -> Select:
+    """The `first` newest entries and moments this person may read, with each author's
+    name, newest first; `where` and `whose` filter before the cut (`Scope.newest_visible`).
+    Without `body`, bodies are left unread (they are only read to search them)."""
+    stmt, entry = scope.newest_visible(Entry, order_by=NEWEST, first=first, where=where, whose=whose)
+    stmt = stmt.join(User, User.id == entry.author_id).add_columns(User.display_name)
+    return stmt if body else stmt.options(defer(entry.body_sealed))
 
 
 @dataclass(frozen=True)
@@ -108,26 +113,25 @@ def journal_page(scope: Scope, *, filters: Filters, page: int = 1) -> JournalPag
     """
     user = scope.user
     page = page_number(page)
-    stmt = entries_visible_to(scope)
+    where = []
     if filters.kind:
-        stmt = stmt.where(Entry.kind == filters.kind)
-    if filters.author == "me":
-        stmt = stmt.where(Entry.author_id == user.id)
-    elif filters.author == "partner":
-        stmt = stmt.where(Entry.author_id != user.id)
+        where.append(Entry.kind == filters.kind)
     if filters.visibility:
-        stmt = stmt.where(Entry.visibility == filters.visibility)
-    if not filters.q:
-        stmt = stmt.options(defer(Entry.body_sealed))
+        where.append(Entry.visibility == filters.visibility)
+    whose = {"me": ME, "partner": PARTNER}.get(filters.author)
+
+    def newest(first: int) -> Select:
+        return entries_visible_to(scope, first=first, where=where, whose=whose, body=bool(filters.q))
+
     fields = SEALED_FIELDS if filters.q else LIST_FIELDS
 
     if not filters.textual:
-        cut = page_of(stmt, page=page, per_page=PER_PAGE, rows=True)
+        cut = page_of(newest, page=page, per_page=PER_PAGE, rows=True)
         reader = Reader({entry.author_id for entry, _ in cut.items}, also=user)
         items = [_item(reader, entry, name, user, fields) for entry, name in cut.items]
         return JournalPage(items=items, page=cut.page, has_next=cut.has_next, filters=filters)
 
-    rows = db.session.execute(stmt.limit(SEARCH_CAP)).all()
+    rows = db.session.execute(newest(SEARCH_CAP)).all()
     reader = Reader({entry.author_id for entry, _ in rows}, also=user)
     needle, tag = filters.q.casefold(), filters.tag.casefold()
     labels = moment_labels()

@@ -52,6 +52,9 @@ class CheckIn(Base):
         Index("ix_checkins_author_id_created_at", "author_id", "created_at"),
         Index("ix_checkins_couple_id_visibility_created_at", "couple_id", "visibility", "created_at"),
         Index("ix_checkins_author_id_day", "author_id", "day"),
+        #: The partner's shared check-ins, newest day first (the list's shared branch,
+        #: journal.access.Scope.newest_visible), read in order without sorting them all.
+        Index("ix_checkins_couple_id_visibility_day", "couple_id", "visibility", "day"),
         #: Answers to one occurrence of a prompt: the partner's shared answer, looked up
         #: for every check-in on a page (journal.checkins.services.checkins_open_to_both).
         Index(

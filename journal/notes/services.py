@@ -28,6 +28,8 @@ NOTE_TABLE = ProgressNote.__tablename__
 MAP_TABLE = SensationMap.__tablename__
 TEXT_FIELDS = ("went", "keep", "change")
 PER_PAGE = 20
+#: The notes list's order, newest first.
+NEWEST = (ProgressNote.created_at, ProgressNote.id)
 
 
 class NoteError(Exception):
@@ -196,17 +198,24 @@ def note_delete(*, note: ProgressNote) -> None:
 
 
 def notes_visible(scope: Scope):
-    """Own notes and the partner's shared ones, newest first, practice loaded."""
+    """Own notes and the partner's shared ones, newest first, practice loaded (all of
+    them, for the export; the list page uses `notes_page`)."""
     return (
         scope.visible(ProgressNote)
         .options(joinedload(ProgressNote.practice))
-        .order_by(ProgressNote.created_at.desc(), ProgressNote.id.desc())
+        .order_by(*(column.desc() for column in NEWEST))
     )
+
+
+def notes_newest(scope: Scope, *, first: int):
+    """The `first` newest notes this person may see, cut per branch of the rule, practice loaded."""
+    stmt, note = scope.newest_visible(ProgressNote, order_by=NEWEST, first=first)
+    return stmt.options(joinedload(note.practice))
 
 
 def notes_page(scope: Scope, *, page: int):
     """One page of the history, with each note's first answer opened (fixed statements)."""
-    pagination = page_of(notes_visible(scope), page=page, per_page=PER_PAGE)
+    pagination = page_of(lambda first: notes_newest(scope, first=first), page=page, per_page=PER_PAGE)
     keys_preload({("user", n.author_id) for n in pagination.items})
     previews = {n.id: _preview(n) for n in pagination.items}
     return pagination, previews
