@@ -243,11 +243,11 @@ def test_each_branch_is_an_ordered_index_scan_with_its_own_limit(app, couple):
                      "ix_checkins_couple_id_visibility_day"),
     }
     for table, (stmt, own_index, shared_index) in statements.items():
-        compiled = stmt.compile(dialect=db.engine.dialect)
+        compiled = stmt.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True})
         with db.engine.connect() as conn:
             conn.exec_driver_sql("SET enable_seqscan = off")
             conn.exec_driver_sql("SET enable_bitmapscan = off")
-            (plan,) = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params).scalar()
+            (plan,) = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled).replace("%", "%%")).scalar()
         own, shared = _branches(plan["Plan"])
         assert _ordered_scan_under_limit(own, own_index), (table, json.dumps(own, indent=1))
         assert _ordered_scan_under_limit(shared, shared_index), (table, json.dumps(shared, indent=1))

@@ -28,7 +28,8 @@ LIST_FIELDS = ("title", "tags", "line")
 NEWEST = (Entry.created_at, Entry.id)
 
 
-def entries_visible_to(scope: Scope, *, first: int, where=(), whose: str | None = None, body: bool = True) -> Select:
+def entries_visible_to(scope: Scope, *, first: int, where: dict | None = None, whose: str | None = None,
+                       body: bool = True) -> Select:
     """The `first` newest entries and moments this person may read, with each author's
     name, newest first; `where` and `whose` filter before the cut (`Scope.newest_visible`).
     Without `body`, bodies are left unread (they are only read to search them)."""
@@ -113,11 +114,11 @@ def journal_page(scope: Scope, *, filters: Filters, page: int = 1) -> JournalPag
     """
     user = scope.user
     page = page_number(page)
-    where = []
+    where = {}
     if filters.kind:
-        where.append(Entry.kind == filters.kind)
+        where["kind"] = filters.kind
     if filters.visibility:
-        where.append(Entry.visibility == filters.visibility)
+        where["visibility"] = filters.visibility
     whose = {"me": ME, "partner": PARTNER}.get(filters.author)
 
     def newest(first: int) -> Select:
