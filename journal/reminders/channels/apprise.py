@@ -2,9 +2,9 @@
 Signal gateways, generic JSON webhooks...). The destination URL often holds a
 secret, so it is stored sealed and never logged."""
 import logging
+from importlib import import_module
 from urllib.parse import parse_qs, urlsplit
 
-import apprise
 from sqlalchemy import select
 
 from journal.crypto import DecryptError
@@ -54,7 +54,13 @@ URL_TEXT = SealedFields(
 )
 
 
-def _add(sender: apprise.Apprise, url: str) -> bool:
+def _apprise():
+    """The apprise package, imported on first use: it and its plugins are about 17 MB a
+    process, and a web worker needs it only when someone saves a destination."""
+    return import_module("apprise")
+
+
+def _add(sender, url: str) -> bool:
     try:
         return bool(sender.add(url))
     except Exception:  # noqa: BLE001 - Apprise should say False; a pasted URL must never cause a 500
@@ -62,7 +68,7 @@ def _add(sender: apprise.Apprise, url: str) -> bool:
 
 
 def apprise_understands(url: str) -> bool:
-    return _add(apprise.Apprise(), url)
+    return _add(_apprise().Apprise(), url)
 
 
 def apprise_scheme(url: str) -> str | None:
@@ -118,7 +124,7 @@ def private_destination(url: str) -> bool:
     name that doesn't resolve is left to the send, where `public_connections_only`
     judges the address actually connected to."""
     try:
-        plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+        plugin = _apprise().Apprise.instantiate(url, suppress_exceptions=True)
     except Exception:  # noqa: BLE001 - as in _add: a pasted URL must never cause a 500
         plugin = None
     if plugin is None or type(plugin).__name__ in _LOCAL_OR_UDP:
@@ -134,7 +140,7 @@ def private_destination(url: str) -> bool:
 
 
 def apprise_send(*, url: str, title: str, body: str) -> SendResult:
-    sender = apprise.Apprise()
+    sender = _apprise().Apprise()
     if not _add(sender, url):
         return SendResult(ok=False, error="apprise-url")
     if not private_destinations_allowed() and private_destination(url):

@@ -17,7 +17,6 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from flask import current_app
 from py_vapid import Vapid01
-from pywebpush import WebPushException, webpush
 from sqlalchemy import select
 
 from journal.config import instance_secret
@@ -226,6 +225,10 @@ def push_send(*, subscription: PushSubscription, title: str, body: str, url: str
     if not endpoint_public(endpoint):
         log.warning("push subscription %s: endpoint not on the internet, not contacted", sub_id)
         return SendResult(ok=False, error="push-private")
+    # Imported here: pywebpush brings aiohttp (about 25 MB a process), and only the
+    # reminder worker sends; web workers never need it.
+    from pywebpush import WebPushException, webpush
+
     _sending.active = True
     guard = None
     try:
