@@ -245,4 +245,6 @@ def test_making_pdfs_and_exports_is_limited_per_person(app_config, couple):
         assert refused.status_code == 429
         assert "take a short pause" in read_text(refused)
         assert ana_client.post("/export", data={}).status_code == 429, "the export shares the person's limit"
+        again = client_for(app, ana)  # a new log-in is still the same person
+        assert again.get("/export/summary.pdf", query_string=summary_args()).status_code == 429
         assert bo_client.get("/export/summary.pdf", query_string=summary_args()).status_code == 200

@@ -23,8 +23,10 @@ log = logging.getLogger(__name__)
 
 def _person() -> str:
     """Whose limit a request counts against: the signed-in person (two partners behind
-    one home address each have their own), else the address."""
-    return f"person:{current_user.get_id()}" if current_user.is_authenticated else get_remote_address()
+    one home address each have their own; logging in again doesn't start a new count;
+    the id, never the session token, which would then sit in the limiter's storage),
+    else the address."""
+    return f"person:{current_user.id}" if current_user.is_authenticated else get_remote_address()
 
 
 def _heavy(*methods: str):
