@@ -180,13 +180,22 @@ def schedules_refresh_due(*, plan: Plan, now: datetime | None = None) -> None:
         schedule_refresh_due(schedule, plan.timezone, now=now)
 
 
-def hold_lift(*, scope: Scope, user: User) -> None:
-    """Only the person whose check-in started the hold lifts it."""
+def _own_hold(scope: Scope, user: User, refusal: str) -> Plan | None:
+    """The plan, when a hold is on; only the person whose check-in started it may act
+    on it (PlanError with `refusal` for anyone else)."""
     plan = scope.plan
     if plan is None or plan.hold_by_id is None:
-        return
+        return None
     if plan.hold_by_id != user.id:
-        raise PlanError("The hold can only be lifted by the partner whose check-in started it.")
+        raise PlanError(refusal)
+    return plan
+
+
+def hold_lift(*, scope: Scope, user: User) -> None:
+    """Only the person whose check-in started the hold lifts it."""
+    plan = _own_hold(scope, user, "The hold can only be lifted by the partner whose check-in started it.")
+    if plan is None:
+        return
     plan.hold_by_id = None
     plan.hold_since = None
     plan.hold_told = False
@@ -196,11 +205,9 @@ def hold_lift(*, scope: Scope, user: User) -> None:
 def hold_tell_partner(*, scope: Scope, user: User) -> None:
     """The person whose check-in started the hold lets their partner see why. Until
     they do, the partner sees only that touch practices are resting for now."""
-    plan = scope.plan
-    if plan is None or plan.hold_by_id is None:
+    plan = _own_hold(scope, user, "Only the partner whose check-in started the hold can share why.")
+    if plan is None:
         return
-    if plan.hold_by_id != user.id:
-        raise PlanError("Only the partner whose check-in started the hold can share why.")
     plan.hold_told = True
     log.info("plan %s hold reason shared", plan.id)
 

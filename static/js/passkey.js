@@ -40,33 +40,33 @@
     return { publicKey: o };
   }
 
-  function created(c) {
-    var r = c.response;
+  // What every credential sends back, with the parts of its response that differ.
+  function credential(c, response) {
     return {
       id: c.id, rawId: toText(c.rawId), type: c.type,
       authenticatorAttachment: c.authenticatorAttachment || null,
       clientExtensionResults: c.getClientExtensionResults ? c.getClientExtensionResults() : {},
-      response: {
-        clientDataJSON: toText(r.clientDataJSON),
-        attestationObject: toText(r.attestationObject),
-        transports: r.getTransports ? r.getTransports() : []
-      }
+      response: response
     };
+  }
+
+  function created(c) {
+    var r = c.response;
+    return credential(c, {
+      clientDataJSON: toText(r.clientDataJSON),
+      attestationObject: toText(r.attestationObject),
+      transports: r.getTransports ? r.getTransports() : []
+    });
   }
 
   function asserted(c) {
     var r = c.response;
-    return {
-      id: c.id, rawId: toText(c.rawId), type: c.type,
-      authenticatorAttachment: c.authenticatorAttachment || null,
-      clientExtensionResults: c.getClientExtensionResults ? c.getClientExtensionResults() : {},
-      response: {
-        clientDataJSON: toText(r.clientDataJSON),
-        authenticatorData: toText(r.authenticatorData),
-        signature: toText(r.signature),
-        userHandle: toText(r.userHandle)
-      }
-    };
+    return credential(c, {
+      clientDataJSON: toText(r.clientDataJSON),
+      authenticatorData: toText(r.authenticatorData),
+      signature: toText(r.signature),
+      userHandle: toText(r.userHandle)
+    });
   }
 
   function post(url, token, body) {
