@@ -150,3 +150,18 @@ def test_rate_limits_are_shared_through_redis_by_several_processes(app_config, b
     statuses = [first.test_client().post("/login", data=data).status_code for _ in range(2)]
     statuses += [second.test_client().post("/login", data=data).status_code for _ in range(2)]
     assert statuses[-1] == 429, statuses
+
+
+@pytest.mark.sqlite_only  # links are built in Python; the database only stores the person
+def test_links_follow_the_prefix_each_request_is_served_under(client):
+    """Templates remember the links they build (journal.templating); one request under a
+    path prefix must not leave its prefix on the next request's links, nor the reverse."""
+    from journal.testing import elements
+
+    def register_links(**kwargs):
+        page = client.get("/login", **kwargs)
+        return {a.get("href") for a in elements(page, "a") if a.text == "Create account"}
+
+    assert register_links() == {"/register"}
+    assert register_links(environ_overrides={"SCRIPT_NAME": "/tandem"}) == {"/tandem/register"}
+    assert register_links() == {"/register"}

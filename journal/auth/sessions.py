@@ -40,13 +40,14 @@ def _load_statement():
         .scalar_subquery()
     )
     return (
-        select(User, UserSession, unread.label("unread"))
+        select(User, UserSession.remember, UserSession.created_at, UserSession.authenticated_at, unread.label("unread"))
         .join(UserSession, UserSession.user_id == User.id)
         .where(UserSession.token_hash == bindparam("token_hash"))
     )
 
 
-#: Built once per process: the session, its user and the header's unread count.
+#: Built once per process: the user, what the session row says (its columns, not an
+#: object: nothing here changes it) and the header's unread count.
 _LOAD = _load_statement()
 
 
@@ -58,18 +59,19 @@ def session_load(token: str | None) -> User | None:
     row = db.session.execute(_LOAD, {"token_hash": token_digest(token)}).first()
     if row is None:
         return None
-    user, user_session, unread = row
-    if not session_lifetime_ok(user_session):
+    user = row.User
+    if not session_lifetime_ok(row):
         return None
     user.session_token = token
-    user.session_remember = user_session.remember
-    user.session_authenticated_at = user_session.authenticated_at
-    user.unread_count = unread
+    user.session_remember = row.remember
+    user.session_authenticated_at = row.authenticated_at
+    user.unread_count = row.unread
     return user
 
 
-def session_lifetime_ok(user_session: UserSession, *, now=None) -> bool:
-    """Whether the session is still within its absolute lifetime."""
+def session_lifetime_ok(user_session, *, now=None) -> bool:
+    """Whether the session (a `UserSession`, or a row with its `remember` and
+    `created_at`) is still within its absolute lifetime."""
     cfg = current_app.config
     lifetime = (
         timedelta(days=cfg["REMEMBER_DAYS"])

@@ -2,10 +2,10 @@
 and the care notes a worrying check-in brings to its author."""
 import logging
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, and_, case, func, not_, or_, select
+from sqlalchemy import Select, and_, bindparam, case, func, not_, or_, select
 from sqlalchemy.orm import aliased
 
 from journal.access import SHARED, Scope
@@ -271,6 +271,15 @@ def checkins_open_to_both(*, ids: list[int], reveal_before: datetime | None = No
     return select(CheckIn.id).where(CheckIn.id.in_(ids), _open_to_both(reveal_before))
 
 
+@cache
+def _open_to_both_shape(after_48h: bool) -> Select:
+    """`checkins_open_to_both` with its values bound at run time (`ids`, and
+    `reveal_before` when the couple opens answers after 48 hours), built once per
+    process: building the statement cost ten times running it."""
+    reveal_before = bindparam("reveal_before", type_=CheckIn.created_at.type) if after_48h else None
+    return select(CheckIn.id).where(CheckIn.id.in_(bindparam("ids", expanding=True)), _open_to_both(reveal_before))
+
+
 def checkins_open_to(scope: Scope, *, now: datetime | None = None) -> Select:
     """The check-ins whose answers this viewer may see and count: their own, and the
     partner's shared ones that are open to them (the same rule as `checkin_views`, in
@@ -294,7 +303,9 @@ def _revealed(scope: Scope, checkins: list[CheckIn], now: datetime) -> set[int]:
     pending = sorted(c.id for c in checkins if _pending(scope, c))
     if not pending:
         return set()
-    return set(db.session.scalars(checkins_open_to_both(ids=pending, reveal_before=_reveal_before(scope, now))))
+    reveal_before = _reveal_before(scope, now)
+    values = {"ids": pending} if reveal_before is None else {"ids": pending, "reveal_before": reveal_before}
+    return set(db.session.scalars(_open_to_both_shape(reveal_before is not None), values))
 
 
 def checkin_views(scope: Scope, checkins: list[CheckIn], *, now: datetime | None = None) -> list[CheckInView]:
