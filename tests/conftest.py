@@ -23,8 +23,10 @@ new. Today these are the modules
     test_bad_input, test_absurd_input, test_consent (form validation and messages),
     test_ssrf, test_proxy, test_login_timing, test_passkeys, test_two_factor,
     test_smoke (request handling, hashing and protocol checks done in Python),
-and single tests that read the SQLite file itself (sealed at rest, file modes) or
-drive a browser once. The marker removes the `[postgresql]` copy at collection:
+and single tests that read the SQLite file itself (sealed at rest, file modes),
+drive a browser once, or check a protocol, a network answer or a message's words
+in the push and Apprise channels (test_push, test_apprise: what they store is
+checked on both). The marker removes the `[postgresql]` copy at collection:
 it is never generated, so it never shows as a skip.
 """
 import os

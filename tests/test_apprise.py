@@ -60,6 +60,7 @@ def closed_port_url() -> str:
     return f"json://127.0.0.1:{port}/{SECRET_PATH}"
 
 
+@pytest.mark.sqlite_only  # the page's words: the database only stores the fixtures
 def test_the_page_explains_and_asks_for_a_hidden_url(auth_client):
     page = auth_client.get("/reminders/apprise").get_data(as_text=True)
     assert "Apprise" in page and 'type="password"' in page
@@ -104,6 +105,7 @@ def test_the_raw_sqlite_file_never_holds_the_url(auth_client, user, hook, backen
     assert apprise_target_url(user) == hook.url
 
 
+@pytest.mark.sqlite_only  # the HTTP delivery itself: the database only stores the fixtures
 def test_the_sender_delivers_title_and_body(app, hook):
     result = apprise_send(url=hook.url, title="Tandem", body="It's time for the practice you planned.")
     assert result.ok and result.error is None
@@ -111,6 +113,7 @@ def test_the_sender_delivers_title_and_body(app, hook):
     assert hook.received[-1]["message"] == "It's time for the practice you planned."
 
 
+@pytest.mark.sqlite_only  # reading delivery failures: the database only stores the fixtures
 def test_sender_failures_are_temporary_and_a_bad_url_is_permanent(app, hook):
     hook.status = 500
     failed = apprise_send(url=hook.url, title="Tandem", body="x")
@@ -121,6 +124,7 @@ def test_sender_failures_are_temporary_and_a_bad_url_is_permanent(app, hook):
     assert (bad.ok, bad.temporary, bad.error) == (False, False, "apprise-url")
 
 
+@pytest.mark.sqlite_only  # validation by a test message: the database only stores the fixtures
 @pytest.mark.parametrize("problem", ["unknown-scheme", "server-error", "nobody-listening", "empty"])
 def test_a_destination_that_fails_the_test_is_not_saved(auth_client, hook, problem):
     url = {
@@ -150,6 +154,7 @@ def test_delete_removes_it(auth_client, user, hook):
     assert "A service is connected" not in auth_client.get("/reminders/apprise").get_data(as_text=True)
 
 
+@pytest.mark.sqlite_only  # what the log lines say: the database only stores the fixtures
 def test_logs_hold_neither_the_url_nor_the_message(auth_client, user, hook, caplog):
     caplog.set_level(logging.DEBUG)
     assert logging.getLogger("apprise").getEffectiveLevel() == logging.WARNING
@@ -167,6 +172,7 @@ def test_logs_hold_neither_the_url_nor_the_message(auth_client, user, hook, capl
         assert secret not in logged
 
 
+@pytest.mark.sqlite_only  # address checks in Python: the database only stores the fixtures
 @pytest.mark.parametrize("url, private", [
     ("json://127.0.0.1:8080/hook", True),
     ("json://169.254.169.254/latest/meta-data", True),  # a cloud metadata service
@@ -187,6 +193,7 @@ def test_private_destinations_are_recognised(app, url, private):
     assert private_destination(url) is private
 
 
+@pytest.mark.sqlite_only  # address checks in Python: the database only stores the fixtures
 def test_a_private_destination_is_refused_unless_allowed(app, auth_client, hook):
     app.config["APPRISE_ALLOW_PRIVATE"] = False
     response = auth_client.post("/reminders/apprise", data={"url": hook.url})

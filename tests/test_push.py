@@ -108,6 +108,7 @@ def count_subs() -> int:
 
 # -- the sender ---------------------------------------------------------------------
 
+@pytest.mark.sqlite_only  # the Web Push protocol and its encryption: the database only stores the fixtures
 def test_push_is_encrypted_for_the_browser_and_signed_with_vapid(app, user, push_service, caplog):
     caplog.set_level(logging.DEBUG)
     browser = Browser()
@@ -141,6 +142,7 @@ def test_push_is_encrypted_for_the_browser_and_signed_with_vapid(app, user, push
     assert "127.0.0.1:" not in caplog.text
 
 
+@pytest.mark.sqlite_only  # the VAPID claim: the database only stores the fixtures
 def test_contact_can_be_configured(app, user, push_service):
     app.config["PUSH_CONTACT"] = "care@example.org"
     sub = subscribe_row(user, Browser(), push_service.url())
@@ -157,6 +159,7 @@ ANSWERS = {404: (True, False, False), 410: (True, False, False), 429: (False, Tr
            403: (False, False, True), 413: (False, False, True)}
 
 
+@pytest.mark.sqlite_only  # reading the push service's answer: the database only stores the fixtures
 @pytest.mark.parametrize("status", list(ANSWERS))
 def test_each_push_service_answer_is_gone_temporary_or_permanent(app, user, push_service, status):
     gone, temporary, kept = ANSWERS[status]
@@ -168,6 +171,7 @@ def test_each_push_service_answer_is_gone_temporary_or_permanent(app, user, push
     assert count_subs() == (1 if kept else 0)
 
 
+@pytest.mark.sqlite_only  # a network failure: the database only stores the fixtures
 def test_unreachable_push_service_is_temporary(app, user, push_service):
     endpoint = push_service.url()
     push_service.stop()
@@ -238,6 +242,7 @@ _FIXED = ec.derive_private_key(12345, ec.SECP256R1()).public_key().public_bytes(
 GOOD = {"endpoint": "https://push.example.com/send/abc", "keys": {"p256dh": b64url(_FIXED), "auth": b64url(b"a" * 16)}}
 
 
+@pytest.mark.sqlite_only  # validation of what the browser sends: the database only stores the fixtures
 @pytest.mark.parametrize("payload", [
     "{not json",
     "",
@@ -270,6 +275,7 @@ def test_bad_subscription_is_refused_and_nothing_saved(app, auth_client, payload
     assert count_subs() == 0
 
 
+@pytest.mark.sqlite_only  # request handling: the database only stores the fixtures
 def test_form_post_to_subscribe_is_refused(app, auth_client):
     with auth_client.post("/reminders/push/subscribe", data={"endpoint": GOOD["endpoint"]}) as response:
         assert response.status_code == 400
@@ -277,6 +283,7 @@ def test_form_post_to_subscribe_is_refused(app, auth_client):
     assert count_subs() == 0
 
 
+@pytest.mark.sqlite_only  # endpoint validation: the database only stores the fixtures
 def test_loopback_endpoint_only_while_testing(app, auth_client):
     local = Browser().subscription("http://127.0.0.1:9/push")
     with _subscribe(auth_client, local) as response:
@@ -339,6 +346,7 @@ def test_anonymous_people_are_sent_to_log_in(app, client):
             assert response.status_code == 302 and response.headers["Location"].startswith("/login")
 
 
+@pytest.mark.sqlite_only  # the service worker's script: the database only stores the fixtures
 def test_service_worker_shows_pushes_and_opens_same_origin_links(client):
     with client.get("/sw.js") as response:
         body = response.get_data(as_text=True)
@@ -347,6 +355,7 @@ def test_service_worker_shows_pushes_and_opens_same_origin_links(client):
     assert 'addEventListener("fetch"' in body and "var SHELL" in body
 
 
+@pytest.mark.sqlite_only  # the protocol's answer to bad keys: the database only stores the fixtures
 def test_unusable_stored_keys_are_a_permanent_failure(app, user, push_service):
     sub = subscription_store(user=user, endpoint=push_service.url(), p256dh=b64url(b"\x04" + b"\x01" * 64),
                              auth=b64url(b"a" * 16))
