@@ -85,7 +85,9 @@ def test_a_log_in_with_cr_or_lf_in_next_goes_home(app, client, user, next_value)
 # -- the whole URL map ------------------------------------------------------------------
 
 def row_counts() -> dict[str, int]:
-    return {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables}
+    """Every table's row count, in one statement."""
+    counts = [select(func.count()).select_from(t).scalar_subquery().label(t.name) for t in db.metadata.sorted_tables]
+    return dict(db.session.execute(select(*counts)).one()._mapping)
 
 
 def form_field_names() -> list[str]:
