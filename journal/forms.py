@@ -8,6 +8,7 @@ from flask_wtf.form import _Auto
 from werkzeug.datastructures import ImmutableMultiDict
 from markupsafe import Markup
 from wtforms import SelectField
+from wtforms import validators
 from wtforms.validators import ValidationError
 from wtforms.widgets import html_params
 
@@ -15,6 +16,22 @@ from wtforms.widgets import html_params
 def strip(value):
     """WTForms filter: surrounding white space never counts as content."""
     return value.strip() if isinstance(value, str) else value
+
+
+#: Past this a whole number has no float: wtforms' NumberRange checks for NaN through one.
+_FLOAT_RANGE = 10**308
+
+
+class NumberRange(validators.NumberRange):
+    """wtforms' NumberRange for whole numbers of any size. Its NaN check turns the number
+    into a float, which overflows past about 10**308 (an OverflowError, a 500, for a
+    number typed with 309 digits or more); such a number is out of any range we ask for,
+    so it gets the field's own message."""
+
+    def __call__(self, form, field):
+        if isinstance(field.data, int) and not -_FLOAT_RANGE < field.data < _FLOAT_RANGE:
+            raise ValidationError(self.message or field.gettext("Number is out of range."))
+        super().__call__(form, field)
 
 
 _read_formdata = FlaskForm.Meta.wrap_formdata

@@ -314,6 +314,7 @@ BAD_INPUT = [
     ("empty title", {"title": ""}, "title", "short name"),
     ("no minutes", {"duration_minutes": "0"}, "duration_minutes", "between 1 and 240"),
     ("too many minutes", {"duration_minutes": "241"}, "duration_minutes", "between 1 and 240"),
+    ("a number past a float's range", {"duration_minutes": "9" * 400}, "duration_minutes", "between 1 and 240"),
     ("steps too long", {"steps": "x" * 5001}, "steps", "5,000 characters"),
     ("no steps", {"steps": ""}, "steps", "at least one step"),
     ("unknown kind", {"kind": "dancing"}, "kind", ""),

@@ -1,10 +1,10 @@
 """Forms for a couple's own practices: validation only."""
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.fields.choices import SelectChoice
 
-from journal.forms import strip
+from journal.forms import NumberRange, strip
 from journal.models import KINDS
 
 _strip = [strip]
