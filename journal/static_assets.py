@@ -26,6 +26,9 @@ from journal.security import baseline_headers
 COMPRESSED = ["text/html", "text/plain", "text/javascript", "application/json", "text/calendar"]
 #: Types WhiteNoise's own table lacks.
 MEDIA_TYPES = {".webmanifest": "application/manifest+json"}
+#: `flask digest compile` hashes every file and compresses none: WhiteNoise's compressor writes
+#: the .br and .gz files, for the files worth it (Makefile).
+DIGEST_CONFIG = {"FLASK_STATIC_DIGEST_BLACKLIST_FILTER": [], "FLASK_STATIC_DIGEST_COMPRESSION": []}
 
 
 def digest_app() -> Flask:
@@ -34,8 +37,7 @@ def digest_app() -> Flask:
     from journal import web_folder
 
     app = Flask(__name__, static_folder=web_folder("static"))
-    app.config["FLASK_STATIC_DIGEST_BLACKLIST_FILTER"] = []
-    app.config["FLASK_STATIC_DIGEST_COMPRESSION"] = []  # WhiteNoise's compressor writes .br and .gz
+    app.config.update(DIGEST_CONFIG)
     return app
 
 
@@ -45,7 +47,10 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
     app.config.setdefault("COMPRESS_STREAMS", False)  # an export streams a ZIP; leave streams alone
     compress.init_app(app)
+    for name, value in DIGEST_CONFIG.items():
+        app.config.setdefault(name, value)
     static_digest.init_app(app)
+    # The names the build's manifest gives: their content never changes under them.
     hashed = {f"{app.static_url_path}/{name}" for name in static_digest.manifests.get("static", {}).values()}
     headers = baseline_headers(app.config)
 
@@ -57,7 +62,7 @@ def init_app(app: Flask) -> None:
         app.wsgi_app,
         root=app.static_folder,
         prefix=app.static_url_path,
-        max_age=0,
+        max_age=0,  # a plain name is revalidated every time; a hashed one is immutable for ten years
         mimetypes=MEDIA_TYPES,
         immutable_file_test=lambda path, url: url in hashed,
         add_headers_function=add_headers,
