@@ -24,6 +24,23 @@ $(STAMP): $(BIN)/python $(LOCK) pyproject.toml setup.py
 
 install: $(STAMP)
 
+# Static files as they are served (build output, kept out of git): a content-hashed copy of
+# each file and cache_manifest.json, which pages link through (Flask-Static-Digest), then a .br
+# and a .gz beside every file worth compressing (WhiteNoise's compressor). Made again, old copies
+# removed first, when a file in static/ changes. journal/static_assets.py serves them.
+HASHED := .*-[0-9a-f]\{32\}\.[^/]*
+STATIC_SOURCES := $(shell find static -type d -o -type f ! -name '*.gz' ! -name '*.br' \
+                    ! -name cache_manifest.json ! -regex '$(HASHED)' 2>/dev/null)
+DIGEST := $(BIN)/flask --app 'journal.static_assets:digest_app()' digest
+STATIC_STAMP := .stamp-static
+
+$(STATIC_STAMP): $(STAMP) $(STATIC_SOURCES)
+	$(DIGEST) clean >/dev/null
+	find static \( -name '*.gz' -o -name '*.br' \) -delete
+	$(DIGEST) compile >/dev/null
+	$(BIN)/python -m whitenoise.compress --quiet static
+	touch $@
+
 ## make lock: resolve pyproject.toml's dependencies (runtime and test) again and pin them,
 ## with their hashes, into requirements/lock.txt. Run it after changing a dependency.
 lock: $(BIN)/python
@@ -32,7 +49,7 @@ lock: $(BIN)/python
 	  --python-version 3.11 --quiet --output-file $(LOCK)
 
 ## make run: migrate, load the practice library, start the web server (and the reminder worker).
-run: install
+run: install $(STATIC_STAMP)
 	PORT=$(PORT) bin/run
 
 # One pytest-xdist worker per core of this machine (2 on the CI machine, every run: the
@@ -43,7 +60,7 @@ NPROC  ?= $(shell nproc 2>/dev/null || echo 2)
 PYTEST_CACHE := $(if $(filter true,$(CI)),-p no:cacheprovider)
 
 ## make test: everything the tests need (Debian's chromium included), then the whole suite.
-test: install browser tests/js/node_modules/.package-lock.json
+test: install $(STATIC_STAMP) browser tests/js/node_modules/.package-lock.json
 	$(BIN)/python -m pytest -n $(NPROC) $(PYTEST_CACHE) $(PYTEST_ARGS)
 
 # An independent RRULE implementation (rrule.js) the recurrence tests compare against, and
@@ -65,8 +82,9 @@ browser:
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q default-jre-headless; }
 
 ## make bench: the page benchmark (bench/pages.py) on the small data set; BENCH_ARGS for more.
-bench: install
+bench: install $(STATIC_STAMP)
 	$(BIN)/python bench/pages.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info test-artifacts
+	rm -rf $(VENV) build dist *.egg-info test-artifacts $(STATIC_STAMP) static/cache_manifest.json
+	find static \( -name '*.gz' -o -name '*.br' -o -regex '$(HASHED)' \) -delete

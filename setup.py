@@ -1,7 +1,9 @@
 """Copies the top-level templates/ and static/ into the built package.
 
 In a source checkout the app factory finds them beside `journal/`; in a wheel they
-travel inside it as `journal/templates` and `journal/static`.
+travel inside it as `journal/templates` and `journal/static`. static/ goes as it is: after
+the Makefile's static build (any `make` target that runs the app) that includes the hashed
+copies, their manifest and the .br/.gz files; without it, pages link the plain names.
 """
 import shutil
 from pathlib import Path

@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 mimetypes.add_type("application/manifest+json", ".webmanifest")
 
 
-def _web_folder(name: str) -> str:
+def web_folder(name: str) -> str:
     """templates/ and static/ sit beside the package in a checkout and inside it in a wheel."""
     package = Path(__file__).parent
     for candidate in (package.parent / name, package / name):
@@ -28,8 +28,8 @@ def create_app(config: dict | None = None) -> Flask:
     config = dict(config or {})
     app = Flask(
         __name__,
-        template_folder=_web_folder("templates"),
-        static_folder=_web_folder("static"),
+        template_folder=web_folder("templates"),
+        static_folder=web_folder("static"),
         instance_path=config.pop("INSTANCE_PATH", None),
         instance_relative_config=True,
     )

@@ -105,16 +105,25 @@ def _idle_ok(user) -> bool:
     return True
 
 
+def baseline_headers(config) -> dict[str, str]:
+    """The headers every response carries: Flask's below, and the static files WhiteNoise
+    serves before Flask sees the request (journal/static_assets.py)."""
+    headers = {
+        "Content-Security-Policy": CSP,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "X-Frame-Options": "DENY",
+        "Permissions-Policy": PERMISSIONS_POLICY,
+        "Cross-Origin-Opener-Policy": "same-origin",
+    }
+    if config["TANDEM_HTTPS"]:
+        headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+    return headers
+
+
 def _security_headers(response):
     h = response.headers
-    h.setdefault("Content-Security-Policy", CSP)
-    h["X-Content-Type-Options"] = "nosniff"
-    h["Referrer-Policy"] = "no-referrer"
-    h["X-Frame-Options"] = "DENY"
-    h["Permissions-Policy"] = PERMISSIONS_POLICY
-    h["Cross-Origin-Opener-Policy"] = "same-origin"
-    if current_app.config["TANDEM_HTTPS"]:
-        h["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+    h.update(baseline_headers(current_app.config))
     if request.endpoint != "static":
         # Pages hold personal data or per-session form tokens: never keep them in a cache.
         h["Cache-Control"] = "no-store"

@@ -1,68 +1,44 @@
 """Static files and compression.
 
-Every `url_for("static", filename=...)` carries `v=<first 12 hex digits of the
-file's SHA-256>`, computed once per process. A request whose `v` matches the
-file's content may be cached for a year (`immutable`): a new release changes the
-URL. Any other static request (no `v`, or an old one) must be revalidated, so a
-browser never keeps a stale file. Pages, CSS, JavaScript, SVG and the manifest
-go out compressed (brotli or gzip, as the browser asks) by Flask-Compress.
+The Makefile's static build (`make run`, `make test` and `make bench` do it) writes a
+content-hashed copy of every file in static/ (`css/tandem-<md5>.css`) and
+`cache_manifest.json` (Flask-Static-Digest's `flask digest compile`), then a `.br` and a
+`.gz` beside each file worth compressing (WhiteNoise's compressor). Templates link
+`static_url_for("static", filename=...)`, which names the hashed copy; without a build
+they get the plain name.
 
-Compressing pages that carry a CSRF token is safe here against BREACH-style
-guessing because our cookies are SameSite=Lax (a cross-site page can't make the
-browser fetch a private page many times with its cookies) and private pages are
-never cached.
+WhiteNoise answers /static/ before Flask: a hashed name is cached for good (`immutable`,
+a new release links new names); any other name must be revalidated (`max-age=0`), so a
+browser never keeps a stale file. It sends the `.br` or `.gz` copy when the browser asks,
+and the security headers every response carries (`journal.security.baseline_headers`).
+
+Flask-Compress compresses what Flask itself answers (pages, JSON, the calendar feed,
+/sw.js). Compressing pages that carry a CSRF token is safe here against BREACH-style
+guessing because our cookies are SameSite=Lax (a cross-site page can't make the browser
+fetch a private page many times with its cookies) and private pages are never cached.
 """
-import hashlib
-from functools import cache
-from pathlib import Path
+from flask import Flask
+from whitenoise import WhiteNoise
 
-from flask import Flask, current_app, request
+from journal.extensions import compress, static_digest
+from journal.security import baseline_headers
 
-from journal.extensions import compress
-
-YEAR = 365 * 24 * 3600
-
-COMPRESSED = [
-    "text/html", "text/css", "text/plain", "text/javascript", "application/javascript", "application/json",
-    "image/svg+xml", "application/manifest+json", "text/calendar",
-]
+COMPRESSED = ["text/html", "text/plain", "text/javascript", "application/json", "text/calendar"]
+#: Types WhiteNoise's own table lacks.
+MEDIA_TYPES = {".webmanifest": "application/manifest+json"}
+#: `flask digest compile` hashes every file and compresses none: WhiteNoise's compressor writes
+#: the .br and .gz files, for the files worth it (Makefile).
+DIGEST_CONFIG = {"FLASK_STATIC_DIGEST_BLACKLIST_FILTER": [], "FLASK_STATIC_DIGEST_COMPRESSION": []}
 
 
-@cache
-def fingerprint(folder: str, filename: str) -> str | None:
-    """The version of a static file: its content's hash, or None if it doesn't exist."""
-    path = Path(folder, filename)
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-    except OSError:
-        return None
+def digest_app() -> Flask:
+    """The app the static build runs `flask digest` in: static/ alone, so building needs
+    no instance folder, secrets or database."""
+    from journal import web_folder
 
-
-def _versioned_urls(endpoint: str, values: dict) -> None:
-    if endpoint == "static" and "filename" in values and "v" not in values:
-        version = fingerprint(current_app.static_folder, values["filename"])
-        if version:
-            values["v"] = version
-
-
-def _static_caching(response):
-    if request.endpoint != "static" or response.status_code not in (200, 304):
-        return response
-    if response.status_code == 200 and response.is_streamed:
-        # Static files are small: read the file now (and close it) so the response
-        # is compressed like a page.
-        response.direct_passthrough = False
-        response.make_sequence()
-    filename = (request.view_args or {}).get("filename", "")
-    wanted = request.args.get("v")
-    if wanted and wanted == fingerprint(current_app.static_folder, filename):
-        response.cache_control.public = True
-        response.cache_control.max_age = YEAR
-        response.cache_control.immutable = True
-    else:
-        response.cache_control.no_cache = True
-        response.cache_control.max_age = None
-    return response
+    app = Flask(__name__, static_folder=web_folder("static"))
+    app.config.update(DIGEST_CONFIG)
+    return app
 
 
 def init_app(app: Flask) -> None:
@@ -71,5 +47,23 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
     app.config.setdefault("COMPRESS_STREAMS", False)  # an export streams a ZIP; leave streams alone
     compress.init_app(app)
-    app.url_defaults(_versioned_urls)
-    app.after_request(_static_caching)
+    for name, value in DIGEST_CONFIG.items():
+        app.config.setdefault(name, value)
+    static_digest.init_app(app)
+    # The names the build's manifest gives: their content never changes under them.
+    hashed = {f"{app.static_url_path}/{name}" for name in static_digest.manifests.get("static", {}).values()}
+    headers = baseline_headers(app.config)
+
+    def add_headers(response_headers, path, url):
+        for name, value in headers.items():
+            response_headers[name] = value
+
+    app.wsgi_app = WhiteNoise(
+        app.wsgi_app,
+        root=app.static_folder,
+        prefix=app.static_url_path,
+        max_age=0,  # a plain name is revalidated every time; a hashed one is immutable for ten years
+        mimetypes=MEDIA_TYPES,
+        immutable_file_test=lambda path, url: url in hashed,
+        add_headers_function=add_headers,
+    )

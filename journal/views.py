@@ -1,6 +1,6 @@
 """Pages that belong to no feature (welcome, More, offline, health) and the delete-confirmation
 step every feature's routes share."""
-from flask import Blueprint, current_app, flash, redirect, render_template, send_from_directory, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from journal.extensions import db
@@ -33,8 +33,9 @@ def offline():
 
 @bp.get("/sw.js")
 def service_worker():
-    """Served from the root so its scope is the whole app; like every page, no-store."""
-    return send_from_directory(current_app.static_folder, "sw.js", mimetype="text/javascript", max_age=0)
+    """Served from the root so its scope is the whole app, under its one unversioned name;
+    like every page, no-store. It names the shell it caches by the URLs pages link."""
+    return render_template("sw.js"), {"Content-Type": "text/javascript; charset=utf-8"}
 
 
 @bp.get("/healthz")

@@ -39,6 +39,7 @@ MATRIX = {
     ("views.offline", "GET"): ("/offline", each(200)),
     ("views.more", "GET"): ("/more", signed_in(200)),
     ("views.service_worker", "GET"): ("/sw.js", each(200)),
+    # WhiteNoise answers /static/ before Flask (journal/static_assets.py): public files, alike for all.
     ("static", "GET"): ("/static/css/tandem.css", each(200)),
     ("auth.register", "GET"): ("/register", signed_in(A, anonymous=200)),
     ("auth.register", "POST"): ("/register", signed_in(A, anonymous=422)),

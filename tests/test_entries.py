@@ -558,11 +558,11 @@ def test_the_editor_keeps_a_draft_until_a_save_succeeds(csrf_app_config, app, us
     page = client.get("/journal/new").get_data(as_text=True)
     key = f"tandem-draft:{user.id}:/journal/new"
     assert f'data-draft="{key}"' in page and "data-draft-clean" in page
-    (script,) = elements(page, "script[src^='/static/js/drafts.js']")
+    (script,) = elements(page, "script[src^='/static/js/drafts-']")
     assert script.attrs.keys() == {"src", "defer"} and not script.children
-    assert re.fullmatch(r"/static/js/drafts\.js\?v=[0-9a-f]{12}", script.get("src")), "fingerprinted"
+    assert re.fullmatch(r"/static/js/drafts-[0-9a-f]{32}\.js", script.get("src")), "content-hashed name"
     assert "<script>" not in page and "onclick" not in page
-    assert "drafts.js" not in client.get("/journal").get_data(as_text=True)
+    assert "/static/js/drafts-" not in client.get("/journal").get_data(as_text=True)
     assert "Restore your unsaved draft" in page
 
     # An expired form (no valid token) is refused by the app's CSRF handler.
@@ -577,7 +577,7 @@ def test_the_editor_keeps_a_draft_until_a_save_succeeds(csrf_app_config, app, us
     saved = client.post("/journal/new", data={"csrf_token": token, "title": "Saved", "body": "kept", "visibility": PRIVATE})
     entry_id = entry_id_of(saved)
     shown = client.get(f"/journal/{entry_id}").get_data(as_text=True)
-    assert f'data-draft-saved="{key}"' in shown and "drafts.js" in shown
+    assert f'data-draft-saved="{key}"' in shown and "/static/js/drafts-" in shown
     assert "data-draft-saved" not in client.get(f"/journal/{entry_id}").get_data(as_text=True), "said once"
 
     edit_page = client.get(f"/journal/{entry_id}/edit").get_data(as_text=True)

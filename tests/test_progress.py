@@ -260,7 +260,7 @@ def test_the_note_form_shows_the_body_diagram_over_working_selects(app, couple, 
     # Each area is a link to its own drop-down, which stays on the page (no JavaScript needed).
     assert html.count('class="area-link"') == 11
     assert 'href="#sensation-back"' in html and '<select id="sensation-back" name="sensation-back">' in html
-    assert "js/body-picker.js" in html
+    assert "/static/js/body-picker-" in html
     # Sent back with something to fix, the diagram shows what was chosen.
     again = ana_client.post(f"/notes/new?practice={touch.id}", data={"sensation-back": "reduced", "sensation-hands": "tingly"})
     assert again.status_code == 422

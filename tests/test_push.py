@@ -210,7 +210,7 @@ def test_page_offers_the_button_and_exposes_the_key(app, auth_client, user):
     assert f'data-vapid-key="{vapid_public_key()}"' in page
     assert "Turn on notifications on this device" in page
     assert "needs JavaScript" in page
-    assert "js/push.js" in page
+    assert "/static/js/push-" in page
     assert "<script>" not in page and "<script >" not in page
     assert "aren't on for any of your devices" in page
 

@@ -2,14 +2,18 @@
 // Pages and data are private: they are never cached, here or by the browser (no-store).
 "use strict";
 
-var CACHE = "tandem-shell-v2";
+// The shell by the URLs pages link: content-hashed names (journal/static_assets.py), so a
+// release that changes a file is a new worker, and its cache (named by those URLs) replaces
+// the old one when it activates.
+var ICON = {{ static_url_for("static", filename="icons/icon-192.png")|tojson }};
 var SHELL = [
   "/offline",
-  "/static/css/tandem.css",
-  "/static/js/tandem.js",
-  "/static/icons/icon.svg",
-  "/static/icons/icon-192.png"
+  {{ static_url_for("static", filename="css/tandem.css")|tojson }},
+  {{ static_url_for("static", filename="js/tandem.js")|tojson }},
+  {{ static_url_for("static", filename="icons/icon.svg")|tojson }},
+  ICON
 ];
+var CACHE = "tandem-shell " + SHELL.join(" ");
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) { return cache.addAll(SHELL); }));
@@ -34,8 +38,8 @@ self.addEventListener("fetch", function (event) {
     return;
   }
   if (SHELL.indexOf(url.pathname) !== -1) {
-    // Pages ask for fingerprinted URLs (?v=...) that the browser keeps for a year, so the
-    // network (or the HTTP cache) answers first; the copy kept here is for when offline.
+    // Pages ask for content-hashed URLs that the browser keeps for good, so the network
+    // (or the HTTP cache) answers first; the copy kept here is for when offline.
     event.respondWith(fetch(request).catch(function () { return caches.match(url.pathname); }));
   }
 });
@@ -48,7 +52,7 @@ self.addEventListener("push", function (event) {
   var options = {
     body: typeof data.body === "string" ? data.body : "",
     tag: typeof data.tag === "string" && data.tag ? data.tag : undefined,
-    icon: "/static/icons/icon-192.png",
+    icon: ICON,
     data: { url: typeof data.url === "string" ? data.url : "/" }
   };
   event.waitUntil(self.registration.showNotification(title, options));
