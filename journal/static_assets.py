@@ -17,11 +17,14 @@ Flask-Compress compresses what Flask itself answers (pages, JSON, the calendar f
 guessing because our cookies are SameSite=Lax (a cross-site page can't make the browser
 fetch a private page many times with its cookies) and private pages are never cached.
 """
+from functools import cache
+
 from flask import Flask
 from whitenoise import WhiteNoise
 
 from journal.extensions import compress, static_digest
 from journal.security import baseline_headers
+from journal.templating import remembered_links
 
 COMPRESSED = ["text/html", "text/plain", "text/javascript", "application/json", "text/calendar"]
 #: Types WhiteNoise's own table lacks.
@@ -41,6 +44,26 @@ def digest_app() -> Flask:
     return app
 
 
+@cache
+def _served_files(root: str, prefix: str, headers: tuple, hashed: frozenset) -> dict:
+    """WhiteNoise's table of static/ (each file with its headers and its .br/.gz copies),
+    read from disk once per process rather than once per app: every test makes an app,
+    and reading it took 2 ms."""
+
+    def add_headers(response_headers, path, url):
+        for name, value in headers:
+            response_headers[name] = value
+
+    return WhiteNoise(
+        None, root=root, prefix=prefix,
+        max_age=0,  # a plain name is revalidated every time; a hashed one is immutable for ten years
+        allow_all_origins=False,  # no other site has any use for our files
+        mimetypes=MEDIA_TYPES,
+        immutable_file_test=lambda path, url: url in hashed,
+        add_headers_function=add_headers,
+    ).files
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED)
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
@@ -50,20 +73,10 @@ def init_app(app: Flask) -> None:
     for name, value in DIGEST_CONFIG.items():
         app.config.setdefault(name, value)
     static_digest.init_app(app)
+    app.jinja_env.globals["static_url_for"] = remembered_links(static_digest.static_url_for)
     # The names the build's manifest gives: their content never changes under them.
-    hashed = {f"{app.static_url_path}/{name}" for name in static_digest.manifests.get("static", {}).values()}
-    headers = baseline_headers(app.config)
-
-    def add_headers(response_headers, path, url):
-        for name, value in headers.items():
-            response_headers[name] = value
-
-    app.wsgi_app = WhiteNoise(
-        app.wsgi_app,
-        root=app.static_folder,
-        prefix=app.static_url_path,
-        max_age=0,  # a plain name is revalidated every time; a hashed one is immutable for ten years
-        mimetypes=MEDIA_TYPES,
-        immutable_file_test=lambda path, url: url in hashed,
-        add_headers_function=add_headers,
-    )
+    hashed = frozenset(f"{app.static_url_path}/{name}" for name in static_digest.manifests.get("static", {}).values())
+    headers = tuple(baseline_headers(app.config).items())
+    served = WhiteNoise(app.wsgi_app)
+    served.files = _served_files(app.static_folder, app.static_url_path, headers, hashed)
+    app.wsgi_app = served

@@ -20,32 +20,32 @@ def local_time(value: datetime, zone: str | None = None) -> datetime:
     return value.astimezone(ZoneInfo(zone))
 
 
-def _url_for_remembered(app: Flask):
-    """Templates' `url_for`, remembering what it built. A relative link depends only on
-    the endpoint, its values and the prefix the app is served under, none of which a
-    request changes, so each is built once per process; werkzeug's build was a seventh
-    of a page's time (the navigation alone has 15 links). Anything else (a link relative
-    to the blueprint, an absolute address, a scheme, an anchor, values that can't be
-    hashed) is built each time."""
+def remembered_links(build):
+    """A template's link builder (`url_for`, `static_url_for`) that remembers what it
+    built. A relative link depends only on the endpoint, its values and the prefix the
+    app is served under, none of which a request changes, so each is built once per
+    process; werkzeug's build was a seventh of a page's time (the navigation alone has
+    15 links). Anything else (a link relative to the blueprint, an absolute address, a
+    scheme, an anchor, values that can't be hashed) is built each time."""
 
     @lru_cache(maxsize=4096)  # bounded: links carry ids, and a process lives long
     def remembered(endpoint: str, script_root: str, values: tuple) -> str:
-        return app.url_for(endpoint, **dict(values))
+        return build(endpoint, **dict(values))
 
-    def url_for(endpoint: str, **values) -> str:
+    def link(endpoint: str, **values) -> str:
         if endpoint.startswith(".") or not has_request_context() or any(k[:1] == "_" for k in values):
-            return app.url_for(endpoint, **values)
+            return build(endpoint, **values)
         key = tuple(sorted(values.items()))
         try:
             return remembered(endpoint, request.script_root, key)
         except TypeError:  # a list of values for one query argument
-            return app.url_for(endpoint, **values)
+            return build(endpoint, **values)
 
-    return url_for
+    return link
 
 
 def register_template_helpers(app: Flask) -> None:
-    app.jinja_env.globals["url_for"] = _url_for_remembered(app)
+    app.jinja_env.globals["url_for"] = remembered_links(app.url_for)
 
     @app.context_processor
     def _unread():

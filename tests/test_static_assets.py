@@ -116,5 +116,6 @@ def test_static_files_carry_the_security_headers_of_pages(app_config, https):
             assert static.status_code == 200
         for name in BASELINE:
             assert static.headers.get(name) == page.headers.get(name), f"{url}: {name}"
+        assert "Access-Control-Allow-Origin" not in static.headers, url  # no other site reads our files
     assert ("Strict-Transport-Security" in page.headers) == https
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
