@@ -93,14 +93,14 @@ def _copy(connection, model, rows: list[dict]) -> None:
     columns = [c for c in table.c if c.key in given or c.default is not None]
     fields = [(c.key, _default(c), _bind(c, connection.dialect)) for c in columns]
     names = ", ".join(f'"{c.name}"' for c in columns)
-    with connection.connection.driver_connection.cursor() as cursor:
-        with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-            for row in rows:
-                values = []
-                for key, default, bind in fields:
-                    value = row[key] if key in row else default()
-                    values.append(value if bind is None or value is None else bind(value))
-                copy.write_row(values)
+    driver = connection.connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            values = []
+            for key, default, bind in fields:
+                value = row[key] if key in row else default()
+                values.append(value if bind is None or value is None else bind(value))
+            copy.write_row(values)
 
 
 def _default(column):
