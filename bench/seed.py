@@ -114,13 +114,8 @@ def _default(column):
 
 
 def _bind(column, dialect):
-    """What the column's type does to a value on its way in, or None. A bool given to a
-    text column goes in as PostgreSQL's cast writes it: history() gives CheckIn.bleeding
-    False, which the INSERT's ::VARCHAR cast stored as 'false' (COPY would write 'f')."""
-    from sqlalchemy import String
-
-    if isinstance(column.type, String):
-        return lambda value: ("true" if value else "false") if isinstance(value, bool) else value
+    """What the column's type does to a value on its way in (JSON to text, datetimes to
+    UTC), or None."""
     return column.type.dialect_impl(dialect).bind_processor(dialect)
 
 
@@ -181,7 +176,7 @@ def history(*, a, b, days: int, end: date = END, seed: int = 0, rows: Rows | Non
             rows.add(
                 CheckIn, author_id=person.id, couple_id=person.couple_id, visibility=visibility, day=day,
                 **{f: rng.randint(1, 5) for f in ("mood", "closeness", "comfort", "sensation", "energy", "stress")},
-                sleep_hours=rng.choice((4.5, 5.0, 6.0, 6.5, 7.0)), pain="none", bleeding=False, fever=False,
+                sleep_hours=rng.choice((4.5, 5.0, 6.0, 6.5, 7.0)), pain="none", bleeding="none", fever=False,
                 boundary=rng.choice(("green", "yellow", "red")),
                 note_sealed=_sealed(_line(rng, 12), table="checkins", row_id=cid, field="note", author_id=person.id, visibility=visibility),
                 schedule_id=checkin_schedule if shared else None, occurrence_at=occurrence if shared else None,
