@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar, Event, vRecur
 
-from journal.plan.recurrence import Recurrence, ical_rules, next_occurrence, occurrences
+from journal.plan.recurrence import Recurrence, ical_rules, next_occurrence, occurrences, occurrences_by_day
 
 UTC = datetime.UTC
 D = datetime.date
@@ -147,6 +147,19 @@ def test_windows_split_anywhere_give_the_same_instants():
     cuts = [cut for cut in steps if cut < utc(2027, 1, 1)] + [utc(2027, 1, 1)]
     pieces = [i for low, high in zip(cuts, cuts[1:]) for i in occurrences(r, NY, low, high)]
     assert pieces == year
+
+
+@pytest.mark.parametrize("kind", ["daily", "weekdays", "interval", "weekly", "once"])
+@pytest.mark.parametrize("zone", [NY, LORD_HOWE, KOLKATA])
+def test_todays_whole_day_expansion_gives_the_same_instants(zone, kind):
+    """Today asks `occurrences_by_day` (whole local days, expanded once and remembered):
+    every window it could ask through a year, DST changes included, holds what
+    `occurrences` finds."""
+    r = rec(kind, times=("01:45", "02:15", "02:30", "20:00"), start=D(2026, 1, 3), weekdays=(6, 2), interval=3)
+    for k in range(240):
+        now = utc(2026, 1, 1) + datetime.timedelta(hours=37 * k)
+        start, end = now - datetime.timedelta(hours=30), now + datetime.timedelta(hours=24)
+        assert occurrences_by_day(r, zone, start, end) == occurrences(r, zone, start, end), now
 
 
 def test_a_window_far_from_the_start_does_not_walk_the_years_between():

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from journal.access import Scope
 from journal.extensions import db
 from journal.models import Plan, Practice, PromptAction, Schedule, User, now_utc
-from journal.plan.recurrence import local_to_utc, occurrences
+from journal.plan.recurrence import local_to_utc, occurrences, occurrences_by_day
 from journal.plan.services import PlanView, plan_view, recurrence_of, schedules_with_practices
 from journal.today.prompts import prompt_key, prompt_parse  # noqa: F401 (prompt_key: callers read it here)
 
@@ -105,7 +105,7 @@ def prompts_for(scope: Scope, user: User, *, now: datetime | None = None) -> tup
     for schedule, practice in rows:
         if schedule.prompt_user_id not in (None, user.id) or view.is_held(practice) or view.is_later(practice):
             continue
-        for at in occurrences(recurrence_of(schedule), view.timezone, start - LOOKBACK, end):
+        for at in occurrences_by_day(recurrence_of(schedule), view.timezone, start - LOOKBACK, end):
             own.add((schedule.id, at))
             action = actions.get((schedule.id, at))
             if action is None:
