@@ -30,7 +30,7 @@ def today():
     couple = couple_of(user=current_user)
     view, prompts = services.prompts_for(s, current_user)
     return render_template(
-        "today/today.html", partner=partner, couple=couple, view=view, prompts=prompts, form=PromptForm(),
+        "today/today.html", partner=partner, couple=couple, view=view, prompts=prompts,
         no_pressure=NO_PRESSURE,
     )
 
