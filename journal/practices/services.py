@@ -3,6 +3,7 @@ import logging
 
 from flask import abort
 from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy.orm import defer
 
 from journal.access import Scope
 from journal.extensions import db
@@ -99,4 +100,8 @@ def practices_browse(scope: Scope, *, kind: str | None = None, stage: int | None
     if stage:
         stmt = stmt.where(Practice.stage == stage)
     order = case({k: i for i, k in enumerate(KINDS)}, value=Practice.kind)
-    return list(db.session.scalars(stmt.order_by(order, Practice.stage, Practice.title)))
+    # The list shows titles and summaries: steps, safety notes and topics stay unread
+    # (two JSON columns decoded for every card), and reading one here is an error rather
+    # than a statement per card.
+    unshown = [defer(column, raiseload=True) for column in (Practice._steps, Practice._safety_note, Practice.topics)]
+    return list(db.session.scalars(stmt.order_by(order, Practice.stage, Practice.title).options(*unshown)))
