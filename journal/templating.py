@@ -4,7 +4,7 @@ from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -72,7 +72,9 @@ def register_template_helpers(app: Flask) -> None:
         forms; the same id twice is invalid HTML). Nothing when CSRF is switched off."""
         if not current_app.config.get("WTF_CSRF_ENABLED", True):
             return Markup("")
-        return Markup('<input name="csrf_token" type="hidden" value="{}">').format(generate_csrf())
+        if "csrf_field" not in g:  # written once a request: a page can hold ten forms
+            g.csrf_field = Markup('<input name="csrf_token" type="hidden" value="{}">').format(generate_csrf())
+        return g.csrf_field
 
     app.jinja_env.globals["unreadable_text"] = UNREADABLE  # one marker for every page
 
