@@ -26,22 +26,29 @@ def remembered_links(build):
     app is served under, none of which a request changes, so each is built once per
     process; werkzeug's build was a seventh of a page's time (the navigation alone has
     15 links). Anything else (a link relative to the blueprint, an absolute address, a
-    scheme, an anchor, values that can't be hashed) is built each time."""
+    scheme, an anchor, values other than text and numbers) is built each time."""
 
     @lru_cache(maxsize=4096)  # bounded: links carry ids, and a process lives long
     def remembered(endpoint: str, script_root: str, values: tuple) -> str:
-        return build(endpoint, **dict(values))
+        return build(endpoint, **{name: value for name, _, value in values})
 
     def link(endpoint: str, **values) -> str:
-        if endpoint.startswith(".") or not has_request_context() or any(k[:1] == "_" for k in values):
+        if (
+            endpoint.startswith(".")
+            or not has_request_context()
+            or any(name[:1] == "_" or type(value) not in _PLAIN for name, value in values.items())
+        ):
             return build(endpoint, **values)
-        key = tuple(sorted(values.items()))
-        try:
-            return remembered(endpoint, request.script_root, key)
-        except TypeError:  # a list of values for one query argument
-            return build(endpoint, **values)
+        # Each value's type is part of the key: True and 1 are equal, their links are not.
+        key = tuple((name, type(value), value) for name, value in sorted(values.items()))
+        return remembered(endpoint, request.script_root, key)
 
     return link
+
+
+#: The values a remembered link may carry: anything else (a list, a date, a row) is built
+#: each time, and never kept alive by the cache.
+_PLAIN = frozenset({str, int, bool})
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -167,3 +167,14 @@ def test_links_follow_the_prefix_each_request_is_served_under(client):
     assert register_links() == {"/register"}
     assert register_links(environ_overrides={"SCRIPT_NAME": "/tandem"}) == {"/tandem/register"}
     assert register_links() == {"/register"}
+
+
+@pytest.mark.sqlite_only  # links are built in Python
+def test_remembered_links_tell_true_from_one(app):
+    """A remembered link's values are told apart by type too: True and 1 are equal in
+    Python, but ?page=True and ?page=1 are different links."""
+    link = app.jinja_env.globals["url_for"]
+    with app.test_request_context("/"):
+        assert link("entries.index", page=1) == "/journal?page=1"
+        assert link("entries.index", page=True) == "/journal?page=True"
+        assert link("entries.index", page="1") == "/journal?page=1"
