@@ -268,16 +268,21 @@ def _reveal_before(scope: Scope, now: datetime) -> datetime | None:
 
 def checkins_open_to_both(*, ids: list[int], reveal_before: datetime | None = None) -> Select:
     """Of the answers-given-together `ids`, those open to both partners."""
-    return select(CheckIn.id).where(CheckIn.id.in_(ids), _open_to_both(reveal_before))
+    return _open_to_both_shape(reveal_before is not None).params(_open_to_both_values(ids, reveal_before))
 
 
 @cache
 def _open_to_both_shape(after_48h: bool) -> Select:
-    """`checkins_open_to_both` with its values bound at run time (`ids`, and
+    """`checkins_open_to_both` with its values left as bound parameters (`ids`, and
     `reveal_before` when the couple opens answers after 48 hours), built once per
-    process: building the statement cost ten times running it."""
+    process: building the statement cost ten times running it. A page runs it with its
+    values (`_revealed`) rather than copying it with them."""
     reveal_before = bindparam("reveal_before", type_=CheckIn.created_at.type) if after_48h else None
     return select(CheckIn.id).where(CheckIn.id.in_(bindparam("ids", expanding=True)), _open_to_both(reveal_before))
+
+
+def _open_to_both_values(ids: list[int], reveal_before: datetime | None) -> dict:
+    return {"ids": ids} if reveal_before is None else {"ids": ids, "reveal_before": reveal_before}
 
 
 def checkins_open_to(scope: Scope, *, now: datetime | None = None) -> Select:
@@ -304,7 +309,7 @@ def _revealed(scope: Scope, checkins: list[CheckIn], now: datetime) -> set[int]:
     if not pending:
         return set()
     reveal_before = _reveal_before(scope, now)
-    values = {"ids": pending} if reveal_before is None else {"ids": pending, "reveal_before": reveal_before}
+    values = _open_to_both_values(pending, reveal_before)
     return set(db.session.scalars(_open_to_both_shape(reveal_before is not None), values))
 
 
