@@ -2,7 +2,8 @@
 
 Every test that uses `app` (directly or through `client`, `make_user`...) runs
 twice: `[sqlite]` on a new file, `[postgresql]` on a database of this test process
-(one per xdist worker) that is emptied before each test. PostgreSQL runs are skipped, and said so, when the
+(one per xdist worker) that is emptied before each test, through one engine and pool
+that every test's `app` of the process shares. PostgreSQL runs are skipped, and said so, when the
 server can't be reached; under CI (CI=true) they fail instead.
 
 Which tests run on both databases, and which on SQLite only
@@ -35,6 +36,7 @@ from pathlib import Path
 import pytest
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
+from sqlalchemy import engine_from_config as sa_engine_from_config
 from sqlalchemy.pool import NullPool, QueuePool
 
 from journal import create_app
@@ -172,11 +174,32 @@ _BYTECODE = _SharedBytecode()
 
 
 def _share_url_builders() -> None:
-    """Each test makes its own app, and werkzeug compiles a URL builder for each of the
-    app's ~110 rules with Python's `compile()` every time: about 60% of `create_app`.
-    The builder is a pure function of the rule's text, parts, defaults and mode (it is
-    bound to each new Rule afterwards), so every app of this test process shares one."""
+    """Each test makes its own app, and werkzeug compiles each of the app's ~110 rules
+    again every time: it parses the rule's text into its parts (two thirds of what is
+    left of `create_app`) and builds its URL builder with Python's `compile()` (60% of
+    `create_app` before this was shared). Both are pure functions of the rule's text and
+    the map's settings and converter classes, so every app of this test process shares
+    them. (The converter objects are shared too: werkzeug's, and journal.inputs', keep
+    no state but their settings.)"""
     from werkzeug.routing.rules import Rule
+
+    parsed: dict = {}
+    compile_rule = Rule.compile
+
+    def parsed_once(self):
+        key = (self.rule, self.subdomain, self.host, self.merge_slashes, self.map.host_matching,
+               tuple(sorted(self.map.converters.items())))
+        if key not in parsed:
+            compile_rule(self)
+            parsed[key] = (tuple(self._parts), tuple(self._trace), dict(self._converters))
+            return
+        parts, trace, converters = parsed[key]
+        self._parts, self._trace, self._converters = list(parts), list(trace), dict(converters)
+        self.arguments.update(converters)
+        self._build = self._compile_builder(False).__get__(self, None)
+        self._build_unknown = self._compile_builder(True).__get__(self, None)
+
+    Rule.compile = parsed_once
 
     made: dict = {}
     compile_builder = Rule._compile_builder
@@ -213,13 +236,49 @@ def _sqlite_from_template(app) -> None:
     shutil.copy(_sqlite_template["path"], target)
 
 
+class _SharedPool(QueuePool):
+    """The pool of the `app` fixture's PostgreSQL engine, which every test of this process
+    shares (see `_engine_per_process`)."""
+
+
+_shared_engines: dict = {}
+
+
+def _engine_per_process(bind_key, options: dict, app):
+    """Flask-SQLAlchemy's engine factory, for this test process: the `app` fixture's
+    PostgreSQL engine (the one with a `_SharedPool`) is made once per database and kept.
+    A new engine for each test forked a new server backend, set the dialect up again
+    (six queries) and warmed that backend's catalog caches: about 20 ms a test. Every
+    other engine (SQLite, and the NullPool apps tests build for themselves) is new."""
+    if options.get("poolclass") is not _SharedPool:
+        return sa_engine_from_config(options, prefix="")
+    key = repr(sorted(options.items()))
+    if key not in _shared_engines:
+        _shared_engines[key] = sa_engine_from_config(options, prefix="")
+    return _shared_engines[key]
+
+
+db._make_engine = _engine_per_process
+
+
+def _let_go(engine) -> None:
+    """End of a test: a test's own engine is closed; the shared one keeps its idle
+    connections, unless the test left one checked out (then it starts again)."""
+    if engine not in _shared_engines.values():
+        engine.dispose()
+    elif engine.pool.checkedout():
+        engine.dispose()
+        for key in [k for k, e in _shared_engines.items() if e is engine]:
+            del _shared_engines[key]
+
+
 @pytest.fixture
 def app(app_config, backend, smtp_sink):
     if backend == "postgresql":
-        # This app (and only this one: its engines are disposed below) keeps a pool, so
-        # a test opens a connection or two rather than one per request and per commit
-        # (about 3 ms each, a third of a PostgreSQL test's time).
-        options = {**app_config["SQLALCHEMY_ENGINE_OPTIONS"], "poolclass": QueuePool}
+        # This app (and only this one) keeps a pool, shared by the `app` of every test
+        # of this process, so a test opens no connection of its own rather than one per
+        # request and per commit (about 3 ms each, a third of a PostgreSQL test's time).
+        options = {**app_config["SQLALCHEMY_ENGINE_OPTIONS"], "poolclass": _SharedPool}
         app_config = {**app_config, "SQLALCHEMY_ENGINE_OPTIONS": options}
     app = create_app(app_config)
     app.test_client_class = IsolatedClient
@@ -236,7 +295,7 @@ def app(app_config, backend, smtp_sink):
         yield app
         db.session.remove()
         for engine in db.engines.values():
-            engine.dispose()
+            _let_go(engine)
 
 
 _created_on: set[str] = set()
