@@ -5,8 +5,9 @@
     browser       one headless Debian Chromium, driven by Playwright (session scope)
     journey       per test: opens browser contexts (one per person), collects
                   console errors, CSP violations and page errors, takes numbered
-                  step screenshots, and on failure saves a screenshot and the HTML
-                  of every open page into test-artifacts/browser/<test name>/
+                  step screenshots when STEP_SCREENSHOTS=1, and on failure saves a
+                  screenshot and the HTML of every open page into
+                  test-artifacts/browser/<test name>/
     partnered     per test, a factory: two partners made in-process (quick; the
                   foundation journey covers registering and inviting through the
                   UI), pace leader chosen, both logged in through the real form
@@ -161,8 +162,12 @@ class Journey:
         page.on("pageerror", lambda exc: self.problems.append(f"[{who}] uncaught error on {page.url}: {exc}"))
 
     def step(self, page, label: str) -> None:
-        """Save a numbered screenshot of `page` for this step of the journey."""
+        """Save a numbered screenshot of `page` for this step of the journey, when asked
+        for (STEP_SCREENSHOTS=1): each costs Chromium a full-page render and a PNG, about
+        25 s of the suite's work in all. A failure always saves every open page."""
         self._step += 1
+        if os.environ.get("STEP_SCREENSHOTS") != "1":
+            return
         self.folder.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(self.folder / f"{self._step:02d}-{_safe_name(label)}.png"), full_page=True)
 
