@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.pool import QueuePool
 
 from journal import create_app
@@ -188,6 +188,19 @@ _snapshots: dict[str, Snapshot] = {}
 
 _apps: dict = {}
 
+#: Whether a case's request may have changed the database since the world was last put
+#: back: any statement but a read or transaction control, sent while a request runs (the
+#: person's log-in before it only adds their session). Most cases change nothing (a GET, or
+#: a POST refused), and then the next case finds the world as it was.
+_changed: dict[str, bool] = {}
+_watching: list[str] = []
+_READS = ("SELECT", "BEGIN", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK")
+
+
+def _note_writes(conn, cursor, statement, parameters, context, executemany):
+    if _watching and not statement.lstrip().upper().startswith(_READS):
+        _changed[_watching[0]] = True
+
 
 @pytest.fixture
 def app(backend, database_url, tmp_path_factory, smtp_sink, app_config):
@@ -204,6 +217,8 @@ def app(backend, database_url, tmp_path_factory, smtp_sink, app_config):
             config["SQLALCHEMY_ENGINE_OPTIONS"] = {**config["SQLALCHEMY_ENGINE_OPTIONS"], **pooled}
         _apps[backend] = create_app(config)
         _apps[backend].test_client_class = IsolatedClient
+        with _apps[backend].app_context():
+            event.listen(db.engine, "before_cursor_execute", _note_writes)
     app = _apps[backend]
     smtp_sink.clear()
     with app.app_context():
@@ -214,9 +229,14 @@ def app(backend, database_url, tmp_path_factory, smtp_sink, app_config):
 def world_for(backend: str) -> World:
     """The ten-person world, built once per backend and test process, then put back
     before each case: on SQLite by copying the database file as it was, on PostgreSQL
-    by emptying every table and inserting the rows as they were (a few bulk INSERTs)."""
+    by emptying every table and inserting the rows as they were (a few bulk INSERTs).
+    Not put back when the case before changed nothing (see _changed)."""
     snap = _snapshots.get(backend)
-    if snap is None or time.monotonic() - snap.made > SNAPSHOT_LIFETIME:
+    fresh = snap is not None and time.monotonic() - snap.made <= SNAPSHOT_LIFETIME
+    if fresh and not _changed.get(backend, True):
+        return _world_of(snap)
+    _changed[backend] = False
+    if not fresh:
         _database_empty(backend)
         world = build_world()
         _snapshots[backend] = Snapshot(
@@ -279,8 +299,12 @@ def test_access(app, backend, endpoint, method, role):
     if role != "anonymous":
         login_as(client, world.people[role])
     path = template.format(**world.tokens)
-    with client.open(path, method=method, data={} if method == "POST" else None) as response:
-        assert outcome_of(response) == expected[role], f"{method} {path} as {role}"
+    _watching.append(backend)
+    try:
+        with client.open(path, method=method, data={} if method == "POST" else None) as response:
+            assert outcome_of(response) == expected[role], f"{method} {path} as {role}"
+    finally:
+        _watching.clear()
 
 
 def test_every_route_is_in_the_matrix(tmp_path):
@@ -294,3 +318,19 @@ def test_every_route_is_in_the_matrix(tmp_path):
     stale = MATRIX.keys() - routes
     assert not missing, f"routes missing from the access matrix: {sorted(missing)}"
     assert not stale, f"matrix rows for routes that no longer exist: {sorted(stale)}"
+
+
+def test_a_case_that_changes_the_world_finds_it_put_back_in_the_next(app, backend):
+    """What lets most cases skip putting the world back must see a change made during a
+    request, or a later case would meet the changed world."""
+    world = world_for(backend)
+    name = world.people["author"].display_name
+    _watching.append(backend)
+    try:
+        db.session.execute(User.__table__.update().values(display_name="Changed"))
+        db.session.commit()
+    finally:
+        _watching.clear()
+    assert _changed[backend]
+    assert world_for(backend).people["author"].display_name == name
+    assert not _changed[backend]
