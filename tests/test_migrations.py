@@ -12,6 +12,7 @@ from sqlalchemy import Column, MetaData, Table, create_engine, insert, inspect, 
 
 from journal import create_app
 from journal.extensions import db
+from tests.test_access_matrix import MASTER_KEYS
 
 
 @pytest.fixture
@@ -108,8 +109,18 @@ def _revisions_before_head() -> list[str]:
     return [r.revision for r in reversed(list(script.walk_revisions("base", "heads"))) if r.revision not in heads]
 
 
+_samples: list[dict] = []
+
+
 def _sample_rows(app_config, tmp_path) -> dict[str, list[dict]]:
-    """Rows in (nearly) every table, made through the services at head on a scratch SQLite file."""
+    """Rows in (nearly) every table, made through the services at head on a scratch SQLite
+    file, once per test process (a third of each upgrade test's time; they only read it)."""
+    if not _samples:
+        _samples.append(_sample_rows_made({**app_config, "TANDEM_MASTER_KEYS": MASTER_KEYS}, tmp_path))
+    return _samples[0]
+
+
+def _sample_rows_made(app_config, tmp_path) -> dict[str, list[dict]]:
     from tests.test_access_matrix import build_world
 
     config = {**app_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'sample.sqlite'}",
@@ -144,7 +155,8 @@ REWRITTEN = {
 @pytest.mark.parametrize("revision", _revisions_before_head())
 def test_upgrading_from_an_earlier_revision_keeps_every_row(revision, empty_database_url, app_config, tmp_path):
     sample = _sample_rows(app_config, tmp_path)
-    app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    # The sample's sealed rows open with the sample's master key.
+    app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": empty_database_url, "TANDEM_MASTER_KEYS": MASTER_KEYS})
     with app.app_context():
         upgrade(revision=revision)
         # The rows, restricted to the tables and columns this revision has.
