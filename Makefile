@@ -26,19 +26,16 @@ install: $(STAMP)
 
 # Static files as they are served (build output, kept out of git): a content-hashed copy of
 # each file and cache_manifest.json, which pages link through (Flask-Static-Digest), then a .br
-# and a .gz beside every file worth compressing (WhiteNoise's compressor). Made again, old copies
-# removed first, when a file in static/ changes. journal/static_assets.py serves them.
+# and a .gz beside every file worth compressing (WhiteNoise's compressor). Made again when a file
+# in static/ changes; earlier hashed copies stay, for pages already open (`make clean` removes
+# them). journal/static_assets.py builds and serves them.
 HASHED := .*-[0-9a-f]\{32\}\.[^/]*
 STATIC_SOURCES := $(shell find static -type d -o -type f ! -name '*.gz' ! -name '*.br' \
                     ! -name cache_manifest.json ! -regex '$(HASHED)' 2>/dev/null)
-DIGEST := $(BIN)/flask --app 'journal.static_assets:digest_app()' digest
 STATIC_STAMP := .stamp-static
 
 $(STATIC_STAMP): $(STAMP) $(STATIC_SOURCES)
-	$(DIGEST) clean >/dev/null
-	find static \( -name '*.gz' -o -name '*.br' \) -delete
-	$(DIGEST) compile >/dev/null
-	$(BIN)/python -m whitenoise.compress --quiet static
+	$(BIN)/python -m journal.static_assets static
 	touch $@
 
 ## make lock: resolve pyproject.toml's dependencies (runtime and test) again and pin them,

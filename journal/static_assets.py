@@ -1,9 +1,11 @@
 """Static files and compression.
 
-The Makefile's static build (`make run`, `make test` and `make bench` do it) writes a
-content-hashed copy of every file in static/ (`css/tandem-<md5>.css`) and
-`cache_manifest.json` (Flask-Static-Digest's `flask digest compile`), then a `.br` and a
-`.gz` beside each file worth compressing (WhiteNoise's compressor). Templates link
+The Makefile's static build (`make run`, `make test` and `make bench` run `static_build`)
+writes a content-hashed copy of every file in static/ (`css/tandem-<md5>.css`) and
+`cache_manifest.json` (Flask-Static-Digest's digester), then a `.br` and a `.gz` beside
+each file worth compressing (WhiteNoise's compressor). Copies an earlier build made are
+kept, so a page a browser already has open, or one a server not yet restarted hands out,
+still finds the files it links (`make clean` removes them). Templates link
 `static_url_for("static", filename=...)`, which names the hashed copy; without a build
 they get the plain name.
 
@@ -17,7 +19,13 @@ Flask-Compress compresses what Flask itself answers (pages, JSON, the calendar f
 guessing because our cookies are SameSite=Lax (a cross-site page can't make the browser
 fetch a private page many times with its cookies) and private pages are never cached.
 """
+import contextlib
+import io
+import os
+import re
+import sys
 from functools import cache
+from pathlib import Path
 
 from flask import Flask
 from whitenoise import WhiteNoise
@@ -29,23 +37,30 @@ from journal.templating import remembered_links
 COMPRESSED = ["text/html", "text/plain", "text/javascript", "application/json", "text/calendar"]
 #: Types WhiteNoise's own table lacks.
 MEDIA_TYPES = {".webmanifest": "application/manifest+json"}
-#: `flask digest compile` hashes every file and compresses none: WhiteNoise's compressor writes
-#: the .br and .gz files, for the files worth it (Makefile).
+#: The digester hashes every file and compresses none: WhiteNoise's compressor writes the .br
+#: and .gz files, for the files worth it (`static_build`).
 DIGEST_CONFIG = {"FLASK_STATIC_DIGEST_BLACKLIST_FILTER": [], "FLASK_STATIC_DIGEST_COMPRESSION": []}
+#: A name the build gave (Flask-Static-Digest's pattern): its content never changes under it.
+HASHED_NAME = re.compile(r"-[0-9a-f]{32}\.[^/]+$")
 
 
-def digest_app() -> Flask:
-    """The app the static build runs `flask digest` in: static/ alone, so building needs
-    no instance folder, secrets or database."""
-    from journal import web_folder
+def static_build(folder: str) -> None:
+    """Hash and compress `folder` in place, as it is served. Hashed copies of earlier builds
+    stay; their compressed copies are made again with everyone else's."""
+    from flask_static_digest.digester import compile as digest
+    from whitenoise.compress import main as compress
 
-    app = Flask(__name__, static_folder=web_folder("static"))
-    app.config.update(DIGEST_CONFIG)
-    return app
+    for old in Path(folder).rglob("*"):
+        if old.suffix in (".br", ".gz"):
+            old.unlink()
+    root = os.path.join(folder, "")
+    with contextlib.redirect_stdout(io.StringIO()):  # the digester prints where its files went
+        digest(root, root, [], False, False)
+    compress(["--quiet", folder])
 
 
 @cache
-def _served_files(root: str, prefix: str, headers: tuple, hashed: frozenset) -> dict:
+def _served_files(root: str, prefix: str, headers: tuple) -> dict:
     """WhiteNoise's table of static/ (each file with its headers and its .br/.gz copies),
     read from disk once per process rather than once per app: every test makes an app,
     and reading it took 2 ms."""
@@ -59,7 +74,7 @@ def _served_files(root: str, prefix: str, headers: tuple, hashed: frozenset) -> 
         max_age=0,  # a plain name is revalidated every time; a hashed one is immutable for ten years
         allow_all_origins=False,  # no other site has any use for our files
         mimetypes=MEDIA_TYPES,
-        immutable_file_test=lambda path, url: url in hashed,
+        immutable_file_test=lambda path, url: HASHED_NAME.search(url) is not None,
         add_headers_function=add_headers,
     ).files
 
@@ -74,9 +89,11 @@ def init_app(app: Flask) -> None:
         app.config.setdefault(name, value)
     static_digest.init_app(app)
     app.jinja_env.globals["static_url_for"] = remembered_links(static_digest.static_url_for)
-    # The names the build's manifest gives: their content never changes under them.
-    hashed = frozenset(f"{app.static_url_path}/{name}" for name in static_digest.manifests.get("static", {}).values())
     headers = tuple(baseline_headers(app.config).items())
     served = WhiteNoise(app.wsgi_app)
-    served.files = _served_files(app.static_folder, app.static_url_path, headers, hashed)
+    served.files = _served_files(app.static_folder, app.static_url_path, headers)
     app.wsgi_app = served
+
+
+if __name__ == "__main__":  # the Makefile's static build: python -m journal.static_assets static
+    static_build(sys.argv[1])

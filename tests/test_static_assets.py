@@ -5,6 +5,7 @@ The hashed copies and their compressed forms are the Makefile's static build (`m
 makes them); journal/static_assets.py serves them."""
 import gzip
 import hashlib
+import json
 from pathlib import Path
 
 import brotli
@@ -119,3 +120,33 @@ def test_static_files_carry_the_security_headers_of_pages(app_config, https):
         assert "Access-Control-Allow-Origin" not in static.headers, url  # no other site reads our files
     assert ("Strict-Transport-Security" in page.headers) == https
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+
+
+def test_a_rebuild_keeps_serving_what_pages_already_open_link(tmp_path):
+    """After a stylesheet changes and the build runs again, a page made before (open in a
+    browser, or handed out by a server not yet restarted) still gets its files, for good."""
+    from werkzeug.test import Client
+    from whitenoise import WhiteNoise
+
+    from journal.static_assets import _served_files, static_build
+
+    folder = tmp_path / "static"
+    (folder / "css").mkdir(parents=True)
+
+    def build(colour: str) -> str:
+        (folder / "css/site.css").write_text(f"body {{ color: {colour}; }}\n" * 40)
+        static_build(str(folder))
+        return json.loads((folder / "cache_manifest.json").read_text())["css/site.css"]
+
+    before, after = build("black"), build("navy")
+    assert before != after
+    served = WhiteNoise(lambda environ, start_response: [])
+    served.files = _served_files(str(folder), "/static", ())
+    client = Client(served)
+    for name, colour in ((before, "black"), (after, "navy")):
+        with client.get(f"/static/{name}", headers={"Accept-Encoding": "br"}) as response:
+            assert response.status_code == 200, name
+            assert brotli.decompress(response.get_data()).decode().startswith(f"body {{ color: {colour}; }}")
+            assert response.cache_control.immutable and response.cache_control.max_age >= YEAR
+    # Nothing hashed twice: the build leaves its own copies alone.
+    assert sorted(p.name for p in (folder / "css").glob("*.css")) == sorted(["site.css", Path(before).name, Path(after).name])
