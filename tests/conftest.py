@@ -309,10 +309,12 @@ def _empty_postgres() -> None:
         _created_on.add(url)
         return
     # DELETE, not TRUNCATE: on tables this small it is about a hundred times quicker
-    # (TRUNCATE makes new files for every table), and it was most of a test's time.
-    for table in reversed(db.metadata.sorted_tables):
-        db.session.execute(table.delete())
-    db.session.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c WHERE c.relkind = 'S'"))
+    # (TRUNCATE makes new files for every table), and it was most of a test's time. All
+    # in one string, one round trip (7 ms against 17 ms for a statement a table).
+    db.session.connection().exec_driver_sql(
+        "; ".join(f'DELETE FROM "{table.name}"' for table in reversed(db.metadata.sorted_tables))
+        + "; SELECT setval(c.oid, 1, false) FROM pg_class c WHERE c.relkind = 'S'"
+    )
     db.session.commit()
 
 

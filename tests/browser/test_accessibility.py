@@ -245,11 +245,6 @@ def vnu_errors(java: str, folder: Path, labels: dict[str, str]) -> list[str]:
     return errors
 
 
-def test_the_parts_cover_every_page_once(site):
-    parts = [site["pages"][part::PARTS] for part in range(PARTS)]
-    assert sorted(map(id, sum(parts, []))) == sorted(map(id, site["pages"])) and all(parts)
-
-
 @pytest.mark.parametrize("part", range(PARTS), ids=lambda part: f"part{part + 1}of{PARTS}")
 def test_every_page_is_accessible_and_valid(browser, live_server, site, tmp_path, part):
     """Every PARTS-th page, from `part`. Every problem found is reported, grouped by check."""
