@@ -1,10 +1,10 @@
 """Form pieces shared by every feature."""
+import inspect
 from functools import lru_cache
 from zoneinfo import available_timezones
 
 from flask import request
 from flask_wtf import FlaskForm
-from flask_wtf.form import _Auto
 from werkzeug.datastructures import ImmutableMultiDict
 from markupsafe import Markup
 from wtforms import SelectField
@@ -37,13 +37,18 @@ class NumberRange(validators.NumberRange):
 _read_formdata = FlaskForm.Meta.wrap_formdata
 
 
+#: Flask-WTF's default for a form's `formdata`, meaning "read it from the request": a private
+#: sentinel, taken from the public signature rather than imported by its name.
+_FROM_REQUEST = inspect.signature(FlaskForm.__init__).parameters["formdata"].default
+
+
 def _text_fields_only(meta, form, formdata):
     """Flask-WTF reads a JSON body as a form's fields, values and all. Fields hold text:
     a number becomes its text, and a null, an object or a list of them is left out, so
     every form's own validators judge it (a "required" message, not a TypeError deep
     inside a validator). Set once for every FlaskForm here."""
     data = _read_formdata(meta, form, formdata)
-    if not request.is_json or not isinstance(data, ImmutableMultiDict) or formdata is not _Auto:
+    if not request.is_json or not isinstance(data, ImmutableMultiDict) or formdata is not _FROM_REQUEST:
         return data
     kept = []
     for key, value in data.items(multi=True):
