@@ -29,6 +29,10 @@ drive a browser once, or check a protocol, a network answer or a message's words
 in the push and Apprise channels (test_push, test_apprise: what they store is
 checked on both). The marker removes the `[postgresql]` copy at collection:
 it is never generated, so it never shows as a skip.
+
+PostgreSQL only, parametrised with `backend` = "postgresql" alone: tests of PostgreSQL's
+own behaviour (a query plan read with EXPLAIN in test_newest_lists, a server ending a
+connection in test_ops_failures).
 """
 import os
 from pathlib import Path

@@ -16,12 +16,15 @@ TITLE = "Porch light"
 BODY = "We sat outside until the baby slept.\nIt felt like before."
 
 
+#: The connection is ended with PostgreSQL's pg_terminate_backend: no SQLite copy is made.
+pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+
+
 @pytest.fixture
 def lose_connection_at_commit(app, backend):
     """Once armed, on the next COMMIT another connection ends this one's server process
     (pg_terminate_backend), as a restarted or failed-over database would."""
-    if backend != "postgresql":
-        pytest.skip("the connection is ended with PostgreSQL's pg_terminate_backend")
+    assert backend == "postgresql", "pg_terminate_backend is PostgreSQL's"
     admin = conftest._admin_engine()
     state = {"armed": False, "ended": 0}
 
