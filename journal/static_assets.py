@@ -95,5 +95,7 @@ def init_app(app: Flask) -> None:
     app.wsgi_app = served
 
 
-if __name__ == "__main__":  # the Makefile's static build: python -m journal.static_assets static
-    static_build(sys.argv[1])
+if __name__ == "__main__":  # the Makefile's static build: python -m journal.static_assets [folder]
+    from journal import web_folder
+
+    static_build(sys.argv[1] if len(sys.argv) > 1 else web_folder("static"))
