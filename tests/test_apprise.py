@@ -2,7 +2,6 @@
 import json
 import logging
 import socket
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from sqlalchemy import select, text
 from journal.extensions import db
 from journal.models import AppriseTarget
 from journal.reminders.channels.apprise import TEST_BODY, apprise_send, apprise_target_url, private_destination
+from journal.testing import serve_in_thread
 
 SECRET_PATH = "hook-s3cr3t-7f2a"
 
@@ -38,11 +38,7 @@ class Hook:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
         self.url = f"json://127.0.0.1:{self.port}/{SECRET_PATH}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.close = serve_in_thread(self.server)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import logging
 import os
 import secrets
 import stat
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import http_ece
@@ -24,7 +23,7 @@ from journal.reminders.channels.push import (
     subscription_store,
     vapid_public_key,
 )
-from journal.testing import login_as, make_user
+from journal.testing import login_as, make_user, serve_in_thread
 
 
 def b64url(data: bytes) -> str:
@@ -58,15 +57,10 @@ class PushService:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.stop = serve_in_thread(self.server)
 
     def url(self, path: str = "/push/device-1") -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ parametrised over databases); a browser needs a server that outlives a request.
 import os
 import re
 import shutil
-import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import time
@@ -79,7 +78,7 @@ def live_server(tmp_path_factory):
     from journal import create_app
     from journal.extensions import db
     from journal.practices.services import practices_load
-    from journal.testing import SMTPSink
+    from journal.testing import SMTPSink, serve_in_thread
 
     root = tmp_path_factory.mktemp("browser-live")
     sink = SMTPSink().start()
@@ -107,14 +106,11 @@ def live_server(tmp_path_factory):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
     app.config["BASE_URL"] = url
-    thread = threading.Thread(target=server.serve_forever, name="tandem-live-server", daemon=True)
-    thread.start()
+    stop = serve_in_thread(server)
     try:
         yield LiveServer(url=url, sink=sink, app=app)
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+        stop()
         with app.app_context():
             for engine in db.engines.values():
                 engine.dispose()
