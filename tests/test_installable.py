@@ -5,14 +5,16 @@ from pathlib import Path
 
 import pytest
 
+from journal.testing import elements
+
 pytestmark = pytest.mark.sqlite_only  # a manifest and a service worker: the same on both databases (tests/conftest.py)
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_every_page_links_the_manifest(client):
-    html = client.get("/login").get_data(as_text=True)
-    assert re.search(r'rel="manifest" href="/static/manifest-[0-9a-f]{32}\.webmanifest"', html)
+    (link,) = elements(client.get("/login"), "link[rel=manifest]")
+    assert re.fullmatch(r"/static/manifest-[0-9a-f]{32}\.webmanifest", link.get("href")), link
 
 
 def test_manifest_names_icons_that_exist(client):
