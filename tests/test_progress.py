@@ -4,11 +4,13 @@ shared check-ins only (a private one changes nothing the partner sees, sentences
 fixed number of statements whatever the amount of data."""
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import select
+
 from journal.access import SHARED, Scope
 from journal.checkins.services import checkin_create
 from journal.entries.services import moment_create
 from journal.extensions import db
-from journal.models import Practice, PromptAction, Schedule, StageChange, now_utc
+from journal.models import Practice, PromptAction, Schedule, SensationMap, StageChange, now_utc
 from journal.models.checkins import CheckIn
 from journal.notes.services import SensationInput, note_create
 from journal.progress.weeks import week_of, week_start
@@ -223,6 +225,18 @@ def test_the_body_diagram_shades_the_latest_answer_and_lists_the_trend(app, coup
     assert sensation_chips(page, "Back") == ["reduced", "neutral", "comfortable"]
     # The map is private: Bo sees no body diagram of Ana's.
     assert "area-back feel-comfortable" not in bo_client.get("/progress").get_data(as_text=True)
+
+
+def test_the_body_diagram_shows_the_maps_of_the_period_chosen(app, couple, ana_client):
+    ana = couple[0]
+    for feeling, weeks_ago in (("reduced", 10), ("comfortable", 0)):
+        note = note_create(scope=Scope(ana), author=ana, went="Slow.", sensation=SensationInput(areas={"back": feeling}))
+        (made,) = db.session.scalars(select(SensationMap).where(SensationMap.note_id == note.id))
+        note.created_at = made.created_at = made.created_at - timedelta(weeks=weeks_ago)
+    db.session.commit()
+    assert sensation_chips(ana_client.get("/progress?period=12"), "Back") == ["reduced", "comfortable"]
+    assert sensation_chips(ana_client.get("/progress?period=4"), "Back") == ["comfortable"]
+    assert sensation_chips(ana_client.get("/progress?period=all"), "Back") == ["reduced", "comfortable"]
 
 
 # -- cost ---------------------------------------------------------------------------------------

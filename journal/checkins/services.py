@@ -238,6 +238,11 @@ def _pending(scope: Scope, checkin: CheckIn) -> bool:
     )
 
 
+#: The partner's answer in the reveal rule: one alias for every statement (each new alias
+#: made a column object for each of the table's columns, on every view that counts).
+_OTHER = aliased(CheckIn)
+
+
 def _open_to_both(reveal_before: datetime | None):
     """The reveal rule as SQL, for the `CheckIn` row in the query: the other partner's
     answer to the same occurrence (same schedule, same occurrence time, same couple)
@@ -245,7 +250,7 @@ def _open_to_both(reveal_before: datetime | None):
     after 48 hours) the answer was written before it. The partner's answer is looked
     up through `ix_checkins_schedule_id_occurrence_at_couple_id`, so the cost follows
     the page, never the couple's history."""
-    other = aliased(CheckIn)
+    other = _OTHER
     answered_too = (
         select(other.id)
         .where(

@@ -255,11 +255,18 @@ class SensationHistory:
     unreadable: int
 
 
-def sensation_history(scope: Scope) -> list[SensationHistory]:
-    """The maps this person may see, grouped by author (their own first)."""
-    maps = db.session.scalars(
-        scope.visible(SensationMap).order_by(SensationMap.created_at, SensationMap.id)
-    ).all()
+def sensation_history(
+    scope: Scope, *, since: datetime | None = None, before: datetime | None = None
+) -> list[SensationHistory]:
+    """The maps this person may see, grouped by author (their own first); with `since`
+    and `before`, only those made in that time (read and opened in it alone, so a view
+    of some weeks costs the same after two years as after two months)."""
+    stmt = scope.visible(SensationMap)
+    if since is not None:
+        stmt = stmt.where(SensationMap.created_at >= since)
+    if before is not None:
+        stmt = stmt.where(SensationMap.created_at < before)
+    maps = db.session.scalars(stmt.order_by(SensationMap.created_at, SensationMap.id)).all()
     keys_preload({("user", m.author_id) for m in maps})
     authors = sorted({m.author_id for m in maps}, key=lambda a: a != scope.user.id)
     result = []

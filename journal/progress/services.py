@@ -9,7 +9,7 @@ A page costs a fixed number of statements, whatever the amount of data.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from journal.zones import today_for
@@ -195,17 +195,17 @@ def stage_history(scope: Scope) -> list[StageStep]:
 def _bodies(scope: Scope, people: list[Person], since: date | None, until: date | None) -> list[BodyMap]:
     by_id = {p.id: p for p in people}
     bodies = []
-    for history in sensation_history(scope):
+    window = {
+        "since": None if since is None else day_start_utc(since),
+        "before": None if until is None else day_start_utc(until + timedelta(days=1)),
+    }
+    for history in sensation_history(scope, **window):
         person = by_id.get(history.author_id)
         if person is None:
             continue
         areas = {}
         for area, label in AREAS.items():
-            ratings = [
-                (at, f) for at, f in history.by_area.get(area, [])
-                if (since is None or at.date() >= since) and (until is None or at.date() <= until)
-            ]
-            areas[area] = AreaHistory(area, label, ratings)
+            areas[area] = AreaHistory(area, label, history.by_area.get(area, []))
         if any(a.ratings for a in areas.values()):
             bodies.append(BodyMap(person, areas, history.unreadable))
     return bodies
