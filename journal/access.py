@@ -81,10 +81,7 @@ class Scope:
 
     # -- selectors: each returns a Select so callers can filter, order, paginate
     def visible_clause(self, model):
-        own = model.author_id == self.user.id
-        if self.couple_id is None:
-            return own
-        return or_(own, and_(model.visibility == SHARED, model.couple_id == self.couple_id))
+        return visible_rule(model, self.user.id, self.couple_id)
 
     def visible(self, model) -> Select:
         """Rows of `model` this user may read."""
@@ -156,6 +153,16 @@ class Scope:
         return db.session.scalar(
             select(User).where(User.couple_id == self.couple_id, User.id != self.user.id)
         )
+
+
+def visible_rule(model, me, couple):
+    """The rule of `Scope.visible`: rows of `model` that `me` wrote, or that were shared
+    in `couple` (None: `me` is in no couple). `me` and `couple` are values, or bound
+    parameters for a statement built once per process and run with each viewer's values."""
+    own = model.author_id == me
+    if couple is None:
+        return own
+    return or_(own, and_(model.visibility == SHARED, model.couple_id == couple))
 
 
 @cache

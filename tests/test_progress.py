@@ -202,6 +202,25 @@ def test_a_partners_answer_to_a_prompt_for_both_counts_only_once_open(app, coupl
     assert cell(ana_client.get("/progress"), "mood", this_monday(), "partner") == "5.0 (1)"
 
 
+def test_with_answers_opening_after_48_hours_an_older_answer_counts_alone(app, couple, ana_client):
+    ana, bo, _ = couple
+    plan = Scope(ana).plan_or_create()
+    plan.reveal_after_48h = True
+    p = practice("check-in")
+    schedule = Schedule(plan_id=plan.id, practice_id=p.id, kind="daily", times=["20:00"],
+                        start_date=today() - timedelta(days=7))
+    db.session.add(schedule)
+    db.session.flush()
+    for days_ago, mood in ((3, 5), (1, 1)):  # only the first is 48 hours old
+        at = now_utc().replace(microsecond=0) - timedelta(days=days_ago)
+        row = checkin(bo, at.date(), visibility=SHARED, mood=mood)
+        row.together, row.schedule_id, row.occurrence_at, row.created_at = True, schedule.id, at, at
+    db.session.commit()
+    page = ana_client.get("/progress?period=all")
+    shown = {week: cell(page, "mood", week, "partner") for week in {week_start(week_of(today() - timedelta(days=d))) for d in (1, 3)}}
+    assert sorted(v for v in shown.values() if v) == ["5.0 (1)"], shown
+
+
 def test_a_stranger_sees_nothing_of_another_couple(app, couple):
     ana, bo, _ = couple
     stranger = make_user()

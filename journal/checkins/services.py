@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, and_, bindparam, case, func, not_, or_, select
+from sqlalchemy import Integer, Select, and_, bindparam, case, func, not_, or_, select
 from sqlalchemy.orm import aliased
 
-from journal.access import SHARED, Scope
+from journal.access import SHARED, Scope, visible_rule
 from journal.crypto import DecryptError, keys_preload
 from journal.crypto.fields import UNREADABLE, SealedFields
 from journal.extensions import db
@@ -290,20 +290,35 @@ def _open_to_both_values(ids: list[int], reveal_before: datetime | None) -> dict
     return {"ids": ids} if reveal_before is None else {"ids": ids, "reveal_before": reveal_before}
 
 
-def checkins_open_to(scope: Scope, *, now: datetime | None = None) -> Select:
+def checkins_open_to(scope: Scope, *, now: datetime | None = None) -> tuple[Select, dict]:
     """The check-ins whose answers this viewer may see and count: their own, and the
     partner's shared ones that are open to them (the same rule as `checkin_views`, in
-    SQL, for aggregates: progress charts, sentences, the clinician summary). A
-    `select(CheckIn)`, unordered, to filter further."""
-    visible = checkins_visible_to(scope).order_by(None)
-    if scope.couple_id is None:
+    SQL, for aggregates: progress charts, sentences, the clinician summary).
+
+    Returns a `select(CheckIn)`, unordered, to filter further, with the viewer's values
+    left as bound parameters (`me`, `couple`, `reveal_before`), and those values, to
+    run it (or a statement built on it) with. The statement is one object per shape for
+    the whole process, so a caller can build its own statement on it once too
+    (`journal.progress.queries`): building them cost more than running them."""
+    in_couple = scope.couple_id is not None
+    reveal_before = _reveal_before(scope, now or now_utc()) if in_couple else None
+    values = {"me": scope.user.id, "couple": scope.couple_id, "reveal_before": reveal_before}
+    return _open_to_shape(in_couple, reveal_before is not None), values
+
+
+@cache
+def _open_to_shape(in_couple: bool, after_48h: bool) -> Select:
+    me = bindparam("me", type_=Integer)
+    couple = bindparam("couple", type_=Integer) if in_couple else None
+    visible = select(CheckIn).where(visible_rule(CheckIn, me, couple))
+    if not in_couple:
         return visible
     waiting = and_(
-        CheckIn.author_id != scope.user.id,
+        CheckIn.author_id != me,
         CheckIn.together.is_(True),
         CheckIn.visibility == SHARED,
-        CheckIn.couple_id == scope.couple_id,
-        not_(_open_to_both(_reveal_before(scope, now or now_utc()))),
+        CheckIn.couple_id == couple,
+        not_(_open_to_both(bindparam("reveal_before", type_=CheckIn.created_at.type) if after_48h else None)),
     )
     return visible.where(not_(waiting))
 

@@ -1,87 +1,145 @@
 """The statements behind the progress page: each one an aggregate over what the viewer
 may see, a fixed handful per page whatever the amount of data."""
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import func, literal, null, select, union_all
+from sqlalchemy import Date, Integer, bindparam, func, literal, null, select, union_all
 
-from journal.access import Scope
+from journal.access import Scope, visible_rule
 from journal.extensions import db
 from journal.models import Practice, PromptAction, Schedule, StageChange
 from journal.models.checkins import CheckIn
 from journal.models.entries import MOMENT, Entry
 from journal.models.notes import ProgressNote
 from journal.checkins.services import checkins_open_to
-from journal.progress.weeks import day_number, day_start_utc, week_number
+from journal.progress.weeks import day_number, day_start_utc, dialect_name, week_number
 
 
-def _open_checkins(scope: Scope, since: date | None, until: date | None, now: datetime, fields: tuple[str, ...]):
+# Each aggregate's statement is built once per process for each shape (the database, the
+# viewer in a couple or not, the answers-after-48-hours choice, which ends of the window
+# are given), with the viewer's values and the window as bound parameters: building them
+# cost more than running them. `_run` runs one with a viewer's values and the window.
+
+
+def _run(stmt, values: dict):
+    return db.session.execute(stmt, values).all()
+
+
+def _window(since: date | None, until: date | None) -> dict:
+    """The window's values: days for check-ins (their own local day), and the instants
+    that start and end it for timestamps (taken on their UTC date)."""
+    return {
+        "since": since, "until": until,
+        "since_at": None if since is None else day_start_utc(since),
+        "before_at": None if until is None else day_start_utc(until + timedelta(days=1)),
+    }
+
+
+def _viewer(scope: Scope) -> dict:
+    return {"me": scope.user.id, "couple": scope.couple_id}
+
+
+def _open_checkins(open_to, has_since: bool, has_until: bool, fields: tuple[str, ...]):
     """The open check-ins in the window, as a subquery of only the columns the aggregate
-    reads (a subquery of every column cost a column object each to build, on every view)."""
-    rows = checkins_open_to(scope, now=now).with_only_columns(
-        CheckIn.author_id, CheckIn.day, *(CheckIn.__table__.c[name] for name in fields)
-    )
-    if since is not None:
-        rows = rows.where(CheckIn.day >= since)
-    if until is not None:
-        rows = rows.where(CheckIn.day <= until)
+    reads (a subquery of every column cost a column object each to build)."""
+    rows = open_to.with_only_columns(CheckIn.author_id, CheckIn.day, *(CheckIn.__table__.c[name] for name in fields))
+    if has_since:
+        rows = rows.where(CheckIn.day >= bindparam("since", type_=Date))
+    if has_until:
+        rows = rows.where(CheckIn.day <= bindparam("until", type_=Date))
     return rows.subquery()
 
 
 def checkin_weeks(scope: Scope, since: date | None, until: date | None, now: datetime, fields: tuple[str, ...]):
     """Per author and week: the number of check-ins, and each field's average and count."""
-    sq = _open_checkins(scope, since, until, now, fields)
+    open_to, values = checkins_open_to(scope, now=now)
+    stmt = _checkin_weeks(dialect_name(), open_to, since is not None, until is not None, fields)
+    return _run(stmt, {**values, **_window(since, until)})
+
+
+@cache
+def _checkin_weeks(dialect: str, open_to, has_since: bool, has_until: bool, fields: tuple[str, ...]):
+    sq = _open_checkins(open_to, has_since, has_until, fields)
     week = week_number(sq.c.day)
     columns = [sq.c.author_id, week.label("week"), func.count().label("n")]
     for name in fields:
         columns += [func.avg(sq.c[name]).label(f"avg_{name}"), func.count(sq.c[name]).label(f"n_{name}")]
-    return db.session.execute(select(*columns).group_by(sq.c.author_id, week)).all()
+    return select(*columns).group_by(sq.c.author_id, week)
 
 
 def checkin_days(scope: Scope, since: date | None, until: date | None, now: datetime, fields: tuple[str, ...]):
     """Per author and day: each field's average."""
-    sq = _open_checkins(scope, since, until, now, fields)
+    open_to, values = checkins_open_to(scope, now=now)
+    stmt = _checkin_days(dialect_name(), open_to, since is not None, until is not None, fields)
+    return _run(stmt, {**values, **_window(since, until)})
+
+
+@cache
+def _checkin_days(dialect: str, open_to, has_since: bool, has_until: bool, fields: tuple[str, ...]):
+    sq = _open_checkins(open_to, has_since, has_until, fields)
     day = day_number(sq.c.day)
     columns = [sq.c.author_id, day.label("day")]
     columns += [func.avg(sq.c[name]).label(name) for name in fields]
-    return db.session.execute(select(*columns).group_by(sq.c.author_id, day)).all()
-
-
-def _done_actions(scope: Scope, since: date | None, until: date | None):
-    stmt = (
-        select(PromptAction.occurrence_at, Practice.kind)
-        .join(Schedule, Schedule.id == PromptAction.schedule_id)
-        .join(Practice, Practice.id == Schedule.practice_id)
-        .where(PromptAction.user_id == scope.user.id, PromptAction.state == "done")
-    )
-    if since is not None:
-        stmt = stmt.where(PromptAction.occurrence_at >= day_start_utc(since))
-    if until is not None:
-        stmt = stmt.where(PromptAction.occurrence_at < day_start_utc(until + timedelta(days=1)))
-    return stmt
+    return select(*columns).group_by(sq.c.author_id, day)
 
 
 def practice_day_counts(scope: Scope, since: date | None, until: date | None):
     """Per kind and day: how many of the viewer's own prompts were marked done. The
     weekly bars and "what seems to help" both come from these rows (one statement)."""
-    sq = _done_actions(scope, since, until).subquery()
+    stmt = _practice_day_counts(dialect_name(), since is not None, until is not None)
+    return _run(stmt, {**_viewer(scope), **_window(since, until)})
+
+
+@cache
+def _practice_day_counts(dialect: str, has_since: bool, has_until: bool):
+    done = (
+        select(PromptAction.occurrence_at, Practice.kind)
+        .join(Schedule, Schedule.id == PromptAction.schedule_id)
+        .join(Practice, Practice.id == Schedule.practice_id)
+        .where(PromptAction.user_id == bindparam("me", type_=Integer), PromptAction.state == "done")
+    )
+    if has_since:
+        done = done.where(PromptAction.occurrence_at >= _since_at())
+    if has_until:
+        done = done.where(PromptAction.occurrence_at < _before_at())
+    sq = done.subquery()
     day = day_number(sq.c.occurrence_at, timestamp=True)
-    return db.session.execute(select(sq.c.kind, day.label("day"), func.count()).group_by(sq.c.kind, day)).all()
+    return select(sq.c.kind, day.label("day"), func.count()).group_by(sq.c.kind, day)
+
+
+def _since_at():
+    return bindparam("since_at", type_=PromptAction.occurrence_at.type)
+
+
+def _before_at():
+    return bindparam("before_at", type_=PromptAction.occurrence_at.type)
 
 
 def moments_and_notes_by_day(scope: Scope, since: date | None, until: date | None):
     """In one statement, two things the viewer may see, per author and day: small moments
     kept (`source` "moment", with a count), and progress notes after a practice of each
     kind (`source` "note"): the partner's shared ones and the viewer's own."""
-    moments = scope.visible(Entry).where(Entry.kind == MOMENT)
-    notes = scope.visible(ProgressNote).join(Practice, Practice.id == ProgressNote.practice_id)
-    if since is not None:
-        moments = moments.where(Entry.created_at >= day_start_utc(since))
-        notes = notes.where(ProgressNote.created_at >= day_start_utc(since))
-    if until is not None:
-        moments = moments.where(Entry.created_at < day_start_utc(until + timedelta(days=1)))
-        notes = notes.where(ProgressNote.created_at < day_start_utc(until + timedelta(days=1)))
-    mq = moments.with_only_columns(Entry.author_id, Entry.created_at).subquery()
-    nq = notes.with_only_columns(ProgressNote.author_id, Practice.kind, ProgressNote.created_at).subquery()
+    stmt = _moments_and_notes_by_day(dialect_name(), scope.couple_id is not None, since is not None, until is not None)
+    return _run(stmt, {**_viewer(scope), **_window(since, until)})
+
+
+@cache
+def _moments_and_notes_by_day(dialect: str, in_couple: bool, has_since: bool, has_until: bool):
+    me = bindparam("me", type_=Integer)
+    couple = bindparam("couple", type_=Integer) if in_couple else None
+    moments = select(Entry.author_id, Entry.created_at).where(visible_rule(Entry, me, couple), Entry.kind == MOMENT)
+    notes = (
+        select(ProgressNote.author_id, Practice.kind, ProgressNote.created_at)
+        .join(Practice, Practice.id == ProgressNote.practice_id)
+        .where(visible_rule(ProgressNote, me, couple))
+    )
+    if has_since:
+        moments = moments.where(Entry.created_at >= _since_at())
+        notes = notes.where(ProgressNote.created_at >= _since_at())
+    if has_until:
+        moments = moments.where(Entry.created_at < _before_at())
+        notes = notes.where(ProgressNote.created_at < _before_at())
+    mq, nq = moments.subquery(), notes.subquery()
     moment_day = day_number(mq.c.created_at, timestamp=True)
     note_day = day_number(nq.c.created_at, timestamp=True)
     by_moment = select(
@@ -91,7 +149,7 @@ def moments_and_notes_by_day(scope: Scope, since: date | None, until: date | Non
     by_note = select(
         literal("note").label("source"), nq.c.author_id, nq.c.kind, note_day.label("day"), func.count().label("n"),
     ).group_by(nq.c.author_id, nq.c.kind, note_day)
-    return db.session.execute(union_all(by_moment, by_note)).all()
+    return union_all(by_moment, by_note)
 
 
 def stage_changes(scope: Scope) -> list[StageChange]:

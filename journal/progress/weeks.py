@@ -17,13 +17,15 @@ WEEK_ZERO = date(1969, 12, 29)
 _JULIAN_EPOCH = 2440587.5
 
 
-def _dialect() -> str:
+def dialect_name() -> str:
+    """The database these expressions are written for (a statement built from them is
+    kept per dialect: the tests run both databases in one process)."""
     return db.session.get_bind().dialect.name
 
 
 def day_number(column, *, timestamp: bool = False):
     """Days since 1970-01-01 of a date column (or of a timestamp's UTC date)."""
-    if _dialect() == "postgresql":
+    if dialect_name() == "postgresql":
         value = cast(func.timezone("UTC", column), Date) if timestamp else column
         return cast(value - literal(EPOCH, Date), Integer)
     return cast(func.julianday(column) - _JULIAN_EPOCH, Integer)
