@@ -50,11 +50,17 @@ def _open_checkins(open_to, has_since: bool, has_until: bool, fields: tuple[str,
     return rows.subquery()
 
 
+def _checkin_aggregate(shape, scope: Scope, since: date | None, until: date | None, now: datetime,
+                       fields: tuple[str, ...]):
+    """Run the aggregate `shape` builds over the check-ins open to the viewer in the window."""
+    open_to, values = checkins_open_to(scope, now=now)
+    stmt = shape(dialect_name(), open_to, since is not None, until is not None, fields)
+    return _run(stmt, {**values, **_window(since, until)})
+
+
 def checkin_weeks(scope: Scope, since: date | None, until: date | None, now: datetime, fields: tuple[str, ...]):
     """Per author and week: the number of check-ins, and each field's average and count."""
-    open_to, values = checkins_open_to(scope, now=now)
-    stmt = _checkin_weeks(dialect_name(), open_to, since is not None, until is not None, fields)
-    return _run(stmt, {**values, **_window(since, until)})
+    return _checkin_aggregate(_checkin_weeks, scope, since, until, now, fields)
 
 
 @cache
@@ -69,9 +75,7 @@ def _checkin_weeks(dialect: str, open_to, has_since: bool, has_until: bool, fiel
 
 def checkin_days(scope: Scope, since: date | None, until: date | None, now: datetime, fields: tuple[str, ...]):
     """Per author and day: each field's average."""
-    open_to, values = checkins_open_to(scope, now=now)
-    stmt = _checkin_days(dialect_name(), open_to, since is not None, until is not None, fields)
-    return _run(stmt, {**values, **_window(since, until)})
+    return _checkin_aggregate(_checkin_days, scope, since, until, now, fields)
 
 
 @cache
