@@ -5,11 +5,11 @@ written through the real form unless a test needs control of the date, which
 it then passes to the service as `now=`.
 """
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 
 from journal.access import PRIVATE, SHARED, Scope
 from journal.couple.services import couple_leave
@@ -27,6 +27,7 @@ from journal.testing import (
     make_practice,
     make_user,
     page_text,
+    read_text,
     selected_values,
     textarea_value,
 )
@@ -263,7 +264,7 @@ def test_sensation_over_time_shows_each_areas_answers_oldest_first(app, ana, bo,
     _map_on(ana, date(2026, 3, 19), {"hands": "comfortable", "belly": "neutral"})
     _map_on(ana, date(2026, 3, 5), {"hands": "reduced"})
     _map_on(ana, date(2026, 3, 12), {"hands": "neutral", "intimate_outer": "not_tried"})
-    response = ana_client.get("/notes/sensation")
+    response = ana_client.get("/notes/sensation?period=all")
     assert response.status_code == 200
     assert area_rows(response, ana.id, "hands") == [
         ("5 March 2026", "Reduced or numb"),
@@ -275,11 +276,34 @@ def test_sensation_over_time_shows_each_areas_answers_oldest_first(app, ana, bo,
     assert "<caption>Hands and arms</caption>" in page and '<th scope="col">How touch felt</th>' in page
     assert f'id="area-{ana.id}-back"' not in page, "areas never answered have no table"
     # Private maps are Ana's alone; a shared one shows on Bo's page, under Ana's name.
-    assert "Reduced or numb" not in page_text(bo_client.get("/notes/sensation"))
+    assert "Reduced or numb" not in page_text(bo_client.get("/notes/sensation?period=all"))
     _map_on(ana, date(2026, 3, 26), {"hands": "comfortable", "chest": "uncomfortable"}, visibility=SHARED)
-    bo_response = bo_client.get("/notes/sensation")
+    bo_response = bo_client.get("/notes/sensation?period=all")
     assert "Shared by Ana" in page_text(bo_response)
     assert area_rows(bo_response, ana.id, "hands") == [("26 March 2026", "Comfortable")]
+
+
+def test_sensation_over_time_shows_a_year_unless_asked_for_another_period(app, ana, bo, ana_client, bo_client):
+    today = now_utc().date()
+    _map_on(ana, today - timedelta(weeks=60), {"hands": "reduced"})
+    _map_on(ana, today - timedelta(weeks=6), {"hands": "neutral"})
+    _map_on(ana, today, {"hands": "comfortable"})
+
+    def feelings(period=None):
+        page = ana_client.get("/notes/sensation" + (f"?period={period}" if period else ""))
+        (current,) = elements(page, "nav.period-nav a[aria-current=page]")
+        return current.text, [feeling for _, feeling in area_rows(page, ana.id, "hands")]
+
+    assert feelings() == ("A year", ["Neutral", "Comfortable"])
+    assert feelings("all") == ("All time", ["Reduced or numb", "Neutral", "Comfortable"])
+    assert feelings("4") == ("4 weeks", ["Comfortable"])
+    assert feelings("nonsense") == ("A year", ["Neutral", "Comfortable"])
+    # Only older maps: the page says so and links to them; with none at all, it says none yet.
+    db.session.execute(delete(SensationMap).where(SensationMap.created_at > datetime.now(UTC) - timedelta(weeks=52)))
+    db.session.commit()
+    page = read_text(ana_client.get("/notes/sensation"))
+    assert "No sensation maps in this period. All time shows the earlier ones." in page
+    assert "No sensation maps yet." in read_text(bo_client.get("/notes/sensation"))
 
 
 # -- who sees what ------------------------------------------------------------------

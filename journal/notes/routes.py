@@ -16,8 +16,12 @@ from journal.plan.forms import ReadyForm
 from journal.plan.pace import LAST_STAGE, my_ready
 from journal.plan.services import plan_view
 from journal.practices.services import practice_get_or_404
+from journal.progress.forms import PERIOD_LABELS, period_from
+from journal.progress.services import period_start
+from journal.progress.weeks import day_start_utc
 from journal.today.services import prompt_link
 from journal.views import delete_confirmed
+from journal.zones import today_for
 
 bp = Blueprint("notes", __name__, url_prefix="/notes")
 log = logging.getLogger(__name__)
@@ -174,9 +178,20 @@ def map_visibility(note_id):
     return redirect(url_for("notes.read", note_id=note.id))
 
 
+#: Sensation over time shows a year unless asked for another period: a page of every map
+#: ever made would cost more the longer a couple keeps them.
+SENSATION_PERIOD = "52"
+
+
 @bp.get("/sensation")
 @login_required
 def sensation():
+    viewer = scope()
+    period = period_from(request.args.get("period"), SENSATION_PERIOD)
+    start = period_start(today_for(viewer.user, plan=viewer.plan), period)
+    histories = services.sensation_history(viewer, since=None if start is None else day_start_utc(start))
+    older = not histories and start is not None and services.sensation_exists(viewer)
     return render_template(
-        "notes/sensation.html", histories=services.sensation_history(scope()), partner=scope().partner(), **WORDS
+        "notes/sensation.html", histories=histories, older=older, partner=viewer.partner(), period=period,
+        period_labels=PERIOD_LABELS, **WORDS,
     )

@@ -9,7 +9,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
 from journal.access import PRIVATE, SHARED, Scope
@@ -253,6 +253,11 @@ class SensationHistory:
     maps: list[SensationMap]
     by_area: dict[str, list[tuple[datetime, str]]]
     unreadable: int
+
+
+def sensation_exists(scope: Scope) -> bool:
+    """Whether this person may see any sensation map at all."""
+    return bool(db.session.scalar(select(scope.visible(SensationMap).exists())))
 
 
 def sensation_history(

@@ -214,6 +214,13 @@ def _bodies(scope: Scope, people: list[Person], since: date | None, until: date 
 # -- putting it together ------------------------------------------------------------
 
 
+def period_start(today: date, period: str) -> date | None:
+    """The first day (a Monday) of the last `period` weeks up to `today`, or None for all
+    time: the window of the progress page and of sensation over time."""
+    weeks_back = PERIODS[period]
+    return week_start(week_of(today) - weeks_back + 1) if weeks_back else None
+
+
 def progress_build(
     scope: Scope,
     *,
@@ -227,11 +234,7 @@ def progress_build(
     now = now or now_utc()
     today = until or today_for(scope.user, plan=scope.plan, now=now)
     this_week = week_of(today)
-    weeks_back = PERIODS[period]
-    if since is not None:
-        start = since
-    else:
-        start = week_start(this_week - weeks_back + 1) if weeks_back else None
+    start = since if since is not None else period_start(today, period)
     # Sentences look at the last eight weeks whatever the period shown.
     query_from = min(start, week_start(this_week - 7)) if start else None
     people = _people(scope)
