@@ -8,6 +8,7 @@ from sqlalchemy import Date, Integer, bindparam, func, literal, null, select, un
 from journal.access import Scope, visible_rule
 from journal.extensions import db
 from journal.models import Practice, PromptAction, Schedule, StageChange
+from journal.models.base import UTCDateTime
 from journal.models.checkins import CheckIn
 from journal.models.entries import MOMENT, Entry
 from journal.models.notes import ProgressNote
@@ -112,11 +113,13 @@ def _practice_day_counts(dialect: str, has_since: bool, has_until: bool):
 
 
 def _since_at():
-    return bindparam("since_at", type_=PromptAction.occurrence_at.type)
+    """The instant the window starts, for the timestamp columns (all `UTCDateTime`)."""
+    return bindparam("since_at", type_=UTCDateTime())
 
 
 def _before_at():
-    return bindparam("before_at", type_=PromptAction.occurrence_at.type)
+    """The instant after the window's last day, for the timestamp columns."""
+    return bindparam("before_at", type_=UTCDateTime())
 
 
 def moments_and_notes_by_day(scope: Scope, since: date | None, until: date | None):
