@@ -159,10 +159,19 @@ def visible_rule(model, me, couple):
     """The rule of `Scope.visible`: rows of `model` that `me` wrote, or that were shared
     in `couple` (None: `me` is in no couple). `me` and `couple` are values, or bound
     parameters for a statement built once per process and run with each viewer's values."""
-    own = model.author_id == me
     if couple is None:
-        return own
-    return or_(own, and_(model.visibility == SHARED, model.couple_id == couple))
+        return _written_by(model, me)
+    return or_(_written_by(model, me), _shared_in(model, couple))
+
+
+def _written_by(model, me):
+    """The first branch of the rule: rows `me` wrote."""
+    return model.author_id == me
+
+
+def _shared_in(model, couple):
+    """The second branch of the rule: rows shared in `couple`."""
+    return and_(model.visibility == SHARED, model.couple_id == couple)
 
 
 @cache
@@ -176,8 +185,8 @@ def _newest_shape(model, keys: tuple[str, ...], where: tuple[str, ...], whose: s
     first = bindparam("first", type_=Integer, literal_execute=True)
     order_by = [getattr(model, key) for key in keys]
     filters = [getattr(model, key) == bindparam(f"where_{key}") for key in where]
-    own = model.author_id == me
-    shared = and_(model.couple_id == bindparam("couple", type_=Integer), model.visibility == SHARED)
+    own = _written_by(model, me)
+    shared = _shared_in(model, bindparam("couple", type_=Integer))
 
     def cut(branch):
         return select(model).where(branch, *filters).order_by(*(c.desc() for c in order_by)).limit(first).subquery()
