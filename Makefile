@@ -57,8 +57,11 @@ NPROC  ?= $(shell nproc 2>/dev/null || echo 2)
 PYTEST_CACHE := $(if $(filter true,$(CI)),-p no:cacheprovider)
 
 ## make test: everything the tests need (Debian's chromium included), then the whole suite.
+## Bytecode is written even where PYTHONDONTWRITEBYTECODE is set (this machine kind sets it):
+## each worker otherwise compiled the project and rewrote every test module's asserts again on
+## every run, about 3 s of each worker's start (a fresh clone pays it once).
 test: install $(STATIC_STAMP) browser tests/js/node_modules/.package-lock.json
-	$(BIN)/python -m pytest -n $(NPROC) $(PYTEST_CACHE) $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(NPROC) $(PYTEST_CACHE) $(PYTEST_ARGS)
 
 # An independent RRULE implementation (rrule.js) the recurrence tests compare against, and
 # the Nu HTML Checker (vnu.jar, run with the machine's java). No install scripts: vnu-jar's
