@@ -258,6 +258,23 @@ def test_the_body_diagram_shows_the_maps_of_the_period_chosen(app, couple, ana_c
     assert sensation_chips(ana_client.get("/progress?period=all"), "Back") == ["reduced", "comfortable"]
 
 
+def test_a_map_that_cant_be_read_counts_only_in_the_period_it_was_made(app, couple, ana_client):
+    """Only the maps of the weeks shown are opened: an old map that can't be read any more
+    (its ciphertext moved from another row) is told of in the all-time view, not in 4 weeks."""
+    ana = couple[0]
+    made = []
+    for feeling, weeks_ago in (("reduced", 10), ("comfortable", 0)):
+        note = note_create(scope=Scope(ana), author=ana, went="Slow.", sensation=SensationInput(areas={"back": feeling}))
+        (m,) = db.session.scalars(select(SensationMap).where(SensationMap.note_id == note.id))
+        note.created_at = m.created_at = m.created_at - timedelta(weeks=weeks_ago)
+        made.append(m)
+    made[0].areas_sealed = made[1].areas_sealed  # sealed for another row: it no longer opens
+    db.session.commit()
+    recent = read_text(ana_client.get("/progress?period=4"))
+    assert "can't be read any more" not in recent and "Comfortable" in recent
+    assert "1 map can't be read any more." in read_text(ana_client.get("/progress?period=all"))
+
+
 # -- cost ---------------------------------------------------------------------------------------
 
 

@@ -22,7 +22,7 @@ from journal.checkins.services import checkin_views
 from journal.notes.services import map_open, note_open
 from journal.progress.services import Progress, pace_span, progress_build
 from journal.zones import today_for
-from journal.progress.weeks import day_start_utc
+from journal.progress.weeks import day_start_utc, days_utc
 
 
 @dataclass(frozen=True)
@@ -61,14 +61,10 @@ class Summary:
 NOTE_LABELS = {"went": "How it went", "keep": "What to keep", "change": "What to change"}
 
 
-def _range(since: date, until: date):
-    return day_start_utc(since), day_start_utc(until + timedelta(days=1))
-
-
 def _own_notes(scope: Scope, options: SummaryOptions) -> list[NoteText]:
     """The person's own words in the range: every note if `notes`, else only those whose
     sensation map they marked for a clinician (if `flagged`)."""
-    start, end = _range(options.since, options.until)
+    start, end = days_utc(options.since, options.until)
     rows = db.session.execute(
         select(ProgressNote, SensationMap)
         .outerjoin(SensationMap, SensationMap.note_id == ProgressNote.id)

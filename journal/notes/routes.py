@@ -18,7 +18,7 @@ from journal.plan.services import plan_view
 from journal.practices.services import practice_get_or_404
 from journal.progress.forms import PERIOD_LABELS, period_from
 from journal.progress.services import period_start
-from journal.progress.weeks import day_start_utc
+from journal.progress.weeks import days_utc
 from journal.today.services import prompt_link
 from journal.views import delete_confirmed
 from journal.zones import today_for
@@ -189,7 +189,8 @@ def sensation():
     viewer = scope()
     period = period_from(request.args.get("period"), SENSATION_PERIOD)
     start = period_start(today_for(viewer.user, plan=viewer.plan), period)
-    histories = services.sensation_history(viewer, since=None if start is None else day_start_utc(start))
+    since, _ = days_utc(start, None)
+    histories = services.sensation_history(viewer, since=since)
     older = not histories and start is not None and services.sensation_exists(viewer)
     return render_template(
         "notes/sensation.html", histories=histories, older=older, partner=viewer.partner(), period=period,

@@ -1,6 +1,6 @@
 """The statements behind the progress page: each one an aggregate over what the viewer
 may see, a fixed handful per page whatever the amount of data."""
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import cache
 
 from sqlalchemy import Date, Integer, bindparam, func, literal, null, select, union_all
@@ -13,7 +13,7 @@ from journal.models.checkins import CheckIn
 from journal.models.entries import MOMENT, Entry
 from journal.models.notes import ProgressNote
 from journal.checkins.services import checkins_open_to
-from journal.progress.weeks import day_number, day_start_utc, dialect_name, week_number
+from journal.progress.weeks import day_number, days_utc, dialect_name, week_number
 
 
 # Each aggregate's statement is built once per process for each shape (the database, the
@@ -29,11 +29,8 @@ def _run(stmt, values: dict):
 def _window(since: date | None, until: date | None) -> dict:
     """The window's values: days for check-ins (their own local day), and the instants
     that start and end it for timestamps (taken on their UTC date)."""
-    return {
-        "since": since, "until": until,
-        "since_at": None if since is None else day_start_utc(since),
-        "before_at": None if until is None else day_start_utc(until + timedelta(days=1)),
-    }
+    since_at, before_at = days_utc(since, until)
+    return {"since": since, "until": until, "since_at": since_at, "before_at": before_at}
 
 
 def _viewer(scope: Scope) -> dict:

@@ -9,7 +9,7 @@ A page costs a fixed number of statements, whatever the amount of data.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import NamedTuple
 
 from journal.zones import today_for
@@ -19,7 +19,7 @@ from journal.models.checkins import SCALES
 from journal.models.notes import AREAS
 from journal.notes.services import sensation_history
 from journal.progress import queries
-from journal.progress.weeks import EPOCH, day_of, day_start_utc, week_of, week_start
+from journal.progress.weeks import EPOCH, day_of, day_start_utc, days_utc, week_of, week_start
 
 #: The trends shown: the 1-5 scores, then hours of sleep.
 SCORES = tuple((name, label) for name, label, _ in SCALES)
@@ -195,11 +195,8 @@ def stage_history(scope: Scope) -> list[StageStep]:
 def _bodies(scope: Scope, people: list[Person], since: date | None, until: date | None) -> list[BodyMap]:
     by_id = {p.id: p for p in people}
     bodies = []
-    window = {
-        "since": None if since is None else day_start_utc(since),
-        "before": None if until is None else day_start_utc(until + timedelta(days=1)),
-    }
-    for history in sensation_history(scope, **window):
+    window_start, window_end = days_utc(since, until)
+    for history in sensation_history(scope, since=window_start, before=window_end):
         person = by_id.get(history.author_id)
         if person is None:
             continue

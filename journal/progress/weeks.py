@@ -51,3 +51,13 @@ def day_of(number: int) -> date:
 def day_start_utc(day: date) -> datetime:
     """Midnight UTC at the start of `day`, for comparing with timestamp columns."""
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def days_utc(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
+    """The days from `since` to `until` (both included) as instants for timestamp columns:
+    the start of the first, and the start of the day after the last (compare with < it).
+    A missing end stays None (open)."""
+    return (
+        None if since is None else day_start_utc(since),
+        None if until is None else day_start_utc(until + timedelta(days=1)),
+    )
