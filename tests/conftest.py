@@ -416,6 +416,32 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+#: Chromium features turned off on top of Playwright's own list: the address bar's popups.
+#: Every window of the new headless mode (one per browser context) keeps two of them, WebUI
+#: pages in a renderer of their own, and brings them up to date on every navigation. No
+#: test has an address bar; without them the browser tests' Chromium spends about a third
+#: less CPU (300 navigations in 10 contexts: 29 s of CPU down to 20 s).
+DISABLED_FEATURES = ["WebUIOmniboxPopup", "WebUIOmniboxAimPopup"]
+
+
+def _launch_chromium(playwright):
+    """Chromium with Playwright's switches and ours. Chromium keeps only the last
+    --disable-features it is given, so ours, added after Playwright's, would turn its
+    list back on: a first short launch reads Playwright's switch (the command line is
+    only told with --enable-automation), and the real one gets both lists in one switch
+    in its place."""
+    probe = playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--enable-automation"])
+    try:
+        line = probe.new_browser_cdp_session().send("Browser.getBrowserCommandLine")["arguments"]
+    finally:
+        probe.close()
+    theirs = [arg for arg in line if arg.startswith("--disable-features=")]
+    features = [f for arg in theirs for f in arg.split("=", 1)[1].split(",") if f] + DISABLED_FEATURES
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[*CHROMIUM_ARGS, "--disable-features=" + ",".join(features)],
+        ignore_default_args=theirs,
+    )
 
 
 def _missing_browser_reason() -> str | None:
@@ -438,7 +464,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = _launch_chromium(p)
         try:
             yield chromium
         finally:
