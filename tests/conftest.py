@@ -1,9 +1,10 @@
 """Fixtures: a fresh app and database per test, on SQLite and on PostgreSQL.
 
 Every test that uses `app` (directly or through `client`, `make_user`...) runs
-twice: `[sqlite]` on a new file, `[postgresql]` on a database of this test process
-(one per xdist worker) that is emptied before each test, through one engine and pool
-that every test's `app` of the process shares. PostgreSQL runs are skipped, and said so, when the
+twice: `[sqlite]` on the SQLite file of this test process (one per xdist worker),
+made again from an empty template before each test, and `[postgresql]` on a database
+of this test process that is emptied before each test. On each, one engine and pool
+serve every test's `app` of the process (and its cache of compiled statements). PostgreSQL runs are skipped, and said so, when the
 server can't be reached; under CI (CI=true) they fail instead.
 
 Which tests run on both databases, and which on SQLite only
@@ -110,10 +111,32 @@ def backend(request):
     return request.param
 
 
+_sqlite_folder: list[Path] = []
+
+
+def _fresh_sqlite_url(tmp_path_factory) -> str:
+    """The SQLite file of this test process, removed: every test's database is at this one
+    path, so every test's `app` shares one engine and with it SQLAlchemy's cache of compiled
+    statements (see `_engine_per_process`). Its pooled connections are closed first."""
+    if not _sqlite_folder:
+        _sqlite_folder.append(tmp_path_factory.mktemp("sqlite"))
+    path = _sqlite_folder[0] / "tandem.sqlite"
+    for key, engine in _shared_engines.items():
+        if "sqlite" in key:
+            engine.dispose()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+def _is_process_sqlite(url: str) -> bool:
+    return bool(_sqlite_folder) and url == f"sqlite:///{_sqlite_folder[0] / 'tandem.sqlite'}"
+
+
 @pytest.fixture
-def database_url(backend, tmp_path):
+def database_url(backend, tmp_path_factory):
     if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'tandem.sqlite'}"
+        return _fresh_sqlite_url(tmp_path_factory)
     url = postgres_database_url()
     if url is None:
         if os.environ.get("CI") == "true":
@@ -250,10 +273,11 @@ _shared_engines: dict = {}
 
 def _engine_per_process(bind_key, options: dict, app):
     """Flask-SQLAlchemy's engine factory, for this test process: the `app` fixture's
-    PostgreSQL engine (the one with a `_SharedPool`) is made once per database and kept.
-    A new engine for each test forked a new server backend, set the dialect up again
-    (six queries) and warmed that backend's catalog caches: about 20 ms a test. Every
-    other engine (SQLite, and the NullPool apps tests build for themselves) is new."""
+    engines (the ones with a `_SharedPool`), PostgreSQL's and SQLite's, are made once per
+    database and kept. On PostgreSQL a new engine for each test forked a new server
+    backend, set the dialect up again (six queries) and warmed that backend's catalog
+    caches: about 20 ms a test. On both, a kept engine keeps SQLAlchemy's cache of
+    compiled statements. Every other engine (the apps tests build for themselves) is new."""
     if options.get("poolclass") is not _SharedPool:
         return sa_engine_from_config(options, prefix="")
     key = repr(sorted(options.items()))
@@ -278,11 +302,13 @@ def _let_go(engine) -> None:
 
 @pytest.fixture
 def app(app_config, backend, smtp_sink):
-    if backend == "postgresql":
+    if backend == "postgresql" or _is_process_sqlite(app_config["SQLALCHEMY_DATABASE_URI"]):
         # This app (and only this one) keeps a pool, shared by the `app` of every test
         # of this process, so a test opens no connection of its own rather than one per
-        # request and per commit (about 3 ms each, a third of a PostgreSQL test's time).
-        options = {**app_config["SQLALCHEMY_ENGINE_OPTIONS"], "poolclass": _SharedPool}
+        # request and per commit (about 3 ms each, a third of a PostgreSQL test's time),
+        # and SQLAlchemy compiles each statement once per process, not once per test
+        # (a fifth of a SQLite test's time).
+        options = {**app_config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "poolclass": _SharedPool}
         app_config = {**app_config, "SQLALCHEMY_ENGINE_OPTIONS": options}
     app = create_app(app_config)
     app.test_client_class = IsolatedClient
