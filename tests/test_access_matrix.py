@@ -272,8 +272,21 @@ def world_for(backend: str) -> World:
     return _world_of(snap)
 
 
+class _PeopleOf(dict):
+    """The snapshot's people by role, each read from the database when first asked for:
+    a case logs in as one of them, so reading all ten was most of putting a world back."""
+
+    def __init__(self, ids: dict[str, int]):
+        super().__init__()
+        self.ids = ids
+
+    def __missing__(self, role: str) -> User:
+        self[role] = db.session.get(User, self.ids[role])
+        return self[role]
+
+
 def _world_of(snap: Snapshot) -> World:
-    return World(people={role: db.session.get(User, id) for role, id in snap.people.items()}, tokens=snap.tokens)
+    return World(people=_PeopleOf(snap.people), tokens=snap.tokens)
 
 
 def _sqlite_file() -> Path:
