@@ -4,8 +4,9 @@ Every test that uses `app` (directly or through `client`, `make_user`...) runs
 twice: `[sqlite]` on the SQLite file of this test process (one per xdist worker),
 made again from an empty template before each test, and `[postgresql]` on a database
 of this test process that is emptied before each test. On each, one engine and pool
-serve every test's `app` of the process (and its cache of compiled statements). PostgreSQL runs are skipped, and said so, when the
-server can't be reached; under CI (CI=true) they fail instead.
+serve every test's `app` of the process (and its cache of compiled statements).
+PostgreSQL runs are skipped, and said so, when the server can't be reached; under CI
+(CI=true) they fail instead.
 
 Which tests run on both databases, and which on SQLite only
 -----------------------------------------------------------
