@@ -135,8 +135,8 @@ def _fresh_sqlite_url(tmp_path_factory) -> str:
     if not _sqlite_folder:
         _sqlite_folder.append(tmp_path_factory.mktemp("sqlite"))
     path = _sqlite_folder[0] / "tandem.sqlite"
-    for key, engine in _shared_engines.items():
-        if "sqlite" in key:
+    for engine in _shared_engines.values():
+        if engine.dialect.name == "sqlite":
             engine.dispose()
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
