@@ -253,11 +253,14 @@ def test_the_token_never_reaches_the_logs(app, client, user, log_output):
 # -- the feed follows the reminders' rules, checked by an independent expansion -------
 
 def expand(client, path, low, high) -> dict[datetime.datetime, object]:
-    """Every instance the feed holds between low and high, by recurring-ical-events."""
+    """Every instance the feed holds that starts from low until high, by recurring-ical-events
+    (whose `between` also gives an instance that started before low and is still going: at
+    20:10 a 20:00 walk of half an hour would count, depending on the clock)."""
     import recurring_ical_events
 
     cal, _ = fetch(client, path)
-    return {e["DTSTART"].dt.astimezone(UTC): e for e in recurring_ical_events.of(cal).between(low, high)}
+    found = {e["DTSTART"].dt.astimezone(UTC): e for e in recurring_ical_events.of(cal).between(low, high)}
+    return {start: e for start, e in found.items() if low <= start < high}
 
 
 def daily_instants(zone, hour, low, high) -> list[datetime.datetime]:

@@ -67,12 +67,15 @@ def library_rows(response) -> dict[str, str]:
 
 
 def today_titles(response) -> list[str]:
-    """The titles of the prompts still open on Today (not those done together)."""
-    return [
+    """The titles of the prompts still open on Today (not those done together), each once.
+    Today runs from the start of the local day to 24 hours ahead, so once a daily time has
+    passed it shows that practice twice (today's and tomorrow's): which it is depends on
+    the clock, never on the rule a test checks."""
+    return list(dict.fromkeys(
         item.select_one("h3 > a").text
         for item in elements(response, "li.card.prompt")
         if "prompt-done" not in item.classes
-    ]
+    ))
 
 
 def count(model) -> int:

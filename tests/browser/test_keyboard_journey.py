@@ -274,8 +274,11 @@ def test_journey_one_by_keyboard_only(journey, live_server):
     activate(a, a.get_by_role("button", name="Add to the plan"), "the Add to the plan button", backwards=True)
     expect(a.get_by_role("status")).to_contain_text(f"Added to your plan: {PRACTICE}.")
     activate(a, main_a.get_by_role("link", name="Today"), "the Today link")
-    prompt = a.locator(".prompt").filter(has=a.get_by_role("heading", name=PRACTICE))
-    expect(prompt).to_have_count(1)
+    # Once today's 20:00 has passed, Today shows tomorrow's too: the first is today's.
+    prompts = a.locator(".prompt").filter(has=a.get_by_role("heading", name=PRACTICE))
+    expect(prompts.first).to_be_visible()
+    assert prompts.count() in (1, 2)
+    prompt = prompts.first
     skip_to_content(a, "Hello, Ana")
     tab_to(a, prompt.get_by_role("button", name="Done"), "the Done button of the prompt")
     journey.step(a, "A sees the practice on Today")
