@@ -90,9 +90,9 @@ def register(app: Flask) -> None:
     @reminders_group.command("status")
     def reminders_status_command():
         """How many reminders are in each state."""
-        from journal.reminders.services import outbox_status_counts
+        from journal.reminders.services import outbox_count_by_state
 
-        counts = outbox_status_counts()
+        counts = outbox_count_by_state()
         for state in ("pending", "claimed", "sent", "failed", "missed", "skipped"):
             click.echo(f"{state:8} {counts.get(state, 0)}")
 
@@ -102,14 +102,14 @@ def register(app: Flask) -> None:
         """Send one test email through the configured mail server."""
         from email_validator import EmailNotValidError, validate_email
 
-        from journal.mailer import email_send
+        from journal.mailer import account_email_send
 
         try:
             address = validate_email(to, check_deliverability=False).normalized
         except EmailNotValidError:
             raise click.ClickException("That doesn't look like an email address.")
         try:
-            email_send(to=address, subject="Tandem test reminder", template="test_reminder", kind="test_reminder")
+            account_email_send(to=address, subject="Tandem test reminder", template="test_reminder", kind="test_reminder")
         except OSError as exc:
             raise click.ClickException(f"The mail server could not be reached ({type(exc).__name__}).")
         except Exception as exc:  # smtplib errors carry codes, not user text

@@ -28,7 +28,7 @@ class MailFolder:
         mail_file(self.instance_path, data)
 
 
-def email_send(*, to: str, subject: str, template: str, kind: str, **context) -> None:
+def account_email_send(*, to: str, subject: str, template: str, kind: str, **context) -> None:
     """Render `templates/email/<template>.txt` (and `.html`) and send it.
 
     `kind` names the message in logs; the address and body never appear there.

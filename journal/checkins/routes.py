@@ -35,7 +35,7 @@ def _health_open(form) -> bool:
     the last check-in reported any of them."""
     if any(getattr(form, name).errors or getattr(form, name).data for name in HEALTH_FIELDS):
         return True
-    return services.health_reported_last_time(author=current_user)
+    return services.checkin_last_reported_health(author=current_user)
 
 
 def _labels() -> dict:
@@ -65,7 +65,7 @@ def new():
             visibility=form.visibility.data,
             prompt=prompt,
         )
-        notes = services.care_notes_after(scope=scope(), checkin=checkin, today=today)
+        notes = services.care_notes_issue(scope=scope(), checkin=checkin, today=today)
         checkin_id = checkin.id
         try:
             db.session.commit()

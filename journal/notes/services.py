@@ -230,12 +230,12 @@ def _preview(note: ProgressNote) -> Opened:
     return Opened(None)
 
 
-def map_for_note(scope: Scope, note: ProgressNote) -> SensationMap | None:
+def map_get(scope: Scope, note: ProgressNote) -> SensationMap | None:
     """The note's map, if this person may see it (its visibility is its own)."""
     return db.session.scalar(scope.visible(SensationMap).where(SensationMap.note_id == note.id))
 
 
-def map_own_for_note(scope: Scope, note: ProgressNote) -> SensationMap | None:
+def map_get_own(scope: Scope, note: ProgressNote) -> SensationMap | None:
     """The note's map, if this person wrote it (to change it)."""
     return db.session.scalar(scope.own(SensationMap).where(SensationMap.note_id == note.id))
 

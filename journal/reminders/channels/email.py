@@ -239,7 +239,7 @@ class MailConnection:
         self._context = self._host = None
 
 
-def email_send(host, message: tuple[str, str, bytes]) -> SendResult:
+def reminder_email_send(host, message: tuple[str, str, bytes]) -> SendResult:
     """Send one built message through an open connection (reused for a whole batch)."""
     sender, to, data = message
     if host is None:  # MAIL_SUPPRESS_SEND
@@ -278,7 +278,7 @@ class Sender:
             self.smtp.close()
             self.smtp.broken = True
             return SendResult(ok=False, temporary=True, error="smtp-connection")
-        result = email_send(host, message)
+        result = reminder_email_send(host, message)
         if not result.ok:
             self.smtp.close()  # a fresh connection for the next one
             self.smtp.broken = result.error == "smtp-connection"
