@@ -7,7 +7,7 @@ from sqlalchemy import func, select, update
 
 from journal.extensions import db
 from journal.models import Notification, Outbox, Practice, ReminderSettings, Schedule, User, now_utc
-from journal.plan.forms import parse_time
+from journal.plan.recurrence import parse_time
 from journal.today.services import prompt_key
 
 
