@@ -51,8 +51,7 @@ def new():
     partner = scope().partner()
     # A prompt sent to both partners starts as shared (answers open once both answered).
     together = prompt is not None and prompt.schedule.prompt_user_id is None and partner is not None
-    form = CheckInForm(day=today)
-    form.today = today
+    form = CheckInForm(day=today, today=today)
     if together and not form.is_submitted():
         form.visibility.data = SHARED  # what is sent decides; a form sent without it stays private
     words = visibility_words(partner.display_name if together else None, together=together)
