@@ -9,13 +9,13 @@ from journal.checkins.forms import BACKDATE_DAYS, CheckInForm, RevealForm, Visib
 from journal.extensions import db
 from journal.inputs import query_int
 from journal.models.checkins import BOUNDARIES, SCALES, CheckIn
+from journal.pagination import PER_PAGE
 from journal.today.services import prompt_link
 from journal.views import delete_confirmed
 from journal.zones import today_for
 
 bp = Blueprint("checkins", __name__, url_prefix="/checkins")
 
-PER_PAGE = 20
 #: Session key holding the care notes to show once on the check-in just saved.
 CARE_NOTES = "checkin_care_notes"
 
