@@ -169,7 +169,7 @@ def test_the_instance_folder_the_database_and_mail_on_disk_are_private(app_confi
             db.session.commit()
             with app.test_request_context():
                 account_email_send(to="ana@example.com", subject="Hello", template="verify", kind="test",
-                           user=None, link="http://localhost/x")
+                                   user=None, link="http://localhost/x")
             MailFolder(app.instance_path).sendmail("a", ["b"], b"Subject: x\r\n\r\nbody")
             db.engine.dispose()
     finally:
