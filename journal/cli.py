@@ -1,8 +1,17 @@
 """Command-line tools (`flask --app journal ...`)."""
 import click
+from email_validator import EmailNotValidError, validate_email
 from flask import Flask
 
+from journal.auth.sessions import sessions_prune
+from journal.backup import BackupError, backup_create, backup_restore
+from journal.crypto.rotate import rotate
 from journal.extensions import db
+from journal.mailer import account_email_send
+from journal.practices.services import practices_load
+from journal.reminders.dispatch import drain
+from journal.reminders.services import outbox_count_by_state
+from journal.reminders.tick import tick
 
 
 def register(app: Flask) -> None:
@@ -13,8 +22,6 @@ def register(app: Flask) -> None:
     @sessions_group.command("prune")
     def sessions_prune_command():
         """Delete sessions older than the longest lifetime."""
-        from journal.auth.sessions import sessions_prune
-
         count = sessions_prune()
         db.session.commit()
         click.echo(f"pruned {count} sessions")
@@ -26,8 +33,6 @@ def register(app: Flask) -> None:
     @practices_group.command("load")
     def practices_load_command():
         """Load the library data file: add new practices, update changed ones by slug."""
-        from journal.practices.services import practices_load
-
         counts = practices_load()
         db.session.commit()
         click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
@@ -40,8 +45,6 @@ def register(app: Flask) -> None:
     @click.argument("path", type=click.Path(dir_okay=False, writable=True))
     def backup_create_command(path):
         """Write a consistent copy of the database to PATH while the app runs."""
-        from journal.backup import BackupError, backup_create
-
         try:
             backup_create(engine=db.engine, path=path)
         except BackupError as exc:
@@ -53,8 +56,6 @@ def register(app: Flask) -> None:
     @click.option("--force", is_flag=True, help="Replace everything in a database that is not empty.")
     def backup_restore_command(path, force):
         """Bring the backup at PATH back into an empty database (stop the app first)."""
-        from journal.backup import BackupError, backup_restore
-
         try:
             backup_restore(engine=db.engine, path=path, force=force)
         except BackupError as exc:
@@ -68,8 +69,6 @@ def register(app: Flask) -> None:
     @keys_group.command("rotate")
     def keys_rotate_command():
         """Re-wrap every data key under a new master key (old keys work until it ends)."""
-        from journal.crypto.rotate import rotate
-
         result = rotate()
         click.echo(f"re-wrapped {result['rewrapped']} data keys under master key {result['current']}")
 
@@ -80,9 +79,6 @@ def register(app: Flask) -> None:
     @reminders_group.command("tick")
     def reminders_tick_command():
         """One pass, for cron: record what is due, then send it."""
-        from journal.reminders.dispatch import drain
-        from journal.reminders.tick import tick
-
         new = tick()
         totals = drain()
         click.echo(f"{new} new reminders; " + (", ".join(f"{n} {s}" for s, n in sorted(totals.items())) or "nothing to send"))
@@ -90,9 +86,7 @@ def register(app: Flask) -> None:
     @reminders_group.command("status")
     def reminders_status_command():
         """How many reminders are in each state."""
-        from journal.reminders.services import outbox_status_counts
-
-        counts = outbox_status_counts()
+        counts = outbox_count_by_state()
         for state in ("pending", "claimed", "sent", "failed", "missed", "skipped"):
             click.echo(f"{state:8} {counts.get(state, 0)}")
 
@@ -100,16 +94,12 @@ def register(app: Flask) -> None:
     @click.option("--to", "to", required=True, help="The address to send a test reminder email to.")
     def reminders_send_test_command(to):
         """Send one test email through the configured mail server."""
-        from email_validator import EmailNotValidError, validate_email
-
-        from journal.mailer import email_send
-
         try:
             address = validate_email(to, check_deliverability=False).normalized
         except EmailNotValidError:
             raise click.ClickException("That doesn't look like an email address.")
         try:
-            email_send(to=address, subject="Tandem test reminder", template="test_reminder", kind="test_reminder")
+            account_email_send(to=address, subject="Tandem test reminder", template="test_reminder", kind="test_reminder")
         except OSError as exc:
             raise click.ClickException(f"The mail server could not be reached ({type(exc).__name__}).")
         except Exception as exc:  # smtplib errors carry codes, not user text

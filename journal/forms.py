@@ -1,5 +1,6 @@
 """Form pieces shared by every feature."""
 import inspect
+from datetime import date
 from functools import lru_cache
 from zoneinfo import available_timezones
 
@@ -63,6 +64,16 @@ FlaskForm.Meta.wrap_formdata = _text_fields_only
 
 class EmptyForm(FlaskForm):
     """A button-only POST: carries nothing but the CSRF token."""
+
+
+class DatedForm(FlaskForm):
+    """A form whose dates are checked against today. Forms know no time zone, and the
+    server's date is nobody's today: the route gives the day (journal.zones.today_for),
+    and a form made without it is an error, never a fallback to the server's clock."""
+
+    def __init__(self, *args, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
 
 
 @lru_cache(maxsize=1)

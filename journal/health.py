@@ -30,7 +30,7 @@ def queue_ready(redis_url: str | None) -> bool:
     exists and its task table reads (the worker creates it when it starts)."""
     try:
         if redis_url:
-            import redis
+            import redis  # here: only installs with REDIS_URL talk to Redis
 
             client = redis.Redis.from_url(redis_url, socket_connect_timeout=TIMEOUT, socket_timeout=TIMEOUT)
             try:

@@ -4,8 +4,9 @@ The extra row says whether an older page exists, so no page ever counts the
 couple's whole history (no COUNT, no "page 3 of 40"): "Newer" and "Older" links
 only. `?page=` numbers stay (bounded by `journal.inputs.query_int` where they are
 read, and by MAX_PAGE here); a page past the end is an empty page, never an error.
+Journal search filters in Python and pages its matches here too, the same way.
 """
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,8 @@ from journal.extensions import db
 
 #: Pages past this are not asked of the database (an absurd ?page= stays a calm empty page).
 MAX_PAGE = 100_000
+#: Rows on one page of every list: the journal (and its search), check-ins, progress notes.
+PER_PAGE = 20
 
 
 @dataclass(frozen=True)
@@ -43,17 +46,22 @@ def page_number(value: int | None) -> int:
     return min(max(value or 1, 1), MAX_PAGE)
 
 
-def page_of(stmt: Select | Callable[[int], Select], *, page: int | None, per_page: int, rows: bool = False) -> Page:
+def page_of(stmt: Select | Callable[[int], Select] | Sequence, *, page: int | None, per_page: int,
+            rows: bool = False) -> Page:
     """One page of an ordered statement in one statement: the first column's objects
     (or whole rows with `rows=True`), per_page of them, plus whether another follows.
 
     `stmt` may also be a function of n giving a statement that holds the newest n rows
     (a list cut per branch of the access rule, `Scope.newest_visible`): it is asked for
-    as many rows as this page needs, the rows of the pages before it included."""
+    as many rows as this page needs, the rows of the pages before it included. Or a
+    list already read and filtered (journal search): the page is cut from it."""
     number = page_number(page)
     offset = (number - 1) * per_page
-    if callable(stmt):
-        stmt = stmt(offset + per_page + 1)
-    cut = stmt.limit(per_page + 1).offset(offset)
-    found = list(db.session.execute(cut).all() if rows else db.session.scalars(cut).all())
+    if isinstance(stmt, Sequence):
+        found = list(stmt[offset:offset + per_page + 1])
+    else:
+        if callable(stmt):
+            stmt = stmt(offset + per_page + 1)
+        cut = stmt.limit(per_page + 1).offset(offset)
+        found = list(db.session.execute(cut).all() if rows else db.session.scalars(cut).all())
     return Page(items=found[:per_page], page=number, has_next=len(found) > per_page)

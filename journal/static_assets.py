@@ -47,6 +47,8 @@ HASHED_NAME = re.compile(r"-[0-9a-f]{32}\.[^/]+$")
 def static_build(folder: str) -> None:
     """Hash and compress `folder` in place, as it is served. Hashed copies of earlier builds
     stay; their compressed copies are made again with everyone else's."""
+    # Imported here: build-time tools (`make .stamp-static`), and `compress` would shadow
+    # the Flask-Compress extension of the same name at module level.
     from flask_static_digest.digester import compile as digest
     from whitenoise.compress import main as compress
 

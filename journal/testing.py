@@ -28,6 +28,7 @@ from email.message import EmailMessage
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
+from werkzeug.serving import make_server
 
 from journal.auth.passwords import password_hash
 from journal.auth.sessions import session_start
@@ -408,8 +409,6 @@ def serve_in_thread(server) -> Callable[[], None]:
 def live_server(app: Flask):
     """`app` served by werkzeug's real development server on a free loopback port, in a
     thread, for the block; yields the base URL ("http://127.0.0.1:<port>")."""
-    from werkzeug.serving import make_server
-
     server = make_server("127.0.0.1", 0, app, threaded=False)
     stop = serve_in_thread(server)
     try:
@@ -453,7 +452,7 @@ class SMTPSink:
     """A real SMTP server on loopback (aiosmtpd) that keeps every message it receives."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
-        from aiosmtpd.controller import Controller
+        from aiosmtpd.controller import Controller  # here: aiosmtpd is a test extra, not installed in production
 
         self.messages: list[EmailMessage] = []
         self._lock = threading.Lock()

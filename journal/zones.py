@@ -18,6 +18,12 @@ def local_today(zone: str, *, now: datetime | None = None) -> date:
     return (now or now_utc()).astimezone(ZoneInfo(zone)).date()
 
 
+def local_day_start(zone: str, *, now: datetime) -> datetime:
+    """The instant the local day of `now` began in `zone` (midnight there), in `now`'s zone."""
+    local = now.astimezone(ZoneInfo(zone))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(now.tzinfo)
+
+
 def today_for(user: User, *, plan: Plan | None = None, now: datetime | None = None) -> date:
     """Today for one person, in one context. The rule:
 

@@ -152,12 +152,12 @@ def test_bleeding_that_is_settling_holds_nothing(app, couple, ana_client):
 def test_an_answer_from_the_old_yes_no_question_is_not_read_as_worrying(app, couple):
     """Rows saved as "any bleeding: yes" before the question changed stay as they were
     and start nothing when read again."""
-    from journal.checkins.services import needs_clinician_note
+    from journal.checkins.services import checkin_needs_clinician_note
     from journal.models.checkins import BLEEDING_ASKED_BEFORE, CheckIn
 
     ana = couple[0]
     old = CheckIn(author_id=ana.id, couple_id=ana.couple_id, day=local_today(ana), bleeding=BLEEDING_ASKED_BEFORE)
-    assert not needs_clinician_note(old)
+    assert not checkin_needs_clinician_note(old)
     assert old.bleeding_words == 'Yes (asked as "any bleeding")'
 
 

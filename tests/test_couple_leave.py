@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from journal.access import Scope
 from journal.checkins.services import checkin_create
-from journal.consent.services import phrases_for, phrases_replace
+from journal.consent.services import phrases_open, phrases_replace
 from journal.couple.services import couple_leave, invite_accept, invite_by_token, invite_create
 from journal.extensions import db
 from journal.models import (
@@ -107,7 +107,7 @@ def test_the_partner_who_stays_keeps_their_plan_words_and_pace(app, couple, worl
     assert mine is not None and mine.owner_id == ana.id and mine.id != world["plan"].id
     assert titles(mine) == {"Talk at the table": ana.id, "A walk outside": ana.id, "Our tea ritual": ana.id}
     assert (mine.timezone, mine.birth_date, mine.stage) == ("Europe/London", date(2026, 9, 20), 3)
-    assert phrases_for(Scope(ana)) == ({**WORDS}, False)
+    assert phrases_open(Scope(ana)) == ({**WORDS}, False)
     assert [(c.from_stage, c.to_stage) for c in stage_history(Scope(ana))] == [(2, 3), (3, 2), (2, 3), (1, 2)]
     # their own practice is a copy in Ana's plan, which she can open
     ritual = db.session.scalar(select(Practice).where(Practice.plan_id == mine.id))
@@ -131,7 +131,7 @@ def test_the_partner_who_stays_keeps_their_plan_words_and_pace(app, couple, worl
     # Bo leaves with his own copy too: for both, for him, their own practice; not Ana's walk
     his = plan_of(bo)
     assert titles(his) == {"Talk at the table": bo.id, "Bo rests an hour": bo.id, "Our tea ritual": bo.id}
-    assert phrases_for(Scope(bo)) == ({**WORDS}, False)
+    assert phrases_open(Scope(bo)) == ({**WORDS}, False)
     assert len(stage_history(Scope(bo))) == 4
     assert db.session.scalar(select(PromptAction.state).where(PromptAction.user_id == bo.id)) == "skipped"
 
@@ -229,7 +229,7 @@ def test_a_new_couple_starts_clean(app, couple, world):
     ours = plan_of(cy)
     assert ours.couple_id == cy.couple_id and ours.id != plan_of(bo).id
     assert titles(ours) == {}
-    assert phrases_for(Scope(cy))[1] is True  # our suggestions, not Ana and Bo's words
+    assert phrases_open(Scope(cy))[1] is True  # our suggestions, not Ana and Bo's words
     assert stage_history(Scope(cy)) == [] and ours.stage == 1
     cy_client = client_for(app, cy)
     for path in ("/plan", "/consent", "/checkins", "/notifications"):

@@ -425,7 +425,16 @@ def test_newest_first_twenty_a_page(app, user):
     tagged = client.get("/journal?tag=all&page=2")
     assert list_titles(tagged) == [f"Entry {n:02d}" for n in (3, 1)]
     assert 'href="/journal?page=1&amp;tag=all"' in tagged.get_data(as_text=True)
-    assert list_titles(client.get("/journal?tag=all&page=7")) == ["Entry 03", "Entry 01"], "past the end: the last page"
+    past = client.get("/journal?tag=all&page=7")
+    assert list_titles(past) == [] and "Nothing more here." in read_text(past), "past the end: as every list"
+    assert 'href="/journal?tag=all"' in past.get_data(as_text=True), "back to the newest of the same filter"
+    searched = client.get("/journal?q=entry&page=3")
+    assert list_titles(searched) == [f"Entry {n:02d}" for n in range(4, -1, -1)]
+    assert 'rel="prev" href="/journal?page=2&amp;q=entry"' in searched.get_data(as_text=True)
+    assert 'rel="next"' not in searched.get_data(as_text=True)
+    past = client.get("/journal?q=entry&page=4")
+    assert list_titles(past) == [] and "Nothing more here." in read_text(past), "a search past its end"
+    assert "45 found" in read_text(past)
 
 
 @pytest.mark.parametrize("query", ["", "?q=entry", "?tag=calm&kind=entry"])

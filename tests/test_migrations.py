@@ -218,7 +218,7 @@ def test_upgrading_from_an_earlier_revision_keeps_every_row(revision, empty_data
 
 def test_old_bleeding_answers_stay_readable_and_are_not_read_as_worrying(empty_database_url, app_config):
     """0005_content: yes / no becomes "any" / "none"; an old yes starts no hold."""
-    from journal.checkins.services import needs_clinician_note
+    from journal.checkins.services import checkin_needs_clinician_note
     from journal.models.checkins import CheckIn
 
     app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": empty_database_url})
@@ -238,7 +238,7 @@ def test_old_bleeding_answers_stay_readable_and_are_not_read_as_worrying(empty_d
         rows = {c.id: c for c in db.session.scalars(db.select(CheckIn))}
         assert {i: c.bleeding for i, c in rows.items()} == {1: "any", 2: "none", 3: None}
         assert rows[1].bleeding_words == 'Yes (asked as "any bleeding")'
-        assert not any(needs_clinician_note(c) for c in rows.values())
+        assert not any(checkin_needs_clinician_note(c) for c in rows.values())
         db.session.remove()
         downgrade(revision="0004")
         with db.engine.connect() as conn:

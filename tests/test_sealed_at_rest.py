@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 
 from journal import create_app
 from journal.access import Scope
-from journal.consent.services import phrases_for
+from journal.consent.services import phrases_open
 from journal.extensions import db
 from journal.models import ConsentPhrase, Practice
 from journal.models.push import PushSubscription
@@ -140,7 +140,7 @@ def test_the_migration_seals_rows_written_in_clear(app_config, backend, tmp_path
         from journal.models import User
 
         user = db.session.get(User, 1)
-        assert phrases_for(Scope(user))[0]["stop"] == [PHRASE]
+        assert phrases_open(Scope(user))[0]["stop"] == [PHRASE]
         assert subscription_endpoint(db.session.get(PushSubscription, 1)) == ENDPOINT
         db.session.remove()
         downgrade(revision="0004")
@@ -156,7 +156,7 @@ def test_the_instance_folder_the_database_and_mail_on_disk_are_private(app_confi
     import os
     import stat
 
-    from journal.mailer import MailFolder, email_send
+    from journal.mailer import MailFolder, account_email_send
 
     instance = tmp_path / "private-instance"
     old = os.umask(0o022)
@@ -168,8 +168,8 @@ def test_the_instance_folder_the_database_and_mail_on_disk_are_private(app_confi
             db.create_all()
             db.session.commit()
             with app.test_request_context():
-                email_send(to="ana@example.com", subject="Hello", template="verify", kind="test",
-                           user=None, link="http://localhost/x")
+                account_email_send(to="ana@example.com", subject="Hello", template="verify", kind="test",
+                                   user=None, link="http://localhost/x")
             MailFolder(app.instance_path).sendmail("a", ["b"], b"Subject: x\r\n\r\nbody")
             db.engine.dispose()
     finally:

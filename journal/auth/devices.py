@@ -17,7 +17,7 @@ from sqlalchemy import exists, select
 
 from journal.crypto.digest import token_digest
 from journal.extensions import db
-from journal.mailer import email_send
+from journal.mailer import account_email_send
 from journal.models import KnownBrowser, User, now_utc
 from journal.urls import external_url
 
@@ -86,7 +86,7 @@ def browser_recognise(*, user: User, marker: str | None) -> tuple[str, bool]:
 
 def new_browser_alert(*, user: User, device: str) -> None:
     """Tell the person, discreetly, that a browser new to their account just signed in."""
-    email_send(
+    account_email_send(
         to=user.email,
         subject="A new sign-in to your Tandem account",
         template="new_browser",

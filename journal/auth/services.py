@@ -13,7 +13,7 @@ from journal.auth.passwords import (
 from journal.auth.sessions import sessions_end_all
 from journal.auth.tokens import token_consume, token_issue, token_owner, token_peek
 from journal.extensions import db
-from journal.mailer import email_send
+from journal.mailer import account_email_send
 from journal.urls import external_url
 from journal.models import User, UserToken, now_utc
 
@@ -65,7 +65,7 @@ def _send_link(*, user: User, purpose: str, to: str | None = None, new_email: st
     """Issue a single-use token for `purpose` and email its link."""
     subject, template, endpoint = LINK_EMAILS[purpose]
     raw = token_issue(user_id=user.id, purpose=purpose, new_email=new_email)
-    email_send(
+    account_email_send(
         to=to or user.email,
         subject=subject,
         template=template,
@@ -217,7 +217,7 @@ def email_change_confirm(*, raw: str) -> User | None:
     # The old address hears of it (without naming the new one) with a link that puts it
     # back, in case someone else did this.
     raw = token_issue(user_id=user.id, purpose="restore_email", new_email=old_email)
-    email_send(to=old_email, subject="Your Tandem sign-in email was changed", template="email_changed",
+    account_email_send(to=old_email, subject="Your Tandem sign-in email was changed", template="email_changed",
                kind="email-changed", user=user, link=external_url("account.email_restore", token=raw))
     log.info("user %s changed their email", user.id)
     return user

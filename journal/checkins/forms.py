@@ -1,6 +1,6 @@
 """Check-in forms: validation only. Every question is optional; one answer is enough."""
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, StringField, TextAreaField
@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
 
 from journal.access import PRIVATE, SHARED
-from journal.forms import strip
+from journal.forms import DatedForm, strip
 from journal.models.checkins import BLEEDING, BOUNDARIES, PAIN_LEVELS, SCALES, SCORE_FIELDS
 
 #: How many days back a check-in may be about.
@@ -73,7 +73,7 @@ def _yes_no(label):
     )
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(DatedForm):
     mood = ScoreField(SCALES[0][1], SCALES[0][2])
     closeness = ScoreField(SCALES[1][1], SCALES[1][2])
     comfort = ScoreField(SCALES[2][1], SCALES[2][2])
@@ -125,9 +125,6 @@ class CheckInForm(FlaskForm):
         invalid_choice_message="Please choose who can see it.",
     )
 
-    #: The person's local date, set by the route (forms know no time zone).
-    today: date | None = None
-
     def validate_sleep_hours(self, field):
         if not field.data:
             return
@@ -138,7 +135,7 @@ class CheckInForm(FlaskForm):
             raise ValidationError(SLEEP_MESSAGE)
 
     def validate_day(self, field):
-        today = self.today or date.today()
+        today = self.today
         if field.data is None:
             raise ValidationError("Please give a day like 2026-05-10.")
         if field.data > today:

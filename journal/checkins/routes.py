@@ -9,13 +9,13 @@ from journal.checkins.forms import BACKDATE_DAYS, CheckInForm, RevealForm, Visib
 from journal.extensions import db
 from journal.inputs import query_int
 from journal.models.checkins import BOUNDARIES, SCALES, CheckIn
+from journal.pagination import PER_PAGE
 from journal.today.services import prompt_link
 from journal.views import delete_confirmed
 from journal.zones import today_for
 
 bp = Blueprint("checkins", __name__, url_prefix="/checkins")
 
-PER_PAGE = 20
 #: Session key holding the care notes to show once on the check-in just saved.
 CARE_NOTES = "checkin_care_notes"
 
@@ -35,7 +35,7 @@ def _health_open(form) -> bool:
     the last check-in reported any of them."""
     if any(getattr(form, name).errors or getattr(form, name).data for name in HEALTH_FIELDS):
         return True
-    return services.health_reported_last_time(author=current_user)
+    return services.checkin_last_reported_health(author=current_user)
 
 
 def _labels() -> dict:
@@ -51,8 +51,7 @@ def new():
     partner = scope().partner()
     # A prompt sent to both partners starts as shared (answers open once both answered).
     together = prompt is not None and prompt.schedule.prompt_user_id is None and partner is not None
-    form = CheckInForm(day=today)
-    form.today = today
+    form = CheckInForm(day=today, today=today)
     if together and not form.is_submitted():
         form.visibility.data = SHARED  # what is sent decides; a form sent without it stays private
     words = visibility_words(partner.display_name if together else None, together=together)
@@ -65,7 +64,7 @@ def new():
             visibility=form.visibility.data,
             prompt=prompt,
         )
-        notes = services.care_notes_after(scope=scope(), checkin=checkin, today=today)
+        notes = services.care_notes_issue(scope=scope(), checkin=checkin, today=today)
         checkin_id = checkin.id
         try:
             db.session.commit()

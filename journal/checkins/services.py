@@ -121,14 +121,14 @@ def reveal_setting_set(*, scope: Scope, on: bool) -> None:
 # -- care notes -------------------------------------------------------------------------
 
 
-def needs_clinician_note(checkin: CheckIn) -> bool:
+def checkin_needs_clinician_note(checkin: CheckIn) -> bool:
     """Strong pain, a fever, or bleeding that has changed (heavier than before, bright red
     again, large clots, or a bad smell). Light bleeding that is settling is usual for
     weeks after a birth and starts nothing."""
     return checkin.pain == "strong" or checkin.bleeding in WORRYING_BLEEDING or bool(checkin.fever)
 
 
-def health_reported_last_time(*, author: User) -> bool:
+def checkin_last_reported_health(*, author: User) -> bool:
     """Whether the author's latest check-in reported pain, bleeding or a fever: then the
     next check-in form opens with those questions showing (never folded away)."""
     last = db.session.execute(
@@ -153,13 +153,13 @@ def _low_mood_pattern(*, user: User, today: date) -> bool:
     return low >= LOW_MOOD_MIN_COUNT and low * 2 > total
 
 
-def care_notes_after(*, scope: Scope, checkin: CheckIn, today: date, now: datetime | None = None) -> list[str]:
+def care_notes_issue(*, scope: Scope, checkin: CheckIn, today: date, now: datetime | None = None) -> list[str]:
     """What a new check-in means for its author: a hold on touch practices after strong
     pain, bleeding that has changed or a fever, and the care notes to show now (each at most once a week)."""
     now = now or now_utc()
     user = scope.user
     conditions = []
-    if needs_clinician_note(checkin):
+    if checkin_needs_clinician_note(checkin):
         hold_start(plan=scope.plan_or_create(), user=user)
         conditions.append(CLINICIAN)
     if checkin.mood is not None and checkin.mood <= LOW_MOOD_SCORE and _low_mood_pattern(user=user, today=today):

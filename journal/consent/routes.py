@@ -14,7 +14,7 @@ bp = Blueprint("consent", __name__, url_prefix="/consent")
 @bp.get("")
 @login_required
 def overview():
-    phrases, suggested = services.phrases_for(scope())
+    phrases, suggested = services.phrases_open(scope())
     return render_template(
         "consent/overview.html",
         phrases=phrases,
@@ -29,7 +29,7 @@ def overview():
 def edit():
     form = ConsentForm()
     if request.method == "GET":
-        form.fill(services.phrases_for(scope())[0])
+        form.fill(services.phrases_open(scope())[0])
         form.version.data = services.consent_version(scope())
     if form.validate_on_submit():
         try:
@@ -42,7 +42,7 @@ def edit():
             s = scope()
             form.version.data = services.consent_version(s)
             return render_template(
-                "consent/edit.html", form=form, meanwhile=services.phrases_for(s)[0],
+                "consent/edit.html", form=form, meanwhile=services.phrases_open(s)[0],
                 signals=services.SIGNALS, labels=services.SIGNAL_LABELS,
             ), 409
         db.session.commit()

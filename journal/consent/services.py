@@ -31,7 +31,7 @@ PHRASE_TEXT = SealedFields(
 )
 
 
-def phrases_for(scope: Scope) -> tuple[dict[str, list[str]], bool]:
+def phrases_open(scope: Scope) -> tuple[dict[str, list[str]], bool]:
     """The plan's phrases by signal, and whether they are still our suggestions
     (a couple that never edited sees the suggestions; nothing is written on reading)."""
     rows = db.session.scalars(scope.in_plan(ConsentPhrase).order_by(ConsentPhrase.signal, ConsentPhrase.position)).all()

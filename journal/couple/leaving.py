@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select, update
 
 from journal.extensions import db
-from journal.mailer import email_send
+from journal.mailer import account_email_send
 from journal.models import (
     ConsentPhrase,
     Notification,
@@ -148,7 +148,7 @@ def partner_left_tell(*, user: User, now: datetime) -> None:
     db.session.add(Notification(user_id=user.id, kind="partner_left", created_at=now))
     settings = db.session.get(ReminderSettings, user.id)
     if settings is not None and settings.email_on and user.email_verified_at is not None:
-        email_send(to=user.email, subject="A change on Tandem", template="partner_left", kind="partner_left",
+        account_email_send(to=user.email, subject="A change on Tandem", template="partner_left", kind="partner_left",
                    user=user, link=external_url("plan.overview"))
     db.session.flush()
     log.info("user %s told their partner left", user.id)

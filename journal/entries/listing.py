@@ -15,9 +15,8 @@ from journal.entries.services import SEALED_FIELDS, TAG_MAX, EntryText, Reader, 
 from journal.extensions import db
 from journal.models import User
 from journal.models.entries import ENTRY, MOMENT, Entry
-from journal.pagination import page_number, page_of
+from journal.pagination import PER_PAGE, page_of
 
-PER_PAGE = 20
 #: How many of the newest visible rows a search or tag filter looks through.
 SEARCH_CAP = 2_000
 #: What a list page opens: the body is only read to search it.
@@ -107,13 +106,13 @@ def journal_page(scope: Scope, *, filters: Filters, page: int = 1) -> JournalPag
     Kind, author and visibility filter in SQL and pages are cut in SQL. Search and
     the tag filter have to read the text, which is sealed: they load the newest
     SEARCH_CAP visible rows in one statement (bodies only when searching), open
-    each of them, then filter and cut the page in Python. That costs one AES-GCM
+    each of them and filter in Python; the page is cut from the matches by the
+    same pager as every list (a page past the end is empty). That costs one AES-GCM
     decryption per sealed field of up to SEARCH_CAP rows, and the transfer of
     their bodies (up to BODY_MAX characters each), on every search request: fine
     for a couple's journal of a few hundred entries, and why it stops at the cap.
     """
     user = scope.user
-    page = page_number(page)
     where = {}
     if filters.kind:
         where["kind"] = filters.kind
@@ -147,11 +146,9 @@ def journal_page(scope: Scope, *, filters: Filters, page: int = 1) -> JournalPag
             if not any(needle in (part or "").casefold() for part in haystack):
                 continue
         matched.append(item)
-    pages = max(1, -(-len(matched) // PER_PAGE))
-    page = min(page, pages)
-    start = (page - 1) * PER_PAGE
+    cut = page_of(matched, page=page, per_page=PER_PAGE)
     return JournalPage(
-        items=matched[start:start + PER_PAGE], page=page, has_next=page < pages, total=len(matched),
+        items=cut.items, page=cut.page, has_next=cut.has_next, total=len(matched),
         capped=len(rows) == SEARCH_CAP, filters=filters,
     )
 

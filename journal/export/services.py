@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from journal.consent.services import phrases_for
+from journal.consent.services import phrases_open
 from journal.access import Scope
 from journal.calendar.services import feed_calendar
 from journal.checkins.services import checkin_views, checkins_visible_to
@@ -136,7 +136,7 @@ def _plan(scope: Scope) -> dict | None:
         })
     # The couple's own words, opened by the consent service (sealed under the plan's key);
     # our suggestions, when they never wrote their own, are not theirs to export.
-    phrases, suggested = phrases_for(scope)
+    phrases, suggested = phrases_open(scope)
     return {
         "timezone": view.timezone,
         "stage": view.stage,

@@ -113,7 +113,7 @@ def _ready_offer(note: ProgressNote):
 @login_required
 def read(note_id):
     note = scope().get_visible_or_404(ProgressNote, note_id)
-    sensation_map = services.map_for_note(scope(), note)
+    sensation_map = services.map_get(scope(), note)
     practice = services.note_practice(note)
     ready_stage = _ready_offer(note)
     return render_template(
@@ -139,7 +139,7 @@ def delete(note_id):
                             category="info", to=url_for("notes.index"))
     if done:
         return done
-    has_map = services.map_for_note(scope(), note) is not None
+    has_map = services.map_get(scope(), note) is not None
     return render_template("notes/delete.html", note=note, has_map=has_map)
 
 
@@ -171,7 +171,7 @@ def visibility(note_id):
 @login_required
 def map_visibility(note_id):
     note = scope().get_own_or_404(ProgressNote, note_id)
-    sensation_map = services.map_own_for_note(scope(), note)
+    sensation_map = services.map_get_own(scope(), note)
     if sensation_map is None:
         abort(404)
     _change_visibility(services.map_visibility_set, sensation_map=sensation_map)

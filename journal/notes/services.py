@@ -18,7 +18,7 @@ from journal.crypto.fields import SealedFields
 from journal.extensions import db
 from journal.models import Practice, User, now_utc
 from journal.models.notes import AREAS, FEELINGS, ProgressNote, SensationMap
-from journal.pagination import page_of
+from journal.pagination import PER_PAGE, page_of
 from journal.plan.services import plan_view
 from journal.today.services import Prompt, prompt_act
 
@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 NOTE_TABLE = ProgressNote.__tablename__
 MAP_TABLE = SensationMap.__tablename__
 TEXT_FIELDS = ("went", "keep", "change")
-PER_PAGE = 20
 #: The notes list's order, newest first.
 NEWEST = (ProgressNote.created_at, ProgressNote.id)
 
@@ -230,12 +229,12 @@ def _preview(note: ProgressNote) -> Opened:
     return Opened(None)
 
 
-def map_for_note(scope: Scope, note: ProgressNote) -> SensationMap | None:
+def map_get(scope: Scope, note: ProgressNote) -> SensationMap | None:
     """The note's map, if this person may see it (its visibility is its own)."""
     return db.session.scalar(scope.visible(SensationMap).where(SensationMap.note_id == note.id))
 
 
-def map_own_for_note(scope: Scope, note: ProgressNote) -> SensationMap | None:
+def map_get_own(scope: Scope, note: ProgressNote) -> SensationMap | None:
     """The note's map, if this person wrote it (to change it)."""
     return db.session.scalar(scope.own(SensationMap).where(SensationMap.note_id == note.id))
 

@@ -1,5 +1,5 @@
 """Plan forms: validation only."""
-from datetime import date, time
+from datetime import time
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectMultipleField, StringField
@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from journal.forms import NumberRange, TimezoneField
+from journal.forms import DatedForm, NumberRange, TimezoneField
 from journal.plan.recurrence import parse_time
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -77,21 +77,18 @@ class ScheduleForm(FlaskForm):
         return tuple(sorted(t for t in found if t is not None))
 
 
-class PauseForm(FlaskForm):
+class PauseForm(DatedForm):
     until = DateField("Until (optional)", validators=[Optional()], render_kw={"type": "date"},
                       description="Leave it empty to pause until you resume.")
     share = BooleanField("Let my partner see the end date",
                          description="Otherwise your partner sees only that the plan is paused for now.")
 
-    #: The person's local date, set by the route (forms know no time zone).
-    today: date | None = None
-
     def validate_until(self, field):
-        if field.data and field.data < (self.today or date.today()):
+        if field.data and field.data < self.today:
             raise ValidationError("Please choose a date that hasn't passed.")
 
 
-class PlanSettingsForm(FlaskForm):
+class PlanSettingsForm(DatedForm):
     timezone = TimezoneField("Your plan's time zone")
     birth_date = DateField(
         "Birth date (optional)",
@@ -100,10 +97,8 @@ class PlanSettingsForm(FlaskForm):
         description="Only if you'd like to see weeks since the birth and the usual check-ups. Nothing is assumed.",
     )
 
-    today: date | None = None
-
     def validate_birth_date(self, field):
-        if field.data and field.data > (self.today or date.today()):
+        if field.data and field.data > self.today:
             raise ValidationError("That date is in the future.")
 
 

@@ -36,7 +36,7 @@ def overview():
     upcoming = {
         schedule.id: next_occurrence(services.recurrence_of(schedule), view.timezone, now) for schedule, _ in rows
     }
-    settings_form = PlanSettingsForm(timezone=view.timezone, birth_date=view.birth_date)
+    settings_form = PlanSettingsForm(timezone=view.timezone, birth_date=view.birth_date, today=_local_today())
     return render_template(
         "plan/overview.html",
         view=view,
@@ -48,7 +48,7 @@ def overview():
         my_ready=pace.my_ready(scope=s),
         milestones=services.milestones_offered(view, today=_local_today()),
         zones=ZoneView(view.timezone, current_user.timezone),
-        pause_form=PauseForm(),
+        pause_form=PauseForm(today=_local_today()),
         settings_form=settings_form,
         ready_form=ReadyForm(to_stage=str(view.stage + 1)),
         weekdays=WEEKDAYS,
@@ -159,8 +159,7 @@ def remove(schedule_id):
 @bp.post("/pause")
 @login_required
 def pause():
-    form = PauseForm()
-    form.today = _local_today()
+    form = PauseForm(today=_local_today())
     if form.validate_on_submit():
         services.plan_pause(scope=scope(), until=form.until.data, shared=bool(form.share.data))
         db.session.commit()
@@ -191,8 +190,7 @@ def resume():
 @bp.post("/settings")
 @login_required
 def settings():
-    form = PlanSettingsForm()
-    form.today = _local_today()
+    form = PlanSettingsForm(today=_local_today())
     if form.validate_on_submit():
         services.plan_settings_update(scope=scope(), timezone=form.timezone.data, birth_date=form.birth_date.data)
         db.session.commit()

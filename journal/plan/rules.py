@@ -5,7 +5,8 @@ channel) and the calendar feed all call these, through `PlanView` for pages and 
 the columns they read in bulk for the reminder pipeline, so a rule changes in one place.
 """
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
+
+from journal.zones import local_today
 
 
 def practice_held(*, kind: str | None, hold_by_id: int | None) -> bool:
@@ -29,7 +30,7 @@ def pause_active(since: datetime | None, until: date | None, zone: str, now: dat
         return False
     if until is None:
         return True
-    return now.astimezone(ZoneInfo(zone)).date() <= until
+    return local_today(zone, now=now) <= until
 
 
 def email_sendable(*, verified_at: datetime | None) -> bool:

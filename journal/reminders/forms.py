@@ -4,7 +4,8 @@ from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from journal.forms import strip
-from journal.plan.forms import TIME_MESSAGE, parse_time
+from journal.plan.forms import TIME_MESSAGE
+from journal.plan.recurrence import parse_time
 
 
 class ReminderSettingsForm(FlaskForm):

@@ -17,14 +17,14 @@ bp = Blueprint("reminders", __name__)
 @bp.get("/reminders")
 @login_required
 def settings():
-    current = services.reminder_settings_for(current_user)
+    current = services.reminder_settings_load(current_user)
     form = ReminderSettingsForm(
         email_on=current.email_on, push_on=current.push_on, apprise_on=current.apprise_on,
         discreet=current.discreet is not False,
         quiet_start=current.quiet_start.strftime("%H:%M") if current.quiet_start else "",
         quiet_end=current.quiet_end.strftime("%H:%M") if current.quiet_end else "",
     )
-    return render_template("reminders/settings.html", form=form, recent=services.recent_reminders(current_user))
+    return render_template("reminders/settings.html", form=form, recent=services.reminders_newest(current_user))
 
 
 @bp.post("/reminders")
@@ -32,7 +32,7 @@ def settings():
 def settings_save():
     form = ReminderSettingsForm()
     if form.validate_on_submit():
-        services.settings_save(
+        services.reminder_settings_save(
             user=current_user, email_on=form.email_on.data, push_on=form.push_on.data,
             apprise_on=form.apprise_on.data, discreet=form.discreet.data,
             quiet_start=form.quiet_start.data or None, quiet_end=form.quiet_end.data or None,
@@ -41,7 +41,7 @@ def settings_save():
         flash("Saved.", "success")
         return redirect(url_for("reminders.settings"))
     return render_template(
-        "reminders/settings.html", form=form, recent=services.recent_reminders(current_user)
+        "reminders/settings.html", form=form, recent=services.reminders_newest(current_user)
     ), 422
 
 

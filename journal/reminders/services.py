@@ -7,16 +7,16 @@ from sqlalchemy import func, select, update
 
 from journal.extensions import db
 from journal.models import Notification, Outbox, Practice, ReminderSettings, Schedule, User, now_utc
-from journal.plan.forms import parse_time
+from journal.plan.recurrence import parse_time
 from journal.today.services import prompt_key
 
 
-def reminder_settings_for(user: User) -> ReminderSettings:
+def reminder_settings_load(user: User) -> ReminderSettings:
     """The person's settings, or unsaved defaults (reading never writes)."""
     return db.session.get(ReminderSettings, user.id) or ReminderSettings(user_id=user.id, discreet=True)
 
 
-def settings_save(*, user: User, email_on: bool, push_on: bool, apprise_on: bool, discreet: bool,
+def reminder_settings_save(*, user: User, email_on: bool, push_on: bool, apprise_on: bool, discreet: bool,
                   quiet_start: str | None, quiet_end: str | None) -> ReminderSettings:
     settings = db.session.get(ReminderSettings, user.id)
     if settings is None:
@@ -45,7 +45,7 @@ def channel_off(*, user_id: int, channel: str) -> bool:
     return changed
 
 
-def recent_reminders(user: User, limit: int = 20):
+def reminders_newest(user: User, limit: int = 20):
     """This person's latest reminders with their practice, newest first (one statement)."""
     return db.session.execute(
         select(Outbox, Practice)
@@ -88,7 +88,7 @@ def notifications_open(*, user: User, limit: int = 30, now: datetime | None = No
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(limit)
     ).all()
-    discreet = reminder_settings_for(user).discreet is not False
+    discreet = reminder_settings_load(user).discreet is not False
     zone = ZoneInfo(user.timezone)
     views = []
     for n, practice in rows:
@@ -123,6 +123,6 @@ def notifications_mark_read(*, user: User, now: datetime | None = None) -> None:
     user.unread_count = 0  # the header of this same page counts none
 
 
-def outbox_status_counts() -> dict[str, int]:
+def outbox_count_by_state() -> dict[str, int]:
     """Outbox rows by state (for `flask reminders status`)."""
     return dict(db.session.execute(select(Outbox.state, func.count(Outbox.id)).group_by(Outbox.state)).all())

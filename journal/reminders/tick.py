@@ -13,8 +13,18 @@ from sqlalchemy import bindparam, or_, select, update
 
 from journal.bulk import among, insert_ignore
 from journal.extensions import db
-from journal.models import Outbox, Plan, Practice, ReminderSettings, Schedule, User, now_utc
-from journal.plan.recurrence import next_occurrence, occurrences
+from journal.models import (
+    AppriseTarget,
+    Outbox,
+    Plan,
+    Practice,
+    PushSubscription,
+    ReminderSettings,
+    Schedule,
+    User,
+    now_utc,
+)
+from journal.plan.recurrence import local_to_utc, next_occurrence, occurrences
 from journal.plan.rules import email_sendable, practice_resting
 from journal.plan.services import pauses_by_plan, plan_paused_at, recurrence_of
 
@@ -51,9 +61,6 @@ def _channels(settings: ReminderSettings | None, user: User, extra: dict[str, se
 
 def _destinations(user_ids: set[int]) -> dict[str, set[int]]:
     """Who has a push subscription or an Apprise destination (one statement each)."""
-    from journal.models.apprise import AppriseTarget
-    from journal.models.push import PushSubscription
-
     if not user_ids:
         return {"push": set(), "apprise": set()}
     return {
@@ -159,6 +166,4 @@ def in_quiet_hours(settings: ReminderSettings | None, zone: str, at: datetime) -
     if not inside:
         return None
     end_day = local.date() if t < end else local.date() + timedelta(days=1)
-    from journal.plan.recurrence import local_to_utc
-
     return local_to_utc(datetime.combine(end_day, end), ZoneInfo(zone))

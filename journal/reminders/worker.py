@@ -15,8 +15,11 @@ import os
 
 from huey import RedisHuey, SqliteHuey, crontab
 
+from journal import create_app
 from journal.config import queue_sqlite_path
 from journal.files import private_folder, private_sqlite_file
+from journal.reminders.dispatch import drain
+from journal.reminders.tick import tick
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +42,6 @@ huey = _make_huey()
 def app():
     global _app
     if _app is None:
-        from journal import create_app
-
         _app = create_app()
     return _app
 
@@ -48,8 +49,6 @@ def app():
 @huey.periodic_task(crontab(minute="*"))
 def tick_task():
     """Every minute: record what is due, then send it."""
-    from journal.reminders.tick import tick
-
     with app().app_context():
         tick()
     drain_task()
@@ -58,7 +57,5 @@ def tick_task():
 @huey.task()
 def drain_task(max_batches: int = 50):
     """Send due reminders until none are left (bounded, so a task never runs forever)."""
-    from journal.reminders.dispatch import drain
-
     with app().app_context():
         drain(max_batches=max_batches)

@@ -17,6 +17,7 @@ from journal.models import Plan, Practice, PromptAction, Schedule, User, now_utc
 from journal.plan.recurrence import local_to_utc, occurrences, occurrences_by_day
 from journal.plan.services import PlanView, plan_view, recurrence_of, schedules_with_practices
 from journal.today.prompts import prompt_key, prompt_parse  # noqa: F401 (prompt_key: callers read it here)
+from journal.zones import local_day_start
 
 HORIZON = timedelta(hours=24)
 #: How far back a snoozed prompt is still looked for.
@@ -47,7 +48,7 @@ class Prompt:
 
     @property
     def snoozes(self) -> tuple[str, ...]:
-        return snoozes_for(self.practice)
+        return snoozes_offered(self.practice)
 
 
 def done_together(*, prompt_user_id: int | None, together: bool, kind: str) -> bool:
@@ -70,15 +71,10 @@ def _couple_members(user: User):
     return select(User.id).where(User.couple_id == user.couple_id)
 
 
-def snoozes_for(practice: Practice) -> tuple[str, ...]:
+def snoozes_offered(practice: Practice) -> tuple[str, ...]:
     """How a prompt may be put off. An intimate practice only ever waits for another
     day: "in 15 minutes" would read as "soon, then"."""
     return ("tomorrow",) if practice.is_intimate else LATER
-
-
-def day_start(now: datetime, zone: str) -> datetime:
-    local = now.astimezone(ZoneInfo(zone))
-    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(now.tzinfo)
 
 
 def prompts_for(scope: Scope, user: User, *, now: datetime | None = None) -> tuple[PlanView, list[Prompt]]:
@@ -87,7 +83,7 @@ def prompts_for(scope: Scope, user: User, *, now: datetime | None = None) -> tup
     view = plan_view(scope, now=now)
     if view.plan is None or view.paused:
         return view, []
-    start = day_start(now, user.timezone)
+    start = local_day_start(user.timezone, now=now)
     end = now + HORIZON
     rows = db.session.execute(schedules_with_practices(scope)).all()
     actions, partner_done = {}, set()
@@ -158,7 +154,7 @@ def prompt_link(scope: Scope, user: User, key: str | None, *, now: datetime | No
         return None
     now = now or now_utc()
     schedule_id, at = parsed
-    start = day_start(now, user.timezone) - timedelta(days=LINK_DAYS_BACK)
+    start = local_day_start(user.timezone, now=now) - timedelta(days=LINK_DAYS_BACK)
     if not start <= at < now + HORIZON:
         try:
             return prompt_find(scope, user, key, now=now)
@@ -191,7 +187,7 @@ def _join_own_prompt(schedule: Schedule, until: datetime) -> datetime:
 def prompt_act(*, user: User, prompt: Prompt, action: str, now: datetime | None = None) -> None:
     """Record done, skip or a snooze (15 minutes, an hour, or tomorrow at the same time)."""
     now = now or now_utc()
-    if action in LATER and action not in snoozes_for(prompt.practice):
+    if action in LATER and action not in snoozes_offered(prompt.practice):
         raise PromptError("This one only waits for another day.")
     if action in ("done", "skip"):
         state, until = ("done" if action == "done" else "skipped"), None

@@ -1,14 +1,13 @@
 """Reminder emails: discreet subject, plain and HTML parts, one-click unsubscribe.
 
-A reminder is an `EmailMessage` written with `policy.SMTP` (as `WIRE`); a batch renders each
-template and builds each wording's message once, and fills it per person
-(`ReminderEmails`); a batch's emails go over one SMTP connection. With no MAIL_SERVER, reminders go into
-`instance/mail/` through the one mail sink (`journal.mailer.MailFolder`), as
-account emails do.
+A reminder is built and sent the way `journal.mailer` builds and sends every email
+(an `EmailMessage` written with `WIRE`, `message_send` over a `MailConnection`, the
+mail folder without MAIL_SERVER); a batch renders each template and builds each
+wording's message once, and fills it per person (`ReminderEmails`); a batch's emails
+go over one SMTP connection.
 """
 import base64
 import binascii
-import functools
 import hashlib
 import hmac
 import json
@@ -17,10 +16,8 @@ import re
 import secrets
 import smtplib
 import time
-from datetime import UTC, datetime
 from email import policy, quoprimime
 from email.message import EmailMessage
-from email.utils import formataddr, format_datetime, parseaddr
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -30,8 +27,8 @@ from flask import current_app, render_template
 from markupsafe import escape
 from sqlalchemy import select
 
-from journal.extensions import db, mail
-from journal.mailer import MailFolder
+from journal.extensions import db
+from journal.mailer import WIRE, MailConnection, mail_date, mail_from, message_send, wire_bytes
 from journal.models import User
 from journal.reminders.channels import SENT, SendResult
 from journal.urls import external_url
@@ -83,25 +80,6 @@ def unsubscribe_read(token: str, *, now: float | None = None) -> tuple[int, str]
     return user_id, channel
 
 
-@functools.lru_cache(maxsize=8)
-def _sender(configured: str | tuple[str, str]) -> tuple[str, str]:
-    """(From header, envelope address) from MAIL_DEFAULT_SENDER ("Name <addr>" or a pair)."""
-    name, address = configured if isinstance(configured, tuple) else parseaddr(configured)
-    return formataddr((name, address)), address
-
-
-#: How reminders go on the wire: CRLF lines (SMTP), and headers folded only past 998
-#: characters. Folded at 78, a long List-Unsubscribe URL becomes RFC 2047 encoded
-#: words, which mail clients don't read as a link; 998 is RFC 5322's limit.
-WIRE = policy.SMTP.clone(max_line_length=998)
-#: For an address that isn't ASCII.
-WIRE_UTF8 = policy.SMTPUTF8.clone(max_line_length=998)
-
-
-def _date() -> str:
-    return format_datetime(datetime.now(UTC))
-
-
 def _filled(template: str, **context) -> tuple[str, str]:
     """(plain text, HTML) of one reminder."""
     return render_template(f"{template}.txt", **context), render_template(f"{template}.html", **context)
@@ -132,11 +110,6 @@ def _message_id(outbox_id: int) -> str:
     return f"<reminder-{outbox_id}@tandem.invalid>"
 
 
-def _from() -> tuple[str, str]:
-    configured = current_app.config["MAIL_DEFAULT_SENDER"]
-    return _sender(tuple(configured) if isinstance(configured, list) else configured)
-
-
 def reminder_message(*, outbox_id: int, to: str, user_id: int, title: str | None) -> tuple[str, str, bytes]:
     """(envelope sender, recipient, message bytes) for one reminder, built whole.
 
@@ -146,10 +119,10 @@ def reminder_message(*, outbox_id: int, to: str, user_id: int, title: str | None
     """
     unsubscribe = external_url("reminders.unsubscribe", token=unsubscribe_token(user_id, "email", to))
     text, html = _filled("email/reminder", **_context(title, unsubscribe))
-    from_header, envelope = _from()
-    message = _build(from_header=from_header, to=to, date=_date(), message_id=_message_id(outbox_id),
+    from_header, envelope = mail_from()
+    message = _build(from_header=from_header, to=to, date=mail_date(), message_id=_message_id(outbox_id),
                      unsubscribe=unsubscribe, text=text, html=html)
-    return envelope, to, message.as_bytes(policy=WIRE if to.isascii() else WIRE_UTF8)
+    return envelope, to, wire_bytes(message, to)
 
 
 #: What a batch's skeleton holds where each person's own values go. Plain ASCII words
@@ -186,7 +159,7 @@ class ReminderEmails:
     def _skeleton(self, title: str | None) -> tuple[bytes, str, str]:
         if title not in self._made:
             text, html = _filled("email/reminder", **_context(title, _UNSUBSCRIBE))
-            message = _build(from_header=_from()[0], to=_TO, date=_date(), message_id=_MESSAGE_ID,
+            message = _build(from_header=mail_from()[0], to=_TO, date=mail_date(), message_id=_MESSAGE_ID,
                              unsubscribe=_UNSUBSCRIBE, text=_PLAIN, html=_HTML)
             skeleton = re.sub(rb"^Date: [^\r\n]*", _DATE.encode(), message.as_bytes(policy=WIRE), count=1, flags=re.M)
             self._made[title] = (skeleton, text, html)
@@ -202,50 +175,20 @@ class ReminderEmails:
         html = html.replace(_UNSUBSCRIBE, str(escape(unsubscribe)))
         data = (
             skeleton.replace(_TO.encode(), to.encode(), 1)
-            .replace(_DATE.encode(), f"Date: {_date()}".encode(), 1)
+            .replace(_DATE.encode(), f"Date: {mail_date()}".encode(), 1)
             .replace(_MESSAGE_ID.encode(), _message_id(outbox_id).encode(), 1)
             .replace(f"<{_UNSUBSCRIBE}>".encode(), f"<{unsubscribe}>".encode(), 1)
             .replace(_PLAIN.encode() + b"\r\n", _qp(text), 1)
             .replace(_HTML.encode() + b"\r\n", _qp(html), 1)
         )
-        return _from()[1], to, data
+        return mail_from()[1], to, data
 
 
-class MailConnection:
-    """One SMTP connection for a whole batch, opened on the first email."""
-
-    def __init__(self):
-        self._context = None
-        self._host = None
-        #: The server could not be reached in this batch: the batch's other emails wait
-        #: for a later try instead of each waiting out MAIL_TIMEOUT in turn.
-        self.broken = False
-
-    def get(self):
-        if self._host is None:
-            if not current_app.config.get("MAIL_SERVER"):
-                self._host = MailFolder(current_app.instance_path)
-            else:
-                self._context = mail.connect()
-                self._host = self._context.__enter__().host  # None when MAIL_SUPPRESS_SEND
-        return self._host
-
-    def close(self) -> None:
-        if self._context is not None:
-            try:
-                self._context.__exit__(None, None, None)
-            except (OSError, smtplib.SMTPException):
-                pass
-        self._context = self._host = None
-
-
-def email_send(host, message: tuple[str, str, bytes]) -> SendResult:
-    """Send one built message through an open connection (reused for a whole batch)."""
-    sender, to, data = message
-    if host is None:  # MAIL_SUPPRESS_SEND
-        return SENT
+def reminder_email_send(host, message: tuple[str, str, bytes]) -> SendResult:
+    """Send one built reminder through an open connection (reused for a whole batch);
+    the server's answer becomes a SendResult (4xx and a lost connection: try again)."""
     try:
-        host.sendmail(sender, [to], data, mail_options=() if to.isascii() else ("SMTPUTF8",))
+        message_send(host, message)
     except smtplib.SMTPRecipientsRefused as exc:
         code = next(iter(exc.recipients.values()))[0]
         return SendResult(ok=False, temporary=400 <= code < 500, error=f"smtp-{code}")
@@ -278,7 +221,7 @@ class Sender:
             self.smtp.close()
             self.smtp.broken = True
             return SendResult(ok=False, temporary=True, error="smtp-connection")
-        result = email_send(host, message)
+        result = reminder_email_send(host, message)
         if not result.ok:
             self.smtp.close()  # a fresh connection for the next one
             self.smtp.broken = result.error == "smtp-connection"
