@@ -21,20 +21,24 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
 from journal.auth.passwords import password_hash
 from journal.auth.sessions import session_start
 from journal.extensions import db
-from journal.models import Couple, Practice, User, now_utc
+from journal.models import Couple, Plan, Practice, Schedule, User, now_utc
 
 DEFAULT_PASSWORD = "a calm and quiet evening"
+#: The test apps' BASE_URL (tests/conftest.py): the start of every link in their emails.
+BASE_URL = "http://localhost"
 
 
 class IsolatedClient(FlaskClient):
@@ -121,6 +125,51 @@ def make_couple(a: User, b: User, *, pace_leader: User | None = None) -> Couple:
     b.couple_id = couple.id
     db.session.commit()
     return couple
+
+
+def couple_plan(couple: Couple, *, timezone: str = "UTC", stage: int = 1) -> Plan:
+    """The couple's plan, as accepting an invitation makes it."""
+    plan = Plan(couple_id=couple.id, timezone=timezone, stage=stage)
+    db.session.add(plan)
+    db.session.commit()
+    return plan
+
+
+def make_schedule(plan, practice, *, times=("20:00",), kind="daily", start=None, prompt_user_id=None, **extra):
+    """A committed schedule of `practice` on `plan`, daily at 20:00 from a week ago (in the
+    plan's zone) unless told otherwise."""
+    schedule = Schedule(
+        plan_id=plan.id, practice_id=practice.id, kind=kind, times=list(times), weekdays=extra.pop("weekdays", []),
+        start_date=start or plan_today(plan.timezone) - timedelta(days=7), prompt_user_id=prompt_user_id, **extra,
+    )
+    db.session.add(schedule)
+    db.session.commit()
+    return schedule
+
+
+def plan_today(zone: str = "UTC") -> date:
+    """Today's date in `zone` (a plan's zone), computed here rather than by the app."""
+    return now_utc().astimezone(ZoneInfo(zone)).date()
+
+
+def local_today(user: User) -> date:
+    """Today's date in `user`'s own zone, computed here rather than by the app."""
+    return plan_today(user.timezone)
+
+
+def count(model, *, fresh: bool = False) -> int:
+    """How many rows of `model` the database holds. `fresh=True` first expires what the
+    test's session holds, so that objects read after the count are read again from the
+    database, as the requests (each in a session of its own) left them."""
+    if fresh:
+        db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def path_of(link: str) -> str:
+    """The path of an absolute link the app made (an email's), checked to be the app's own."""
+    assert link.startswith(BASE_URL + "/"), link
+    return link[len(BASE_URL):]
 
 
 def login_as(client: FlaskClient, user: User, *, remember: bool = False) -> str:

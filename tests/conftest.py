@@ -48,7 +48,7 @@ from sqlalchemy.pool import NullPool, QueuePool
 
 from journal import create_app
 from journal.extensions import db
-from journal.testing import IsolatedClient, SMTPSink, client_for, login_as, make_couple, make_user
+from journal.testing import BASE_URL, IsolatedClient, SMTPSink, client_for, login_as, make_couple, make_user
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
@@ -174,7 +174,7 @@ def _test_config(database_url, tmp_path, smtp_sink) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
-        "BASE_URL": "http://localhost",
+        "BASE_URL": BASE_URL,
         "APPRISE_ALLOW_PRIVATE": True,  # the Apprise tests deliver to a webhook on loopback
         **smtp_sink.config(),
     }
@@ -408,6 +408,15 @@ def ana_client(app, ana):
 @pytest.fixture
 def bo_client(app, bo):
     return client_for(app, bo)
+
+
+@pytest.fixture
+def stranger(app):
+    """Cy, of another couple (with Di, Cy leading the pace): someone who must never see
+    or touch Ana and Bo's things."""
+    person = make_user(email="cy@example.com", display_name="Cy")
+    make_couple(person, make_user(email="di@example.com", display_name="Di"), pace_leader=person)
+    return person
 
 
 @pytest.fixture

@@ -11,11 +11,7 @@ from journal.auth.services import password_reset, verification_send
 from journal.auth.tokens import token_issue
 from journal.extensions import db
 from journal.models import User, UserToken, now_utc
-from journal.testing import client_for, email_links, make_user, read_text
-
-
-def path_of(link: str) -> str:
-    return link[len("http://localhost"):]
+from journal.testing import client_for, email_links, make_user, path_of, read_text
 
 
 @pytest.fixture

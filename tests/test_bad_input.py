@@ -13,7 +13,17 @@ from sqlalchemy import func, select
 from journal.auth.passwords import password_verify
 from journal.extensions import db
 from journal.models import Invite, User, UserSession, UserToken, now_utc
-from journal.testing import DEFAULT_PASSWORD, csrf_token, email_links, field_error, field_value, login_as, make_user
+from journal.testing import (
+    DEFAULT_PASSWORD,
+    count,
+    csrf_token,
+    email_links,
+    field_error,
+    field_value,
+    login_as,
+    make_user,
+    path_of,
+)
 from journal.testing import page_text as text
 
 pytestmark = pytest.mark.sqlite_only  # form validation and its messages: the same on both databases (tests/conftest.py)
@@ -30,15 +40,6 @@ LAYOUT = ('<a class="skip-link" href="#main">Skip to content</a>', '<footer clas
 def csrf_app(csrf_app_config, app):
     assert app.config["WTF_CSRF_ENABLED"] is True
     return app
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def path_of(link: str) -> str:
-    assert link.startswith(BASE + "/"), link
-    return link[len(BASE):]
 
 
 def only_link(smtp_sink, to: str, *, count: int = 1) -> str:

@@ -4,7 +4,6 @@ and the calm notes a check-in brings to its author: when to see a clinician
 most once a week per person, and never to the partner.
 """
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -13,7 +12,7 @@ from journal.checkins.services import checkin_create
 from journal.extensions import db
 from journal.models import Plan, now_utc
 from journal.models.checkins import CareNotice
-from journal.testing import elements, read_text
+from journal.testing import elements, local_today, read_text
 
 pytestmark = pytest.mark.sqlite_only  # the Care page's content and notes: the same on both databases (tests/conftest.py)
 
@@ -59,10 +58,6 @@ def notices(condition=None) -> int:
 def the_plan() -> Plan:
     db.session.expire_all()
     return db.session.scalar(select(Plan))
-
-
-def local_today(user):
-    return now_utc().astimezone(ZoneInfo(user.timezone)).date()
 
 
 # -- the Care page ------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from journal.testing import element, email_links, field_value, live_server
+from journal.testing import element, email_links, field_value, live_server, path_of
 
 ROOT = Path(__file__).resolve().parents[1]
 SEARCH = "/journal?q=secretword&tag=othersecret"
@@ -109,11 +109,6 @@ TYPED = {
 }
 
 
-def _path(link: str) -> str:
-    assert link.startswith("http://localhost/"), link
-    return link[len("http://localhost"):]
-
-
 def test_a_full_journey_leaves_no_typed_word_email_or_token_in_the_logs(app, log_output, smtp_sink):
     logging.getLogger().setLevel(logging.DEBUG)  # everything any logger would say
     try:
@@ -125,8 +120,8 @@ def test_a_full_journey_leaves_no_typed_word_email_or_token_in_the_logs(app, log
         (message,) = smtp_sink.wait_for(ana_email)
         for link in email_links(message):
             tokens.append(link.rsplit("/", 1)[1])
-            ana.get(_path(link))
-            ana.post(_path(link))
+            ana.get(path_of(link))
+            ana.post(path_of(link))
         ana.post("/logout")
         assert ana.post("/login", data={"email": ana_email, "password": TYPED["password"]}).status_code == 302
 

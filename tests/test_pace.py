@@ -10,13 +10,22 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from journal.access import Scope
 from journal.extensions import db
 from journal.models import PaceReady, Plan, Practice, Schedule, StageChange, now_utc
 from journal.plan import pace
-from journal.testing import Element, client_for, elements, flashes, make_couple, make_user, read_text
+from journal.testing import (
+    Element,
+    client_for,
+    couple_plan,
+    elements,
+    flashes,
+    make_couple,
+    make_user,
+    read_text,
+)
 
 NOW = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 NOTED = "Noted, just for you. Nothing changes until you both feel ready."
@@ -26,18 +35,6 @@ NOTED = "Noted, just for you. Nothing changes until you both feel ready."
 
 def without_csrf(response) -> str:
     return re.sub(r'name="csrf_token" type="hidden" value="[^"]*"', "", response.get_data(as_text=True))
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def couple_plan(couple, *, stage: int = 1) -> Plan:
-    """The couple's plan, as accepting an invitation makes it."""
-    plan = Plan(couple_id=couple.id, timezone="UTC", stage=stage)
-    db.session.add(plan)
-    db.session.commit()
-    return plan
 
 
 def changes() -> list[tuple[int, int]]:

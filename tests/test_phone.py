@@ -7,8 +7,8 @@ import pytest
 from journal.access import Scope
 from journal.checkins.services import checkin_create
 from journal.extensions import db
-from journal.testing import Element, checked_values, client_for, elements, read_text, texts_of
-from tests.test_checkins import local_today, prompt_key, saved_id, shared_prompt
+from journal.testing import Element, checked_values, client_for, elements, local_today, read_text, texts_of
+from tests.test_checkins import prompt_key, saved_id, shared_prompt
 
 pytestmark = pytest.mark.sqlite_only  # layout and wording of pages: the same on both databases (tests/conftest.py)
 
