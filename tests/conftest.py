@@ -390,7 +390,7 @@ def couple(app, user):
 
 @pytest.fixture
 def ana(couple):
-    """Ana, partnered with Bo (a module may define its own `ana`, e.g. not yet partnered)."""
+    """Ana, partnered with Bo (`user` is Ana before she is partnered)."""
     return couple[0]
 
 
@@ -401,7 +401,7 @@ def bo(couple):
 
 @pytest.fixture
 def ana_client(app, ana):
-    """A client logged in as `ana` (whichever `ana` the test's module gives)."""
+    """A client logged in as `ana`."""
     return client_for(app, ana)
 
 
