@@ -213,9 +213,44 @@ def client_for(app: Flask, user: User) -> FlaskClient:
     return client
 
 
-def read_text(response) -> str:
-    """The page as a person reads it: tags out, entities decoded, spaces folded."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
+class _TextReader(HTMLParser):
+    """The text of a page, read by the standard library's HTML parser: every tag (inline
+    or block, start or end) stands for a space, comments and declarations are dropped, and
+    what <script> and <style> hold is not text."""
+
+    UNREAD = {"script", "style"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._unread = 0
+
+    def handle_starttag(self, tag, attrs):
+        self.parts.append(" ")
+        if tag in self.UNREAD:
+            self._unread += 1
+
+    def handle_startendtag(self, tag, attrs):
+        self.parts.append(" ")
+
+    def handle_endtag(self, tag):
+        self.parts.append(" ")
+        if tag in self.UNREAD and self._unread:
+            self._unread -= 1
+
+    def handle_data(self, data):
+        if not self._unread:
+            self.parts.append(data)
+
+
+def read_text(page) -> str:
+    """The page (a response or HTML) as a person reads it: tags out (each one a space, so
+    `<em>in</em>side` reads "in side", and `<br>` or the end of a block parts words),
+    entities decoded, script and style left out, spaces folded."""
+    reader = _TextReader()
+    reader.feed(page if isinstance(page, str) else page.get_data(as_text=True))
+    reader.close()
+    return " ".join("".join(reader.parts).split())
 
 
 def textarea_value(response, field_id: str) -> str | None:
