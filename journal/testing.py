@@ -462,6 +462,18 @@ def flashes(page) -> list[tuple[str, str]]:
     ]
 
 
+def without_csrf_tokens(page, mask: str = "") -> str:
+    """The page's HTML (from a response or a string) with the value of each CSRF token
+    field, found by the parser, replaced by `mask`: two renderings of a page compare
+    equal whatever token each one carried."""
+    body = page if isinstance(page, str) else page.get_data(as_text=True)
+    for field in elements(body, "input[name=csrf_token]"):
+        token = field.get("value")
+        if token:
+            body = body.replace(html.escape(token), mask).replace(token, mask)
+    return body
+
+
 def checked_values(page, name: str) -> list[str]:
     """The values of the checked radio buttons and checkboxes named `name`."""
     return [el.get("value", "on") for el in elements(page, f"input[name={name}][checked]")]

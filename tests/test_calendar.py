@@ -14,7 +14,7 @@ from journal.extensions import db
 from journal.models import Plan, PlanPause, Practice, Schedule, now_utc
 from journal.plan.recurrence import occurrences
 from journal.plan.services import recurrence_of
-from journal.testing import count_queries, live_server, login_as, make_couple, make_schedule, make_user
+from journal.testing import count_queries, field_value, live_server, login_as, make_couple, make_schedule, make_user
 from tests.test_recurrence import rrule_js  # noqa: F401  (the module-scoped oracle fixture)
 
 D = datetime.date
@@ -49,9 +49,11 @@ def make_feed(client, user) -> str:
     login_as(client, user)
     response = client.post("/calendar/regenerate", follow_redirects=True)
     assert response.status_code == 200
-    urls = FEED_URL.findall(response.get_data(as_text=True))
-    assert len(set(urls)) == 1
-    return urls[0].removeprefix("http://localhost")
+    url = field_value(response, "feed-link")
+    assert url is not None and FEED_URL.fullmatch(url), url
+    body = response.get_data(as_text=True)
+    assert body.count("http://localhost/feed/") == body.count(url), "one feed URL on the page"
+    return url.removeprefix("http://localhost")
 
 
 def fetch(client, path) -> tuple[Calendar, str]:

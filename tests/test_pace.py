@@ -6,7 +6,6 @@ live, private "ready" from both partners, one of them the pace leader; a mark
 lasts 7 days and is for the next stage only. Nobody is ever told that the
 other is waiting.
 """
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -25,16 +24,13 @@ from journal.testing import (
     make_couple,
     make_user,
     read_text,
+    without_csrf_tokens,
 )
 
 NOW = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 NOTED = "Noted, just for you. Nothing changes until you both feel ready."
 
 # -- helpers --------------------------------------------------------------------------
-
-
-def without_csrf(response) -> str:
-    return re.sub(r'name="csrf_token" type="hidden" value="[^"]*"', "", response.get_data(as_text=True))
 
 
 def changes() -> list[tuple[int, int]]:
@@ -356,13 +352,13 @@ def test_readiness_is_never_announced(app, couple):
     ana_client, bo_client = client_for(app, ana), client_for(app, bo)
     bo_before = bo_client.get("/plan")
     assert "Only you see this. Your partner isn't told." in read_text(bo_before)
-    ana_plan, ana_today = without_csrf(ana_client.get("/plan")), without_csrf(ana_client.get("/today"))
+    ana_plan, ana_today = without_csrf_tokens(ana_client.get("/plan")), without_csrf_tokens(ana_client.get("/today"))
 
     bo_client.post("/plan/pace/ready", data={"to_stage": "2"})
 
     assert marks() == {bo.id: 2}
-    assert without_csrf(ana_client.get("/plan")) == ana_plan
-    assert without_csrf(ana_client.get("/today")) == ana_today
+    assert without_csrf_tokens(ana_client.get("/plan")) == ana_plan
+    assert without_csrf_tokens(ana_client.get("/today")) == ana_today
     mine = bo_client.get("/plan")
     assert "You've said you feel ready for stage 2. This stays private." in read_text(mine)
     assert "Take that back" in read_text(mine)
@@ -374,7 +370,7 @@ def test_readiness_is_never_announced(app, couple):
     after = bo_client.get("/plan")
     assert ("info", "Taken back. There's no hurry.") in flashes(after)
     assert "I feel ready for stage 2" in read_text(after)
-    assert without_csrf(ana_client.get("/plan")) == ana_plan
+    assert without_csrf_tokens(ana_client.get("/plan")) == ana_plan
     assert stage_of(plan) == 1
 
 

@@ -12,6 +12,7 @@ from journal.testing import (
     selected_values,
     textarea_value,
     texts_of,
+    without_csrf_tokens,
 )
 
 PAGE = """<!doctype html><main>
@@ -43,6 +44,14 @@ def test_read_text_reads_what_a_person_reads():
     </head><p title="a > b">Line one<br>line two<!-- a comment --> &lt;b&gt; kept <img alt="not text"/>3 < 4</p>
     <script src="/static/a.js" defer></script>"""
     assert read_text(page) == "Plan Line one line two <b> kept 3 < 4"
+
+
+def test_csrf_tokens_are_masked_whatever_the_attribute_order():
+    one = '<form><input value="abc.1" type="hidden" name="csrf_token"><p>Hi</p></form>'
+    two = '<form><input name="csrf_token" type="hidden" value="xyz.2"><p>Hi</p></form>'
+    assert without_csrf_tokens(one, "TOKEN") == '<form><input value="TOKEN" type="hidden" name="csrf_token"><p>Hi</p></form>'
+    assert without_csrf_tokens(two) == '<form><input name="csrf_token" type="hidden" value=""><p>Hi</p></form>'
+    assert without_csrf_tokens("<p>abc.1</p>") == "<p>abc.1</p>"
 
 
 def test_nothing_matches_where_nothing_is():
