@@ -16,6 +16,7 @@ from journal.testing import (
     make_practice,
     make_user,
     path_of,
+    read_text,
 )
 
 STRONG = "slow mornings with tea"
@@ -217,7 +218,8 @@ def test_logs_hold_no_password_token_or_email(client, smtp_sink, caplog):
 def test_email_bodies_carry_no_private_detail(app, client, smtp_sink):
     """Every account email Ana gets (verification, reset, a sign-in from a new browser),
     sent while she has a partner, a practice of their own and a note: her greeting,
-    and not the partner's name, the practice's title or a word of the note."""
+    and not the partner's name, the practice's title or a word of the note, in the
+    subject or in any part (the plain text and the HTML alike)."""
     register(client)
     ana = db.session.scalar(select(User).where(User.email == "ana@example.com"))
     bo = make_user(email="bo@example.com", display_name="Bartholomew")
@@ -236,5 +238,23 @@ def test_email_bodies_carry_no_private_detail(app, client, smtp_sink):
         assert "Tandem" in message["Subject"]
         text = message["Subject"] + "\n" + email_text(message)
         assert "Hello Ana" in text.replace(",", "")
-        for private in ("Bartholomew", "bo@example.com", practice.title, "Moonlit", "Marmalade", "lighthouse"):
-            assert private not in text, (message["Subject"], private)
+        assert message.get_body(preferencelist=("html",)) is not None, message["Subject"]
+        for part, content in [("Subject", message["Subject"]), *every_part(message)]:
+            for private in ("Bartholomew", "bo@example.com", practice.title, "Moonlit", "Marmalade", "lighthouse"):
+                assert private not in content, (message["Subject"], part, private)
+
+
+def every_part(message) -> list[tuple[str, str]]:
+    """(content type, content) of every part of an email, the HTML ones also as read
+    (entities decoded)."""
+    found = []
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        content = part.get_content()
+        if isinstance(content, bytes):
+            content = content.decode("utf-8", "replace")
+        found.append((part.get_content_type(), content))
+        if part.get_content_type() == "text/html":
+            found.append(("text/html, as read", read_text(content)))
+    return found
