@@ -37,7 +37,10 @@ own behaviour (a query plan read with EXPLAIN in test_newest_lists, a server end
 connection in test_ops_failures).
 """
 import gc
+import io
+import logging
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -45,9 +48,11 @@ from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
 from sqlalchemy import engine_from_config as sa_engine_from_config
 from sqlalchemy.pool import NullPool, QueuePool
+from werkzeug.routing.rules import Rule
 
 from journal import create_app
 from journal.extensions import db
+from journal.logs import RedactTokens
 from journal.testing import BASE_URL, IsolatedClient, SMTPSink, client_for, login_as, make_couple, make_user
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -222,8 +227,6 @@ def _share_url_builders() -> None:
     the map's settings and converter classes, so every app of this test process shares
     them. (The converter objects are shared too: werkzeug's, and journal.inputs', keep
     no state but their settings.)"""
-    from werkzeug.routing.rules import Rule
-
     parsed: dict = {}
     compile_rule = Rule.compile
 
@@ -263,8 +266,6 @@ _sqlite_template: dict = {}
 
 def _sqlite_from_template(app) -> None:
     """Copy a once-made empty schema instead of creating every table for each test."""
-    import shutil
-
     target = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
     if "path" not in _sqlite_template:
         db.create_all()
@@ -423,11 +424,6 @@ def stranger(app):
 def log_output(app):
     """What the app's real root handler (the one with journal.logs.RedactTokens) writes,
     for the length of a test."""
-    import io
-    import logging
-
-    from journal.logs import RedactTokens
-
     (handler,) = [h for h in logging.getLogger().handlers if any(isinstance(f, RedactTokens) for f in h.filters)]
     stream = io.StringIO()
     old = handler.setStream(stream)

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from journal.auth import tokens
 from journal.auth.services import password_reset, verification_send
 from journal.auth.tokens import token_issue
 from journal.extensions import db
@@ -58,8 +59,6 @@ def test_two_concurrent_uses_of_one_reset_token_exactly_one_wins(app):
     db.session.commit()
     barrier = threading.Barrier(2, timeout=10)
     results, errors = [], []
-
-    from journal.auth import tokens
 
     real_peek = tokens.token_peek
 

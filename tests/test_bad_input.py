@@ -3,6 +3,7 @@ password), 422 or the documented status, and nothing changed in the database.
 """
 import logging
 from datetime import timedelta
+from importlib import resources
 from urllib.parse import urlsplit
 
 import pytest
@@ -106,8 +107,6 @@ REGISTER_CASES = {
 
 
 def test_common_password_example_is_in_the_list():
-    from importlib import resources
-
     listed = resources.files("journal.auth").joinpath("common_passwords.txt").read_text("utf-8").split()
     assert "password123" in listed
 

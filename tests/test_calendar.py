@@ -7,11 +7,13 @@ import urllib.request
 from zoneinfo import ZoneInfo
 
 import pytest
+import recurring_ical_events
 from icalendar import Calendar
 
 from journal.calendar.services import DISCREET_TITLE
 from journal.extensions import db
-from journal.models import Plan, PlanPause, Practice, Schedule, now_utc
+from journal.models import Plan, PlanPause, Practice, PromptAction, ReminderSettings, Schedule, now_utc
+from journal.models.calendar import CalendarFeed
 from journal.plan.recurrence import occurrences
 from journal.plan.services import recurrence_of
 from journal.testing import count_queries, field_value, live_server, login_as, make_couple, make_schedule, make_user
@@ -193,8 +195,6 @@ def test_a_wrong_token_is_a_plain_404(client, user):
 
 
 def test_only_the_token_hash_is_stored(client, user):
-    from journal.models.calendar import CalendarFeed
-
     path = make_feed(client, user)
     token = path.removeprefix("/feed/").removesuffix(".ics")
     row = db.session.scalar(db.select(CalendarFeed))
@@ -255,8 +255,6 @@ def test_the_token_never_reaches_the_logs(app, client, user, log_output):
 
 def expand(client, path, low, high) -> dict[datetime.datetime, object]:
     """Every instance the feed holds between low and high, by recurring-ical-events."""
-    import recurring_ical_events
-
     cal, _ = fetch(client, path)
     return {e["DTSTART"].dt.astimezone(UTC): e for e in recurring_ical_events.of(cal).between(low, high)}
 
@@ -323,8 +321,6 @@ def test_touch_practices_leave_the_feed_during_a_hold(client, fortnight):
 
 
 def test_occurrences_done_or_skipped_leave_the_feed(client, fortnight):
-    from journal.models import PromptAction
-
     ana, bo, plan, walk, touch, path, low, high, walks, touches = fortnight
     now = now_utc()
     done = max(at for at in walks if at < now)
@@ -343,8 +339,6 @@ def test_occurrences_done_or_skipped_leave_the_feed(client, fortnight):
 
 
 def test_an_alarm_that_would_ring_in_quiet_hours_is_left_out(client, fortnight):
-    from journal.models import ReminderSettings
-
     ana, bo, plan, walk, touch, path, low, high, walks, touches = fortnight
     db.session.add(ReminderSettings(user_id=ana.id, quiet_start=datetime.time(20, 30), quiet_end=datetime.time(7)))
     db.session.commit()

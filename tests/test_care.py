@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from journal.checkins.services import checkin_create
+from journal.checkins.services import checkin_create, needs_clinician_note
 from journal.extensions import db
 from journal.models import Plan, now_utc
-from journal.models.checkins import CareNotice
+from journal.models.checkins import BLEEDING_ASKED_BEFORE, CareNotice, CheckIn
 from journal.testing import elements, local_today, read_text
 
 pytestmark = pytest.mark.sqlite_only  # the Care page's content and notes: the same on both databases (tests/conftest.py)
@@ -147,9 +147,6 @@ def test_bleeding_that_is_settling_holds_nothing(app, couple, ana_client):
 def test_an_answer_from_the_old_yes_no_question_is_not_read_as_worrying(app, couple):
     """Rows saved as "any bleeding: yes" before the question changed stay as they were
     and start nothing when read again."""
-    from journal.checkins.services import needs_clinician_note
-    from journal.models.checkins import BLEEDING_ASKED_BEFORE, CheckIn
-
     ana = couple[0]
     old = CheckIn(author_id=ana.id, couple_id=ana.couple_id, day=local_today(ana), bleeding=BLEEDING_ASKED_BEFORE)
     assert not needs_clinician_note(old)

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from journal.testing import element, email_links, field_value, live_server, path_of
+from journal import create_app, logs
+from journal.testing import element, email_links, field_value, live_server, login_as, path_of
 
 ROOT = Path(__file__).resolve().parents[1]
 SEARCH = "/journal?q=secretword&tag=othersecret"
@@ -50,8 +51,6 @@ def _get(url: str, headers: dict | None = None):
 
 
 def test_one_line_per_request_with_id_route_pattern_status_and_duration(app, client, log_output, user):
-    from journal.testing import login_as
-
     login_as(client, user)
     response = client.get("/journal/12345?page=2")
     assert response.status_code == 404
@@ -76,8 +75,6 @@ def test_a_proxys_request_id_is_kept_and_a_strange_one_replaced(app, client, log
 
 
 def test_json_lines_for_log_collectors(app_config, log_output):
-    from journal import create_app
-
     app = create_app({**app_config, "LOG_FORMAT": "json"})
     try:
         response = app.test_client().get(SEARCH)
@@ -88,8 +85,6 @@ def test_json_lines_for_log_collectors(app_config, log_output):
         assert isinstance(line["duration_ms"], float) and line["level"] == "INFO"
         assert "secretword" not in log_output.getvalue()
     finally:
-        from journal import logs
-
         logs.configure(app.config["LOG_LEVEL"], "text")
 
 

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from journal.access import Scope
+from journal.couple.services import invite_accept, invite_by_token, invite_create
 from journal.extensions import db
 from journal.models import PaceReady, Plan, Practice, Schedule, StageChange, now_utc
 from journal.plan import pace
@@ -375,8 +376,6 @@ def test_readiness_is_never_announced(app, couple):
 
 
 def test_a_plan_of_one_starts_again_at_stage_one_when_a_partner_joins(app):
-    from journal.couple.services import invite_accept, invite_by_token, invite_create
-
     ana, bo = make_user(display_name="Ana"), make_user(display_name="Bo")
     plan = Scope(ana).plan_or_create()
     plan.stage = 3
