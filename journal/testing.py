@@ -21,21 +21,25 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from werkzeug.serving import make_server
 
 from journal.auth.passwords import password_hash
 from journal.auth.sessions import session_start
 from journal.extensions import db
-from journal.models import Couple, Practice, User, now_utc
+from journal.models import Couple, Plan, Practice, Schedule, User, now_utc
 
 DEFAULT_PASSWORD = "a calm and quiet evening"
+#: The test apps' BASE_URL (tests/conftest.py): the start of every link in their emails.
+BASE_URL = "http://localhost"
 
 
 class IsolatedClient(FlaskClient):
@@ -124,6 +128,51 @@ def make_couple(a: User, b: User, *, pace_leader: User | None = None) -> Couple:
     return couple
 
 
+def couple_plan(couple: Couple, *, timezone: str = "UTC", stage: int = 1) -> Plan:
+    """The couple's plan, as accepting an invitation makes it."""
+    plan = Plan(couple_id=couple.id, timezone=timezone, stage=stage)
+    db.session.add(plan)
+    db.session.commit()
+    return plan
+
+
+def make_schedule(plan, practice, *, times=("20:00",), kind="daily", start=None, prompt_user_id=None, **extra):
+    """A committed schedule of `practice` on `plan`, daily at 20:00 from a week ago (in the
+    plan's zone) unless told otherwise."""
+    schedule = Schedule(
+        plan_id=plan.id, practice_id=practice.id, kind=kind, times=list(times), weekdays=extra.pop("weekdays", []),
+        start_date=start or plan_today(plan.timezone) - timedelta(days=7), prompt_user_id=prompt_user_id, **extra,
+    )
+    db.session.add(schedule)
+    db.session.commit()
+    return schedule
+
+
+def plan_today(zone: str = "UTC") -> date:
+    """Today's date in `zone` (a plan's zone), computed here rather than by the app."""
+    return now_utc().astimezone(ZoneInfo(zone)).date()
+
+
+def local_today(user: User) -> date:
+    """Today's date in `user`'s own zone, computed here rather than by the app."""
+    return plan_today(user.timezone)
+
+
+def count(model, *, fresh: bool = False) -> int:
+    """How many rows of `model` the database holds. `fresh=True` first expires what the
+    test's session holds, so that objects read after the count are read again from the
+    database, as the requests (each in a session of its own) left them."""
+    if fresh:
+        db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def path_of(link: str) -> str:
+    """The path of an absolute link the app made (an email's), checked to be the app's own."""
+    assert link.startswith(BASE_URL + "/"), link
+    return link[len(BASE_URL):]
+
+
 def login_as(client: FlaskClient, user: User, *, remember: bool = False) -> str:
     """Log `client` in as `user` through a real server-side session; returns its token."""
     token = session_start(user=user, remember=remember)
@@ -165,9 +214,44 @@ def client_for(app: Flask, user: User) -> FlaskClient:
     return client
 
 
-def read_text(response) -> str:
-    """The page as a person reads it: tags out, entities decoded, spaces folded."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
+class _TextReader(HTMLParser):
+    """The text of a page, read by the standard library's HTML parser: every tag (inline
+    or block, start or end) stands for a space, comments and declarations are dropped, and
+    what <script> and <style> hold is not text."""
+
+    UNREAD = {"script", "style"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._unread = 0
+
+    def handle_starttag(self, tag, attrs):
+        self.parts.append(" ")
+        if tag in self.UNREAD:
+            self._unread += 1
+
+    def handle_startendtag(self, tag, attrs):
+        self.parts.append(" ")
+
+    def handle_endtag(self, tag):
+        self.parts.append(" ")
+        if tag in self.UNREAD and self._unread:
+            self._unread -= 1
+
+    def handle_data(self, data):
+        if not self._unread:
+            self.parts.append(data)
+
+
+def read_text(page) -> str:
+    """The page (a response or HTML) as a person reads it: tags out (each one a space, so
+    `<em>in</em>side` reads "in side", and `<br>` or the end of a block parts words),
+    entities decoded, script and style left out, spaces folded."""
+    reader = _TextReader()
+    reader.feed(page if isinstance(page, str) else page.get_data(as_text=True))
+    reader.close()
+    return " ".join("".join(reader.parts).split())
 
 
 def textarea_value(response, field_id: str) -> str | None:
@@ -377,6 +461,18 @@ def flashes(page) -> list[tuple[str, str]]:
         (next((c.removeprefix("flash-") for c in p.classes if c.startswith("flash-")), ""), p.text)
         for p in elements(page, "p.flash")
     ]
+
+
+def without_csrf_tokens(page, mask: str = "") -> str:
+    """The page's HTML (from a response or a string) with the value of each CSRF token
+    field, found by the parser, replaced by `mask`: two renderings of a page compare
+    equal whatever token each one carried."""
+    body = page if isinstance(page, str) else page.get_data(as_text=True)
+    for field in elements(body, "input[name=csrf_token]"):
+        token = field.get("value")
+        if token:
+            body = body.replace(html.escape(token), mask).replace(token, mask)
+    return body
 
 
 def checked_values(page, name: str) -> list[str]:

@@ -37,7 +37,10 @@ own behaviour (a query plan read with EXPLAIN in test_newest_lists, a server end
 connection in test_ops_failures).
 """
 import gc
+import io
+import logging
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -45,10 +48,12 @@ from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
 from sqlalchemy import engine_from_config as sa_engine_from_config
 from sqlalchemy.pool import NullPool, QueuePool
+from werkzeug.routing.rules import Rule
 
 from journal import create_app
 from journal.extensions import db
-from journal.testing import IsolatedClient, SMTPSink, client_for, login_as, make_couple, make_user
+from journal.logs import RedactTokens
+from journal.testing import BASE_URL, IsolatedClient, SMTPSink, client_for, login_as, make_couple, make_user
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
@@ -174,7 +179,7 @@ def _test_config(database_url, tmp_path, smtp_sink) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
-        "BASE_URL": "http://localhost",
+        "BASE_URL": BASE_URL,
         "APPRISE_ALLOW_PRIVATE": True,  # the Apprise tests deliver to a webhook on loopback
         **smtp_sink.config(),
     }
@@ -222,8 +227,6 @@ def _share_url_builders() -> None:
     the map's settings and converter classes, so every app of this test process shares
     them. (The converter objects are shared too: werkzeug's, and journal.inputs', keep
     no state but their settings.)"""
-    from werkzeug.routing.rules import Rule
-
     parsed: dict = {}
     compile_rule = Rule.compile
 
@@ -263,8 +266,6 @@ _sqlite_template: dict = {}
 
 def _sqlite_from_template(app) -> None:
     """Copy a once-made empty schema instead of creating every table for each test."""
-    import shutil
-
     target = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
     if "path" not in _sqlite_template:
         db.create_all()
@@ -390,7 +391,7 @@ def couple(app, user):
 
 @pytest.fixture
 def ana(couple):
-    """Ana, partnered with Bo (a module may define its own `ana`, e.g. not yet partnered)."""
+    """Ana, partnered with Bo (`user` is Ana before she is partnered)."""
     return couple[0]
 
 
@@ -401,7 +402,7 @@ def bo(couple):
 
 @pytest.fixture
 def ana_client(app, ana):
-    """A client logged in as `ana` (whichever `ana` the test's module gives)."""
+    """A client logged in as `ana`."""
     return client_for(app, ana)
 
 
@@ -411,14 +412,18 @@ def bo_client(app, bo):
 
 
 @pytest.fixture
+def stranger(app):
+    """Cy, of another couple (with Di, Cy leading the pace): someone who must never see
+    or touch Ana and Bo's things."""
+    person = make_user(email="cy@example.com", display_name="Cy")
+    make_couple(person, make_user(email="di@example.com", display_name="Di"), pace_leader=person)
+    return person
+
+
+@pytest.fixture
 def log_output(app):
     """What the app's real root handler (the one with journal.logs.RedactTokens) writes,
     for the length of a test."""
-    import io
-    import logging
-
-    from journal.logs import RedactTokens
-
     (handler,) = [h for h in logging.getLogger().handlers if any(isinstance(f, RedactTokens) for f in h.filters)]
     stream = io.StringIO()
     old = handler.setStream(stream)

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from journal.extensions import db
-from journal.testing import client_for, login_as, make_couple, make_user
+from journal.testing import DEFAULT_PASSWORD, client_for, login_as, make_couple, make_user
 
 pytestmark = pytest.mark.sqlite_only  # the app's own parsing and validation (see above): the same on both databases (tests/conftest.py)
 
@@ -75,8 +75,6 @@ def test_a_number_with_hundreds_of_digits_is_a_form_error(world, field, path, ba
 
 @pytest.mark.parametrize("next_value", ["/today\r\nSet-Cookie: x=1", "/\n", "\r\n", "/today%0d%0aX: y"])
 def test_a_log_in_with_cr_or_lf_in_next_goes_home(app, client, user, next_value):
-    from journal.testing import DEFAULT_PASSWORD
-
     response = client.post("/login", data={"email": user.email, "password": DEFAULT_PASSWORD, "next": next_value})
     assert response.status_code == 302
     assert "\r" not in response.headers["Location"] and "\n" not in response.headers["Location"]

@@ -8,7 +8,9 @@ import pytest
 
 from journal import create_app
 from journal.config import normalise_database_url
+from journal.extensions import db
 from journal.static_assets import HASHED_NAME
+from journal.testing import elements
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -101,8 +103,6 @@ def test_rate_limited_requests_get_a_friendly_page(app_config, backend):
     app = create_app({**app_config, "RATELIMIT_ENABLED": True, "LIMIT_LOGIN": "2 per minute"})
     client = app.test_client()
     with app.app_context():
-        from journal.extensions import db
-
         db.create_all() if backend == "sqlite" else None
     statuses = [client.post("/login", data={"email": "x@example.com", "password": "p" * 12}).status_code for _ in range(3)]
     assert statuses[-1] == 429
@@ -161,8 +161,6 @@ def test_rate_limits_are_shared_through_redis_by_several_processes(app_config, b
 def test_links_follow_the_prefix_each_request_is_served_under(client):
     """Templates remember the links they build (journal.templating); one request under a
     path prefix must not leave its prefix on the next request's links, nor the reverse."""
-    from journal.testing import elements
-
     def register_links(**kwargs):
         page = client.get("/login", **kwargs)
         return {a.get("href") for a in elements(page, "a") if a.text == "Create account"}

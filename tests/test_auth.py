@@ -7,14 +7,19 @@ from sqlalchemy import func, select
 from journal.access import Scope
 from journal.extensions import db
 from journal.models import User, UserSession, UserToken, now_utc
-from journal.testing import DEFAULT_PASSWORD, email_links, email_text, login, make_couple, make_practice, make_user
+from journal.testing import (
+    DEFAULT_PASSWORD,
+    email_links,
+    email_text,
+    login,
+    make_couple,
+    make_practice,
+    make_user,
+    path_of,
+    read_text,
+)
 
 STRONG = "slow mornings with tea"
-
-
-def _path(link: str) -> str:
-    assert link.startswith("http://localhost/"), link
-    return link[len("http://localhost"):]
 
 
 def register(client, email="ana@example.com", name="Ana", password=STRONG, tz="Europe/London", **extra):
@@ -35,14 +40,14 @@ def test_register_logs_in_and_sends_a_verification_email(client, smtp_sink):
     assert message["Subject"] == "Confirm your email for Tandem"
     assert message.get_body(preferencelist=("html",)) is not None
     (link,) = email_links(message)
-    page = client.get(_path(link))
+    page = client.get(path_of(link))
     assert page.status_code == 200 and "Confirm my email" in page.get_data(as_text=True)
     db.session.refresh(user)
     assert not user.is_verified, "opening the link (GET) must not change anything"
-    assert client.post(_path(link)).status_code == 302
+    assert client.post(path_of(link)).status_code == 302
     db.session.refresh(user)
     assert user.is_verified
-    again = client.post(_path(link))
+    again = client.post(path_of(link))
     assert again.status_code == 200 and "already confirmed" in again.get_data(as_text=True), "links work once"
 
 
@@ -114,12 +119,12 @@ def test_password_reset_link_works_once_and_ends_sessions(client, user, smtp_sin
     (message,) = smtp_sink.wait_for(user.email)
     assert smtp_sink.wait_for("nobody@example.com", timeout=0.2) == []
     (link,) = email_links(message)
-    assert client.get(_path(link)).status_code == 200
-    response = client.post(_path(link), data={"password": "a brand new sentence"})
+    assert client.get(path_of(link)).status_code == 200
+    response = client.post(path_of(link), data={"password": "a brand new sentence"})
     assert response.status_code == 302
     assert login(client, user.email, "a brand new sentence").status_code == 302
     assert other_device.get("/today").status_code == 302, "reset ends every other session"
-    assert client.post(_path(link), data={"password": "yet another sentence"}).status_code == 410
+    assert client.post(path_of(link), data={"password": "yet another sentence"}).status_code == 410
 
 
 def test_reset_link_expires_within_an_hour(client, user, smtp_sink):
@@ -129,8 +134,8 @@ def test_reset_link_expires_within_an_hour(client, user, smtp_sink):
     assert token.expires_at - token.created_at <= timedelta(hours=1)
     token.expires_at = now_utc() - timedelta(minutes=1)
     db.session.commit()
-    assert client.get(_path(link)).status_code == 410
-    assert client.post(_path(link), data={"password": "a brand new sentence"}).status_code == 410
+    assert client.get(path_of(link)).status_code == 410
+    assert client.post(path_of(link), data={"password": "a brand new sentence"}).status_code == 410
     assert login(client, user.email).status_code == 302, "old password still works"
 
 
@@ -138,8 +143,8 @@ def test_a_new_reset_link_replaces_the_old_one(client, user, smtp_sink):
     client.post("/reset", data={"email": user.email})
     client.post("/reset", data={"email": user.email})
     first, second = smtp_sink.wait_for(user.email, count=2)
-    assert client.get(_path(email_links(first)[0])).status_code == 410
-    assert client.get(_path(email_links(second)[0])).status_code == 200
+    assert client.get(path_of(email_links(first)[0])).status_code == 410
+    assert client.get(path_of(email_links(second)[0])).status_code == 200
 
 
 def test_change_password_ends_other_sessions_only(app, user):
@@ -164,7 +169,7 @@ def test_change_email_needs_confirmation_from_the_new_address(auth_client, user,
     assert user.email == "ana@example.com", "unchanged until confirmed"
     (message,) = smtp_sink.wait_for("ana.new@example.com")
     (link,) = email_links(message)
-    assert auth_client.post(_path(link)).status_code == 302
+    assert auth_client.post(path_of(link)).status_code == 302
     db.session.refresh(user)
     assert user.email == "ana.new@example.com" and user.is_verified
 
@@ -201,7 +206,7 @@ def test_logs_hold_no_password_token_or_email(client, smtp_sink, caplog):
     client.post("/reset", data={"email": "ana@example.com"})
     links = [link for m in smtp_sink.wait_for("ana@example.com", count=2) for link in email_links(m)]
     for link in links:
-        client.get(_path(link))
+        client.get(path_of(link))
     # Our own log lines (the SMTP test server's protocol log is not the app's).
     text = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("mail."))
     assert "my secret sentence here" not in text and "wrong secret sentence" not in text
@@ -213,7 +218,8 @@ def test_logs_hold_no_password_token_or_email(client, smtp_sink, caplog):
 def test_email_bodies_carry_no_private_detail(app, client, smtp_sink):
     """Every account email Ana gets (verification, reset, a sign-in from a new browser),
     sent while she has a partner, a practice of their own and a note: her greeting,
-    and not the partner's name, the practice's title or a word of the note."""
+    and not the partner's name, the practice's title or a word of the note, in the
+    subject or in any part (the plain text and the HTML alike)."""
     register(client)
     ana = db.session.scalar(select(User).where(User.email == "ana@example.com"))
     bo = make_user(email="bo@example.com", display_name="Bartholomew")
@@ -232,5 +238,23 @@ def test_email_bodies_carry_no_private_detail(app, client, smtp_sink):
         assert "Tandem" in message["Subject"]
         text = message["Subject"] + "\n" + email_text(message)
         assert "Hello Ana" in text.replace(",", "")
-        for private in ("Bartholomew", "bo@example.com", practice.title, "Moonlit", "Marmalade", "lighthouse"):
-            assert private not in text, (message["Subject"], private)
+        assert message.get_body(preferencelist=("html",)) is not None, message["Subject"]
+        for part, content in [("Subject", message["Subject"]), *every_part(message)]:
+            for private in ("Bartholomew", "bo@example.com", practice.title, "Moonlit", "Marmalade", "lighthouse"):
+                assert private not in content, (message["Subject"], part, private)
+
+
+def every_part(message) -> list[tuple[str, str]]:
+    """(content type, content) of every part of an email, the HTML ones also as read
+    (entities decoded)."""
+    found = []
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        content = part.get_content()
+        if isinstance(content, bytes):
+            content = content.decode("utf-8", "replace")
+        found.append((part.get_content_type(), content))
+        if part.get_content_type() == "text/html":
+            found.append(("text/html, as read", read_text(content)))
+    return found

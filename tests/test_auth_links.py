@@ -7,15 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from journal.auth import tokens
 from journal.auth.services import password_reset, verification_send
 from journal.auth.tokens import token_issue
 from journal.extensions import db
 from journal.models import User, UserToken, now_utc
-from journal.testing import client_for, email_links, make_user, read_text
-
-
-def path_of(link: str) -> str:
-    return link[len("http://localhost"):]
+from journal.testing import client_for, email_links, make_user, path_of, read_text
 
 
 @pytest.fixture
@@ -62,8 +59,6 @@ def test_two_concurrent_uses_of_one_reset_token_exactly_one_wins(app):
     db.session.commit()
     barrier = threading.Barrier(2, timeout=10)
     results, errors = [], []
-
-    from journal.auth import tokens
 
     real_peek = tokens.token_peek
 

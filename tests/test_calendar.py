@@ -7,14 +7,16 @@ import urllib.request
 from zoneinfo import ZoneInfo
 
 import pytest
+import recurring_ical_events
 from icalendar import Calendar
 
 from journal.calendar.services import DISCREET_TITLE
 from journal.extensions import db
-from journal.models import Plan, PlanPause, Practice, Schedule, now_utc
+from journal.models import Plan, PlanPause, Practice, PromptAction, ReminderSettings, Schedule, now_utc
+from journal.models.calendar import CalendarFeed
 from journal.plan.recurrence import occurrences
 from journal.plan.services import recurrence_of
-from journal.testing import count_queries, live_server, login_as, make_couple, make_user
+from journal.testing import count_queries, field_value, live_server, login_as, make_couple, make_schedule, make_user
 from tests.test_recurrence import rrule_js  # noqa: F401  (the module-scoped oracle fixture)
 
 D = datetime.date
@@ -32,17 +34,16 @@ def make_plan(*, couple=None, owner=None, zone=NY, **kw) -> Plan:
     return plan
 
 
-def make_schedule(plan, *, title="Our slow evening walk", kind="daily", times=("20:00",), start=D(2026, 1, 1),  # noqa: B008 (a date is immutable)
-                  practice_kind="closeness", stage=None, duration=20, prompt=None, **kw) -> Schedule:
+def make_scheduled_practice(plan, *, title="Our slow evening walk", kind="daily", times=("20:00",),
+                            start=D(2026, 1, 1),  # noqa: B008 (a date is immutable)
+                            practice_kind="closeness", stage=None, duration=20, prompt=None, **kw) -> Schedule:
+    """A practice of `plan`'s own and its schedule (journal.testing.make_schedule)."""
     practice = Practice(plan_id=plan.id, kind=practice_kind, title=title, summary="", steps=["Slowly."],
                         duration_minutes=duration, stage=stage)
     db.session.add(practice)
     db.session.flush()
-    schedule = Schedule(plan_id=plan.id, practice_id=practice.id, kind=kind, times=list(times), start_date=start,
-                        prompt_user_id=prompt.id if prompt else None, **kw)
-    db.session.add(schedule)
-    db.session.commit()
-    return schedule
+    return make_schedule(plan, practice, kind=kind, times=times, start=start,
+                         prompt_user_id=prompt.id if prompt else None, **kw)
 
 
 def make_feed(client, user) -> str:
@@ -50,9 +51,11 @@ def make_feed(client, user) -> str:
     login_as(client, user)
     response = client.post("/calendar/regenerate", follow_redirects=True)
     assert response.status_code == 200
-    urls = FEED_URL.findall(response.get_data(as_text=True))
-    assert len(set(urls)) == 1
-    return urls[0].removeprefix("http://localhost")
+    url = field_value(response, "feed-link")
+    assert url is not None and FEED_URL.fullmatch(url), url
+    body = response.get_data(as_text=True)
+    assert body.count("http://localhost/feed/") == body.count(url), "one feed URL on the page"
+    return url.removeprefix("http://localhost")
 
 
 def fetch(client, path) -> tuple[Calendar, str]:
@@ -84,13 +87,13 @@ def test_the_page_explains_and_shows_the_url_once(client, couple):
 def test_the_feed_lists_my_schedules_discreetly(client, couple):
     ana, bo, c = couple
     plan = make_plan(couple=c, zone=NY)
-    daily = make_schedule(plan, title="Our slow evening walk", duration=25)
-    weekdays = make_schedule(plan, title="Morning hand on the shoulder", kind="weekdays", times=("08:30",),
+    daily = make_scheduled_practice(plan, title="Our slow evening walk", duration=25)
+    weekdays = make_scheduled_practice(plan, title="Morning hand on the shoulder", kind="weekdays", times=("08:30",),
                              weekdays=[0, 2, 4], start=D(2026, 3, 5), end_date=D(2026, 6, 30), prompt=ana)
-    once = make_schedule(plan, title="Talk about the midwife visit", kind="once", times=("07:15", "19:00"),
+    once = make_scheduled_practice(plan, title="Talk about the midwife visit", kind="once", times=("07:15", "19:00"),
                          start=D(2026, 4, 2))
-    make_schedule(plan, title="Bo's breathing minute", prompt=bo)  # prompts only my partner
-    make_schedule(plan, title="Slow massage", practice_kind="touch", stage=3)  # above the stage (1)
+    make_scheduled_practice(plan, title="Bo's breathing minute", prompt=bo)  # prompts only my partner
+    make_scheduled_practice(plan, title="Slow massage", practice_kind="touch", stage=3)  # above the stage (1)
     cal, text = fetch(client, make_feed(client, ana))
 
     assert str(cal["X-WR-CALNAME"]) == "Tandem" and str(cal["VERSION"]) == "2.0" and cal.get("PRODID")
@@ -122,8 +125,8 @@ def test_the_feed_lists_my_schedules_discreetly(client, couple):
 def test_a_plan_on_hold_leaves_out_touch_and_a_paused_plan_keeps_its_events_before_the_pause(client, couple):
     ana, _, c = couple
     plan = make_plan(couple=c, zone=LONDON, hold_by_id=None)
-    walk = make_schedule(plan, title="Walk")
-    touch = make_schedule(plan, title="Hand holding", practice_kind="touch", stage=1)
+    walk = make_scheduled_practice(plan, title="Walk")
+    touch = make_scheduled_practice(plan, title="Hand holding", practice_kind="touch", stage=1)
     path = make_feed(client, ana)
     assert len(events(fetch(client, path)[0])) == 2
     plan.hold_by_id = ana.id
@@ -149,12 +152,12 @@ def test_a_year_of_the_feed_agrees_with_rrule_js(client, couple, zone, rrule_js)
     ana, bo, c = couple
     plan = make_plan(couple=c, zone=zone)
     schedules = [
-        make_schedule(plan, times=("20:00",), start=D(2025, 11, 3)),
-        make_schedule(plan, kind="weekdays", times=("08:30", "21:15"), weekdays=[0, 2, 4, 6], start=D(2026, 2, 10),
+        make_scheduled_practice(plan, times=("20:00",), start=D(2025, 11, 3)),
+        make_scheduled_practice(plan, kind="weekdays", times=("08:30", "21:15"), weekdays=[0, 2, 4, 6], start=D(2026, 2, 10),
                       end_date=D(2026, 11, 20), prompt=ana),
-        make_schedule(plan, kind="interval", interval=3, times=("07:45",), start=D(2025, 12, 30)),
+        make_scheduled_practice(plan, kind="interval", interval=3, times=("07:45",), start=D(2025, 12, 30)),
     ]
-    make_schedule(plan, times=("21:00",), prompt=bo)  # not mine: must not be counted
+    make_scheduled_practice(plan, times=("21:00",), prompt=bo)  # not mine: must not be counted
     _, text = fetch(client, make_feed(client, ana))
     low, high = datetime.datetime(2026, 1, 1, tzinfo=UTC), datetime.datetime(2027, 1, 1, tzinfo=UTC)
     theirs = rrule_js(text.encode(), low, high)
@@ -192,8 +195,6 @@ def test_a_wrong_token_is_a_plain_404(client, user):
 
 
 def test_only_the_token_hash_is_stored(client, user):
-    from journal.models.calendar import CalendarFeed
-
     path = make_feed(client, user)
     token = path.removeprefix("/feed/").removesuffix(".ics")
     row = db.session.scalar(db.select(CalendarFeed))
@@ -203,12 +204,12 @@ def test_only_the_token_hash_is_stored(client, user):
 def test_nobody_elses_schedules_appear(client, couple):
     ana, bo, c = couple
     plan = make_plan(couple=c, zone=NY)
-    mine = make_schedule(plan, title="Ours")
-    bos = make_schedule(plan, title="Bo alone", prompt=bo)
+    mine = make_scheduled_practice(plan, title="Ours")
+    bos = make_scheduled_practice(plan, title="Bo alone", prompt=bo)
     stranger, other = make_user(email="s@example.com"), make_user(email="t@example.com")
-    theirs = make_schedule(make_plan(couple=make_couple(stranger, other), zone=KOLKATA), title="Theirs")
+    theirs = make_scheduled_practice(make_plan(couple=make_couple(stranger, other), zone=KOLKATA), title="Theirs")
     single = make_user(email="single@example.com")
-    alone = make_schedule(make_plan(owner=single, zone=LONDON), title="Alone")
+    alone = make_scheduled_practice(make_plan(owner=single, zone=LONDON), title="Alone")
 
     assert set(events(fetch(client, make_feed(client, ana))[0])) == {f"schedule-{mine.id}-2000@tandem"}
     assert set(events(fetch(client, make_feed(client, bo))[0])) == {f"schedule-{mine.id}-2000@tandem",
@@ -222,13 +223,13 @@ def test_nobody_elses_schedules_appear(client, couple):
 def test_the_feed_costs_a_fixed_number_of_statements(app, client, couple):
     ana, _, c = couple
     plan = make_plan(couple=c)
-    make_schedule(plan)
+    make_scheduled_practice(plan)
     path = make_feed(client, ana)
     client.post("/logout")
     with count_queries(app) as small:
         fetch(client, path)
     for n in range(6):
-        make_schedule(plan, kind="weekdays", weekdays=[n], times=("08:30", "20:00"))
+        make_scheduled_practice(plan, kind="weekdays", weekdays=[n], times=("08:30", "20:00"))
     with count_queries(app) as large:
         _, text = fetch(client, path)
     assert text.count("BEGIN:VEVENT") == 13
@@ -256,8 +257,6 @@ def expand(client, path, low, high) -> dict[datetime.datetime, object]:
     """Every instance the feed holds that starts from low until high, by recurring-ical-events
     (whose `between` also gives an instance that started before low and is still going: at
     20:10 a 20:00 walk of half an hour would count, depending on the clock)."""
-    import recurring_ical_events
-
     cal, _ = fetch(client, path)
     found = {e["DTSTART"].dt.astimezone(UTC): e for e in recurring_ical_events.of(cal).between(low, high)}
     return {start: e for start, e in found.items() if low <= start < high}
@@ -283,8 +282,8 @@ def fortnight(client, couple):
     ana, bo, c = couple
     ana.timezone = LONDON
     plan = make_plan(couple=c, zone=LONDON)
-    walk = make_schedule(plan, title="Walk", times=("20:00",), start=D(2026, 1, 1))
-    touch = make_schedule(plan, title="Hands", practice_kind="touch", stage=1, times=("21:00",), start=D(2026, 1, 1))
+    walk = make_scheduled_practice(plan, title="Walk", times=("20:00",), start=D(2026, 1, 1))
+    touch = make_scheduled_practice(plan, title="Hands", practice_kind="touch", stage=1, times=("21:00",), start=D(2026, 1, 1))
     path = make_feed(client, ana)
     now = now_utc()
     low, high = now - datetime.timedelta(days=14), now + datetime.timedelta(days=14)
@@ -325,8 +324,6 @@ def test_touch_practices_leave_the_feed_during_a_hold(client, fortnight):
 
 
 def test_occurrences_done_or_skipped_leave_the_feed(client, fortnight):
-    from journal.models import PromptAction
-
     ana, bo, plan, walk, touch, path, low, high, walks, touches = fortnight
     now = now_utc()
     done = max(at for at in walks if at < now)
@@ -345,8 +342,6 @@ def test_occurrences_done_or_skipped_leave_the_feed(client, fortnight):
 
 
 def test_an_alarm_that_would_ring_in_quiet_hours_is_left_out(client, fortnight):
-    from journal.models import ReminderSettings
-
     ana, bo, plan, walk, touch, path, low, high, walks, touches = fortnight
     db.session.add(ReminderSettings(user_id=ana.id, quiet_start=datetime.time(20, 30), quiet_end=datetime.time(7)))
     db.session.commit()

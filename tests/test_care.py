@@ -4,16 +4,15 @@ and the calm notes a check-in brings to its author: when to see a clinician
 most once a week per person, and never to the partner.
 """
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
-from journal.checkins.services import checkin_create
+from journal.checkins.services import checkin_create, checkin_needs_clinician_note
 from journal.extensions import db
 from journal.models import Plan, now_utc
-from journal.models.checkins import CareNotice
-from journal.testing import elements, read_text
+from journal.models.checkins import BLEEDING_ASKED_BEFORE, CareNotice, CheckIn
+from journal.testing import elements, local_today, read_text
 
 pytestmark = pytest.mark.sqlite_only  # the Care page's content and notes: the same on both databases (tests/conftest.py)
 
@@ -59,10 +58,6 @@ def notices(condition=None) -> int:
 def the_plan() -> Plan:
     db.session.expire_all()
     return db.session.scalar(select(Plan))
-
-
-def local_today(user):
-    return now_utc().astimezone(ZoneInfo(user.timezone)).date()
 
 
 # -- the Care page ------------------------------------------------------------------------
@@ -152,9 +147,6 @@ def test_bleeding_that_is_settling_holds_nothing(app, couple, ana_client):
 def test_an_answer_from_the_old_yes_no_question_is_not_read_as_worrying(app, couple):
     """Rows saved as "any bleeding: yes" before the question changed stay as they were
     and start nothing when read again."""
-    from journal.checkins.services import checkin_needs_clinician_note
-    from journal.models.checkins import BLEEDING_ASKED_BEFORE, CheckIn
-
     ana = couple[0]
     old = CheckIn(author_id=ana.id, couple_id=ana.couple_id, day=local_today(ana), bleeding=BLEEDING_ASKED_BEFORE)
     assert not checkin_needs_clinician_note(old)

@@ -7,7 +7,7 @@ Time is never waited for: rows are edited directly when a test needs the past.
 """
 import logging
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,6 +28,7 @@ from journal.testing import (
     element,
     field_error,
     field_value,
+    local_today,
     make_couple,
     make_user,
     read_text,
@@ -49,10 +50,6 @@ def only_checkin() -> CheckIn:
     db.session.expire_all()
     (row,) = db.session.scalars(select(CheckIn)).all()
     return row
-
-
-def local_today(user) -> date:
-    return now_utc().astimezone(ZoneInfo(user.timezone)).date()
 
 
 def saved_id(response) -> int:

@@ -5,13 +5,13 @@ escaped, and the page one tap away from every page.
 import html
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from journal.consent.services import PHRASE_TEXT
 from journal.extensions import db
 from journal.models import ConsentPhrase, Plan
 from journal.practices.library import consent_suggestions
-from journal.testing import client_for, elements, field_error, make_couple, make_user, texts_of
+from journal.testing import client_for, count, elements, field_error, texts_of
 
 pytestmark = pytest.mark.sqlite_only  # consent wording and its limits: the same on both databases (tests/conftest.py)
 
@@ -28,10 +28,6 @@ OURS = {
     "stop": "Pineapple",
     "check_in": "Still with me?",
 }
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def shown_phrases(response) -> dict[str, list[str]]:
@@ -53,13 +49,6 @@ def saved() -> dict[str, list[str]]:
     for row in rows:
         found.setdefault(row.signal, []).append(PHRASE_TEXT.open_one(row, "phrase"))
     return found
-
-
-@pytest.fixture
-def stranger(app):
-    person = make_user(email="cy@example.com", display_name="Cy")
-    make_couple(person, make_user(email="di@example.com", display_name="Di"), pace_leader=person)
-    return person
 
 
 def test_a_couple_that_never_edited_sees_the_suggestions(app, couple):

@@ -67,13 +67,25 @@ def token_of(path: str) -> str:
 
 
 @pytest.fixture
-def ana(user):
+def single_ana(user):
+    """Ana, not partnered yet (the conftest's `ana` is partnered with Bo)."""
     return user
 
 
 @pytest.fixture
-def bo(app):
+def single_bo(app):
+    """Bo, not partnered yet."""
     return make_user(email="bo@example.com", display_name="Bo")
+
+
+@pytest.fixture
+def single_ana_client(app, single_ana):
+    return client_for(app, single_ana)
+
+
+@pytest.fixture
+def single_bo_client(app, single_bo):
+    return client_for(app, single_bo)
 
 
 @pytest.fixture
@@ -89,12 +101,12 @@ def cy_client(app, cy):
 # -- making an invitation -------------------------------------------------------------
 
 
-def test_invitation_link_and_code_are_shown_once(ana, ana_client):
-    link, code = make_invite(ana_client)
+def test_invitation_link_and_code_are_shown_once(single_ana, single_ana_client):
+    link, code = make_invite(single_ana_client)
     assert re.fullmatch(r"/invite/[A-Za-z0-9_-]{20,}", link)
     assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}", code)
 
-    again = ana_client.get("/couple")
+    again = single_ana_client.get("/couple")
     assert again.status_code == 200
     assert field_value(again, "invite-link") is None
     assert 'class="code"' not in again.get_data(as_text=True)
@@ -103,8 +115,8 @@ def test_invitation_link_and_code_are_shown_once(ana, ana_client):
     assert "An invitation is open" in text(again)
 
 
-def test_only_hashes_of_the_invitation_are_stored(ana, ana_client):
-    link, code = make_invite(ana_client)
+def test_only_hashes_of_the_invitation_are_stored(single_ana, single_ana_client):
+    link, code = make_invite(single_ana_client)
     token = token_of(link)
     rows = db.session.execute(select(Invite.__table__)).mappings().all()
     assert len(rows) == 1
@@ -128,28 +140,28 @@ def test_partnered_user_cannot_make_an_invitation(app, couple):
 # -- accepting ------------------------------------------------------------------------
 
 
-def test_accept_by_link(ana, bo, ana_client, bo_client):
-    link, _ = make_invite(ana_client)
+def test_accept_by_link(single_ana, single_bo, single_ana_client, single_bo_client):
+    link, _ = make_invite(single_ana_client)
 
-    page = bo_client.get(link)
+    page = single_bo_client.get(link)
     assert page.status_code == 200
     assert "Ana invited you" in text(page)
     assert "Join Ana" in text(page)
 
-    response = bo_client.post(link)
+    response = single_bo_client.post(link)
     assert response.status_code == 302
     assert urlsplit(response.headers["Location"]).path == "/couple"
 
-    assert couple_id_of(ana) is not None
-    assert couple_id_of(ana) == couple_id_of(bo)
-    (invite,) = invites_of(ana)
+    assert couple_id_of(single_ana) is not None
+    assert couple_id_of(single_ana) == couple_id_of(single_bo)
+    (invite,) = invites_of(single_ana)
     assert invite.accepted_at is not None
-    assert invite.accepted_by_id == bo.id
+    assert invite.accepted_by_id == single_bo.id
 
-    bo_page = bo_client.get("/couple")
+    bo_page = single_bo_client.get("/couple")
     assert "You and Ana are now partnered on Tandem." in text(bo_page)
     assert "You and Ana" in text(bo_page)
-    assert "You and Bo" in text(ana_client.get("/couple"))
+    assert "You and Bo" in text(single_ana_client.get("/couple"))
 
 
 @pytest.mark.parametrize(
@@ -157,19 +169,19 @@ def test_accept_by_link(ana, bo, ana_client, bo_client):
     [lambda c: c, lambda c: c.lower(), lambda c: c.replace("-", ""), lambda c: c.replace("-", "").lower()],
     ids=["as-shown", "lower-case", "no-dash", "lower-no-dash"],
 )
-def test_accept_by_code(ana, bo, ana_client, bo_client, typed):
-    _, code = make_invite(ana_client)
-    response = bo_client.post("/couple/join", data={"code": typed(code)})
+def test_accept_by_code(single_ana, single_bo, single_ana_client, single_bo_client, typed):
+    _, code = make_invite(single_ana_client)
+    response = single_bo_client.post("/couple/join", data={"code": typed(code)})
     assert response.status_code == 302
     assert urlsplit(response.headers["Location"]).path == "/couple"
-    assert couple_id_of(ana) is not None
-    assert couple_id_of(ana) == couple_id_of(bo)
-    assert "You and Ana" in text(bo_client.get("/couple"))
-    assert "You and Bo" in text(ana_client.get("/couple"))
+    assert couple_id_of(single_ana) is not None
+    assert couple_id_of(single_ana) == couple_id_of(single_bo)
+    assert "You and Ana" in text(single_bo_client.get("/couple"))
+    assert "You and Bo" in text(single_ana_client.get("/couple"))
 
 
-def test_anonymous_visitor_is_offered_an_account_that_brings_them_back(app, ana, ana_client, smtp_sink):
-    link, _ = make_invite(ana_client)
+def test_anonymous_visitor_is_offered_an_account_that_brings_them_back(app, single_ana, single_ana_client, smtp_sink):
+    link, _ = make_invite(single_ana_client)
     visitor = app.test_client()
 
     page = visitor.get(link)
@@ -202,8 +214,8 @@ def test_anonymous_visitor_is_offered_an_account_that_brings_them_back(app, ana,
     assert "Join Ana" in text(back)
 
 
-def test_anonymous_post_redirects_to_log_in_and_changes_nothing(app, ana, ana_client):
-    link, _ = make_invite(ana_client)
+def test_anonymous_post_redirects_to_log_in_and_changes_nothing(app, single_ana, single_ana_client):
+    link, _ = make_invite(single_ana_client)
     users_before = db.session.scalar(select(func.count()).select_from(User))
 
     response = app.test_client().post(link)
@@ -213,8 +225,8 @@ def test_anonymous_post_redirects_to_log_in_and_changes_nothing(app, ana, ana_cl
     assert parse_qs(location.query)["next"] == [link]
 
     assert couple_count() == 0
-    assert couple_id_of(ana) is None
-    (invite,) = invites_of(ana)
+    assert couple_id_of(single_ana) is None
+    (invite,) = invites_of(single_ana)
     assert invite.accepted_at is None
     assert db.session.scalar(select(func.count()).select_from(User)) == users_before
 
@@ -222,10 +234,10 @@ def test_anonymous_post_redirects_to_log_in_and_changes_nothing(app, ana, ana_cl
 # -- refusals -------------------------------------------------------------------------
 
 
-def test_second_acceptance_is_refused(ana, bo, cy, ana_client, bo_client, cy_client):
-    link, code = make_invite(ana_client)
-    assert bo_client.post(link).status_code == 302
-    couple_id = couple_id_of(ana)
+def test_second_acceptance_is_refused(single_ana, single_bo, cy, single_ana_client, single_bo_client, cy_client):
+    link, code = make_invite(single_ana_client)
+    assert single_bo_client.post(link).status_code == 302
+    couple_id = couple_id_of(single_ana)
 
     page = cy_client.get(link)
     assert page.status_code == 409
@@ -241,32 +253,32 @@ def test_second_acceptance_is_refused(ana, bo, cy, ana_client, bo_client, cy_cli
     assert "already been used" in field_error(by_code, "code")
 
     assert couple_id_of(cy) is None
-    assert couple_id_of(ana) == couple_id_of(bo) == couple_id
+    assert couple_id_of(single_ana) == couple_id_of(single_bo) == couple_id
     assert couple_count() == 1
-    (invite,) = invites_of(ana)
-    assert invite.accepted_by_id == bo.id
+    (invite,) = invites_of(single_ana)
+    assert invite.accepted_by_id == single_bo.id
     assert "Invite your partner" in text(cy_client.get("/couple"))
 
 
-def test_own_invitation_is_refused(ana, ana_client):
-    link, code = make_invite(ana_client)
+def test_own_invitation_is_refused(single_ana, single_ana_client):
+    link, code = make_invite(single_ana_client)
 
-    page = ana_client.get(link)
+    page = single_ana_client.get(link)
     assert page.status_code == 409
     assert "your own invitation" in text(page)
 
-    response = ana_client.post(link)
+    response = single_ana_client.post(link)
     assert response.status_code == 409
     assert "your own invitation" in text(response)
 
-    by_code = ana_client.post("/couple/join", data={"code": code})
+    by_code = single_ana_client.post("/couple/join", data={"code": code})
     assert by_code.status_code == 409
     assert "your own invitation" in field_error(by_code, "code")
     assert field_value(by_code, "code") == code
 
-    assert couple_id_of(ana) is None
+    assert couple_id_of(single_ana) is None
     assert couple_count() == 0
-    (invite,) = invites_of(ana)
+    (invite,) = invites_of(single_ana)
     assert invite.accepted_at is None and invite.revoked_at is None
 
 
@@ -298,82 +310,82 @@ def test_already_partnered_user_cannot_accept(app, couple, cy, cy_client):
     assert couple_id_of(dee) == couple_id_of(cy) is not None
 
 
-def test_expired_invitation_is_refused(ana, bo, ana_client, bo_client):
-    link, code = make_invite(ana_client)
-    (invite,) = invites_of(ana)
+def test_expired_invitation_is_refused(single_ana, single_bo, single_ana_client, single_bo_client):
+    link, code = make_invite(single_ana_client)
+    (invite,) = invites_of(single_ana)
     invite.expires_at = now_utc() - timedelta(minutes=1)
     db.session.commit()
 
-    page = bo_client.get(link)
+    page = single_bo_client.get(link)
     assert page.status_code == 409
     assert "no longer open" in text(page)
-    assert bo_client.post(link).status_code == 409
-    by_code = bo_client.post("/couple/join", data={"code": code})
+    assert single_bo_client.post(link).status_code == 409
+    by_code = single_bo_client.post("/couple/join", data={"code": code})
     assert by_code.status_code == 409
     assert "no longer open" in field_error(by_code, "code")
 
-    assert couple_id_of(bo) is None
-    assert couple_id_of(ana) is None
+    assert couple_id_of(single_bo) is None
+    assert couple_id_of(single_ana) is None
     assert couple_count() == 0
-    assert invites_of(ana)[0].accepted_at is None
+    assert invites_of(single_ana)[0].accepted_at is None
 
 
-def test_revoked_invitation_is_refused(ana, bo, ana_client, bo_client):
-    link, code = make_invite(ana_client)
-    response = ana_client.post("/couple/invite/revoke", follow_redirects=True)
+def test_revoked_invitation_is_refused(single_ana, single_bo, single_ana_client, single_bo_client):
+    link, code = make_invite(single_ana_client)
+    response = single_ana_client.post("/couple/invite/revoke", follow_redirects=True)
     assert response.status_code == 200
     assert "Your invitation is closed" in text(response)
-    (invite,) = invites_of(ana)
+    (invite,) = invites_of(single_ana)
     assert invite.revoked_at is not None
 
-    page = bo_client.get(link)
+    page = single_bo_client.get(link)
     assert page.status_code == 409
     assert "no longer open" in text(page)
-    refused = bo_client.post(link)
+    refused = single_bo_client.post(link)
     assert refused.status_code == 409
     assert "no longer open" in text(refused)
-    by_code = bo_client.post("/couple/join", data={"code": code})
+    by_code = single_bo_client.post("/couple/join", data={"code": code})
     assert by_code.status_code == 409
     assert "no longer open" in field_error(by_code, "code")
 
-    assert couple_id_of(bo) is None
+    assert couple_id_of(single_bo) is None
     assert couple_count() == 0
 
 
-def test_new_invitation_makes_the_old_one_stop_working(ana, bo, ana_client, bo_client):
-    old_link, old_code = make_invite(ana_client)
-    new_link, new_code = make_invite(ana_client)
+def test_new_invitation_makes_the_old_one_stop_working(single_ana, single_bo, single_ana_client, single_bo_client):
+    old_link, old_code = make_invite(single_ana_client)
+    new_link, new_code = make_invite(single_ana_client)
     assert new_link != old_link
 
-    page = bo_client.get(old_link)
+    page = single_bo_client.get(old_link)
     assert page.status_code == 409
     assert "no longer open" in text(page)
-    assert bo_client.post(old_link).status_code == 409
-    assert bo_client.post("/couple/join", data={"code": old_code}).status_code == 409
-    assert couple_id_of(bo) is None
+    assert single_bo_client.post(old_link).status_code == 409
+    assert single_bo_client.post("/couple/join", data={"code": old_code}).status_code == 409
+    assert couple_id_of(single_bo) is None
 
-    assert bo_client.get(new_link).status_code == 200
-    assert bo_client.post(new_link).status_code == 302
-    assert couple_id_of(bo) == couple_id_of(ana) is not None
+    assert single_bo_client.get(new_link).status_code == 200
+    assert single_bo_client.post(new_link).status_code == 302
+    assert couple_id_of(single_bo) == couple_id_of(single_ana) is not None
 
 
-def test_unknown_token_is_not_found(app, bo, bo_client):
+def test_unknown_token_is_not_found(app, single_bo, single_bo_client):
     page = app.test_client().get("/invite/not-a-real-token")
     assert page.status_code == 404
     assert "We couldn't find that page" in text(page)
-    assert bo_client.get("/invite/not-a-real-token").status_code == 404
-    assert bo_client.post("/invite/not-a-real-token").status_code == 404
-    assert couple_id_of(bo) is None
+    assert single_bo_client.get("/invite/not-a-real-token").status_code == 404
+    assert single_bo_client.post("/invite/not-a-real-token").status_code == 404
+    assert couple_id_of(single_bo) is None
 
 
 @pytest.mark.parametrize("typed", ["ZZZZ-ZZZZ", "abcd-efgh", "ABC"])
-def test_wrong_code_says_so_and_keeps_it(ana, bo, ana_client, bo_client, typed):
-    make_invite(ana_client)
-    response = bo_client.post("/couple/join", data={"code": typed})
+def test_wrong_code_says_so_and_keeps_it(single_ana, single_bo, single_ana_client, single_bo_client, typed):
+    make_invite(single_ana_client)
+    response = single_bo_client.post("/couple/join", data={"code": typed})
     assert response.status_code == 422
     assert "couldn't find that code" in field_error(response, "code")
     assert field_value(response, "code") == typed
-    assert couple_id_of(bo) is None
+    assert couple_id_of(single_bo) is None
     assert couple_count() == 0
 
 
@@ -426,11 +438,11 @@ def test_after_leaving_both_can_partner_with_someone_else(app, couple, cy, cy_cl
     assert "You and Dee" in text(bo_client.get("/couple"))
 
 
-def test_leave_when_single_changes_nothing(ana, ana_client):
-    response = ana_client.post("/couple/leave")
+def test_leave_when_single_changes_nothing(single_ana, single_ana_client):
+    response = single_ana_client.post("/couple/leave")
     assert response.status_code == 302
     assert urlsplit(response.headers["Location"]).path == "/couple"
-    assert couple_id_of(ana) is None
+    assert couple_id_of(single_ana) is None
     assert couple_count() == 0
 
 
@@ -442,8 +454,8 @@ def pace_leader_id(couple) -> int | None:
 
 
 @pytest.fixture
-def leaderless(app, ana, bo):
-    return ana, bo, make_couple(ana, bo)
+def leaderless(app, single_ana, single_bo):
+    return single_ana, single_bo, make_couple(single_ana, single_bo)
 
 
 @pytest.mark.parametrize("chooser", ["ana", "bo"])
@@ -488,10 +500,10 @@ def test_the_leader_can_hand_over(app, couple):
 
 
 @pytest.mark.parametrize("with_leader", [True, False], ids=["leader-set", "no-leader"])
-def test_leader_outside_the_couple_is_refused(app, ana, bo, cy, with_leader):
-    c = make_couple(ana, bo, pace_leader=ana if with_leader else None)
+def test_leader_outside_the_couple_is_refused(app, single_ana, single_bo, cy, with_leader):
+    c = make_couple(single_ana, single_bo, pace_leader=single_ana if with_leader else None)
     before = pace_leader_id(c)
-    client = client_for(app, ana)
+    client = client_for(app, single_ana)
     for leader in (str(cy.id), "999999", "not-a-number", ""):
         response = client.post("/couple/pace-leader", data={"leader": leader}, follow_redirects=True)
         assert response.status_code == 200
@@ -499,8 +511,8 @@ def test_leader_outside_the_couple_is_refused(app, ana, bo, cy, with_leader):
         assert pace_leader_id(c) == before
 
 
-def test_single_user_cannot_set_a_leader(ana, ana_client):
-    response = ana_client.post("/couple/pace-leader", data={"leader": str(ana.id)})
+def test_single_user_cannot_set_a_leader(single_ana, single_ana_client):
+    response = single_ana_client.post("/couple/pace-leader", data={"leader": str(single_ana.id)})
     assert response.status_code == 404
     assert couple_count() == 0
 
@@ -516,18 +528,18 @@ def _detached(stmt):
     return row
 
 
-def test_concurrent_acceptances_only_one_wins(ana, bo, cy):
-    token, _ = services.invite_create(user=ana)
+def test_concurrent_acceptances_only_one_wins(single_ana, single_bo, cy):
+    token, _ = services.invite_create(user=single_ana)
     db.session.commit()
 
     # Cy's request loaded the invitation before Bo's acceptance committed.
     stale_invite, stale_inviter = _detached(
-        select(Invite, User).join(User, User.id == Invite.inviter_id).where(Invite.inviter_id == ana.id)
+        select(Invite, User).join(User, User.id == Invite.inviter_id).where(Invite.inviter_id == single_ana.id)
     )
     (stale_cy,) = _detached(select(User).where(User.id == cy.id))
 
     invite, inviter = services.invite_by_token(token)
-    services.invite_accept(invite=invite, inviter=inviter, user=bo)
+    services.invite_accept(invite=invite, inviter=inviter, user=single_bo)
     db.session.commit()
 
     assert stale_invite.accepted_at is None and stale_inviter.couple_id is None
@@ -536,19 +548,19 @@ def test_concurrent_acceptances_only_one_wins(ana, bo, cy):
     db.session.rollback()
 
     assert couple_id_of(cy) is None
-    assert couple_id_of(ana) == couple_id_of(bo) is not None
+    assert couple_id_of(single_ana) == couple_id_of(single_bo) is not None
     assert couple_count() == 1
-    assert db.session.scalar(select(Invite.accepted_by_id).where(Invite.inviter_id == ana.id)) == bo.id
+    assert db.session.scalar(select(Invite.accepted_by_id).where(Invite.inviter_id == single_ana.id)) == single_bo.id
 
 
-def test_concurrent_acceptances_of_two_invitations_by_one_person(ana, bo, cy):
+def test_concurrent_acceptances_of_two_invitations_by_one_person(single_ana, single_bo, cy):
     """Cy accepts Ana's and Bo's invitations at once: only one couple forms."""
-    ana_token, _ = services.invite_create(user=ana)
-    bo_token, _ = services.invite_create(user=bo)
+    ana_token, _ = services.invite_create(user=single_ana)
+    bo_token, _ = services.invite_create(user=single_bo)
     db.session.commit()
     (stale_cy,) = _detached(select(User).where(User.id == cy.id))
     stale_bo_invite, stale_bo = _detached(
-        select(Invite, User).join(User, User.id == Invite.inviter_id).where(Invite.inviter_id == bo.id)
+        select(Invite, User).join(User, User.id == Invite.inviter_id).where(Invite.inviter_id == single_bo.id)
     )
 
     invite, inviter = services.invite_by_token(ana_token)
@@ -559,10 +571,10 @@ def test_concurrent_acceptances_of_two_invitations_by_one_person(ana, bo, cy):
         services.invite_accept(invite=stale_bo_invite, inviter=stale_bo, user=stale_cy)
     db.session.rollback()
 
-    assert couple_id_of(cy) == couple_id_of(ana) is not None
-    assert couple_id_of(bo) is None
+    assert couple_id_of(cy) == couple_id_of(single_ana) is not None
+    assert couple_id_of(single_bo) is None
     assert couple_count() == 1
-    bo_invite = db.session.scalar(select(Invite).where(Invite.inviter_id == bo.id))
+    bo_invite = db.session.scalar(select(Invite).where(Invite.inviter_id == single_bo.id))
     assert bo_invite.accepted_at is None
 
 
@@ -600,21 +612,21 @@ def test_couple_page_statement_count_does_not_grow(app, couple):
     assert alone <= 8
 
 
-def test_single_person_page_statement_count_does_not_grow(app, ana, ana_client):
-    make_invite(ana_client)
-    ana_client.get("/couple")
+def test_single_person_page_statement_count_does_not_grow(app, single_ana, single_ana_client):
+    make_invite(single_ana_client)
+    single_ana_client.get("/couple")
 
-    alone = _statements_for_couple_page(app, ana_client)
+    alone = _statements_for_couple_page(app, single_ana_client)
     _crowd(20)
-    crowded = _statements_for_couple_page(app, ana_client)
+    crowded = _statements_for_couple_page(app, single_ana_client)
     assert alone == crowded
     assert alone <= 8
 
 
-def test_a_forged_host_header_never_reaches_the_invitation_link(app, ana):
+def test_a_forged_host_header_never_reaches_the_invitation_link(app, single_ana):
     """The link is built on BASE_URL: a request naming another host can't make Tandem
     hand out a link to it (which would send the partner's token there)."""
-    client = client_for(app, ana)
+    client = client_for(app, single_ana)
     name = app.config["SESSION_COOKIE_NAME"]
     client.set_cookie(name, client.get_cookie(name).value, domain="evil.example")
     forged = {"base_url": "http://evil.example"}

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from journal.access import Scope
+from journal.account.services import account_delete
 from journal.checkins.services import checkin_create
 from journal.consent.services import phrases_open, phrases_replace
 from journal.couple.services import couple_leave, invite_accept, invite_by_token, invite_create
@@ -25,6 +26,7 @@ from journal.models import (
     ReminderSettings,
     Schedule,
     StageChange,
+    User,
     now_utc,
 )
 from journal.plan.pace import stage_history
@@ -242,7 +244,6 @@ def test_a_new_couple_starts_clean(app, couple, world):
 
 def test_deleting_an_account_leaves_the_partner_their_plan(app, couple, world):
     ana, bo, _ = couple
-    from journal.account.services import account_delete
 
     account_delete(user=bo)
     db.session.commit()
@@ -256,7 +257,6 @@ def test_leaving_again_from_a_request_that_read_the_couple_earlier_makes_no_seco
     """Bo's request read him as partnered just before Ana's leaving was committed."""
     ana, bo, _ = couple
     with app.app_context():  # another request, its own session
-        from journal.models import User
 
         stale_bo = db.session.get(User, bo.id)
         assert stale_bo.couple_id is not None

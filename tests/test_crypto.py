@@ -1,9 +1,14 @@
 """Encryption at rest: data keys, associated data, rotation, crypto-shredding."""
-import pytest
+import base64
+import os
 
-from journal import crypto
+import pytest
+from flask import g
+
+from journal import create_app, crypto
+from journal.account.services import account_delete
 from journal.crypto import DecryptError, context, couple_owner, seal, shred, unseal, user_owner
-from journal.crypto.keyring import keyring
+from journal.crypto.keyring import keyring, new_key_line, parse, write_file
 from journal.crypto.rotate import rotate
 from journal.extensions import db
 from journal.models import DataKey
@@ -11,8 +16,6 @@ from journal.models import DataKey
 
 def _fresh_request(app):
     """Drop the per-request key cache, as a new request would."""
-    from flask import g
-
     g.pop("tandem_data_keys", None)
 
 
@@ -52,7 +55,6 @@ def test_master_key_lives_outside_the_database(app, user):
     (row,) = db.session.scalars(db.select(DataKey)).all()
     assert row.master_key_id == key_id
     assert master not in row.wrapped
-    import os
 
     path = os.path.join(app.instance_path, "master_keys")
     assert os.stat(path).st_mode & 0o777 == 0o600
@@ -79,8 +81,6 @@ def test_rotation_keeps_every_text_readable(app, couple):
 def test_old_master_key_works_until_rotation_completes(app, user):
     """A process that still has the old keyring reads keys wrapped by the new key
     by re-reading the key file; keys not yet re-wrapped open with the old key."""
-    from journal.crypto.keyring import new_key_line, parse, write_file
-
     ctx = context("entries", 1, "body", user.id, "private")
     blob = seal("before rotation", owner=user_owner(user), context=ctx)
     db.session.commit()
@@ -91,10 +91,6 @@ def test_old_master_key_works_until_rotation_completes(app, user):
 
 
 def test_keys_from_the_environment(app_config, backend, monkeypatch):
-    import base64
-
-    from journal import create_app
-
     key = base64.b64encode(b"k" * 32).decode()
     monkeypatch.setenv("TANDEM_MASTER_KEYS", f"env1:{key}")
     app = create_app(app_config)
@@ -115,8 +111,6 @@ def test_shredding_makes_text_unreadable(app, user):
 
 
 def test_account_deletion_shreds_the_key(app, user):
-    from journal.account.services import account_delete
-
     seal("mine", owner=user_owner(user), context=b"c")
     db.session.commit()
     account_delete(user=user)

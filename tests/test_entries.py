@@ -41,10 +41,6 @@ from journal.testing import (
 # -- helpers --------------------------------------------------------------------------
 
 
-def squash(text: str) -> str:
-    return " ".join(text.split())
-
-
 def list_titles(response) -> list[str]:
     """The titles (or moments) of the journal list, in order."""
     return texts_of(response, "h2.entry-title")

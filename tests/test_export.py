@@ -15,6 +15,7 @@ import yaml
 from pypdf import PdfReader
 from sqlalchemy import update
 
+from journal import create_app
 from journal.access import SHARED, Scope
 from journal.calendar.services import feed_regenerate
 from journal.checkins.services import checkin_create
@@ -231,8 +232,6 @@ def test_the_couples_own_consent_words_are_exported_opened(app, people):
 def test_making_pdfs_and_exports_is_limited_per_person(app_config, couple):
     """A PDF of a year takes seconds of a worker: a few a minute per person, then a calm
     "take a short pause" page; the partner (same address) is not held back by it."""
-    from journal import create_app
-
     app_config.update(RATELIMIT_ENABLED=True, LIMIT_EXPORT="2 per minute")
     app = create_app(app_config)
     app.test_client_class = IsolatedClient

@@ -8,11 +8,13 @@ from datetime import time
 import pytest
 from sqlalchemy import func, select
 
+from journal.access import Scope
 from journal.extensions import db
 from journal.models import Plan, PromptAction, Schedule
-from journal.plan.services import RESTING
-from journal.testing import client_for, elements, read_text
-from tests.test_plan import couple_plan, flashes, form, library, make_schedule, today_titles
+from journal.plan.recurrence import Recurrence
+from journal.plan.services import RESTING, PlanError, schedule_save
+from journal.testing import client_for, couple_plan, elements, flashes, make_schedule, plan_today, read_text
+from tests.test_plan import form, library, today_titles
 
 #: Words that would tell the partner what a private check-in said, or that there was one.
 PRIVATE_WORDS = ("pain", "bleeding", "fever", "midwife", "doctor", "nurse", "clinician", "check-in mentioned",
@@ -62,11 +64,6 @@ def test_editing_a_touch_schedule_refuses_during_a_hold(app, held, who):
 
 
 def test_the_service_itself_refuses_whatever_the_route(app, held):
-    from journal.access import Scope
-    from journal.plan.recurrence import Recurrence
-    from journal.plan.services import PlanError, schedule_save
-    from tests.test_plan import plan_today
-
     ana, bo, plan, touch, other_touch, _ = held
     with pytest.raises(PlanError, match="resting for now"):
         schedule_save(scope=Scope(ana), author=ana, practice=other_touch, prompt_user_id=None,

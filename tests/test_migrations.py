@@ -1,5 +1,6 @@
 """Migrations reach head on an empty database, agree with the models, and keep every row
 written at any earlier revision."""
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,11 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import Column, MetaData, Table, create_engine, insert, inspect, select, text
 
 from journal import create_app
+from journal.checkins.services import checkin_needs_clinician_note
 from journal.extensions import db
-from tests.test_access_matrix import MASTER_KEYS
+from journal.models.checkins import CheckIn
+from tests import conftest
+from tests.test_access_matrix import MASTER_KEYS, build_world
 
 
 @pytest.fixture
@@ -24,7 +28,6 @@ def empty_database_url(backend, database_url):
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
         engine.dispose()
-        from tests import conftest
 
         conftest._created_on.clear()  # the next `app` fixture re-creates its tables
     return database_url
@@ -52,10 +55,6 @@ def test_a_pause_from_before_0005_is_carried_over_with_its_person_when_known(emp
     """0005_promises moves plans.paused_at/paused_until into plan_pauses: a single
     person's pause becomes theirs; a couple's (nobody recorded who) has no person, so
     either partner may lift it, as before. Downgrading puts the columns back."""
-    from datetime import UTC, date, datetime
-
-    from sqlalchemy import MetaData
-
     app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context():
         upgrade(revision="0004")
@@ -121,8 +120,6 @@ def _sample_rows(app_config, tmp_path) -> dict[str, list[dict]]:
 
 
 def _sample_rows_made(app_config, tmp_path) -> dict[str, list[dict]]:
-    from tests.test_access_matrix import build_world
-
     config = {**app_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'sample.sqlite'}",
               "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True}}
     sample_app = create_app(config)
@@ -218,9 +215,6 @@ def test_upgrading_from_an_earlier_revision_keeps_every_row(revision, empty_data
 
 def test_old_bleeding_answers_stay_readable_and_are_not_read_as_worrying(empty_database_url, app_config):
     """0005_content: yes / no becomes "any" / "none"; an old yes starts no hold."""
-    from journal.checkins.services import checkin_needs_clinician_note
-    from journal.models.checkins import CheckIn
-
     app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context():
         upgrade(revision="0004")

@@ -13,9 +13,9 @@ from journal.models import Couple, Notification, PromptAction, Schedule, now_utc
 from journal.models.practice import NO_PRESSURE
 from journal.reminders.channels import send
 from journal.reminders.channels.apprise import apprise_target_save
-from journal.testing import client_for, elements, make_practice, read_text
+from journal.testing import client_for, count, couple_plan, elements, make_practice, make_schedule, read_text
 from tests.test_apprise import Hook
-from tests.test_plan import count, couple_plan, form, make_schedule
+from tests.test_plan import form
 
 LEADER_ONLY = "planned by the partner who leads the pace"
 

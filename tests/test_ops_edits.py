@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import text
 
 from journal.edits import EditConflict
-from journal.entries.services import Link, entry_create, entry_open, entry_update
+from journal.entries.services import Link, entry_create, entry_open, entry_update, moment_create
 from journal.extensions import db
 from journal.models import Entry
 from journal.testing import client_for, field_value, read_text, textarea_value
@@ -55,8 +55,6 @@ def test_a_stale_entry_save_is_refused_and_keeps_both_texts(app, couple, shared_
 
 
 def test_a_stale_moment_save_is_refused(app, couple):
-    from journal.entries.services import moment_create
-
     ana = couple[0]
     moment = moment_create(author=ana, moment_kind="own", line="A long hug", visibility="shared")
     db.session.commit()

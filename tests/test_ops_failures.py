@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import OperationalError
 
+from journal.entries.services import entry_open
 from journal.extensions import db
 from journal.models import Entry
 from journal.testing import client_for, elements, read_text, textarea_value
@@ -80,7 +81,6 @@ def test_a_lost_connection_at_commit_keeps_what_was_typed(app, couple, lose_conn
     again = client.post("/journal/new", data=fields)
     assert again.status_code == 302
     entry = db.session.scalar(select(Entry))
-    from journal.entries.services import entry_open
 
     opened = entry_open(entry)
     assert (opened.title, opened.body.replace("\r\n", "\n"), entry.visibility) == (TITLE, BODY, "shared")

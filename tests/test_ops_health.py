@@ -8,6 +8,7 @@ import redis
 from huey import SqliteHuey
 
 from journal import create_app
+from journal.extensions import db
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
@@ -59,8 +60,6 @@ def test_not_ready_without_the_sqlite_queue(client, tmp_path, monkeypatch):
 def test_ready_with_redis_and_not_when_redis_is_unreachable(app_config, redis_url):
     app = create_app({**app_config, "REDIS_URL": redis_url})
     with app.app_context():
-        from journal.extensions import db
-
         db.create_all()
     assert app.test_client().get("/readyz").status_code == 200
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from journal.testing import element, email_links, field_value, live_server
+from journal import create_app, logs
+from journal.testing import element, email_links, field_value, live_server, login_as, path_of
 
 ROOT = Path(__file__).resolve().parents[1]
 SEARCH = "/journal?q=secretword&tag=othersecret"
@@ -50,8 +51,6 @@ def _get(url: str, headers: dict | None = None):
 
 
 def test_one_line_per_request_with_id_route_pattern_status_and_duration(app, client, log_output, user):
-    from journal.testing import login_as
-
     login_as(client, user)
     response = client.get("/journal/12345?page=2")
     assert response.status_code == 404
@@ -76,8 +75,6 @@ def test_a_proxys_request_id_is_kept_and_a_strange_one_replaced(app, client, log
 
 
 def test_json_lines_for_log_collectors(app_config, log_output):
-    from journal import create_app
-
     app = create_app({**app_config, "LOG_FORMAT": "json"})
     try:
         response = app.test_client().get(SEARCH)
@@ -88,8 +85,6 @@ def test_json_lines_for_log_collectors(app_config, log_output):
         assert isinstance(line["duration_ms"], float) and line["level"] == "INFO"
         assert "secretword" not in log_output.getvalue()
     finally:
-        from journal import logs
-
         logs.configure(app.config["LOG_LEVEL"], "text")
 
 
@@ -109,11 +104,6 @@ TYPED = {
 }
 
 
-def _path(link: str) -> str:
-    assert link.startswith("http://localhost/"), link
-    return link[len("http://localhost"):]
-
-
 def test_a_full_journey_leaves_no_typed_word_email_or_token_in_the_logs(app, log_output, smtp_sink):
     logging.getLogger().setLevel(logging.DEBUG)  # everything any logger would say
     try:
@@ -125,8 +115,8 @@ def test_a_full_journey_leaves_no_typed_word_email_or_token_in_the_logs(app, log
         (message,) = smtp_sink.wait_for(ana_email)
         for link in email_links(message):
             tokens.append(link.rsplit("/", 1)[1])
-            ana.get(_path(link))
-            ana.post(_path(link))
+            ana.get(path_of(link))
+            ana.post(path_of(link))
         ana.post("/logout")
         assert ana.post("/login", data={"email": ana_email, "password": TYPED["password"]}).status_code == 302
 

@@ -6,38 +6,32 @@ live, private "ready" from both partners, one of them the pace leader; a mark
 lasts 7 days and is for the next stage only. Nobody is ever told that the
 other is waiting.
 """
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from journal.access import Scope
+from journal.couple.services import invite_accept, invite_by_token, invite_create
 from journal.extensions import db
 from journal.models import PaceReady, Plan, Practice, Schedule, StageChange, now_utc
 from journal.plan import pace
-from journal.testing import Element, client_for, elements, flashes, make_couple, make_user, read_text
+from journal.testing import (
+    Element,
+    client_for,
+    couple_plan,
+    elements,
+    flashes,
+    make_couple,
+    make_user,
+    read_text,
+    without_csrf_tokens,
+)
 
 NOW = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 NOTED = "Noted, just for you. Nothing changes until you both feel ready."
 
 # -- helpers --------------------------------------------------------------------------
-
-
-def without_csrf(response) -> str:
-    return re.sub(r'name="csrf_token" type="hidden" value="[^"]*"', "", response.get_data(as_text=True))
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def couple_plan(couple, *, stage: int = 1) -> Plan:
-    """The couple's plan, as accepting an invitation makes it."""
-    plan = Plan(couple_id=couple.id, timezone="UTC", stage=stage)
-    db.session.add(plan)
-    db.session.commit()
-    return plan
 
 
 def changes() -> list[tuple[int, int]]:
@@ -359,13 +353,13 @@ def test_readiness_is_never_announced(app, couple):
     ana_client, bo_client = client_for(app, ana), client_for(app, bo)
     bo_before = bo_client.get("/plan")
     assert "Only you see this. Your partner isn't told." in read_text(bo_before)
-    ana_plan, ana_today = without_csrf(ana_client.get("/plan")), without_csrf(ana_client.get("/today"))
+    ana_plan, ana_today = without_csrf_tokens(ana_client.get("/plan")), without_csrf_tokens(ana_client.get("/today"))
 
     bo_client.post("/plan/pace/ready", data={"to_stage": "2"})
 
     assert marks() == {bo.id: 2}
-    assert without_csrf(ana_client.get("/plan")) == ana_plan
-    assert without_csrf(ana_client.get("/today")) == ana_today
+    assert without_csrf_tokens(ana_client.get("/plan")) == ana_plan
+    assert without_csrf_tokens(ana_client.get("/today")) == ana_today
     mine = bo_client.get("/plan")
     assert "You've said you feel ready for stage 2. This stays private." in read_text(mine)
     assert "Take that back" in read_text(mine)
@@ -377,13 +371,11 @@ def test_readiness_is_never_announced(app, couple):
     after = bo_client.get("/plan")
     assert ("info", "Taken back. There's no hurry.") in flashes(after)
     assert "I feel ready for stage 2" in read_text(after)
-    assert without_csrf(ana_client.get("/plan")) == ana_plan
+    assert without_csrf_tokens(ana_client.get("/plan")) == ana_plan
     assert stage_of(plan) == 1
 
 
 def test_a_plan_of_one_starts_again_at_stage_one_when_a_partner_joins(app):
-    from journal.couple.services import invite_accept, invite_by_token, invite_create
-
     ana, bo = make_user(display_name="Ana"), make_user(display_name="Bo")
     plan = Scope(ana).plan_or_create()
     plan.stage = 3

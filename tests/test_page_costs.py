@@ -6,6 +6,8 @@ months (check-ins, entries, moments, progress notes and sensation maps from
 bench/seed.py, through the app's own sealing). The page must issue the same
 number of SQL statements both times, and never more than ten.
 """
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -73,8 +75,6 @@ def test_pages_cost_the_same_whatever_the_history(app, couple, days):
     login_as(client, ana)
     ids = _newest_ids(ana)
     before = _counts(app, client, ids)
-
-    from datetime import timedelta
 
     history(a=ana, b=bo, days=long - short, end=END - timedelta(days=short))
     db.session.commit()

@@ -1,14 +1,20 @@
 """Phone first (issue 13), the parts a server decides: the More page, the quick
 check-in (what starts folded, who sees it by default), one wording for "who sees it"."""
 import re
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from journal.access import Scope
 from journal.checkins.services import checkin_create
+from journal.entries.services import UNDO_WINDOW, entry_create, moment_create
 from journal.extensions import db
-from journal.testing import Element, checked_values, client_for, elements, read_text, texts_of
-from tests.test_checkins import local_today, prompt_key, saved_id, shared_prompt
+from journal.models import now_utc
+from journal.models.checkins import CheckIn
+from journal.models.entries import MOMENT, Entry
+from journal.testing import Element, checked_values, client_for, elements, local_today, read_text, texts_of
+from tests.test_checkins import prompt_key, saved_id, shared_prompt
 
 pytestmark = pytest.mark.sqlite_only  # layout and wording of pages: the same on both databases (tests/conftest.py)
 
@@ -89,7 +95,6 @@ def test_a_prompt_for_both_starts_shared_in_the_words_of_the_reveal(app, couple,
     assert "Just me" in read_text(page)
     # A form sent without the choice stays private: only what is sent shares.
     checkin_id = saved_id(ana_client.post(f"/checkins/new?prompt={prompt_key(ana, schedule)}", data={"mood": "3"}))
-    from journal.models.checkins import CheckIn
     assert db.session.get(CheckIn, checkin_id).visibility == "private"
 
 
@@ -110,9 +115,6 @@ def test_the_same_words_for_who_sees_it_everywhere(app, couple, ana_client):
 
 
 def _moment_ids():
-    from sqlalchemy import select
-
-    from journal.models.entries import MOMENT, Entry
     db.session.expire_all()
     return list(db.session.scalars(select(Entry.id).where(Entry.kind == MOMENT)))
 
@@ -132,10 +134,6 @@ def test_a_moment_just_kept_can_be_undone_with_one_tap(app, couple, ana_client):
 
 
 def test_undo_is_the_authors_only_and_only_shortly_after(app, couple, ana_client):
-    from datetime import timedelta
-
-    from journal.entries.services import UNDO_WINDOW, moment_create
-    from journal.models import now_utc
     ana, bo, _ = couple
     shared = moment_create(author=ana, moment_kind="hug", line="", visibility="shared")
     old = moment_create(author=ana, moment_kind="laugh", line="", visibility="private",
@@ -147,12 +145,10 @@ def test_undo_is_the_authors_only_and_only_shortly_after(app, couple, ana_client
     assert "You can still delete it from its own page" in read_text(late)
     assert sorted(_moment_ids()) == sorted([shared_id, old_id])
     # An entry is not a moment: Undo never deletes writing.
-    from journal.entries.services import entry_create
     entry = entry_create(author=ana, title="Mine", body="Words", tags=[], visibility="private")
     db.session.commit()
     entry_id = entry.id
     ana_client.post(f"/journal/{entry_id}/undo")
-    from journal.models.entries import Entry
     db.session.expire_all()
     assert db.session.get(Entry, entry_id) is not None
 

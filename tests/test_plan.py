@@ -9,8 +9,7 @@ import re
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from journal.couple.services import invite_accept, invite_by_token, invite_create
 from journal.extensions import db
@@ -21,24 +20,23 @@ from journal.testing import (
     Element,
     checked_values,
     client_for,
+    count,
     count_queries,
+    couple_plan,
     element,
     elements,
     field_error,
     field_value,
     flashes,
-    make_couple,
     make_practice,
+    make_schedule,
     make_user,
+    plan_today,
     read_text,
     selected_values,
 )
 
 # -- helpers --------------------------------------------------------------------------
-
-
-def squash(text: str) -> str:
-    return " ".join(text.split())
 
 
 def form_problem(response) -> str | None:
@@ -78,34 +76,6 @@ def today_titles(response) -> list[str]:
     ))
 
 
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def plan_today(zone: str = "UTC") -> date:
-    return now_utc().astimezone(ZoneInfo(zone)).date()
-
-
-def couple_plan(couple, *, timezone: str = "UTC", stage: int = 1) -> Plan:
-    """The couple's plan, as accepting an invitation makes it."""
-    plan = Plan(couple_id=couple.id, timezone=timezone, stage=stage)
-    db.session.add(plan)
-    db.session.commit()
-    return plan
-
-
-
-
-def make_schedule(plan, practice, *, times=("20:00",), kind="daily", start=None, prompt_user_id=None, **extra):
-    schedule = Schedule(
-        plan_id=plan.id, practice_id=practice.id, kind=kind, times=list(times), weekdays=extra.pop("weekdays", []),
-        start_date=start or plan_today(plan.timezone) - timedelta(days=7), prompt_user_id=prompt_user_id, **extra,
-    )
-    db.session.add(schedule)
-    db.session.commit()
-    return schedule
-
-
 def library() -> dict[str, Practice]:
     practices_load()
     db.session.commit()
@@ -125,13 +95,6 @@ def form(**overrides) -> dict:
     }
     data.update(overrides)
     return data
-
-
-@pytest.fixture
-def stranger(app):
-    person = make_user(email="cy@example.com", display_name="Cy")
-    make_couple(person, make_user(email="di@example.com", display_name="Di"), pace_leader=person)
-    return person
 
 
 # -- adding, changing and removing schedules ------------------------------------------

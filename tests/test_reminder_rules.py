@@ -10,7 +10,7 @@ from sqlalchemy import select
 from journal.access import Scope
 from journal.extensions import db
 from journal.models import Notification, Outbox, Practice, PromptAction, ReminderSettings, Schedule
-from journal.plan.services import plan_pause, schedule_refresh_due
+from journal.plan.services import hold_start, plan_pause, schedule_refresh_due
 from journal.practices.services import practices_load
 from journal.reminders.channels.apprise import apprise_target_save
 from journal.reminders.dispatch import drain
@@ -163,8 +163,6 @@ def test_a_prompt_already_acted_on_is_not_sent_on_any_channel(couple, receivers,
 # -- the safety hold and the pace, in the tick and in the dispatcher ------------------
 
 def _hold(plan, person):
-    from journal.plan.services import hold_start
-
     hold_start(plan=plan, user=person)
     db.session.commit()
 

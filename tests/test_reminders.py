@@ -1,18 +1,24 @@
 """The reminder pipeline: tick, outbox, claims, in-app and email delivery."""
+import socket
 from datetime import UTC, date, datetime, time, timedelta
+from email import message_from_bytes, policy
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
+import journal.reminders.dispatch as dispatch
+import journal.reminders.tick as tick_module
 from journal.access import Scope
 from journal.extensions import db
-from journal.models import Notification, Outbox, PlanPause, PromptAction, ReminderSettings, Schedule
+from journal.models import Notification, Outbox, PlanPause, Practice, PromptAction, ReminderSettings, Schedule
 from journal.plan.services import schedule_refresh_due
 from journal.practices.services import practices_load
 from journal.reminders.channels.email import SUBJECT
 from journal.reminders.dispatch import claim, deliver, drain
 from journal.reminders.tick import tick
-from journal.testing import email_text, login_as
+from journal.testing import count_queries, email_text, login_as
 
 T0 = datetime(2026, 6, 1, 19, 0, tzinfo=UTC)  # 20:00 in London (BST)
 
@@ -24,7 +30,6 @@ def planned(app, couple):
     practices_load()
     plan = Scope(ana).plan_or_create()
     plan.timezone = "Europe/London"
-    from journal.models import Practice
 
     practice = db.session.scalar(select(Practice).where(Practice.kind == "closeness").order_by(Practice.id))
     schedule = Schedule(plan_id=plan.id, practice_id=practice.id, kind="daily", times=["20:00"],
@@ -59,7 +64,6 @@ def test_tick_records_each_reminder_once_however_often_it_runs(planned):
 
 def test_one_tick_records_every_due_schedule_however_many_batches_they_take(planned, monkeypatch):
     ana, bo, plan, schedule, practice = planned
-    import journal.reminders.tick as tick_module
 
     monkeypatch.setattr(tick_module, "BATCH", 3)  # seven due schedules take three batches
     for _ in range(6):
@@ -76,8 +80,6 @@ def test_one_tick_records_every_due_schedule_however_many_batches_they_take(plan
 
 
 def test_an_ended_schedule_is_not_read_again(planned, app):
-    from journal.testing import count_queries
-
     ana, bo, plan, schedule, practice = planned
     once = Schedule(plan_id=plan.id, practice_id=practice.id, kind="once", times=["20:00"],
                     start_date=date(2026, 6, 1))
@@ -227,9 +229,6 @@ def mail_folder_config(app_config):
 
 
 def test_without_a_mail_server_reminder_emails_are_written_to_the_instance_folder(mail_folder_config, planned, app):
-    from email import message_from_bytes, policy
-    from pathlib import Path
-
     ana, *_ = planned
     db.session.add(ReminderSettings(user_id=ana.id, email_on=True))
     db.session.commit()
@@ -248,8 +247,6 @@ def test_without_a_mail_server_reminder_emails_are_written_to_the_instance_folde
 @pytest.fixture
 def no_mail_server(app_config):
     """Point the app at a port where nothing listens: connection refused."""
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         app_config["MAIL_PORT"] = s.getsockname()[1]
@@ -287,8 +284,6 @@ def test_an_unreachable_mail_server_is_tried_once_per_batch(no_mail_server, plan
 
 
 def test_rows_not_reached_before_half_the_lease_go_back_untried(planned, smtp_sink, monkeypatch):
-    import journal.reminders.dispatch as dispatch
-
     ana, *_ = planned
     db.session.add(ReminderSettings(user_id=ana.id, email_on=True))
     db.session.commit()
@@ -307,7 +302,6 @@ def test_dst_a_daily_20_00_reminder_stays_at_20_00_and_a_02_30_one_fires_once_at
     user.timezone = "America/New_York"
     plan = Scope(user).plan_or_create()
     plan.timezone = "America/New_York"
-    from journal.models import Practice
 
     practice = db.session.scalar(select(Practice).where(Practice.kind == "closeness").order_by(Practice.id))
     evening = Schedule(plan_id=plan.id, practice_id=practice.id, kind="daily", times=["20:00"], start_date=date(2026, 3, 1))
@@ -323,7 +317,6 @@ def test_dst_a_daily_20_00_reminder_stays_at_20_00_and_a_02_30_one_fires_once_at
         tick(now=now)
         db.session.commit()
         now += timedelta(minutes=30)
-    from zoneinfo import ZoneInfo
 
     local = [r.occurrence_at.astimezone(ZoneInfo("America/New_York")) for r in outbox(schedule_id=evening.id)]
     assert [(d.day, d.hour, d.minute) for d in local] == [(6, 20, 0), (7, 20, 0), (8, 20, 0), (9, 20, 0)]

@@ -1,8 +1,10 @@
 """`flask reminders tick | status | send-test`."""
+import socket
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from journal import create_app
 from journal.access import Scope
 from journal.extensions import db
 from journal.models import Practice, Schedule
@@ -46,10 +48,6 @@ def test_send_test_refuses_an_invalid_address(app, smtp_sink):
 
 
 def test_send_test_says_when_the_mail_server_is_unreachable(app_config, backend):
-    import socket
-
-    from journal import create_app
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -24,6 +24,7 @@ from journal.reminders.dispatch import drain
 from journal.reminders.tick import tick
 from journal.testing import client_for, read_text
 from tests.test_calendar import expand, make_feed
+from tests.test_hold import new_private_words
 from tests.test_plan import schedule_rows, today_titles
 from tests.test_reminder_rules import ALL, Receivers
 
@@ -157,8 +158,6 @@ PRIVATE_WORDS = ("pain", "bleeding", "fever", "midwife", "doctor", "nurse", "cli
 
 def test_a_private_check_in_that_starts_a_hold_tells_the_partner_nothing_on_any_surface(app, world):
     """Bo reports privately; Ana is the partner here, on every surface she has."""
-    from tests.test_hold import new_private_words
-
     bo_client, ana_client = client_for(app, world.bo), client_for(app, world.ana)
     paths = ("/today", "/plan", f"/practices/{world.touch.id}", "/practices", "/notifications", "/checkins")
     before = {p: read_text(ana_client.get(p)) for p in paths}

@@ -3,6 +3,8 @@ the browser push endpoints (capability URLs), like every entry, check-in and not
 The SQLite tests read the database file itself; the migration test seals rows that
 0004 stored in clear."""
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -11,9 +13,14 @@ from sqlalchemy import select, text
 
 from journal import create_app
 from journal.access import Scope
+from journal.account.services import account_delete
 from journal.consent.services import phrases_open
+from journal.crypto import shred
+from journal.crypto.fields import UNREADABLE
 from journal.extensions import db
-from journal.models import ConsentPhrase, Practice
+from journal.mailer import MailFolder, account_email_send
+from journal.models import ConsentPhrase, Practice, User
+from journal.models.keys import DataKey
 from journal.models.push import PushSubscription
 from journal.reminders.channels.push import subscription_endpoint
 from journal.testing import client_for, make_couple, make_user
@@ -93,9 +100,6 @@ def test_editing_an_own_practice_keeps_it_sealed(app, partners):
 
 
 def test_a_shredded_plan_key_shows_a_calm_placeholder(app, partners):
-    from journal.crypto import shred
-    from journal.crypto.fields import UNREADABLE
-
     practice_id = write_everything(app, partners)
     practice = db.session.get(Practice, practice_id)
     shred(("plan", practice.plan_id))
@@ -137,7 +141,6 @@ def test_the_migration_seals_rows_written_in_clear(app_config, backend, tmp_path
         assert b"Library one" in raw  # the library, which we write, stays in clear
         practice = db.session.get(Practice, 1)
         assert (practice.title, practice.steps, practice.safety_note) == (TITLE, [STEP], NOTE)
-        from journal.models import User
 
         user = db.session.get(User, 1)
         assert phrases_open(Scope(user))[0]["stop"] == [PHRASE]
@@ -153,11 +156,6 @@ def test_the_migration_seals_rows_written_in_clear(app_config, backend, tmp_path
 @pytest.mark.sqlite_only  # file modes of the SQLite database
 def test_the_instance_folder_the_database_and_mail_on_disk_are_private(app_config, tmp_path, backend):
     """Whatever the umask, only Tandem's own user can read what it keeps on disk."""
-    import os
-    import stat
-
-    from journal.mailer import MailFolder, account_email_send
-
     instance = tmp_path / "private-instance"
     old = os.umask(0o022)
     try:
@@ -183,9 +181,6 @@ def test_the_instance_folder_the_database_and_mail_on_disk_are_private(app_confi
 
 
 def test_deleting_a_single_persons_account_shreds_their_plans_key(app):
-    from journal.account.services import account_delete
-    from journal.models.keys import DataKey
-
     eve = make_user(display_name="Eve")
     db.session.commit()
     client = client_for(app, eve)

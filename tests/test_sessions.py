@@ -4,6 +4,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from journal import create_app
+from journal.auth.sessions import sessions_prune
 from journal.extensions import db
 from journal.models import UserSession, now_utc
 from journal.testing import count_queries, login
@@ -108,8 +110,6 @@ def test_idle_timeout(app, user):
 
 
 def test_prune_deletes_sessions_past_their_lifetime(app, user):
-    from journal.auth.sessions import sessions_prune
-
     hours = app.config["SESSION_ABSOLUTE_HOURS"]
     old = now_utc() - timedelta(hours=hours + 1)
     for remember in (False, True):
@@ -132,8 +132,6 @@ def test_session_cookie_flags(app, user):
 
 
 def test_https_uses_host_prefixed_secure_cookies(app_config, backend):
-    from journal import create_app
-
     app = create_app({**app_config, "TANDEM_HTTPS": True, "WTF_CSRF_ENABLED": True})
     assert app.config["SESSION_COOKIE_NAME"] == "__Host-tandem"
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]

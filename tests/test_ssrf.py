@@ -13,11 +13,14 @@ import pytest
 from apprise.manager_plugins import NotificationManager
 from sqlalchemy import select
 
+import journal.reminders.channels.apprise as apprise_module
+import journal.reminders.channels.push as push_module
 from journal.extensions import db
 from journal.models import AppriseTarget
 from journal.models.push import PushSubscription
 from journal.netguard import address_public, host_public, public_connections_only
 from journal.reminders.channels.apprise import apprise_send, private_destination
+from journal.reminders.channels.push import push_send, subscription_store
 
 pytestmark = pytest.mark.sqlite_only  # the destination guard, in Python: the same on both databases (tests/conftest.py)
 
@@ -207,7 +210,6 @@ def test_a_push_endpoint_inside_the_network_is_refused(guarded, auth_client, end
 
 
 def test_a_stored_push_endpoint_inside_the_network_is_never_contacted(guarded, user, listener):
-    from journal.reminders.channels.push import push_send, subscription_store
     sub = subscription_store(user=user, endpoint=f"https://127.0.0.1:{listener.port}/push",
                              p256dh="B" + "A" * 86, auth="A" * 22)  # saved before the check existed
     db.session.commit()
@@ -219,10 +221,6 @@ def test_a_stored_push_endpoint_inside_the_network_is_never_contacted(guarded, u
 def test_a_dns_answer_that_changes_after_the_check_is_stopped_at_the_connection(guarded, user, listener, monkeypatch):
     """DNS rebinding: the name looked public when checked, and points inside when the
     connection is made. The check is skipped here to stand for that moment."""
-    import journal.reminders.channels.apprise as apprise_module
-    import journal.reminders.channels.push as push_module
-    from journal.reminders.channels.push import push_send, subscription_store
-
     monkeypatch.setattr(apprise_module, "private_destination", lambda url: False)
     monkeypatch.setattr(push_module, "endpoint_public", lambda endpoint: True)
     result = apprise_send(url=f"json://127.0.0.1:{listener.port}/hook", title="Tandem", body="x")

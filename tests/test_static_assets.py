@@ -10,8 +10,11 @@ from pathlib import Path
 
 import brotli
 import pytest
+from werkzeug.test import Client
+from whitenoise import WhiteNoise
 
 from journal import create_app
+from journal.static_assets import _served_files, static_build
 from journal.testing import elements
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,11 +128,6 @@ def test_static_files_carry_the_security_headers_of_pages(app_config, https):
 def test_a_rebuild_keeps_serving_what_pages_already_open_link(tmp_path):
     """After a stylesheet changes and the build runs again, a page made before (open in a
     browser, or handed out by a server not yet restarted) still gets its files, for good."""
-    from werkzeug.test import Client
-    from whitenoise import WhiteNoise
-
-    from journal.static_assets import _served_files, static_build
-
     folder = tmp_path / "static"
     (folder / "css").mkdir(parents=True)
 

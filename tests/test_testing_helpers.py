@@ -8,9 +8,11 @@ from journal.testing import (
     elements,
     field_value,
     flashes,
+    read_text,
     selected_values,
     textarea_value,
     texts_of,
+    without_csrf_tokens,
 )
 
 PAGE = """<!doctype html><main>
@@ -34,6 +36,22 @@ def test_selectors_match_whatever_the_attribute_order():
     assert texts_of(PAGE, "ol.steps > li") == ["Sit together."]
     assert element(PAGE, "li[data-x=1]").classes == {"prompt", "card", "prompt-done"}
     assert element(PAGE, "li#one").text == "Tea & toast Sit together."  # blocks apart
+
+
+def test_read_text_reads_what_a_person_reads():
+    assert read_text(PAGE).startswith("That date is in the future . Tea & toast Sit together. Walk")  # each tag a space
+    page = """<head><title>Plan</title><style>p > a { color: red }</style><script>if (a < b) { go("x") }</script>
+    </head><p title="a > b">Line one<br>line two<!-- a comment --> &lt;b&gt; kept <img alt="not text"/>3 < 4</p>
+    <script src="/static/a.js" defer></script>"""
+    assert read_text(page) == "Plan Line one line two <b> kept 3 < 4"
+
+
+def test_csrf_tokens_are_masked_whatever_the_attribute_order():
+    one = '<form><input value="abc.1" type="hidden" name="csrf_token"><p>Hi</p></form>'
+    two = '<form><input name="csrf_token" type="hidden" value="xyz.2"><p>Hi</p></form>'
+    assert without_csrf_tokens(one, "TOKEN") == '<form><input value="TOKEN" type="hidden" name="csrf_token"><p>Hi</p></form>'
+    assert without_csrf_tokens(two) == '<form><input name="csrf_token" type="hidden" value=""><p>Hi</p></form>'
+    assert without_csrf_tokens("<p>abc.1</p>") == "<p>abc.1</p>"
 
 
 def test_nothing_matches_where_nothing_is():

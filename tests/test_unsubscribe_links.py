@@ -3,6 +3,7 @@ work without logging in, for the address they were sent to and for 90 days. Chan
 the sign-in email tells the old address, discreetly, with a way to put it back."""
 import base64
 import re
+import time
 
 from sqlalchemy import select
 
@@ -27,7 +28,6 @@ def test_a_changed_token_or_an_old_one_does_nothing(app, user, client):
     assert client.post(f"/unsubscribe/{tampered}", data={"List-Unsubscribe": "One-Click"}).status_code == 404
     old = unsubscribe_token(user.id, "email", user.email, now=0)
     assert client.post(f"/unsubscribe/{old}", data={"List-Unsubscribe": "One-Click"}).status_code == 404
-    import time
 
     recent = unsubscribe_token(user.id, "email", user.email, now=time.time() - (UNSUBSCRIBE_DAYS - 1) * 86400)
     assert client.post(f"/unsubscribe/{recent}", data={"List-Unsubscribe": "One-Click"}).status_code == 204

@@ -1,5 +1,8 @@
 """The time-zone select's options are built once per process; each page still
 marks its own person's zone, and only that one."""
+from flask_wtf import FlaskForm
+
+from journal.extensions import db
 from journal.forms import TimezoneField
 from journal.testing import client_for, elements
 
@@ -10,8 +13,6 @@ def _chosen(page) -> list[str]:
 
 
 def test_each_page_marks_its_own_zone_once(app, user):
-    from journal.extensions import db
-
     client = client_for(app, user)
     for zone in ("Asia/Tokyo", "America/Denver", "Pacific/Chatham"):
         user.timezone = zone
@@ -20,8 +21,6 @@ def test_each_page_marks_its_own_zone_once(app, user):
 
 
 def test_a_zone_not_in_the_list_marks_none(app):
-    from flask_wtf import FlaskForm
-
     class Form(FlaskForm):
         timezone = TimezoneField()
 
