@@ -6,6 +6,7 @@
 
 gunicorn imports them as `bench.apps:tandem()`, `bench.apps:hello()`, `bench.apps:plain()`.
 """
+
 import json
 import os
 import sys

@@ -14,6 +14,7 @@ layout), so every figure is also printed as a ratio to hello world measured
 minutes apart on the same machine. Each round prints the load average, since a
 busy machine lowers every figure. Last, it prints each Tandem worker's memory.
 """
+
 import argparse
 import json
 import os
@@ -87,7 +88,11 @@ class Server:
         args = [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--access-logfile", "/dev/null"]
         args += ["-c", str(config)] if config.exists() else ["--workers", "2"]
         self.process = subprocess.Popen(
-            [*args, target], cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [*args, target],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
         self.url = f"http://127.0.0.1:{self.port}"
@@ -98,7 +103,11 @@ class Server:
 
     def workers_rss_mb(self) -> list[float]:
         out = subprocess.run(["ps", "-o", "pid=,ppid=,rss=", "-e"], capture_output=True, text=True).stdout
-        return [int(rss) / 1024 for pid, ppid, rss in (line.split() for line in out.splitlines()) if int(ppid) == self.process.pid]
+        return [
+            int(rss) / 1024
+            for pid, ppid, rss in (line.split() for line in out.splitlines())
+            if int(ppid) == self.process.pid
+        ]
 
     def __exit__(self, *exc):
         os.killpg(self.process.pid, signal.SIGTERM)
@@ -134,7 +143,9 @@ def wrk(url: str, *, script: str | None, duration: int, connections: int) -> dic
     try:
         out = subprocess.run(
             ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", lua.name, url],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
     finally:
         os.unlink(lua.name)
@@ -143,16 +154,24 @@ def wrk(url: str, *, script: str | None, duration: int, connections: int) -> dic
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     requests = int(re.search(r"(\d+) requests in", out).group(1))
-    return {"rps": rps, "p50_ms": latency.get("50"), "p99_ms": latency.get("99"), "requests": requests,
-            "non_2xx": int(errors.group(1)) if errors else 0}
+    return {
+        "rps": rps,
+        "p50_ms": latency.get("50"),
+        "p99_ms": latency.get("99"),
+        "requests": requests,
+        "non_2xx": int(errors.group(1)) if errors else 0,
+    }
 
 
 def ensure_wrk() -> None:
     if shutil.which("wrk"):
         return
     sudo = [] if os.geteuid() == 0 else ["sudo"]
-    subprocess.run([*sudo, "apt-get", "install", "-y", "-q", "wrk"], check=True,
-                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    subprocess.run(
+        [*sudo, "apt-get", "install", "-y", "-q", "wrk"],
+        check=True,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    )
 
 
 def main() -> None:
@@ -192,20 +211,34 @@ def main() -> None:
         # The POSTs add thousands of check-ins: they go in as a person of another couple,
         # so the pages measured (a0's) keep the same data from round to round and run to run.
         post_cookie, post_token, _, _ = login(tandem.url, "a9@example.com")
-        body = urllib.parse.urlencode({"csrf_token": post_token, "mood": "3", "closeness": "4", "visibility": "private"})
+        body = urllib.parse.urlencode(
+            {"csrf_token": post_token, "mood": "3", "closeness": "4", "visibility": "private"}
+        )
         for round_no in range(1, args.rounds + 1):
             loads.append(os.getloadavg()[0])
             print(f"round {round_no}: load average {loads[-1]:.2f}", flush=True)
             for name, target in zip(OTHERS, ("bench.apps:hello()", "bench.apps:plain()")):
                 with Server(target, env) as other:
-                    rows.setdefault(name, []).append(wrk(other.url + "/", script=None, duration=args.duration,
-                                                         connections=args.connections))
+                    rows.setdefault(name, []).append(
+                        wrk(other.url + "/", script=None, duration=args.duration, connections=args.connections)
+                    )
             for name, path in reachable:
-                rows.setdefault(name, []).append(wrk(tandem.url + path, script=GET_SCRIPT.format(cookie=cookie),
-                                                     duration=args.duration, connections=args.connections))
+                rows.setdefault(name, []).append(
+                    wrk(
+                        tandem.url + path,
+                        script=GET_SCRIPT.format(cookie=cookie),
+                        duration=args.duration,
+                        connections=args.connections,
+                    )
+                )
             rows.setdefault("POST a check-in", []).append(
-                wrk(tandem.url + "/checkins/new", script=POST_SCRIPT.format(body=body, cookie=post_cookie),
-                    duration=args.duration, connections=args.connections))
+                wrk(
+                    tandem.url + "/checkins/new",
+                    script=POST_SCRIPT.format(body=body, cookie=post_cookie),
+                    duration=args.duration,
+                    connections=args.connections,
+                )
+            )
             served = sum(r["requests"] for name, results in rows.items() if name not in OTHERS for r in results)
             memory.append((served, tandem.workers_rss_mb()))
 
@@ -215,8 +248,10 @@ def main() -> None:
 
     hello = median(r["rps"] for r in rows["bare Flask hello world"])
     print()
-    print(f"{args.backend}, {args.size} data ({args.days} days each), {args.connections} connections, {args.rounds} rounds of {args.duration} s "
-          f"(median of rounds); load averages {', '.join(f'{x:.2f}' for x in loads)}")
+    print(
+        f"{args.backend}, {args.size} data ({args.days} days each), {args.connections} connections, {args.rounds} rounds of {args.duration} s "
+        f"(median of rounds); load averages {', '.join(f'{x:.2f}' for x in loads)}"
+    )
     print(f"{'page':<40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'÷ hello':>8} {'non-2xx':>8}")
     summary = {}
     for name, results in rows.items():
@@ -224,7 +259,14 @@ def main() -> None:
         p50 = median(r["p50_ms"] for r in results)
         p99 = median(r["p99_ms"] for r in results)
         bad = sum(r["non_2xx"] for r in results)
-        summary[name] = {"rps": rps, "p50_ms": p50, "p99_ms": p99, "ratio": rps / hello, "non_2xx": bad, "rounds": results}
+        summary[name] = {
+            "rps": rps,
+            "p50_ms": p50,
+            "p99_ms": p99,
+            "ratio": rps / hello,
+            "non_2xx": bad,
+            "rounds": results,
+        }
         print(f"{name:<40} {rps:>8.0f} {p50:>8.1f} {p99:>8.1f} {rps / hello:>8.3f} {bad:>8}")
     for served, sizes in memory:
         print(f"Tandem workers' memory after {served:,} requests: {', '.join(f'{m:.0f} MB' for m in sizes)}")
@@ -233,11 +275,23 @@ def main() -> None:
     results.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = results / f"pages-{args.backend}-{args.size}-{args.days}d-{stamp}.json"
-    out.write_text(json.dumps({"backend": args.backend, "size": args.size, "days": args.days,
-                               "connections": args.connections,
-                               "rounds": args.rounds, "duration_s": args.duration, "load_averages": loads,
-                               "cpus": os.cpu_count(), "pages": summary,
-                               "worker_rss_mb": [{"requests": n, "mb": sizes} for n, sizes in memory]}, indent=2))
+    out.write_text(
+        json.dumps(
+            {
+                "backend": args.backend,
+                "size": args.size,
+                "days": args.days,
+                "connections": args.connections,
+                "rounds": args.rounds,
+                "duration_s": args.duration,
+                "load_averages": loads,
+                "cpus": os.cpu_count(),
+                "pages": summary,
+                "worker_rss_mb": [{"requests": n, "mb": sizes} for n, sizes in memory],
+            },
+            indent=2,
+        )
+    )
     print(f"figures written to {out.relative_to(ROOT)}")
 
 

@@ -8,6 +8,7 @@ shared, every one with a sealed note) and 300 journal entries each. Prints the m
 the progress page (a year, and all time) over 15 requests, its statement count, and the time
 of one full export ZIP.
 """
+
 import argparse
 import os
 import statistics
@@ -47,10 +48,16 @@ def main() -> None:
             conn.execute(text("DROP DATABASE IF EXISTS tandem_bench_progress WITH (FORCE)"))
             conn.execute(text("CREATE DATABASE tandem_bench_progress"))
         url = PG_ADMIN.rsplit("/", 1)[0] + "/tandem_bench_progress"
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "INSTANCE_PATH": folder, "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False, "BASE_URL": "http://localhost",
-    })
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench",
+            "INSTANCE_PATH": folder,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "BASE_URL": "http://localhost",
+        }
+    )
     with app.app_context():
         db.create_all()
         ana, bo = make_user(display_name="Ana"), make_user(display_name="Bo")
@@ -58,12 +65,25 @@ def main() -> None:
         today = now_utc().date()
         for person in (ana, bo):
             for i in range(args.days * 2):
-                checkin_create(author=person, day=today - timedelta(days=i // 2), visibility=SHARED if i % 2 else "private",
-                               answers={"mood": 1 + i % 5, "closeness": 1 + i % 4, "sleep_hours": 6.5,
-                                        "note": "A slow morning and a short walk."})
+                checkin_create(
+                    author=person,
+                    day=today - timedelta(days=i // 2),
+                    visibility=SHARED if i % 2 else "private",
+                    answers={
+                        "mood": 1 + i % 5,
+                        "closeness": 1 + i % 4,
+                        "sleep_hours": 6.5,
+                        "note": "A slow morning and a short walk.",
+                    },
+                )
             for i in range(300):
-                entry_create(author=person, title=f"Entry {i}", body="Some quiet words. " * 30, tags=["us"],
-                             visibility=SHARED if i % 2 else "private")
+                entry_create(
+                    author=person,
+                    title=f"Entry {i}",
+                    body="Some quiet words. " * 30,
+                    tags=["us"],
+                    visibility=SHARED if i % 2 else "private",
+                )
             db.session.commit()
         client = client_for(app, ana)
         for period in ("52", "all"):

@@ -16,6 +16,7 @@ tick's cost follows the due reminders, not the number of people or schedules.
 
 The database runs with its default durability (synchronous_commit on).
 """
+
 import argparse
 import multiprocessing
 import os
@@ -38,9 +39,14 @@ def config(backend: str, folder: str, smtp_port: int) -> dict:
         url = PG_ADMIN.rsplit("/", 1)[0] + "/tandem_bench"
         engine = {}
     return {
-        "INSTANCE_PATH": f"{folder}/instance", "SECRET_KEY": "bench-" + "x" * 40, "SQLALCHEMY_DATABASE_URI": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True, **engine}, "RATELIMIT_ENABLED": False,
-        "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_port, "LOG_LEVEL": "WARNING",
+        "INSTANCE_PATH": f"{folder}/instance",
+        "SECRET_KEY": "bench-" + "x" * 40,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True, **engine},
+        "RATELIMIT_ENABLED": False,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_port,
+        "LOG_LEVEL": "WARNING",
     }
 
 
@@ -72,30 +78,74 @@ def populate(app, couples: int, email: bool) -> tuple[int, int]:
         pw = password_hash("bench password here")
         now = datetime.now(UTC)
         db.session.execute(insert(Couple), [{"id": c + 1, "created_at": now} for c in range(couples)])
-        db.session.execute(insert(User), [
-            {"id": u + 1, "email": f"p{u + 1}@bench.invalid", "display_name": f"P{u + 1}", "password_hash": pw,
-             "timezone": "Europe/London", "email_verified_at": now, "created_at": now, "failed_logins": 0,
-             "couple_id": u // 2 + 1}
-            for u in range(2 * couples)
-        ])
-        db.session.execute(insert(Plan), [
-            {"id": c + 1, "couple_id": c + 1, "timezone": "Europe/London", "stage": 1, "created_at": now,
-             "reveal_after_48h": False}
-            for c in range(couples)
-        ])
-        db.session.execute(insert(Schedule), [
-            {"plan_id": c + 1, "practice_id": practice, "kind": "daily", "times": ["20:00"], "weekdays": [],
-             "interval": 1, "start_date": date(2026, 1, 1), "created_at": now, "next_due_at": T0}
-            for c in range(couples) for _ in range(3)
-        ])
-        db.session.execute(insert(ReminderSettings), [
-            {"user_id": u + 1, "email_on": email and u % 3 != 2, "push_on": False, "apprise_on": False, "discreet": True}
-            for u in range(2 * couples)
-        ])
+        db.session.execute(
+            insert(User),
+            [
+                {
+                    "id": u + 1,
+                    "email": f"p{u + 1}@bench.invalid",
+                    "display_name": f"P{u + 1}",
+                    "password_hash": pw,
+                    "timezone": "Europe/London",
+                    "email_verified_at": now,
+                    "created_at": now,
+                    "failed_logins": 0,
+                    "couple_id": u // 2 + 1,
+                }
+                for u in range(2 * couples)
+            ],
+        )
+        db.session.execute(
+            insert(Plan),
+            [
+                {
+                    "id": c + 1,
+                    "couple_id": c + 1,
+                    "timezone": "Europe/London",
+                    "stage": 1,
+                    "created_at": now,
+                    "reveal_after_48h": False,
+                }
+                for c in range(couples)
+            ],
+        )
+        db.session.execute(
+            insert(Schedule),
+            [
+                {
+                    "plan_id": c + 1,
+                    "practice_id": practice,
+                    "kind": "daily",
+                    "times": ["20:00"],
+                    "weekdays": [],
+                    "interval": 1,
+                    "start_date": date(2026, 1, 1),
+                    "created_at": now,
+                    "next_due_at": T0,
+                }
+                for c in range(couples)
+                for _ in range(3)
+            ],
+        )
+        db.session.execute(
+            insert(ReminderSettings),
+            [
+                {
+                    "user_id": u + 1,
+                    "email_on": email and u % 3 != 2,
+                    "push_on": False,
+                    "apprise_on": False,
+                    "discreet": True,
+                }
+                for u in range(2 * couples)
+            ],
+        )
         db.session.commit()
         if db.engine.dialect.name == "postgresql":
             for table in ("couples", "users", "plans", "schedules"):
-                db.session.execute(db.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+                db.session.execute(
+                    db.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+                )
             db.session.execute(db.text("ANALYZE"))
             db.session.commit()
     emailed = sum(1 for u in range(2 * couples) if u % 3 != 2) if email else 0
@@ -165,6 +215,7 @@ def scenario(args, *, email: bool) -> bool:
     from journal.extensions import db
     from journal.models import Notification, Outbox
     from journal.reminders.tick import tick
+
     sink = RawSink().start()
     folder = tempfile.mkdtemp(prefix="tandem-bench-")
     if args.backend == "postgresql":
@@ -174,8 +225,10 @@ def scenario(args, *, email: bool) -> bool:
     started = time.perf_counter()
     want_inapp, want_email = populate(app, args.couples, email)
     label = "in-app + email" if email else "in-app only"
-    print(f"\n== {label}: {2 * args.couples} people, {3 * args.couples} schedules "
-          f"(populated in {time.perf_counter() - started:.1f} s)")
+    print(
+        f"\n== {label}: {2 * args.couples} people, {3 * args.couples} schedules "
+        f"(populated in {time.perf_counter() - started:.1f} s)"
+    )
 
     with app.app_context():
         started = time.perf_counter()
@@ -206,8 +259,11 @@ def scenario(args, *, email: bool) -> bool:
 
     with app.app_context():
         rows = dict(db.session.execute(select(Outbox.channel, func.count()).group_by(Outbox.channel)).all())
-        sent = dict(db.session.execute(
-            select(Outbox.channel, func.count()).where(Outbox.state == "sent").group_by(Outbox.channel)).all())
+        sent = dict(
+            db.session.execute(
+                select(Outbox.channel, func.count()).where(Outbox.state == "sent").group_by(Outbox.channel)
+            ).all()
+        )
         notes = db.session.scalar(select(func.count(func.distinct(Notification.outbox_id))))
         notes_all = db.session.scalar(select(func.count(Notification.id)))
         for engine in db.engines.values():
@@ -223,8 +279,10 @@ def scenario(args, *, email: bool) -> bool:
     print(f"one tick plus draining: {tick_seconds + seconds:.1f} s for {total:,} reminders")
     duplicates = (notes_all - notes) + (len(emails) - len(ids))
     losses = (want_inapp - notes) + (want_email - len(ids))
-    print(f"expected in-app {want_inapp:,}, email {want_email:,}; recorded {rows}; sent {sent}; "
-          f"duplicates {duplicates}, losses {losses}; worker states {totals}")
+    print(
+        f"expected in-app {want_inapp:,}, email {want_email:,}; recorded {rows}; sent {sent}; "
+        f"duplicates {duplicates}, losses {losses}; worker states {totals}"
+    )
     return not duplicates and not losses and rows.get("inapp", 0) == want_inapp and rows.get("email", 0) == want_email
 
 
@@ -244,13 +302,17 @@ def tick_cost(args) -> None:
     populate(app, args.couples, False)
     with app.app_context():
         db.session.execute(Schedule.__table__.update().values(next_due_at=T0 + timedelta(days=30)))
-        db.session.execute(Schedule.__table__.update().where(Schedule.id == 1).values(next_due_at=T0 + timedelta(days=1)))
+        db.session.execute(
+            Schedule.__table__.update().where(Schedule.id == 1).values(next_due_at=T0 + timedelta(days=1))
+        )
         db.session.commit()
         started = time.perf_counter()
         created = tick(now=T0 + timedelta(days=1))
         db.session.commit()
-        print(f"\n== tick with 1 due schedule among {3 * args.couples:,}: {created} reminders in "
-              f"{(time.perf_counter() - started) * 1000:.1f} ms")
+        print(
+            f"\n== tick with 1 due schedule among {3 * args.couples:,}: {created} reminders in "
+            f"{(time.perf_counter() - started) * 1000:.1f} ms"
+        )
 
 
 def main() -> None:

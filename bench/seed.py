@@ -14,13 +14,15 @@ PostgreSQL one COPY per table and couple), and couples are committed fifty at a 
 `history()` is the one function the test suite shares (tests/test_page_costs.py):
 it gives one couple N days of history.
 """
+
 import argparse
 import os
 import random
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, time as dtime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -52,9 +54,7 @@ class Rows:
 
         self.tables = [Schedule, CheckIn, Entry, ProgressNote, SensationMap, PromptAction, StageChange]
         self.rows = {model: [] for model in self.tables}
-        self.next_id = {
-            model: (db.session.scalar(select(func.max(model.id))) or 0) + 1 for model in self.tables
-        }
+        self.next_id = {model: (db.session.scalar(select(func.max(model.id))) or 0) + 1 for model in self.tables}
 
     def add(self, model, **values) -> int:
         values.setdefault("id", self.next_id[model])
@@ -135,7 +135,17 @@ def history(*, a, b, days: int, end: date = END, seed: int = 0, rows: Rows | Non
     from sqlalchemy import select
 
     from journal.extensions import db
-    from journal.models import CheckIn, Entry, Plan, Practice, ProgressNote, PromptAction, Schedule, SensationMap, StageChange
+    from journal.models import (
+        CheckIn,
+        Entry,
+        Plan,
+        Practice,
+        ProgressNote,
+        PromptAction,
+        Schedule,
+        SensationMap,
+        StageChange,
+    )
 
     own_rows = rows is None
     rows = rows or Rows()
@@ -154,9 +164,19 @@ def history(*, a, b, days: int, end: date = END, seed: int = 0, rows: Rows | Non
 
     def schedule(practice_kind: str, **values) -> int:
         return rows.add(
-            Schedule, plan_id=plan.id, practice_id=by_kind[practice_kind].id, times=values.pop("times", ["20:00"]),
-            weekdays=values.pop("weekdays", []), interval=values.pop("interval", 1), start_date=start,
-            end_date=None, prompt_user_id=None, created_by_id=a.id, created_at=created, next_due_at=far, **values,
+            Schedule,
+            plan_id=plan.id,
+            practice_id=by_kind[practice_kind].id,
+            times=values.pop("times", ["20:00"]),
+            weekdays=values.pop("weekdays", []),
+            interval=values.pop("interval", 1),
+            start_date=start,
+            end_date=None,
+            prompt_user_id=None,
+            created_by_id=a.id,
+            created_at=created,
+            next_due_at=far,
+            **values,
         )
 
     checkin_schedule = schedule("check-in", kind="daily", times=["21:00"])
@@ -174,43 +194,120 @@ def history(*, a, b, days: int, end: date = END, seed: int = 0, rows: Rows | Non
             visibility = "shared" if shared else "private"
             cid = rows.next_id[CheckIn]
             rows.add(
-                CheckIn, author_id=person.id, couple_id=person.couple_id, visibility=visibility, day=day,
+                CheckIn,
+                author_id=person.id,
+                couple_id=person.couple_id,
+                visibility=visibility,
+                day=day,
                 **{f: rng.randint(1, 5) for f in ("mood", "closeness", "comfort", "sensation", "energy", "stress")},
-                sleep_hours=rng.choice((4.5, 5.0, 6.0, 6.5, 7.0)), pain="none", bleeding="none", fever=False,
+                sleep_hours=rng.choice((4.5, 5.0, 6.0, 6.5, 7.0)),
+                pain="none",
+                bleeding="none",
+                fever=False,
                 boundary=rng.choice(("green", "yellow", "red")),
-                note_sealed=_sealed(_line(rng, 12), table="checkins", row_id=cid, field="note", author_id=person.id, visibility=visibility),
-                schedule_id=checkin_schedule if shared else None, occurrence_at=occurrence if shared else None,
-                together=shared, created_at=occurrence,
+                note_sealed=_sealed(
+                    _line(rng, 12),
+                    table="checkins",
+                    row_id=cid,
+                    field="note",
+                    author_id=person.id,
+                    visibility=visibility,
+                ),
+                schedule_id=checkin_schedule if shared else None,
+                occurrence_at=occurrence if shared else None,
+                together=shared,
+                created_at=occurrence,
             )
             if shared:
-                rows.add(PromptAction, schedule_id=checkin_schedule, user_id=person.id, occurrence_at=occurrence,
-                         state="done", updated_at=occurrence)
+                rows.add(
+                    PromptAction,
+                    schedule_id=checkin_schedule,
+                    user_id=person.id,
+                    occurrence_at=occurrence,
+                    state="done",
+                    updated_at=occurrence,
+                )
             weekday = day.weekday()
             if weekday in (0, 2, 4):
                 eid = rows.next_id[Entry]
                 rows.add(
-                    Entry, author_id=person.id, couple_id=person.couple_id, kind="entry", visibility=visibility,
-                    title_sealed=_sealed(_line(rng, 4), table="entries", row_id=eid, field="title", author_id=person.id, visibility=visibility),
-                    body_sealed=_sealed(_line(rng, 60), table="entries", row_id=eid, field="body", author_id=person.id, visibility=visibility),
-                    tags_sealed=_sealed("calm,evening", table="entries", row_id=eid, field="tags", author_id=person.id, visibility=visibility),
+                    Entry,
+                    author_id=person.id,
+                    couple_id=person.couple_id,
+                    kind="entry",
+                    visibility=visibility,
+                    title_sealed=_sealed(
+                        _line(rng, 4),
+                        table="entries",
+                        row_id=eid,
+                        field="title",
+                        author_id=person.id,
+                        visibility=visibility,
+                    ),
+                    body_sealed=_sealed(
+                        _line(rng, 60),
+                        table="entries",
+                        row_id=eid,
+                        field="body",
+                        author_id=person.id,
+                        visibility=visibility,
+                    ),
+                    tags_sealed=_sealed(
+                        "calm,evening",
+                        table="entries",
+                        row_id=eid,
+                        field="tags",
+                        author_id=person.id,
+                        visibility=visibility,
+                    ),
                     created_at=occurrence - timedelta(hours=2),
                 )
             if weekday in (1, 5):
-                rows.add(Entry, author_id=person.id, couple_id=person.couple_id, kind="moment", moment_kind="hug",
-                         visibility="shared", created_at=occurrence - timedelta(hours=5))
+                rows.add(
+                    Entry,
+                    author_id=person.id,
+                    couple_id=person.couple_id,
+                    kind="moment",
+                    moment_kind="hug",
+                    visibility="shared",
+                    created_at=occurrence - timedelta(hours=5),
+                )
             if weekday == 6:
                 nid = rows.next_id[ProgressNote]
                 rows.add(
-                    ProgressNote, author_id=person.id, couple_id=person.couple_id, visibility=visibility,
-                    practice_id=by_kind["touch"].id, stage=2, comfort=rng.randint(1, 5), pace="same",
-                    went_sealed=_sealed(_line(rng, 20), table="progress_notes", row_id=nid, field="went", author_id=person.id, visibility=visibility),
+                    ProgressNote,
+                    author_id=person.id,
+                    couple_id=person.couple_id,
+                    visibility=visibility,
+                    practice_id=by_kind["touch"].id,
+                    stage=2,
+                    comfort=rng.randint(1, 5),
+                    pace="same",
+                    went_sealed=_sealed(
+                        _line(rng, 20),
+                        table="progress_notes",
+                        row_id=nid,
+                        field="went",
+                        author_id=person.id,
+                        visibility=visibility,
+                    ),
                     created_at=occurrence,
                 )
                 mid = rows.next_id[SensationMap]
                 rows.add(
-                    SensationMap, note_id=nid, author_id=person.id, couple_id=person.couple_id, visibility=visibility,
-                    areas_sealed=_sealed('{"hands": 4, "shoulders": 3, "lower_back": 2}', table="sensation_maps", row_id=mid,
-                                         field="areas", author_id=person.id, visibility=visibility),
+                    SensationMap,
+                    note_id=nid,
+                    author_id=person.id,
+                    couple_id=person.couple_id,
+                    visibility=visibility,
+                    areas_sealed=_sealed(
+                        '{"hands": 4, "shoulders": 3, "lower_back": 2}',
+                        table="sensation_maps",
+                        row_id=mid,
+                        field="areas",
+                        author_id=person.id,
+                        visibility=visibility,
+                    ),
                     created_at=occurrence,
                 )
     if own_rows:
@@ -232,10 +329,22 @@ def couples_make(count: int, *, days: int) -> list[tuple[str, str]]:
         couple = Couple()
         db.session.add(couple)
         db.session.flush()
-        a = User(email=f"a{n}@example.com", display_name=f"Ana {n}", password_hash=hashed, timezone="UTC",
-                 email_verified_at=now_utc(), couple_id=couple.id)
-        b = User(email=f"b{n}@example.com", display_name=f"Bo {n}", password_hash=hashed, timezone="UTC",
-                 email_verified_at=now_utc(), couple_id=couple.id)
+        a = User(
+            email=f"a{n}@example.com",
+            display_name=f"Ana {n}",
+            password_hash=hashed,
+            timezone="UTC",
+            email_verified_at=now_utc(),
+            couple_id=couple.id,
+        )
+        b = User(
+            email=f"b{n}@example.com",
+            display_name=f"Bo {n}",
+            password_hash=hashed,
+            timezone="UTC",
+            email_verified_at=now_utc(),
+            couple_id=couple.id,
+        )
         db.session.add_all([a, b])
         db.session.flush()
         couple.pace_leader_id = a.id
@@ -271,10 +380,12 @@ def sequences_catch_up() -> None:
 
     for table in db.metadata.sorted_tables:
         if "id" in table.c and table.c.id.autoincrement in (True, "auto"):
-            db.session.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
-                f"COALESCE((SELECT max(id) FROM \"{table.name}\"), 0) + 1, false)"
-            ))
+            db.session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                    f'COALESCE((SELECT max(id) FROM "{table.name}"), 0) + 1, false)'
+                )
+            )
     db.session.commit()
 
 
@@ -286,8 +397,10 @@ def build(*, size: str, backend: str, folder: str, days: int = 730) -> dict:
 
     Path(folder).mkdir(parents=True, exist_ok=True)
     settings = {
-        "INSTANCE_PATH": f"{folder}/instance", "SECRET_KEY": "bench-" + "x" * 40,
-        "SQLALCHEMY_DATABASE_URI": database_url(backend, folder), "RATELIMIT_ENABLED": False,
+        "INSTANCE_PATH": f"{folder}/instance",
+        "SECRET_KEY": "bench-" + "x" * 40,
+        "SQLALCHEMY_DATABASE_URI": database_url(backend, folder),
+        "RATELIMIT_ENABLED": False,
         "LOG_LEVEL": "WARNING",
     }
     app = create_app(dict(settings))

@@ -1,4 +1,5 @@
 """Tandem: a gentle, consent-led practice journal for two partners after a birth."""
+
 import logging
 import mimetypes
 from pathlib import Path
@@ -76,24 +77,39 @@ def _register_blueprints(app: Flask) -> None:
     from journal.auth.routes import bp as auth_bp
     from journal.auth.signin_routes import bp as signin_bp
     from journal.calendar.routes import bp as calendar_bp
-    from journal.checkins.routes import bp as checkins_bp
     from journal.care.routes import bp as care_bp
-    from journal.entries.routes import bp as entries_bp
-    from journal.notes.routes import bp as notes_bp
+    from journal.checkins.routes import bp as checkins_bp
     from journal.consent.routes import bp as consent_bp
     from journal.couple.routes import bp as couple_bp
+    from journal.entries.routes import bp as entries_bp
+    from journal.export.routes import bp as export_bp
+    from journal.notes.routes import bp as notes_bp
     from journal.plan.routes import bp as plan_bp
     from journal.practices.routes import bp as practices_bp
     from journal.progress.routes import bp as progress_bp
-    from journal.export.routes import bp as export_bp
     from journal.reminders.routes import bp as reminders_bp
     from journal.today.routes import bp as today_bp
     from journal.views import bp as views_bp
 
     for bp in (
-        views_bp, auth_bp, account_bp, couple_bp, today_bp, practices_bp, plan_bp, consent_bp,
-        checkins_bp, care_bp, entries_bp, notes_bp, calendar_bp, reminders_bp,
-        signin_bp, security_bp, progress_bp, export_bp,
+        views_bp,
+        auth_bp,
+        account_bp,
+        couple_bp,
+        today_bp,
+        practices_bp,
+        plan_bp,
+        consent_bp,
+        checkins_bp,
+        care_bp,
+        entries_bp,
+        notes_bp,
+        calendar_bp,
+        reminders_bp,
+        signin_bp,
+        security_bp,
+        progress_bp,
+        export_bp,
     ):
         app.register_blueprint(bp)
     from journal.templating import register_template_helpers

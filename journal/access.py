@@ -9,6 +9,7 @@ Models that hold a person's writing carry `author_id`, `couple_id` (the couple a
 the time of writing, NULL when written alone) and `visibility`. Models a couple
 owns together carry `couple_id`.
 """
+
 from functools import cache
 from typing import Any
 
@@ -63,8 +64,9 @@ class Scope:
     def plan_or_create(self) -> Plan:
         """The current plan, made on first write. The zone starts as the user's own."""
         if self.plan is None:
-            plan = Plan(couple_id=self.couple_id, owner_id=None if self.couple_id else self.user.id,
-                        timezone=self.user.timezone)
+            plan = Plan(
+                couple_id=self.couple_id, owner_id=None if self.couple_id else self.user.id, timezone=self.user.timezone
+            )
             db.session.add(plan)
             db.session.flush()
             self._plan = plan
@@ -87,8 +89,9 @@ class Scope:
         """Rows of `model` this user may read."""
         return select(model).where(self.visible_clause(model))
 
-    def newest_visible(self, model, *, order_by, first: int, where: dict | None = None,
-                       whose: str | None = None) -> tuple[Select, Any]:
+    def newest_visible(
+        self, model, *, order_by, first: int, where: dict | None = None, whose: str | None = None
+    ) -> tuple[Select, Any]:
         """The `first` newest rows of `model` this user may read (the rule of `visible`),
         newest first by `order_by` (columns compared descending, ending with the id).
         Returns the statement and the entity it selects (an alias of `model`: joins and
@@ -150,9 +153,7 @@ class Scope:
         """The other member of this user's couple, or None."""
         if self.couple_id is None:
             return None
-        return db.session.scalar(
-            select(User).where(User.couple_id == self.couple_id, User.id != self.user.id)
-        )
+        return db.session.scalar(select(User).where(User.couple_id == self.couple_id, User.id != self.user.id))
 
 
 def visible_rule(model, me, couple):
@@ -175,8 +176,9 @@ def _shared_in(model, couple):
 
 
 @cache
-def _newest_shape(model, keys: tuple[str, ...], where: tuple[str, ...], whose: str | None,
-                  in_couple: bool) -> tuple[Select, Any]:
+def _newest_shape(
+    model, keys: tuple[str, ...], where: tuple[str, ...], whose: str | None, in_couple: bool
+) -> tuple[Select, Any]:
     """The statement of `Scope.newest_visible` for one shape, with the values left as
     bound parameters: `me`, `couple`, `first` and `where_<column>`."""
     me = bindparam("me", type_=Integer)

@@ -13,14 +13,16 @@ PGPORT, PGUSER, PGPASSWORD, PGDATABASE), so no password appears in a process lis
 A backup holds sealed text only: the master keys that open it (TANDEM_MASTER_KEYS or
 instance/master_keys) are not in the database and must be backed up separately.
 """
+
 import os
 import shutil
 import sqlite3
+
 # pg_dump and pg_restore only, each with an argument list and never a shell.
 import subprocess  # nosec B404
 from pathlib import Path
 
-from sqlalchemy import Engine, inspect, select, func, table
+from sqlalchemy import Engine, func, inspect, select, table
 from sqlalchemy.engine import URL
 
 
@@ -131,8 +133,17 @@ def backup_restore(*, engine: Engine, path: Path, force: bool = False) -> None:
             source.close()
     elif url.get_backend_name() == "postgresql":
         _run(
-            [_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges",
-             "--single-transaction", "--exit-on-error", f"--dbname={url.database}", str(path)],
+            [
+                _pg_tool("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--no-privileges",
+                "--single-transaction",
+                "--exit-on-error",
+                f"--dbname={url.database}",
+                str(path),
+            ],
             _pg_env(url),
         )
     else:

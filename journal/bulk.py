@@ -4,6 +4,7 @@ PostgreSQL gets arrays (`= ANY(:ids)`, `INSERT ... SELECT FROM unnest(...)`), so
 driver never parses a statement as long as the data; SQLite gets plain IN lists and
 executemany, which cost it nothing extra.
 """
+
 from sqlalchemy import any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert

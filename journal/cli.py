@@ -1,4 +1,5 @@
 """Command-line tools (`flask --app journal ...`)."""
+
 import click
 from email_validator import EmailNotValidError, validate_email
 from flask import Flask
@@ -81,7 +82,9 @@ def register(app: Flask) -> None:
         """One pass, for cron: record what is due, then send it."""
         new = tick()
         totals = drain()
-        click.echo(f"{new} new reminders; " + (", ".join(f"{n} {s}" for s, n in sorted(totals.items())) or "nothing to send"))
+        click.echo(
+            f"{new} new reminders; " + (", ".join(f"{n} {s}" for s, n in sorted(totals.items())) or "nothing to send")
+        )
 
     @reminders_group.command("status")
     def reminders_status_command():
@@ -99,7 +102,9 @@ def register(app: Flask) -> None:
         except EmailNotValidError:
             raise click.ClickException("That doesn't look like an email address.")
         try:
-            account_email_send(to=address, subject="Tandem test reminder", template="test_reminder", kind="test_reminder")
+            account_email_send(
+                to=address, subject="Tandem test reminder", template="test_reminder", kind="test_reminder"
+            )
         except OSError as exc:
             raise click.ClickException(f"The mail server could not be reached ({type(exc).__name__}).")
         except Exception as exc:  # smtplib errors carry codes, not user text

@@ -5,6 +5,7 @@ Secrets are never constants in code: on first run a random SECRET_KEY is written
 into the instance folder (mode 0600) and read back on every later start, so all
 processes of one installation share it.
 """
+
 import os
 import secrets
 from datetime import timedelta
@@ -52,9 +53,9 @@ def instance_secret(instance_path: str, filename: str, make=lambda: secrets.toke
 def normalise_database_url(url: str) -> str:
     """Accept the common `postgres://` and `postgresql://` spellings and use psycopg 3."""
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 

@@ -1,4 +1,5 @@
 """Error pages in the app's own layout; never a stack trace."""
+
 import logging
 import traceback
 
@@ -42,7 +43,10 @@ def render_error(status: int, title: str | None = None, text: str | None = None,
     default_title, default_text = MESSAGES.get(status, MESSAGES[400 if status < 500 else 500])
     return (
         render_template(
-            "errors/error.html", status=status, title=title or default_title, text=text or default_text,
+            "errors/error.html",
+            status=status,
+            title=title or default_title,
+            text=text or default_text,
             kept=list(kept),
         ),
         status,

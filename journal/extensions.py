@@ -1,4 +1,5 @@
 """Every Flask extension, unbound; `create_app` binds them with `init_app`."""
+
 import sqlite3
 
 from flask_compress import Compress

@@ -1,6 +1,7 @@
 """Files Tandem keeps on this machine are readable by its own user only: the instance
 folder (keys, secrets, the SQLite database, mail written to disk) is 0700, and each
 file in it 0600, whatever the umask."""
+
 import os
 import secrets
 import time

@@ -1,4 +1,5 @@
 """Form pieces shared by every feature."""
+
 import inspect
 from datetime import date
 from functools import lru_cache
@@ -6,10 +7,9 @@ from zoneinfo import available_timezones
 
 from flask import request
 from flask_wtf import FlaskForm
-from werkzeug.datastructures import ImmutableMultiDict
 from markupsafe import Markup
-from wtforms import SelectField
-from wtforms import validators
+from werkzeug.datastructures import ImmutableMultiDict
+from wtforms import SelectField, validators
 from wtforms.validators import ValidationError
 from wtforms.widgets import html_params
 
@@ -54,8 +54,11 @@ def _text_fields_only(meta, form, formdata):
     kept = []
     for key, value in data.items(multi=True):
         values = value if isinstance(value, list) else [value]
-        kept += [(key, v if isinstance(v, str) else str(v)) for v in values
-                 if isinstance(v, str | int | float) and not isinstance(v, bool)]
+        kept += [
+            (key, v if isinstance(v, str) else str(v))
+            for v in values
+            if isinstance(v, str | int | float) and not isinstance(v, bool)
+        ]
     return ImmutableMultiDict(kept)
 
 
@@ -96,12 +99,36 @@ def valid_timezone(form, field):
 
 #: Zones many people choose, listed first (after the browser's own, which the page's script adds).
 COMMON_ZONES = (
-    "Europe/London", "Europe/Dublin", "Europe/Lisbon", "Europe/Paris", "Europe/Berlin", "Europe/Madrid",
-    "Europe/Rome", "Europe/Amsterdam", "Europe/Stockholm", "Europe/Warsaw", "Europe/Athens", "Europe/Istanbul",
-    "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "America/Toronto",
-    "America/Mexico_City", "America/Sao_Paulo", "Africa/Lagos", "Africa/Nairobi", "Africa/Johannesburg",
-    "Asia/Dubai", "Asia/Kolkata", "Asia/Singapore", "Asia/Shanghai", "Asia/Tokyo", "Australia/Sydney",
-    "Pacific/Auckland", "UTC",
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Lisbon",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/Madrid",
+    "Europe/Rome",
+    "Europe/Amsterdam",
+    "Europe/Stockholm",
+    "Europe/Warsaw",
+    "Europe/Athens",
+    "Europe/Istanbul",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Toronto",
+    "America/Mexico_City",
+    "America/Sao_Paulo",
+    "Africa/Lagos",
+    "Africa/Nairobi",
+    "Africa/Johannesburg",
+    "Asia/Dubai",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Asia/Shanghai",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+    "UTC",
 )
 
 
@@ -118,7 +145,7 @@ def timezone_groups() -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 
 def zone_label(name: str, region: str | None = None) -> str:
-    """"Europe/London" reads as "London (Europe)"; within its own region just "London"."""
+    """ "Europe/London" reads as "London (Europe)"; within its own region just "London"."""
     if "/" not in name:
         return name
     area, place = name.split("/", 1)

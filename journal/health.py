@@ -1,5 +1,6 @@
 """Readiness: can this process reach what it needs to serve (the database) and to have
 reminders sent (the queue the workers read)? Each check answers yes or no, quickly."""
+
 import logging
 import sqlite3
 

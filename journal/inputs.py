@@ -1,6 +1,7 @@
 """Numbers from outside (the address, a query string) are bounded where they are
 read, so an absurd one is a 404 or a default, never an OverflowError from the
 database driver. Ids are PostgreSQL `integer`s: nothing above 2**31 - 1 exists."""
+
 from werkzeug.routing import IntegerConverter
 
 #: The largest id or page number any table can hold (PostgreSQL `integer`).

@@ -5,6 +5,7 @@ Every request writes one line (logger `journal.request`): a request id (also sen
 path or its query string), the status and the duration. `LOG_FORMAT=json` writes every
 line as one JSON object for log collectors.
 """
+
 import json
 import logging
 import re
@@ -12,7 +13,7 @@ import secrets
 import time
 import traceback
 from collections.abc import Mapping
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
 

@@ -9,13 +9,14 @@ A message is an `EmailMessage` written with `policy.SMTP` (`WIRE`) and sent by
 emails are built here (`account_email_send`); reminder emails are built in batches
 by `journal.reminders.channels.email` and sent the same way.
 """
+
 import functools
 import logging
 import smtplib
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
-from email.utils import formataddr, format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 
 from flask import current_app, render_template
 
@@ -118,8 +119,9 @@ def account_email_send(*, to: str, subject: str, template: str, kind: str, **con
     message["Date"] = mail_date()
     message["Message-ID"] = make_msgid(domain="tandem.invalid")
     message.set_content(render_template(f"email/{template}.txt", **context), cte="quoted-printable")
-    message.add_alternative(render_template(f"email/{template}.html", **context), subtype="html",
-                            cte="quoted-printable")
+    message.add_alternative(
+        render_template(f"email/{template}.html", **context), subtype="html", cte="quoted-printable"
+    )
     connection = MailConnection()
     try:
         message_send(connection.get(), (envelope, to, wire_bytes(message, to)))

@@ -21,12 +21,14 @@ Two layers, one rule (`address_public`):
 `APPRISE_ALLOW_PRIVATE` turns both off (a self-hosted ntfy on the home network, and
 the tests, which deliver to listeners on loopback).
 """
+
 import contextlib
 import contextvars
 import ipaddress
 import socket
 
 from flask import current_app
+
 
 class Guard:
     """What `public_connections_only` saw: `refused` once it stopped a connection."""

@@ -6,6 +6,7 @@ only. `?page=` numbers stay (bounded by `journal.inputs.query_int` where they ar
 read, and by MAX_PAGE here); a page past the end is an empty page, never an error.
 Journal search filters in Python and pages its matches here too, the same way.
 """
+
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,8 +47,9 @@ def page_number(value: int | None) -> int:
     return min(max(value or 1, 1), MAX_PAGE)
 
 
-def page_of(stmt: Select | Callable[[int], Select] | Sequence, *, page: int | None, per_page: int,
-            rows: bool = False) -> Page:
+def page_of(
+    stmt: Select | Callable[[int], Select] | Sequence, *, page: int | None, per_page: int, rows: bool = False
+) -> Page:
     """One page of an ordered statement in one statement: the first column's objects
     (or whole rows with `rows=True`), per_page of them, plus whether another follows.
 
@@ -58,7 +60,7 @@ def page_of(stmt: Select | Callable[[int], Select] | Sequence, *, page: int | No
     number = page_number(page)
     offset = (number - 1) * per_page
     if isinstance(stmt, Sequence):
-        found = list(stmt[offset:offset + per_page + 1])
+        found = list(stmt[offset : offset + per_page + 1])
     else:
         if callable(stmt):
             stmt = stmt(offset + per_page + 1)

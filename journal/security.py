@@ -1,4 +1,5 @@
 """Security baseline: response headers, server-side session checks, log-in wiring."""
+
 import time
 from urllib.parse import urlsplit
 
@@ -27,8 +28,7 @@ CSP = "; ".join(
 )
 
 PERMISSIONS_POLICY = (
-    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
-    "interest-cohort=(), browsing-topics=()"
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=(), browsing-topics=()"
 )
 
 #: How often (seconds) the idle clock kept in the signed cookie is moved forward.

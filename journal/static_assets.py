@@ -19,6 +19,7 @@ Flask-Compress compresses what Flask itself answers (pages, JSON, the calendar f
 guessing because our cookies are SameSite=Lax (a cross-site page can't make the browser
 fetch a private page many times with its cookies) and private pages are never cached.
 """
+
 import contextlib
 import io
 import os
@@ -72,7 +73,9 @@ def _served_files(root: str, prefix: str, headers: tuple) -> dict:
             response_headers[name] = value
 
     return WhiteNoise(
-        None, root=root, prefix=prefix,
+        None,
+        root=root,
+        prefix=prefix,
         max_age=0,  # a plain name is revalidated every time; a hashed one is immutable for ten years
         allow_all_origins=False,  # no other site has any use for our files
         mimetypes=MEDIA_TYPES,

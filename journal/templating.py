@@ -1,5 +1,6 @@
 """What every template can use: the header's unread count, `has_page`, `csrf_field`,
 the unreadable-text marker and the local date and time filters."""
+
 from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -91,7 +92,7 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.template_filter("localtime")
     def _localtime(value: datetime) -> str:
-        """"20:00", or "Tomorrow 08:00" / "Wed 08:00" when not today."""
+        """ "20:00", or "Tomorrow 08:00" / "Wed 08:00" when not today."""
         local = local_time(value)
         today = local_time(datetime.now(value.tzinfo)).date()
         if local.date() == today:

@@ -13,6 +13,7 @@ documented in the README for anyone extending it.
 
 `SMTPSink` runs a real SMTP server (aiosmtpd) on loopback and keeps what arrives.
 """
+
 import html
 import logging
 import re
@@ -22,9 +23,9 @@ import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import date, timedelta
-from html.parser import HTMLParser
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -60,6 +61,7 @@ class IsolatedClient(FlaskClient):
 def _fresh_context(client, inner):
     with client.application.app_context(), inner as sess:
         yield sess
+
 
 _hash_cache: dict[str, str] = {}
 _counter = iter(range(1, 10**9))
@@ -140,8 +142,14 @@ def make_schedule(plan, practice, *, times=("20:00",), kind="daily", start=None,
     """A committed schedule of `practice` on `plan`, daily at 20:00 from a week ago (in the
     plan's zone) unless told otherwise."""
     schedule = Schedule(
-        plan_id=plan.id, practice_id=practice.id, kind=kind, times=list(times), weekdays=extra.pop("weekdays", []),
-        start_date=start or plan_today(plan.timezone) - timedelta(days=7), prompt_user_id=prompt_user_id, **extra,
+        plan_id=plan.id,
+        practice_id=practice.id,
+        kind=kind,
+        times=list(times),
+        weekdays=extra.pop("weekdays", []),
+        start_date=start or plan_today(plan.timezone) - timedelta(days=7),
+        prompt_user_id=prompt_user_id,
+        **extra,
     )
     db.session.add(schedule)
     db.session.commit()
@@ -170,7 +178,7 @@ def count(model, *, fresh: bool = False) -> int:
 def path_of(link: str) -> str:
     """The path of an absolute link the app made (an email's), checked to be the app's own."""
     assert link.startswith(BASE_URL + "/"), link
-    return link[len(BASE_URL):]
+    return link[len(BASE_URL) :]
 
 
 def login_as(client: FlaskClient, user: User, *, remember: bool = False) -> str:
@@ -284,10 +292,46 @@ def field_error(response, field_id: str) -> str | None:
 # regular expressions keyed on attribute order: `elements(response, "ul.schedule-list > li")`,
 # `texts_of(response, "p.flash")`, `element(response, "#mood-error")`.
 
-BLOCK = {"address", "article", "aside", "blockquote", "br", "dd", "details", "dialog", "div", "dl", "dt",
-         "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
-         "hr", "li", "main", "nav", "ol", "option", "p", "pre", "section", "summary", "table", "td", "th",
-         "tr", "ul"}
+BLOCK = {
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "dd",
+    "details",
+    "dialog",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "option",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "td",
+    "th",
+    "tr",
+    "ul",
+}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
@@ -526,9 +570,9 @@ class QueryCounter:
 def count_queries(app: Flask):
     """Count the SQL statements the app sends while the block runs.
 
-        with count_queries(app) as q:
-            client.get("/today")
-        assert q.count <= 6
+    with count_queries(app) as q:
+        client.get("/today")
+    assert q.count <= 6
     """
     counter = QueryCounter()
     with app.app_context():

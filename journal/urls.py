@@ -2,6 +2,7 @@
 configured BASE_URL, never on a request's Host header) and the local-only check for a
 `next` parameter. Services import these from here, so the domain layer depends on no
 blueprint."""
+
 from urllib.parse import urlsplit
 
 from flask import current_app

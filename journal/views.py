@@ -1,12 +1,12 @@
 """Pages that belong to no feature (welcome, More, offline, health) and the delete-confirmation
 step every feature's routes share."""
+
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from journal.extensions import db
 from journal.forms import EmptyForm
 from journal.health import database_ready, queue_ready
-
 
 bp = Blueprint("views", __name__)
 

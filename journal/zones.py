@@ -5,6 +5,7 @@ A plan's schedules are written in the plan's zone; every person reads times in t
 own. When the two zones differ, a time names both ("20:00 in New York, 01:00 for
 you"), so nobody has to work out the difference.
 """
+
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo

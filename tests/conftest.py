@@ -36,6 +36,7 @@ PostgreSQL only, parametrised with `backend` = "postgresql" alone: tests of Post
 own behaviour (a query plan read with EXPLAIN in test_newest_lists, a server ending a
 connection in test_ops_failures).
 """
+
 import gc
 import io
 import logging
@@ -231,8 +232,14 @@ def _share_url_builders() -> None:
     compile_rule = Rule.compile
 
     def parsed_once(self):
-        key = (self.rule, self.subdomain, self.host, self.merge_slashes, self.map.host_matching,
-               tuple(sorted(self.map.converters.items())))
+        key = (
+            self.rule,
+            self.subdomain,
+            self.host,
+            self.merge_slashes,
+            self.map.host_matching,
+            tuple(sorted(self.map.converters.items())),
+        )
         if key not in parsed:
             compile_rule(self)
             parsed[key] = (tuple(self._parts), tuple(self._trace), dict(self._converters))
@@ -249,8 +256,14 @@ def _share_url_builders() -> None:
     compile_builder = Rule._compile_builder
 
     def shared(self, append_unknown: bool = True):
-        key = (self.rule, self.subdomain, self.host, tuple(self._trace), append_unknown,
-               tuple(sorted((k, repr(v)) for k, v in (self.defaults or {}).items())))
+        key = (
+            self.rule,
+            self.subdomain,
+            self.host,
+            tuple(self._trace),
+            append_unknown,
+            tuple(sorted((k, repr(v)) for k, v in (self.defaults or {}).items())),
+        )
         if key not in made:
             made[key] = compile_builder(self, append_unknown)
         return made[key]
@@ -443,7 +456,9 @@ def csrf_app_config(app_config):
 def pytest_terminal_summary(terminalreporter):
     skipped = [r for r in terminalreporter.stats.get("skipped", []) if "postgresql" in str(r.longrepr)]
     if skipped:
-        terminalreporter.write_line(f"NOTE: {len(skipped)} PostgreSQL runs were skipped (server not reachable).", yellow=True)
+        terminalreporter.write_line(
+            f"NOTE: {len(skipped)} PostgreSQL runs were skipped (server not reachable).", yellow=True
+        )
 
 
 # ---------------------------------------------------------------- the browser

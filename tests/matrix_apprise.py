@@ -1,4 +1,5 @@
 """Access matrix rows for the Apprise destination (see tests/test_access_matrix.py)."""
+
 from tests.access_roles import A, signed_in
 
 ROWS = {

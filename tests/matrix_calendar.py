@@ -3,6 +3,7 @@
 The feed token in the URL is the author's: the token is the whole credential (calendar
 apps can't log in), so everyone holding it gets the feed, logged in or not.
 """
+
 from journal.calendar.services import feed_regenerate
 from tests.access_roles import A, each, signed_in
 

@@ -4,6 +4,7 @@ The check-in in the URLs is the author's, shared with the partner and not from a
 prompt: the partner may read it, only the author may change or delete it, and
 nobody outside the couple learns it exists. The Care page is open to everyone.
 """
+
 from journal.checkins.services import checkin_create
 from journal.models import now_utc
 from tests.access_roles import A, L, each, roles, signed_in

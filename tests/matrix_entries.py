@@ -5,6 +5,7 @@ read it, only the author edits or deletes it (the partner gets 404, as if it did
 not exist), and nobody outside the couple learns it exists. An empty POST is bad
 input (422) for whoever may write.
 """
+
 from journal.access import SHARED
 from journal.entries.services import entry_create, moment_create
 from tests.access_roles import A, L, roles, signed_in

@@ -3,6 +3,7 @@
 The note in the URLs is the author's, SHARED with their partner, with a shared
 sensation map: the partner may read it, but only the author changes or deletes it.
 """
+
 from journal.access import SHARED, Scope
 from journal.notes.services import SensationInput, note_create
 from tests.access_roles import A, L, roles, signed_in

@@ -1,6 +1,7 @@
 """Access matrix rows for the progress page, the export and the clinician summary (see
 tests/test_access_matrix.py). Nothing in these URLs names an object: each person sees
 their own progress and exports their own data, so everyone signed in gets a page."""
+
 from tests.access_roles import signed_in
 
 RANGE = "since=2026-01-01&until=2026-03-31"

@@ -3,6 +3,7 @@
 Subscriptions belong to one person and are never named in a URL: every signed-in
 person reaches only their own. The author has one subscription.
 """
+
 from journal.reminders.channels.push import subscription_store
 from tests.access_roles import A, signed_in
 

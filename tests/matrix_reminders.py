@@ -3,6 +3,7 @@
 The unsubscribe link in the URL is the author's: it works for whoever holds it
 (an email client posts it without logging in), and only for that person and channel.
 """
+
 from journal.reminders.channels.email import unsubscribe_token
 from tests.access_roles import A, each, signed_in
 

@@ -8,6 +8,7 @@ The author has also started (not finished) setting up two-factor sign-in, so the
 set-up page shows its QR code. Every matrix client has just logged in, so
 re-authentication is fresh.
 """
+
 from sqlalchemy import select
 
 from journal.auth.sessions import session_start
@@ -51,8 +52,12 @@ def build(people) -> dict:
     author = people["author"]
     token = session_start(user=author, remember=True, device="Firefox on Android")
     other_session = db.session.scalar(select(UserSession).where(UserSession.token_hash == token_digest(token)))
-    passkey = Passkey(user_id=author.id, credential_id=b"matrix-credential-" + str(author.id).encode(),
-                      public_key=b"not-a-real-key", device="Safari on an iPhone")
+    passkey = Passkey(
+        user_id=author.id,
+        credential_id=b"matrix-credential-" + str(author.id).encode(),
+        public_key=b"not-a-real-key",
+        device="Safari on an iPhone",
+    )
     db.session.add(passkey)
     totp_begin(user=author)
     # Someone else with two-step sign-in on, for the page checks of the second step.

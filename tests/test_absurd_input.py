@@ -11,6 +11,7 @@ validation, which is the same on both databases (the integer bound is PostgreSQL
 smaller `integer`, so SQLite is the stricter case for overflow), and a PostgreSQL
 database per example would make the file far slower than the minute it should take.
 """
+
 import importlib
 import re
 import string
@@ -25,7 +26,9 @@ from sqlalchemy import func, select
 from journal.extensions import db
 from journal.testing import DEFAULT_PASSWORD, client_for, login_as, make_couple, make_user
 
-pytestmark = pytest.mark.sqlite_only  # the app's own parsing and validation (see above): the same on both databases (tests/conftest.py)
+pytestmark = (
+    pytest.mark.sqlite_only
+)  # the app's own parsing and validation (see above): the same on both databases (tests/conftest.py)
 
 HUGE = ["99999999999999999999", "9" * 300, "2147483648", "9223372036854775808", "-1", "1e309", "NaN", "0x10"]
 
@@ -38,34 +41,63 @@ def world(app):
     db.session.commit()
     client = client_for(app, ana)
     assert client.post("/journal/new", data={"title": "t", "body": "b", "visibility": "private"}).status_code == 302
-    practice = client.post("/practices/new", data={
-        "title": "Ours", "summary": "s", "kind": "closeness", "stage": "", "steps": "one",
-        "duration_minutes": "10", "together": "together", "safety_note": ""})
+    practice = client.post(
+        "/practices/new",
+        data={
+            "title": "Ours",
+            "summary": "s",
+            "kind": "closeness",
+            "stage": "",
+            "steps": "one",
+            "duration_minutes": "10",
+            "together": "together",
+            "safety_note": "",
+        },
+    )
     assert practice.status_code == 302
     ids = [int(x) for x in re.findall(r"/(\d+)", practice.headers["Location"])]
     return {"user": ana, "client": client, "ids": ids}
 
 
-@pytest.mark.parametrize("path", [
-    "/journal/99999999999999999999", "/journal/99999999999999999999/edit", "/journal/99999999999999999999/delete",
-    "/checkins/99999999999999999999", "/checkins/99999999999999999999/delete",
-    "/notes/99999999999999999999", "/notes/99999999999999999999/delete",
-    "/practices/99999999999999999999", "/practices/99999999999999999999/edit",
-    "/plan/add/99999999999999999999", "/plan/99999999999999999999/edit",
-    "/journal?page=99999999999999999999", "/checkins?page=99999999999999999999",
-    "/notes?page=99999999999999999999", "/journal/new?practice=99999999999999999999",
-    "/practices?stage=99999999999999999999", "/notes/new?practice=99999999999999999999",
-    "/checkins/new?practice=99999999999999999999",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/journal/99999999999999999999",
+        "/journal/99999999999999999999/edit",
+        "/journal/99999999999999999999/delete",
+        "/checkins/99999999999999999999",
+        "/checkins/99999999999999999999/delete",
+        "/notes/99999999999999999999",
+        "/notes/99999999999999999999/delete",
+        "/practices/99999999999999999999",
+        "/practices/99999999999999999999/edit",
+        "/plan/add/99999999999999999999",
+        "/plan/99999999999999999999/edit",
+        "/journal?page=99999999999999999999",
+        "/checkins?page=99999999999999999999",
+        "/notes?page=99999999999999999999",
+        "/journal/new?practice=99999999999999999999",
+        "/practices?stage=99999999999999999999",
+        "/notes/new?practice=99999999999999999999",
+        "/checkins/new?practice=99999999999999999999",
+    ],
+)
 def test_a_huge_number_in_the_address_is_not_found(world, path):
     response = world["client"].get(path)
     assert response.status_code in (200, 404), response.status_code
 
 
-@pytest.mark.parametrize("field, path, base", [
-    ("duration_minutes", "/practices/new", {"title": "x", "kind": "closeness", "steps": "one", "together": "together"}),
-    ("interval", "/plan/add/{practice}", {"start_date": "2026-12-01", "time": "20:00", "frequency": "weekly"}),
-])
+@pytest.mark.parametrize(
+    "field, path, base",
+    [
+        (
+            "duration_minutes",
+            "/practices/new",
+            {"title": "x", "kind": "closeness", "steps": "one", "together": "together"},
+        ),
+        ("interval", "/plan/add/{practice}", {"start_date": "2026-12-01", "time": "20:00", "frequency": "weekly"}),
+    ],
+)
 def test_a_number_with_hundreds_of_digits_is_a_form_error(world, field, path, base):
     before = row_counts()
     response = world["client"].post(path.format(practice=world["ids"][0]), data={**base, field: "9" * 300})
@@ -82,6 +114,7 @@ def test_a_log_in_with_cr_or_lf_in_next_goes_home(app, client, user, next_value)
 
 # -- the whole URL map ------------------------------------------------------------------
 
+
 def row_counts() -> dict[str, int]:
     """Every table's row count, in one statement."""
     counts = [select(func.count()).select_from(t).scalar_subquery().label(t.name) for t in db.metadata.sorted_tables]
@@ -91,9 +124,18 @@ def row_counts() -> dict[str, int]:
 def form_field_names() -> list[str]:
     """Every field name of every form in the app (each POST gets all of them: a form
     reads its own and ignores the rest)."""
-    for module in ("account.forms", "auth.forms", "checkins.forms", "consent.forms", "couple.forms",
-                   "entries.forms", "notes.forms", "plan.forms", "practices.forms",
-                   "reminders.forms"):
+    for module in (
+        "account.forms",
+        "auth.forms",
+        "checkins.forms",
+        "consent.forms",
+        "couple.forms",
+        "entries.forms",
+        "notes.forms",
+        "plan.forms",
+        "practices.forms",
+        "reminders.forms",
+    ):
         importlib.import_module(f"journal.{module}")
 
     names, stack = set(), list(FlaskForm.__subclasses__())
@@ -113,7 +155,9 @@ SKIP = {"static", "auth.logout", "account.delete"}  # logging out / deleting end
 NOT_READY = ("views.readyz", 503)
 
 values = st.one_of(
-    st.sampled_from(HUGE + ["", " ", "\x00", "\x00abc", "true", "[]", "{}", "2026-02-30", "25:61", "private", "shared"]),
+    st.sampled_from(
+        HUGE + ["", " ", "\x00", "\x00abc", "true", "[]", "{}", "2026-02-30", "25:61", "private", "shared"]
+    ),
     st.text(max_size=40),
     st.integers(min_value=-(10**30), max_value=10**400).map(str),
     st.text(alphabet=string.printable + "\x00é😀\u202e", min_size=200, max_size=2000),
@@ -122,14 +166,19 @@ values = st.one_of(
 
 def _rules(app):
     return sorted(
-        ((rule, method) for rule in app.url_map.iter_rules() if rule.endpoint not in SKIP
-         for method in sorted(rule.methods - {"HEAD", "OPTIONS"})),
+        (
+            (rule, method)
+            for rule in app.url_map.iter_rules()
+            if rule.endpoint not in SKIP
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
+        ),
         key=lambda pair: (pair[0].rule, pair[1]),
     )
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                   HealthCheck.too_slow])
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(data=st.data())
 def test_no_route_answers_500_or_writes_half_a_change(app, world, data):
     rule, method = data.draw(st.sampled_from(_rules(app)), label="route")
@@ -141,17 +190,26 @@ def test_no_route_answers_500_or_writes_half_a_change(app, world, data):
         rule.rule,
     )
     query = data.draw(st.dictionaries(st.sampled_from(QUERY), values, max_size=3), label="query")
-    form = data.draw(st.dictionaries(st.sampled_from(FIELDS), st.one_of(values, st.lists(values, max_size=3)),
-                                     max_size=12), label="form")
+    form = data.draw(
+        st.dictionaries(st.sampled_from(FIELDS), st.one_of(values, st.lists(values, max_size=3)), max_size=12),
+        label="form",
+    )
     client = app.test_client()
     login_as(client, world["user"])
     before = row_counts()
     if method == "GET":
         response = client.get(path, query_string=query)
     elif rule.endpoint == "reminders.push_subscribe":
-        body = data.draw(st.recursive(st.none() | st.booleans() | values, lambda inner: st.lists(inner, max_size=3)
-                                      | st.dictionaries(st.sampled_from(["endpoint", "keys", "p256dh", "auth"]), inner,
-                                                        max_size=3), max_leaves=6))
+        body = data.draw(
+            st.recursive(
+                st.none() | st.booleans() | values,
+                lambda inner: (
+                    st.lists(inner, max_size=3)
+                    | st.dictionaries(st.sampled_from(["endpoint", "keys", "p256dh", "auth"]), inner, max_size=3)
+                ),
+                max_leaves=6,
+            )
+        )
         response = client.post(path, json=body)
     else:
         response = client.post(path, query_string=query, data=form)
@@ -178,9 +236,17 @@ def test_every_form_field_at_once_with_an_absurd_value(app, world, value):
             assert row_counts() == before, (path, response.status_code)
 
 
-@pytest.mark.parametrize("body", ['"x"', "[]", "7", '{"email": {"a": 1}, "password": [1, 2], "mood": null}',
-                                  '{"visibility": ["x", 3], "times": {"a": 0}, "day": true}'],
-                         ids=["string", "list", "number", "objects-in-fields", "lists-in-fields"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        '"x"',
+        "[]",
+        "7",
+        '{"email": {"a": 1}, "password": [1, 2], "mood": null}',
+        '{"visibility": ["x", 3], "times": {"a": 0}, "day": true}',
+    ],
+    ids=["string", "list", "number", "objects-in-fields", "lists-in-fields"],
+)
 def test_json_of_any_shape_is_refused_or_judged_never_a_500(app, world, body):
     """Every POST route with a JSON body of an odd shape: a string, list or number is refused
     (journal.security), objects and nulls in fields are left out for the form to judge."""

@@ -1,4 +1,5 @@
 """The one access helper: private = author only, shared = both partners, nothing across couples."""
+
 import pytest
 from sqlalchemy import String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column

@@ -9,6 +9,7 @@ person who is still single, so only people without a couple may accept it.
 A route or method missing here fails `test_every_route_is_in_the_matrix`:
 each new route is placed in the matrix the day it is written.
 """
+
 import base64
 import importlib
 import shutil
@@ -108,7 +109,9 @@ MATRIX = {
 # Features written later keep their rows in tests/matrix_<feature>.py: each module has
 # ROWS (same shape as MATRIX) and build(world_people) -> {token name: value} for the
 # objects its URLs name, owned by the author (or the author's couple).
-FEATURE_MODULES = [importlib.import_module(f"tests.{p.stem}") for p in sorted(Path(__file__).parent.glob("matrix_*.py"))]
+FEATURE_MODULES = [
+    importlib.import_module(f"tests.{p.stem}") for p in sorted(Path(__file__).parent.glob("matrix_*.py"))
+]
 for _module in FEATURE_MODULES:
     overlap = MATRIX.keys() & _module.ROWS.keys()
     assert not overlap, f"{_module.__name__} repeats rows: {overlap}"
@@ -130,12 +133,26 @@ def build_world() -> World:
     plan = Plan(couple_id=couple.id, timezone="Europe/London")
     db.session.add(plan)
     db.session.flush()
-    practice = Practice(plan_id=plan.id, author_id=author.id, kind="closeness", title="Our walk", summary="",
-                        steps=["Walk slowly."], duration_minutes=20, together=True)
+    practice = Practice(
+        plan_id=plan.id,
+        author_id=author.id,
+        kind="closeness",
+        title="Our walk",
+        summary="",
+        steps=["Walk slowly."],
+        duration_minutes=20,
+        together=True,
+    )
     db.session.add(practice)
     db.session.flush()
-    schedule = Schedule(plan_id=plan.id, practice_id=practice.id, kind="daily", times=["20:00"],
-                        start_date=date(2026, 1, 1), created_by_id=author.id)
+    schedule = Schedule(
+        plan_id=plan.id,
+        practice_id=practice.id,
+        kind="daily",
+        times=["20:00"],
+        start_date=date(2026, 1, 1),
+        created_by_id=author.id,
+    )
     db.session.add(schedule)
     stranger = make_user(email="stranger@example.com", display_name="Stranger")
     make_couple(stranger, make_user(email="stranger2@example.com"))
@@ -169,6 +186,8 @@ def _no_reminder_worker(tmp_path, monkeypatch):
     """/readyz looks for the worker's queue: in these tests no worker ever ran."""
     monkeypatch.setenv("TANDEM_INSTANCE_PATH", str(tmp_path / "no-worker"))
     monkeypatch.delenv("REDIS_URL", raising=False)
+
+
 #: Every case opens sealed rows of the same snapshot, so every case's app shares one master key.
 MASTER_KEYS = "matrix:" + base64.b64encode(b"m" * 32).decode()
 #: A snapshot older than this is built again (tokens and "just now" windows age).
@@ -240,7 +259,9 @@ def world_for(backend: str) -> World:
         _database_empty(backend)
         world = build_world()
         _snapshots[backend] = Snapshot(
-            rows={t.name: [dict(r) for r in db.session.execute(t.select()).mappings()] for t in db.metadata.sorted_tables},
+            rows={
+                t.name: [dict(r) for r in db.session.execute(t.select()).mappings()] for t in db.metadata.sorted_tables
+            },
             people={role: person.id for role, person in world.people.items()},
             tokens=dict(world.tokens),
             made=time.monotonic(),
@@ -323,9 +344,7 @@ def test_access(app, backend, endpoint, method, role):
 def test_every_route_is_in_the_matrix(tmp_path):
     app = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     routes = {
-        (rule.endpoint, method)
-        for rule in app.url_map.iter_rules()
-        for method in rule.methods - {"HEAD", "OPTIONS"}
+        (rule.endpoint, method) for rule in app.url_map.iter_rules() for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     missing = routes - MATRIX.keys()
     stale = MATRIX.keys() - routes

@@ -1,4 +1,5 @@
 """The app factory, configuration, security headers, error pages and templates."""
+
 import os
 import re
 import stat
@@ -104,7 +105,9 @@ def test_rate_limited_requests_get_a_friendly_page(app_config, backend):
     client = app.test_client()
     with app.app_context():
         db.create_all() if backend == "sqlite" else None
-    statuses = [client.post("/login", data={"email": "x@example.com", "password": "p" * 12}).status_code for _ in range(3)]
+    statuses = [
+        client.post("/login", data={"email": "x@example.com", "password": "p" * 12}).status_code for _ in range(3)
+    ]
     assert statuses[-1] == 429
     page = client.post("/login", data={"email": "x@example.com", "password": "p" * 12}).get_data(as_text=True)
     assert "take a short pause" in page.replace("&#39;", "'") and 'id="main"' in page
@@ -130,9 +133,12 @@ def test_static_assets_are_local_and_small():
     assert "@import" not in css and "url(http" not in css
     assert "prefers-color-scheme: dark" in css and "prefers-reduced-motion" in css
     assert ":focus-visible" in css
+
     # What we write, not the static build's hashed and compressed copies of it (Makefile).
     def built(path: Path) -> bool:
-        return bool(HASHED_NAME.search(path.name)) or path.suffix in (".gz", ".br") or path.name == "cache_manifest.json"
+        return (
+            bool(HASHED_NAME.search(path.name)) or path.suffix in (".gz", ".br") or path.name == "cache_manifest.json"
+        )
 
     total = sum(p.stat().st_size for p in (ROOT / "static").rglob("*") if p.is_file() and not built(p))
     assert total < 150_000
@@ -161,6 +167,7 @@ def test_rate_limits_are_shared_through_redis_by_several_processes(app_config, b
 def test_links_follow_the_prefix_each_request_is_served_under(client):
     """Templates remember the links they build (journal.templating); one request under a
     path prefix must not leave its prefix on the next request's links, nor the reverse."""
+
     def register_links(**kwargs):
         page = client.get("/login", **kwargs)
         return {a.get("href") for a in elements(page, "a") if a.text == "Create account"}

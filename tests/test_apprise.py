@@ -1,4 +1,5 @@
 """Reminders through Apprise, delivered to a generic JSON webhook served on loopback."""
+
 import json
 import logging
 import socket
@@ -169,22 +170,25 @@ def test_logs_hold_neither_the_url_nor_the_message(auth_client, user, hook, capl
 
 
 @pytest.mark.sqlite_only  # address checks in Python: the database only stores the fixtures
-@pytest.mark.parametrize("url, private", [
-    ("json://127.0.0.1:8080/hook", True),
-    ("json://169.254.169.254/latest/meta-data", True),  # a cloud metadata service
-    ("form://10.1.2.3/hook", True),
-    ("xml://192.168.1.20/hook", True),
-    ("json://[::1]:8080/hook", True),
-    ("ntfy://localhost/topic", True),
-    ("json://100.64.0.1/hook", True),  # carrier-grade NAT space is not the internet either
-    ("json://2130706433/hook", True),  # 127.0.0.1 written as one number
-    ("json://0x7f000001/hook", True),  # and in hexadecimal
-    ("ntfy://10.0.0.7/topic", True),  # a self-hosted ntfy server on a private network
-    ("json://93.184.216.34/hook", False),
-    ("ntfy://my-quiet-topic", False),  # a topic on ntfy.sh, not a host
-    ("ntfy://1234567", False),  # a numeric topic too
-    ("tgram://170000000:AAbbccdd/12345", False),  # a bot id (10.34.5.128 as a number), not an address
-])
+@pytest.mark.parametrize(
+    "url, private",
+    [
+        ("json://127.0.0.1:8080/hook", True),
+        ("json://169.254.169.254/latest/meta-data", True),  # a cloud metadata service
+        ("form://10.1.2.3/hook", True),
+        ("xml://192.168.1.20/hook", True),
+        ("json://[::1]:8080/hook", True),
+        ("ntfy://localhost/topic", True),
+        ("json://100.64.0.1/hook", True),  # carrier-grade NAT space is not the internet either
+        ("json://2130706433/hook", True),  # 127.0.0.1 written as one number
+        ("json://0x7f000001/hook", True),  # and in hexadecimal
+        ("ntfy://10.0.0.7/topic", True),  # a self-hosted ntfy server on a private network
+        ("json://93.184.216.34/hook", False),
+        ("ntfy://my-quiet-topic", False),  # a topic on ntfy.sh, not a host
+        ("ntfy://1234567", False),  # a numeric topic too
+        ("tgram://170000000:AAbbccdd/12345", False),  # a bot id (10.34.5.128 as a number), not an address
+    ],
+)
 def test_private_destinations_are_recognised(app, url, private):
     assert private_destination(url) is private
 

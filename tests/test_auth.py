@@ -1,4 +1,5 @@
 """Registering, verifying, logging in and out, resetting and changing credentials."""
+
 import logging
 from datetime import timedelta
 
@@ -78,9 +79,7 @@ def test_login_and_logout(client, user):
 
 def test_login_follows_local_next_only(client, user):
     client.get("/login?next=/account")
-    response = client.post(
-        "/login", data={"email": user.email, "password": DEFAULT_PASSWORD, "next": "/account"}
-    )
+    response = client.post("/login", data={"email": user.email, "password": DEFAULT_PASSWORD, "next": "/account"})
     assert response.headers["Location"] == "/account"
 
 
@@ -161,9 +160,7 @@ def test_change_password_ends_other_sessions_only(app, user):
 
 
 def test_change_email_needs_confirmation_from_the_new_address(auth_client, user, smtp_sink):
-    response = auth_client.post(
-        "/account/email", data={"email": "ana.new@example.com"}
-    )
+    response = auth_client.post("/account/email", data={"email": "ana.new@example.com"})
     assert response.status_code == 302
     db.session.refresh(user)
     assert user.email == "ana@example.com", "unchanged until confirmed"
@@ -225,7 +222,9 @@ def test_email_bodies_carry_no_private_detail(app, client, smtp_sink):
     bo = make_user(email="bo@example.com", display_name="Bartholomew")
     make_couple(ana, bo, pace_leader=ana)
     practice = make_practice("Moonlit shoulder rub", kind="touch", stage=1, plan=Scope(ana).plan_or_create())
-    saved = client.post("/checkins/new", data={"mood": "3", "note": "Marmalade lighthouse evening", "visibility": "shared"})
+    saved = client.post(
+        "/checkins/new", data={"mood": "3", "note": "Marmalade lighthouse evening", "visibility": "shared"}
+    )
     assert saved.status_code == 302
     client.post("/logout")
     client.post("/reset", data={"email": "ana@example.com"})

@@ -1,6 +1,7 @@
 """Email links opened again: a verification link whose address is already confirmed
 says so and offers to log in; one that is too old or replaced says it expired. And
 two concurrent uses of one password-reset token: exactly one wins."""
+
 import threading
 from datetime import timedelta
 

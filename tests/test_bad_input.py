@@ -1,6 +1,7 @@
 """Bad input: a clear message next to the field, what was typed kept (never a
 password), 422 or the documented status, and nothing changed in the database.
 """
+
 import logging
 from datetime import timedelta
 from importlib import resources
@@ -111,9 +112,7 @@ def test_common_password_example_is_in_the_list():
     assert "password123" in listed
 
 
-@pytest.mark.parametrize(
-    "case", list(REGISTER_CASES)
-)
+@pytest.mark.parametrize("case", list(REGISTER_CASES))
 def test_register_refuses_bad_input(client, user, smtp_sink, case):
     overrides, field, message = REGISTER_CASES[case]
     data = register_data(**overrides)
@@ -390,9 +389,7 @@ def test_verification_link_works_once(client, smtp_sink):
 
 
 def test_email_change_link_after_the_address_was_taken(auth_client, user, smtp_sink):
-    response = auth_client.post(
-        "/account/email", data={"email": "shared@example.com"}
-    )
+    response = auth_client.post("/account/email", data={"email": "shared@example.com"})
     assert response.status_code == 302
     link = only_link(smtp_sink, "shared@example.com")
     other = make_user(email="shared@example.com", display_name="Dee")
@@ -489,9 +486,7 @@ def test_off_site_next_is_ignored_after_log_in(app, user, target):
     client = app.test_client()
     page = client.get("/login", query_string={"next": target})
     assert page.status_code == 200
-    response = client.post(
-        "/login", data={"email": "ana@example.com", "password": DEFAULT_PASSWORD, "next": target}
-    )
+    response = client.post("/login", data={"email": "ana@example.com", "password": DEFAULT_PASSWORD, "next": target})
     _lands_on_today(response)
 
 

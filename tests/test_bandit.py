@@ -1,5 +1,6 @@
 """Bandit finds nothing of medium severity or above in the code that runs in production.
 An accepted finding carries `# nosec <id>` on its line, with the reason just above it."""
+
 import json
 import subprocess
 import sys
@@ -10,9 +11,24 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_bandit_finds_nothing_of_medium_severity_or_above():
     result = subprocess.run(
-        [sys.executable, "-m", "bandit", "-r", "journal", "migrations", "gunicorn.conf.py",
-         "--severity-level", "medium", "--format", "json", "--quiet"],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "bandit",
+            "-r",
+            "journal",
+            "migrations",
+            "gunicorn.conf.py",
+            "--severity-level",
+            "medium",
+            "--format",
+            "json",
+            "--quiet",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     report = json.loads(result.stdout)
     assert not report["errors"], report["errors"]

@@ -1,5 +1,6 @@
 """The calendar feed: a secret per-person iCalendar URL of the practices that prompt them,
 with discreet titles, checked against rrule.js (an independent RFC 5545 expansion)."""
+
 import datetime
 import logging
 import re
@@ -27,6 +28,7 @@ FEED_URL = re.compile(r"http://localhost/feed/[A-Za-z0-9_-]+\.ics")
 
 # -- helpers -------------------------------------------------------------------------
 
+
 def make_plan(*, couple=None, owner=None, zone=NY, **kw) -> Plan:
     plan = Plan(couple_id=couple.id if couple else None, owner_id=owner.id if owner else None, timezone=zone, **kw)
     db.session.add(plan)
@@ -34,16 +36,34 @@ def make_plan(*, couple=None, owner=None, zone=NY, **kw) -> Plan:
     return plan
 
 
-def make_scheduled_practice(plan, *, title="Our slow evening walk", kind="daily", times=("20:00",),
-                            start=D(2026, 1, 1),  # noqa: B008 (a date is immutable)
-                            practice_kind="closeness", stage=None, duration=20, prompt=None, **kw) -> Schedule:
+def make_scheduled_practice(
+    plan,
+    *,
+    title="Our slow evening walk",
+    kind="daily",
+    times=("20:00",),
+    start=D(2026, 1, 1),  # noqa: B008 (a date is immutable)
+    practice_kind="closeness",
+    stage=None,
+    duration=20,
+    prompt=None,
+    **kw,
+) -> Schedule:
     """A practice of `plan`'s own and its schedule (journal.testing.make_schedule)."""
-    practice = Practice(plan_id=plan.id, kind=practice_kind, title=title, summary="", steps=["Slowly."],
-                        duration_minutes=duration, stage=stage)
+    practice = Practice(
+        plan_id=plan.id,
+        kind=practice_kind,
+        title=title,
+        summary="",
+        steps=["Slowly."],
+        duration_minutes=duration,
+        stage=stage,
+    )
     db.session.add(practice)
     db.session.flush()
-    return make_schedule(plan, practice, kind=kind, times=times, start=start,
-                         prompt_user_id=prompt.id if prompt else None, **kw)
+    return make_schedule(
+        plan, practice, kind=kind, times=times, start=start, prompt_user_id=prompt.id if prompt else None, **kw
+    )
 
 
 def make_feed(client, user) -> str:
@@ -73,6 +93,7 @@ def events(cal: Calendar) -> dict[str, object]:
 
 # -- the page and the feed -----------------------------------------------------------
 
+
 def test_the_page_explains_and_shows_the_url_once(client, couple):
     ana, _, _ = couple
     login_as(client, ana)
@@ -88,10 +109,19 @@ def test_the_feed_lists_my_schedules_discreetly(client, couple):
     ana, bo, c = couple
     plan = make_plan(couple=c, zone=NY)
     daily = make_scheduled_practice(plan, title="Our slow evening walk", duration=25)
-    weekdays = make_scheduled_practice(plan, title="Morning hand on the shoulder", kind="weekdays", times=("08:30",),
-                             weekdays=[0, 2, 4], start=D(2026, 3, 5), end_date=D(2026, 6, 30), prompt=ana)
-    once = make_scheduled_practice(plan, title="Talk about the midwife visit", kind="once", times=("07:15", "19:00"),
-                         start=D(2026, 4, 2))
+    weekdays = make_scheduled_practice(
+        plan,
+        title="Morning hand on the shoulder",
+        kind="weekdays",
+        times=("08:30",),
+        weekdays=[0, 2, 4],
+        start=D(2026, 3, 5),
+        end_date=D(2026, 6, 30),
+        prompt=ana,
+    )
+    once = make_scheduled_practice(
+        plan, title="Talk about the midwife visit", kind="once", times=("07:15", "19:00"), start=D(2026, 4, 2)
+    )
     make_scheduled_practice(plan, title="Bo's breathing minute", prompt=bo)  # prompts only my partner
     make_scheduled_practice(plan, title="Slow massage", practice_kind="touch", stage=3)  # above the stage (1)
     cal, text = fetch(client, make_feed(client, ana))
@@ -99,8 +129,12 @@ def test_the_feed_lists_my_schedules_discreetly(client, couple):
     assert str(cal["X-WR-CALNAME"]) == "Tandem" and str(cal["VERSION"]) == "2.0" and cal.get("PRODID")
     assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == [NY]
     found = events(cal)
-    assert set(found) == {f"schedule-{daily.id}-2000@tandem", f"schedule-{weekdays.id}-0830@tandem",
-                          f"schedule-{once.id}-0715@tandem", f"schedule-{once.id}-1900@tandem"}
+    assert set(found) == {
+        f"schedule-{daily.id}-2000@tandem",
+        f"schedule-{weekdays.id}-0830@tandem",
+        f"schedule-{once.id}-0715@tandem",
+        f"schedule-{once.id}-1900@tandem",
+    }
     for event in found.values():
         assert str(event["SUMMARY"]) == DISCREET_TITLE == "Tandem"
         assert event["DTSTART"].params["TZID"] == NY
@@ -136,8 +170,10 @@ def test_a_plan_on_hold_leaves_out_touch_and_a_paused_plan_keeps_its_events_befo
     plan.hold_by_id = plan.hold_since = None
     db.session.add(PlanPause(plan_id=plan.id, user_id=ana.id, since=now_utc()))
     db.session.commit()
-    assert set(events(fetch(client, path)[0])) == {f"schedule-{walk.id}-2000@tandem",
-                                                   f"schedule-{touch.id}-2000@tandem"}
+    assert set(events(fetch(client, path)[0])) == {
+        f"schedule-{walk.id}-2000@tandem",
+        f"schedule-{touch.id}-2000@tandem",
+    }
 
 
 def test_no_plan_yet_is_an_empty_calendar(client, user):
@@ -147,14 +183,22 @@ def test_no_plan_yet_is_an_empty_calendar(client, user):
 
 # -- agreement with rrule.js -----------------------------------------------------------
 
+
 @pytest.mark.parametrize("zone", [NY, KOLKATA])
 def test_a_year_of_the_feed_agrees_with_rrule_js(client, couple, zone, rrule_js):  # noqa: F811
     ana, bo, c = couple
     plan = make_plan(couple=c, zone=zone)
     schedules = [
         make_scheduled_practice(plan, times=("20:00",), start=D(2025, 11, 3)),
-        make_scheduled_practice(plan, kind="weekdays", times=("08:30", "21:15"), weekdays=[0, 2, 4, 6], start=D(2026, 2, 10),
-                      end_date=D(2026, 11, 20), prompt=ana),
+        make_scheduled_practice(
+            plan,
+            kind="weekdays",
+            times=("08:30", "21:15"),
+            weekdays=[0, 2, 4, 6],
+            start=D(2026, 2, 10),
+            end_date=D(2026, 11, 20),
+            prompt=ana,
+        ),
         make_scheduled_practice(plan, kind="interval", interval=3, times=("07:45",), start=D(2025, 12, 30)),
     ]
     make_scheduled_practice(plan, times=("21:00",), prompt=bo)  # not mine: must not be counted
@@ -166,12 +210,17 @@ def test_a_year_of_the_feed_agrees_with_rrule_js(client, couple, zone, rrule_js)
         ours |= set(occurrences(recurrence_of(schedule), zone, low, high))
     assert len(theirs) > 700
     assert set(theirs) == ours  # none of these times falls in a gap, and no two coincide
-    assert {wall.time() for wall in theirs.values()} == {datetime.time(7, 45), datetime.time(8, 30),
-                                                         datetime.time(20, 0), datetime.time(21, 15)}
+    assert {wall.time() for wall in theirs.values()} == {
+        datetime.time(7, 45),
+        datetime.time(8, 30),
+        datetime.time(20, 0),
+        datetime.time(21, 15),
+    }
     assert all(i.astimezone(ZoneInfo(zone)).replace(tzinfo=None) == theirs[i] for i in theirs)
 
 
 # -- the token -----------------------------------------------------------------------
+
 
 def test_regenerate_and_delete_end_the_old_url_at_once(client, user):
     old = make_feed(client, user)
@@ -212,8 +261,10 @@ def test_nobody_elses_schedules_appear(client, couple):
     alone = make_scheduled_practice(make_plan(owner=single, zone=LONDON), title="Alone")
 
     assert set(events(fetch(client, make_feed(client, ana))[0])) == {f"schedule-{mine.id}-2000@tandem"}
-    assert set(events(fetch(client, make_feed(client, bo))[0])) == {f"schedule-{mine.id}-2000@tandem",
-                                                                     f"schedule-{bos.id}-2000@tandem"}
+    assert set(events(fetch(client, make_feed(client, bo))[0])) == {
+        f"schedule-{mine.id}-2000@tandem",
+        f"schedule-{bos.id}-2000@tandem",
+    }
     cal, _ = fetch(client, make_feed(client, stranger))
     assert set(events(cal)) == {f"schedule-{theirs.id}-2000@tandem"}
     assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == [KOLKATA]
@@ -253,6 +304,7 @@ def test_the_token_never_reaches_the_logs(app, client, user, log_output):
 
 # -- the feed follows the reminders' rules, checked by an independent expansion -------
 
+
 def expand(client, path, low, high) -> dict[datetime.datetime, object]:
     """Every instance the feed holds that starts from low until high, by recurring-ical-events
     (whose `between` also gives an instance that started before low and is still going: at
@@ -283,7 +335,9 @@ def fortnight(client, couple):
     ana.timezone = LONDON
     plan = make_plan(couple=c, zone=LONDON)
     walk = make_scheduled_practice(plan, title="Walk", times=("20:00",), start=D(2026, 1, 1))
-    touch = make_scheduled_practice(plan, title="Hands", practice_kind="touch", stage=1, times=("21:00",), start=D(2026, 1, 1))
+    touch = make_scheduled_practice(
+        plan, title="Hands", practice_kind="touch", stage=1, times=("21:00",), start=D(2026, 1, 1)
+    )
     path = make_feed(client, ana)
     now = now_utc()
     low, high = now - datetime.timedelta(days=14), now + datetime.timedelta(days=14)
@@ -329,14 +383,21 @@ def test_occurrences_done_or_skipped_leave_the_feed(client, fortnight):
     done = max(at for at in walks if at < now)
     skipped = min(at for at in walks if at > now)
     snoozed = min(at for at in touches if at > now)
-    db.session.add_all([
-        PromptAction(schedule_id=walk.id, user_id=ana.id, occurrence_at=done, state="done"),
-        PromptAction(schedule_id=walk.id, user_id=ana.id, occurrence_at=skipped, state="skipped"),
-        PromptAction(schedule_id=touch.id, user_id=ana.id, occurrence_at=snoozed, state="snoozed",
-                     snoozed_until=snoozed + datetime.timedelta(hours=1)),
-        # Bo's own skip is Bo's: Ana's feed keeps that occurrence.
-        PromptAction(schedule_id=touch.id, user_id=bo.id, occurrence_at=max(touches), state="skipped"),
-    ])
+    db.session.add_all(
+        [
+            PromptAction(schedule_id=walk.id, user_id=ana.id, occurrence_at=done, state="done"),
+            PromptAction(schedule_id=walk.id, user_id=ana.id, occurrence_at=skipped, state="skipped"),
+            PromptAction(
+                schedule_id=touch.id,
+                user_id=ana.id,
+                occurrence_at=snoozed,
+                state="snoozed",
+                snoozed_until=snoozed + datetime.timedelta(hours=1),
+            ),
+            # Bo's own skip is Bo's: Ana's feed keeps that occurrence.
+            PromptAction(schedule_id=touch.id, user_id=bo.id, occurrence_at=max(touches), state="skipped"),
+        ]
+    )
     db.session.commit()
     assert set(expand(client, path, low, high)) == (set(walks) | set(touches)) - {done, skipped}
 

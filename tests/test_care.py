@@ -3,6 +3,7 @@ and the calm notes a check-in brings to its author: when to see a clinician
 (with a hold on touch practices) and support for low mood. Each note shows at
 most once a week per person, and never to the partner.
 """
+
 from datetime import timedelta
 
 import pytest
@@ -14,7 +15,9 @@ from journal.models import Plan, now_utc
 from journal.models.checkins import BLEEDING_ASKED_BEFORE, CareNotice, CheckIn
 from journal.testing import elements, local_today, read_text
 
-pytestmark = pytest.mark.sqlite_only  # the Care page's content and notes: the same on both databases (tests/conftest.py)
+pytestmark = (
+    pytest.mark.sqlite_only
+)  # the Care page's content and notes: the same on both databases (tests/conftest.py)
 
 CLINICIAN_NOTE = "A gentle word about your body"
 LOW_MOOD_NOTE = "About feeling low"
@@ -23,13 +26,26 @@ NEUTRAL_LINE = "If you are in danger now, please contact your local emergency se
 
 #: Every urgent sign the Care page must list, in the words it uses.
 URGENT_SIGNS = (
-    "soaking a pad in an hour or less", "passing large clots", "severe tummy pain", "a fever",
-    "stitches or a wound that are red, hot, oozing or smelly", "discharge that smells bad",
-    "fainting", "a racing heart", "swelling of the face or hands", "a bad headache", "changes in your eyesight",
-    "a red, swollen or painful leg", "chest pain or breathlessness",
-    "numbness or weakness that is new, spreading or comes on suddenly", "numbness around the bottom and between the legs",
-    "new trouble with your bladder or bowels", "confusion", "seeing or hearing things that aren't there",
-    "a sudden change in mood", "thoughts of harming yourself or your baby",
+    "soaking a pad in an hour or less",
+    "passing large clots",
+    "severe tummy pain",
+    "a fever",
+    "stitches or a wound that are red, hot, oozing or smelly",
+    "discharge that smells bad",
+    "fainting",
+    "a racing heart",
+    "swelling of the face or hands",
+    "a bad headache",
+    "changes in your eyesight",
+    "a red, swollen or painful leg",
+    "chest pain or breathlessness",
+    "numbness or weakness that is new, spreading or comes on suddenly",
+    "numbness around the bottom and between the legs",
+    "new trouble with your bladder or bowels",
+    "confusion",
+    "seeing or hearing things that aren't there",
+    "a sudden change in mood",
+    "thoughts of harming yourself or your baby",
 )
 
 
@@ -134,8 +150,14 @@ def test_bleeding_that_is_settling_holds_nothing(app, couple, ana_client):
     """Light bleeding that fades is usual for weeks after a birth: no note, no hold."""
     form = read_text(ana_client.get("/checkins/new"))
     assert "Light bleeding that slowly fades is usual" in form
-    for answer in ("None", "Some, settling as usual", "Heavier than before", "Bright red again", "Large clots",
-                   "Smells unpleasant"):
+    for answer in (
+        "None",
+        "Some, settling as usual",
+        "Heavier than before",
+        "Bright red again",
+        "Large clots",
+        "Smells unpleasant",
+    ):
         assert answer in form, answer
     page = save(ana_client, bleeding="settling")
     assert CLINICIAN_NOTE not in read_text(page)

@@ -5,6 +5,7 @@ count on the history page.
 
 Time is never waited for: rows are edited directly when a test needs the past.
 """
+
 import logging
 import re
 from datetime import timedelta
@@ -69,13 +70,25 @@ def opened(row: CheckIn, field: str) -> str | None:
 
 def shared_prompt(plan, *, prompt_user=None, kind="closeness"):
     """A one-off practice scheduled at the current minute: due now, for both unless `prompt_user`."""
-    practice = Practice(kind=kind, title="How are we doing tonight", summary="A short check-in together.",
-                        steps=["Sit together.", "Answer honestly."], duration_minutes=5, together=True)
+    practice = Practice(
+        kind=kind,
+        title="How are we doing tonight",
+        summary="A short check-in together.",
+        steps=["Sit together.", "Answer honestly."],
+        duration_minutes=5,
+        together=True,
+    )
     db.session.add(practice)
     db.session.flush()
     local = now_utc().astimezone(ZoneInfo(plan.timezone))
-    schedule = Schedule(plan_id=plan.id, practice_id=practice.id, kind="once", times=[local.strftime("%H:%M")],
-                        start_date=local.date(), prompt_user_id=prompt_user.id if prompt_user else None)
+    schedule = Schedule(
+        plan_id=plan.id,
+        practice_id=practice.id,
+        kind="once",
+        times=[local.strftime("%H:%M")],
+        start_date=local.date(),
+        prompt_user_id=prompt_user.id if prompt_user else None,
+    )
     db.session.add(schedule)
     db.session.commit()
     return schedule
@@ -110,24 +123,49 @@ def test_one_answer_is_enough(app, couple, ana_client):
 
 def test_every_answer_is_saved_and_the_words_are_sealed(app, couple, ana_client):
     data = {
-        "mood": "2", "closeness": "3", "comfort": "4", "sensation": "1", "energy": "5", "stress": "2",
-        "sleep_hours": "6.5", "pain": "mild", "bleeding": "settling", "fever": "no",
-        "boundary": "yellow", "boundary_note": "Hands on shoulders only", "note": "A long night\nbut a kind morning",
+        "mood": "2",
+        "closeness": "3",
+        "comfort": "4",
+        "sensation": "1",
+        "energy": "5",
+        "stress": "2",
+        "sleep_hours": "6.5",
+        "pain": "mild",
+        "bleeding": "settling",
+        "fever": "no",
+        "boundary": "yellow",
+        "boundary_note": "Hands on shoulders only",
+        "note": "A long night\nbut a kind morning",
         "visibility": "shared",
     }
     checkin_id = saved_id(ana_client.post("/checkins/new", data=data))
     row = only_checkin()
     assert (row.mood, row.closeness, row.comfort, row.sensation, row.energy, row.stress) == (2, 3, 4, 1, 5, 2)
-    assert (row.sleep_hours, row.pain, row.bleeding, row.fever, row.boundary) == (6.5, "mild", "settling", False, "yellow")
+    assert (row.sleep_hours, row.pain, row.bleeding, row.fever, row.boundary) == (
+        6.5,
+        "mild",
+        "settling",
+        False,
+        "yellow",
+    )
     assert row.visibility == "shared"
     assert b"kind morning" not in row.note_sealed and b"shoulders" not in row.boundary_note_sealed
     assert opened(row, "note") == "A long night\nbut a kind morning"
     assert opened(row, "boundary_note") == "Hands on shoulders only"
 
     page = read_text(ana_client.get(f"/checkins/{checkin_id}"))
-    for shown in ("Mood 2 of 5 · a bit low", "Sensation 1 of 5 · numb", "Energy 5 of 5 · rested",
-                  "Stress 2 of 5 · mostly calm", "Slept 6.5 hours", "Pain mild", "Bleeding Some, settling as usual", "Fever no",
-                  "Yellow: gently, and ask first · Hands on shoulders only", "A long night but a kind morning"):
+    for shown in (
+        "Mood 2 of 5 · a bit low",
+        "Sensation 1 of 5 · numb",
+        "Energy 5 of 5 · rested",
+        "Stress 2 of 5 · mostly calm",
+        "Slept 6.5 hours",
+        "Pain mild",
+        "Bleeding Some, settling as usual",
+        "Fever no",
+        "Yellow: gently, and ask first · Hands on shoulders only",
+        "A long night but a kind morning",
+    ):
         assert shown in page, shown
 
 
@@ -167,7 +205,9 @@ def test_half_hours_of_sleep_and_a_comma_are_fine(app, couple, ana_client):
         ("boundary_note", "y" * 1_001, "Please keep this under 1,000 characters."),
     ],
 )
-def test_bad_input_is_refused_next_to_the_field_and_what_was_typed_is_kept(app, couple, ana_client, field, value, message):
+def test_bad_input_is_refused_next_to_the_field_and_what_was_typed_is_kept(
+    app, couple, ana_client, field, value, message
+):
     data = {"energy": "3", "sleep_hours": "6.5", "note": "Typed with care", "boundary_note": "Go slowly", field: value}
     response = ana_client.post("/checkins/new", data=data)
     assert response.status_code == 422
@@ -216,7 +256,9 @@ def test_today_is_the_persons_own_day(app, zone):
 
 def test_html_in_notes_is_shown_escaped(app, couple, ana_client, bo_client):
     words = '<script>alert("hi")</script><b>bold</b>'
-    checkin_id = saved_id(ana_client.post("/checkins/new", data={"note": words, "boundary_note": words, "visibility": "shared"}))
+    checkin_id = saved_id(
+        ana_client.post("/checkins/new", data={"note": words, "boundary_note": words, "visibility": "shared"})
+    )
     for client, path in ((ana_client, f"/checkins/{checkin_id}"), (ana_client, "/checkins"), (bo_client, "/checkins")):
         body = client.get(path).get_data(as_text=True)
         assert "<script>alert" not in body and "<b>bold" not in body
@@ -233,7 +275,9 @@ def test_no_streaks_or_guilt_anywhere(app, couple, ana_client):
 
 def test_logs_never_carry_what_was_written(app, couple, ana_client, caplog):
     caplog.set_level(logging.DEBUG)
-    checkin_id = saved_id(ana_client.post("/checkins/new", data={"note": "Saffron lantern evening", "visibility": "shared"}))
+    checkin_id = saved_id(
+        ana_client.post("/checkins/new", data={"note": "Saffron lantern evening", "visibility": "shared"})
+    )
     ana_client.post(f"/checkins/{checkin_id}/visibility", data={"visibility": "private"})
     ana_client.post(f"/checkins/{checkin_id}/delete")
     assert "Saffron" not in caplog.text
@@ -267,7 +311,11 @@ def test_author_sees_own_private_and_shared_and_partner_sees_shared_only(app, co
     assert "Only mine, kept close" not in bo_list
     assert bo_client.get(f"/checkins/{private_id}").status_code == 404
     shared_page = bo_client.get(f"/checkins/{shared_id}")
-    assert shared_page.status_code == 200 and "For us both to read" in read_text(shared_page) and "Ana" in read_text(shared_page)
+    assert (
+        shared_page.status_code == 200
+        and "For us both to read" in read_text(shared_page)
+        and "Ana" in read_text(shared_page)
+    )
 
 
 def test_another_couple_and_a_single_person_get_404_and_anonymous_people_log_in(app, couple, ana_client):
@@ -303,7 +351,9 @@ def test_only_the_author_deletes(app, couple, ana_client, bo_client):
 
 
 def test_changing_visibility_is_for_the_author_and_seals_the_words_again(app, couple, ana_client, bo_client):
-    checkin_id = saved_id(ana_client.post("/checkins/new", data={"note": "Slowly, slowly", "boundary_note": "Not the belly"}))
+    checkin_id = saved_id(
+        ana_client.post("/checkins/new", data={"note": "Slowly, slowly", "boundary_note": "Not the belly"})
+    )
     before = only_checkin()
     private_blob = before.note_sealed
     assert bo_client.get(f"/checkins/{checkin_id}").status_code == 404
@@ -316,7 +366,11 @@ def test_changing_visibility_is_for_the_author_and_seals_the_words_again(app, co
     assert row.visibility == "shared" and row.note_sealed != private_blob
     assert (opened(row, "note"), opened(row, "boundary_note")) == ("Slowly, slowly", "Not the belly")
     with pytest.raises(DecryptError):  # the old sealing doesn't open as shared
-        unseal(private_blob, owner=("user", row.author_id), context=context("checkins", row.id, "note", row.author_id, "shared"))
+        unseal(
+            private_blob,
+            owner=("user", row.author_id),
+            context=context("checkins", row.id, "note", row.author_id, "shared"),
+        )
     assert "Slowly, slowly" in read_text(bo_client.get(f"/checkins/{checkin_id}"))
 
     ana_client.post(f"/checkins/{checkin_id}/visibility", data={"visibility": "private"})
@@ -353,15 +407,23 @@ def test_unreadable_words_show_a_calm_placeholder(app, couple, ana_client):
 def test_history_is_newest_day_first_and_paginated(app, couple, ana_client):
     today = local_today(couple[0])
     for days_back in (3, 0, 1):
-        saved_id(ana_client.post("/checkins/new", data={"note": f"Day minus {days_back}",
-                                                         "day": (today - timedelta(days=days_back)).isoformat()}))
+        saved_id(
+            ana_client.post(
+                "/checkins/new",
+                data={"note": f"Day minus {days_back}", "day": (today - timedelta(days=days_back)).isoformat()},
+            )
+        )
     page = read_text(ana_client.get("/checkins"))
     assert page.index("Day minus 0") < page.index("Day minus 1") < page.index("Day minus 3")
 
     ana = couple[0]
     for n in range(25):
-        checkin_create(author=ana, answers={"mood": 3, "note": f"Filler {n:02d}"}, day=today - timedelta(days=5),
-                       visibility="private")
+        checkin_create(
+            author=ana,
+            answers={"mood": 3, "note": f"Filler {n:02d}"},
+            day=today - timedelta(days=5),
+            visibility="private",
+        )
     db.session.commit()
     first, second = read_text(ana_client.get("/checkins")), read_text(ana_client.get("/checkins?page=2"))
     assert "Older" in first and "Newer" not in first and "Day minus 0" in first
@@ -386,7 +448,9 @@ def test_a_check_in_from_a_prompt_is_linked_and_marks_it_done(app, couple, ana_c
     key = prompt_key(ana, together)
     page = ana_client.get(f"/checkins/new?prompt={key}")
     assert page.status_code == 200 and "For: How are we doing tonight · a prompt for you both" in read_text(page)
-    assert element(page, "form[method=post][action^=/checkins/new?prompt=]").get("action").removeprefix("/checkins/new?prompt=") in (key, key.replace("@", "%40"))
+    assert element(page, "form[method=post][action^=/checkins/new?prompt=]").get("action").removeprefix(
+        "/checkins/new?prompt="
+    ) in (key, key.replace("@", "%40"))
     saved_id(ana_client.post(f"/checkins/new?prompt={key}", data={"mood": "3"}))
     row = only_checkin()
     assert row.schedule_id == together.id and row.together is True
@@ -407,8 +471,12 @@ def test_an_unknown_prompt_key_is_ignored_calmly(app, couple, ana_client, togeth
 
 def test_answers_to_a_prompt_for_both_open_when_both_have_answered(app, couple, ana_client, bo_client, together):
     ana, bo, _ = couple
-    ana_id = saved_id(ana_client.post(f"/checkins/new?prompt={prompt_key(ana, together)}",
-                                      data={"mood": "2", "note": "Ana's quiet answer", "visibility": "shared"}))
+    ana_id = saved_id(
+        ana_client.post(
+            f"/checkins/new?prompt={prompt_key(ana, together)}",
+            data={"mood": "2", "note": "Ana's quiet answer", "visibility": "shared"},
+        )
+    )
     own = read_text(ana_client.get(f"/checkins/{ana_id}"))
     assert "Ana's quiet answer" in own and "Waiting for your partner" in own
     for page in (read_text(bo_client.get(f"/checkins/{ana_id}")), read_text(bo_client.get("/checkins"))):
@@ -416,8 +484,11 @@ def test_answers_to_a_prompt_for_both_open_when_both_have_answered(app, couple, 
         assert "Ana's quiet answer" not in page and "Mood" not in page
 
     # Bo answers, but keeps it private: nothing opens either way
-    bo_id = saved_id(bo_client.post(f"/checkins/new?prompt={prompt_key(bo, together)}",
-                                    data={"mood": "4", "note": "Bo's own answer"}))
+    bo_id = saved_id(
+        bo_client.post(
+            f"/checkins/new?prompt={prompt_key(bo, together)}", data={"mood": "4", "note": "Bo's own answer"}
+        )
+    )
     assert "Ana's quiet answer" not in read_text(bo_client.get(f"/checkins/{ana_id}"))
     assert "Waiting for your partner" in read_text(ana_client.get(f"/checkins/{ana_id}"))
     assert ana_client.get(f"/checkins/{bo_id}").status_code == 404
@@ -427,13 +498,22 @@ def test_answers_to_a_prompt_for_both_open_when_both_have_answered(app, couple, 
     bo_view = read_text(bo_client.get(f"/checkins/{ana_id}"))
     assert "Ana's quiet answer" in bo_view and "Mood 2 of 5" in bo_view and "answered a prompt" not in bo_view
     ana_list = read_text(ana_client.get("/checkins"))
-    assert "Bo's own answer" in ana_list and "Ana's quiet answer" in ana_list and "Waiting for your partner" not in ana_list
+    assert (
+        "Bo's own answer" in ana_list
+        and "Ana's quiet answer" in ana_list
+        and "Waiting for your partner" not in ana_list
+    )
 
 
-def test_answers_given_together_can_open_after_48_hours_if_the_couple_chooses(app, couple, ana_client, bo_client, together):
+def test_answers_given_together_can_open_after_48_hours_if_the_couple_chooses(
+    app, couple, ana_client, bo_client, together
+):
     ana = couple[0]
-    ana_id = saved_id(ana_client.post(f"/checkins/new?prompt={prompt_key(ana, together)}",
-                                      data={"note": "Two days on", "visibility": "shared"}))
+    ana_id = saved_id(
+        ana_client.post(
+            f"/checkins/new?prompt={prompt_key(ana, together)}", data={"note": "Two days on", "visibility": "shared"}
+        )
+    )
 
     def age(hours):
         row = db.session.get(CheckIn, ana_id)
@@ -464,8 +544,11 @@ def test_a_prompt_for_one_partner_is_shared_as_usual(app, couple, ana_client, bo
     plan = Scope(ana).plan_or_create()
     db.session.commit()
     mine = shared_prompt(plan, prompt_user=ana)
-    ana_id = saved_id(ana_client.post(f"/checkins/new?prompt={prompt_key(ana, mine)}",
-                                      data={"note": "Just my prompt", "visibility": "shared"}))
+    ana_id = saved_id(
+        ana_client.post(
+            f"/checkins/new?prompt={prompt_key(ana, mine)}", data={"note": "Just my prompt", "visibility": "shared"}
+        )
+    )
     assert only_checkin().together is False
     assert "Just my prompt" in read_text(bo_client.get(f"/checkins/{ana_id}"))
     assert "Waiting for your partner" not in read_text(ana_client.get(f"/checkins/{ana_id}"))
@@ -477,8 +560,16 @@ def test_a_prompt_for_one_partner_is_shared_as_usual(app, couple, ana_client, bo
 @pytest.mark.sqlite_only  # reads the SQLite file itself
 def test_the_database_file_holds_none_of_the_words(app, backend, couple, ana_client):
     words = ("Marmalade", "lighthouse", "whispering", "Tangerine", "umbrella")
-    checkin_id = saved_id(ana_client.post("/checkins/new", data={
-        "note": "Marmalade lighthouse whispering", "boundary_note": "Tangerine umbrella", "visibility": "shared"}))
+    checkin_id = saved_id(
+        ana_client.post(
+            "/checkins/new",
+            data={
+                "note": "Marmalade lighthouse whispering",
+                "boundary_note": "Tangerine umbrella",
+                "visibility": "shared",
+            },
+        )
+    )
     ana_client.post(f"/checkins/{checkin_id}/visibility", data={"visibility": "private"})
     db.session.commit()
     with db.engine.connect() as conn:
@@ -502,8 +593,12 @@ def test_the_history_costs_the_same_statements_for_1_or_30_check_ins(app, couple
         assert ana_client.get("/checkins").status_code == 200
     for n in range(29):
         author = (ana, bo)[n % 2]
-        checkin_create(author=author, answers={"mood": 1 + n % 5, "note": f"Note {n}", "boundary_note": "gently"},
-                       day=today - timedelta(days=n % 14), visibility=("shared", "private")[n % 3 == 0])
+        checkin_create(
+            author=author,
+            answers={"mood": 1 + n % 5, "note": f"Note {n}", "boundary_note": "gently"},
+            day=today - timedelta(days=n % 14),
+            visibility=("shared", "private")[n % 3 == 0],
+        )
     db.session.commit()
     with count_queries(app) as many:
         response = ana_client.get("/checkins")

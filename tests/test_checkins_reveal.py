@@ -4,6 +4,7 @@ is shared too. Hiding yours hides theirs from you again, and yesterday's answer 
 daily prompt never unlocks today's. Every order of answering, sharing, reading and
 hiding is walked on the service; the pages that show a check-in are checked too.
 """
+
 import itertools
 import re
 from datetime import UTC, datetime, timedelta
@@ -34,13 +35,20 @@ def daily(app, couple):
     yesterday and today."""
     ana, _, _ = couple
     plan = Scope(ana).plan_or_create()
-    practice = Practice(kind="closeness", title="How are we doing tonight", summary="A short check-in together.",
-                        steps=["Sit together."], duration_minutes=5, together=True)
+    practice = Practice(
+        kind="closeness",
+        title="How are we doing tonight",
+        summary="A short check-in together.",
+        steps=["Sit together."],
+        duration_minutes=5,
+        together=True,
+    )
     db.session.add(practice)
     db.session.flush()
     today = now_utc().date()
-    schedule = Schedule(plan_id=plan.id, practice_id=practice.id, kind="daily", times=["20:00"],
-                        start_date=today - timedelta(days=5))
+    schedule = Schedule(
+        plan_id=plan.id, practice_id=practice.id, kind="daily", times=["20:00"], start_date=today - timedelta(days=5)
+    )
     db.session.add(schedule)
     db.session.commit()
     at = datetime(today.year, today.month, today.day, 20, tzinfo=UTC)
@@ -49,9 +57,14 @@ def daily(app, couple):
 
 def answer(user, daily, at, *, shared: bool, note: str = "words", created_at=None) -> int:
     schedule, practice, _, _ = daily
-    checkin = checkin_create(author=user, answers={"mood": 3, "note": note}, day=at.date(),
-                             visibility="shared" if shared else "private",
-                             prompt=Prompt(schedule, practice, at, at, False), now=created_at)
+    checkin = checkin_create(
+        author=user,
+        answers={"mood": 3, "note": note},
+        day=at.date(),
+        visibility="shared" if shared else "private",
+        prompt=Prompt(schedule, practice, at, at, False),
+        now=created_at,
+    )
     db.session.commit()
     return checkin.id
 
@@ -115,7 +128,7 @@ def test_every_order_of_answer_share_read_and_hide(app, couple, daily):
                 # read, after every step, as each of them
                 for me, other in (("ana", "bo"), ("bo", "ana")):
                     seen = seen_by(people[me])
-                    where = f"{a_kind}/{b_kind} {order[:step + 1]}, seen by {me}"
+                    where = f"{a_kind}/{b_kind} {order[: step + 1]}, seen by {me}"
                     if state[other] == "shared":
                         expected = "open" if state[me] == "shared" else "answered"
                         assert seen.get(ids[other]) == expected, where

@@ -2,6 +2,7 @@
 either partner edits, limits refused with a message by the field, phrases shown
 escaped, and the page one tap away from every page.
 """
+
 import html
 
 import pytest
@@ -17,7 +18,11 @@ pytestmark = pytest.mark.sqlite_only  # consent wording and its limits: the same
 
 SIGNALS = ("ask", "slow_down", "pause", "stop", "check_in")
 LABELS = {
-    "ask": "Asking", "slow_down": "Slowing down", "pause": "Pausing", "stop": "Stopping", "check_in": "Checking in",
+    "ask": "Asking",
+    "slow_down": "Slowing down",
+    "pause": "Pausing",
+    "stop": "Stopping",
+    "check_in": "Checking in",
 }
 SUGGESTIONS_NOTE = "These are suggestions to start from. Make them yours together."
 
@@ -104,10 +109,16 @@ LONG = "x" * 301
 BAD = {
     "no stop phrase": (dict(OURS, stop=""), "stop", "Please keep at least one way to say stop."),
     "only blank stop lines": (dict(OURS, stop="  \n \n"), "stop", "Please keep at least one way to say stop."),
-    "eleven lines": (dict(OURS, pause="\n".join(f"Pause {i}" for i in range(11))), "pause",
-                     "Please keep to 10 phrases here."),
-    "a 301-character line": (dict(OURS, check_in=f"Fine?\n{LONG}"), "check_in",
-                             "Please keep each phrase to 300 characters."),
+    "eleven lines": (
+        dict(OURS, pause="\n".join(f"Pause {i}" for i in range(11))),
+        "pause",
+        "Please keep to 10 phrases here.",
+    ),
+    "a 301-character line": (
+        dict(OURS, check_in=f"Fine?\n{LONG}"),
+        "check_in",
+        "Please keep each phrase to 300 characters.",
+    ),
 }
 
 

@@ -4,6 +4,7 @@ refusals, leaving, who leads the pace, and the service-level race.
 Ana and Bo each use their own test client, logged in with `login_as` (each
 request runs in its own app context, see journal.testing.IsolatedClient).
 """
+
 import hashlib
 import re
 from datetime import timedelta
@@ -59,7 +60,7 @@ def make_invite(client) -> tuple[str, str]:
     assert link.startswith(BASE + "/invite/")
     code = element(page, "p.code")
     assert code is not None, "the invitation code is not shown"
-    return link[len(BASE):], code.text
+    return link[len(BASE) :], code.text
 
 
 def token_of(path: str) -> str:

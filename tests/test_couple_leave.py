@@ -4,6 +4,7 @@ now prompting them; the couple's own practices; the consent words; the stage and
 pace history), their own marks and notifications, and what they wrote. The one who
 stays is told, discreetly. A couple formed later with someone else starts clean.
 """
+
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -34,22 +35,35 @@ from journal.plan.services import pauses_of, plan_paused_at
 from journal.reminders.tick import tick
 from journal.testing import client_for, make_user, read_text
 
-WORDS = {"ask": ["Shall we?"], "slow_down": ["Gently now"], "pause": ["Amber"], "stop": ["Red"], "check_in": ["Still ok?"]}
+WORDS = {
+    "ask": ["Shall we?"],
+    "slow_down": ["Gently now"],
+    "pause": ["Amber"],
+    "stop": ["Red"],
+    "check_in": ["Still ok?"],
+}
 
 
 def library_practice(slug: str, title: str, kind: str = "closeness") -> Practice:
-    practice = Practice(slug=slug, kind=kind, title=title, summary="A practice.", steps=["One step."],
-                        duration_minutes=5, together=True)
+    practice = Practice(
+        slug=slug, kind=kind, title=title, summary="A practice.", steps=["One step."], duration_minutes=5, together=True
+    )
     db.session.add(practice)
     db.session.flush()
     return practice
 
 
 def schedule(plan, practice, *, prompt_user=None, created_by=None, times=("20:00",)) -> Schedule:
-    row = Schedule(plan_id=plan.id, practice_id=practice.id, kind="daily", times=list(times),
-                   start_date=date(2026, 1, 1), prompt_user_id=prompt_user.id if prompt_user else None,
-                   created_by_id=created_by.id if created_by else None,
-                   next_due_at=datetime(2026, 1, 1, 20, tzinfo=UTC))
+    row = Schedule(
+        plan_id=plan.id,
+        practice_id=practice.id,
+        kind="daily",
+        times=list(times),
+        start_date=date(2026, 1, 1),
+        prompt_user_id=prompt_user.id if prompt_user else None,
+        created_by_id=created_by.id if created_by else None,
+        next_due_at=datetime(2026, 1, 1, 20, tzinfo=UTC),
+    )
     db.session.add(row)
     db.session.flush()
     return row
@@ -68,15 +82,24 @@ def world(app, couple):
     for_bo = schedule(plan, library_practice("rest", "Bo rests an hour"), prompt_user=bo)
     removed = schedule(plan, library_practice("old", "An old idea"))
     removed.removed_at = now_utc()
-    own = Practice(plan_id=plan.id, kind="closeness", title="Our tea ritual", summary="Tea, slowly.",
-                   steps=["Make tea."], duration_minutes=10, together=True, author_id=bo.id)
+    own = Practice(
+        plan_id=plan.id,
+        kind="closeness",
+        title="Our tea ritual",
+        summary="Tea, slowly.",
+        steps=["Make tea."],
+        duration_minutes=10,
+        together=True,
+        author_id=bo.id,
+    )
     db.session.add(own)
     db.session.flush()
     ritual = schedule(plan, own, times=("08:00",))
     phrases_replace(scope=scope, author=bo, phrases=WORDS)
     for n, (a, b) in enumerate(((1, 2), (2, 3), (3, 2), (2, 3))):
-        db.session.add(StageChange(plan_id=plan.id, from_stage=a, to_stage=b,
-                                   created_at=datetime(2026, 10, 1 + n, tzinfo=UTC)))
+        db.session.add(
+            StageChange(plan_id=plan.id, from_stage=a, to_stage=b, created_at=datetime(2026, 10, 1 + n, tzinfo=UTC))
+        )
     plan.stage = 3
     occurrence = datetime(2026, 11, 1, 20, tzinfo=UTC)
     db.session.add(PromptAction(schedule_id=both.id, user_id=ana.id, occurrence_at=occurrence, state="done"))
@@ -94,7 +117,8 @@ def plan_of(user) -> Plan:
 
 def titles(plan) -> dict[str, int | None]:
     rows = db.session.execute(
-        select(Practice, Schedule.prompt_user_id).join(Practice, Practice.id == Schedule.practice_id)
+        select(Practice, Schedule.prompt_user_id)
+        .join(Practice, Practice.id == Schedule.practice_id)
         .where(Schedule.plan_id == plan.id, Schedule.removed_at.is_(None))
     ).all()
     return {practice.title: who for practice, who in rows}  # a couple's own title is sealed: read it opened
@@ -115,8 +139,9 @@ def test_the_partner_who_stays_keeps_their_plan_words_and_pace(app, couple, worl
     ritual = db.session.scalar(select(Practice).where(Practice.plan_id == mine.id))
     assert ritual.title == "Our tea ritual"
     # ...sealed again under her plan's key, never copied into a clear column
-    clear = db.session.execute(select(Practice.__table__.c.title, Practice.__table__.c.text_sealed)
-                               .where(Practice.__table__.c.id == ritual.id)).one()
+    clear = db.session.execute(
+        select(Practice.__table__.c.title, Practice.__table__.c.text_sealed).where(Practice.__table__.c.id == ritual.id)
+    ).one()
     assert clear.title == "Your own practice" and b"tea" not in clear.text_sealed
     ana_client = client_for(app, ana)
     assert ana_client.get(f"/practices/{ritual.id}").status_code == 200
@@ -124,11 +149,17 @@ def test_the_partner_who_stays_keeps_their_plan_words_and_pace(app, couple, worl
     assert "Talk at the table" in page and "A walk outside" in page and "Bo rests an hour" not in page
 
     # what Ana did with the old prompts, and her notifications, follow her copies
-    copy = db.session.scalar(select(Schedule).where(Schedule.plan_id == mine.id, Schedule.practice_id == world["both"].practice_id))
+    copy = db.session.scalar(
+        select(Schedule).where(Schedule.plan_id == mine.id, Schedule.practice_id == world["both"].practice_id)
+    )
     assert db.session.scalar(select(PromptAction.state).where(PromptAction.user_id == ana.id)) == "done"
     assert db.session.scalar(select(PromptAction.schedule_id).where(PromptAction.user_id == ana.id)) == copy.id
-    assert db.session.scalar(select(Notification.schedule_id).where(Notification.user_id == ana.id,
-                                                                     Notification.kind == "reminder")) == copy.id
+    assert (
+        db.session.scalar(
+            select(Notification.schedule_id).where(Notification.user_id == ana.id, Notification.kind == "reminder")
+        )
+        == copy.id
+    )
 
     # Bo leaves with his own copy too: for both, for him, their own practice; not Ana's walk
     his = plan_of(bo)
@@ -169,12 +200,19 @@ def test_reminders_follow_the_copies_once(app, couple, world):
     evening = evening.astimezone(UTC)
     tick(now=evening - timedelta(minutes=1))
     rows = db.session.execute(
-        select(Outbox.user_id, Practice.title).join(Schedule, Schedule.id == Outbox.schedule_id)
+        select(Outbox.user_id, Practice.title)
+        .join(Schedule, Schedule.id == Outbox.schedule_id)
         .join(Practice, Practice.id == Schedule.practice_id)
         .where(Outbox.channel == "inapp", Outbox.occurrence_at == evening)
     ).all()
-    assert sorted(rows) == sorted([(ana.id, "Talk at the table"), (ana.id, "A walk outside"),
-                                   (bo.id, "Talk at the table"), (bo.id, "Bo rests an hour")])
+    assert sorted(rows) == sorted(
+        [
+            (ana.id, "Talk at the table"),
+            (ana.id, "A walk outside"),
+            (bo.id, "Talk at the table"),
+            (bo.id, "Bo rests an hour"),
+        ]
+    )
 
 
 def test_a_plan_of_one_kept_from_before_the_couple_makes_way_for_the_copy(app, couple, world):
@@ -197,7 +235,9 @@ def test_the_one_who_stays_is_told_discreetly_in_app(app, couple, world, smtp_si
     ana_client, bo_client = client_for(app, ana), client_for(app, bo)
     bo_client.post("/couple/leave")
     page = read_text(ana_client.get("/notifications"))
-    assert "your partner left your couple. Your plan, your consent words and everything you wrote are still yours" in page
+    assert (
+        "your partner left your couple. Your plan, your consent words and everything you wrote are still yours" in page
+    )
     assert "Bo" not in page.split("your partner left")[1][:120]  # no name, no reason
     assert "left your couple" not in read_text(bo_client.get("/notifications"))
     assert smtp_sink.wait_for(ana.email, timeout=0.3) == []  # email reminders are off
@@ -248,8 +288,14 @@ def test_deleting_an_account_leaves_the_partner_their_plan(app, couple, world):
     account_delete(user=bo)
     db.session.commit()
     assert titles(plan_of(ana)) == {"Talk at the table": ana.id, "A walk outside": ana.id, "Our tea ritual": ana.id}
-    assert db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == ana.id, Notification.kind == "partner_left")) == 1
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == ana.id, Notification.kind == "partner_left")
+        )
+        == 1
+    )
     assert timedelta(0) <= now_utc() - plan_of(ana).created_at < timedelta(minutes=5)
 
 
@@ -257,7 +303,6 @@ def test_leaving_again_from_a_request_that_read_the_couple_earlier_makes_no_seco
     """Bo's request read him as partnered just before Ana's leaving was committed."""
     ana, bo, _ = couple
     with app.app_context():  # another request, its own session
-
         stale_bo = db.session.get(User, bo.id)
         assert stale_bo.couple_id is not None
         with app.app_context():
@@ -266,8 +311,10 @@ def test_leaving_again_from_a_request_that_read_the_couple_earlier_makes_no_seco
         couple_leave(user=stale_bo)
         db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(Plan).where(Plan.owner_id.in_([ana.id, bo.id]))) == 2
-    assert db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.kind == "partner_left")) == 1
+    assert (
+        db.session.scalar(select(func.count()).select_from(Notification).where(Notification.kind == "partner_left"))
+        == 1
+    )
 
 
 def test_the_leave_page_says_what_each_keeps(app, couple, world):

@@ -1,4 +1,5 @@
 """Encryption at rest: data keys, associated data, rotation, crypto-shredding."""
+
 import base64
 import os
 

@@ -5,6 +5,7 @@ Markdown made safe; drafts that survive a refused save.
 Entries are written through the pages where the behaviour is about the pages,
 and through the services where a test only needs some rows to exist.
 """
+
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -80,7 +81,9 @@ def test_an_entry_is_written_and_read_back(app, user):
     assert page.status_code == 200
     assert checked_values(page, "visibility") == [PRIVATE], "private unless chosen otherwise"
 
-    entry_id = write(client, title="Our first walk", body="We went *slowly*.\n\n- the park\n- tea", tags="walks, us, Walks")
+    entry_id = write(
+        client, title="Our first walk", body="We went *slowly*.\n\n- the park\n- tea", tags="walks, us, Walks"
+    )
     page = client.get(f"/journal/{entry_id}")
     body = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -124,7 +127,9 @@ def test_bodies_up_to_the_limit_are_kept_longer_ones_refused_with_the_text_kept(
     write(client, title="Lines", body=lines)
 
     too_long = "a" * BODY_MAX + "b"
-    response = client.post("/journal/new", data={"title": "Too long", "body": too_long, "tags": "kept", "visibility": SHARED})
+    response = client.post(
+        "/journal/new", data={"title": "Too long", "body": too_long, "tags": "kept", "visibility": SHARED}
+    )
     assert response.status_code == 422
     assert "up to 100,000 characters and this one has 100,001" in field_error(response, "body")
     assert textarea_value(response, "body") == too_long
@@ -136,7 +141,9 @@ def test_bodies_up_to_the_limit_are_kept_longer_ones_refused_with_the_text_kept(
 def test_bad_tags_and_titles_keep_what_was_typed(app, user):
     client = client_for(app, user)
     tags = ", ".join(f"tag{n}" for n in range(25))
-    response = client.post("/journal/new", data={"title": "T" * 201, "body": "Kept body", "tags": tags, "visibility": PRIVATE})
+    response = client.post(
+        "/journal/new", data={"title": "T" * 201, "body": "Kept body", "tags": tags, "visibility": PRIVATE}
+    )
     assert response.status_code == 422
     assert field_error(response, "title") == "Please keep the title to 200 characters."
     assert field_error(response, "tags") == "Please keep to 20 tags."
@@ -145,14 +152,16 @@ def test_bad_tags_and_titles_keep_what_was_typed(app, user):
 
 def test_html_and_script_are_text_in_titles_and_tags_and_sanitised_in_bodies(app, user):
     client = client_for(app, user)
-    body = "\n\n".join([
-        "<script>alert('body')</script>",
-        "<img src=x onerror=alert(1)>",
-        "[click](javascript:alert(1)) and [data](data:text/html;base64,PHNjcmlwdD4=)",
-        "![a photo](https://tracker.example/pixel.png)",
-        "[a real link](https://example.org/page)",
-        '<a href="https://example.org" onclick="steal()">raw</a>',
-    ])
+    body = "\n\n".join(
+        [
+            "<script>alert('body')</script>",
+            "<img src=x onerror=alert(1)>",
+            "[click](javascript:alert(1)) and [data](data:text/html;base64,PHNjcmlwdD4=)",
+            "![a photo](https://tracker.example/pixel.png)",
+            "[a real link](https://example.org/page)",
+            '<a href="https://example.org" onclick="steal()">raw</a>',
+        ]
+    )
     entry_id = write(client, title="<script>alert('title')</script>", body=body, tags='<b>bold</b>, "quoted"')
     page = client.get(f"/journal/{entry_id}").get_data(as_text=True)
     assert "<script>alert" not in page and "<b>bold</b>" not in page
@@ -163,8 +172,9 @@ def test_html_and_script_are_text_in_titles_and_tags_and_sanitised_in_bodies(app
     handlers = [(el.tag, name) for el in article.iter() for name in el.attrs if name.startswith("on")]
     assert handlers == [], "no event handler attribute survives"
     links = [(a.attrs, a.text) for a in article.select("a")]
-    assert links == [({"href": "https://example.org/page", "rel": "noopener noreferrer nofollow"}, "a real link")], \
+    assert links == [({"href": "https://example.org/page", "rel": "noopener noreferrer nofollow"}, "a real link")], (
         "no javascript:, data: or image links"
+    )
     assert "a photo" in article.text, "an image shows as its words"
     listing = client.get("/journal").get_data(as_text=True)
     assert "<script>alert" not in listing and "&lt;script&gt;" in listing
@@ -198,23 +208,34 @@ def test_editing_marks_edited_and_changing_visibility_reaches_the_partner(app, c
 
     form = a.get(f"/journal/{entry_id}/edit")
     assert field_value(form, "title") == "Slowly" and textarea_value(form, "body") == "First words."
-    response = a.post(f"/journal/{entry_id}/edit", data={"title": "Slowly", "body": "First words.", "tags": "", "visibility": PRIVATE})
+    response = a.post(
+        f"/journal/{entry_id}/edit", data={"title": "Slowly", "body": "First words.", "tags": "", "visibility": PRIVATE}
+    )
     assert response.status_code == 302
     assert "edited" not in read_text(a.get(f"/journal/{entry_id}")), "saving without a change is not an edit"
 
-    a.post(f"/journal/{entry_id}/edit", data={"title": "Slowly", "body": "Now for Bo.", "tags": "us", "visibility": SHARED})
+    a.post(
+        f"/journal/{entry_id}/edit", data={"title": "Slowly", "body": "Now for Bo.", "tags": "us", "visibility": SHARED}
+    )
     page = b.get(f"/journal/{entry_id}")
     assert page.status_code == 200
     assert "Now for Bo." in read_text(page) and "edited" in read_text(page) and "Ana" in read_text(page)
-    assert "Shared with you." in read_text(page) and f'href="/journal/{entry_id}/edit"' not in page.get_data(as_text=True)
+    assert "Shared with you." in read_text(page) and f'href="/journal/{entry_id}/edit"' not in page.get_data(
+        as_text=True
+    )
     assert "Bo can read this too." in read_text(a.get(f"/journal/{entry_id}"))
     assert db.session.get(Entry, entry_id).edited_at is not None
 
-    a.post(f"/journal/{entry_id}/edit", data={"title": "Slowly", "body": "Only mine again.", "tags": "us", "visibility": PRIVATE})
+    a.post(
+        f"/journal/{entry_id}/edit",
+        data={"title": "Slowly", "body": "Only mine again.", "tags": "us", "visibility": PRIVATE},
+    )
     assert b.get(f"/journal/{entry_id}").status_code == 404
     assert "Slowly" not in list_titles(b.get("/journal"))
     mine = a.get(f"/journal/{entry_id}")
-    assert "Only mine again." in read_text(mine) and UNREADABLE not in read_text(mine), "re-sealed with the new visibility"
+    assert "Only mine again." in read_text(mine) and UNREADABLE not in read_text(mine), (
+        "re-sealed with the new visibility"
+    )
 
 
 def test_delete_asks_first_then_deletes_for_the_author_only(app, couple):
@@ -222,7 +243,9 @@ def test_delete_asks_first_then_deletes_for_the_author_only(app, couple):
     a, b = client_for(app, ana), client_for(app, bo)
     entry_id = write(a, title="To let go", body="x", visibility=SHARED)
     confirm = a.get(f"/journal/{entry_id}/delete")
-    assert confirm.status_code == 200 and "Delete this entry?" in read_text(confirm) and "To let go" in read_text(confirm)
+    assert (
+        confirm.status_code == 200 and "Delete this entry?" in read_text(confirm) and "To let go" in read_text(confirm)
+    )
     assert db.session.get(Entry, entry_id) is not None, "GET never deletes"
 
     for path in (f"/journal/{entry_id}/edit", f"/journal/{entry_id}/delete"):
@@ -316,10 +339,24 @@ def test_the_database_file_holds_none_of_the_words(app, backend, couple):
     ana, _, _ = couple
     client = client_for(app, ana)
     words = ["Marmalade", "quietlyturquoise", "zephyrtag", "Lullabyline", "ownwordsbiscuit"]
-    entry_id = write(client, title="Marmalade morning", body="We sat quietlyturquoise by the window.", tags="zephyrtag", visibility=SHARED)
+    entry_id = write(
+        client,
+        title="Marmalade morning",
+        body="We sat quietlyturquoise by the window.",
+        tags="zephyrtag",
+        visibility=SHARED,
+    )
     client.post("/journal/moments", data={"moment_kind": "hug", "line": "Lullabyline", "visibility": PRIVATE})
     client.post("/journal/moments", data={"moment_kind": "own", "line": "ownwordsbiscuit", "visibility": SHARED})
-    client.post(f"/journal/{entry_id}/edit", data={"title": "Marmalade morning", "body": "We sat quietlyturquoise.", "tags": "zephyrtag", "visibility": PRIVATE})
+    client.post(
+        f"/journal/{entry_id}/edit",
+        data={
+            "title": "Marmalade morning",
+            "body": "We sat quietlyturquoise.",
+            "tags": "zephyrtag",
+            "visibility": PRIVATE,
+        },
+    )
     assert db.session.scalar(select(func.count()).select_from(Entry)) == 3
     assert all(w in read_text(client.get("/journal?q=o")) for w in ("Marmalade morning", "ownwordsbiscuit"))
 
@@ -348,12 +385,18 @@ def test_sealed_text_moved_or_relabelled_shows_a_calm_placeholder(app, couple):
     a, b = client_for(app, ana), client_for(app, bo)
     page = a.get(f"/journal/{two.id}")
     assert page.status_code == 200
-    assert UNREADABLE in read_text(page) and "The first title" not in read_text(page) and "Second body" in read_text(page)
+    assert (
+        UNREADABLE in read_text(page) and "The first title" not in read_text(page) and "Second body" in read_text(page)
+    )
     for client in (a, b):
         page = client.get(f"/journal/{private.id}")
         assert page.status_code == 200
         assert UNREADABLE in read_text(page)
-        assert "Private title" not in read_text(page) and "Private body" not in read_text(page) and "secret" not in read_text(page)
+        assert (
+            "Private title" not in read_text(page)
+            and "Private body" not in read_text(page)
+            and "secret" not in read_text(page)
+        )
         listing = client.get("/journal")
         assert listing.status_code == 200 and list_titles(listing).count(UNREADABLE) == 2
         assert client.get("/journal?q=title").status_code == 200
@@ -376,8 +419,12 @@ def test_filters_and_search_see_only_what_this_person_may_see(app, couple):
     add(ana, "Evening", body="We laughed.", tags=["us"], visibility=SHARED, when=base + timedelta(minutes=1))
     add(bo, "Bo's secret", body="slept badly", tags=["sleep"], when=base + timedelta(minutes=2))
     add(bo, "Bo shares", body="Nothing much", tags=["Sleep"], visibility=SHARED, when=base + timedelta(minutes=3))
-    moment_create(author=ana, moment_kind="laugh", line="at the cat", visibility=SHARED, now=base + timedelta(minutes=4))
-    moment_create(author=ana, moment_kind="own", line="Tea in the garden", visibility=PRIVATE, now=base + timedelta(minutes=5))
+    moment_create(
+        author=ana, moment_kind="laugh", line="at the cat", visibility=SHARED, now=base + timedelta(minutes=4)
+    )
+    moment_create(
+        author=ana, moment_kind="own", line="Tea in the garden", visibility=PRIVATE, now=base + timedelta(minutes=5)
+    )
     db.session.commit()
 
     a = client_for(app, ana)
@@ -416,7 +463,9 @@ def test_newest_first_twenty_a_page(app, user):
     page3 = client.get("/journal?page=3").get_data(as_text=True)
     assert 'rel="prev" href="/journal?page=2"' in page3 and 'rel="next"' not in page3
     assert list_titles(client.get("/journal?page=oops"))[0] == "Entry 44"
-    assert list_titles(client.get("/journal?page=9")) == [] and "Nothing more here." in read_text(client.get("/journal?page=9"))
+    assert list_titles(client.get("/journal?page=9")) == [] and "Nothing more here." in read_text(
+        client.get("/journal?page=9")
+    )
 
     tagged = client.get("/journal?tag=all&page=2")
     assert list_titles(tagged) == [f"Entry {n:02d}" for n in (3, 1)]
@@ -496,15 +545,22 @@ def test_a_moment_in_ones_own_words_needs_the_words(app, user):
     response = client.post("/journal/moments", data={"moment_kind": "own", "line": " ", "visibility": SHARED})
     assert response.status_code == 422
     assert field_error(response, "line") == "Please say the moment in a few words."
-    assert "<details class=\"keep-moment\" open>" in response.get_data(as_text=True)
+    assert '<details class="keep-moment" open>' in response.get_data(as_text=True)
     response = client.post("/journal/moments", data={"moment_kind": "own", "line": "x" * 301, "visibility": SHARED})
     assert response.status_code == 422 and field_value(response, "line") == "x" * 301
     assert client.post("/journal/moments", data={"moment_kind": "not-a-kind", "visibility": PRIVATE}).status_code == 422
-    assert client.post("/journal/moments", data={"moment_kind": "own", "line": "<i>She smiled</i>", "visibility": SHARED}).status_code == 302
+    assert (
+        client.post(
+            "/journal/moments", data={"moment_kind": "own", "line": "<i>She smiled</i>", "visibility": SHARED}
+        ).status_code
+        == 302
+    )
     listing = client.get("/journal").get_data(as_text=True)
     assert "&lt;i&gt;She smiled&lt;/i&gt;" in listing
     moment_id = db.session.scalar(select(Entry.id).where(Entry.kind == "moment"))
-    response = client.post(f"/journal/{moment_id}/edit", data={"moment_kind": "laugh", "line": "", "visibility": PRIVATE})
+    response = client.post(
+        f"/journal/{moment_id}/edit", data={"moment_kind": "laugh", "line": "", "visibility": PRIVATE}
+    )
     assert response.status_code == 302
     assert "We laughed together" in read_text(client.get(f"/journal/{moment_id}"))
 
@@ -517,10 +573,14 @@ def test_an_entry_can_answer_a_prompt_or_name_a_practice(app, couple):
     plan = Plan(couple_id=c.id, timezone="Europe/London")
     db.session.add(plan)
     db.session.flush()
-    practice = Practice(plan_id=plan.id, author_id=ana.id, kind="closeness", title="Our walk", summary="", steps=["Walk."])
+    practice = Practice(
+        plan_id=plan.id, author_id=ana.id, kind="closeness", title="Our walk", summary="", steps=["Walk."]
+    )
     db.session.add(practice)
     db.session.flush()
-    schedule = Schedule(plan_id=plan.id, practice_id=practice.id, kind="daily", times=["20:00"], start_date=date(2026, 1, 1))
+    schedule = Schedule(
+        plan_id=plan.id, practice_id=practice.id, kind="daily", times=["20:00"], start_date=date(2026, 1, 1)
+    )
     db.session.add(schedule)
     db.session.commit()
     yesterday = now_utc().astimezone(ZoneInfo("Europe/London")).date() - timedelta(days=1)
@@ -576,10 +636,14 @@ def test_the_editor_keeps_a_draft_until_a_save_succeeds(csrf_app_config, app, us
 
     token = element(page, "input[name=csrf_token]").get("value")
     assert token
-    bad = client.post("/journal/new", data={"csrf_token": token, "title": "T" * 300, "body": "kept", "visibility": PRIVATE})
+    bad = client.post(
+        "/journal/new", data={"csrf_token": token, "title": "T" * 300, "body": "kept", "visibility": PRIVATE}
+    )
     assert bad.status_code == 422 and "data-draft-clean" not in bad.get_data(as_text=True)
 
-    saved = client.post("/journal/new", data={"csrf_token": token, "title": "Saved", "body": "kept", "visibility": PRIVATE})
+    saved = client.post(
+        "/journal/new", data={"csrf_token": token, "title": "Saved", "body": "kept", "visibility": PRIVATE}
+    )
     entry_id = entry_id_of(saved)
     shown = client.get(f"/journal/{entry_id}").get_data(as_text=True)
     assert f'data-draft-saved="{key}"' in shown and "/static/js/drafts-" in shown
@@ -587,7 +651,9 @@ def test_the_editor_keeps_a_draft_until_a_save_succeeds(csrf_app_config, app, us
 
     edit_page = client.get(f"/journal/{entry_id}/edit").get_data(as_text=True)
     assert f'data-draft="tandem-draft:{user.id}:/journal/{entry_id}/edit"' in edit_page
-    client.post(f"/journal/{entry_id}/edit", data={"csrf_token": token, "title": "Saved", "body": "more", "visibility": PRIVATE})
+    client.post(
+        f"/journal/{entry_id}/edit", data={"csrf_token": token, "title": "Saved", "body": "more", "visibility": PRIVATE}
+    )
     shown = client.get(f"/journal/{entry_id}").get_data(as_text=True)
     assert f'data-draft-saved="tandem-draft:{user.id}:/journal/{entry_id}/edit"' in shown
 

@@ -2,6 +2,7 @@
 nothing they may not (author / partner / stranger), tandem.json validates against its
 published schema, the password is asked first, and the summary's PDF leaves free text
 out unless it is ticked."""
+
 import csv
 import io
 import json
@@ -36,13 +37,25 @@ def write_everything(user: User, tag: str) -> None:
     for visibility in ("private", SHARED):
         marker = f"{tag}-{visibility}"
         checkin_create(author=user, answers={"mood": 3, "note": f"{marker}-checkin"}, day=today, visibility=visibility)
-        entry_create(author=user, title=f"{marker}-title", body=f"{marker}-body", tags=[f"{marker}-tag"], visibility=visibility)
+        entry_create(
+            author=user, title=f"{marker}-title", body=f"{marker}-body", tags=[f"{marker}-tag"], visibility=visibility
+        )
         moment_create(author=user, moment_kind="own", line=f"{marker}-moment", visibility=visibility)
-        note_create(scope=Scope(user), author=user, went=f"{marker}-note", visibility=visibility,
-                    sensation=SensationInput(areas={"hands": "comfortable"}, visibility=visibility))
+        note_create(
+            scope=Scope(user),
+            author=user,
+            went=f"{marker}-note",
+            visibility=visibility,
+            sensation=SensationInput(areas={"hands": "comfortable"}, visibility=visibility),
+        )
     # A private note whose map alone is shared.
-    note_create(scope=Scope(user), author=user, went=f"{tag}-hidden-note", visibility="private",
-                sensation=SensationInput(areas={"back": "reduced"}, visibility=SHARED))
+    note_create(
+        scope=Scope(user),
+        author=user,
+        went=f"{tag}-hidden-note",
+        visibility="private",
+        sensation=SensationInput(areas={"back": "reduced"}, visibility=SHARED),
+    )
     db.session.commit()
 
 
@@ -71,7 +84,8 @@ def test_a_session_that_logged_in_long_ago_confirms_it_is_them_first(app, couple
     ana = couple[0]
     client = client_for(app, ana)
     db.session.execute(
-        update(UserSession).where(UserSession.user_id == ana.id)
+        update(UserSession)
+        .where(UserSession.user_id == ana.id)
         .values(authenticated_at=now_utc() - timedelta(minutes=11))
     )
     db.session.commit()
@@ -114,7 +128,11 @@ def test_tandem_json_validates_against_its_published_schema(app, people):
     db.session.commit()
     files = unzip(download(client_for(app, ana)))
     schema = json.loads(files["tandem-export.schema.json"])
-    assert schema == json.loads(SCHEMA_PATH.read_text()) == json.loads((ROOT / "docs/tandem-export.schema.json").read_text())
+    assert (
+        schema
+        == json.loads(SCHEMA_PATH.read_text())
+        == json.loads((ROOT / "docs/tandem-export.schema.json").read_text())
+    )
     data = json.loads(files["tandem.json"])
     jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(data)
     assert data["version"] == 1 and data["partner"] == {"display_name": "Bo"}
@@ -170,8 +188,12 @@ def pdf_text(response) -> str:
 
 
 def flag_for_clinician(user: User, tag: str) -> None:
-    note_create(scope=Scope(user), author=user, went=f"{tag}-flagged-note",
-                sensation=SensationInput(areas={"back": "reduced"}, for_clinician=True))
+    note_create(
+        scope=Scope(user),
+        author=user,
+        went=f"{tag}-flagged-note",
+        sensation=SensationInput(areas={"back": "reduced"}, for_clinician=True),
+    )
     db.session.commit()
 
 
@@ -187,7 +209,9 @@ def test_the_summary_leaves_free_text_out_unless_ticked(app, people):
     flagged = pdf_text(client.get("/export/summary.pdf", query_string=summary_args(include_flagged=True)))
     assert "ana-flagged-note" in flagged and "ana-private-note" not in flagged and "ana-private-checkin" not in flagged
 
-    everything = pdf_text(client.get("/export/summary.pdf", query_string=summary_args(include_notes=True, paper="letter")))
+    everything = pdf_text(
+        client.get("/export/summary.pdf", query_string=summary_args(include_notes=True, paper="letter"))
+    )
     for words in ("ana-private-note", "ana-shared-note", "ana-private-checkin", "ana-flagged-note"):
         assert words in everything
     # Never the partner's words, ticked or not.
@@ -203,7 +227,10 @@ def test_the_partners_shared_check_ins_only_when_ticked(app, people):
     assert 'class="avg-you"' in html and 'class="avg-partner"' not in html
     with_partner = client.get("/export/summary/page", query_string=summary_args(include_partner=True))
     assert 'class="avg-partner"' in with_partner.get_data(as_text=True)
-    assert "Made by Ana from their own records in Tandem, a couples' practice journal. It is not a diagnosis." in read_text(with_partner)
+    assert (
+        "Made by Ana from their own records in Tandem, a couples' practice journal. It is not a diagnosis."
+        in read_text(with_partner)
+    )
 
 
 def test_the_summary_form_keeps_what_was_typed_when_dates_are_wrong(app, couple):

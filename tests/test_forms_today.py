@@ -1,5 +1,6 @@
 """A form's dates are checked against the person's today (or the plan's), as
 journal.zones.today_for says, never against the server's date."""
+
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -30,8 +31,7 @@ def test_a_check_in_may_be_for_the_persons_own_today_wherever_they_live(app, whe
     answers = {"mood": "3", "visibility": "private"}
     ok, form = _posted(app, CheckInForm, {**answers, "day": day.isoformat()}, today=today)
     assert ok, form.errors
-    ok, form = _posted(app, CheckInForm, {**answers, "day": (day + timedelta(days=1)).isoformat()},
-                       today=today)
+    ok, form = _posted(app, CheckInForm, {**answers, "day": (day + timedelta(days=1)).isoformat()}, today=today)
     assert not ok and "hasn't come yet" in " ".join(form.day.errors)
 
 

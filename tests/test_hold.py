@@ -2,6 +2,7 @@
 private. Every path that schedules, edits or prompts a touch practice refuses during a
 hold, for both partners, with the same calm words; the partner sees only that touch
 practices are resting for now, unless the person who reported chooses to tell them why."""
+
 import re
 from datetime import time
 
@@ -17,13 +18,24 @@ from journal.testing import client_for, couple_plan, elements, flashes, make_sch
 from tests.test_plan import form, library, today_titles
 
 #: Words that would tell the partner what a private check-in said, or that there was one.
-PRIVATE_WORDS = ("pain", "bleeding", "fever", "midwife", "doctor", "nurse", "clinician", "check-in mentioned",
-                 "symptom", "emergency")
+PRIVATE_WORDS = (
+    "pain",
+    "bleeding",
+    "fever",
+    "midwife",
+    "doctor",
+    "nurse",
+    "clinician",
+    "check-in mentioned",
+    "symptom",
+    "emergency",
+)
 
 
 def schedules_of(plan) -> int:
-    return db.session.scalar(select(func.count()).select_from(Schedule).where(Schedule.plan_id == plan.id,
-                                                                               Schedule.removed_at.is_(None)))
+    return db.session.scalar(
+        select(func.count()).select_from(Schedule).where(Schedule.plan_id == plan.id, Schedule.removed_at.is_(None))
+    )
 
 
 @pytest.fixture
@@ -32,7 +44,11 @@ def held(app, couple):
     ana, bo, c = couple
     plan = couple_plan(c)
     lib = library()
-    touch, other_touch, closeness = lib["slow-hand-massage"], lib["warm-hands-on-shoulders"], lib["holding-hands-a-while"]
+    touch, other_touch, closeness = (
+        lib["slow-hand-massage"],
+        lib["warm-hands-on-shoulders"],
+        lib["holding-hands-a-while"],
+    )
     touch_schedule = make_schedule(plan, touch)
     make_schedule(plan, closeness)
     plan.hold_by_id = bo.id
@@ -66,8 +82,13 @@ def test_editing_a_touch_schedule_refuses_during_a_hold(app, held, who):
 def test_the_service_itself_refuses_whatever_the_route(app, held):
     ana, bo, plan, touch, other_touch, _ = held
     with pytest.raises(PlanError, match="resting for now"):
-        schedule_save(scope=Scope(ana), author=ana, practice=other_touch, prompt_user_id=None,
-                      recurrence=Recurrence(kind="once", times=(time(20),), start=plan_today()))
+        schedule_save(
+            scope=Scope(ana),
+            author=ana,
+            practice=other_touch,
+            prompt_user_id=None,
+            recurrence=Recurrence(kind="once", times=(time(20),), start=plan_today()),
+        )
 
 
 def test_a_touch_prompt_cannot_be_acted_on_by_its_key_during_a_hold(app, held):
@@ -88,10 +109,21 @@ def test_a_touch_prompt_cannot_be_acted_on_by_its_key_during_a_hold(app, held):
 
 # -- what the partner may see ------------------------------------------------------------
 
+
 def partner_pages(client, touch):
-    return {path: read_text(client.get(path)) for path in
-            ("/plan", "/today", "/practices", "/practices?kind=touch", f"/practices/{touch.id}", "/checkins",
-             "/journal", "/notifications")}
+    return {
+        path: read_text(client.get(path))
+        for path in (
+            "/plan",
+            "/today",
+            "/practices",
+            "/practices?kind=touch",
+            f"/practices/{touch.id}",
+            "/checkins",
+            "/journal",
+            "/notifications",
+        )
+    }
 
 
 def sentences(text: str) -> set[str]:
@@ -115,8 +147,9 @@ def test_a_private_check_in_that_starts_a_hold_tells_the_partner_nothing_private
     touch = library()["slow-hand-massage"]
     ana_client, bo_client = client_for(app, ana), client_for(app, bo)
     before = partner_pages(bo_client, touch)
-    response = ana_client.post("/checkins/new", data={"pain": "strong", "bleeding": "heavier", "fever": "yes",
-                                                      "visibility": "private"})
+    response = ana_client.post(
+        "/checkins/new", data={"pain": "strong", "bleeding": "heavier", "fever": "yes", "visibility": "private"}
+    )
     assert response.status_code == 302
     assert db.session.scalar(select(Plan.hold_by_id)) == ana.id
 
@@ -133,7 +166,8 @@ def test_a_private_check_in_that_starts_a_hold_tells_the_partner_nothing_private
     ana_client.post("/plan/hold/tell")
     assert ("success", "Your partner can now see why touch practices are resting.") in flashes(ana_client.get("/plan"))
     assert "Ana shared why: their check-in mentioned strong pain, bleeding that has changed, or a fever." in read_text(
-        bo_client.get("/plan"))
+        bo_client.get("/plan")
+    )
 
     # Lifted and started again: nothing told until Ana chooses again.
     ana_client.post("/plan/hold/lift")

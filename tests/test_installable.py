@@ -1,4 +1,5 @@
 """Installable: a manifest with our icons, a service worker that caches only the static shell."""
+
 import json
 import re
 from pathlib import Path
@@ -32,7 +33,10 @@ def test_manifest_names_icons_that_exist(client):
                 width, height = icon["sizes"].split("x")
                 data = r.get_data()
                 assert data[:8] == b"\x89PNG\r\n\x1a\n"
-                assert (int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")) == (int(width), int(height))
+                assert (int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")) == (
+                    int(width),
+                    int(height),
+                )
 
 
 def test_service_worker_is_served_from_the_root_uncached(client):
@@ -45,7 +49,7 @@ def test_service_worker_is_served_from_the_root_uncached(client):
     cached = re.findall(r'"([^"]+)"', shell)
     assert "/offline" in cached
     assert all(path == "/offline" or path.startswith("/static/") for path in cached), "only the shell is cached"
-    assert "caches.match(\"/offline\")" in body
+    assert 'caches.match("/offline")' in body
 
 
 def test_offline_page_is_public_and_calm(client):

@@ -1,6 +1,7 @@
 """The build is reproducible: requirements/lock.txt pins every dependency of pyproject.toml
 (runtime and test, and what they need in turn) with hashes. A dependency added to
 pyproject.toml without `make lock` fails here."""
+
 import re
 import tomllib
 from importlib import metadata

@@ -1,18 +1,27 @@
 """A log-in answers in the same time whether or not the email has an account: the
 password is always checked against an Argon2 hash (a dummy one for an unknown email).
 Counted, not timed: the hasher must run once for every refused log-in."""
+
 import pytest
 from argon2 import PasswordHasher
 
 import journal.auth.passwords as passwords
 
-pytestmark = pytest.mark.sqlite_only  # the password hasher is called, whatever the database: the same on both databases (tests/conftest.py)
+pytestmark = (
+    pytest.mark.sqlite_only
+)  # the password hasher is called, whatever the database: the same on both databases (tests/conftest.py)
 
 
 class CountingHasher(PasswordHasher):
     def __init__(self, real: PasswordHasher):
-        super().__init__(time_cost=real.time_cost, memory_cost=real.memory_cost, parallelism=real.parallelism,
-                         hash_len=real.hash_len, salt_len=real.salt_len, type=real.type)
+        super().__init__(
+            time_cost=real.time_cost,
+            memory_cost=real.memory_cost,
+            parallelism=real.parallelism,
+            hash_len=real.hash_len,
+            salt_len=real.salt_len,
+            type=real.type,
+        )
         self.verified = 0
 
     def verify(self, hash, password):  # noqa: A002 - argon2's own parameter name

@@ -1,5 +1,6 @@
 """Migrations reach head on an empty database, agree with the models, and keep every row
 written at any earlier revision."""
+
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -50,7 +51,6 @@ def test_upgrade_reaches_head_and_matches_the_models(empty_database_url, app_con
         db.engine.dispose()
 
 
-
 def test_a_pause_from_before_0005_is_carried_over_with_its_person_when_known(empty_database_url, app_config):
     """0005_promises moves plans.paused_at/paused_until into plan_pauses: a single
     person's pause becomes theirs; a couple's (nobody recorded who) has no person, so
@@ -63,26 +63,74 @@ def test_a_pause_from_before_0005_is_carried_over_with_its_person_when_known(emp
         t0 = datetime(2026, 1, 1, tzinfo=UTC)
         with db.engine.begin() as conn:
             conn.execute(meta.tables["couples"].insert(), [{"id": 1, "created_at": t0}])
-            conn.execute(meta.tables["users"].insert(), [{
-                "id": 1, "email": "solo@example.com", "display_name": "Solo", "password_hash": "x",
-                "timezone": "UTC", "created_at": t0, "failed_logins": 0}])
+            conn.execute(
+                meta.tables["users"].insert(),
+                [
+                    {
+                        "id": 1,
+                        "email": "solo@example.com",
+                        "display_name": "Solo",
+                        "password_hash": "x",
+                        "timezone": "UTC",
+                        "created_at": t0,
+                        "failed_logins": 0,
+                    }
+                ],
+            )
             plans = meta.tables["plans"]
             base = {c.name: None for c in plans.columns} | {"timezone": "UTC", "stage": 1, "created_at": t0}
             if "reveal_after_48h" in plans.c:
                 base["reveal_after_48h"] = False
-            conn.execute(plans.insert(), [
-                base | {"id": 1, "couple_id": 1, "paused_at": datetime(2026, 2, 1, 10, tzinfo=UTC),
-                        "paused_until": date(2026, 2, 20)},
-                base | {"id": 2, "owner_id": 1, "paused_at": datetime(2026, 2, 2, 10, tzinfo=UTC)},
-            ])
+            conn.execute(
+                plans.insert(),
+                [
+                    base
+                    | {
+                        "id": 1,
+                        "couple_id": 1,
+                        "paused_at": datetime(2026, 2, 1, 10, tzinfo=UTC),
+                        "paused_until": date(2026, 2, 20),
+                    },
+                    base | {"id": 2, "owner_id": 1, "paused_at": datetime(2026, 2, 2, 10, tzinfo=UTC)},
+                ],
+            )
             practices = meta.tables["practices"]
-            conn.execute(practices.insert(), [{c.name: None for c in practices.columns} | {
-                "id": 1, "plan_id": 1, "kind": "closeness", "title": "Walk", "summary": "", "steps": [],
-                "duration_minutes": 10, "together": True, "created_at": t0, "updated_at": t0}])
+            conn.execute(
+                practices.insert(),
+                [
+                    {c.name: None for c in practices.columns}
+                    | {
+                        "id": 1,
+                        "plan_id": 1,
+                        "kind": "closeness",
+                        "title": "Walk",
+                        "summary": "",
+                        "steps": [],
+                        "duration_minutes": 10,
+                        "together": True,
+                        "created_at": t0,
+                        "updated_at": t0,
+                    }
+                ],
+            )
             schedules = meta.tables["schedules"]
-            conn.execute(schedules.insert(), [{c.name: None for c in schedules.columns} | {
-                "id": 1, "plan_id": 1, "practice_id": 1, "kind": "daily", "times": ["20:00"], "weekdays": [],
-                "interval": 1, "start_date": date(2026, 1, 1), "created_at": t0}])
+            conn.execute(
+                schedules.insert(),
+                [
+                    {c.name: None for c in schedules.columns}
+                    | {
+                        "id": 1,
+                        "plan_id": 1,
+                        "practice_id": 1,
+                        "kind": "daily",
+                        "times": ["20:00"],
+                        "weekdays": [],
+                        "interval": 1,
+                        "start_date": date(2026, 1, 1),
+                        "created_at": t0,
+                    }
+                ],
+            )
         upgrade()
         with db.engine.connect() as conn:
             rows = conn.execute(text("SELECT plan_id, user_id, until FROM plan_pauses ORDER BY plan_id")).all()
@@ -94,6 +142,8 @@ def test_a_pause_from_before_0005_is_carried_over_with_its_person_when_known(emp
             back = conn.execute(text("SELECT id, paused_until FROM plans ORDER BY id")).all()
             assert [(r[0], str(r[1])) for r in back] == [(1, "2026-02-20"), (2, "None")]
         downgrade(revision="base")
+
+
 # -- every earlier revision keeps its rows ---------------------------------------------------
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
@@ -120,8 +170,11 @@ def _sample_rows(app_config, tmp_path) -> dict[str, list[dict]]:
 
 
 def _sample_rows_made(app_config, tmp_path) -> dict[str, list[dict]]:
-    config = {**app_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'sample.sqlite'}",
-              "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True}}
+    config = {
+        **app_config,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'sample.sqlite'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
+    }
     sample_app = create_app(config)
     with sample_app.app_context():
         db.create_all()
@@ -145,7 +198,10 @@ def _stand_in(type_):
 REWRITTEN = {
     ("checkins", "bleeding"),  # 0005_content: yes / no became words
     # 0005_harden: a couple's own practice's words are sealed, the clear columns hold a placeholder
-    ("practices", "title"), ("practices", "summary"), ("practices", "steps"), ("practices", "safety_note"),
+    ("practices", "title"),
+    ("practices", "summary"),
+    ("practices", "steps"),
+    ("practices", "safety_note"),
 }
 
 
@@ -168,8 +224,11 @@ def test_upgrading_from_an_earlier_revision_keeps_every_row(revision, empty_data
                     continue
                 columns = {c.name for c in old.tables[table.name].columns}
                 rows = [{k: v for k, v in row.items() if k in columns} for row in sample[table.name]]
-                ahead = {c.name for c in table.columns if c.name in columns
-                         and any(fk.column.table.name not in done for fk in c.foreign_keys)}
+                ahead = {
+                    c.name
+                    for c in table.columns
+                    if c.name in columns and any(fk.column.table.name not in done for fk in c.foreign_keys)
+                }
                 keys = [c.name for c in table.primary_key.columns]
                 # The old table's columns with the model's types (no defaults of later columns).
                 # A column whose type a later migration changes keeps the old table's own type.
@@ -177,17 +236,28 @@ def test_upgrading_from_an_earlier_revision_keeps_every_row(revision, empty_data
                 # A required column a later migration replaces (a text sealed since) gets a stand-in.
                 gone = [c for c in was if c.name not in table.c and not c.nullable and c.server_default is None]
                 rows = [{**row, **{c.name: _stand_in(c.type) for c in gone}} for row in rows]
-                then = Table(table.name, MetaData(), *(
-                    Column(c.name, c.type if was[c.name].type._type_affinity is c.type._type_affinity
-                           else was[c.name].type, primary_key=c.primary_key)
-                    for c in table.columns if c.name in columns), *(Column(c.name, c.type) for c in gone))
+                then = Table(
+                    table.name,
+                    MetaData(),
+                    *(
+                        Column(
+                            c.name,
+                            c.type if was[c.name].type._type_affinity is c.type._type_affinity else was[c.name].type,
+                            primary_key=c.primary_key,
+                        )
+                        for c in table.columns
+                        if c.name in columns
+                    ),
+                    *(Column(c.name, c.type) for c in gone),
+                )
                 first = [{k: (None if k in ahead else v) for k, v in row.items()} for row in rows]
                 conn.execute(insert(then), first)
                 for row in rows:
                     if any(row[k] is not None for k in ahead):
                         later.append((then, {k: row[k] for k in keys}, {k: row[k] for k in ahead}))
-                written[table.name] = [{k: v for k, v in row.items() if k in table.c and (table.name, k) not in REWRITTEN}
-                                       for row in rows]
+                written[table.name] = [
+                    {k: v for k, v in row.items() if k in table.c and (table.name, k) not in REWRITTEN} for row in rows
+                ]
                 done.add(table.name)
             for table, key, values in later:
                 conn.execute(table.update().where(*(table.c[k] == v for k, v in key.items())).values(values))
@@ -197,7 +267,9 @@ def test_upgrading_from_an_earlier_revision_keeps_every_row(revision, empty_data
                 for name in written:
                     table = db.metadata.tables[name]
                     if "id" in table.c and table.c.id.autoincrement:
-                        conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"))
+                        conn.execute(
+                            text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))")
+                        )
 
         upgrade(revision="heads")
         with db.engine.connect() as conn:
@@ -219,15 +291,20 @@ def test_old_bleeding_answers_stay_readable_and_are_not_read_as_worrying(empty_d
     with app.app_context():
         upgrade(revision="0004")
         with db.engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO users (id, email, display_name, password_hash, timezone, created_at, failed_logins)"
-                " VALUES (1, 'a@example.org', 'A', 'x', 'UTC', CURRENT_TIMESTAMP, 0)"
-            ))
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, display_name, password_hash, timezone, created_at, failed_logins)"
+                    " VALUES (1, 'a@example.org', 'A', 'x', 'UTC', CURRENT_TIMESTAMP, 0)"
+                )
+            )
             for row_id, flag in ((1, True), (2, False), (3, None)):
-                conn.execute(text(
-                    "INSERT INTO checkins (id, author_id, visibility, day, bleeding, together, created_at)"
-                    " VALUES (:id, 1, 'private', CURRENT_DATE, :flag, false, CURRENT_TIMESTAMP)"
-                ), {"id": row_id, "flag": flag})
+                conn.execute(
+                    text(
+                        "INSERT INTO checkins (id, author_id, visibility, day, bleeding, together, created_at)"
+                        " VALUES (:id, 1, 'private', CURRENT_DATE, :flag, false, CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": row_id, "flag": flag},
+                )
         upgrade()
         rows = {c.id: c for c in db.session.scalars(db.select(CheckIn))}
         assert {i: c.bleeding for i, c in rows.items()} == {1: "any", 2: "none", 3: None}

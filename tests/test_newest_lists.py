@@ -9,6 +9,7 @@ end. Timestamps and days are drawn with many ties, so the tie-breaks (the id) ar
 walked across both branches. On PostgreSQL, each branch must be an ordered index
 scan under its own Limit, so a page costs the same whatever the couple's history.
 """
+
 import json
 import random
 from datetime import UTC, date, datetime, timedelta
@@ -45,13 +46,24 @@ def _write(rng: random.Random, author, n: int) -> None:
         if i % 3 == 2:
             moment_create(author=author, moment_kind="own", line=f"a walk {i}", visibility=visibility, now=now)
         else:
-            entry_create(author=author, title=f"walk {i}", body="slow walk", tags=["walk"], visibility=visibility,
-                         now=now)
-        checkin_create(author=author, answers={"mood": 3, "note": "walk"}, day=date(2026, 3, 1 + rng.randint(0, 3)),
-                       visibility=rng.choice((PRIVATE, SHARED)), now=_when(rng))
+            entry_create(
+                author=author, title=f"walk {i}", body="slow walk", tags=["walk"], visibility=visibility, now=now
+            )
+        checkin_create(
+            author=author,
+            answers={"mood": 3, "note": "walk"},
+            day=date(2026, 3, 1 + rng.randint(0, 3)),
+            visibility=rng.choice((PRIVATE, SHARED)),
+            now=_when(rng),
+        )
         if i % 2:
-            note_create(scope=Scope(author), author=author, went=f"walk {i}", visibility=rng.choice((PRIVATE, SHARED)),
-                        now=_when(rng))
+            note_create(
+                scope=Scope(author),
+                author=author,
+                went=f"walk {i}",
+                visibility=rng.choice((PRIVATE, SHARED)),
+                now=_when(rng),
+            )
 
 
 @pytest.fixture
@@ -85,7 +97,7 @@ def _by_old_rule(scope: Scope, model, order, *where) -> list[int]:
 
 def _cut(ids: list[int], page: int) -> tuple[list[int], bool]:
     start = (page - 1) * PER_PAGE
-    return ids[start:start + PER_PAGE], len(ids) > start + PER_PAGE
+    return ids[start : start + PER_PAGE], len(ids) > start + PER_PAGE
 
 
 FILTERS = [
@@ -240,10 +252,16 @@ def test_each_branch_is_an_ordered_index_scan_with_its_own_limit(app, couple):
     db.session.commit()
     scope = Scope(ana)
     statements = {
-        "entries": (listing.entries_visible_to(scope, first=21), "ix_entries_author_id_created_at",
-                    "ix_entries_couple_id_visibility_created_at"),
-        "checkins": (checkins_newest(scope, first=21), "ix_checkins_author_id_day",
-                     "ix_checkins_couple_id_visibility_day"),
+        "entries": (
+            listing.entries_visible_to(scope, first=21),
+            "ix_entries_author_id_created_at",
+            "ix_entries_couple_id_visibility_created_at",
+        ),
+        "checkins": (
+            checkins_newest(scope, first=21),
+            "ix_checkins_author_id_day",
+            "ix_checkins_couple_id_visibility_day",
+        ),
     }
     for table, (stmt, own_index, shared_index) in statements.items():
         compiled = stmt.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True})

@@ -2,6 +2,7 @@
 planned only by the partner who leads the pace, only ever wait for another day, and
 every reminder of them says they are optional. "Done" is met without praise.
 """
+
 from types import SimpleNamespace
 
 import pytest
@@ -32,9 +33,13 @@ def stage_three(couple):
     """Ana (who leads the pace) and Bo at stage 3, with an intimate and a gentle practice."""
     ana, bo, c = couple
     plan = couple_plan(c, stage=3)
-    return SimpleNamespace(ana=ana, bo=bo, plan=plan,
-                           intimate=make_practice("Slow steps", kind="touch", stage=3),
-                           gentle=make_practice("Warm hands", kind="touch", stage=2))
+    return SimpleNamespace(
+        ana=ana,
+        bo=bo,
+        plan=plan,
+        intimate=make_practice("Slow steps", kind="touch", stage=3),
+        gentle=make_practice("Warm hands", kind="touch", stage=2),
+    )
 
 
 # -- planning -------------------------------------------------------------------------------
@@ -46,7 +51,8 @@ def test_only_the_partner_who_leads_the_pace_plans_an_intimate_practice(app, sta
     page = bo.get(f"/practices/{s.intimate.id}")
     assert LEADER_ONLY in read_text(page) and f'href="/plan/add/{s.intimate.id}"' not in page.get_data(as_text=True)
     assert f'href="/plan/add/{s.intimate.id}"' in client_for(app, s.ana).get(f"/practices/{s.intimate.id}").get_data(
-        as_text=True)
+        as_text=True
+    )
     assert LEADER_ONLY in read_text(bo.get(f"/plan/add/{s.intimate.id}"))
     response = bo.post(f"/plan/add/{s.intimate.id}", data=form())
     assert response.status_code == 422
@@ -135,8 +141,9 @@ def test_apprise_bodies_say_it_is_optional(app, stage_three, hook, discreet):
     s = stage_three
     apprise_target_save(user=s.ana, url=hook.url)
     db.session.commit()
-    row = SimpleNamespace(id=1, channel="apprise", user_id=s.ana.id, email=s.ana.email,
-                          title=s.intimate.title, discreet=discreet)
+    row = SimpleNamespace(
+        id=1, channel="apprise", user_id=s.ana.id, email=s.ana.email, title=s.intimate.title, discreet=discreet
+    )
     assert send(row).ok
     assert hook.received[-1]["message"].endswith(NO_PRESSURE)
     assert (s.intimate.title in hook.received[-1]["message"]) == (not discreet)

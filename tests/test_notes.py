@@ -4,6 +4,7 @@ Every test runs on SQLite and on PostgreSQL (the `app` fixture). Notes are
 written through the real form unless a test needs control of the date, which
 it then passes to the service as `now=`.
 """
+
 import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -40,6 +41,7 @@ READY_OFFER = "If you'd like, let Tandem know you feel ready for stage {}. Only 
 
 
 # -- helpers ------------------------------------------------------------------------
+
 
 def only_note() -> ProgressNote:
     db.session.expire_all()
@@ -83,7 +85,9 @@ def area_rows(response, author_id: int, area: str) -> list[tuple[str, str]]:
         ({"pace": "slower"}, "pace", "slower"),
     ],
 )
-def test_one_answer_is_enough_and_the_note_is_private_by_default(app, ana, ana_client, bo_client, answer, column, stored):
+def test_one_answer_is_enough_and_the_note_is_private_by_default(
+    app, ana, ana_client, bo_client, answer, column, stored
+):
     practice = make_practice()
     response = write(ana_client, answer, practice=practice.id)
     note_id = note_id_from(response)
@@ -182,10 +186,17 @@ def test_the_sensation_map_is_offered_after_touch_practices_only(app, ana_client
     assert count(SensationMap, fresh=True) == 0
 
 
-def test_a_sensation_map_is_sealed_private_by_default_and_remembers_the_clinician_choice(app, ana, ana_client, bo_client):
+def test_a_sensation_map_is_sealed_private_by_default_and_remembers_the_clinician_choice(
+    app, ana, ana_client, bo_client
+):
     touch = make_practice(kind="touch", stage=1)
-    data = {"sensation-hands": "comfortable", "sensation-intimate_outer": "reduced", "sensation-back": "",
-            "visibility": SHARED, "for_clinician": "y"}
+    data = {
+        "sensation-hands": "comfortable",
+        "sensation-intimate_outer": "reduced",
+        "sensation-back": "",
+        "visibility": SHARED,
+        "for_clinician": "y",
+    }
     note_id = note_id_from(write(ana_client, data, practice=touch.id))
     db.session.expire_all()
     (sensation_map,) = db.session.scalars(select(SensationMap)).all()
@@ -203,7 +214,9 @@ def test_a_sensation_map_is_sealed_private_by_default_and_remembers_the_clinicia
 # -- the "ready for more" offer -----------------------------------------------------
 
 
-def test_ready_for_more_offers_a_private_ready_that_leaves_the_partners_plan_unchanged(app, ana, bo, ana_client, bo_client):
+def test_ready_for_more_offers_a_private_ready_that_leaves_the_partners_plan_unchanged(
+    app, ana, bo, ana_client, bo_client
+):
     bo_plan_before = bo_client.get("/plan").get_data(as_text=True)
     note_id = note_id_from(write(ana_client, {"pace": "more", "visibility": SHARED}))
     page = page_text(ana_client.get(f"/notes/{note_id}"))
@@ -239,7 +252,9 @@ def test_no_ready_offer_for_other_suggestions_at_the_last_stage_or_after_the_sta
 
 def _map_on(user, day: date, areas: dict, visibility=PRIVATE) -> ProgressNote:
     note = note_create(
-        scope=Scope(user), author=user, went=f"Evening of {day}",
+        scope=Scope(user),
+        author=user,
+        went=f"Evening of {day}",
         sensation=SensationInput(areas=areas, visibility=visibility),
         now=datetime(day.year, day.month, day.day, 20, 0, tzinfo=UTC),
     )
@@ -336,8 +351,13 @@ def test_after_leaving_the_former_partner_sees_no_shared_map(app, ana, bo, bo_cl
 
 def test_visibility_changes_both_ways_and_reseals_every_field(app, ana, ana_client, bo_client):
     touch = make_practice(kind="touch", stage=1)
-    note_id = note_id_from(write(ana_client, {"went": "Went gently.", "keep": "The blanket.", "change": "Earlier.",
-                                              "sensation-hands": "neutral"}, practice=touch.id))
+    note_id = note_id_from(
+        write(
+            ana_client,
+            {"went": "Went gently.", "keep": "The blanket.", "change": "Earlier.", "sensation-hands": "neutral"},
+            practice=touch.id,
+        )
+    )
     before = only_note()
     sealed_before = (before.went_sealed, before.keep_sealed, before.change_sealed)
     assert bo_client.get(f"/notes/{note_id}").status_code == 404
@@ -378,7 +398,9 @@ def test_a_note_written_while_single_is_not_shared_into_a_later_couple(app):
 
 def test_delete_is_for_the_author_and_takes_the_map_with_it(app, ana_client, bo_client):
     touch = make_practice(kind="touch", stage=1)
-    note_id = note_id_from(write(ana_client, {"sensation-back": "comfortable", "visibility": SHARED}, practice=touch.id))
+    note_id = note_id_from(
+        write(ana_client, {"sensation-back": "comfortable", "visibility": SHARED}, practice=touch.id)
+    )
     assert "Its sensation map goes with it." in page_text(ana_client.get(f"/notes/{note_id}/delete"))
     assert count(ProgressNote, fresh=True) == 1, "the confirmation page changes nothing"
     assert bo_client.post(f"/notes/{note_id}/delete").status_code == 404
@@ -436,8 +458,9 @@ def test_the_history_costs_the_same_statements_for_one_note_or_thirty(app, ana, 
         assert ana_client.get("/notes").status_code == 200
     for n in range(29):
         author = ana if n % 2 else bo
-        note_create(scope=Scope(author), author=author, practice=practice, went=f"note {n}", keep="k",
-                    visibility=SHARED)
+        note_create(
+            scope=Scope(author), author=author, practice=practice, went=f"note {n}", keep="k", visibility=SHARED
+        )
     db.session.commit()
     with count_queries(app) as many:
         response = ana_client.get("/notes")
@@ -453,8 +476,15 @@ def _due_now(user, practice) -> str:
     """A one-off schedule at the current minute; returns its prompt key."""
     plan = Scope(user).plan_or_create()
     local = now_utc().astimezone(ZoneInfo(plan.timezone))
-    db.session.add(Schedule(plan_id=plan.id, practice_id=practice.id, kind="once", times=[local.strftime("%H:%M")],
-                            start_date=local.date()))
+    db.session.add(
+        Schedule(
+            plan_id=plan.id,
+            practice_id=practice.id,
+            kind="once",
+            times=[local.strftime("%H:%M")],
+            start_date=local.date(),
+        )
+    )
     db.session.commit()
     db.session.expire_all()
     (prompt,) = prompts_for(Scope(user), user)[1]
@@ -480,7 +510,9 @@ def test_an_unknown_prompt_is_ignored_calmly(app, ana_client):
     practice = make_practice()
     assert ana_client.get("/notes/new?prompt=nonsense").status_code == 200
     assert ana_client.get("/notes/new?prompt=999@20260101T200000Z").status_code == 200
-    note_id_from(write(ana_client, {"went": "Still worth writing."}, prompt="999@20260101T200000Z", practice=practice.id))
+    note_id_from(
+        write(ana_client, {"went": "Still worth writing."}, prompt="999@20260101T200000Z", practice=practice.id)
+    )
     note = only_note()
     assert (note.schedule_id, note.occurrence_at, note.practice_id) == (None, None, practice.id)
     assert count(PromptAction, fresh=True) == 0

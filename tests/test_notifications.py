@@ -2,6 +2,7 @@
 prompt it is about (a check-in opens the check-in form for that prompt; other
 practices open Today at that prompt); opening the page marks them read, in the
 route's own service call, at a fixed statement count."""
+
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,12 +16,20 @@ from journal.today.services import prompt_key, prompts_for
 
 
 def due_at(plan, local, title, kind):
-    practice = Practice(kind=kind, title=title, summary="Something small.", steps=["One step."],
-                        duration_minutes=5, together=True, topics=[])
+    practice = Practice(
+        kind=kind,
+        title=title,
+        summary="Something small.",
+        steps=["One step."],
+        duration_minutes=5,
+        together=True,
+        topics=[],
+    )
     db.session.add(practice)
     db.session.flush()
-    schedule = Schedule(plan_id=plan.id, practice_id=practice.id, kind="once", times=[local.strftime("%H:%M")],
-                        start_date=local.date())
+    schedule = Schedule(
+        plan_id=plan.id, practice_id=practice.id, kind="once", times=[local.strftime("%H:%M")], start_date=local.date()
+    )
     db.session.add(schedule)
     db.session.commit()
     return schedule
@@ -43,8 +52,11 @@ def reminded(app, couple):
 
 
 def unread(user) -> int:
-    return db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None)))
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
 
 
 def test_each_notification_is_a_sentence_that_links_to_its_prompt(app, couple, reminded):

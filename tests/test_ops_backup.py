@@ -1,6 +1,7 @@
 """`flask backup create` copies the live database; `flask backup restore` brings it back
 into an empty database (refusing one with rows unless --force), every table identical and
 the sealed text readable with the same master keys."""
+
 import os
 import shutil
 
@@ -54,8 +55,9 @@ def test_backup_while_live_then_restore_into_a_fresh_database(app, app_config, f
     world = build_world()
 
     author = world.people["author"]
-    entry = entry_create(author=author, title="Kept safe", body="The words *we* wrote in March", tags=["spring"],
-                         visibility="private")
+    entry = entry_create(
+        author=author, title="Kept safe", body="The words *we* wrote in March", tags=["spring"], visibility="private"
+    )
     db.session.commit()
     entry_id, author_id = entry.id, author.id
     db.session.remove()

@@ -1,6 +1,7 @@
 """Two saves of the same item from the same starting version: the later one does not
 silently overwrite. It is refused (409), the page says so, shows the other version and
 keeps what the person typed; saving again then replaces the other version knowingly."""
+
 import pytest
 from sqlalchemy import text
 
@@ -15,8 +16,11 @@ CHANGED = "This changed while you were writing"
 
 def _entry_form(response) -> dict:
     return {
-        "title": field_value(response, "title"), "body": textarea_value(response, "body"),
-        "tags": field_value(response, "tags"), "visibility": "shared", "version": field_value(response, "version"),
+        "title": field_value(response, "title"),
+        "body": textarea_value(response, "body"),
+        "tags": field_value(response, "tags"),
+        "visibility": "shared",
+        "version": field_value(response, "version"),
     }
 
 
@@ -78,8 +82,16 @@ def test_the_database_refuses_a_save_that_races_past_the_check(app, couple, shar
     with db.engine.begin() as other:  # another worker's save, committed meanwhile
         other.execute(text("UPDATE entries SET version = version + 1 WHERE id = :id"), {"id": shared_entry})
     with pytest.raises(EditConflict):
-        entry_update(entry=entry, author=ana, title="Sunday", body="Mine", tags=[], visibility="shared",
-                     link=Link(), version=loaded)
+        entry_update(
+            entry=entry,
+            author=ana,
+            title="Sunday",
+            body="Mine",
+            tags=[],
+            visibility="shared",
+            link=Link(),
+            version=loaded,
+        )
     db.session.rollback()
 
 

@@ -1,6 +1,7 @@
 """A commit that fails because the database connection is lost mid-request: everything
 rolls back, the calm error page shows (no stack trace), what the person typed comes back
 in a form that sends it again, and the next request works."""
+
 import time
 
 import pytest
@@ -59,7 +60,9 @@ def _allow_connections(admin) -> None:
 def test_a_lost_connection_at_commit_keeps_what_was_typed(app, couple, lose_connection_at_commit, caplog):
     client = client_for(app, couple[0])
     lose_connection_at_commit["armed"] = True
-    response = client.post("/journal/new", data={"title": TITLE, "body": BODY, "tags": "evening", "visibility": "shared"})
+    response = client.post(
+        "/journal/new", data={"title": TITLE, "body": BODY, "tags": "evening", "visibility": "shared"}
+    )
     assert lose_connection_at_commit["ended"] == 1
 
     assert response.status_code == 500
@@ -73,7 +76,11 @@ def test_a_lost_connection_at_commit_keeps_what_was_typed(app, couple, lose_conn
     fields.update({el.get("name"): textarea_value(response, el.get("id")) for el in form.select("textarea")})
     fields.pop("csrf_token", None)
     assert {name: value.replace("\r\n", "\n") for name, value in fields.items()} == {
-        "title": TITLE, "body": BODY, "tags": "evening", "visibility": "shared"}
+        "title": TITLE,
+        "body": BODY,
+        "tags": "evening",
+        "visibility": "shared",
+    }
     assert BODY not in caplog.text and TITLE not in caplog.text
 
     # Rolled back: nothing half-saved. The next request gets a new connection and works.
@@ -89,7 +96,9 @@ def test_a_lost_connection_at_commit_keeps_what_was_typed(app, couple, lose_conn
 def test_a_lost_connection_on_a_check_in_keeps_the_answers(app, couple, lose_connection_at_commit):
     client = client_for(app, couple[0])
     lose_connection_at_commit["armed"] = True
-    response = client.post("/checkins/new", data={"mood": "2", "note": "A heavy day, but we talked", "visibility": "private"})
+    response = client.post(
+        "/checkins/new", data={"mood": "2", "note": "A heavy day, but we talked", "visibility": "private"}
+    )
     assert response.status_code == 500
     page = response.get_data(as_text=True)
     assert ">A heavy day, but we talked</textarea>" in page and 'name="mood" value="2"' in page

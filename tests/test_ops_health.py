@@ -1,5 +1,6 @@
 """/healthz says the process answers; /readyz says the database and the reminder queue
 answer, and 503 when either does not (real unreachable ports, no mocks)."""
+
 import os
 import socket
 

@@ -1,6 +1,7 @@
 """Request logs: one line per request (id, method, route pattern, status, duration), never a
 word a person typed, an email address or a token; gunicorn's and werkzeug's access logs
 without query strings. Each test reads what the real handlers wrote."""
+
 import json
 import logging
 import os
@@ -109,8 +110,18 @@ def test_a_full_journey_leaves_no_typed_word_email_or_token_in_the_logs(app, log
     try:
         ana, bo = app.test_client(), app.test_client()
         ana_email, bo_email = "marigold.reader@example.com", "thistle.writer@example.org"
-        assert ana.post("/register", data={"email": ana_email, "display_name": TYPED["display_name"],
-                                           "password": TYPED["password"], "timezone": "Europe/London"}).status_code == 302
+        assert (
+            ana.post(
+                "/register",
+                data={
+                    "email": ana_email,
+                    "display_name": TYPED["display_name"],
+                    "password": TYPED["password"],
+                    "timezone": "Europe/London",
+                },
+            ).status_code
+            == 302
+        )
         tokens = []
         (message,) = smtp_sink.wait_for(ana_email)
         for link in email_links(message):
@@ -120,8 +131,18 @@ def test_a_full_journey_leaves_no_typed_word_email_or_token_in_the_logs(app, log
         ana.post("/logout")
         assert ana.post("/login", data={"email": ana_email, "password": TYPED["password"]}).status_code == 302
 
-        assert bo.post("/register", data={"email": bo_email, "display_name": TYPED["partner_name"],
-                                          "password": TYPED["password"], "timezone": "Europe/Paris"}).status_code == 302
+        assert (
+            bo.post(
+                "/register",
+                data={
+                    "email": bo_email,
+                    "display_name": TYPED["partner_name"],
+                    "password": TYPED["password"],
+                    "timezone": "Europe/Paris",
+                },
+            ).status_code
+            == 302
+        )
         ana.post("/couple/invite")
         page = ana.get("/couple")
         invite = field_value(page, "invite-link").removeprefix("http://localhost")
@@ -130,12 +151,23 @@ def test_a_full_journey_leaves_no_typed_word_email_or_token_in_the_logs(app, log
         bo.get(invite)
         assert bo.post(invite, data={"pace_leader": "inviter"}).status_code == 302
 
-        assert ana.post("/checkins/new", data={
-            "mood": "2", "boundary": "yellow", "boundary_note": TYPED["boundary_note"],
-            "note": TYPED["checkin_note"], "visibility": "shared",
-        }).status_code == 302
-        saved = ana.post("/journal/new", data={"title": TYPED["title"], "body": TYPED["body"],
-                                               "tags": TYPED["tags"], "visibility": "shared"})
+        assert (
+            ana.post(
+                "/checkins/new",
+                data={
+                    "mood": "2",
+                    "boundary": "yellow",
+                    "boundary_note": TYPED["boundary_note"],
+                    "note": TYPED["checkin_note"],
+                    "visibility": "shared",
+                },
+            ).status_code
+            == 302
+        )
+        saved = ana.post(
+            "/journal/new",
+            data={"title": TYPED["title"], "body": TYPED["body"], "tags": TYPED["tags"], "visibility": "shared"},
+        )
         assert saved.status_code == 302
         ana.get(saved.headers["Location"])
         assert TYPED["title"] in bo.get(f"/journal?q={TYPED['search']}&tag=pomegranate").get_data(as_text=True)
@@ -212,7 +244,10 @@ def test_gunicorn_with_the_repository_config_logs_no_query_string_or_token(tmp_p
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
         [str(gunicorn), "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         for _ in range(300):

@@ -6,6 +6,7 @@ live, private "ready" from both partners, one of them the pace leader; a mark
 lasts 7 days and is for the next stage only. Nobody is ever told that the
 other is waiting.
 """
+
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -213,7 +214,7 @@ def history_lines(response) -> list[str]:
     for heading in elements(response, "h3"):
         if heading.text == "How the pace has moved":
             siblings = [c for c in heading.parent.children if isinstance(c, Element)]
-            following = siblings[siblings.index(heading) + 1:]
+            following = siblings[siblings.index(heading) + 1 :]
             if following and following[0].tag == "ul":
                 return [li.text for li in following[0].select("li")]
     return []
@@ -342,13 +343,28 @@ def test_refused_forward_moves_through_the_page(app, couple):
 def test_readiness_is_never_announced(app, couple):
     ana, bo, c = couple
     plan = couple_plan(c)
-    practice = Practice(slug="test-walk", kind="closeness", title="Evening walk", summary="A walk.", steps=["Walk."],
-                        duration_minutes=10, together=True, topics=[])
+    practice = Practice(
+        slug="test-walk",
+        kind="closeness",
+        title="Evening walk",
+        summary="A walk.",
+        steps=["Walk."],
+        duration_minutes=10,
+        together=True,
+        topics=[],
+    )
     db.session.add(practice)
     db.session.flush()
     at = (now_utc() + timedelta(hours=12)).strftime("%H:00")  # far from now: pages don't change meanwhile
-    db.session.add(Schedule(plan_id=plan.id, practice_id=practice.id, kind="daily", times=[at],
-                            start_date=now_utc().date() - timedelta(days=3)))
+    db.session.add(
+        Schedule(
+            plan_id=plan.id,
+            practice_id=practice.id,
+            kind="daily",
+            times=[at],
+            start_date=now_utc().date() - timedelta(days=3),
+        )
+    )
     db.session.commit()
     ana_client, bo_client = client_for(app, ana), client_for(app, bo)
     bo_before = bo_client.get("/plan")

@@ -1,4 +1,5 @@
 """The wheel carries the templates and static files the app factory points Flask at."""
+
 import subprocess
 import sys
 import zipfile
@@ -9,7 +10,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_wheel_ships_templates_and_static(tmp_path):
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
         check=True,
         cwd=tmp_path,
         capture_output=True,

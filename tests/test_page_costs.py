@@ -6,6 +6,7 @@ months (check-ins, entries, moments, progress notes and sensation maps from
 bench/seed.py, through the app's own sealing). The page must issue the same
 number of SQL statements both times, and never more than ten.
 """
+
 from datetime import timedelta
 
 import pytest

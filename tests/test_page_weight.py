@@ -1,14 +1,30 @@
 """Page weight: no page over 150 KB on a first load (HTML, CSS, JS, icons), and
 every page's own HTML under 40 KB after that (the rest is cached static files)."""
+
 import pytest
 
 from journal.practices.services import practices_load
 from journal.testing import elements, login_as
 
-pytestmark = pytest.mark.sqlite_only  # HTML and static files, not queries: the same on both databases (tests/conftest.py)
+pytestmark = (
+    pytest.mark.sqlite_only
+)  # HTML and static files, not queries: the same on both databases (tests/conftest.py)
 
-PAGES = ["/today", "/checkins/new", "/journal", "/journal/new", "/plan", "/practices", "/consent",
-         "/care", "/couple", "/account", "/reminders", "/notes/new", "/notifications"]
+PAGES = [
+    "/today",
+    "/checkins/new",
+    "/journal",
+    "/journal/new",
+    "/plan",
+    "/practices",
+    "/consent",
+    "/care",
+    "/couple",
+    "/account",
+    "/reminders",
+    "/notes/new",
+    "/notifications",
+]
 ANONYMOUS = ["/", "/login", "/register", "/reset", "/care"]
 
 

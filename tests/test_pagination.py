@@ -1,6 +1,7 @@
 """The journal, check-ins and notes lists page the same way (journal/pagination.py):
 one row more than a page, "Newer" and "Older" links, and never a count of the
 couple's whole history."""
+
 import pytest
 
 from bench.seed import END, history

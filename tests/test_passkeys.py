@@ -1,6 +1,7 @@
 """Passkeys on the server side: the options the browser gets, and answers that must
 be refused. Registering and signing in for real is tested in Chromium with a virtual
 authenticator (tests/browser/test_passkey_journey.py)."""
+
 from datetime import timedelta
 
 import pytest
@@ -12,14 +13,26 @@ from journal.testing import login_as, make_user
 
 pytestmark = pytest.mark.sqlite_only  # WebAuthn options and checks: the same on both databases (tests/conftest.py)
 
-GARBAGE = {"id": "AAAA", "rawId": "AAAA", "type": "public-key",
-           "response": {"clientDataJSON": "e30", "authenticatorData": "AAAA", "signature": "AAAA",
-                        "attestationObject": "AAAA"}}
+GARBAGE = {
+    "id": "AAAA",
+    "rawId": "AAAA",
+    "type": "public-key",
+    "response": {
+        "clientDataJSON": "e30",
+        "authenticatorData": "AAAA",
+        "signature": "AAAA",
+        "attestationObject": "AAAA",
+    },
+}
 
 
 def _passkey(user, credential_id=b"cred") -> Passkey:
-    passkey = Passkey(user_id=user.id, credential_id=credential_id + str(user.id).encode(),
-                      public_key=b"key", device="Safari on an iPhone")
+    passkey = Passkey(
+        user_id=user.id,
+        credential_id=credential_id + str(user.id).encode(),
+        public_key=b"key",
+        device="Safari on an iPhone",
+    )
     db.session.add(passkey)
     db.session.commit()
     return passkey

@@ -1,5 +1,6 @@
 """Phone first (issue 13), the parts a server decides: the More page, the quick
 check-in (what starts folded, who sees it by default), one wording for "who sees it"."""
+
 import re
 from datetime import timedelta
 
@@ -34,7 +35,13 @@ def test_more_lists_everything_the_tab_bar_has_no_room_for(app, couple, ana_clie
     assert page.status_code == 200
     links = [(a.get("href"), a.text) for a in elements(page, "ul.more-list > li > a")]
     assert [name for _, name in links if name != "Progress"] == [
-        "Consent", "Library", "Partner", "Reminders", "Account", "Care"]
+        "Consent",
+        "Library",
+        "Partner",
+        "Reminders",
+        "Account",
+        "Care",
+    ]
     assert "Log out" in read_text(page)
     # Progress shows only where this app serves it (another lane builds that page).
     assert ("Progress" in dict((n, h) for h, n in links)) == ("progress.index" in app.view_functions)
@@ -136,8 +143,13 @@ def test_a_moment_just_kept_can_be_undone_with_one_tap(app, couple, ana_client):
 def test_undo_is_the_authors_only_and_only_shortly_after(app, couple, ana_client):
     ana, bo, _ = couple
     shared = moment_create(author=ana, moment_kind="hug", line="", visibility="shared")
-    old = moment_create(author=ana, moment_kind="laugh", line="", visibility="private",
-                        now=now_utc() - UNDO_WINDOW - timedelta(minutes=1))
+    old = moment_create(
+        author=ana,
+        moment_kind="laugh",
+        line="",
+        visibility="private",
+        now=now_utc() - UNDO_WINDOW - timedelta(minutes=1),
+    )
     db.session.commit()
     shared_id, old_id = shared.id, old.id
     assert client_for(app, bo).post(f"/journal/{shared_id}/undo").status_code == 404
@@ -175,7 +187,10 @@ def test_a_practice_done_together_shows_done_for_both(app, couple, ana_client, k
     ana, bo, _ = couple
     schedule = shared_prompt(Scope(ana).plan_or_create(), kind=kind)
     bo_client = client_for(app, bo)
-    assert _prompt_block(bo_client.get("/today"), "How are we doing tonight").select("button[value=done]") or kind == "check-in"
+    assert (
+        _prompt_block(bo_client.get("/today"), "How are we doing tonight").select("button[value=done]")
+        or kind == "check-in"
+    )
     ana_client.post("/today/act", data={"prompt": prompt_key(ana, schedule), "action": "done"})
     said = read_text(ana_client.get("/today"))
     assert ("Noted, for you both" in said) == together_for_both

@@ -5,6 +5,7 @@ access, the plan-of-one that becomes the couple's, and a fixed statement count.
 Time is never waited for: dates are computed from "today" in the plan's zone
 and rows are edited directly when a test needs the past.
 """
+
 import re
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
@@ -69,11 +70,13 @@ def today_titles(response) -> list[str]:
     Today runs from the start of the local day to 24 hours ahead, so once a daily time has
     passed it shows that practice twice (today's and tomorrow's): which it is depends on
     the clock, never on the rule a test checks."""
-    return list(dict.fromkeys(
-        item.select_one("h3 > a").text
-        for item in elements(response, "li.card.prompt")
-        if "prompt-done" not in item.classes
-    ))
+    return list(
+        dict.fromkeys(
+            item.select_one("h3 > a").text
+            for item in elements(response, "li.card.prompt")
+            if "prompt-done" not in item.classes
+        )
+    )
 
 
 def library() -> dict[str, Practice]:
@@ -140,7 +143,9 @@ def test_add_a_schedule_with_each_recurrence(app, couple):
     plan = couple_plan(c, timezone="Europe/London")
     client = client_for(app, ana)
     practices = {case: make_practice(f"Practice {i}") for i, case in enumerate(RECURRENCES)}
-    assert "Times are in your plan's time zone (London; yours is UTC)." in read_text(client.get(f"/plan/add/{practices['once'].id}"))
+    assert "Times are in your plan's time zone (London; yours is UTC)." in read_text(
+        client.get(f"/plan/add/{practices['once'].id}")
+    )
 
     for case, (posted, saved, shown) in RECURRENCES.items():
         practice = practices[case]
@@ -196,8 +201,14 @@ def test_edit_a_schedule(app, couple):
 
     response = client.post(
         f"/plan/{schedule.id}/edit",
-        data=form(kind="weekdays", time_1="07:15", weekdays=["1", "3"], start_date="2026-04-01",
-                  end_date="2026-05-01", prompt="me"),
+        data=form(
+            kind="weekdays",
+            time_1="07:15",
+            weekdays=["1", "3"],
+            start_date="2026-04-01",
+            end_date="2026-05-01",
+            prompt="me",
+        ),
     )
 
     assert response.status_code == 302
@@ -242,7 +253,9 @@ def test_remove_a_schedule_is_soft(app, couple):
 
 BAD_SCHEDULES = {
     "end before start": (
-        {"start_date": "2026-03-10", "end_date": "2026-03-09"}, "end_date", "The end date is before the start date."
+        {"start_date": "2026-03-10", "end_date": "2026-03-09"},
+        "end_date",
+        "The end date is before the start date.",
     ),
     "interval 0": ({"kind": "interval", "interval": "0"}, "interval", "Please choose between 1 and 365 days."),
     "interval -1": ({"kind": "interval", "interval": "-1"}, "interval", "Please choose between 1 and 365 days."),
@@ -375,7 +388,10 @@ def test_postpartum_timeline(app, couple):
 
 def pauses(plan) -> dict:
     """{user id: (until, shared)} of the plan's pauses."""
-    return {p.user_id: (p.until, p.shared) for p in db.session.scalars(select(PlanPause).where(PlanPause.plan_id == plan.id))}
+    return {
+        p.user_id: (p.until, p.shared)
+        for p in db.session.scalars(select(PlanPause).where(PlanPause.plan_id == plan.id))
+    }
 
 
 def test_pause_and_resume(app, couple):
@@ -421,7 +437,8 @@ def test_a_pause_is_lifted_only_by_the_person_who_set_it(app, couple):
     assert "Resume the plan" not in bo_page
     bo_client.post("/plan/resume")  # by its address: refused all the same
     assert ("info", "Your partner paused the plan. It rests until they're ready; only they can resume it.") in flashes(
-        bo_client.get("/plan"))
+        bo_client.get("/plan")
+    )
     assert pauses(plan) == {ana.id: (until, False)}
     assert today_titles(bo_client.get("/today")) == []
 
@@ -429,7 +446,8 @@ def test_a_pause_is_lifted_only_by_the_person_who_set_it(app, couple):
     bo_client.post("/plan/pause", data={"until": ""})
     ana_client.post("/plan/resume")
     assert ("info", "Your pause is lifted. The plan rests until your partner is ready too.") in flashes(
-        ana_client.get("/plan"))
+        ana_client.get("/plan")
+    )
     assert today_titles(ana_client.get("/today")) == []
     assert "Bo paused the plan for now." in read_text(ana_client.get("/plan"))
     bo_client.post("/plan/resume")
@@ -663,7 +681,11 @@ def test_plan_page_statement_count_does_not_grow(app, couple):
     db.session.add(PaceReady(plan_id=plan.id, user_id=ana.id, to_stage=3))
     db.session.commit()
     kinds = [
-        ("daily", {}), ("weekdays", {"weekdays": [0, 3]}), ("interval", {"interval": 3}), ("weekly", {}), ("once", {}),
+        ("daily", {}),
+        ("weekdays", {"weekdays": [0, 3]}),
+        ("interval", {"interval": 3}),
+        ("weekly", {}),
+        ("once", {}),
     ]
     make_schedule(plan, make_practice())
     client = client_for(app, ana)

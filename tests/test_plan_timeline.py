@@ -1,6 +1,7 @@
 """The postpartum timeline: the suggested dates agree with the weeks they name, a
 milestone whose date has gone is marked past (and still offered, gently), and a
 milestone already on the plan is not offered again."""
+
 from datetime import date, timedelta
 
 from journal.access import Scope
@@ -12,10 +13,20 @@ from journal.testing import client_for, read_text
 
 def milestone_practices():
     rows = {}
-    for slug, title in (("early-postnatal-contact", "An early check after the birth"),
-                        ("full-postnatal-check-up", "The fuller check-up")):
-        rows[slug] = Practice(slug=slug, kind="medical", title=title, summary="A check.", steps=["Book it."],
-                              duration_minutes=30, together=False, topics=[])
+    for slug, title in (
+        ("early-postnatal-contact", "An early check after the birth"),
+        ("full-postnatal-check-up", "The fuller check-up"),
+    ):
+        rows[slug] = Practice(
+            slug=slug,
+            kind="medical",
+            title=title,
+            summary="A check.",
+            steps=["Book it."],
+            duration_minutes=30,
+            together=False,
+            topics=[],
+        )
         db.session.add(rows[slug])
     db.session.commit()
     return rows
@@ -74,10 +85,23 @@ def test_a_milestone_already_on_the_plan_is_not_offered_again(app, couple):
     ana = couple[0]
     rows = milestone_practices()
     plan = plan_with_birth(ana, now_utc().date() - timedelta(weeks=1))
-    db.session.add(Schedule(plan_id=plan.id, practice_id=rows["full-postnatal-check-up"].id, kind="once",
-                            times=["10:00"], start_date=now_utc().date() + timedelta(weeks=10)))
-    removed = Schedule(plan_id=plan.id, practice_id=rows["early-postnatal-contact"].id, kind="once",
-                       times=["10:00"], start_date=now_utc().date(), removed_at=now_utc())
+    db.session.add(
+        Schedule(
+            plan_id=plan.id,
+            practice_id=rows["full-postnatal-check-up"].id,
+            kind="once",
+            times=["10:00"],
+            start_date=now_utc().date() + timedelta(weeks=10),
+        )
+    )
+    removed = Schedule(
+        plan_id=plan.id,
+        practice_id=rows["early-postnatal-contact"].id,
+        kind="once",
+        times=["10:00"],
+        start_date=now_utc().date(),
+        removed_at=now_utc(),
+    )
     db.session.add(removed)
     db.session.commit()
     assert set(offered(ana, now_utc().date())) == {"early-postnatal-contact"}  # taken out: offered again

@@ -1,5 +1,6 @@
 """Time zones on the plan: every time is shown in the viewer's own zone, and when the
 plan's zone is another, both are named ("20:00 in New York, 01:00 for you")."""
+
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -14,12 +15,21 @@ def evening_walk(couple_row, zone="America/New_York"):
     plan = Plan(couple_id=couple_row.id, timezone=zone)
     db.session.add(plan)
     db.session.flush()
-    practice = Practice(slug="evening-walk", kind="closeness", title="Evening walk", summary="A walk.",
-                        steps=["Walk."], duration_minutes=20, together=True, topics=[])
+    practice = Practice(
+        slug="evening-walk",
+        kind="closeness",
+        title="Evening walk",
+        summary="A walk.",
+        steps=["Walk."],
+        duration_minutes=20,
+        together=True,
+        topics=[],
+    )
     db.session.add(practice)
     db.session.flush()
-    db.session.add(Schedule(plan_id=plan.id, practice_id=practice.id, kind="daily", times=["20:00"],
-                            start_date=date(2025, 1, 1)))
+    db.session.add(
+        Schedule(plan_id=plan.id, practice_id=practice.id, kind="daily", times=["20:00"], start_date=date(2025, 1, 1))
+    )
     db.session.commit()
     return plan, practice
 
@@ -57,7 +67,8 @@ def test_the_schedule_form_names_both_zones(app, couple):
     db.session.commit()
     _, practice = evening_walk(c)
     assert "Times are in your plan's time zone (New York; yours is London)." in read_text(
-        client_for(app, bo).get(f"/plan/add/{practice.id}"))
+        client_for(app, bo).get(f"/plan/add/{practice.id}")
+    )
     assert "Times are in your plan's time zone." in read_text(client_for(app, ana).get(f"/plan/add/{practice.id}"))
 
 
@@ -72,7 +83,9 @@ def test_the_zone_helper_follows_daylight_saving_on_the_day_asked():
     assert zone_place("America/Argentina/Buenos_Aires") == "Buenos Aires" and zone_place("UTC") == "UTC"
     at = datetime(2026, 11, 28, 1, 0, tzinfo=ZoneInfo("Europe/London"))
     assert zones.moment(at) == "28 November 2026, 01:00 for you"
-    assert local_today("Pacific/Kiritimati", now=datetime(2026, 11, 27, 12, tzinfo=ZoneInfo("UTC"))) == date(2026, 11, 28)
+    assert local_today("Pacific/Kiritimati", now=datetime(2026, 11, 27, 12, tzinfo=ZoneInfo("UTC"))) == date(
+        2026, 11, 28
+    )
     assert zones.today(now=datetime(2026, 11, 28, 3, tzinfo=ZoneInfo("UTC"))) == date(2026, 11, 27)
 
 

@@ -153,7 +153,9 @@ def test_every_topic_is_covered_and_named(library, practices):
 def test_stage_only_on_touch(practices):
     for p in practices:
         if p["kind"] == "touch":
-            assert p.get("stage") in (1, 2, 3, 4), f"{p['slug']}: touch practice needs stage 1..4, got {p.get('stage')!r}"
+            assert p.get("stage") in (1, 2, 3, 4), (
+                f"{p['slug']}: touch practice needs stage 1..4, got {p.get('stage')!r}"
+            )
         else:
             assert "stage" in p and p["stage"] is None, f"{p['slug']}: only touch practices have a stage"
 
@@ -196,7 +198,9 @@ def test_consent_phrases_cover_every_signal(library):
     for item in phrases:
         assert item.get("signal") in SIGNALS, f"unknown consent signal {item.get('signal')!r}"
         assert isinstance(item.get("phrase"), str) and item["phrase"].strip(), f"empty phrase in {item}"
-        assert isinstance(item.get("meaning"), str) and item["meaning"].strip(), f"phrase {item['phrase']!r} has no meaning"
+        assert isinstance(item.get("meaning"), str) and item["meaning"].strip(), (
+            f"phrase {item['phrase']!r} has no meaning"
+        )
     counts = Counter(item["signal"] for item in phrases)
     for signal in sorted(SIGNALS):
         assert counts[signal] >= 3, f"signal '{signal}' has {counts[signal]} phrases, expected at least 3"
@@ -262,7 +266,11 @@ def test_touch_from_stage_three_on_carries_the_clearance_line(practices):
 
 def test_touch_before_stage_four_keeps_intercourse_out(practices):
     """The agreement that stages 1 to 3 leave out intercourse is written where the structure is."""
-    agreed = [p["slug"] for p in practices if p["kind"] == "touch" and "no intercourse in stages 1 to 3" in " ".join(p["steps"])]
+    agreed = [
+        p["slug"]
+        for p in practices
+        if p["kind"] == "touch" and "no intercourse in stages 1 to 3" in " ".join(p["steps"])
+    ]
     assert agreed, "a touch practice should set out the turns, the time and the stages-1-to-3 agreement"
 
 

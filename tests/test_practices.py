@@ -1,4 +1,5 @@
 """The practice library: loading it, browsing it, reading a practice, and a couple's own practices."""
+
 import copy
 import re
 from datetime import UTC, date, datetime
@@ -84,8 +85,15 @@ def test_changed_data_updates_in_place_and_removed_practice_is_retired(app, coup
 
     # the couple has the soon-to-be-retired practice in their plan, with a done prompt
     plan = Scope(ana).plan_or_create()
-    schedule = Schedule(plan_id=plan.id, practice_id=gone_id, kind="daily", times=["20:00"], weekdays=[],
-                        interval=1, start_date=date(2026, 1, 1))
+    schedule = Schedule(
+        plan_id=plan.id,
+        practice_id=gone_id,
+        kind="daily",
+        times=["20:00"],
+        weekdays=[],
+        interval=1,
+        start_date=date(2026, 1, 1),
+    )
     db.session.add(schedule)
     db.session.flush()
     at = datetime(2026, 1, 2, 20, 0, tzinfo=UTC)
@@ -140,15 +148,31 @@ def test_merged_practices_retire_on_load_and_keep_a_couples_history(app, couple)
     assert not {i["slug"] for i in library_data()["practices"]} & set(MERGED_SLUGS)
     load_library()
     old = {
-        slug: Practice(slug=slug, kind="grounding", title=f"Old {slug}", summary="An older practice.",
-                       steps=["One", "Two", "Three"], duration_minutes=5, stage=None, together=False, topics=[9])
+        slug: Practice(
+            slug=slug,
+            kind="grounding",
+            title=f"Old {slug}",
+            summary="An older practice.",
+            steps=["One", "Two", "Three"],
+            duration_minutes=5,
+            stage=None,
+            together=False,
+            topics=[9],
+        )
         for slug in MERGED_SLUGS
     }
     db.session.add_all(old.values())
     db.session.flush()
     plan = Scope(ana).plan_or_create()
-    schedule = Schedule(plan_id=plan.id, practice_id=old["feet-on-the-floor"].id, kind="daily", times=["20:00"],
-                        weekdays=[], interval=1, start_date=date(2026, 1, 1))
+    schedule = Schedule(
+        plan_id=plan.id,
+        practice_id=old["feet-on-the-floor"].id,
+        kind="daily",
+        times=["20:00"],
+        weekdays=[],
+        interval=1,
+        start_date=date(2026, 1, 1),
+    )
     db.session.add(schedule)
     db.session.flush()
     at = datetime(2026, 1, 2, 20, 0, tzinfo=UTC)
@@ -172,8 +196,17 @@ def test_retired_practice_still_in_the_plan_can_still_be_read(app, couple):
     by_slug = load_library()
     gone = next(p for p in by_slug.values() if p.kind == "grounding")
     plan = Scope(ana).plan_or_create()
-    db.session.add(Schedule(plan_id=plan.id, practice_id=gone.id, kind="daily", times=["20:00"], weekdays=[],
-                            interval=1, start_date=date(2026, 1, 1)))
+    db.session.add(
+        Schedule(
+            plan_id=plan.id,
+            practice_id=gone.id,
+            kind="daily",
+            times=["20:00"],
+            weekdays=[],
+            interval=1,
+            start_date=date(2026, 1, 1),
+        )
+    )
     db.session.commit()
     data = copy.deepcopy(library_data())
     data["practices"] = [i for i in data["practices"] if i["slug"] != gone.slug]
@@ -279,7 +312,7 @@ def test_own_practice_is_shared_with_the_partner_only(app, couple):
         assert "Our Sunday slow breakfast" in page and "Make toast together." in page
         browse = page_of(client, "/practices")
         assert practice_id in listed_ids(browse)
-        entry = browse[browse.index(f'href="/practices/{practice_id}"'):]
+        entry = browse[browse.index(f'href="/practices/{practice_id}"') :]
         entry = entry[: entry.index("</li>")]
         assert "your own" in entry
         assert practice_id in listed_ids(page_of(client, "/practices?kind=closeness"))
@@ -297,8 +330,9 @@ def test_own_practice_is_shared_with_the_partner_only(app, couple):
     # the partner edits it
     edit_form = page_of(bo_client, f"/practices/{practice_id}/edit")
     assert "Our Sunday slow breakfast" in edit_form
-    response = bo_client.post(f"/practices/{practice_id}/edit",
-                              data={**GOOD, "title": "Our Saturday slow breakfast", "together": "alone"})
+    response = bo_client.post(
+        f"/practices/{practice_id}/edit", data={**GOOD, "title": "Our Saturday slow breakfast", "together": "alone"}
+    )
     assert response.status_code == 302
     db.session.expire_all()
     practice = db.session.get(Practice, practice_id)

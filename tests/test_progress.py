@@ -2,6 +2,7 @@
 shared check-ins only (a private one changes nothing the partner sees, sentences and
 "what seems to help" included), answers given together counted only once open, and a
 fixed number of statements whatever the amount of data."""
+
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
@@ -45,8 +46,10 @@ def table_rows(page, table_id: str) -> list[list[str]] | None:
 def sensation_chips(page, area: str) -> list[str]:
     """The answers (feel-...) listed over time for one area of the sensation-trend table, in order."""
     (row,) = [tr for tr in elements(page, "table.sensation-trend > tbody > tr") if tr.select_one("th").text == area]
-    return [next(c.removeprefix("feel-") for c in li.classes if c.startswith("feel-") and c != "feel-chip")
-            for li in row.select("li.feel-chip")]
+    return [
+        next(c.removeprefix("feel-") for c in li.classes if c.startswith("feel-") and c != "feel-chip")
+        for li in row.select("li.feel-chip")
+    ]
 
 
 def this_monday() -> date:
@@ -78,7 +81,9 @@ def test_weekly_averages_are_read_from_the_page(app, couple, ana_client):
     assert cell(page, "mood", this_monday() - timedelta(weeks=1), "you") is None
     text = read_text(page)
     assert "2 weeks with check-ins, weekly averages from 2.8 to 4.0, most recently 2.8" in text
-    assert '<svg class="chart ' in page.get_data(as_text=True) and "<title id=\"chart-mood-title\">" in page.get_data(as_text=True)
+    assert '<svg class="chart ' in page.get_data(as_text=True) and '<title id="chart-mood-title">' in page.get_data(
+        as_text=True
+    )
 
 
 def test_the_period_links_choose_how_far_back(app, couple, ana_client):
@@ -99,7 +104,9 @@ def test_practices_moments_and_pace_are_counted(app, couple, ana_client):
     scope = Scope(ana)
     plan = scope.plan_or_create()
     p = practice("grounding")
-    schedule = Schedule(plan_id=plan.id, practice_id=p.id, kind="daily", times=["20:00"], start_date=today() - timedelta(days=30))
+    schedule = Schedule(
+        plan_id=plan.id, practice_id=p.id, kind="daily", times=["20:00"], start_date=today() - timedelta(days=30)
+    )
     db.session.add(schedule)
     db.session.flush()
     for days in (0, 1, 2):
@@ -141,7 +148,7 @@ def build_history(ana, bo):
 
 def progress_section(page) -> str:
     html = page.get_data(as_text=True)
-    return html[html.index("<h1>Progress</h1>"):html.index('<section class="card" aria-labelledby="take">')]
+    return html[html.index("<h1>Progress</h1>") : html.index('<section class="card" aria-labelledby="take">')]
 
 
 def test_the_partner_line_moves_only_with_shared_check_ins(app, couple, ana_client, bo_client):
@@ -152,8 +159,10 @@ def test_the_partner_line_moves_only_with_shared_check_ins(app, couple, ana_clie
     monday = this_monday()
     assert cell(before, "mood", monday, "partner") == f"4.0 ({(today() - monday).days + 1})"
     # Sentences and "what seems to help" about Bo come from what Bo shared.
-    assert "Bo's shared mood scores have been higher in the last four weeks than in the four before." in text \
+    assert (
+        "Bo's shared mood scores have been higher in the last four weeks than in the four before." in text
         or f"{bo.display_name}'s shared mood scores have been higher" in text
+    )
     assert 'id="helps-partner"' in before.get_data(as_text=True)
 
     # Bo writes private check-ins (and a private note after a practice) on many days: nothing Ana sees changes.
@@ -207,8 +216,9 @@ def test_with_answers_opening_after_48_hours_an_older_answer_counts_alone(app, c
     plan = Scope(ana).plan_or_create()
     plan.reveal_after_48h = True
     p = practice("check-in")
-    schedule = Schedule(plan_id=plan.id, practice_id=p.id, kind="daily", times=["20:00"],
-                        start_date=today() - timedelta(days=7))
+    schedule = Schedule(
+        plan_id=plan.id, practice_id=p.id, kind="daily", times=["20:00"], start_date=today() - timedelta(days=7)
+    )
     db.session.add(schedule)
     db.session.flush()
     for days_ago, mood in ((3, 5), (1, 1)):  # only the first is 48 hours old
@@ -217,7 +227,10 @@ def test_with_answers_opening_after_48_hours_an_older_answer_counts_alone(app, c
         row.together, row.schedule_id, row.occurrence_at, row.created_at = True, schedule.id, at, at
     db.session.commit()
     page = ana_client.get("/progress?period=all")
-    shown = {week: cell(page, "mood", week, "partner") for week in {week_start(week_of(today() - timedelta(days=d))) for d in (1, 3)}}
+    shown = {
+        week: cell(page, "mood", week, "partner")
+        for week in {week_start(week_of(today() - timedelta(days=d))) for d in (1, 3)}
+    }
     assert sorted(v for v in shown.values() if v) == ["5.0 (1)"], shown
 
 
@@ -249,7 +262,9 @@ def test_the_body_diagram_shades_the_latest_answer_and_lists_the_trend(app, coup
 def test_the_body_diagram_shows_the_maps_of_the_period_chosen(app, couple, ana_client):
     ana = couple[0]
     for feeling, weeks_ago in (("reduced", 10), ("comfortable", 0)):
-        note = note_create(scope=Scope(ana), author=ana, went="Slow.", sensation=SensationInput(areas={"back": feeling}))
+        note = note_create(
+            scope=Scope(ana), author=ana, went="Slow.", sensation=SensationInput(areas={"back": feeling})
+        )
         (made,) = db.session.scalars(select(SensationMap).where(SensationMap.note_id == note.id))
         note.created_at = made.created_at = made.created_at - timedelta(weeks=weeks_ago)
     db.session.commit()
@@ -264,7 +279,9 @@ def test_a_map_that_cant_be_read_counts_only_in_the_period_it_was_made(app, coup
     ana = couple[0]
     made = []
     for feeling, weeks_ago in (("reduced", 10), ("comfortable", 0)):
-        note = note_create(scope=Scope(ana), author=ana, went="Slow.", sensation=SensationInput(areas={"back": feeling}))
+        note = note_create(
+            scope=Scope(ana), author=ana, went="Slow.", sensation=SensationInput(areas={"back": feeling})
+        )
         (m,) = db.session.scalars(select(SensationMap).where(SensationMap.note_id == note.id))
         note.created_at = m.created_at = m.created_at - timedelta(weeks=weeks_ago)
         made.append(m)
@@ -286,8 +303,17 @@ def test_the_page_costs_the_same_statements_with_10_and_1000_check_ins(app, coup
         for i in range(n):
             day = today() - timedelta(days=(i + offset) % 700)
             for author, visibility in ((ana, "private"), (bo, SHARED)):
-                rows.append(CheckIn(author_id=author.id, couple_id=author.couple_id, visibility=visibility, day=day,
-                                    mood=1 + i % 5, closeness=2, sleep_hours=6.5))
+                rows.append(
+                    CheckIn(
+                        author_id=author.id,
+                        couple_id=author.couple_id,
+                        visibility=visibility,
+                        day=day,
+                        mood=1 + i % 5,
+                        closeness=2,
+                        sleep_hours=6.5,
+                    )
+                )
         db.session.add_all(rows)
         db.session.commit()
 
@@ -312,7 +338,9 @@ def test_the_note_form_shows_the_body_diagram_over_working_selects(app, couple, 
     assert 'href="#sensation-back"' in html and '<select id="sensation-back" name="sensation-back">' in html
     assert "/static/js/body-picker-" in html
     # Sent back with something to fix, the diagram shows what was chosen.
-    again = ana_client.post(f"/notes/new?practice={touch.id}", data={"sensation-back": "reduced", "sensation-hands": "tingly"})
+    again = ana_client.post(
+        f"/notes/new?practice={touch.id}", data={"sensation-back": "reduced", "sensation-hands": "tingly"}
+    )
     assert again.status_code == 422
     assert 'class="area area-back feel-reduced" fill="url(#note-body-reduced)"' in again.get_data(as_text=True)
 
@@ -332,8 +360,12 @@ def test_what_seems_to_help_stays_quiet_below_eight_days(app, couple, bo_client)
         practised(i)
     db.session.commit()
     quiet = bo_client.get("/progress").get_data(as_text=True)
-    assert 'id="helps-you"' not in quiet and "Not enough days yet to say anything honestly." in read_text(bo_client.get("/progress"))
+    assert 'id="helps-you"' not in quiet and "Not enough days yet to say anything honestly." in read_text(
+        bo_client.get("/progress")
+    )
     assert "Things we noticed" not in quiet  # too little to compare four weeks with the four before
     practised(14)
     db.session.commit()
-    assert table_rows(bo_client.get("/progress"), "helps-you") == [["Grounding", "Mood", "3.0 (8 days)", "3.0 (22 days)"]]
+    assert table_rows(bo_client.get("/progress"), "helps-you") == [
+        ["Grounding", "Mood", "3.0 (8 days)", "3.0 (22 days)"]
+    ]

@@ -1,5 +1,6 @@
 """Which Today prompt a piece of writing may name: one rule (`journal.today.services.prompt_link`)
 for journal entries, check-ins and progress notes, and one key format (`journal.today.prompts`)."""
+
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,12 +26,14 @@ def walk(couple):
     plan = Plan(couple_id=c.id, timezone="Europe/London")
     db.session.add(plan)
     db.session.flush()
-    practice = Practice(plan_id=plan.id, author_id=ana.id, kind="closeness", title="Our walk", summary="",
-                        steps=["Walk."])
+    practice = Practice(
+        plan_id=plan.id, author_id=ana.id, kind="closeness", title="Our walk", summary="", steps=["Walk."]
+    )
     db.session.add(practice)
     db.session.flush()
-    schedule = Schedule(plan_id=plan.id, practice_id=practice.id, kind="daily", times=["20:00"],
-                        start_date=date(2026, 1, 1))
+    schedule = Schedule(
+        plan_id=plan.id, practice_id=practice.id, kind="daily", times=["20:00"], start_date=date(2026, 1, 1)
+    )
     db.session.add(schedule)
     db.session.commit()
     return schedule
@@ -81,8 +84,12 @@ def test_entries_check_ins_and_notes_link_yesterdays_prompt_alike(app, couple, w
     db.session.commit()
     client = client_for(app, ana)
 
-    assert client.post("/journal/new", data={"title": "After", "body": "", "tags": "", "visibility": "private",
-                                             "prompt": key}).status_code == 302
+    assert (
+        client.post(
+            "/journal/new", data={"title": "After", "body": "", "tags": "", "visibility": "private", "prompt": key}
+        ).status_code
+        == 302
+    )
     assert client.post(f"/checkins/new?prompt={key}", data={"mood": "3"}).status_code == 302
     assert client.post(f"/notes/new?prompt={key}", data={"went": "Fine."}).status_code == 302
     for model in (Entry, CheckIn, ProgressNote):
@@ -94,14 +101,32 @@ def test_editing_an_entry_keeps_an_old_prompt_it_already_names(app, couple, walk
     ana, _, _ = couple
     old = evening(date(2026, 2, 1))
     client = client_for(app, ana)
-    entry = Entry(author_id=ana.id, couple_id=ana.couple_id, kind="entry", visibility="private",
-                  practice_id=walk.practice_id, schedule_id=walk.id, occurrence_at=old)
+    entry = Entry(
+        author_id=ana.id,
+        couple_id=ana.couple_id,
+        kind="entry",
+        visibility="private",
+        practice_id=walk.practice_id,
+        schedule_id=walk.id,
+        occurrence_at=old,
+    )
     db.session.add(entry)
     db.session.commit()
     entry_id = entry.id
-    assert client.post(f"/journal/{entry_id}/edit", data={
-        "title": "Walk", "body": "", "tags": "", "visibility": "private", "prompt": prompt_key(walk.id, old),
-        "version": "1"}).status_code == 302
+    assert (
+        client.post(
+            f"/journal/{entry_id}/edit",
+            data={
+                "title": "Walk",
+                "body": "",
+                "tags": "",
+                "visibility": "private",
+                "prompt": prompt_key(walk.id, old),
+                "version": "1",
+            },
+        ).status_code
+        == 302
+    )
     db.session.expire_all()
     entry = db.session.get(Entry, entry_id)
     assert (entry.schedule_id, entry.occurrence_at) == (walk.id, old)
@@ -113,8 +138,15 @@ def test_an_older_prompt_snoozed_until_today_still_links(app, couple, walk):
     old = evening(date(2026, 6, 8))  # before yesterday, within what Today looks back for
     key = prompt_key(walk.id, old)
     assert prompt_link(Scope(ana), ana, key, now=now) is None
-    db.session.add(PromptAction(schedule_id=walk.id, user_id=ana.id, occurrence_at=old, state="snoozed",
-                                snoozed_until=now + timedelta(minutes=30)))
+    db.session.add(
+        PromptAction(
+            schedule_id=walk.id,
+            user_id=ana.id,
+            occurrence_at=old,
+            state="snoozed",
+            snoozed_until=now + timedelta(minutes=30),
+        )
+    )
     db.session.commit()
     found = prompt_link(Scope(ana), ana, key, now=now)
     assert found is not None and found.occurrence_at == old, "shown on Today, so it can be answered"

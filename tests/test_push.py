@@ -1,5 +1,6 @@
 """Web push: VAPID keys, subscriptions and the sender, against a real push
 endpoint served on loopback. Database tests run on SQLite and PostgreSQL."""
+
 import base64
 import json
 import logging
@@ -35,6 +36,7 @@ def unb64url(text: str) -> bytes:
 
 
 # -- a push service on loopback ----------------------------------------------------
+
 
 class PushService:
     """A tiny push endpoint: records each request and answers `status`."""
@@ -102,14 +104,21 @@ def count_subs() -> int:
 
 # -- the sender ---------------------------------------------------------------------
 
+
 @pytest.mark.sqlite_only  # the Web Push protocol and its encryption: the database only stores the fixtures
 def test_push_is_encrypted_for_the_browser_and_signed_with_vapid(app, user, push_service, caplog):
     caplog.set_level(logging.DEBUG)
     browser = Browser()
     sub = subscribe_row(user, browser, push_service.url())
 
-    result = push_send(subscription=sub, title="Time for your walk", body="Whenever suits you both.",
-                       url="/today", tag="occ-7", ttl=600)
+    result = push_send(
+        subscription=sub,
+        title="Time for your walk",
+        body="Whenever suits you both.",
+        url="/today",
+        tag="occ-7",
+        ttl=600,
+    )
 
     assert result.ok and not result.temporary and not result.gone and result.error is None
     assert len(push_service.requests) == 1
@@ -120,7 +129,10 @@ def test_push_is_encrypted_for_the_browser_and_signed_with_vapid(app, user, push
     assert headers["content-encoding"] == "aes128gcm"
     assert b"Time for your walk" not in received["body"]
     assert browser.decrypt(received["body"]) == {
-        "title": "Time for your walk", "body": "Whenever suits you both.", "url": "/today", "tag": "occ-7",
+        "title": "Time for your walk",
+        "body": "Whenever suits you both.",
+        "url": "/today",
+        "tag": "occ-7",
     }
     # VAPID (RFC 8292): a JWT for this push service's origin, and our public key.
     scheme, _, params = headers["authorization"].partition(" ")
@@ -148,9 +160,16 @@ def test_contact_can_be_configured(app, user, push_service):
 
 #: What each answer of a push service means: (gone, temporary), and whether the
 #: subscription is kept. Gone (404/410) removes it; busy (429/5xx) retries; other refusals fail.
-ANSWERS = {404: (True, False, False), 410: (True, False, False), 429: (False, True, True),
-           500: (False, True, True), 503: (False, True, True), 400: (False, False, True),
-           403: (False, False, True), 413: (False, False, True)}
+ANSWERS = {
+    404: (True, False, False),
+    410: (True, False, False),
+    429: (False, True, True),
+    500: (False, True, True),
+    503: (False, True, True),
+    400: (False, False, True),
+    403: (False, False, True),
+    413: (False, False, True),
+}
 
 
 @pytest.mark.sqlite_only  # reading the push service's answer: the database only stores the fixtures
@@ -178,12 +197,14 @@ def test_unreachable_push_service_is_temporary(app, user, push_service):
 
 # -- VAPID keys -------------------------------------------------------------------
 
+
 def test_vapid_key_is_made_once_private_and_shared(tmp_path):
     instance = tmp_path / "instance"
     keys = []
     for _ in range(2):
-        app = create_app({"TESTING": True, "INSTANCE_PATH": str(instance), "SQLALCHEMY_DATABASE_URI": "sqlite://",
-                          "SECRET_KEY": "x"})
+        app = create_app(
+            {"TESTING": True, "INSTANCE_PATH": str(instance), "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"}
+        )
         with app.app_context():
             keys.append(vapid_public_key())
     assert keys[0] == keys[1]
@@ -196,6 +217,7 @@ def test_vapid_key_is_made_once_private_and_shared(tmp_path):
 
 
 # -- the page and the routes ------------------------------------------------------
+
 
 def test_page_offers_the_button_and_exposes_the_key(app, auth_client, user):
     with auth_client.get("/reminders/push") as response:
@@ -231,36 +253,62 @@ def test_subscribe_saves_and_updates_by_endpoint(app, auth_client, user):
 
 
 # A fixed, valid browser key (any point on P-256) so test ids are the same on every worker.
-_FIXED = ec.derive_private_key(12345, ec.SECP256R1()).public_key().public_bytes(
-    serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+_FIXED = (
+    ec.derive_private_key(12345, ec.SECP256R1())
+    .public_key()
+    .public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+)
 GOOD = {"endpoint": "https://push.example.com/send/abc", "keys": {"p256dh": b64url(_FIXED), "auth": b64url(b"a" * 16)}}
 
 
 @pytest.mark.sqlite_only  # validation of what the browser sends: the database only stores the fixtures
-@pytest.mark.parametrize("payload", [
-    "{not json",
-    "",
-    json.dumps([GOOD]),
-    {},
-    {"endpoint": GOOD["endpoint"]},
-    {"keys": GOOD["keys"]},
-    {**GOOD, "keys": {"p256dh": GOOD["keys"]["p256dh"]}},
-    {**GOOD, "keys": {"auth": GOOD["keys"]["auth"]}},
-    {**GOOD, "keys": "nope"},
-    {**GOOD, "keys": {**GOOD["keys"], "p256dh": b64url(b"\x04" + b"x" * 63)}},
-    {**GOOD, "keys": {**GOOD["keys"], "auth": b64url(b"x" * 15)}},
-    {**GOOD, "keys": {**GOOD["keys"], "auth": b64url(b"x" * 17)}},
-    {**GOOD, "keys": {**GOOD["keys"], "auth": "not*base64!!!!!!!!!!!!"}},
-    {**GOOD, "keys": {**GOOD["keys"], "auth": 12345}},
-    {**GOOD, "endpoint": "http://push.example.com/send/abc"},
-    {**GOOD, "endpoint": "ftp://push.example.com/send/abc"},
-    {**GOOD, "endpoint": "javascript:alert(1)"},
-    {**GOOD, "endpoint": "https://"},
-    {**GOOD, "endpoint": "https://push.example.com/" + "a" * 1000},
-    {**GOOD, "endpoint": None},
-], ids=["broken-json", "empty-body", "a-list", "empty-object", "no-keys", "only-keys", "no-auth", "no-p256dh",
-        "keys-not-object", "p256dh-64-bytes", "auth-15-bytes", "auth-17-bytes", "auth-not-base64", "auth-number",
-        "http-endpoint", "ftp-endpoint", "javascript-endpoint", "no-host", "endpoint-too-long", "endpoint-null"])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "{not json",
+        "",
+        json.dumps([GOOD]),
+        {},
+        {"endpoint": GOOD["endpoint"]},
+        {"keys": GOOD["keys"]},
+        {**GOOD, "keys": {"p256dh": GOOD["keys"]["p256dh"]}},
+        {**GOOD, "keys": {"auth": GOOD["keys"]["auth"]}},
+        {**GOOD, "keys": "nope"},
+        {**GOOD, "keys": {**GOOD["keys"], "p256dh": b64url(b"\x04" + b"x" * 63)}},
+        {**GOOD, "keys": {**GOOD["keys"], "auth": b64url(b"x" * 15)}},
+        {**GOOD, "keys": {**GOOD["keys"], "auth": b64url(b"x" * 17)}},
+        {**GOOD, "keys": {**GOOD["keys"], "auth": "not*base64!!!!!!!!!!!!"}},
+        {**GOOD, "keys": {**GOOD["keys"], "auth": 12345}},
+        {**GOOD, "endpoint": "http://push.example.com/send/abc"},
+        {**GOOD, "endpoint": "ftp://push.example.com/send/abc"},
+        {**GOOD, "endpoint": "javascript:alert(1)"},
+        {**GOOD, "endpoint": "https://"},
+        {**GOOD, "endpoint": "https://push.example.com/" + "a" * 1000},
+        {**GOOD, "endpoint": None},
+    ],
+    ids=[
+        "broken-json",
+        "empty-body",
+        "a-list",
+        "empty-object",
+        "no-keys",
+        "only-keys",
+        "no-auth",
+        "no-p256dh",
+        "keys-not-object",
+        "p256dh-64-bytes",
+        "auth-15-bytes",
+        "auth-17-bytes",
+        "auth-not-base64",
+        "auth-number",
+        "http-endpoint",
+        "ftp-endpoint",
+        "javascript-endpoint",
+        "no-host",
+        "endpoint-too-long",
+        "endpoint-null",
+    ],
+)
 def test_bad_subscription_is_refused_and_nothing_saved(app, auth_client, payload):
     with _subscribe(auth_client, payload) as response:
         assert response.status_code == 400
@@ -334,8 +382,11 @@ def test_deleting_the_user_removes_their_subscriptions(app, user):
 
 
 def test_anonymous_people_are_sent_to_log_in(app, client):
-    for method, path in [("GET", "/reminders/push"), ("POST", "/reminders/push/subscribe"),
-                         ("POST", "/reminders/push/unsubscribe")]:
+    for method, path in [
+        ("GET", "/reminders/push"),
+        ("POST", "/reminders/push/subscribe"),
+        ("POST", "/reminders/push/unsubscribe"),
+    ]:
         with client.open(path, method=method) as response:
             assert response.status_code == 302 and response.headers["Location"].startswith("/login")
 
@@ -351,8 +402,9 @@ def test_service_worker_shows_pushes_and_opens_same_origin_links(client):
 
 @pytest.mark.sqlite_only  # the protocol's answer to bad keys: the database only stores the fixtures
 def test_unusable_stored_keys_are_a_permanent_failure(app, user, push_service):
-    sub = subscription_store(user=user, endpoint=push_service.url(), p256dh=b64url(b"\x04" + b"\x01" * 64),
-                             auth=b64url(b"a" * 16))
+    sub = subscription_store(
+        user=user, endpoint=push_service.url(), p256dh=b64url(b"\x04" + b"\x01" * 64), auth=b64url(b"a" * 16)
+    )
     db.session.commit()
     result = push_send(subscription=sub, title="t", body="b", url="/", tag="x")
     assert not result.ok and not result.temporary and not result.gone and result.error == "push-invalid"

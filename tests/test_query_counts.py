@@ -1,4 +1,5 @@
 """Pages issue a fixed number of SQL statements whatever the data size."""
+
 import pytest
 
 from journal.testing import count_queries, login_as, make_couple, make_user

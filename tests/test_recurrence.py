@@ -1,6 +1,7 @@
 """Recurring schedules in the couple's own zone: the local clock across daylight-saving
 changes, gaps and repeated hours, each pattern, and agreement with rrule.js, a separate
 JavaScript implementation of RFC 5545 recurrence, fed our calendar-feed rules."""
+
 import datetime
 import json
 import shutil
@@ -43,8 +44,14 @@ def walls(instants: list[datetime.datetime], zone: str) -> list[str]:
 
 # The days of each 2026 change; Asia/Kolkata has none, so its days are ordinary ones.
 CHANGES = [
-    (NY, D(2026, 3, 8)), (NY, D(2026, 11, 1)), (LONDON, D(2026, 3, 29)), (LONDON, D(2026, 10, 25)),
-    (LORD_HOWE, D(2026, 4, 5)), (LORD_HOWE, D(2026, 10, 4)), (KOLKATA, D(2026, 3, 29)), (KOLKATA, D(2026, 10, 25)),
+    (NY, D(2026, 3, 8)),
+    (NY, D(2026, 11, 1)),
+    (LONDON, D(2026, 3, 29)),
+    (LONDON, D(2026, 10, 25)),
+    (LORD_HOWE, D(2026, 4, 5)),
+    (LORD_HOWE, D(2026, 10, 4)),
+    (KOLKATA, D(2026, 3, 29)),
+    (KOLKATA, D(2026, 10, 25)),
 ]
 
 
@@ -58,13 +65,16 @@ def test_daily_keeps_the_local_clock_across_a_change(zone, change):
     assert len(offsets) == (1 if zone == KOLKATA else 2)  # the window really straddles a change
 
 
-@pytest.mark.parametrize(("zone", "day", "at", "expected"), [
-    (NY, D(2026, 3, 8), "02:30", utc(2026, 3, 8, 7, 0)),  # 03:00 EDT
-    (NY, D(2026, 3, 8), "02:00", utc(2026, 3, 8, 7, 0)),
-    (NY, D(2026, 3, 8), "02:59", utc(2026, 3, 8, 7, 0)),
-    (LONDON, D(2026, 3, 29), "01:30", utc(2026, 3, 29, 1, 0)),  # 02:00 BST
-    (LORD_HOWE, D(2026, 10, 4), "02:15", utc(2026, 10, 3, 15, 30)),  # 02:30 +11, a half-hour gap
-])
+@pytest.mark.parametrize(
+    ("zone", "day", "at", "expected"),
+    [
+        (NY, D(2026, 3, 8), "02:30", utc(2026, 3, 8, 7, 0)),  # 03:00 EDT
+        (NY, D(2026, 3, 8), "02:00", utc(2026, 3, 8, 7, 0)),
+        (NY, D(2026, 3, 8), "02:59", utc(2026, 3, 8, 7, 0)),
+        (LONDON, D(2026, 3, 29), "01:30", utc(2026, 3, 29, 1, 0)),  # 02:00 BST
+        (LORD_HOWE, D(2026, 10, 4), "02:15", utc(2026, 10, 3, 15, 30)),  # 02:30 +11, a half-hour gap
+    ],
+)
 def test_a_time_in_the_gap_moves_to_the_first_valid_minute(zone, day, at, expected):
     assert between_days(rec(times=(at,), start=day), zone, day, day) == [expected]
     assert expected.astimezone(ZoneInfo(zone)).date() == day
@@ -80,34 +90,56 @@ def test_a_gap_time_and_the_gap_end_fire_once():
     assert got == [utc(2026, 3, 8, 7, 0)]
 
 
-@pytest.mark.parametrize(("zone", "day", "at", "first", "second"), [
-    (NY, D(2026, 11, 1), "01:30", utc(2026, 11, 1, 5, 30), utc(2026, 11, 1, 6, 30)),
-    (LONDON, D(2026, 10, 25), "01:30", utc(2026, 10, 25, 0, 30), utc(2026, 10, 25, 1, 30)),
-    (LORD_HOWE, D(2026, 4, 5), "01:45", utc(2026, 4, 4, 14, 45), utc(2026, 4, 4, 15, 15)),
-])
+@pytest.mark.parametrize(
+    ("zone", "day", "at", "first", "second"),
+    [
+        (NY, D(2026, 11, 1), "01:30", utc(2026, 11, 1, 5, 30), utc(2026, 11, 1, 6, 30)),
+        (LONDON, D(2026, 10, 25), "01:30", utc(2026, 10, 25, 0, 30), utc(2026, 10, 25, 1, 30)),
+        (LORD_HOWE, D(2026, 4, 5), "01:45", utc(2026, 4, 4, 14, 45), utc(2026, 4, 4, 15, 15)),
+    ],
+)
 def test_an_ambiguous_time_fires_once_at_its_first_instance(zone, day, at, first, second):
     got = between_days(rec(times=(at,), start=day - datetime.timedelta(days=3)), zone, day, day)
     assert got == [first]
     assert second not in got
 
 
-@pytest.mark.parametrize(("r", "expected"), [
-    (rec("weekdays", start=D(2026, 3, 5), weekdays=(4, 0)),  # Thursday start; Mon and Fri
-     ["Fri 2026-03-06 20:00", "Mon 2026-03-09 20:00", "Fri 2026-03-13 20:00", "Mon 2026-03-16 20:00"]),
-    (rec("interval", start=D(2026, 3, 2), interval=3),
-     ["Mon 2026-03-02 20:00", "Thu 2026-03-05 20:00", "Sun 2026-03-08 20:00", "Wed 2026-03-11 20:00",
-      "Sat 2026-03-14 20:00"]),
-    (rec("weekly", start=D(2026, 3, 3)), ["Tue 2026-03-03 20:00", "Tue 2026-03-10 20:00"]),
-    (rec("weekly", start=D(2025, 12, 2)), ["Tue 2026-03-03 20:00", "Tue 2026-03-10 20:00"]),
-    (rec("interval", start=D(2025, 3, 2), interval=3),  # 366 days later is the first in the window
-     ["Tue 2026-03-03 20:00", "Fri 2026-03-06 20:00", "Mon 2026-03-09 20:00", "Thu 2026-03-12 20:00",
-      "Sun 2026-03-15 20:00"]),
-    (rec("once", times=("20:00", "07:15"), start=D(2026, 3, 9)), ["Mon 2026-03-09 07:15", "Mon 2026-03-09 20:00"]),
-    (rec(start=D(2026, 3, 14), end=D(2026, 3, 15)), ["Sat 2026-03-14 20:00", "Sun 2026-03-15 20:00"]),
-    (rec("weekly", start=D(2026, 3, 1), end=D(2026, 3, 8)), ["Sun 2026-03-01 20:00", "Sun 2026-03-08 20:00"]),
-    (rec(start=D(2026, 4, 1)), []),  # starts after the window
-    (rec("once", start=D(2026, 2, 27)), []),  # happened before it
-])
+@pytest.mark.parametrize(
+    ("r", "expected"),
+    [
+        (
+            rec("weekdays", start=D(2026, 3, 5), weekdays=(4, 0)),  # Thursday start; Mon and Fri
+            ["Fri 2026-03-06 20:00", "Mon 2026-03-09 20:00", "Fri 2026-03-13 20:00", "Mon 2026-03-16 20:00"],
+        ),
+        (
+            rec("interval", start=D(2026, 3, 2), interval=3),
+            [
+                "Mon 2026-03-02 20:00",
+                "Thu 2026-03-05 20:00",
+                "Sun 2026-03-08 20:00",
+                "Wed 2026-03-11 20:00",
+                "Sat 2026-03-14 20:00",
+            ],
+        ),
+        (rec("weekly", start=D(2026, 3, 3)), ["Tue 2026-03-03 20:00", "Tue 2026-03-10 20:00"]),
+        (rec("weekly", start=D(2025, 12, 2)), ["Tue 2026-03-03 20:00", "Tue 2026-03-10 20:00"]),
+        (
+            rec("interval", start=D(2025, 3, 2), interval=3),  # 366 days later is the first in the window
+            [
+                "Tue 2026-03-03 20:00",
+                "Fri 2026-03-06 20:00",
+                "Mon 2026-03-09 20:00",
+                "Thu 2026-03-12 20:00",
+                "Sun 2026-03-15 20:00",
+            ],
+        ),
+        (rec("once", times=("20:00", "07:15"), start=D(2026, 3, 9)), ["Mon 2026-03-09 07:15", "Mon 2026-03-09 20:00"]),
+        (rec(start=D(2026, 3, 14), end=D(2026, 3, 15)), ["Sat 2026-03-14 20:00", "Sun 2026-03-15 20:00"]),
+        (rec("weekly", start=D(2026, 3, 1), end=D(2026, 3, 8)), ["Sun 2026-03-01 20:00", "Sun 2026-03-08 20:00"]),
+        (rec(start=D(2026, 4, 1)), []),  # starts after the window
+        (rec("once", start=D(2026, 2, 27)), []),  # happened before it
+    ],
+)
 def test_each_pattern_in_a_fortnight(r, expected):
     assert walls(between_days(r, NY, D(2026, 3, 1), D(2026, 3, 16)), NY) == expected
 
@@ -126,7 +158,8 @@ def test_next_occurrence_is_strictly_after():
     assert next_occurrence(r, NY, local(NY, D(2026, 3, 8), 20)) is None
     assert next_occurrence(rec("once", start=D(2027, 6, 1)), LONDON, utc(2026, 1, 1)) == utc(2027, 6, 1, 19)
     assert next_occurrence(rec("interval", start=D(2026, 1, 1), interval=365), KOLKATA, utc(2026, 1, 2)) == (
-        local(KOLKATA, D(2027, 1, 1), 20))
+        local(KOLKATA, D(2027, 1, 1), 20)
+    )
 
 
 @pytest.mark.parametrize("zone", [NY, LORD_HOWE])
@@ -172,19 +205,22 @@ def test_a_window_far_from_the_start_does_not_walk_the_years_between():
     assert between_days(r, LONDON, week[0], week[-1]) == expected
 
 
-@pytest.mark.parametrize(("r", "field"), [
-    (rec("hourly"), "kind"),
-    (rec(times=()), "times"),
-    (rec(times=("08:00", "08:00")), "times"),
-    (Recurrence(kind="daily", times=(datetime.time(8, tzinfo=UTC),), start=D(2026, 1, 1)), "times"),
-    (rec(start=D(2026, 3, 2), end=D(2026, 3, 1)), "end"),
-    (rec("interval", interval=0), "interval"),
-    (rec("interval", interval=-1), "interval"),
-    (rec("interval", interval=366), "interval"),
-    (rec("weekdays"), "weekdays"),
-    (rec("weekdays", weekdays=(7,)), "weekdays"),
-    (rec("weekdays", weekdays=(-1, 2)), "weekdays"),
-])
+@pytest.mark.parametrize(
+    ("r", "field"),
+    [
+        (rec("hourly"), "kind"),
+        (rec(times=()), "times"),
+        (rec(times=("08:00", "08:00")), "times"),
+        (Recurrence(kind="daily", times=(datetime.time(8, tzinfo=UTC),), start=D(2026, 1, 1)), "times"),
+        (rec(start=D(2026, 3, 2), end=D(2026, 3, 1)), "end"),
+        (rec("interval", interval=0), "interval"),
+        (rec("interval", interval=-1), "interval"),
+        (rec("interval", interval=366), "interval"),
+        (rec("weekdays"), "weekdays"),
+        (rec("weekdays", weekdays=(7,)), "weekdays"),
+        (rec("weekdays", weekdays=(-1, 2)), "weekdays"),
+    ],
+)
 def test_problems_name_the_field_calmly(r, field):
     problems = r.problems()
     assert list(problems) == [field]
@@ -193,10 +229,16 @@ def test_problems_name_the_field_calmly(r, field):
         occurrences(r, NY, utc(2026, 1, 1), utc(2026, 2, 1))
 
 
-@pytest.mark.parametrize("r", [
-    rec(), rec("once", start=D(2026, 3, 1), end=D(2026, 3, 1)), rec("interval", interval=365),
-    rec("weekdays", weekdays=(0, 6)), rec("weekly", interval=0),  # interval only matters for "interval"
-])
+@pytest.mark.parametrize(
+    "r",
+    [
+        rec(),
+        rec("once", start=D(2026, 3, 1), end=D(2026, 3, 1)),
+        rec("interval", interval=365),
+        rec("weekdays", weekdays=(0, 6)),
+        rec("weekly", interval=0),  # interval only matters for "interval"
+    ],
+)
 def test_valid_schedules_have_no_problems(r):
     assert r.problems() == {}
 
@@ -206,25 +248,48 @@ def test_naive_instants_are_refused():
         occurrences(rec(), NY, datetime.datetime(2026, 1, 1), utc(2026, 2, 1))
 
 
-@pytest.mark.parametrize(("r", "zone", "expected"), [
-    (rec(start=D(2026, 3, 1), end=D(2026, 4, 1)), NY,
-     [(datetime.datetime(2026, 3, 1, 20), "FREQ=DAILY;UNTIL=20260402T035959Z")]),
-    (rec(start=D(2026, 3, 1), end=D(2026, 4, 1)), KOLKATA,
-     [(datetime.datetime(2026, 3, 1, 20), "FREQ=DAILY;UNTIL=20260401T182959Z")]),
-    (rec("weekdays", times=("08:00", "20:00"), start=D(2026, 3, 5), weekdays=(2, 0)), LONDON,
-     [(datetime.datetime(2026, 3, 9, 8), "FREQ=WEEKLY;BYDAY=MO,WE"),
-      (datetime.datetime(2026, 3, 9, 20), "FREQ=WEEKLY;BYDAY=MO,WE")]),
-    (rec("interval", start=D(2026, 3, 1), interval=3), LONDON, [(datetime.datetime(2026, 3, 1, 20), "FREQ=DAILY;INTERVAL=3")]),
-    (rec("weekly", start=D(2026, 3, 3)), LONDON, [(datetime.datetime(2026, 3, 3, 20), "FREQ=WEEKLY")]),
-    (rec("once", start=D(2026, 3, 3)), LONDON, [(datetime.datetime(2026, 3, 3, 20), None)]),
-    (rec("weekdays", start=D(2026, 3, 3), end=D(2026, 3, 5), weekdays=(5,)), LONDON, []),  # no Saturday in range
-])
+@pytest.mark.parametrize(
+    ("r", "zone", "expected"),
+    [
+        (
+            rec(start=D(2026, 3, 1), end=D(2026, 4, 1)),
+            NY,
+            [(datetime.datetime(2026, 3, 1, 20), "FREQ=DAILY;UNTIL=20260402T035959Z")],
+        ),
+        (
+            rec(start=D(2026, 3, 1), end=D(2026, 4, 1)),
+            KOLKATA,
+            [(datetime.datetime(2026, 3, 1, 20), "FREQ=DAILY;UNTIL=20260401T182959Z")],
+        ),
+        (
+            rec("weekdays", times=("08:00", "20:00"), start=D(2026, 3, 5), weekdays=(2, 0)),
+            LONDON,
+            [
+                (datetime.datetime(2026, 3, 9, 8), "FREQ=WEEKLY;BYDAY=MO,WE"),
+                (datetime.datetime(2026, 3, 9, 20), "FREQ=WEEKLY;BYDAY=MO,WE"),
+            ],
+        ),
+        (
+            rec("interval", start=D(2026, 3, 1), interval=3),
+            LONDON,
+            [(datetime.datetime(2026, 3, 1, 20), "FREQ=DAILY;INTERVAL=3")],
+        ),
+        (rec("weekly", start=D(2026, 3, 3)), LONDON, [(datetime.datetime(2026, 3, 3, 20), "FREQ=WEEKLY")]),
+        (rec("once", start=D(2026, 3, 3)), LONDON, [(datetime.datetime(2026, 3, 3, 20), None)]),
+        (rec("weekdays", start=D(2026, 3, 3), end=D(2026, 3, 5), weekdays=(5,)), LONDON, []),  # no Saturday in range
+    ],
+)
 def test_ical_rules(r, zone, expected):
     assert ical_rules(r, zone) == expected
 
 
 # Agreement with rrule.js. Each zone gets times that land in its 2026 gap and repeated hour.
-AWKWARD = {NY: ("02:30", "01:30"), LONDON: ("01:30", "01:15"), LORD_HOWE: ("02:15", "01:45"), KOLKATA: ("00:00", "23:59")}
+AWKWARD = {
+    NY: ("02:30", "01:30"),
+    LONDON: ("01:30", "01:15"),
+    LORD_HOWE: ("02:15", "01:45"),
+    KOLKATA: ("00:00", "23:59"),
+}
 # Some start long before the year compared, so the window is not where the pattern began.
 KINDS = {
     "daily": dict(kind="daily", start=D(2026, 1, 1)),
@@ -239,11 +304,15 @@ def rrule_js():
     if shutil.which("node") is None or not (JS / "node_modules" / "rrule").is_dir():
         pytest.fail("rrule.js is missing: run `npm ci --prefix tests/js` (needs node and npm)")
 
-    def expand(ics: bytes, low: datetime.datetime, high: datetime.datetime) -> dict[datetime.datetime, datetime.datetime]:
+    def expand(
+        ics: bytes, low: datetime.datetime, high: datetime.datetime
+    ) -> dict[datetime.datetime, datetime.datetime]:
         args = ["node", "expand.js", low.isoformat(), high.isoformat()]
         done = subprocess.run(args, cwd=JS, input=ics, capture_output=True, check=True, timeout=60)
-        return {datetime.datetime.fromisoformat(o["utc"]): datetime.datetime.fromisoformat(o["local"])
-                for o in json.loads(done.stdout)}
+        return {
+            datetime.datetime.fromisoformat(o["utc"]): datetime.datetime.fromisoformat(o["local"])
+            for o in json.loads(done.stdout)
+        }
 
     return expand
 

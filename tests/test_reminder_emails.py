@@ -1,5 +1,6 @@
 """A batch's reminder emails (built once per wording, filled per person) are the
 messages `reminder_message` builds whole with EmailMessage and policy.SMTP."""
+
 import re
 from email import message_from_bytes, policy
 
@@ -20,11 +21,17 @@ def _comparable(data: bytes) -> bytes:
 def test_a_batch_builds_the_same_email_as_the_whole_build(app, couple, title, monkeypatch):
     ana, bo, _ = couple
     # A real token has a fresh nonce each time; a fixed one per person makes the two builds comparable.
-    monkeypatch.setattr(email_channel, "unsubscribe_token", lambda user_id, channel, address: f"t{user_id}-" + "x" * 140)
+    monkeypatch.setattr(
+        email_channel, "unsubscribe_token", lambda user_id, channel, address: f"t{user_id}-" + "x" * 140
+    )
     emails = ReminderEmails()
     with app.test_request_context():
-        for outbox_id, person, to in ((7, ana, ana.email), (8, bo, bo.email), (9, ana, ana.email),
-                                      (10, bo, "zoë@example.com")):
+        for outbox_id, person, to in (
+            (7, ana, ana.email),
+            (8, bo, bo.email),
+            (9, ana, ana.email),
+            (10, bo, "zoë@example.com"),
+        ):
             batch = emails.message(outbox_id=outbox_id, to=to, user_id=person.id, title=title)
             whole = reminder_message(outbox_id=outbox_id, to=to, user_id=person.id, title=title)
             assert batch[:2] == whole[:2]
@@ -41,4 +48,8 @@ def test_a_batch_builds_the_same_email_as_the_whole_build(app, couple, title, mo
                 body = message.get_body(preferencelist=(part,)).get_content()
                 assert link in body
                 assert "Only if it suits you both." in body
-                assert (str(escape(title)) in body if part == "html" else title in body) if title else ("It's time for the practice you planned" in body)
+                assert (
+                    (str(escape(title)) in body if part == "html" else title in body)
+                    if title
+                    else ("It's time for the practice you planned" in body)
+                )

@@ -2,6 +2,7 @@
 done/skipped/snoozed prompts, the safety hold, the pace stage, a pause that starts after
 the tick, an unverified address. Every channel a person has is checked against real
 receivers on loopback: the SMTP sink, a push service and an Apprise webhook."""
+
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -34,8 +35,16 @@ class Receivers:
         self.hook = Hook()
 
     def give_all_channels(self, person, *, quiet: tuple[time, time] | None = None) -> None:
-        db.session.add(ReminderSettings(user_id=person.id, email_on=True, push_on=True, apprise_on=True,
-                                        quiet_start=quiet[0] if quiet else None, quiet_end=quiet[1] if quiet else None))
+        db.session.add(
+            ReminderSettings(
+                user_id=person.id,
+                email_on=True,
+                push_on=True,
+                apprise_on=True,
+                quiet_start=quiet[0] if quiet else None,
+                quiet_end=quiet[1] if quiet else None,
+            )
+        )
         db.session.commit()
         subscribe_row(person, Browser(), self.push.url(f"/push/{person.id}"))
         apprise_target_save(user=person, url=self.hook.url)
@@ -84,8 +93,14 @@ def plan_with(person, *, kind="closeness", times=("03:00",), stage=None, zone="U
     if stage is not None:
         query = query.where(Practice.stage == stage)
     practice = db.session.scalar(query.order_by(Practice.id))
-    schedule = Schedule(plan_id=plan.id, practice_id=practice.id, kind="daily", times=list(times),
-                        start_date=DAY - timedelta(days=5), prompt_user_id=prompt.id if prompt else None)
+    schedule = Schedule(
+        plan_id=plan.id,
+        practice_id=practice.id,
+        kind="daily",
+        times=list(times),
+        start_date=DAY - timedelta(days=5),
+        prompt_user_id=prompt.id if prompt else None,
+    )
     db.session.add(schedule)
     db.session.flush()
     schedule_refresh_due(schedule, zone, now=at(0))
@@ -102,6 +117,7 @@ def run(now: datetime) -> dict:
 
 
 # -- quiet hours: lateness counts from the moment a reminder may be sent -------------
+
 
 def test_a_reminder_held_by_quiet_hours_is_sent_when_they_end_on_every_channel(couple, receivers):
     ana, bo, _ = couple
@@ -145,14 +161,22 @@ def test_a_reminder_held_and_then_left_unclaimed_for_hours_is_missed_not_sent(co
 
 # -- done, skipped or snoozed: not sent, whichever channel ---------------------------
 
+
 @pytest.mark.parametrize("state", ["done", "skipped", "snoozed"])
 def test_a_prompt_already_acted_on_is_not_sent_on_any_channel(couple, receivers, state):
     ana, bo, _ = couple
     receivers.give_all_channels(ana, quiet=(time(1), time(6)))
     _, schedule, _ = plan_with(ana, prompt=ana)
     run(at(3))  # held by quiet hours
-    db.session.add(PromptAction(schedule_id=schedule.id, user_id=ana.id, occurrence_at=at(3), state=state,
-                                snoozed_until=at(9) if state == "snoozed" else None))
+    db.session.add(
+        PromptAction(
+            schedule_id=schedule.id,
+            user_id=ana.id,
+            occurrence_at=at(3),
+            state=state,
+            snoozed_until=at(9) if state == "snoozed" else None,
+        )
+    )
     db.session.commit()
     drain(now=at(6, 1))
     db.session.expire_all()
@@ -161,6 +185,7 @@ def test_a_prompt_already_acted_on_is_not_sent_on_any_channel(couple, receivers,
 
 
 # -- the safety hold and the pace, in the tick and in the dispatcher ------------------
+
 
 def _hold(plan, person):
     hold_start(plan=plan, user=person)

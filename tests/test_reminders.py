@@ -1,4 +1,5 @@
 """The reminder pipeline: tick, outbox, claims, in-app and email delivery."""
+
 import socket
 from datetime import UTC, date, datetime, time, timedelta
 from email import message_from_bytes, policy
@@ -32,8 +33,9 @@ def planned(app, couple):
     plan.timezone = "Europe/London"
 
     practice = db.session.scalar(select(Practice).where(Practice.kind == "closeness").order_by(Practice.id))
-    schedule = Schedule(plan_id=plan.id, practice_id=practice.id, kind="daily", times=["20:00"],
-                        start_date=date(2026, 5, 1))
+    schedule = Schedule(
+        plan_id=plan.id, practice_id=practice.id, kind="daily", times=["20:00"], start_date=date(2026, 5, 1)
+    )
     db.session.add(schedule)
     db.session.flush()
     schedule_refresh_due(schedule, plan.timezone, now=T0 - timedelta(hours=1))
@@ -67,8 +69,9 @@ def test_one_tick_records_every_due_schedule_however_many_batches_they_take(plan
 
     monkeypatch.setattr(tick_module, "BATCH", 3)  # seven due schedules take three batches
     for _ in range(6):
-        extra = Schedule(plan_id=plan.id, practice_id=practice.id, kind="daily", times=["20:00"],
-                         start_date=date(2026, 5, 1))
+        extra = Schedule(
+            plan_id=plan.id, practice_id=practice.id, kind="daily", times=["20:00"], start_date=date(2026, 5, 1)
+        )
         db.session.add(extra)
         db.session.flush()
         schedule_refresh_due(extra, plan.timezone, now=T0 - timedelta(hours=1))
@@ -81,8 +84,7 @@ def test_one_tick_records_every_due_schedule_however_many_batches_they_take(plan
 
 def test_an_ended_schedule_is_not_read_again(planned, app):
     ana, bo, plan, schedule, practice = planned
-    once = Schedule(plan_id=plan.id, practice_id=practice.id, kind="once", times=["20:00"],
-                    start_date=date(2026, 6, 1))
+    once = Schedule(plan_id=plan.id, practice_id=practice.id, kind="once", times=["20:00"], start_date=date(2026, 6, 1))
     db.session.add(once)
     db.session.commit()  # next_due_at not computed yet: the tick works it out
     assert tick(now=T0) == 4
@@ -111,8 +113,9 @@ def test_in_app_reminders_arrive_once_with_an_unread_count(planned, app):
     assert 'class="badge"' not in client.get("/today").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("together, bo_state", [(False, "sent"), (True, "skipped")],
-                         ids=["done-alone", "done-together"])
+@pytest.mark.parametrize(
+    "together, bo_state", [(False, "sent"), (True, "skipped")], ids=["done-alone", "done-together"]
+)
 def test_a_prompt_already_done_is_not_sent(planned, together, bo_state):
     """Ana's done is Ana's, unless it is a practice the two do together: then it is
     done for Bo too, and Bo is not reminded of it (journal.today.services.done_together)."""
@@ -272,7 +275,9 @@ def test_a_refusing_mail_server_is_retried_then_failed_and_shown(no_mail_server,
 
 def test_an_unreachable_mail_server_is_tried_once_per_batch(no_mail_server, planned):
     ana, bo, *_ = planned
-    db.session.add_all([ReminderSettings(user_id=ana.id, email_on=True), ReminderSettings(user_id=bo.id, email_on=True)])
+    db.session.add_all(
+        [ReminderSettings(user_id=ana.id, email_on=True), ReminderSettings(user_id=bo.id, email_on=True)]
+    )
     db.session.commit()
     tick(now=T0)
     db.session.commit()
@@ -304,8 +309,12 @@ def test_dst_a_daily_20_00_reminder_stays_at_20_00_and_a_02_30_one_fires_once_at
     plan.timezone = "America/New_York"
 
     practice = db.session.scalar(select(Practice).where(Practice.kind == "closeness").order_by(Practice.id))
-    evening = Schedule(plan_id=plan.id, practice_id=practice.id, kind="daily", times=["20:00"], start_date=date(2026, 3, 1))
-    night = Schedule(plan_id=plan.id, practice_id=practice.id, kind="once", times=["02:30"], start_date=date(2026, 3, 8))
+    evening = Schedule(
+        plan_id=plan.id, practice_id=practice.id, kind="daily", times=["20:00"], start_date=date(2026, 3, 1)
+    )
+    night = Schedule(
+        plan_id=plan.id, practice_id=practice.id, kind="once", times=["02:30"], start_date=date(2026, 3, 8)
+    )
     db.session.add_all([evening, night])
     db.session.flush()
     start = datetime(2026, 3, 6, 12, tzinfo=UTC)

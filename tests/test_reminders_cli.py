@@ -1,4 +1,5 @@
 """`flask reminders tick | status | send-test`."""
+
 import socket
 from datetime import UTC, datetime, timedelta
 
@@ -19,8 +20,9 @@ def test_tick_then_status(app, couple):
     practice = db.session.scalar(select(Practice).where(Practice.kind == "closeness").order_by(Practice.id))
     plan.timezone = "UTC"
     soon = datetime.now(UTC) + timedelta(minutes=1)  # inside the tick's two-minute look-ahead
-    schedule = Schedule(plan_id=plan.id, practice_id=practice.id, kind="once", times=[soon.strftime("%H:%M")],
-                        start_date=soon.date())
+    schedule = Schedule(
+        plan_id=plan.id, practice_id=practice.id, kind="once", times=[soon.strftime("%H:%M")], start_date=soon.date()
+    )
     db.session.add(schedule)
     db.session.flush()
     schedule_refresh_due(schedule, plan.timezone)

@@ -4,6 +4,7 @@ Workers are separate processes with their own app and database connections,
 claiming from the same outbox (FOR UPDATE SKIP LOCKED on PostgreSQL, one write
 lock per claim on SQLite).
 """
+
 import multiprocessing
 import os
 import signal
@@ -42,15 +43,24 @@ def _fill(user, count: int) -> None:
     practices_load()
     plan = Scope(user).plan_or_create()
     practice = db.session.scalar(select(Practice).order_by(Practice.id))
-    schedule = Schedule(plan_id=plan.id, practice_id=practice.id, kind="daily", times=["08:00"], start_date=date(2026, 1, 1))
+    schedule = Schedule(
+        plan_id=plan.id, practice_id=practice.id, kind="daily", times=["08:00"], start_date=date(2026, 1, 1)
+    )
     db.session.add(schedule)
     db.session.flush()
     db.session.execute(
         Outbox.__table__.insert(),
         [
-            {"schedule_id": schedule.id, "user_id": user.id, "channel": "inapp", "state": "pending",
-             "occurrence_at": T0 - timedelta(seconds=i), "due_at": T0 - timedelta(seconds=i), "attempts": 0,
-             "created_at": T0}
+            {
+                "schedule_id": schedule.id,
+                "user_id": user.id,
+                "channel": "inapp",
+                "state": "pending",
+                "occurrence_at": T0 - timedelta(seconds=i),
+                "due_at": T0 - timedelta(seconds=i),
+                "attempts": 0,
+                "created_at": T0,
+            }
             for i in range(count)
         ],
     )

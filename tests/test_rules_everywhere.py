@@ -9,6 +9,7 @@ one that ignores a rule then fails here.
 Times come from the real clock (pages and the feed read it); the reminder pipeline is
 driven with explicit times around the next occurrence T, a couple of hours ahead.
 """
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -50,8 +51,13 @@ def world(app, couple, smtp_sink):
     plan.timezone = "UTC"
     touch = db.session.scalar(select(Practice).where(Practice.slug == "warm-hands-on-shoulders"))
     at = (now_utc() + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
-    schedule = Schedule(plan_id=plan.id, practice_id=touch.id, kind="daily", times=[at.strftime("%H:%M")],
-                        start_date=at.date() - timedelta(days=3))
+    schedule = Schedule(
+        plan_id=plan.id,
+        practice_id=touch.id,
+        kind="daily",
+        times=[at.strftime("%H:%M")],
+        start_date=at.date() - timedelta(days=3),
+    )
     db.session.add(schedule)
     db.session.flush()
     schedule_refresh_due(schedule, "UTC", now=at - timedelta(minutes=5))
@@ -65,6 +71,7 @@ def world(app, couple, smtp_sink):
 
 
 # -- the surfaces: each answers "is the practice offered to Ana at T here?" ------------
+
 
 def today(app, w: World) -> bool:
     return w.touch.title in today_titles(client_for(app, w.ana).get("/today"))
@@ -109,6 +116,7 @@ def test_without_any_rule_every_surface_offers_the_practice(app, world):
 
 # -- pause --------------------------------------------------------------------------------
 
+
 def test_a_pause_rests_every_surface_that_prompts(app, world):
     db.session.add(PlanPause(plan_id=world.plan.id, user_id=world.bo.id, since=now_utc() - timedelta(minutes=1)))
     db.session.commit()
@@ -124,18 +132,22 @@ def test_a_pause_rests_every_surface_that_prompts(app, world):
 
 # -- the safety hold -----------------------------------------------------------------------
 
+
 def test_the_hold_rests_touch_on_every_surface(app, world):
     hold_start(plan=world.plan, user=world.bo)
     db.session.commit()
     assert {name: surface(app, world) for name, surface in PAGES.items()} == dict.fromkeys(PAGES, False)
     assert reminders(app, world) == set()
     assert not notifications_page(app, world)
-    response = client_for(app, world.ana).post(f"/plan/{world.schedule.id}/edit", data={
-        "kind": "daily", "time_1": "07:00", "start_date": world.at.date().isoformat(), "prompt": "both"})
+    response = client_for(app, world.ana).post(
+        f"/plan/{world.schedule.id}/edit",
+        data={"kind": "daily", "time_1": "07:00", "start_date": world.at.date().isoformat(), "prompt": "both"},
+    )
     assert response.status_code == 422, "and no route walks around it"
 
 
 # -- quiet hours ---------------------------------------------------------------------------
+
 
 def test_quiet_hours_hold_every_channel_until_they_end_and_silence_the_calendar_alarm(app, world):
     settings = db.session.get(ReminderSettings, world.ana.id)
@@ -162,7 +174,9 @@ def test_a_private_check_in_that_starts_a_hold_tells_the_partner_nothing_on_any_
     paths = ("/today", "/plan", f"/practices/{world.touch.id}", "/practices", "/notifications", "/checkins")
     before = {p: read_text(ana_client.get(p)) for p in paths}
     before["feed"] = ana_client.get(world.feed_path).get_data(as_text=True)
-    bo_client.post("/checkins/new", data={"pain": "strong", "bleeding": "heavier", "fever": "yes", "visibility": "private"})
+    bo_client.post(
+        "/checkins/new", data={"pain": "strong", "bleeding": "heavier", "fever": "yes", "visibility": "private"}
+    )
     db.session.expire_all()
     assert world.plan.hold_by_id == world.bo.id
     after = {p: read_text(ana_client.get(p)) for p in paths}
@@ -170,8 +184,13 @@ def test_a_private_check_in_that_starts_a_hold_tells_the_partner_nothing_on_any_
     assert new_private_words(before, after) == {}
     # Reminders Ana still gets (a closeness practice) say nothing of it either.
     closeness = db.session.scalar(select(Practice).where(Practice.slug == "holding-hands-a-while"))
-    walk = Schedule(plan_id=world.plan.id, practice_id=closeness.id, kind="daily", times=[world.at.strftime("%H:%M")],
-                    start_date=world.at.date())
+    walk = Schedule(
+        plan_id=world.plan.id,
+        practice_id=closeness.id,
+        kind="daily",
+        times=[world.at.strftime("%H:%M")],
+        start_date=world.at.date(),
+    )
     db.session.add(walk)
     db.session.flush()
     schedule_refresh_due(walk, "UTC", now=world.at - timedelta(minutes=5))

@@ -2,6 +2,7 @@
 the browser push endpoints (capability URLs), like every entry, check-in and note.
 The SQLite tests read the database file itself; the migration test seals rows that
 0004 stored in clear."""
+
 import json
 import os
 import stat
@@ -30,10 +31,23 @@ TITLE = "Our Sunday slow breakfast 5d2a"
 STEP = "Make toast together 9b7f."
 NOTE = "Stop whenever either of you wants 3e8c."
 ENDPOINT = "https://push.example.com/send/capability-0a9d"
-PRACTICE = {"title": TITLE, "summary": "Breakfast with no phones 44f1.", "kind": "closeness", "stage": "",
-            "steps": f"Put the phones away.\n{STEP}", "duration_minutes": "20", "together": "together",
-            "safety_note": NOTE}
-CONSENT = {"ask": "May I hold you?", "slow_down": "Amber", "pause": "Tea break", "stop": PHRASE, "check_in": "Still with me?"}
+PRACTICE = {
+    "title": TITLE,
+    "summary": "Breakfast with no phones 44f1.",
+    "kind": "closeness",
+    "stage": "",
+    "steps": f"Put the phones away.\n{STEP}",
+    "duration_minutes": "20",
+    "together": "together",
+    "safety_note": NOTE,
+}
+CONSENT = {
+    "ask": "May I hold you?",
+    "slow_down": "Amber",
+    "pause": "Tea break",
+    "stop": PHRASE,
+    "check_in": "Still with me?",
+}
 SECRETS = (PHRASE, TITLE, STEP, NOTE, "Breakfast with no phones 44f1", "capability-0a9d")
 
 
@@ -119,19 +133,43 @@ def test_the_migration_seals_rows_written_in_clear(app_config, backend, tmp_path
         upgrade(revision="0004")
         conn = db.session.connection()
         now = "2026-11-01 10:00:00"
-        conn.execute(text("INSERT INTO users (id, email, password_hash, display_name, timezone, created_at, failed_logins) "
-                          "VALUES (1, 'ana@example.com', 'x', 'Ana', 'UTC', :now, 0)"), {"now": now})
-        conn.execute(text("INSERT INTO plans (id, owner_id, timezone, stage, reveal_after_48h, created_at) "
-                          "VALUES (1, 1, 'UTC', 1, 0, :now)"), {"now": now})
-        conn.execute(text("INSERT INTO consent_phrases (id, plan_id, signal, phrase, position, updated_at) "
-                          "VALUES (1, 1, 'stop', :p, 0, :now)"), {"p": PHRASE, "now": now})
-        conn.execute(text("INSERT INTO practices (id, kind, title, summary, steps, duration_minutes, together, "
-                          "safety_note, topics, plan_id, author_id, created_at, updated_at) VALUES "
-                          "(1, 'closeness', :t, 's', :st, 10, 1, :n, '[]', 1, 1, :now, :now), "
-                          "(2, 'closeness', 'Library one', 's', '[]', 10, 1, NULL, '[]', NULL, NULL, :now, :now)"),
-                     {"t": TITLE, "st": json.dumps([STEP]), "n": NOTE, "now": now})
-        conn.execute(text("INSERT INTO push_subscriptions (id, user_id, endpoint, p256dh, auth, created_at) "
-                          "VALUES (1, 1, :e, 'p', 'a', :now)"), {"e": ENDPOINT, "now": now})
+        conn.execute(
+            text(
+                "INSERT INTO users (id, email, password_hash, display_name, timezone, created_at, failed_logins) "
+                "VALUES (1, 'ana@example.com', 'x', 'Ana', 'UTC', :now, 0)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO plans (id, owner_id, timezone, stage, reveal_after_48h, created_at) "
+                "VALUES (1, 1, 'UTC', 1, 0, :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO consent_phrases (id, plan_id, signal, phrase, position, updated_at) "
+                "VALUES (1, 1, 'stop', :p, 0, :now)"
+            ),
+            {"p": PHRASE, "now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO practices (id, kind, title, summary, steps, duration_minutes, together, "
+                "safety_note, topics, plan_id, author_id, created_at, updated_at) VALUES "
+                "(1, 'closeness', :t, 's', :st, 10, 1, :n, '[]', 1, 1, :now, :now), "
+                "(2, 'closeness', 'Library one', 's', '[]', 10, 1, NULL, '[]', NULL, NULL, :now, :now)"
+            ),
+            {"t": TITLE, "st": json.dumps([STEP]), "n": NOTE, "now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO push_subscriptions (id, user_id, endpoint, p256dh, auth, created_at) "
+                "VALUES (1, 1, :e, 'p', 'a', :now)"
+            ),
+            {"e": ENDPOINT, "now": now},
+        )
         db.session.commit()
         upgrade()
         db.session.remove()
@@ -159,15 +197,25 @@ def test_the_instance_folder_the_database_and_mail_on_disk_are_private(app_confi
     instance = tmp_path / "private-instance"
     old = os.umask(0o022)
     try:
-        config = {**app_config, "INSTANCE_PATH": str(instance),
-                  "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'tandem.sqlite'}", "MAIL_SERVER": None}
+        config = {
+            **app_config,
+            "INSTANCE_PATH": str(instance),
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'tandem.sqlite'}",
+            "MAIL_SERVER": None,
+        }
         app = create_app(config)
         with app.app_context():
             db.create_all()
             db.session.commit()
             with app.test_request_context():
-                account_email_send(to="ana@example.com", subject="Hello", template="verify", kind="test",
-                                   user=None, link="http://localhost/x")
+                account_email_send(
+                    to="ana@example.com",
+                    subject="Hello",
+                    template="verify",
+                    kind="test",
+                    user=None,
+                    link="http://localhost/x",
+                )
             MailFolder(app.instance_path).sendmail("a", ["b"], b"Subject: x\r\n\r\nbody")
             db.engine.dispose()
     finally:

@@ -1,4 +1,5 @@
 """Sessions end for real: log-out, idle timeout, absolute lifetime, fixation."""
+
 import time
 from datetime import timedelta
 

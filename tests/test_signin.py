@@ -1,5 +1,6 @@
 """Sign-in that survives a stolen password: re-authentication before sensitive
 changes, the sessions page, and the email about a browser not seen before."""
+
 from datetime import timedelta
 
 import pytest
@@ -11,18 +12,24 @@ from journal.models import KnownBrowser, User, UserSession, UserToken, now_utc
 from journal.testing import DEFAULT_PASSWORD, email_text, login, login_as, make_user, read_text
 
 FIREFOX_ANDROID = "Mozilla/5.0 (Android 14; Mobile; rv:128.0) Gecko/128.0 Firefox/128.0"
-SAFARI_IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
-                 "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1")
-CHROME_WINDOWS = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-                  "Chrome/126.0.0.0 Safari/537.36")
-EDGE_MAC = ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
-            "Chrome/126.0.0.0 Safari/537.36 Edg/126.0.0.0")
+SAFARI_IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+)
+CHROME_WINDOWS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
+)
+EDGE_MAC = (
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Safari/537.36 Edg/126.0.0.0"
+)
 
 
 def _age_authentication(user, minutes=11):
     """Move every session's last authentication of `user` `minutes` into the past."""
     db.session.execute(
-        update(UserSession).where(UserSession.user_id == user.id)
+        update(UserSession)
+        .where(UserSession.user_id == user.id)
         .values(authenticated_at=now_utc() - timedelta(minutes=minutes))
     )
     db.session.commit()
@@ -35,8 +42,9 @@ def _count(model, *where):
 # ------------------------------------------------------------------ re-authentication
 
 
-@pytest.mark.parametrize("path", ["/account/password", "/account/email", "/account/delete",
-                                  "/account/two-factor", "/account/passkeys"])
+@pytest.mark.parametrize(
+    "path", ["/account/password", "/account/email", "/account/delete", "/account/two-factor", "/account/passkeys"]
+)
 def test_sensitive_pages_ask_to_confirm_after_ten_minutes(auth_client, user, path):
     assert auth_client.get(path).status_code == 200, "just logged in: no need to confirm"
     _age_authentication(user, minutes=9)
@@ -203,9 +211,11 @@ def test_a_new_browser_signing_in_sends_a_discreet_email(app, user, smtp_sink):
 
 
 def test_registering_remembers_the_browser_without_an_email_about_it(client, smtp_sink):
-    welcome = client.post("/register", data={"email": "cy@example.com", "display_name": "Cy",
-                                             "password": "slow mornings with tea", "timezone": "UTC"},
-                          follow_redirects=True)
+    welcome = client.post(
+        "/register",
+        data={"email": "cy@example.com", "display_name": "Cy", "password": "slow mornings with tea", "timezone": "UTC"},
+        follow_redirects=True,
+    )
     assert "Welcome to Tandem" in read_text(welcome), "the welcome survives the fresh session"
     client.post("/logout")
     smtp_sink.clear()

@@ -4,6 +4,7 @@ that takes a host, and every web push endpoint notation, it must see no connecti
 
 The suite's configuration allows private destinations (other tests deliver to
 loopback), so every test here turns that off first."""
+
 import re
 import socket
 import threading
@@ -71,8 +72,17 @@ def guarded(app):
 
 # -- URLs for every Apprise plugin that takes a host ----------------------------------
 
-_SAMPLES = ["abcdef0123456789abcdef0123456789", "A1b2C3d4E5", "abcdefgh", "1234567890", "15551234567",
-            "+15551234567", "abcdef01-2345-6789-abcd-ef0123456789", "user@example.com", "1234"]
+_SAMPLES = [
+    "abcdef0123456789abcdef0123456789",
+    "A1b2C3d4E5",
+    "abcdefgh",
+    "1234567890",
+    "15551234567",
+    "+15551234567",
+    "abcdef01-2345-6789-abcd-ef0123456789",
+    "user@example.com",
+    "1234",
+]
 
 
 def _sample(spec: dict) -> str:
@@ -117,9 +127,20 @@ HOST_PLUGINS = [p.__name__ for p in _host_plugins()]
 
 def test_the_plugin_list_is_apprises_own():
     assert len(HOST_PLUGINS) > 40
-    assert {"NotifyXBMC", "NotifyHomeAssistant", "NotifyEmby", "NotifyBark", "NotifySynology",
-            "NotifyNextcloudTalk", "NotifyMastodon", "NotifyMisskey", "NotifyLametric",
-            "NotifyParsePlatform", "NotifyPushjet", "NotifyRSyslog"} <= set(HOST_PLUGINS)
+    assert {
+        "NotifyXBMC",
+        "NotifyHomeAssistant",
+        "NotifyEmby",
+        "NotifyBark",
+        "NotifySynology",
+        "NotifyNextcloudTalk",
+        "NotifyMastodon",
+        "NotifyMisskey",
+        "NotifyLametric",
+        "NotifyParsePlatform",
+        "NotifyPushjet",
+        "NotifyRSyslog",
+    } <= set(HOST_PLUGINS)
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "2130706433", "0x7f000001", "127.1", "[::1]"])
@@ -138,17 +159,33 @@ def test_every_scheme_with_a_host_is_refused_on_save_and_never_connects(guarded,
     assert db.session.scalar(select(AppriseTarget)) is None
 
 
-@pytest.mark.parametrize("url", [
-    "kodi://127.0.0.1:{port}", "xbmc://127.0.0.1:{port}", "hassio://127.0.0.1:{port}/token",
-    "emby://127.0.0.1:{port}", "bark://[::1]:{port}/device", "synology://127.0.0.1:{port}/token",
-    "nctalk://user:pass@127.0.0.1:{port}/room", "mastodon://token@127.0.0.1:{port}",
-    "misskey://token@127.0.0.1:{port}", "lametric://apikey@127.0.0.1:{port}",
-    "parsep://app:key@127.0.0.1:{port}", "pjet://127.0.0.1:{port}/secret", "kodi://2130706433:{port}",
-    "rsyslog://127.0.0.1:{port}", "rsyslog://93.184.216.34", "syslog://", "dbus://", "windows://",
-    "json://169.254.169.254/latest/meta-data", "json://[::ffff:127.0.0.1]:{port}/hook",
-    "mailto://user:pass@example.com?smtp=127.0.0.1&port={port}",
-    "fcm://project/device?keyfile=/etc/passwd",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "kodi://127.0.0.1:{port}",
+        "xbmc://127.0.0.1:{port}",
+        "hassio://127.0.0.1:{port}/token",
+        "emby://127.0.0.1:{port}",
+        "bark://[::1]:{port}/device",
+        "synology://127.0.0.1:{port}/token",
+        "nctalk://user:pass@127.0.0.1:{port}/room",
+        "mastodon://token@127.0.0.1:{port}",
+        "misskey://token@127.0.0.1:{port}",
+        "lametric://apikey@127.0.0.1:{port}",
+        "parsep://app:key@127.0.0.1:{port}",
+        "pjet://127.0.0.1:{port}/secret",
+        "kodi://2130706433:{port}",
+        "rsyslog://127.0.0.1:{port}",
+        "rsyslog://93.184.216.34",
+        "syslog://",
+        "dbus://",
+        "windows://",
+        "json://169.254.169.254/latest/meta-data",
+        "json://[::ffff:127.0.0.1]:{port}/hook",
+        "mailto://user:pass@example.com?smtp=127.0.0.1&port={port}",
+        "fcm://project/device?keyfile=/etc/passwd",
+    ],
+)
 def test_the_reported_destinations_are_refused(guarded, auth_client, listener, url):
     url = url.format(port=listener.port)
     response = auth_client.post("/reminders/apprise", data={"url": url})
@@ -175,32 +212,58 @@ def test_the_guard_is_off_when_private_destinations_are_allowed(app, listener):
     assert not guard.refused
 
 
-@pytest.mark.parametrize("address, public", [
-    ("127.0.0.1", False), ("10.0.0.1", False), ("100.64.0.1", False), ("169.254.169.254", False),
-    ("224.0.0.1", False), ("0.0.0.0", False), ("::", False), ("::1", False), ("fe80::1", False),
-    ("ff02::1", False), ("::ffff:127.0.0.1", False), ("2002:7f00:1::1", False), ("fc00::1", False),
-    ("93.184.216.34", True), ("2606:2800:220:1::1", True),
-])
+@pytest.mark.parametrize(
+    "address, public",
+    [
+        ("127.0.0.1", False),
+        ("10.0.0.1", False),
+        ("100.64.0.1", False),
+        ("169.254.169.254", False),
+        ("224.0.0.1", False),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("::1", False),
+        ("fe80::1", False),
+        ("ff02::1", False),
+        ("::ffff:127.0.0.1", False),
+        ("2002:7f00:1::1", False),
+        ("fc00::1", False),
+        ("93.184.216.34", True),
+        ("2606:2800:220:1::1", True),
+    ],
+)
 def test_which_addresses_are_public(address, public):
     assert address_public(address) is public
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "2130706433", "0x7f000001", "0177.0.0.1", "127.1", "[::1]", "localhost", "0"])
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "2130706433", "0x7f000001", "0177.0.0.1", "127.1", "[::1]", "localhost", "0"]
+)
 def test_every_notation_of_this_machine_resolves_to_it(host):
     assert not host_public(host)
 
 
 # -- web push ------------------------------------------------------------------------
 
+
 def _subscription(endpoint: str) -> dict:
     return {"endpoint": endpoint, "keys": {"p256dh": "B" + "A" * 86, "auth": "A" * 22}}
 
 
-@pytest.mark.parametrize("endpoint", [
-    "https://127.0.0.1/push", "https://[::1]/push", "https://2130706433/push", "https://0x7f000001/push",
-    "https://169.254.169.254/latest/meta-data", "https://10.0.0.8/push", "https://[::ffff:127.0.0.1]/push",
-    "https://localhost/push", "https://0/push",
-])
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://127.0.0.1/push",
+        "https://[::1]/push",
+        "https://2130706433/push",
+        "https://0x7f000001/push",
+        "https://169.254.169.254/latest/meta-data",
+        "https://10.0.0.8/push",
+        "https://[::ffff:127.0.0.1]/push",
+        "https://localhost/push",
+        "https://0/push",
+    ],
+)
 def test_a_push_endpoint_inside_the_network_is_refused(guarded, auth_client, endpoint):
     response = auth_client.post("/reminders/push/subscribe", json=_subscription(endpoint))
     assert response.status_code == 400
@@ -210,8 +273,9 @@ def test_a_push_endpoint_inside_the_network_is_refused(guarded, auth_client, end
 
 
 def test_a_stored_push_endpoint_inside_the_network_is_never_contacted(guarded, user, listener):
-    sub = subscription_store(user=user, endpoint=f"https://127.0.0.1:{listener.port}/push",
-                             p256dh="B" + "A" * 86, auth="A" * 22)  # saved before the check existed
+    sub = subscription_store(
+        user=user, endpoint=f"https://127.0.0.1:{listener.port}/push", p256dh="B" + "A" * 86, auth="A" * 22
+    )  # saved before the check existed
     db.session.commit()
     result = push_send(subscription=sub, title="Tandem", body="x", url="/today", tag="t")
     assert (result.ok, result.temporary, result.error) == (False, False, "push-private")
@@ -225,9 +289,12 @@ def test_a_dns_answer_that_changes_after_the_check_is_stopped_at_the_connection(
     monkeypatch.setattr(push_module, "endpoint_public", lambda endpoint: True)
     result = apprise_send(url=f"json://127.0.0.1:{listener.port}/hook", title="Tandem", body="x")
     assert (result.ok, result.temporary, result.error) == (False, False, "apprise-private")
-    sub = subscription_store(user=user, endpoint=f"http://127.0.0.1:{listener.port}/push",
-                             p256dh="BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
-                             auth="tBHItJI5svbpez7KI4CCXg")
+    sub = subscription_store(
+        user=user,
+        endpoint=f"http://127.0.0.1:{listener.port}/push",
+        p256dh="BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
+        auth="tBHItJI5svbpez7KI4CCXg",
+    )
     db.session.commit()
     pushed = push_send(subscription=sub, title="Tandem", body="x", url="/today", tag="t")
     assert (pushed.ok, pushed.error) == (False, "push-private")

@@ -3,6 +3,7 @@ URL is revalidated; pages and files go out compressed when the browser asks.
 
 The hashed copies and their compressed forms are the Makefile's static build (`make test`
 makes them); journal/static_assets.py serves them."""
+
 import gzip
 import hashlib
 import json
@@ -22,8 +23,15 @@ YEAR = 365 * 24 * 3600
 pytestmark = pytest.mark.sqlite_only  # nothing here touches a database's rules (tests/conftest.py)
 
 #: What every response carries, a page's or a static file's (journal/security.py).
-BASELINE = ["Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options",
-            "Permissions-Policy", "Cross-Origin-Opener-Policy", "Strict-Transport-Security"]
+BASELINE = [
+    "Content-Security-Policy",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "X-Frame-Options",
+    "Permissions-Policy",
+    "Cross-Origin-Opener-Policy",
+    "Strict-Transport-Security",
+]
 
 
 def _stylesheet_url(page) -> str:
@@ -39,8 +47,10 @@ def _script_url(page) -> str:
 def test_pages_link_static_files_by_their_content(client):
     assert (ROOT / "static/cache_manifest.json").exists(), "no static build: run `make test` (Makefile)"
     page = client.get("/login")
-    css, js = (hashlib.md5((ROOT / "static" / name).read_bytes(), usedforsecurity=False).hexdigest()
-               for name in ("css/tandem.css", "js/tandem.js"))
+    css, js = (
+        hashlib.md5((ROOT / "static" / name).read_bytes(), usedforsecurity=False).hexdigest()
+        for name in ("css/tandem.css", "js/tandem.js")
+    )
     assert _stylesheet_url(page) == f"/static/css/tandem-{css}.css"
     assert _script_url(page) == f"/static/js/tandem-{js}.js"
 
@@ -54,7 +64,9 @@ def test_a_hashed_file_is_cached_for_good(client):
     assert response.cache_control.immutable and response.cache_control.public
 
 
-@pytest.mark.parametrize("path", ["/static/css/tandem.css", "/static/manifest.webmanifest", "/static/icons/icon-192.png"])
+@pytest.mark.parametrize(
+    "path", ["/static/css/tandem.css", "/static/manifest.webmanifest", "/static/icons/icon-192.png"]
+)
 def test_a_plain_name_is_revalidated(client, path):
     with client.get(path) as response:
         assert response.status_code == 200
@@ -147,4 +159,6 @@ def test_a_rebuild_keeps_serving_what_pages_already_open_link(tmp_path):
             assert brotli.decompress(response.get_data()).decode().startswith(f"body {{ color: {colour}; }}")
             assert response.cache_control.immutable and response.cache_control.max_age >= YEAR
     # Nothing hashed twice: the build leaves its own copies alone.
-    assert sorted(p.name for p in (folder / "css").glob("*.css")) == sorted(["site.css", Path(before).name, Path(after).name])
+    assert sorted(p.name for p in (folder / "css").glob("*.css")) == sorted(
+        ["site.css", Path(before).name, Path(after).name]
+    )

@@ -1,5 +1,6 @@
 """The HTML reading helpers of journal.testing read what a browser would, whatever the
 order of attributes, and find nothing where nothing matches (so a test can fail)."""
+
 import pytest
 
 from journal.testing import (
@@ -31,7 +32,7 @@ def test_selectors_match_whatever_the_attribute_order():
     assert texts_of(PAGE, "li.card.prompt h3 > a") == ["Tea & toast", "Walk"]
     assert texts_of(PAGE, "ul.schedule-list > li > h3") == ["Tea & toast", "Walk"]
     assert [li.get("id") for li in elements(PAGE, "li.prompt-done, li#one")] == ["one", None]
-    assert texts_of(PAGE, 'a[href^=/practices/2]') == ["Walk"]
+    assert texts_of(PAGE, "a[href^=/practices/2]") == ["Walk"]
     assert texts_of(PAGE, "a[href^='/practices/2']") == texts_of(PAGE, 'a[href$="/22"]') == ["Walk"]  # quoted
     assert texts_of(PAGE, "ol.steps > li") == ["Sit together."]
     assert element(PAGE, "li[data-x=1]").classes == {"prompt", "card", "prompt-done"}
@@ -49,7 +50,10 @@ def test_read_text_reads_what_a_person_reads():
 def test_csrf_tokens_are_masked_whatever_the_attribute_order():
     one = '<form><input value="abc.1" type="hidden" name="csrf_token"><p>Hi</p></form>'
     two = '<form><input name="csrf_token" type="hidden" value="xyz.2"><p>Hi</p></form>'
-    assert without_csrf_tokens(one, "TOKEN") == '<form><input value="TOKEN" type="hidden" name="csrf_token"><p>Hi</p></form>'
+    assert (
+        without_csrf_tokens(one, "TOKEN")
+        == '<form><input value="TOKEN" type="hidden" name="csrf_token"><p>Hi</p></form>'
+    )
     assert without_csrf_tokens(two) == '<form><input name="csrf_token" type="hidden" value=""><p>Hi</p></form>'
     assert without_csrf_tokens("<p>abc.1</p>") == "<p>abc.1</p>"
 

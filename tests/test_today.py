@@ -4,6 +4,7 @@ Time logic is tested at the service level with an explicit `now`; the HTTP flow
 uses schedules placed relative to the real current time (never asserting the
 clock itself).
 """
+
 import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -21,7 +22,6 @@ GUILT_WORDS = ("streak", "missed", "failed", "overdue", "behind")
 
 
 # -- helpers ------------------------------------------------------------------
-
 
 
 def plan_for(user, zone: str | None = None) -> Plan:
@@ -169,8 +169,9 @@ def test_done_skip_and_snooze_through_the_page(app, couple, ana_client):
         assert response.headers["Location"].endswith("/today")
 
     before = now_utc()
-    response = ana_client.post("/today/act", data={"prompt": by_practice[third.id], "action": "1h"},
-                               follow_redirects=True)
+    response = ana_client.post(
+        "/today/act", data={"prompt": by_practice[third.id], "action": "1h"}, follow_redirects=True
+    )
     after = now_utc()
     assert response.status_code == 200
     assert "an hour" in response.get_data(as_text=True)
@@ -217,8 +218,10 @@ def test_snoozed_prompt_comes_back_at_the_snooze_end_and_not_before(app, couple)
     plan = plan_for(ana)
     at = datetime(2026, 5, 10, 20, 0, tzinfo=UTC)
     now = at + timedelta(minutes=5)
-    schedules = {action: add_schedule(plan, make_practice(), kind="once", times=["20:00"], start_date=at.date())
-                 for action, _ in SNOOZES}
+    schedules = {
+        action: add_schedule(plan, make_practice(), kind="once", times=["20:00"], start_date=at.date())
+        for action, _ in SNOOZES
+    }
 
     def mine(action, moment):
         return [p for p in due_now(prompts(ana, moment), moment) if p.schedule.id == schedules[action].id]
@@ -293,8 +296,9 @@ def test_a_daily_prompt_snoozed_until_tomorrow_shows_once_tomorrow(app, couple):
     assert found[0].due_at == datetime(2026, 5, 11, 20, 0, tzinfo=UTC) and not found[0].snoozed
     prompt_act(user=ana, prompt=found[0], action="done", now=tomorrow)
     db.session.commit()
-    assert [p for p in prompts(ana, tomorrow) if p.schedule.id == schedule.id
-            and p.due_at.date() == tomorrow.date()] == [], "done once counts for both"
+    assert [
+        p for p in prompts(ana, tomorrow) if p.schedule.id == schedule.id and p.due_at.date() == tomorrow.date()
+    ] == [], "done once counts for both"
 
 
 # -- several times a day ----------------------------------------------------------
@@ -492,12 +496,16 @@ def test_zone_change_through_the_plan_page_moves_todays_prompts(app, couple):
     client = app.test_client()
     login_as(client, ana)
     plan = plan_for(ana, "Europe/London")
-    add_schedule(plan, make_practice(title="Evening unwinding"), times=["20:00"],
-                 start_date=now_utc().date() - timedelta(days=3))
+    add_schedule(
+        plan, make_practice(title="Evening unwinding"), times=["20:00"], start_date=now_utc().date() - timedelta(days=3)
+    )
 
     def shown_times():
-        return [re.search(r"\d\d:\d\d", meta).group() for meta in texts_of(today_page(client), "li.card.prompt p.meta")
-                if re.search(r"\d\d:\d\d", meta)]
+        return [
+            re.search(r"\d\d:\d\d", meta).group()
+            for meta in texts_of(today_page(client), "li.card.prompt p.meta")
+            if re.search(r"\d\d:\d\d", meta)
+        ]
 
     before = shown_times()
     assert before and "20:00" not in before  # 20:00 London is mid-afternoon in New York
@@ -604,18 +612,28 @@ def test_today_issues_a_fixed_number_of_statements(app, couple, ana_client):
 
     now = now_utc()
     schedules = [soon_once(plan, make_practice(), hours=1 + i % 5) for i in range(19)]
-    schedules += [add_schedule(plan, make_practice(), times=["06:00", "18:00"], prompt_user=(None, ana, bo)[i % 3],
-                               start_date=now.date() - timedelta(days=5)) for i in range(3)]
+    schedules += [
+        add_schedule(
+            plan,
+            make_practice(),
+            times=["06:00", "18:00"],
+            prompt_user=(None, ana, bo)[i % 3],
+            start_date=now.date() - timedelta(days=5),
+        )
+        for i in range(3)
+    ]
     states = ("done", "skipped", "snoozed")
     for i in range(50):
         state = states[i % 3]
-        db.session.add(PromptAction(
-            schedule_id=schedules[i % len(schedules)].id,
-            user_id=ana.id,
-            occurrence_at=now - timedelta(hours=1 + i // len(schedules), minutes=i),
-            state=state,
-            snoozed_until=now + timedelta(minutes=30) if state == "snoozed" else None,
-        ))
+        db.session.add(
+            PromptAction(
+                schedule_id=schedules[i % len(schedules)].id,
+                user_id=ana.id,
+                occurrence_at=now - timedelta(hours=1 + i // len(schedules), minutes=i),
+                state=state,
+                snoozed_until=now + timedelta(minutes=30) if state == "snoozed" else None,
+            )
+        )
     db.session.commit()
 
     with count_queries(app) as many:

@@ -1,4 +1,5 @@
 """Two-step sign-in with an authenticator app (TOTP) and recovery codes."""
+
 import re
 from datetime import timedelta
 
@@ -12,7 +13,9 @@ from journal.extensions import db
 from journal.models import RecoveryCode, User, UserSession, now_utc
 from journal.testing import DEFAULT_PASSWORD, element, email_links, login, read_text, texts_of
 
-pytestmark = pytest.mark.sqlite_only  # TOTP and recovery codes, checked in Python: the same on both databases (tests/conftest.py)
+pytestmark = (
+    pytest.mark.sqlite_only
+)  # TOTP and recovery codes, checked in Python: the same on both databases (tests/conftest.py)
 
 
 def _previous_code(secret: str) -> str:
@@ -111,8 +114,7 @@ def test_a_recovery_code_signs_in_once(app, auth_client, user):
     login(again, user.email)
     assert again.post("/login/code", data={"code": codes[0]}).status_code == 422
     assert again.post("/login/code", data={"code": codes[1]}).status_code == 302
-    assert db.session.scalar(select(func.count()).select_from(RecoveryCode)
-                             .where(RecoveryCode.used_at.is_(None))) == 8
+    assert db.session.scalar(select(func.count()).select_from(RecoveryCode).where(RecoveryCode.used_at.is_(None))) == 8
 
 
 def test_the_second_step_waits_only_a_few_minutes(app, auth_client, user):

@@ -1,6 +1,7 @@
 """Unsubscribe links are opaque (nothing readable in them), one-click (RFC 8058) and
 work without logging in, for the address they were sent to and for 90 days. Changing
 the sign-in email tells the old address, discreetly, with a way to put it back."""
+
 import base64
 import re
 import time

@@ -1,5 +1,6 @@
 """The time-zone select's options are built once per process; each page still
 marks its own person's zone, and only that one."""
+
 from flask_wtf import FlaskForm
 
 from journal.extensions import db

@@ -1,4 +1,5 @@
 """Account settings forms: validation only."""
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms.validators import InputRequired

@@ -1,4 +1,5 @@
 """Account settings: name and time zone, password, email, deleting the account."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 
@@ -12,6 +13,7 @@ from journal.forms import EmptyForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
+
 @bp.get("")
 @login_required
 def settings():
@@ -24,9 +26,7 @@ def settings():
 def profile():
     form = ProfileForm()
     if form.validate_on_submit():
-        services.profile_update(
-            user=current_user, display_name=form.display_name.data, timezone=form.timezone.data
-        )
+        services.profile_update(user=current_user, display_name=form.display_name.data, timezone=form.timezone.data)
         db.session.commit()
         flash("Saved.", "success")
         return redirect(url_for("account.settings"))

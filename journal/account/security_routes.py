@@ -1,4 +1,5 @@
 """Account security: active sessions, two-factor sign-in and passkeys."""
+
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
@@ -20,7 +21,7 @@ _MAX_ID = 2**31 - 1
 
 
 def rough_time(value, now=None) -> str:
-    """"today", "yesterday", "3 days ago", "5 weeks ago": how long ago, roughly."""
+    """ "today", "yesterday", "3 days ago", "5 weeks ago": how long ago, roughly."""
     days = ((now or now_utc()) - value) // timedelta(days=1)
     if days <= 0:
         return "today"
@@ -38,8 +39,13 @@ def rough_time(value, now=None) -> str:
 @login_required
 def sessions():
     rows = [
-        {"id": row.id, "device": row.device or "An unknown browser", "since": rough_time(row.created_at),
-         "current": session_is_current(user=current_user, user_session=row), "remember": row.remember}
+        {
+            "id": row.id,
+            "device": row.device or "An unknown browser",
+            "since": rough_time(row.created_at),
+            "current": session_is_current(user=current_user, user_session=row),
+            "remember": row.remember,
+        }
         for row in sessions_of(user=current_user)
     ]
     rows.sort(key=lambda r: not r["current"])  # this one first
@@ -126,7 +132,9 @@ def two_factor_setup():
     secret = totp.totp_secret(current_user)
     uri = totp.totp_uri(user=current_user, secret=secret)
     return render_template(
-        "account/two_factor_setup.html", form=form, qr=totp.totp_qr_svg(uri),
+        "account/two_factor_setup.html",
+        form=form,
+        qr=totp.totp_qr_svg(uri),
         secret=totp.secret_grouped(secret),
     ), 422 if form.errors else 200
 
@@ -162,8 +170,12 @@ def two_factor_disable():
 @reauth_required
 def passkeys_page():
     rows = [
-        {"id": p.id, "device": p.device or "A passkey", "added": p.created_at,
-         "used": rough_time(p.last_used_at) if p.last_used_at else None}
+        {
+            "id": p.id,
+            "device": p.device or "A passkey",
+            "added": p.created_at,
+            "used": rough_time(p.last_used_at) if p.last_used_at else None,
+        }
         for p in passkeys.passkeys_of(user=current_user)
     ]
     return render_template("account/passkeys.html", rows=rows)

@@ -1,4 +1,5 @@
 """Account settings: profile, deletion."""
+
 import logging
 
 from sqlalchemy import delete, select

@@ -7,6 +7,7 @@ in plain words and the time: no location guessing, nothing intimate. The very
 first browser of an account (registration, or the first sign-in after this was
 added) is recorded without an email: there is nothing yet to compare it with.
 """
+
 import logging
 import re
 import secrets
@@ -50,7 +51,7 @@ _SYSTEMS = (
 
 
 def device_describe(user_agent: str | None) -> str:
-    """"Firefox on Android", "Safari on an iPhone", or "An unknown browser"."""
+    """ "Firefox on Android", "Safari on an iPhone", or "An unknown browser"."""
     ua = user_agent or ""
     browser = next((name for token, name in _BROWSERS if re.search(rf"\b{token}/", ua)), None)
     system = next((name for token, name in _SYSTEMS if token in ua), None)
@@ -72,7 +73,9 @@ def browser_recognise(*, user: User, marker: str | None) -> tuple[str, bool]:
     new to an account that already had another browser)."""
     if marker and len(marker) <= 64:
         known = db.session.scalar(
-            select(KnownBrowser.id).where(KnownBrowser.user_id == user.id, KnownBrowser.marker_hash == token_digest(marker))
+            select(KnownBrowser.id).where(
+                KnownBrowser.user_id == user.id, KnownBrowser.marker_hash == token_digest(marker)
+            )
         )
         if known is not None:
             return marker, False

@@ -1,4 +1,5 @@
 """Account forms: validation only."""
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
@@ -88,8 +89,13 @@ def code_field(label="Code from your authenticator app"):
         validators=[InputRequired("Please enter the code."), Length(max=40, message="That code is too long.")],
         description="Six digits from the app, or one of your recovery codes.",
         filters=[strip],
-        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false",
-                   "autocapitalize": "off", "maxlength": 40},
+        render_kw={
+            "autocomplete": "one-time-code",
+            "inputmode": "text",
+            "spellcheck": "false",
+            "autocapitalize": "off",
+            "maxlength": 40,
+        },
     )
 
 

@@ -11,6 +11,7 @@ The relying party is the site in `BASE_URL` (its host name, and its origin),
 unless WEBAUTHN_RP_ID / WEBAUTHN_ORIGIN say otherwise. The challenge of each
 ceremony is kept in the signed session cookie and used once.
 """
+
 import json
 import logging
 import time
@@ -73,9 +74,7 @@ def _descriptors(passkeys) -> list[PublicKeyCredentialDescriptor]:
 
 
 def passkeys_of(*, user: User) -> list[Passkey]:
-    return list(db.session.scalars(
-        select(Passkey).where(Passkey.user_id == user.id).order_by(Passkey.created_at)
-    ))
+    return list(db.session.scalars(select(Passkey).where(Passkey.user_id == user.id).order_by(Passkey.created_at)))
 
 
 def _remember(purpose: str, challenge: bytes) -> None:
@@ -120,7 +119,10 @@ def passkey_register(*, user: User, credential: dict | str, device: str) -> Pass
     rp_id, origin = relying_party()
     try:
         verified = verify_registration_response(
-            credential=credential, expected_challenge=challenge, expected_rp_id=rp_id, expected_origin=origin,
+            credential=credential,
+            expected_challenge=challenge,
+            expected_rp_id=rp_id,
+            expected_origin=origin,
         )
     except (WebAuthnException, ValueError, TypeError, KeyError) as exc:
         raise PasskeyRefused("registration does not verify") from exc
@@ -155,8 +157,9 @@ def authentication_options(*, user: User | None = None) -> str:
     return options_to_json(options)
 
 
-def passkey_authenticate(*, credential: dict | str, user: User | None = None,
-                         require_user_verification: bool = True) -> User:
+def passkey_authenticate(
+    *, credential: dict | str, user: User | None = None, require_user_verification: bool = True
+) -> User:
     """The person whose passkey signed the challenge (who must be `user` when given)."""
     challenge = _challenge("authenticate")
     rp_id, origin = relying_party()
@@ -175,8 +178,12 @@ def passkey_authenticate(*, credential: dict | str, user: User | None = None,
         raise PasskeyRefused("passkey of another person")
     try:
         verified = verify_authentication_response(
-            credential=parsed, expected_challenge=challenge, expected_rp_id=rp_id, expected_origin=origin,
-            credential_public_key=passkey.public_key, credential_current_sign_count=passkey.sign_count,
+            credential=parsed,
+            expected_challenge=challenge,
+            expected_rp_id=rp_id,
+            expected_origin=origin,
+            credential_public_key=passkey.public_key,
+            credential_current_sign_count=passkey.sign_count,
             require_user_verification=require_user_verification,
         )
     except (WebAuthnException, ValueError, TypeError, KeyError) as exc:
@@ -189,9 +196,7 @@ def passkey_authenticate(*, credential: dict | str, user: User | None = None,
 
 def passkey_delete(*, user: User, passkey_id: int) -> bool:
     """Remove one of the person's own passkeys; False if it isn't theirs."""
-    gone = db.session.execute(
-        delete(Passkey).where(Passkey.id == passkey_id, Passkey.user_id == user.id)
-    ).rowcount
+    gone = db.session.execute(delete(Passkey).where(Passkey.id == passkey_id, Passkey.user_id == user.id)).rowcount
     if gone:
         log.info("user %s removed a passkey", user.id)
     return gone == 1

@@ -1,4 +1,5 @@
 """Password hashing (argon2id) and the rules a new password must meet."""
+
 from functools import lru_cache
 from importlib import resources
 

@@ -20,6 +20,7 @@ POST is not replayed (its form may be old): it goes to `/reauth?next=<this path>
 so the person can send it again. A stale JSON request (a page's script) gets 401
 with `{"redirect": "/reauth?next=<its "page" field>"}` for the script to follow. Services can ask `reauth_fresh(user)` directly.
 """
+
 from datetime import timedelta
 from functools import wraps
 

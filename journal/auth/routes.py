@@ -1,4 +1,5 @@
 """Register, log in and out, verify email, reset a forgotten password."""
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 

@@ -1,4 +1,5 @@
 """Accounts: registering, logging in, verifying, resetting and changing credentials."""
+
 import logging
 from datetime import timedelta
 
@@ -14,8 +15,8 @@ from journal.auth.sessions import sessions_end_all
 from journal.auth.tokens import token_consume, token_issue, token_owner, token_peek
 from journal.extensions import db
 from journal.mailer import account_email_send
-from journal.urls import external_url
 from journal.models import User, UserToken, now_utc
+from journal.urls import external_url
 
 log = logging.getLogger(__name__)
 
@@ -155,9 +156,7 @@ def login_failed(user: User, now) -> None:
 
 def _login_failed(user: User, now) -> None:
     cfg = current_app.config
-    db.session.execute(
-        update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
-    )
+    db.session.execute(update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1))
     failures = db.session.scalar(select(User.failed_logins).where(User.id == user.id))
     over = failures - cfg["LOGIN_FREE_FAILURES"]
     if over >= 0:
@@ -217,8 +216,14 @@ def email_change_confirm(*, raw: str) -> User | None:
     # The old address hears of it (without naming the new one) with a link that puts it
     # back, in case someone else did this.
     raw = token_issue(user_id=user.id, purpose="restore_email", new_email=old_email)
-    account_email_send(to=old_email, subject="Your Tandem sign-in email was changed", template="email_changed",
-               kind="email-changed", user=user, link=external_url("account.email_restore", token=raw))
+    account_email_send(
+        to=old_email,
+        subject="Your Tandem sign-in email was changed",
+        template="email_changed",
+        kind="email-changed",
+        user=user,
+        link=external_url("account.email_restore", token=raw),
+    )
     log.info("user %s changed their email", user.id)
     return user
 
@@ -238,8 +243,9 @@ def email_restore(*, raw: str) -> User | None:
         user.email = token.new_email
     user.email_verified_at = now_utc()
     db.session.execute(
-        update(UserToken).where(UserToken.user_id == user.id, UserToken.purpose == "change_email",
-                                UserToken.used_at.is_(None)).values(used_at=now_utc())
+        update(UserToken)
+        .where(UserToken.user_id == user.id, UserToken.purpose == "change_email", UserToken.used_at.is_(None))
+        .values(used_at=now_utc())
     )
     sessions_end_all(user=user)
     log.info("user %s put their previous email back", user.id)

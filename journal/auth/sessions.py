@@ -4,6 +4,7 @@ The cookie (and the remember-me cookie) carry a random token; the database keeps
 its SHA-256. Ending a session deletes the row, so a copied cookie stops working at
 once. Absolute lifetime is checked here; the idle clock lives in the signed cookie.
 """
+
 import secrets
 from datetime import timedelta
 
@@ -24,8 +25,17 @@ def session_start(*, user: User, remember: bool, device: str = "") -> str:
     Starting a session is an authentication: the re-authentication clock starts now."""
     token = secrets.token_urlsafe(32)
     now = now_utc()
-    db.session.add(UserSession(user_id=user.id, token_hash=token_digest(token), remember=remember,
-                               device=device[:80], created_at=now, last_seen_at=now, authenticated_at=now))
+    db.session.add(
+        UserSession(
+            user_id=user.id,
+            token_hash=token_digest(token),
+            remember=remember,
+            device=device[:80],
+            created_at=now,
+            last_seen_at=now,
+            authenticated_at=now,
+        )
+    )
     db.session.flush()
     user.session_token = token
     user.session_remember = remember
@@ -107,9 +117,7 @@ def session_is_current(*, user: User, user_session: UserSession) -> bool:
 
 def session_end_own(*, user: User, session_id: int) -> UserSession | None:
     """End one of the person's own sessions by id; None if it isn't theirs (or gone)."""
-    row = db.session.scalar(
-        select(UserSession).where(UserSession.id == session_id, UserSession.user_id == user.id)
-    )
+    row = db.session.scalar(select(UserSession).where(UserSession.id == session_id, UserSession.user_id == user.id))
     if row is not None:
         db.session.delete(row)
         db.session.flush()
@@ -138,6 +146,7 @@ def sessions_prune(*, now=None) -> int:
     others = now - timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"])
     return db.session.execute(
         delete(UserSession).where(
-            (UserSession.created_at < remembered) | (UserSession.remember.is_(False) & (UserSession.created_at < others))
+            (UserSession.created_at < remembered)
+            | (UserSession.remember.is_(False) & (UserSession.created_at < others))
         )
     ).rowcount

@@ -1,4 +1,5 @@
 """The second step of logging in, passkey sign-in, and "is it still you?" (re-authentication)."""
+
 import logging
 import smtplib
 import time
@@ -7,7 +8,13 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from flask_login import current_user, login_required, login_user
 
 from journal.auth import passkeys, totp
-from journal.auth.devices import MARKER_MAX_AGE, browser_recognise, device_describe, marker_cookie_name, new_browser_alert
+from journal.auth.devices import (
+    MARKER_MAX_AGE,
+    browser_recognise,
+    device_describe,
+    marker_cookie_name,
+    new_browser_alert,
+)
 from journal.auth.forms import ReauthCodeForm, ReauthPasswordForm, SecondFactorForm
 from journal.auth.passwords import password_verify
 from journal.auth.services import login_failed, login_succeeded, login_waiting, user_by_id
@@ -30,8 +37,9 @@ def _limit(name):
     return limiter.limit(lambda: current_app.config[name], methods=["POST"])
 
 
-def sign_in_complete(user: User, *, remember: bool, next_url: str | None, response=None,
-                     message: tuple[str, str] | None = None):
+def sign_in_complete(
+    user: User, *, remember: bool, next_url: str | None, response=None, message: tuple[str, str] | None = None
+):
     """Start the session of someone who proved who they are (password, plus the
     second factor if they have one, or a passkey): fresh Flask session (no
     fixation), browser recognised (email if new), commit, and go on to `next_url`.
@@ -55,7 +63,12 @@ def sign_in_complete(user: User, *, remember: bool, next_url: str | None, respon
     if response is None:
         response = redirect(safe_next(next_url, url_for("today.today")))
     response.set_cookie(
-        marker_cookie_name(), marker, max_age=MARKER_MAX_AGE, path="/", httponly=True, samesite="Lax",
+        marker_cookie_name(),
+        marker,
+        max_age=MARKER_MAX_AGE,
+        path="/",
+        httponly=True,
+        samesite="Lax",
         secure=current_app.config["TANDEM_HTTPS"],
     )
     return response
@@ -174,7 +187,10 @@ def reauth():
             password_form.validate_on_submit()
     status = 422 if (password_form.errors or code_form.errors) else 200
     return render_template(
-        "auth/reauth.html", password_form=password_form, code_form=code_form, next_url=target,
+        "auth/reauth.html",
+        password_form=password_form,
+        code_form=code_form,
+        next_url=target,
         two_factor=totp.two_factor_enabled(current_user),
         has_passkeys=bool(passkeys.passkeys_of(user=current_user)),
     ), status

@@ -1,4 +1,5 @@
 """Single-use tokens sent by email: stored hashed, expiring, consumed atomically."""
+
 import secrets
 from datetime import timedelta
 

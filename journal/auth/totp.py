@@ -8,6 +8,7 @@ UPDATE so two requests racing with the same code can't both win. Ten recovery
 codes are made when two-factor is turned on, shown once, stored as SHA-256 hashes
 and each usable once.
 """
+
 import hmac
 import logging
 import re
@@ -74,7 +75,7 @@ def totp_qr_svg(uri: str) -> Markup:
 
 def secret_grouped(secret: str) -> str:
     """The secret in groups of four, easier to type by hand."""
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 def _digits(code: str) -> str:
@@ -139,9 +140,7 @@ def recovery_codes_make(*, user: User) -> list[str]:
     for _ in range(RECOVERY_CODE_COUNT):
         raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(10))
         codes.append(f"{raw[:5]}-{raw[5:]}")
-    db.session.execute(
-        insert(RecoveryCode), [{"user_id": user.id, "code_hash": _recovery_digest(c)} for c in codes]
-    )
+    db.session.execute(insert(RecoveryCode), [{"user_id": user.id, "code_hash": _recovery_digest(c)} for c in codes])
     return codes
 
 
@@ -151,8 +150,11 @@ def recovery_code_use(*, user: User, code: str) -> bool:
         return False
     used = db.session.execute(
         update(RecoveryCode)
-        .where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _recovery_digest(code),
-               RecoveryCode.used_at.is_(None))
+        .where(
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.code_hash == _recovery_digest(code),
+            RecoveryCode.used_at.is_(None),
+        )
         .values(used_at=now_utc())
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -172,6 +174,7 @@ def second_factor_check(*, user: User, code: str) -> bool:
 
 def recovery_codes_left(*, user: User) -> int:
     return db.session.scalar(
-        select(func.count()).select_from(RecoveryCode)
+        select(func.count())
+        .select_from(RecoveryCode)
         .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
     )

@@ -1,4 +1,5 @@
 """The calendar feed page (logged in) and the feed itself (the token is the credential)."""
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required
 

@@ -7,6 +7,7 @@ regenerating replaces it (the old URL stops working at once), deleting turns the
 Titles are discreet: every event is called "Tandem" and never names the practice (a phone's
 lock screen and a shared family calendar show event titles to anyone nearby).
 """
+
 import logging
 import secrets
 from datetime import datetime, time, timedelta
@@ -21,10 +22,10 @@ from journal.crypto.digest import token_digest
 from journal.extensions import db
 from journal.models import PromptAction, ReminderSettings, User, now_utc
 from journal.models.calendar import CalendarFeed
+from journal.models.practice import NO_PRESSURE
 from journal.plan.recurrence import ical_rules, local_to_utc, next_occurrence, occurrences
 from journal.plan.services import plan_paused_at, plan_view, recurrence_of, schedules_with_practices
 from journal.reminders.tick import in_quiet_hours
-from journal.models.practice import NO_PRESSURE
 from journal.urls import external_url
 
 log = logging.getLogger(__name__)
@@ -73,15 +74,19 @@ def feed_owner(token: str) -> User | None:
     if not token or len(token) > 200:
         return None
     return db.session.scalar(
-        select(User).join(CalendarFeed, CalendarFeed.user_id == User.id).where(CalendarFeed.token_hash == token_digest(token))
+        select(User)
+        .join(CalendarFeed, CalendarFeed.user_id == User.id)
+        .where(CalendarFeed.token_hash == token_digest(token))
     )
 
 
 def _pause_spans(pauses, zone: str) -> list[tuple[datetime, datetime | None]]:
     """Each pause as [since, end): end is the start of the day after its chosen date."""
     tz = ZoneInfo(zone)
-    return [(p.since, None if p.until is None else local_to_utc(datetime.combine(p.until + timedelta(days=1), time()), tz))
-            for p in pauses]
+    return [
+        (p.since, None if p.until is None else local_to_utc(datetime.combine(p.until + timedelta(days=1), time()), tz))
+        for p in pauses
+    ]
 
 
 def _paused(pauses, zone: str, at: datetime) -> bool:
@@ -120,7 +125,8 @@ def feed_calendar(*, user: User) -> bytes:
         (a.schedule_id, a.occurrence_at)
         for a in db.session.execute(
             select(PromptAction.schedule_id, PromptAction.occurrence_at).where(
-                PromptAction.user_id == user.id, among(PromptAction.schedule_id, {s.id for s, _ in rows}),
+                PromptAction.user_id == user.id,
+                among(PromptAction.schedule_id, {s.id for s, _ in rows}),
                 PromptAction.state.in_(("done", "skipped")),
             )
         )

@@ -1,4 +1,5 @@
 """The Care page."""
+
 from flask import Blueprint, current_app, render_template
 
 from journal.care.services import care_contacts

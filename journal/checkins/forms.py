@@ -1,4 +1,5 @@
 """Check-in forms: validation only. Every question is optional; one answer is enough."""
+
 import re
 from datetime import timedelta
 
@@ -116,8 +117,9 @@ class CheckInForm(DatedForm):
         filters=[strip],
         validators=[Length(max=NOTE_MAX, message=f"Please keep the note under {NOTE_MAX:,} characters.")],
     )
-    day = DayField("Which day is this about", render_kw={"type": "date"},
-                   description=f"Today, or up to {BACKDATE_DAYS} days back.")
+    day = DayField(
+        "Which day is this about", render_kw={"type": "date"}, description=f"Today, or up to {BACKDATE_DAYS} days back."
+    )
     visibility = RadioField(
         "Who can see it",
         choices=[SelectChoice(PRIVATE, "Just me"), SelectChoice(SHARED, "Me and my partner")],
@@ -177,4 +179,3 @@ class VisibilityForm(FlaskForm):
 
 class RevealForm(FlaskForm):
     reveal_after_48h = BooleanField("Also open them after 48 hours, even if one of us hasn't answered")
-

@@ -1,4 +1,5 @@
 """Check-ins: a quick form, the history, sharing."""
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
@@ -86,7 +87,8 @@ def new():
         together=together,
         open_body=_health_open(form),
         open_more=any(getattr(form, name).errors or getattr(form, name).data for name in MORE_FIELDS)
-        or bool(form.day.errors) or form.day.data not in (None, today),
+        or bool(form.day.errors)
+        or form.day.data not in (None, today),
         backdate_days=BACKDATE_DAYS,
     ), status
 
@@ -133,8 +135,12 @@ def show(checkin_id):
 @login_required
 def delete(checkin_id):
     checkin = scope().get_own_or_404(CheckIn, checkin_id)
-    done = delete_confirmed(lambda: services.checkin_delete(checkin=checkin), message="The check-in is deleted.",
-                            category="info", to=url_for("checkins.index"))
+    done = delete_confirmed(
+        lambda: services.checkin_delete(checkin=checkin),
+        message="The check-in is deleted.",
+        category="info",
+        to=url_for("checkins.index"),
+    )
     return done or render_template("checkins/delete.html", checkin=checkin)
 
 

@@ -1,9 +1,10 @@
 """Check-ins: saving and sealing them, who sees what (answers revealed together),
 and the care notes a worrying check-in brings to its author."""
+
 import logging
 from dataclasses import dataclass
-from functools import cache, cached_property
 from datetime import date, datetime, timedelta
+from functools import cache, cached_property
 
 from sqlalchemy import Integer, Select, and_, bindparam, case, func, not_, or_, select
 from sqlalchemy.orm import aliased

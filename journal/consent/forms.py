@@ -1,4 +1,5 @@
 """The consent-language form: one box per signal, one phrase a line."""
+
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Length

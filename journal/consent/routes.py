@@ -1,4 +1,5 @@
 """Consent language: read it in one tap from any page, edit it together."""
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -42,8 +43,11 @@ def edit():
             s = scope()
             form.version.data = services.consent_version(s)
             return render_template(
-                "consent/edit.html", form=form, meanwhile=services.phrases_open(s)[0],
-                signals=services.SIGNALS, labels=services.SIGNAL_LABELS,
+                "consent/edit.html",
+                form=form,
+                meanwhile=services.phrases_open(s)[0],
+                signals=services.SIGNALS,
+                labels=services.SIGNAL_LABELS,
             ), 409
         db.session.commit()
         flash("Your consent language is saved. You can change it together any time.", "success")

@@ -1,12 +1,13 @@
 """Reading and replacing the plan's consent phrases."""
+
 import logging
 
 from sqlalchemy import delete, update
 
 from journal.access import Scope
-from journal.edits import EditConflict, loaded_version
 from journal.crypto import DecryptError, keys_preload
 from journal.crypto.fields import UNREADABLE, SealedFields
+from journal.edits import EditConflict, loaded_version
 from journal.extensions import db
 from journal.models import ConsentPhrase, Plan, User
 from journal.practices.library import consent_suggestions
@@ -26,8 +27,11 @@ MAX_PER_SIGNAL = 10
 #: A couple's phrases are sealed with their plan's key: either partner reads and
 #: edits them, and they stay with the plan when one of them joins or leaves.
 PHRASE_TEXT = SealedFields(
-    ConsentPhrase.__tablename__, ("phrase",),
-    owner=lambda row: ("plan", row.plan_id), author=lambda row: None, visibility=lambda row: None,
+    ConsentPhrase.__tablename__,
+    ("phrase",),
+    owner=lambda row: ("plan", row.plan_id),
+    author=lambda row: None,
+    visibility=lambda row: None,
 )
 
 
@@ -70,8 +74,9 @@ def phrases_replace(*, scope: Scope, author: User, phrases: dict[str, list[str]]
     rows = []
     for signal in SIGNALS:
         for position, phrase in enumerate(phrases.get(signal, [])[:MAX_PER_SIGNAL]):
-            row = ConsentPhrase(plan_id=plan.id, signal=signal, phrase_sealed=b"", position=position,
-                                updated_by_id=author.id)
+            row = ConsentPhrase(
+                plan_id=plan.id, signal=signal, phrase_sealed=b"", position=position, updated_by_id=author.id
+            )
             db.session.add(row)
             rows.append((row, phrase))
     db.session.flush()

@@ -1,4 +1,5 @@
 """Partnering forms: validation only."""
+
 from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField
 from wtforms.validators import InputRequired, Length

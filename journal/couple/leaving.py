@@ -9,11 +9,14 @@ their copies. A pause is a person's boundary: their own pause (and one from befo
 pauses had an owner) follows them to their copy; the other's does not. The one who stays is
 told, discreetly, in-app and by email if they have email reminders on.
 """
+
 import logging
 from datetime import datetime
 
 from sqlalchemy import delete, or_, select, update
 
+from journal.consent.services import PHRASE_TEXT
+from journal.crypto import DecryptError
 from journal.extensions import db
 from journal.mailer import account_email_send
 from journal.models import (
@@ -29,8 +32,6 @@ from journal.models import (
     StageChange,
     User,
 )
-from journal.consent.services import PHRASE_TEXT
-from journal.crypto import DecryptError
 from journal.models.practice import OWN_TEXT_FIELDS
 from journal.plan.services import schedule_refresh_due
 from journal.practices.sealing import PLACEHOLDER, practice_text_seal
@@ -39,8 +40,21 @@ from journal.urls import external_url
 log = logging.getLogger(__name__)
 
 #: Columns of a couple's own practice that a copy keeps.
-PRACTICE_FIELDS = ("kind", "title", "summary", "steps", "duration_minutes", "stage", "together", "safety_note",
-                   "topics", "author_id", "created_at", "updated_at", "retired_at")
+PRACTICE_FIELDS = (
+    "kind",
+    "title",
+    "summary",
+    "steps",
+    "duration_minutes",
+    "stage",
+    "together",
+    "safety_note",
+    "topics",
+    "author_id",
+    "created_at",
+    "updated_at",
+    "retired_at",
+)
 #: Columns of a schedule that a copy keeps (who is prompted changes to the owner).
 SCHEDULE_FIELDS = ("kind", "times", "weekdays", "interval", "start_date", "end_date", "created_by_id", "created_at")
 
@@ -72,16 +86,21 @@ def plan_copy_for(*, plan: Plan, person: User, now: datetime) -> Plan:
             PlanPause.plan_id == plan.id, or_(PlanPause.user_id == person.id, PlanPause.user_id.is_(None))
         )
     ):
-        db.session.add(PlanPause(plan_id=mine.id, user_id=person.id, since=pause.since, until=pause.until,
-                                 shared=pause.shared))
+        db.session.add(
+            PlanPause(plan_id=mine.id, user_id=person.id, since=pause.since, until=pause.until, shared=pause.shared)
+        )
 
     # The couple's own words are sealed under the plan's key with each row in the context:
     # a copy is opened here and sealed again under the new plan (never copied as a blob,
     # never written in clear).
     practices, words = {}, {}
     for practice in db.session.scalars(select(Practice).where(Practice.plan_id == plan.id).order_by(Practice.id)):
-        copy = Practice(plan_id=mine.id, slug=None, **PLACEHOLDER,
-                        **{f: getattr(practice, f) for f in PRACTICE_FIELDS if f not in OWN_TEXT_FIELDS})
+        copy = Practice(
+            plan_id=mine.id,
+            slug=None,
+            **PLACEHOLDER,
+            **{f: getattr(practice, f) for f in PRACTICE_FIELDS if f not in OWN_TEXT_FIELDS},
+        )
         db.session.add(copy)
         practices[practice.id] = copy
         words[practice.id] = {f: getattr(practice, f) for f in OWN_TEXT_FIELDS}
@@ -110,13 +129,22 @@ def plan_copy_for(*, plan: Plan, person: User, now: datetime) -> Plan:
             text = PHRASE_TEXT.open_one(phrase, "phrase")
         except DecryptError:
             continue  # a phrase that can't be opened any more isn't carried over
-        copy = ConsentPhrase(plan_id=mine.id, signal=phrase.signal, phrase_sealed=b"", position=phrase.position,
-                             updated_by_id=phrase.updated_by_id, updated_at=phrase.updated_at)
+        copy = ConsentPhrase(
+            plan_id=mine.id,
+            signal=phrase.signal,
+            phrase_sealed=b"",
+            position=phrase.position,
+            updated_by_id=phrase.updated_by_id,
+            updated_at=phrase.updated_at,
+        )
         db.session.add(copy)
         phrases.append((copy, text))
     for change in db.session.scalars(select(StageChange).where(StageChange.plan_id == plan.id)):
-        db.session.add(StageChange(plan_id=mine.id, from_stage=change.from_stage, to_stage=change.to_stage,
-                                   created_at=change.created_at))
+        db.session.add(
+            StageChange(
+                plan_id=mine.id, from_stage=change.from_stage, to_stage=change.to_stage, created_at=change.created_at
+            )
+        )
     db.session.flush()
     for copy, text in phrases:
         PHRASE_TEXT.seal_one(copy, "phrase", text)
@@ -125,8 +153,10 @@ def plan_copy_for(*, plan: Plan, person: User, now: datetime) -> Plan:
     for old_id, copy in schedules.items():
         for model in (PromptAction, Notification):
             db.session.execute(
-                update(model).where(model.schedule_id == old_id, model.user_id == person.id)
-                .values(schedule_id=copy.id).execution_options(synchronize_session=False)
+                update(model)
+                .where(model.schedule_id == old_id, model.user_id == person.id)
+                .values(schedule_id=copy.id)
+                .execution_options(synchronize_session=False)
             )
     log.info("plan %s copied for user %s as plan %s", plan.id, person.id, mine.id)
     return mine
@@ -148,8 +178,13 @@ def partner_left_tell(*, user: User, now: datetime) -> None:
     db.session.add(Notification(user_id=user.id, kind="partner_left", created_at=now))
     settings = db.session.get(ReminderSettings, user.id)
     if settings is not None and settings.email_on and user.email_verified_at is not None:
-        account_email_send(to=user.email, subject="A change on Tandem", template="partner_left", kind="partner_left",
-                   user=user, link=external_url("plan.overview"))
+        account_email_send(
+            to=user.email,
+            subject="A change on Tandem",
+            template="partner_left",
+            kind="partner_left",
+            user=user,
+            link=external_url("plan.overview"),
+        )
     db.session.flush()
     log.info("user %s told their partner left", user.id)
-

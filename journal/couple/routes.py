@@ -1,4 +1,5 @@
 """Invite a partner, accept an invitation, choose who leads the pace, leave."""
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
@@ -76,9 +77,7 @@ def invite(token):
     invite, inviter = found
     user = current_user if current_user.is_authenticated else None
     problem = services.invite_problem(invite=invite, inviter=inviter, user=user)
-    return render_template(
-        "couple/invite.html", inviter=inviter, problem=problem, token=token
-    ), 409 if problem else 200
+    return render_template("couple/invite.html", inviter=inviter, problem=problem, token=token), 409 if problem else 200
 
 
 @bp.post("/invite/<token>")
@@ -115,9 +114,7 @@ def _accept(invite, inviter, *, retry, form=None):
         if form is not None:
             form.code.errors.append(str(exc))
             return render_template("couple/join.html", form=form), 409
-        return render_template(
-            "couple/invite.html", inviter=inviter, problem=str(exc), token=None
-        ), 409
+        return render_template("couple/invite.html", inviter=inviter, problem=str(exc), token=None), 409
     db.session.commit()
     flash(f"You and {inviter.display_name} are now partnered on Tandem.", "success")
     return redirect(url_for("couple.overview"))

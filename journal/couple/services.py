@@ -1,4 +1,5 @@
 """Partnering: invitations, forming and leaving a couple, who leads the pace."""
+
 import logging
 import secrets
 from datetime import timedelta
@@ -171,7 +172,9 @@ def couple_leave(*, user: User) -> None:
     members = db.session.scalars(select(User).where(User.couple_id == couple_id).order_by(User.id)).all()
     plan = db.session.scalar(select(Plan).where(Plan.couple_id == couple_id))
     left = db.session.execute(
-        update(User).where(User.couple_id == couple_id).values(couple_id=None)
+        update(User)
+        .where(User.couple_id == couple_id)
+        .values(couple_id=None)
         .execution_options(synchronize_session=False)
     ).rowcount
     if left == 0:  # the other partner left a moment ago: their request made both copies

@@ -11,6 +11,7 @@ into another row, or a private one pasted into a shared row, fails to open.
 
 Scores, dates, kinds and visibility stay in clear for queries and charts.
 """
+
 import logging
 import os
 

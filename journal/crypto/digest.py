@@ -5,6 +5,7 @@ tokens, recovery codes and browser markers are random values with 128 bits or mo
 (codes are rate-limited), so a fast unsalted hash is enough: the database only ever
 holds the digest, and a lookup compares digests in SQL.
 """
+
 import hashlib
 
 

@@ -13,6 +13,7 @@ a ciphertext copied to another row, or a private one pasted into a shared row,
 doesn't open. By default the owner of the key is the row's author and the
 visibility is the row's; models without them say so.
 """
+
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field

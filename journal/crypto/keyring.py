@@ -5,6 +5,7 @@ unwraps. Rotation adds a key at the front, re-wraps every data key, then drops
 the old ones; a process that meets a key id it doesn't know re-reads the file,
 so several processes keep working through a rotation.
 """
+
 import base64
 import os
 import secrets

@@ -1,4 +1,5 @@
 """Re-wrapping every data key under a new master key, without downtime."""
+
 import logging
 
 from sqlalchemy import select

@@ -1,4 +1,5 @@
 """Journal forms: validation only. What was typed always comes back on an error."""
+
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -100,7 +101,9 @@ class EntryForm(FlaskForm):
 class MomentForm(FlaskForm):
     """One tap records a moment; a line, own words and sharing are optional."""
 
-    moment_kind = RadioField("What happened", validate_choice=True, validators=[InputRequired("Please choose a moment.")])
+    moment_kind = RadioField(
+        "What happened", validate_choice=True, validators=[InputRequired("Please choose a moment.")]
+    )
     #: Editing: the moment's version when the form was loaded (journal.edits).
     version = HiddenField()
     line = StringField(

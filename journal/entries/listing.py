@@ -5,6 +5,7 @@ sealed text, so they open the newest SEARCH_CAP visible rows and filter in Pytho
 Both read the newest rows per branch of the access rule (`Scope.newest_visible`),
 so a page costs the same however long the couple's history.
 """
+
 from dataclasses import dataclass, field
 
 from sqlalchemy import Select
@@ -27,8 +28,9 @@ LIST_FIELDS = ("title", "tags", "line")
 NEWEST = (Entry.created_at, Entry.id)
 
 
-def entries_visible_to(scope: Scope, *, first: int, where: dict | None = None, whose: str | None = None,
-                       body: bool = True) -> Select:
+def entries_visible_to(
+    scope: Scope, *, first: int, where: dict | None = None, whose: str | None = None, body: bool = True
+) -> Select:
     """The `first` newest entries and moments this person may read, with each author's
     name, newest first; `where` and `whose` filter before the cut (`Scope.newest_visible`).
     Without `body`, bodies are left unread (they are only read to search them)."""
@@ -51,6 +53,7 @@ class Filters:
     @classmethod
     def from_args(cls, args) -> "Filters":
         """Filters from a query string; values that mean nothing are ignored."""
+
         def pick(name, allowed):
             value = args.get(name, "")
             return value if value in allowed else ""
@@ -148,8 +151,12 @@ def journal_page(scope: Scope, *, filters: Filters, page: int = 1) -> JournalPag
         matched.append(item)
     cut = page_of(matched, page=page, per_page=PER_PAGE)
     return JournalPage(
-        items=cut.items, page=cut.page, has_next=cut.has_next, total=len(matched),
-        capped=len(rows) == SEARCH_CAP, filters=filters,
+        items=cut.items,
+        page=cut.page,
+        has_next=cut.has_next,
+        total=len(matched),
+        capped=len(rows) == SEARCH_CAP,
+        filters=filters,
     )
 
 

@@ -7,14 +7,37 @@ handler, no style, no javascript: or data: link survives. Images are not shown
 stays. Links open without a referrer and carry nofollow. Headings move down one
 level so an entry's `#` never competes with the page's own title.
 """
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 ALLOWED_TAGS = {
-    "p", "br", "hr", "em", "strong", "s", "del", "code", "pre", "blockquote",
-    "ul", "ol", "li", "a", "h2", "h3", "h4", "h5", "h6",
-    "table", "thead", "tbody", "tr", "th", "td",
+    "p",
+    "br",
+    "hr",
+    "em",
+    "strong",
+    "s",
+    "del",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 URL_SCHEMES = {"http", "https", "mailto"}
@@ -45,11 +68,13 @@ def render_markdown(text: str | None) -> Markup:
     if not text:
         return Markup("")
     # Safe to mark: nh3 has just removed every tag, attribute and URL scheme not allowed.
-    return Markup(nh3.clean(  # nosec B704
-        _md.render(text),
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=URL_SCHEMES,
-        link_rel=LINK_REL,
-        strip_comments=True,
-    ))
+    return Markup(
+        nh3.clean(  # nosec B704
+            _md.render(text),
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            url_schemes=URL_SCHEMES,
+            link_rel=LINK_REL,
+            strip_comments=True,
+        )
+    )

@@ -1,4 +1,5 @@
 """The journal: the list, writing and editing entries, one-tap small moments."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
@@ -67,12 +68,17 @@ def moment_new():
     form = MomentForm()
     if form.validate_on_submit():
         moment = services.moment_create(
-            author=current_user, moment_kind=form.moment_kind.data, line=form.line.data or "",
+            author=current_user,
+            moment_kind=form.moment_kind.data,
+            line=form.line.data or "",
             visibility=form.visibility.data,
         )
         db.session.commit()
         session[MOMENT_KEPT] = moment.id
-        flash("Kept. " + ("Your partner can see it too." if form.visibility.data == "shared" else "Only you can see it."), "success")
+        flash(
+            "Kept. " + ("Your partner can see it too." if form.visibility.data == "shared" else "Only you can see it."),
+            "success",
+        )
         return redirect(url_for("entries.index"))
     return _journal(form, 422)
 
@@ -162,7 +168,10 @@ def _editor(form: EntryForm, *, entry: Entry | None, unreadable: bool = False, c
     prompt = services.prompt_practice(s, form.prompt.data, entry=entry)
     if prompt is None:
         form.prompt.data = ""
-    form.practice.choices = [("", "Nothing in particular"), *services.practice_choices(s, current_id=form.practice_id())]
+    form.practice.choices = [
+        ("", "Nothing in particular"),
+        *services.practice_choices(s, current_id=form.practice_id()),
+    ]
     return render_template(
         "entries/form.html",
         form=form,
@@ -180,14 +189,22 @@ def _edit_moment(entry: Entry):
     text = None
     if request.method == "GET":
         text = services.entry_open(entry)
-        form.moment_kind.data, form.line.data, form.visibility.data = entry.moment_kind, text.line or "", entry.visibility
+        form.moment_kind.data, form.line.data, form.visibility.data = (
+            entry.moment_kind,
+            text.line or "",
+            entry.visibility,
+        )
         form.version.data = entry.version
     conflict = False
     if form.validate_on_submit():
         try:
             changed = services.moment_update(
-                entry=entry, author=current_user, moment_kind=form.moment_kind.data, line=form.line.data or "",
-                visibility=form.visibility.data, version=form.version.data,
+                entry=entry,
+                author=current_user,
+                moment_kind=form.moment_kind.data,
+                line=form.line.data or "",
+                visibility=form.visibility.data,
+                version=form.version.data,
             )
         except EditConflict:
             entry, conflict = _changed_meanwhile(form, entry.id), True
@@ -196,8 +213,13 @@ def _edit_moment(entry: Entry):
             flash(("Saved. " + _who_sees(entry)) if changed else "Nothing changed.", "success")
             return redirect(url_for("entries.read", entry_id=entry.id))
     return render_template(
-        "entries/moment_form.html", form=form, entry=entry, unreadable=bool(text and text.unreadable),
-        meanwhile=_meanwhile(entry) if conflict else None, labels=services.moment_labels(), own_words=OWN_WORDS,
+        "entries/moment_form.html",
+        form=form,
+        entry=entry,
+        unreadable=bool(text and text.unreadable),
+        meanwhile=_meanwhile(entry) if conflict else None,
+        labels=services.moment_labels(),
+        own_words=OWN_WORDS,
     ), 409 if conflict else 422 if form.errors else 200
 
 
@@ -237,15 +259,22 @@ def read(entry_id):
 @login_required
 def delete(entry_id):
     entry = scope().get_own_or_404(Entry, entry_id)
-    done = delete_confirmed(lambda: services.entry_delete(entry=entry),
-                            message="That moment is gone." if entry.is_moment else "Deleted. It's gone for good.",
-                            category="success", to=url_for("entries.index"))
+    done = delete_confirmed(
+        lambda: services.entry_delete(entry=entry),
+        message="That moment is gone." if entry.is_moment else "Deleted. It's gone for good.",
+        category="success",
+        to=url_for("entries.index"),
+    )
     if done:
         return done
     text = services.entry_open(entry)
     return render_template(
-        "entries/delete.html", entry=entry, text=text, labels=services.moment_labels(),
-        own_words=OWN_WORDS, unreadable=services.UNREADABLE,
+        "entries/delete.html",
+        entry=entry,
+        text=text,
+        labels=services.moment_labels(),
+        own_words=OWN_WORDS,
+        unreadable=services.UNREADABLE,
     ), 400 if request.method == "POST" else 200
 
 
@@ -255,4 +284,3 @@ def _who_sees(entry: Entry) -> str:
     if entry.visibility == "shared":
         return "It's marked shared, but only you can read it for now."
     return "Only you can read it."
-

@@ -5,6 +5,7 @@ author's own key, its context naming the row, field, author and visibility, so
 changing the visibility re-seals everything. Reads go through `journal.access`;
 listing, filtering and searching the journal live in `journal.entries.listing`.
 """
+
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -151,12 +152,19 @@ class Link:
 
 def _kept(entry: Entry | None, prompt: str | None) -> bool:
     """An entry being edited keeps the prompt it already names, however long ago it was."""
-    return entry is not None and entry.schedule_id is not None and prompt == prompt_key(
-        entry.schedule_id, entry.occurrence_at)
+    return (
+        entry is not None
+        and entry.schedule_id is not None
+        and prompt == prompt_key(entry.schedule_id, entry.occurrence_at)
+    )
 
 
 def link_resolve(
-    scope: Scope, *, practice_id: int | None, prompt: str | None, entry: Entry | None = None,
+    scope: Scope,
+    *,
+    practice_id: int | None,
+    prompt: str | None,
+    entry: Entry | None = None,
     now: datetime | None = None,
 ) -> Link:
     """The practice and prompt an entry may point to: a prompt by the rule every writing
@@ -194,7 +202,9 @@ def link_describe(scope: Scope, entry: Entry) -> tuple[Practice | None, datetime
     return practice, (entry.occurrence_at if practice is not None and entry.schedule_id else None)
 
 
-def prompt_practice(scope: Scope, prompt: str | None, *, entry: Entry | None = None) -> tuple[Practice, datetime] | None:
+def prompt_practice(
+    scope: Scope, prompt: str | None, *, entry: Entry | None = None
+) -> tuple[Practice, datetime] | None:
     """The practice and time of the prompt the editor shows: one `link_resolve` would keep."""
     if _kept(entry, prompt):
         practice, at = link_describe(scope, entry)
@@ -207,14 +217,26 @@ def prompt_practice(scope: Scope, prompt: str | None, *, entry: Entry | None = N
 
 
 def entry_create(
-    *, author: User, title: str, body: str, tags: list[str], visibility: str, link: Link = Link(),
+    *,
+    author: User,
+    title: str,
+    body: str,
+    tags: list[str],
+    visibility: str,
+    link: Link = Link(),
     now: datetime | None = None,
 ) -> Entry:
     """A new entry in the author's current couple (NULL while single)."""
     now = now or now_utc()
     entry = Entry(
-        author_id=author.id, couple_id=author.couple_id, kind=ENTRY, visibility=visibility, created_at=now,
-        practice_id=link.practice_id, schedule_id=link.schedule_id, occurrence_at=link.occurrence_at,
+        author_id=author.id,
+        couple_id=author.couple_id,
+        kind=ENTRY,
+        visibility=visibility,
+        created_at=now,
+        practice_id=link.practice_id,
+        schedule_id=link.schedule_id,
+        occurrence_at=link.occurrence_at,
     )
     db.session.add(entry)
     db.session.flush()
@@ -232,24 +254,48 @@ def _visibility_set(entry: Entry, author: User, visibility: str) -> None:
 
 
 def entry_update(
-    *, entry: Entry, author: User, title: str, body: str, tags: list[str], visibility: str, link: Link,
-    now: datetime | None = None, version=None,
+    *,
+    entry: Entry,
+    author: User,
+    title: str,
+    body: str,
+    tags: list[str],
+    visibility: str,
+    link: Link,
+    now: datetime | None = None,
+    version=None,
 ) -> bool:
     """Change an entry; returns whether anything changed (only then is it marked edited).
     Raises EditConflict when `version` (the one the form was loaded at) is no longer current."""
-    texts = {"title": title or default_title(author, entry.created_at), "body": body or None,
-             "tags": ", ".join(tags) or None}
-    return _update(entry=entry, author=author, texts=texts, visibility=visibility, now=now, version=version,
-                   practice_id=link.practice_id, schedule_id=link.schedule_id, occurrence_at=link.occurrence_at)
+    texts = {
+        "title": title or default_title(author, entry.created_at),
+        "body": body or None,
+        "tags": ", ".join(tags) or None,
+    }
+    return _update(
+        entry=entry,
+        author=author,
+        texts=texts,
+        visibility=visibility,
+        now=now,
+        version=version,
+        practice_id=link.practice_id,
+        schedule_id=link.schedule_id,
+        occurrence_at=link.occurrence_at,
+    )
 
 
-def moment_create(
-    *, author: User, moment_kind: str, line: str, visibility: str, now: datetime | None = None
-) -> Entry:
+def moment_create(*, author: User, moment_kind: str, line: str, visibility: str, now: datetime | None = None) -> Entry:
     """A small moment: a kind from the library, or the person's own words in the line."""
     now = now or now_utc()
-    entry = Entry(author_id=author.id, couple_id=author.couple_id, kind=MOMENT, moment_kind=moment_kind,
-                  visibility=visibility, created_at=now)
+    entry = Entry(
+        author_id=author.id,
+        couple_id=author.couple_id,
+        kind=MOMENT,
+        moment_kind=moment_kind,
+        visibility=visibility,
+        created_at=now,
+    )
     db.session.add(entry)
     db.session.flush()
     _seal(entry, author, {"line": line})
@@ -259,11 +305,24 @@ def moment_create(
 
 
 def moment_update(
-    *, entry: Entry, author: User, moment_kind: str, line: str, visibility: str, now: datetime | None = None,
+    *,
+    entry: Entry,
+    author: User,
+    moment_kind: str,
+    line: str,
+    visibility: str,
+    now: datetime | None = None,
     version=None,
 ) -> bool:
-    return _update(entry=entry, author=author, texts={"line": line or None}, visibility=visibility, now=now,
-                   version=version, moment_kind=moment_kind)
+    return _update(
+        entry=entry,
+        author=author,
+        texts={"line": line or None},
+        visibility=visibility,
+        now=now,
+        version=version,
+        moment_kind=moment_kind,
+    )
 
 
 def _update(

@@ -1,11 +1,11 @@
 """Export and clinician-summary forms: validation only."""
+
 from datetime import date, timedelta
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms.fields import DateField
 from wtforms.validators import InputRequired, ValidationError
-
 
 #: The longest summary: five years.
 MAX_RANGE = timedelta(days=5 * 366)

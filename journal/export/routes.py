@@ -1,4 +1,5 @@
 """Export and the clinician summary: thin, the rules are in services.py and summary.py."""
+
 import logging
 from datetime import timedelta
 from pathlib import Path
@@ -8,11 +9,11 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
 from journal.access import scope
-from journal.extensions import limiter
 from journal.auth.reauth import reauth_required
 from journal.export import services
 from journal.export.forms import ExportForm, SummaryForm
 from journal.export.summary import SummaryOptions, summary_build
+from journal.extensions import limiter
 from journal.models.notes import AREAS, FEELINGS
 from journal.progress import charts, summaries
 from journal.zones import today_for
@@ -35,6 +36,7 @@ def _heavy(*methods: str):
     return limiter.shared_limit(
         lambda: current_app.config["LIMIT_EXPORT"], scope="export", key_func=_person, methods=list(methods)
     )
+
 
 PAPER = {"a4": "A4", "letter": "Letter"}
 
@@ -112,8 +114,9 @@ def summary_pdf():
     html = render_template("export/summary_pdf.html", **_summary_context(form))
     pdf = _pdf(html, paper)
     log.info("user %s made a clinician summary PDF", current_user.id)
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": 'attachment; filename="tandem-summary.pdf"'})
+    return Response(
+        pdf, mimetype="application/pdf", headers={"Content-Disposition": 'attachment; filename="tandem-summary.pdf"'}
+    )
 
 
 PDF_STYLESHEETS = ("css/progress.css", "css/summary-print.css")

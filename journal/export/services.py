@@ -9,6 +9,7 @@ or a secret (password hashes, session or feed tokens, keys, feed URLs).
 A fixed number of statements whatever the amount: each kind of row is read once,
 every author's key is loaded once, then everything is opened in memory.
 """
+
 import csv
 import io
 import json
@@ -19,10 +20,10 @@ from pathlib import Path
 
 import yaml
 
-from journal.consent.services import phrases_open
 from journal.access import Scope
 from journal.calendar.services import feed_calendar
 from journal.checkins.services import checkin_views, checkins_visible_to
+from journal.consent.services import phrases_open
 from journal.crypto import keys_preload
 from journal.entries.services import Reader, moment_labels
 from journal.extensions import db
@@ -40,8 +41,19 @@ SCHEMA_VERSION = 1
 SCHEMA_NAME = "tandem-export.schema.json"
 SCHEMA_PATH = Path(__file__).with_name(SCHEMA_NAME)
 CHECKIN_COLUMNS = (
-    "id", "day", "whose", "visibility", *SCORE_FIELDS, "sleep_hours", "pain", "bleeding", "fever", "boundary",
-    "note", "boundary_note", "created_at",
+    "id",
+    "day",
+    "whose",
+    "visibility",
+    *SCORE_FIELDS,
+    "sleep_hours",
+    "pain",
+    "bleeding",
+    "fever",
+    "boundary",
+    "note",
+    "boundary_note",
+    "created_at",
 )
 MOMENT_COLUMNS = ("id", "created_at", "whose", "visibility", "kind", "label", "line")
 
@@ -68,8 +80,14 @@ def _checkins(scope: Scope, whose) -> list[dict]:
         item = {"id": c.id, "whose": whose(c.author_id), "visibility": c.visibility, "day": _iso(c.day)}
         item.update({name: getattr(c, name) for name in SCORE_FIELDS})
         item.update(
-            sleep_hours=c.sleep_hours, pain=c.pain, bleeding=c.bleeding, fever=c.fever, boundary=c.boundary,
-            note=view.note, boundary_note=view.boundary_note, created_at=_iso(c.created_at),
+            sleep_hours=c.sleep_hours,
+            pain=c.pain,
+            bleeding=c.bleeding,
+            fever=c.fever,
+            boundary=c.boundary,
+            note=view.note,
+            boundary_note=view.boundary_note,
+            created_at=_iso(c.created_at),
         )
         out.append(item)
     return out
@@ -84,41 +102,72 @@ def _entries(scope: Scope, whose) -> tuple[list[dict], list[dict]]:
         text = reader.open(e)
         common = {"id": e.id, "whose": whose(e.author_id), "visibility": e.visibility, "created_at": _iso(e.created_at)}
         if e.kind == MOMENT:
-            moments.append({**common, "kind": e.moment_kind, "label": labels.get(e.moment_kind), "line": text.line,
-                            "unreadable": text.unreadable})
+            moments.append(
+                {
+                    **common,
+                    "kind": e.moment_kind,
+                    "label": labels.get(e.moment_kind),
+                    "line": text.line,
+                    "unreadable": text.unreadable,
+                }
+            )
         else:
-            entries.append({**common, "edited_at": _iso(e.edited_at), "title": text.title, "body": text.body,
-                            "tags": text.tags, "practice_id": e.practice_id, "unreadable": text.unreadable})
+            entries.append(
+                {
+                    **common,
+                    "edited_at": _iso(e.edited_at),
+                    "title": text.title,
+                    "body": text.body,
+                    "tags": text.tags,
+                    "practice_id": e.practice_id,
+                    "unreadable": text.unreadable,
+                }
+            )
     return entries, moments
 
 
 def _notes(scope: Scope, whose) -> tuple[list[dict], list[dict]]:
     """Progress notes, and sensation maps on their own: a map has its own visibility, so
     a partner may share a map and keep the note it belongs to private."""
-    notes = db.session.scalars(notes_visible(scope).order_by(None).order_by(ProgressNote.created_at, ProgressNote.id)).all()
+    notes = db.session.scalars(
+        notes_visible(scope).order_by(None).order_by(ProgressNote.created_at, ProgressNote.id)
+    ).all()
     maps = db.session.scalars(scope.visible(SensationMap).order_by(SensationMap.created_at, SensationMap.id)).all()
     keys_preload({("user", n.author_id) for n in notes} | {("user", m.author_id) for m in maps})
     note_items = []
     for n in notes:
         texts = note_open(n)
-        note_items.append({
-            "id": n.id, "whose": whose(n.author_id), "visibility": n.visibility, "created_at": _iso(n.created_at),
-            "practice": n.practice.title if n.practice else None, "practice_kind": n.practice.kind if n.practice else None,
-            "stage": n.stage, "comfort": n.comfort, "pace": n.pace,
-            **{field: opened.value for field, opened in texts.items()},
-            "unreadable": not all(o.readable for o in texts.values()),
-        })
+        note_items.append(
+            {
+                "id": n.id,
+                "whose": whose(n.author_id),
+                "visibility": n.visibility,
+                "created_at": _iso(n.created_at),
+                "practice": n.practice.title if n.practice else None,
+                "practice_kind": n.practice.kind if n.practice else None,
+                "stage": n.stage,
+                "comfort": n.comfort,
+                "pace": n.pace,
+                **{field: opened.value for field, opened in texts.items()},
+                "unreadable": not all(o.readable for o in texts.values()),
+            }
+        )
     map_items = []
     for m in maps:
         opened = map_open(m)
         mine = m.author_id == scope.user.id
-        map_items.append({
-            "id": m.id, "note_id": m.note_id, "whose": whose(m.author_id), "visibility": m.visibility,
-            "created_at": _iso(m.created_at),
-            # The author's own choice for their summaries: not the partner's business.
-            "for_clinician": m.for_clinician if mine else None,
-            "areas": opened.value if opened.readable else None,
-        })
+        map_items.append(
+            {
+                "id": m.id,
+                "note_id": m.note_id,
+                "whose": whose(m.author_id),
+                "visibility": m.visibility,
+                "created_at": _iso(m.created_at),
+                # The author's own choice for their summaries: not the partner's business.
+                "for_clinician": m.for_clinician if mine else None,
+                "areas": opened.value if opened.readable else None,
+            }
+        )
     return note_items, map_items
 
 
@@ -128,12 +177,21 @@ def _plan(scope: Scope) -> dict | None:
         return None
     schedules = []
     for schedule, practice in db.session.execute(schedules_with_practices(scope)).all():
-        schedules.append({
-            "practice": practice.title, "kind": practice.kind, "recurrence": schedule.kind, "times": schedule.times,
-            "weekdays": schedule.weekdays, "interval": schedule.interval, "start_date": _iso(schedule.start_date),
-            "end_date": _iso(schedule.end_date),
-            "for": "everyone" if schedule.prompt_user_id is None else ("me" if schedule.prompt_user_id == scope.user.id else "partner"),
-        })
+        schedules.append(
+            {
+                "practice": practice.title,
+                "kind": practice.kind,
+                "recurrence": schedule.kind,
+                "times": schedule.times,
+                "weekdays": schedule.weekdays,
+                "interval": schedule.interval,
+                "start_date": _iso(schedule.start_date),
+                "end_date": _iso(schedule.end_date),
+                "for": "everyone"
+                if schedule.prompt_user_id is None
+                else ("me" if schedule.prompt_user_id == scope.user.id else "partner"),
+            }
+        )
     # The couple's own words, opened by the consent service (sealed under the plan's key);
     # our suggestions, when they never wrote their own, are not theirs to export.
     phrases, suggested = phrases_open(scope)
@@ -143,9 +201,9 @@ def _plan(scope: Scope) -> dict | None:
         "paused": view.paused,
         "schedules": schedules,
         "stage_changes": [{"at": _iso(s.at), "from": s.from_stage, "to": s.to_stage} for s in stage_history(scope)],
-        "consent_phrases": [] if suggested else [
-            {"signal": signal, "phrase": phrase} for signal, words in sorted(phrases.items()) for phrase in words
-        ],
+        "consent_phrases": []
+        if suggested
+        else [{"signal": signal, "phrase": phrase} for signal, words in sorted(phrases.items()) for phrase in words],
     }
 
 

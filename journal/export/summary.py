@@ -6,6 +6,7 @@ summary for a clinician"); the partner's shared check-ins only when ticked. Noth
 reads what the person may not see: the numbers come from `progress_build`, the notes
 are the person's own.
 """
+
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
@@ -13,16 +14,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from journal.access import Scope
+from journal.checkins.services import checkin_views
 from journal.crypto import keys_preload
 from journal.extensions import db
 from journal.models import now_utc
 from journal.models.checkins import CheckIn
 from journal.models.notes import ProgressNote, SensationMap
-from journal.checkins.services import checkin_views
 from journal.notes.services import map_open, note_open
 from journal.progress.services import Progress, pace_span, progress_build
-from journal.zones import today_for
 from journal.progress.weeks import day_start_utc, days_utc
+from journal.zones import today_for
 
 
 @dataclass(frozen=True)
@@ -85,14 +86,25 @@ def _own_notes(scope: Scope, options: SummaryOptions) -> list[NoteText]:
         flagged = sensation_map is not None and sensation_map.for_clinician
         if not (options.notes or (options.flagged and flagged)):
             continue
-        texts = [(NOTE_LABELS[f], o.value if o.readable else "This text can't be read any more.")
-                 for f, o in note_open(note).items() if o.value or not o.readable]
+        texts = [
+            (NOTE_LABELS[f], o.value if o.readable else "This text can't be read any more.")
+            for f, o in note_open(note).items()
+            if o.value or not o.readable
+        ]
         areas = None
         if flagged and sensation_map is not None:
             opened = map_open(sensation_map)
             areas = opened.value if opened.readable else None
-        out.append(NoteText(note.created_at, "Progress note", note.practice.title if note.practice else None,
-                            note.comfort, texts, areas))
+        out.append(
+            NoteText(
+                note.created_at,
+                "Progress note",
+                note.practice.title if note.practice else None,
+                note.comfort,
+                texts,
+                areas,
+            )
+        )
     for view in checkin_views(scope, checkins):
         if view.note:
             at = day_start_utc(view.checkin.day)
@@ -111,7 +123,15 @@ def summary_build(scope: Scope, *, options: SummaryOptions, now: datetime | None
     pace_start, pace_end = pace_span(progress, now=now)
     pace_end = min(pace_end, day_start_utc(options.until + timedelta(days=1)))
     notes = _own_notes(scope, options) if (options.notes or options.flagged) else []
-    return Summary(options, scope.user.display_name, today_for(scope.user, plan=scope.plan, now=now), progress, pace_start, pace_end, notes)
+    return Summary(
+        options,
+        scope.user.display_name,
+        today_for(scope.user, plan=scope.plan, now=now),
+        progress,
+        pace_start,
+        pace_end,
+        notes,
+    )
 
 
 def _without_partner(progress: Progress) -> Progress:

@@ -1,4 +1,5 @@
 """All models, importable from one place (Alembic and the app load this module)."""
+
 from journal.models.apprise import AppriseTarget
 from journal.models.base import Base, UTCDateTime, now_utc
 from journal.models.calendar import CalendarFeed

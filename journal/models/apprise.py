@@ -1,4 +1,5 @@
 """An Apprise destination (ntfy, Matrix, Telegram, a webhook...) for one person's reminders."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, LargeBinary

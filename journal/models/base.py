@@ -1,4 +1,5 @@
 """Declarative base, naming convention and the one clock."""
+
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator

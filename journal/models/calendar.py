@@ -2,6 +2,7 @@
 
 Only the SHA-256 of the token is stored; the raw token is shown once, in the URL.
 """
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String

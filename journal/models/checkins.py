@@ -1,4 +1,5 @@
 """Check-ins: how a person is doing today, and the care notes a check-in may bring."""
+
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, String
@@ -32,7 +33,7 @@ WORRYING_BLEEDING = frozenset({"heavier", "bright_red", "clots", "smelly"})
 #: A "yes" to the old question ("Any bleeding", asked before 0005_content). Kept as it
 #: was answered: it says nothing about what kind, so it is never treated as worrying.
 BLEEDING_ASKED_BEFORE = "any"
-BLEEDING_WORDS = {**BLEEDING, BLEEDING_ASKED_BEFORE: "Yes (asked as \"any bleeding\")"}
+BLEEDING_WORDS = {**BLEEDING, BLEEDING_ASKED_BEFORE: 'Yes (asked as "any bleeding")'}
 #: Today's boundaries, each with the words shown beside its colour.
 BOUNDARIES = {
     "green": "open to closeness",
@@ -59,7 +60,11 @@ class CheckIn(Base):
         #: for every check-in on a page (journal.checkins.services.checkins_open_to_both).
         Index(
             "ix_checkins_schedule_id_occurrence_at_couple_id",
-            "schedule_id", "occurrence_at", "couple_id", "visibility", "author_id",
+            "schedule_id",
+            "occurrence_at",
+            "couple_id",
+            "visibility",
+            "author_id",
         ),
     )
 

@@ -1,4 +1,5 @@
 """Two partners and the invitation that joins them."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
@@ -35,7 +36,5 @@ class Invite(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    accepted_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

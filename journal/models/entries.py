@@ -1,4 +1,5 @@
 """Journal entries and small moments: one row each, written by one person."""
+
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String

@@ -1,4 +1,5 @@
 """Data keys: one per person and one per couple, stored wrapped by a master key."""
+
 from datetime import datetime
 
 from sqlalchemy import LargeBinary, String, UniqueConstraint

@@ -5,6 +5,7 @@ sealed with the author's key; comfort, the pace suggestion, dates and
 visibility stay in clear. The map has its own visibility: someone may share
 how it went and still keep where touch felt numb to themselves.
 """
+
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String

@@ -1,4 +1,5 @@
 """A plan: what a couple (or one person, before their partner joins) practises and when."""
+
 from datetime import date, datetime
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, UniqueConstraint, false
@@ -11,9 +12,7 @@ class Plan(Base):
     """Owned by a couple, or by one person while single (exactly one of the two)."""
 
     __tablename__ = "plans"
-    __table_args__ = (
-        CheckConstraint("(couple_id IS NULL) <> (owner_id IS NULL)", name="one_owner"),
-    )
+    __table_args__ = (CheckConstraint("(couple_id IS NULL) <> (owner_id IS NULL)", name="one_owner"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     couple_id: Mapped[int | None] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), unique=True)

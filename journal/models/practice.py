@@ -1,4 +1,5 @@
 """The practice library and a couple's own practices."""
+
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text

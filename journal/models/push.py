@@ -4,6 +4,7 @@ The endpoint is a capability URL of the browser's push service: it is stored sea
 with the person's key (found again by its SHA-256), never logged and never shown;
 ids only in logs.
 """
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, LargeBinary, String

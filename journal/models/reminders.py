@@ -1,4 +1,5 @@
 """Reminder settings, the outbox of reminders to send, and the in-app notifications."""
+
 from datetime import datetime, time
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint

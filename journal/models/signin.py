@@ -1,4 +1,5 @@
 """Sign-in that survives a stolen password: known browsers, recovery codes, passkeys."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint

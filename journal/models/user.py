@@ -1,4 +1,5 @@
 """People, their log-in sessions and the single-use tokens sent to them."""
+
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -24,9 +25,7 @@ class User(UserMixin, Base):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: The couple this person is in now; NULL while single. One couple at a time.
-    couple_id: Mapped[int | None] = mapped_column(
-        ForeignKey("couples.id", ondelete="SET NULL"), index=True
-    )
+    couple_id: Mapped[int | None] = mapped_column(ForeignKey("couples.id", ondelete="SET NULL"), index=True)
 
     #: The authenticator-app secret, sealed (journal.crypto); set during set-up,
     #: in force only once `totp_enabled_at` is set (the person typed a code from it).

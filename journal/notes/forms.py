@@ -1,4 +1,5 @@
 """Forms for progress notes and sensation maps: validation only."""
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -57,7 +58,7 @@ class SensationMapField(Field):
                 value = (formdata.get(key) or "").strip()
                 self.raw_data.append(key)
                 if value:
-                    self.data[key[len(prefix):]] = value
+                    self.data[key[len(prefix) :]] = value
 
     def pre_validate(self, form):
         if any(area not in AREAS for area in self.data):
@@ -73,7 +74,9 @@ class NoteForm(FlaskForm):
     went = _text("How did it go?")
     comfort = RadioField(
         "How comfortable did it feel?",
-        choices=[SelectChoice(str(n), f"{n} ({COMFORT_WORDS[n]})" if n in COMFORT_WORDS else str(n)) for n in range(1, 6)],
+        choices=[
+            SelectChoice(str(n), f"{n} ({COMFORT_WORDS[n]})" if n in COMFORT_WORDS else str(n)) for n in range(1, 6)
+        ],
         description="1 is not comfortable, 5 is very comfortable.",
         validate_choice=False,
     )
@@ -106,7 +109,11 @@ class NoteForm(FlaskForm):
 
     def has_answer(self) -> bool:
         return bool(
-            self.went.data or self.keep.data or self.change.data or self.comfort.data or self.pace.data
+            self.went.data
+            or self.keep.data
+            or self.change.data
+            or self.comfort.data
+            or self.pace.data
             or self.map_areas()
         )
 

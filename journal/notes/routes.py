@@ -1,5 +1,6 @@
 """Progress notes: write one after a practice, read the history, share or delete,
 and see sensation return over time."""
+
 import logging
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -135,8 +136,12 @@ def read(note_id):
 @login_required
 def delete(note_id):
     note = scope().get_own_or_404(ProgressNote, note_id)
-    done = delete_confirmed(lambda: services.note_delete(note=note), message="The note is deleted.",
-                            category="info", to=url_for("notes.index"))
+    done = delete_confirmed(
+        lambda: services.note_delete(note=note),
+        message="The note is deleted.",
+        category="info",
+        to=url_for("notes.index"),
+    )
     if done:
         return done
     has_map = services.map_get(scope(), note) is not None
@@ -193,6 +198,11 @@ def sensation():
     histories = services.sensation_history(viewer, since=since)
     older = not histories and start is not None and services.sensation_exists(viewer)
     return render_template(
-        "notes/sensation.html", histories=histories, older=older, partner=viewer.partner(), period=period,
-        period_labels=PERIOD_LABELS, **WORDS,
+        "notes/sensation.html",
+        histories=histories,
+        older=older,
+        partner=viewer.partner(),
+        period=period,
+        period_labels=PERIOD_LABELS,
+        **WORDS,
     )

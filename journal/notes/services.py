@@ -4,6 +4,7 @@ Every free-text answer and the whole sensation map are sealed with the
 author's own key, bound to the row, field and visibility; changing who sees
 a note or a map re-seals what it holds.
 """
+
 import json
 import logging
 from dataclasses import dataclass
@@ -287,4 +288,3 @@ def sensation_history(
                 by_area[area].append((m.created_at, feeling))
         result.append(SensationHistory(author_id, mine, {a: v for a, v in by_area.items() if v}, unreadable))
     return result
-

@@ -1,4 +1,5 @@
 """Plan forms: validation only."""
+
 from datetime import time
 
 from flask_wtf import FlaskForm
@@ -35,8 +36,12 @@ class ScheduleForm(FlaskForm):
         default="daily",
         validators=[InputRequired("Please choose how often.")],
     )
-    time_1 = TimeText("At", validators=[InputRequired(TIME_MESSAGE)], default="20:00",
-                      render_kw={"type": "time", "inputmode": "numeric"})
+    time_1 = TimeText(
+        "At",
+        validators=[InputRequired(TIME_MESSAGE)],
+        default="20:00",
+        render_kw={"type": "time", "inputmode": "numeric"},
+    )
     time_2 = TimeText("And at (optional)", render_kw={"type": "time", "inputmode": "numeric"})
     time_3 = TimeText("And at (optional)", render_kw={"type": "time", "inputmode": "numeric"})
     weekdays = SelectMultipleField(
@@ -52,10 +57,13 @@ class ScheduleForm(FlaskForm):
         validators=[Optional(), NumberRange(1, 365, "Please choose between 1 and 365 days.")],
         render_kw={"inputmode": "numeric", "min": 1, "max": 365},
     )
-    start_date = DateField("Starting", validators=[InputRequired("Please choose a start date.")],
-                           render_kw={"type": "date"})
+    start_date = DateField(
+        "Starting", validators=[InputRequired("Please choose a start date.")], render_kw={"type": "date"}
+    )
     end_date = DateField("Until (optional)", validators=[Optional()], render_kw={"type": "date"})
-    prompt = RadioField("Who gets the prompt", default="both", validators=[InputRequired("Please choose who gets the prompt.")])
+    prompt = RadioField(
+        "Who gets the prompt", default="both", validators=[InputRequired("Please choose who gets the prompt.")]
+    )
 
     def validate_weekdays(self, field):
         if self.kind.data == "weekdays":
@@ -78,10 +86,16 @@ class ScheduleForm(FlaskForm):
 
 
 class PauseForm(DatedForm):
-    until = DateField("Until (optional)", validators=[Optional()], render_kw={"type": "date"},
-                      description="Leave it empty to pause until you resume.")
-    share = BooleanField("Let my partner see the end date",
-                         description="Otherwise your partner sees only that the plan is paused for now.")
+    until = DateField(
+        "Until (optional)",
+        validators=[Optional()],
+        render_kw={"type": "date"},
+        description="Leave it empty to pause until you resume.",
+    )
+    share = BooleanField(
+        "Let my partner see the end date",
+        description="Otherwise your partner sees only that the plan is paused for now.",
+    )
 
     def validate_until(self, field):
         if field.data and field.data < self.today:

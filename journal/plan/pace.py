@@ -5,6 +5,7 @@ private "ready" from both, and the partner who leads the pace is always one of
 them. A "ready" lasts 7 days, and every "ready" goes when anyone steps back.
 Nothing ever tells one partner that the other is waiting.
 """
+
 import logging
 from datetime import datetime, timedelta
 
@@ -98,9 +99,7 @@ def pace_restart_for_couple(*, plan: Plan, now: datetime | None = None) -> None:
 
 def pace_unmark(*, scope: Scope, user: User) -> None:
     if scope.plan is not None:
-        db.session.execute(
-            delete(PaceReady).where(PaceReady.plan_id == scope.plan.id, PaceReady.user_id == user.id)
-        )
+        db.session.execute(delete(PaceReady).where(PaceReady.plan_id == scope.plan.id, PaceReady.user_id == user.id))
 
 
 def stage_history(scope: Scope, limit: int = 10) -> list[StageChange]:

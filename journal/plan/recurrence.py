@@ -17,6 +17,7 @@ reminders fire at the end of the gap (03:00 EDT). Both fall on the same local da
 
 Pure functions: no Flask, no database.
 """
+
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ _MAX_INTERVAL = 365
 
 
 def parse_time(text: str) -> datetime.time | None:
-    """"HH:MM" (24-hour) or None if it isn't a real time of day."""
+    """ "HH:MM" (24-hour) or None if it isn't a real time of day."""
     try:
         hours, minutes = text.strip().split(":")
         if len(minutes) != 2:
@@ -60,7 +61,9 @@ class Recurrence:
         """Field name -> a calm message for the person editing the schedule; empty when valid."""
         found: dict[str, str] = {}
         if self.kind not in KINDS:
-            found["kind"] = "Choose how often this happens: once, every day, on chosen days, every few days or every week."
+            found["kind"] = (
+                "Choose how often this happens: once, every day, on chosen days, every few days or every week."
+            )
         if not self.times:
             found["times"] = "Add at least one time of day."
         elif len(set(self.times)) != len(self.times):

@@ -1,4 +1,5 @@
 """The plan page: scheduled practices, pause, pace, timeline, time zone."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
@@ -8,7 +9,7 @@ from journal.extensions import db
 from journal.forms import EmptyForm
 from journal.models import Schedule, now_utc
 from journal.plan import pace, services
-from journal.plan.forms import PauseForm, PlanSettingsForm, ReadyForm, ScheduleForm, WEEKDAYS
+from journal.plan.forms import WEEKDAYS, PauseForm, PlanSettingsForm, ReadyForm, ScheduleForm
 from journal.plan.recurrence import Recurrence, next_occurrence
 from journal.practices.services import practice_get_or_404
 from journal.zones import ZoneView, today_for
@@ -82,8 +83,12 @@ def _save(form, practice, schedule=None):
     )
     try:
         services.schedule_save(
-            scope=scope(), author=current_user, practice=practice, recurrence=recurrence,
-            prompt_user_id=_prompt_user_id(form.prompt.data), schedule=schedule,
+            scope=scope(),
+            author=current_user,
+            practice=practice,
+            recurrence=recurrence,
+            prompt_user_id=_prompt_user_id(form.prompt.data),
+            schedule=schedule,
         )
     except services.PlanError as exc:
         db.session.rollback()
@@ -108,8 +113,15 @@ def add(practice_id):
     refused = services.schedule_refused_for(scope=scope(), author=current_user, practice=practice)
     status = 422 if (form.errors or form.form_errors) else 200
     return render_template(
-        "plan/schedule.html", form=form, practice=practice, later=view.is_later(practice),
-        held=view.is_held(practice), resting=services.RESTING, refused=refused, schedule=None, zones=_zones(),
+        "plan/schedule.html",
+        form=form,
+        practice=practice,
+        later=view.is_later(practice),
+        held=view.is_held(practice),
+        resting=services.RESTING,
+        refused=refused,
+        schedule=None,
+        zones=_zones(),
     ), status
 
 
@@ -130,17 +142,26 @@ def edit(schedule_id):
         form.start_date.data, form.end_date.data = schedule.start_date, schedule.end_date
         partner = scope().partner()
         form.prompt.data = (
-            "both" if schedule.prompt_user_id is None
-            else "me" if schedule.prompt_user_id == current_user.id
-            else "partner" if partner and schedule.prompt_user_id == partner.id else "me"
+            "both"
+            if schedule.prompt_user_id is None
+            else "me"
+            if schedule.prompt_user_id == current_user.id
+            else "partner"
+            if partner and schedule.prompt_user_id == partner.id
+            else "me"
         )
     if form.validate_on_submit() and _save(form, practice, schedule):
         flash("Saved.", "success")
         return redirect(url_for("plan.overview"))
     status = 422 if (form.errors or form.form_errors) else 200
     return render_template(
-        "plan/schedule.html", form=form, practice=practice, later=False,
-        held=services.plan_view(scope()).is_held(practice), resting=services.RESTING, schedule=schedule,
+        "plan/schedule.html",
+        form=form,
+        practice=practice,
+        later=False,
+        held=services.plan_view(scope()).is_held(practice),
+        resting=services.RESTING,
+        schedule=schedule,
         zones=_zones(),
     ), status
 

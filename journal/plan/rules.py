@@ -4,6 +4,7 @@ Today, the plan page, the practice pages, the reminder tick, the dispatcher (for
 channel) and the calendar feed all call these, through `PlanView` for pages and with
 the columns they read in bulk for the reminder pipeline, so a rule changes in one place.
 """
+
 from datetime import date, datetime
 
 from journal.zones import local_today

@@ -1,4 +1,5 @@
 """The plan: schedules, pausing, the postpartum timeline, the time zone."""
+
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -6,8 +7,8 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from journal.access import Scope
-from journal.extensions import db
 from journal.bulk import among
+from journal.extensions import db
 from journal.models import Couple, Plan, PlanPause, Practice, Schedule, User, now_utc
 from journal.plan.recurrence import Recurrence, next_occurrence
 from journal.plan.rules import pause_active, practice_held, practice_later
@@ -27,7 +28,9 @@ class PlanError(Exception):
 
 
 #: Said to both partners, naming no symptom, report or person.
-RESTING = "Touch practices are resting for now, so this can't be scheduled or changed. Everything else goes on as usual."
+RESTING = (
+    "Touch practices are resting for now, so this can't be scheduled or changed. Everything else goes on as usual."
+)
 
 
 @dataclass(frozen=True)
@@ -127,9 +130,7 @@ def plan_pause(*, scope: Scope, until: date | None, shared: bool = False) -> Non
     """Pause everything, as this person. No reason is asked; nothing written is hidden.
     The partner sees only "paused for now", and the end date only if `shared`."""
     plan = scope.plan_or_create()
-    pause = db.session.scalar(
-        select(PlanPause).where(PlanPause.plan_id == plan.id, PlanPause.user_id == scope.user.id)
-    )
+    pause = db.session.scalar(select(PlanPause).where(PlanPause.plan_id == plan.id, PlanPause.user_id == scope.user.id))
     if pause is None:
         pause = PlanPause(plan_id=plan.id, user_id=scope.user.id)
         db.session.add(pause)

@@ -1,8 +1,9 @@
 """Forms for a couple's own practices: validation only."""
+
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from journal.forms import NumberRange, strip
 from journal.models import KINDS
@@ -26,7 +27,10 @@ KIND_LABELS = {
 class PracticeForm(FlaskForm):
     title = StringField(
         "Name",
-        validators=[DataRequired("Please give it a short name."), Length(max=120, message="Please keep the name to 120 characters.")],
+        validators=[
+            DataRequired("Please give it a short name."),
+            Length(max=120, message="Please keep the name to 120 characters."),
+        ],
         filters=_strip,
         description="Shown on reminders only if you turn discreet wording off.",
         render_kw={"maxlength": 120},
@@ -45,13 +49,19 @@ class PracticeForm(FlaskForm):
     )
     steps = TextAreaField(
         "Steps",
-        validators=[InputRequired("Please write at least one step."), Length(max=5000, message="Please keep the steps to 5,000 characters.")],
+        validators=[
+            InputRequired("Please write at least one step."),
+            Length(max=5000, message="Please keep the steps to 5,000 characters."),
+        ],
         description="One step a line.",
     )
     duration_minutes = IntegerField(
         "About how many minutes?",
         default=10,
-        validators=[InputRequired("Please give a rough number of minutes."), NumberRange(1, 240, "Please choose between 1 and 240 minutes.")],
+        validators=[
+            InputRequired("Please give a rough number of minutes."),
+            NumberRange(1, 240, "Please choose between 1 and 240 minutes."),
+        ],
         render_kw={"inputmode": "numeric", "min": 1, "max": 240},
     )
     together = RadioField(

@@ -1,4 +1,5 @@
 """Reading the practice library data file shipped in the package."""
+
 from functools import lru_cache
 from importlib import resources
 

@@ -1,4 +1,5 @@
 """Browse the library, read a practice, write the couple's own."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 

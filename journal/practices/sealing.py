@@ -6,6 +6,7 @@ them and they stay with the plan. The clear columns hold a neutral placeholder,
 which is also all that SQL (ordering, the reminder worker's joined read) sees.
 Library practices, which we write, stay in clear.
 """
+
 import json
 import logging
 
@@ -16,8 +17,11 @@ from journal.models.practice import OWN_TEXT_FIELDS, Practice
 log = logging.getLogger(__name__)
 
 PRACTICE_TEXT = SealedFields(
-    Practice.__tablename__, ("text",),
-    owner=lambda row: ("plan", row.plan_id), author=lambda row: None, visibility=lambda row: None,
+    Practice.__tablename__,
+    ("text",),
+    owner=lambda row: ("plan", row.plan_id),
+    author=lambda row: None,
+    visibility=lambda row: None,
 )
 #: What the clear columns of a couple's own practice hold.
 PLACEHOLDER = {"title": "Your own practice", "summary": "", "steps": [], "safety_note": None}

@@ -1,4 +1,5 @@
 """Loading the library into the database, browsing it, and a couple's own practices."""
+
 import logging
 
 from flask import abort
@@ -9,8 +10,8 @@ from journal.access import Scope
 from journal.extensions import db
 from journal.models import KINDS, Practice, User, now_utc
 from journal.models.practice import OWN_TEXT_FIELDS
-from journal.practices.sealing import PLACEHOLDER, practice_text_seal
 from journal.practices.library import FIELDS, library_data
+from journal.practices.sealing import PLACEHOLDER, practice_text_seal
 
 log = logging.getLogger(__name__)
 

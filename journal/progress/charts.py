@@ -7,6 +7,7 @@ carry a direct label and their own marker shape and dash, bar rows are labelled.
 No style attributes, so the strict CSP allows every chart, and WeasyPrint draws the
 same markup as vectors in the PDF.
 """
+
 from datetime import date, datetime
 
 from markupsafe import Markup, escape
@@ -31,6 +32,7 @@ def _step_paint(kind: str) -> str:
 def _line(key: str) -> str:
     dash = ' stroke-dasharray="6 4"' if key == "partner" else ""
     return f'fill="none" stroke="{INK[key]}" stroke-width="2.5" stroke-linejoin="round"{dash}'
+
 
 LEFT, RIGHT, TOP, BOTTOM = 40, 90, 14, 30
 
@@ -59,7 +61,9 @@ def _x_labels(weeks: list[date], x, height: int) -> list[str]:
     out = []
     for i in picks:
         anchor = "start" if i == 0 and len(weeks) > 1 else "end" if i == len(weeks) - 1 and len(weeks) > 1 else "middle"
-        out.append(f'<text class="axis-label" {LABEL} x="{x(i):.1f}" y="{height - 8}" text-anchor="{anchor}">{_short(weeks[i])}</text>')
+        out.append(
+            f'<text class="axis-label" {LABEL} x="{x(i):.1f}" y="{height - 8}" text-anchor="{anchor}">{_short(weeks[i])}</text>'
+        )
     return out
 
 
@@ -79,8 +83,12 @@ def line_chart(trend: Trend, chart_id: str, summary: str) -> Markup:
     step = 1 if trend.high - trend.low <= 6 else 2
     level = trend.low
     while level <= trend.high + 0.001:
-        parts.append(f'<line class="grid" {GRID} x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(level):.1f}" y2="{y(level):.1f}"/>')
-        parts.append(f'<text class="axis-label" {LABEL} x="{LEFT - 6}" y="{y(level) + 4:.1f}" text-anchor="end">{_num(level)}</text>')
+        parts.append(
+            f'<line class="grid" {GRID} x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(level):.1f}" y2="{y(level):.1f}"/>'
+        )
+        parts.append(
+            f'<text class="axis-label" {LABEL} x="{LEFT - 6}" y="{y(level) + 4:.1f}" text-anchor="end">{_num(level)}</text>'
+        )
         level += step
     parts += _x_labels(trend.weeks, x, height)
     labels: list[list] = []
@@ -106,7 +114,9 @@ def line_chart(trend: Trend, chart_id: str, summary: str) -> Markup:
             if key == "you":
                 parts.append(f'<circle class="dot dot-{key}" fill="{INK[key]}" cx="{x(i):.1f}" cy="{y(v):.1f}" r="4"/>')
             else:
-                parts.append(f'<rect class="dot dot-{key}" fill="{INK[key]}" x="{x(i) - 4:.1f}" y="{y(v) - 4:.1f}" width="8" height="8"/>')
+                parts.append(
+                    f'<rect class="dot dot-{key}" fill="{INK[key]}" x="{x(i) - 4:.1f}" y="{y(v) - 4:.1f}" width="8" height="8"/>'
+                )
         last = max((i for i, v in enumerate(series.values) if v is not None), default=None)
         if last is not None:
             labels.append([y(series.values[last]) + 4, x(last) + 8, key, series.person.name])
@@ -141,7 +151,9 @@ def bar_rows(bars: Bars, chart_id: str, title: str, summary: str, labels: dict[s
 
     for r, (group, values) in enumerate(bars.groups.items()):
         base = TOP + (r + 1) * row_h - 6
-        parts.append(f'<text class="row-label" fill="{INK["text"]}" font-size="13" x="{left - 8}" y="{base - 6}" text-anchor="end">{escape(labels.get(group, group))}</text>')
+        parts.append(
+            f'<text class="row-label" fill="{INK["text"]}" font-size="13" x="{left - 8}" y="{base - 6}" text-anchor="end">{escape(labels.get(group, group))}</text>'
+        )
         parts.append(f'<line class="grid" {GRID} x1="{left}" x2="{left + plot_w}" y1="{base}" y2="{base}"/>')
         for i, v in enumerate(values):
             if v:
@@ -155,7 +167,9 @@ def bar_rows(bars: Bars, chart_id: str, title: str, summary: str, labels: dict[s
     return Markup("".join(parts))  # nosec B704 (SVG built from numbers and our own labels; every name passes through escape())
 
 
-def stage_chart(steps: list[StageStep], start: datetime, end: datetime, current: int, chart_id: str, summary: str) -> Markup:
+def stage_chart(
+    steps: list[StageStep], start: datetime, end: datetime, current: int, chart_id: str, summary: str
+) -> Markup:
     """The pace stage over time: a step line, a marker at each change."""
     height = 170
     plot_w, plot_h = WIDTH - LEFT - RIGHT, height - TOP - BOTTOM
@@ -169,8 +183,12 @@ def stage_chart(steps: list[StageStep], start: datetime, end: datetime, current:
 
     parts = _open(chart_id, "Pace stage over time", summary, height)
     for stage in (1, 2, 3, 4):
-        parts.append(f'<line class="grid" {GRID} x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(stage):.1f}" y2="{y(stage):.1f}"/>')
-        parts.append(f'<text class="axis-label" {LABEL} x="{LEFT - 6}" y="{y(stage) + 4:.1f}" text-anchor="end">{stage}</text>')
+        parts.append(
+            f'<line class="grid" {GRID} x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(stage):.1f}" y2="{y(stage):.1f}"/>'
+        )
+        parts.append(
+            f'<text class="axis-label" {LABEL} x="{LEFT - 6}" y="{y(stage) + 4:.1f}" text-anchor="end">{stage}</text>'
+        )
     stage = steps[0].from_stage if steps else current
     points = [f"{x(start):.1f},{y(stage):.1f}"]
     for s in steps:
@@ -180,11 +198,15 @@ def stage_chart(steps: list[StageStep], start: datetime, end: datetime, current:
     parts.append(f'<polyline class="line line-you" {_line("you")} points="{" ".join(points)}"/>')
     for s in steps:
         kind = "forward" if s.to_stage > s.from_stage else "back"
-        parts.append(f'<circle class="dot step-{kind}" {_step_paint(kind)} cx="{x(s.at):.1f}" cy="{y(s.to_stage):.1f}" r="5"/>')
+        parts.append(
+            f'<circle class="dot step-{kind}" {_step_paint(kind)} cx="{x(s.at):.1f}" cy="{y(s.to_stage):.1f}" r="5"/>'
+        )
     parts.append(
         f'<text class="line-label label-you" fill="{INK["you"]}" font-size="13" font-weight="600" x="{LEFT + plot_w + 8}" y="{y(current) + 4:.1f}">Stage {current}</text>'
     )
     parts.append(f'<text class="axis-label" {LABEL} x="{LEFT}" y="{height - 8}">{_short(start.date())}</text>')
-    parts.append(f'<text class="axis-label" {LABEL} x="{LEFT + plot_w}" y="{height - 8}" text-anchor="end">{_short(end.date())}</text>')
+    parts.append(
+        f'<text class="axis-label" {LABEL} x="{LEFT + plot_w}" y="{height - 8}" text-anchor="end">{_short(end.date())}</text>'
+    )
     parts.append("</svg>")
     return Markup("".join(parts))  # nosec B704 (SVG built from numbers and our own labels; every name passes through escape())

@@ -1,5 +1,6 @@
 """The one choice of the progress page and of sensation over time: which period to show
 (a link, so no form to post)."""
+
 from journal.progress.services import DEFAULT_PERIOD, PERIODS
 
 PERIOD_LABELS = {"4": "4 weeks", "12": "12 weeks", "52": "A year", "all": "All time"}

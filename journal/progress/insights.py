@@ -4,6 +4,7 @@ Both use only what `progress_build` gathered for this viewer, so a private check
 of the partner changes nothing here. Sentences never judge and never compare the
 partners; when there is too little data to say something honestly, they say nothing.
 """
+
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -56,7 +57,9 @@ def sentences(progress: Progress) -> list[str]:
             if kind == "moments":
                 out.append("More small moments noted in the last four weeks than in the four before.")
             else:
-                out.append(f"More {KIND_WORDS.get(kind, kind)} practices done in the last four weeks than in the four before.")
+                out.append(
+                    f"More {KIND_WORDS.get(kind, kind)} practices done in the last four weeks than in the four before."
+                )
     return out
 
 

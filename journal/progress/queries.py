@@ -1,20 +1,20 @@
 """The statements behind the progress page: each one an aggregate over what the viewer
 may see, a fixed handful per page whatever the amount of data."""
+
 from datetime import date, datetime
 from functools import cache
 
 from sqlalchemy import Date, Integer, bindparam, func, literal, null, select, union_all
 
 from journal.access import Scope, visible_rule
+from journal.checkins.services import checkins_open_to
 from journal.extensions import db
 from journal.models import Practice, PromptAction, Schedule, StageChange
 from journal.models.base import UTCDateTime
 from journal.models.checkins import CheckIn
 from journal.models.entries import MOMENT, Entry
 from journal.models.notes import ProgressNote
-from journal.checkins.services import checkins_open_to
 from journal.progress.weeks import day_number, days_utc, dialect_name, week_number
-
 
 # Each aggregate's statement is built once per process for each shape (the database, the
 # viewer in a couple or not, the answers-after-48-hours choice, which ends of the window
@@ -48,8 +48,9 @@ def _open_checkins(open_to, has_since: bool, has_until: bool, fields: tuple[str,
     return rows.subquery()
 
 
-def _checkin_aggregate(shape, scope: Scope, since: date | None, until: date | None, now: datetime,
-                       fields: tuple[str, ...]):
+def _checkin_aggregate(
+    shape, scope: Scope, since: date | None, until: date | None, now: datetime, fields: tuple[str, ...]
+):
     """Run the aggregate `shape` builds over the check-ins open to the viewer in the window."""
     open_to, values = checkins_open_to(scope, now=now)
     stmt = shape(dialect_name(), open_to, since is not None, until is not None, fields)
@@ -147,11 +148,18 @@ def _moments_and_notes_by_day(dialect: str, in_couple: bool, has_since: bool, ha
     moment_day = day_number(mq.c.created_at, timestamp=True)
     note_day = day_number(nq.c.created_at, timestamp=True)
     by_moment = select(
-        literal("moment").label("source"), mq.c.author_id, null().label("kind"), moment_day.label("day"),
+        literal("moment").label("source"),
+        mq.c.author_id,
+        null().label("kind"),
+        moment_day.label("day"),
         func.count().label("n"),
     ).group_by(mq.c.author_id, moment_day)
     by_note = select(
-        literal("note").label("source"), nq.c.author_id, nq.c.kind, note_day.label("day"), func.count().label("n"),
+        literal("note").label("source"),
+        nq.c.author_id,
+        nq.c.kind,
+        note_day.label("day"),
+        func.count().label("n"),
     ).group_by(nq.c.author_id, nq.c.kind, note_day)
     return union_all(by_moment, by_note)
 
@@ -161,6 +169,8 @@ def stage_changes(scope: Scope) -> list[StageChange]:
     plan = scope.plan
     if plan is None:
         return []
-    return list(db.session.scalars(
-        select(StageChange).where(StageChange.plan_id == plan.id).order_by(StageChange.created_at, StageChange.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(StageChange).where(StageChange.plan_id == plan.id).order_by(StageChange.created_at, StageChange.id)
+        )
+    )

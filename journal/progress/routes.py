@@ -1,4 +1,5 @@
 """The progress page: thin, every number from journal.progress.services."""
+
 from flask import Blueprint, render_template, request
 from flask_login import login_required
 
@@ -6,10 +7,9 @@ from journal.access import scope
 from journal.models.checkins import SCALES
 from journal.models.notes import AREAS, FEELINGS
 from journal.models.practice import KINDS
-from journal.progress import charts, insights
+from journal.progress import charts, insights, summaries
 from journal.progress.forms import PERIOD_LABELS, period_from
 from journal.progress.services import pace_span, progress_build
-from journal.progress import summaries
 
 bp = Blueprint("progress", __name__, url_prefix="/progress")
 

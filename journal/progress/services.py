@@ -7,12 +7,12 @@ they are open to them (`checkins_open_to`). Free text is never opened here; only
 
 A page costs a fixed number of statements, whatever the amount of data.
 """
+
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple
 
-from journal.zones import today_for
 from journal.access import Scope
 from journal.models import now_utc
 from journal.models.checkins import SCALES
@@ -20,6 +20,7 @@ from journal.models.notes import AREAS
 from journal.notes.services import sensation_history
 from journal.progress import queries
 from journal.progress.weeks import EPOCH, day_of, day_start_utc, days_utc, week_of, week_start
+from journal.zones import today_for
 
 #: The trends shown: the 1-5 scores, then hours of sleep.
 SCORES = tuple((name, label) for name, label, _ in SCALES)
@@ -239,12 +240,17 @@ def progress_build(
     checkin_rows = queries.checkin_weeks(scope, query_from, until, now, tuple(name for name, _ in TRENDS))
     day_rows = queries.checkin_days(scope, start, until, now, tuple(name for name, _ in SCORES))
     practice_rows, own_days = _practice_weeks_and_days(queries.practice_day_counts(scope, query_from, until), start)
-    moment_rows, noted_days = _moment_weeks_and_noted_days(queries.moments_and_notes_by_day(scope, query_from, until),
-                                                           start)
+    moment_rows, noted_days = _moment_weeks_and_noted_days(
+        queries.moments_and_notes_by_day(scope, query_from, until), start
+    )
     stages = stage_history(scope)
 
-    first = week_of(start) if start else min(  # all time: from the first week with anything
-        [r.week for r in checkin_rows] + [r[1] for r in practice_rows] + [r.week for r in moment_rows] + [this_week]
+    first = (
+        week_of(start)
+        if start
+        else min(  # all time: from the first week with anything
+            [r.week for r in checkin_rows] + [r[1] for r in practice_rows] + [r.week for r in moment_rows] + [this_week]
+        )
     )
     first = max(first, this_week - MAX_WEEKS + 1)
     week_numbers = list(range(first, this_week + 1))
@@ -254,7 +260,10 @@ def progress_build(
     trends = _trends(checkin_rows, people, week_numbers, index)
     practices = _bars(weeks, index, ((kind, week, n) for kind, week, n in practice_rows))
     moments = _bars(
-        weeks, index, (("yours" if a == scope.user.id else "shared", w, n) for a, w, n in moment_rows), ("yours", "shared")
+        weeks,
+        index,
+        (("yours" if a == scope.user.id else "shared", w, n) for a, w, n in moment_rows),
+        ("yours", "shared"),
     )
 
     daily: dict[int, dict[date, dict[str, float]]] = defaultdict(dict)
@@ -276,7 +285,9 @@ def progress_build(
         trends=trends,
         practices=practices,
         moments=moments,
-        stages=[s for s in stages if (start is None or s.at.date() >= start) and (until is None or s.at.date() <= until)],
+        stages=[
+            s for s in stages if (start is None or s.at.date() >= start) and (until is None or s.at.date() <= until)
+        ],
         current_stage=scope.plan.stage if scope.plan is not None else 1,
         bodies=_bodies(scope, people, start, until),
         daily=dict(daily),

@@ -1,4 +1,5 @@
 """The text summary beside each chart: what a screen reader (or a hurried glance) needs."""
+
 from journal.progress.services import Bars, StageStep, Trend
 
 

@@ -5,6 +5,7 @@ numbered so that week 1 starts on Monday 1970-01-05. Grouping by these numbers
 lets the database do the counting (GROUP BY week) instead of Python.
 Timestamps are taken on their UTC date; check-ins carry their own local day.
 """
+
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Date, Integer, cast, func, literal

@@ -10,6 +10,7 @@ in small groups right after the channel accepted them, so a worker dying in
 between is the only way a reminder goes out twice (once more, with the same
 idempotency key).
 """
+
 import logging
 import os
 import socket
@@ -32,9 +33,9 @@ from journal.models import (
 )
 from journal.plan.rules import email_sendable, practice_resting
 from journal.plan.services import pauses_by_plan, plan_paused_at
-from journal.today.services import done_together
-from journal.reminders.channels import SendResult, Senders
+from journal.reminders.channels import Senders, SendResult
 from journal.reminders.tick import GRACE, in_quiet_hours
+from journal.today.services import done_together
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +75,13 @@ def _failure(row, result: SendResult, now: datetime) -> dict:
     """The row's new values after a failed send: retry later, or give up."""
     attempts = row.attempts + 1
     retry = result.temporary and attempts < MAX_ATTEMPTS
-    return {"oid": row.id, "state": "pending" if retry else "failed", "attempts": attempts, "error": result.error,
-            "due_at": now + BACKOFF * (2 ** (attempts - 1)) if retry else row.due_at}
+    return {
+        "oid": row.id,
+        "state": "pending" if retry else "failed",
+        "attempts": attempts,
+        "error": result.error,
+        "due_at": now + BACKOFF * (2 ** (attempts - 1)) if retry else row.due_at,
+    }
 
 
 def reminder_outcome(row, acted: set, pauses: dict[int, list], now: datetime) -> tuple[str, str | None] | datetime:
@@ -89,12 +95,14 @@ def reminder_outcome(row, acted: set, pauses: dict[int, list], now: datetime) ->
     if (row.user_id, row.schedule_id, row.occurrence_at) in acted or row.removed_at is not None:
         return "skipped", "done"
     if (None, row.schedule_id, row.occurrence_at) in acted and done_together(
-            prompt_user_id=row.prompt_user_id, together=row.together, kind=row.practice_kind):
+        prompt_user_id=row.prompt_user_id, together=row.together, kind=row.practice_kind
+    ):
         return "skipped", "done"
     if plan_paused_at(pauses.get(row.plan_id, ()), row.plan_timezone, now=now):
         return "skipped", "paused"
-    if practice_resting(kind=row.practice_kind, stage=row.practice_stage, plan_stage=row.plan_stage,
-                        hold_by_id=row.hold_by_id):
+    if practice_resting(
+        kind=row.practice_kind, stage=row.practice_stage, plan_stage=row.plan_stage, hold_by_id=row.hold_by_id
+    ):
         return "skipped", "resting"
     if row.channel == "email" and not email_sendable(verified_at=row.email_verified_at):
         return "skipped", "unverified"
@@ -105,13 +113,29 @@ def reminder_outcome(row, acted: set, pauses: dict[int, list], now: datetime) ->
 
 
 _ROW = (
-    Outbox.id, Outbox.channel, Outbox.user_id, Outbox.schedule_id, Outbox.occurrence_at, Outbox.due_at,
-    Outbox.attempts, User.email, User.email_verified_at, User.timezone.label("user_timezone"), Schedule.removed_at,
-    Plan.id.label("plan_id"), Plan.timezone.label("plan_timezone"), Plan.hold_by_id,
-    Plan.stage.label("plan_stage"), Practice.title, Practice.kind.label("practice_kind"),
-    Practice.stage.label("practice_stage"), ReminderSettings.discreet, ReminderSettings.quiet_start,
+    Outbox.id,
+    Outbox.channel,
+    Outbox.user_id,
+    Outbox.schedule_id,
+    Outbox.occurrence_at,
+    Outbox.due_at,
+    Outbox.attempts,
+    User.email,
+    User.email_verified_at,
+    User.timezone.label("user_timezone"),
+    Schedule.removed_at,
+    Plan.id.label("plan_id"),
+    Plan.timezone.label("plan_timezone"),
+    Plan.hold_by_id,
+    Plan.stage.label("plan_stage"),
+    Practice.title,
+    Practice.kind.label("practice_kind"),
+    Practice.stage.label("practice_stage"),
+    ReminderSettings.discreet,
+    ReminderSettings.quiet_start,
     ReminderSettings.quiet_end,
-    Schedule.prompt_user_id, Practice.together,
+    Schedule.prompt_user_id,
+    Practice.together,
 )
 _T = Outbox.__table__
 #: External sends are marked (and committed) in groups this size: a worker that dies
@@ -121,14 +145,17 @@ MARK_EVERY = 50
 
 def _set_state(ids: list[int], **values) -> None:
     if ids:
-        db.session.execute(update(_T).where(among(_T.c.id, ids), _T.c.state == "claimed").values(lease_until=None, **values))
+        db.session.execute(
+            update(_T).where(among(_T.c.id, ids), _T.c.state == "claimed").values(lease_until=None, **values)
+        )
 
 
 def _set_each(values: list[dict], *columns: str) -> None:
     """Per-row values for `columns`, as one executemany keyed on "oid"."""
     if values:
         db.session.execute(
-            update(_T).where(_T.c.id == bindparam("oid"), _T.c.state == "claimed")
+            update(_T)
+            .where(_T.c.id == bindparam("oid"), _T.c.state == "claimed")
             .values(lease_until=None, **{c: bindparam(c) for c in columns}),
             values,
         )
@@ -205,7 +232,7 @@ def deliver(ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
     try:
         for start in range(0, len(external), MARK_EVERY):
             sent, failed, released = [], [], []
-            for row in external[start:start + MARK_EVERY]:
+            for row in external[start : start + MARK_EVERY]:
                 if time.monotonic() > deadline:
                     released.append({"oid": row.id, "state": "pending", "due_at": row.due_at})
                     continue

@@ -1,4 +1,5 @@
 """Reminder forms (settings, the Apprise destination): validation only."""
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError

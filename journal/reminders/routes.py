@@ -1,5 +1,6 @@
 """The reminder pages: settings, this device's notifications (web push), another
 service (Apprise), the notifications list, and one-click unsubscribe."""
+
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -19,7 +20,9 @@ bp = Blueprint("reminders", __name__)
 def settings():
     current = services.reminder_settings_load(current_user)
     form = ReminderSettingsForm(
-        email_on=current.email_on, push_on=current.push_on, apprise_on=current.apprise_on,
+        email_on=current.email_on,
+        push_on=current.push_on,
+        apprise_on=current.apprise_on,
         discreet=current.discreet is not False,
         quiet_start=current.quiet_start.strftime("%H:%M") if current.quiet_start else "",
         quiet_end=current.quiet_end.strftime("%H:%M") if current.quiet_end else "",
@@ -33,16 +36,18 @@ def settings_save():
     form = ReminderSettingsForm()
     if form.validate_on_submit():
         services.reminder_settings_save(
-            user=current_user, email_on=form.email_on.data, push_on=form.push_on.data,
-            apprise_on=form.apprise_on.data, discreet=form.discreet.data,
-            quiet_start=form.quiet_start.data or None, quiet_end=form.quiet_end.data or None,
+            user=current_user,
+            email_on=form.email_on.data,
+            push_on=form.push_on.data,
+            apprise_on=form.apprise_on.data,
+            discreet=form.discreet.data,
+            quiet_start=form.quiet_start.data or None,
+            quiet_end=form.quiet_end.data or None,
         )
         db.session.commit()
         flash("Saved.", "success")
         return redirect(url_for("reminders.settings"))
-    return render_template(
-        "reminders/settings.html", form=form, recent=services.reminders_newest(current_user)
-    ), 422
+    return render_template("reminders/settings.html", form=form, recent=services.reminders_newest(current_user)), 422
 
 
 # -- notifications on this device (web push; subscribing happens in JavaScript) -------
@@ -51,8 +56,9 @@ def settings_save():
 @bp.get("/reminders/push")
 @login_required
 def push_settings():
-    return render_template("reminders/push.html", devices=push.subscriptions_list(user=current_user),
-                           vapid_key=push.vapid_public_key())
+    return render_template(
+        "reminders/push.html", devices=push.subscriptions_list(user=current_user), vapid_key=push.vapid_public_key()
+    )
 
 
 @bp.post("/reminders/push/subscribe")
@@ -86,7 +92,10 @@ def push_unsubscribe():
     db.session.commit()
     if request.is_json:
         return jsonify(ok=True, removed=removed)
-    flash("Notifications are off on all your devices." if not endpoint else "Notifications are off on this device.", "success")
+    flash(
+        "Notifications are off on all your devices." if not endpoint else "Notifications are off on this device.",
+        "success",
+    )
     return redirect(url_for("reminders.push_settings"))
 
 
@@ -95,9 +104,7 @@ def push_unsubscribe():
 
 def _apprise_page(form, status=200):
     scheme = apprise.apprise_target_scheme(current_user)  # None: nothing set; "" set, kind unknown
-    return render_template(
-        "reminders/apprise.html", form=form, has=scheme is not None, scheme=scheme
-    ), status
+    return render_template("reminders/apprise.html", form=form, has=scheme is not None, scheme=scheme), status
 
 
 @bp.get("/reminders/apprise")
@@ -117,8 +124,10 @@ def apprise_save():
         return _apprise_page(form, 422)
     result = apprise.apprise_send(url=form.url.data, title=apprise.TEST_TITLE, body=apprise.TEST_BODY)
     if result.error == "apprise-private":
-        form.url.errors.append("That address is on a private network or on this server, so Tandem can't send "
-                               "there. Please use a service on the internet.")
+        form.url.errors.append(
+            "That address is on a private network or on this server, so Tandem can't send "
+            "there. Please use a service on the internet."
+        )
         return _apprise_page(form, 422)
     if not result.ok:
         form.url.errors.append("We couldn't reach that service with a test message, so nothing was saved.")

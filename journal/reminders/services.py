@@ -1,4 +1,5 @@
 """Reminder settings, the person's reminders page, and in-app notifications."""
+
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -16,8 +17,16 @@ def reminder_settings_load(user: User) -> ReminderSettings:
     return db.session.get(ReminderSettings, user.id) or ReminderSettings(user_id=user.id, discreet=True)
 
 
-def reminder_settings_save(*, user: User, email_on: bool, push_on: bool, apprise_on: bool, discreet: bool,
-                  quiet_start: str | None, quiet_end: str | None) -> ReminderSettings:
+def reminder_settings_save(
+    *,
+    user: User,
+    email_on: bool,
+    push_on: bool,
+    apprise_on: bool,
+    discreet: bool,
+    quiet_start: str | None,
+    quiet_end: str | None,
+) -> ReminderSettings:
     settings = db.session.get(ReminderSettings, user.id)
     if settings is None:
         settings = ReminderSettings(user_id=user.id)
@@ -93,15 +102,17 @@ def notifications_open(*, user: User, limit: int = 30, now: datetime | None = No
     views = []
     for n, practice in rows:
         reminder = n.kind == "reminder" and n.schedule_id is not None and n.occurrence_at is not None
-        views.append(NotificationView(
-            kind=n.kind,
-            new=n.read_at is None,
-            at=(n.occurrence_at if reminder else n.created_at).astimezone(zone),
-            title=practice.title if reminder and practice is not None and not discreet else None,
-            prompt_key=prompt_key(n.schedule_id, n.occurrence_at) if reminder else None,
-            checkin=reminder and practice is not None and practice.kind == "check-in",
-            intimate=reminder and practice is not None and practice.is_intimate,
-        ))
+        views.append(
+            NotificationView(
+                kind=n.kind,
+                new=n.read_at is None,
+                at=(n.occurrence_at if reminder else n.created_at).astimezone(zone),
+                title=practice.title if reminder and practice is not None and not discreet else None,
+                prompt_key=prompt_key(n.schedule_id, n.occurrence_at) if reminder else None,
+                checkin=reminder and practice is not None and practice.kind == "check-in",
+                intimate=reminder and practice is not None and practice.is_intimate,
+            )
+        )
     if any(v.new for v in views):
         notifications_mark_read(user=user, now=now)
     return views

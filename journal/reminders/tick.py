@@ -5,6 +5,7 @@ scan), so a tick costs what the due reminders cost, not what all users or
 schedules would. Rows go in with insert-or-ignore under the outbox's unique
 constraint: any number of ticks, at once or again, record each reminder once.
 """
+
 import logging
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -64,7 +65,9 @@ def _destinations(user_ids: set[int]) -> dict[str, set[int]]:
     if not user_ids:
         return {"push": set(), "apprise": set()}
     return {
-        "push": set(db.session.scalars(select(PushSubscription.user_id).where(among(PushSubscription.user_id, user_ids)))),
+        "push": set(
+            db.session.scalars(select(PushSubscription.user_id).where(among(PushSubscription.user_id, user_ids)))
+        ),
         "apprise": set(db.session.scalars(select(AppriseTarget.user_id).where(among(AppriseTarget.user_id, user_ids)))),
     }
 
@@ -88,10 +91,23 @@ def tick(*, now: datetime | None = None) -> int:
 #: What a tick reads of a due schedule, its plan and practice: columns, not objects.
 #: The schedule's own names stay as they are, so `recurrence_of` reads a row directly.
 _DUE = (
-    Schedule.id, Schedule.kind, Schedule.times, Schedule.start_date, Schedule.end_date, Schedule.weekdays,
-    Schedule.interval, Schedule.next_due_at, Schedule.prompt_user_id, Plan.couple_id, Plan.owner_id,
-    Plan.id.label("plan_id"), Plan.timezone.label("plan_timezone"), Plan.hold_by_id,
-    Plan.stage.label("plan_stage"), Practice.kind.label("practice_kind"), Practice.stage.label("practice_stage"),
+    Schedule.id,
+    Schedule.kind,
+    Schedule.times,
+    Schedule.start_date,
+    Schedule.end_date,
+    Schedule.weekdays,
+    Schedule.interval,
+    Schedule.next_due_at,
+    Schedule.prompt_user_id,
+    Plan.couple_id,
+    Plan.owner_id,
+    Plan.id.label("plan_id"),
+    Plan.timezone.label("plan_timezone"),
+    Plan.hold_by_id,
+    Plan.stage.label("plan_stage"),
+    Practice.kind.label("practice_kind"),
+    Practice.stage.label("practice_stage"),
 )
 
 
@@ -114,9 +130,7 @@ def _tick_batch(now: datetime) -> tuple[int, int]:
     couple_ids = {row.couple_id for row in rows if row.couple_id}
     owner_ids = {row.owner_id for row in rows if row.owner_id}
     members: dict[tuple[str, int], list[User]] = {}
-    people = db.session.scalars(
-        select(User).where(among(User.couple_id, couple_ids) | among(User.id, owner_ids))
-    ).all()
+    people = db.session.scalars(select(User).where(among(User.couple_id, couple_ids) | among(User.id, owner_ids))).all()
     for person in people:
         if person.couple_id in couple_ids:
             members.setdefault(("couple", person.couple_id), []).append(person)
@@ -124,7 +138,9 @@ def _tick_batch(now: datetime) -> tuple[int, int]:
             members.setdefault(("owner", person.id), []).append(person)
     settings = {
         s.user_id: s
-        for s in db.session.scalars(select(ReminderSettings).where(among(ReminderSettings.user_id, {p.id for p in people})))
+        for s in db.session.scalars(
+            select(ReminderSettings).where(among(ReminderSettings.user_id, {p.id for p in people}))
+        )
     }
     extra = _destinations({p.id for p in people})
     pauses = pauses_by_plan({row.plan_id for row in rows})
@@ -143,9 +159,16 @@ def _tick_batch(now: datetime) -> tuple[int, int]:
                 for person in recipients:
                     for channel in _channels(settings.get(person.id), person, extra):
                         new_rows.append(
-                            {"schedule_id": row.id, "user_id": person.id, "occurrence_at": at,
-                             "channel": channel, "state": "missed" if at < now - GRACE else "pending",
-                             "due_at": at, "attempts": 0, "created_at": now}
+                            {
+                                "schedule_id": row.id,
+                                "user_id": person.id,
+                                "occurrence_at": at,
+                                "channel": channel,
+                                "state": "missed" if at < now - GRACE else "pending",
+                                "due_at": at,
+                                "attempts": 0,
+                                "created_at": now,
+                            }
                         )
         next_due.append({"sid": row.id, "due": next_occurrence(rec, row.plan_timezone, horizon) or ENDED})
     inserted = _insert_ignore(new_rows)

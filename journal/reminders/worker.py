@@ -10,6 +10,7 @@ The web app never runs a scheduler; only consumers do.
 
 The app is made on a consumer's first task, not at import.
 """
+
 import logging
 import os
 

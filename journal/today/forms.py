@@ -1,4 +1,5 @@
 """Today's forms: validation only."""
+
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import InputRequired

@@ -5,6 +5,7 @@ may act on or write about is decided in `journal.today.services` (`prompt_find` 
 acting on Today, `prompt_link` for writing about a prompt); this module only reads
 and writes the key, so the format lives in one place.
 """
+
 from datetime import UTC, datetime
 
 from journal.inputs import query_int

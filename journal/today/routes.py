@@ -1,11 +1,12 @@
 """Today: the landing page after log-in, and acting on a prompt."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from journal.access import scope
-from journal.extensions import db
 from journal.couple.services import couple_of
+from journal.extensions import db
 from journal.models.practice import NO_PRESSURE
 from journal.today import services
 from journal.today.forms import PromptForm
@@ -30,7 +31,11 @@ def today():
     couple = couple_of(user=current_user)
     view, prompts = services.prompts_for(s, current_user)
     return render_template(
-        "today/today.html", partner=partner, couple=couple, view=view, prompts=prompts,
+        "today/today.html",
+        partner=partner,
+        couple=couple,
+        view=view,
+        prompts=prompts,
         no_pressure=NO_PRESSURE,
     )
 

@@ -5,6 +5,7 @@ paused plan, the safety hold, the current stage, and what this person already
 did, skipped or snoozed. Three statements whatever the data size: the plan, the
 schedules with their practices, and this person's recent actions.
 """
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -60,8 +61,9 @@ def done_together(*, prompt_user_id: int | None, together: bool, kind: str) -> b
 
 
 def prompt_done_together(prompt: "Prompt") -> bool:
-    return done_together(prompt_user_id=prompt.schedule.prompt_user_id, together=prompt.practice.together,
-                         kind=prompt.practice.kind)
+    return done_together(
+        prompt_user_id=prompt.schedule.prompt_user_id, together=prompt.practice.together, kind=prompt.practice.kind
+    )
 
 
 def _couple_members(user: User):
@@ -107,11 +109,13 @@ def prompts_for(scope: Scope, user: User, *, now: datetime | None = None) -> tup
             if action is None:
                 if at >= start:
                     together = (schedule.id, at) in partner_done and done_together(
-                        prompt_user_id=schedule.prompt_user_id, together=practice.together, kind=practice.kind)
+                        prompt_user_id=schedule.prompt_user_id, together=practice.together, kind=practice.kind
+                    )
                     prompts.append(Prompt(schedule, practice, at, at, False, done_together=together))
             elif action.state == "snoozed" and start <= action.snoozed_until < end:
                 together = (schedule.id, at) in partner_done and done_together(
-                        prompt_user_id=schedule.prompt_user_id, together=practice.together, kind=practice.kind)
+                    prompt_user_id=schedule.prompt_user_id, together=practice.together, kind=practice.kind
+                )
                 prompts.append(Prompt(schedule, practice, at, action.snoozed_until, True, done_together=together))
     # A daily prompt snoozed until tomorrow lands on tomorrow's own occurrence, which
     # stands for both: one item, gone once that one is done or skipped.

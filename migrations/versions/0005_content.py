@@ -18,9 +18,9 @@ to `checkins`, so dropping the old copy cascades to nothing.
 Revision ID: 0005_content
 Revises: 0004
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0005_content"
 down_revision = "0005_signin"
@@ -31,9 +31,7 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table("checkins") as batch:
         batch.add_column(sa.Column("bleeding_kind", sa.String(length=12), nullable=True))
-    op.execute(
-        "UPDATE checkins SET bleeding_kind = CASE WHEN bleeding THEN 'any' WHEN NOT bleeding THEN 'none' END"
-    )
+    op.execute("UPDATE checkins SET bleeding_kind = CASE WHEN bleeding THEN 'any' WHEN NOT bleeding THEN 'none' END")
     with op.batch_alter_table("checkins") as batch:
         batch.drop_column("bleeding")
     with op.batch_alter_table("checkins") as batch:

@@ -5,9 +5,9 @@ Revision ID: 0005_couple
 Revises: 0004
 
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0005_couple"
 down_revision = "0005_promises"

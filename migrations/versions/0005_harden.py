@@ -7,6 +7,7 @@ and data keys the app uses), and the clear copies are dropped. Library practices
 Revision ID: 0005_harden
 Revises: 0004
 """
+
 import hashlib
 import json
 from types import SimpleNamespace
@@ -34,8 +35,10 @@ class _Keys:
     def key(self, owner: tuple[str, int]) -> bytes:
         if owner not in self.cache:
             row = self.bind.execute(
-                sa.text("SELECT owner_type, owner_id, wrapped, master_key_id FROM data_keys"
-                        " WHERE owner_type = :t AND owner_id = :i"),
+                sa.text(
+                    "SELECT owner_type, owner_id, wrapped, master_key_id FROM data_keys"
+                    " WHERE owner_type = :t AND owner_id = :i"
+                ),
                 {"t": owner[0], "i": owner[1]},
             ).first()
             if row is not None:
@@ -44,8 +47,10 @@ class _Keys:
                 key = AESGCM.generate_key(bit_length=256)
                 key_id, wrapped = self._wrap(key, owner)
                 self.bind.execute(
-                    sa.text("INSERT INTO data_keys (owner_type, owner_id, wrapped, master_key_id, created_at)"
-                            " VALUES (:t, :i, :w, :k, CURRENT_TIMESTAMP)"),
+                    sa.text(
+                        "INSERT INTO data_keys (owner_type, owner_id, wrapped, master_key_id, created_at)"
+                        " VALUES (:t, :i, :w, :k, CURRENT_TIMESTAMP)"
+                    ),
                     {"t": owner[0], "i": owner[1], "w": wrapped, "k": key_id},
                 )
                 self.cache[owner] = key
@@ -65,8 +70,9 @@ def upgrade():
     with op.batch_alter_table("consent_phrases") as batch:
         batch.add_column(sa.Column("phrase_sealed", sa.LargeBinary(), nullable=True))
     for row in bind.execute(sa.text("SELECT id, plan_id, phrase FROM consent_phrases")).all():
-        blob = seal_with(keys.key(("plan", row.plan_id)), row.phrase,
-                         context("consent_phrases", row.id, "phrase", None, None))
+        blob = seal_with(
+            keys.key(("plan", row.plan_id)), row.phrase, context("consent_phrases", row.id, "phrase", None, None)
+        )
         bind.execute(sa.text("UPDATE consent_phrases SET phrase_sealed = :b WHERE id = :i"), {"b": blob, "i": row.id})
     with op.batch_alter_table("consent_phrases") as batch:
         batch.alter_column("phrase_sealed", existing_type=sa.LargeBinary(), nullable=False)
@@ -74,17 +80,20 @@ def upgrade():
 
     with op.batch_alter_table("practices") as batch:
         batch.add_column(sa.Column("text_sealed", sa.LargeBinary(), nullable=True))
-    own = bind.execute(sa.text(
-        "SELECT id, plan_id, title, summary, steps, safety_note FROM practices WHERE plan_id IS NOT NULL"
-    )).all()
+    own = bind.execute(
+        sa.text("SELECT id, plan_id, title, summary, steps, safety_note FROM practices WHERE plan_id IS NOT NULL")
+    ).all()
     for row in own:
         steps = row.steps if not isinstance(row.steps, str) else json.loads(row.steps)
-        text = json.dumps({"title": row.title, "summary": row.summary, "steps": steps or [],
-                           "safety_note": row.safety_note})
+        text = json.dumps(
+            {"title": row.title, "summary": row.summary, "steps": steps or [], "safety_note": row.safety_note}
+        )
         blob = seal_with(keys.key(("plan", row.plan_id)), text, context("practices", row.id, "text", None, None))
         bind.execute(
-            sa.text("UPDATE practices SET text_sealed = :b, title = :t, summary = :s, steps = :st, safety_note = NULL"
-                    " WHERE id = :i"),
+            sa.text(
+                "UPDATE practices SET text_sealed = :b, title = :t, summary = :s, steps = :st, safety_note = NULL"
+                " WHERE id = :i"
+            ),
             {"b": blob, "t": PLACEHOLDER["title"], "s": "", "st": "[]", "i": row.id},
         )
 
@@ -92,8 +101,11 @@ def upgrade():
         batch.add_column(sa.Column("endpoint_hash", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("endpoint_sealed", sa.LargeBinary(), nullable=True))
     for row in bind.execute(sa.text("SELECT id, user_id, endpoint FROM push_subscriptions")).all():
-        blob = seal_with(keys.key(("user", row.user_id)), row.endpoint,
-                         context("push_subscriptions", row.id, "endpoint", row.user_id, None))
+        blob = seal_with(
+            keys.key(("user", row.user_id)),
+            row.endpoint,
+            context("push_subscriptions", row.id, "endpoint", row.user_id, None),
+        )
         bind.execute(
             sa.text("UPDATE push_subscriptions SET endpoint_sealed = :b, endpoint_hash = :h WHERE id = :i"),
             {"b": blob, "h": hashlib.sha256(row.endpoint.encode("utf-8")).hexdigest(), "i": row.id},
@@ -122,12 +134,17 @@ def downgrade():
     with op.batch_alter_table("push_subscriptions") as batch:
         batch.add_column(sa.Column("endpoint", sa.String(length=1000), nullable=True))
     for row in bind.execute(sa.text("SELECT id, user_id, endpoint_sealed FROM push_subscriptions")).all():
-        endpoint = opened(("user", row.user_id), row.endpoint_sealed,
-                          context("push_subscriptions", row.id, "endpoint", row.user_id, None))
+        endpoint = opened(
+            ("user", row.user_id),
+            row.endpoint_sealed,
+            context("push_subscriptions", row.id, "endpoint", row.user_id, None),
+        )
         if endpoint is None:
             bind.execute(sa.text("DELETE FROM push_subscriptions WHERE id = :i"), {"i": row.id})
         else:
-            bind.execute(sa.text("UPDATE push_subscriptions SET endpoint = :e WHERE id = :i"), {"e": endpoint, "i": row.id})
+            bind.execute(
+                sa.text("UPDATE push_subscriptions SET endpoint = :e WHERE id = :i"), {"e": endpoint, "i": row.id}
+            )
     with op.batch_alter_table("push_subscriptions") as batch:
         batch.drop_constraint("uq_push_subscriptions_endpoint_hash", type_="unique")
         batch.drop_column("endpoint_sealed")
@@ -137,12 +154,18 @@ def downgrade():
 
     own = bind.execute(sa.text("SELECT id, plan_id, text_sealed FROM practices WHERE text_sealed IS NOT NULL")).all()
     for row in own:
-        text = json.loads(opened(("plan", row.plan_id), row.text_sealed,
-                                 context("practices", row.id, "text", None, None)) or "{}")
+        text = json.loads(
+            opened(("plan", row.plan_id), row.text_sealed, context("practices", row.id, "text", None, None)) or "{}"
+        )
         bind.execute(
             sa.text("UPDATE practices SET title = :t, summary = :s, steps = :st, safety_note = :n WHERE id = :i"),
-            {"t": text.get("title", PLACEHOLDER["title"])[:120], "s": (text.get("summary") or "")[:300],
-             "st": json.dumps(text.get("steps") or []), "n": text.get("safety_note"), "i": row.id},
+            {
+                "t": text.get("title", PLACEHOLDER["title"])[:120],
+                "s": (text.get("summary") or "")[:300],
+                "st": json.dumps(text.get("steps") or []),
+                "n": text.get("safety_note"),
+                "i": row.id,
+            },
         )
     with op.batch_alter_table("practices") as batch:
         batch.drop_column("text_sealed")
@@ -150,7 +173,9 @@ def downgrade():
     with op.batch_alter_table("consent_phrases") as batch:
         batch.add_column(sa.Column("phrase", sa.String(length=300), nullable=True))
     for row in bind.execute(sa.text("SELECT id, plan_id, phrase_sealed FROM consent_phrases")).all():
-        phrase = opened(("plan", row.plan_id), row.phrase_sealed, context("consent_phrases", row.id, "phrase", None, None))
+        phrase = opened(
+            ("plan", row.plan_id), row.phrase_sealed, context("consent_phrases", row.id, "phrase", None, None)
+        )
         bind.execute(sa.text("UPDATE consent_phrases SET phrase = :p WHERE id = :i"), {"p": phrase or "", "i": row.id})
     with op.batch_alter_table("consent_phrases") as batch:
         batch.drop_column("phrase_sealed")

@@ -7,9 +7,9 @@ Create Date: 2026-11-27
 Existing rows start at version 1 (entries) and 0 (a plan's consent language), the
 values new rows get, so forms loaded before the upgrade still save.
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0005_ops"
 down_revision = "0005_couple"

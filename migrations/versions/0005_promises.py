@@ -10,9 +10,9 @@ tell their partner why (false for every existing hold: nothing was told).
 Revision ID: 0005_promises
 Revises: 0004
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0005_promises"
 down_revision = "0004"
@@ -29,8 +29,12 @@ def _plan_pauses_table(with_indexes: bool = True):
         sa.Column("since", sa.DateTime(timezone=True), nullable=False),
         sa.Column("until", sa.Date(), nullable=True),
         sa.Column("shared", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(["plan_id"], ["plans.id"], name=op.f("fk_plan_pauses_plan_id_plans"), ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_plan_pauses_user_id_users"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["plan_id"], ["plans.id"], name=op.f("fk_plan_pauses_plan_id_plans"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_plan_pauses_user_id_users"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_plan_pauses")),
         sa.UniqueConstraint("plan_id", "user_id", name=op.f("uq_plan_pauses_plan_id_user_id")),
     )
@@ -41,11 +45,20 @@ def _plan_pauses_table(with_indexes: bool = True):
 
 
 def upgrade():
-    old = sa.table("plans", sa.column("id", sa.Integer()), sa.column("owner_id", sa.Integer()),
-                   sa.column("paused_at", sa.DateTime(timezone=True)), sa.column("paused_until", sa.Date()))
-    paused = op.get_bind().execute(
-        sa.select(old.c.id, old.c.owner_id, old.c.paused_at, old.c.paused_until).where(old.c.paused_at.is_not(None))
-    ).all()
+    old = sa.table(
+        "plans",
+        sa.column("id", sa.Integer()),
+        sa.column("owner_id", sa.Integer()),
+        sa.column("paused_at", sa.DateTime(timezone=True)),
+        sa.column("paused_until", sa.Date()),
+    )
+    paused = (
+        op.get_bind()
+        .execute(
+            sa.select(old.c.id, old.c.owner_id, old.c.paused_at, old.c.paused_until).where(old.c.paused_at.is_not(None))
+        )
+        .all()
+    )
     # Plain ALTER TABLE, never a batch rebuild of `plans`: on SQLite a rebuild drops the
     # table, and with foreign keys on that deletes every schedule, phrase and pace row
     # of every plan (ON DELETE CASCADE). SQLite has had DROP COLUMN since 3.35.
@@ -62,8 +75,12 @@ def upgrade():
 
 
 def downgrade():
-    old = sa.table("plan_pauses", sa.column("plan_id", sa.Integer()), sa.column("since", sa.DateTime(timezone=True)),
-                   sa.column("until", sa.Date()))
+    old = sa.table(
+        "plan_pauses",
+        sa.column("plan_id", sa.Integer()),
+        sa.column("since", sa.DateTime(timezone=True)),
+        sa.column("until", sa.Date()),
+    )
     pauses = op.get_bind().execute(sa.select(old.c.plan_id, old.c.since, old.c.until)).all()
     op.drop_table("plan_pauses")
     op.drop_column("plans", "hold_told")
@@ -77,7 +94,11 @@ def downgrade():
             merged[plan_id] = (since, until)
         else:
             merged[plan_id] = (min(was[0], since), None if was[1] is None or until is None else max(was[1], until))
-    plans = sa.table("plans", sa.column("id", sa.Integer()), sa.column("paused_at", sa.DateTime(timezone=True)),
-                     sa.column("paused_until", sa.Date()))
+    plans = sa.table(
+        "plans",
+        sa.column("id", sa.Integer()),
+        sa.column("paused_at", sa.DateTime(timezone=True)),
+        sa.column("paused_until", sa.Date()),
+    )
     for plan_id, (since, until) in merged.items():
         op.execute(plans.update().where(plans.c.id == plan_id).values(paused_at=since, paused_until=until))

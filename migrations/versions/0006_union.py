@@ -8,8 +8,8 @@ every shared check-in of the couple.
 Revision ID: 0006_union
 Revises: 0005_harden
 """
-from alembic import op
 
+from alembic import op
 
 revision = "0006_union"
 down_revision = "0005_harden"
@@ -18,7 +18,9 @@ depends_on = None
 
 
 def upgrade():
-    op.create_index("ix_checkins_couple_id_visibility_day", "checkins", ["couple_id", "visibility", "day"], unique=False)
+    op.create_index(
+        "ix_checkins_couple_id_visibility_day", "checkins", ["couple_id", "visibility", "day"], unique=False
+    )
 
 
 def downgrade():

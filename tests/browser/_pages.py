@@ -11,6 +11,7 @@ private items, moments, filters, error pages, forms shown again with errors).
 `unchecked_routes(app, pages)` names the GET routes that are neither opened here nor
 in EXCLUDED, so a new page can't escape the checks.
 """
+
 import uuid
 from dataclasses import dataclass, field
 from datetime import time, timedelta
@@ -81,8 +82,13 @@ def seed(app) -> dict:
         sam_scope = Scope(stranger)
         sam_plan = sam_scope.plan_or_create()
         slow_massage = db.session.scalar(select(Practice).where(Practice.slug == "slow-hand-massage"))
-        schedule_save(scope=sam_scope, author=stranger, practice=slow_massage, prompt_user_id=None,
-                      recurrence=Recurrence(kind="daily", times=(time(20, 0),), start=now_utc().date()))
+        schedule_save(
+            scope=sam_scope,
+            author=stranger,
+            practice=slow_massage,
+            prompt_user_id=None,
+            recurrence=Recurrence(kind="daily", times=(time(20, 0),), start=now_utc().date()),
+        )
         hold_start(plan=sam_plan, user=stranger)
         plan_pause(scope=sam_scope, until=now_utc().date() + timedelta(days=7))
         apprise_target_save(user=stranger, url="ntfy://a11y-check-topic")
@@ -100,46 +106,109 @@ def seed(app) -> dict:
         times = tuple(time((hour + h) % 24, 0) for h in (-1, 2, 8))
         check_in = by_slug["two-minute-daily-check-in"]
         touch = by_slug["slow-hand-massage"]
-        schedule = schedule_save(scope=scope, author=ana, practice=check_in, prompt_user_id=None,
-                                 recurrence=Recurrence(kind="daily", times=times, start=today))
-        touch_schedule = schedule_save(scope=scope, author=ana, practice=touch, prompt_user_id=ana.id,
-                                       recurrence=Recurrence(kind="weekdays", times=(time(20, 0),), start=today,
-                                                             weekdays=(0, 2, 4, 6)))
-        own = practice_create(scope=scope, author=ana, kind="closeness", title="Our evening walk",
-                              summary="Ten slow minutes outside, phones away.",
-                              steps=["Walk slowly.", "Say one thing you noticed."],
-                              duration_minutes=20, together=True)
-        schedule_save(scope=scope, author=ana, practice=own, prompt_user_id=bo.id,
-                      recurrence=Recurrence(kind="weekly", times=(time(18, 30),), start=today))
+        schedule = schedule_save(
+            scope=scope,
+            author=ana,
+            practice=check_in,
+            prompt_user_id=None,
+            recurrence=Recurrence(kind="daily", times=times, start=today),
+        )
+        touch_schedule = schedule_save(
+            scope=scope,
+            author=ana,
+            practice=touch,
+            prompt_user_id=ana.id,
+            recurrence=Recurrence(kind="weekdays", times=(time(20, 0),), start=today, weekdays=(0, 2, 4, 6)),
+        )
+        own = practice_create(
+            scope=scope,
+            author=ana,
+            kind="closeness",
+            title="Our evening walk",
+            summary="Ten slow minutes outside, phones away.",
+            steps=["Walk slowly.", "Say one thing you noticed."],
+            duration_minutes=20,
+            together=True,
+        )
+        schedule_save(
+            scope=scope,
+            author=ana,
+            practice=own,
+            prompt_user_id=bo.id,
+            recurrence=Recurrence(kind="weekly", times=(time(18, 30),), start=today),
+        )
 
         day = now_utc().date()
-        private_checkin = checkin_create(author=ana, day=day, visibility=PRIVATE, answers={
-            "mood": 2, "closeness": 3, "comfort": 3, "energy": 1, "stress": 4, "note": "Tired, but we laughed."})
-        partner_checkin = checkin_create(author=bo, day=day, visibility=SHARED, answers={
-            "mood": 4, "closeness": 4, "note": "A good walk."})
-        private_entry = entry_create(author=ana, title="Just for me", visibility=PRIVATE, tags=["sleep", "me"],
-                                     body="Some *quiet* thoughts.\n\n- slept four hours\n- a warm bath")
-        partner_entry = entry_create(author=bo, title="From Bo", body="Thank you for today.", tags=["us"],
-                                     visibility=SHARED)
+        private_checkin = checkin_create(
+            author=ana,
+            day=day,
+            visibility=PRIVATE,
+            answers={
+                "mood": 2,
+                "closeness": 3,
+                "comfort": 3,
+                "energy": 1,
+                "stress": 4,
+                "note": "Tired, but we laughed.",
+            },
+        )
+        partner_checkin = checkin_create(
+            author=bo, day=day, visibility=SHARED, answers={"mood": 4, "closeness": 4, "note": "A good walk."}
+        )
+        private_entry = entry_create(
+            author=ana,
+            title="Just for me",
+            visibility=PRIVATE,
+            tags=["sleep", "me"],
+            body="Some *quiet* thoughts.\n\n- slept four hours\n- a warm bath",
+        )
+        partner_entry = entry_create(
+            author=bo, title="From Bo", body="Thank you for today.", tags=["us"], visibility=SHARED
+        )
         moment = moment_create(author=ana, moment_kind="hug", line="", visibility=SHARED)
         moment_create(author=bo, moment_kind="own", line="We shared a pot of tea", visibility=SHARED)
-        private_note = note_create(scope=scope, author=ana, practice=touch, went="Slow and kind.", comfort=3,
-                                   keep="Warm hands.", change="Shorter.", visibility=PRIVATE,
-                                   sensation=SensationInput(areas={"hands": "comfortable", "back": "numb"}))
+        private_note = note_create(
+            scope=scope,
+            author=ana,
+            practice=touch,
+            went="Slow and kind.",
+            comfort=3,
+            keep="Warm hands.",
+            change="Shorter.",
+            visibility=PRIVATE,
+            sensation=SensationInput(areas={"hands": "comfortable", "back": "numb"}),
+        )
         # Three weeks of check-ins for the progress charts (a gap in the middle one).
         for back in range(1, 22):
             if 8 <= back < 12:
                 continue
-            checkin_create(author=ana, day=day - timedelta(days=back), visibility=PRIVATE,
-                           answers={"mood": 1 + back % 5, "closeness": 3, "sleep_hours": 6.5})
-            checkin_create(author=bo, day=day - timedelta(days=back), visibility=SHARED,
-                           answers={"mood": 3, "stress": 1 + back % 5})
-        note_create(scope=scope, author=ana, practice=touch, went="Easier.", comfort=4, visibility=PRIVATE,
-                    sensation=SensationInput(areas={"hands": "neutral", "back": "reduced", "belly": "uncomfortable"},
-                                             for_clinician=True))
+            checkin_create(
+                author=ana,
+                day=day - timedelta(days=back),
+                visibility=PRIVATE,
+                answers={"mood": 1 + back % 5, "closeness": 3, "sleep_hours": 6.5},
+            )
+            checkin_create(
+                author=bo,
+                day=day - timedelta(days=back),
+                visibility=SHARED,
+                answers={"mood": 3, "stress": 1 + back % 5},
+            )
+        note_create(
+            scope=scope,
+            author=ana,
+            practice=touch,
+            went="Easier.",
+            comfort=4,
+            visibility=PRIVATE,
+            sensation=SensationInput(
+                areas={"hands": "neutral", "back": "reduced", "belly": "uncomfortable"}, for_clinician=True
+            ),
+        )
         for hours in (3, 27):
-            db.session.add(Notification(user_id=ana.id, schedule_id=schedule.id,
-                                        occurrence_at=now_utc() - timedelta(hours=hours)))
+            db.session.add(
+                Notification(user_id=ana.id, schedule_id=schedule.id, occurrence_at=now_utc() - timedelta(hours=hours))
+            )
         db.session.add(Notification(user_id=ana.id, kind="partner_left", created_at=now_utc() - timedelta(days=40)))
         db.session.flush()
         # A link used already (the next one replaces it), for an address that is confirmed.
@@ -148,8 +217,9 @@ def seed(app) -> dict:
             "verify_used": verify_used,
             "verify": token_issue(user_id=ana.id, purpose="verify_email"),
             "reset": token_issue(user_id=ana.id, purpose="reset_password"),
-            "change_email": token_issue(user_id=ana.id, purpose="change_email",
-                                        new_email=f"a11y-ana-new-{tag}@example.com"),
+            "change_email": token_issue(
+                user_id=ana.id, purpose="change_email", new_email=f"a11y-ana-new-{tag}@example.com"
+            ),
             "restore_email": token_issue(user_id=ana.id, purpose="restore_email", new_email=ana.email),
             "invite": invite_create(user=inviter)[0],
             "practice": own.id,
@@ -231,28 +301,47 @@ def pages(tokens: dict) -> list[Page]:
         Page("not found", "/no-such-page", ANON, status=404),
         Page("not found (logged in)", "/journal/999999999", USER, status=404),
         # Forms shown again with what to fix.
-        Page("register, short password", "/register", ANON, status=422,
-             submit={"email": "someone@example.com", "display_name": "Someone", "password": "short"}),
-        Page("log in, wrong password", "/login", ANON, status=422,
-             submit={"email": "nobody-here@example.com", "password": "not the password"}),
+        Page(
+            "register, short password",
+            "/register",
+            ANON,
+            status=422,
+            submit={"email": "someone@example.com", "display_name": "Someone", "password": "short"},
+        ),
+        Page(
+            "log in, wrong password",
+            "/login",
+            ANON,
+            status=422,
+            submit={"email": "nobody-here@example.com", "password": "not the password"},
+        ),
         Page("reset, not an email", "/reset", ANON, status=422, submit={"email": "not an email"}),
         Page("entry, empty body", "/journal/new", USER, status=422, submit={"title": "", "body": ""}),
         Page("note, nothing answered", "/notes/new", USER, status=422, submit={"went": ""}),
         Page("check-in, nothing answered", "/checkins/new", USER, status=422, submit={"note": ""}),
-        Page("check-in, hours slept mistyped (More about today open)", "/checkins/new", USER, status=422,
-             submit={"sleep_hours": "lots"}),
+        Page(
+            "check-in, hours slept mistyped (More about today open)",
+            "/checkins/new",
+            USER,
+            status=422,
+            submit={"sleep_hours": "lots"},
+        ),
         Page("practice, no title", "/practices/new", USER, status=422, submit={"title": ""}),
-        Page("schedule, no start date", f"/plan/add/{t['library_practice']}", USER, status=422,
-             submit={"start_date": ""}),
-        Page("password change, too short", "/account/password", USER, status=422,
-             submit={"password": "short"}),
+        Page(
+            "schedule, no start date", f"/plan/add/{t['library_practice']}", USER, status=422, submit={"start_date": ""}
+        ),
+        Page("password change, too short", "/account/password", USER, status=422, submit={"password": "short"}),
         # Sign-in security: the second step of logging in, confirming it's you, set-up.
         # /login/code sends someone who hasn't typed a password yet to log in; typing
         # the password of an account with two-step sign-in brings them back to it.
-        Page("log in, second step", "/login/code", ANON,
-             submit={"email": t["two_factor_email"], "password": PASSWORD}),
-        Page("confirm it's you, wrong password", "/reauth?next=/account", USER, status=422,
-             submit={"pw-password": "not the password"}),
+        Page("log in, second step", "/login/code", ANON, submit={"email": t["two_factor_email"], "password": PASSWORD}),
+        Page(
+            "confirm it's you, wrong password",
+            "/reauth?next=/account",
+            USER,
+            status=422,
+            submit={"pw-password": "not the password"},
+        ),
         Page("two-step set-up, no code", "/account/two-factor/setup", USER, status=422, submit={"code": ""}),
         Page("email change, not an email", "/account/email", USER, status=422, submit={"email": "nope"}),
         Page("join, bad code", "/couple/join", USER, status=422, submit={"code": "!"}),
@@ -260,12 +349,20 @@ def pages(tokens: dict) -> list[Page]:
         # Progress, export and the clinician summary.
         Page("progress, all time", "/progress?period=all", USER),
         Page("progress, alone", "/progress", SINGLE),
-        Page("summary with notes and the partner's check-ins",
-             f"/export/summary/page?since={now_utc().date() - timedelta(days=60)}&until={now_utc().date()}"
-             "&include_sensation=y&include_pace=y&include_practices=y&include_flagged=y&include_notes=y"
-             "&include_partner=y", USER),
-        Page("summary, dates the wrong way round", "/export/summary", USER, status=422,
-             submit={"since": "2026-05-01", "until": "2026-04-01"}),
+        Page(
+            "summary with notes and the partner's check-ins",
+            f"/export/summary/page?since={now_utc().date() - timedelta(days=60)}&until={now_utc().date()}"
+            "&include_sensation=y&include_pace=y&include_practices=y&include_flagged=y&include_notes=y"
+            "&include_partner=y",
+            USER,
+        ),
+        Page(
+            "summary, dates the wrong way round",
+            "/export/summary",
+            USER,
+            status=422,
+            submit={"since": "2026-05-01", "until": "2026-04-01"},
+        ),
     ]
     return _matrix_pages(tokens) + extra
 

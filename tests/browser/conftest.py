@@ -15,6 +15,7 @@
 These tests never use the `app` fixture of tests/conftest.py (it is per-test and
 parametrised over databases); a browser needs a server that outlives a request.
 """
+
 import os
 import re
 import shutil
@@ -246,9 +247,13 @@ class Partners:
             zone = scope.plan_or_create().timezone
             prompt_user_id = {"both": None, "a": self.a.user_id, "b": self.b.user_id}[prompt]
             schedule = schedule_save(
-                scope=scope, author=author, practice=practice, prompt_user_id=prompt_user_id,
+                scope=scope,
+                author=author,
+                practice=practice,
+                prompt_user_id=prompt_user_id,
                 recurrence=Recurrence(
-                    kind=kind, times=tuple(time.fromisoformat(t) for t in times),
+                    kind=kind,
+                    times=tuple(time.fromisoformat(t) for t in times),
                     start=now_utc().astimezone(ZoneInfo(zone)).date(),
                 ),
             )
@@ -271,7 +276,9 @@ def partnered(request, journey, live_server):
         with live_server.app.app_context():
             for who, name in zip("ab", names):
                 people[who] = make_user(
-                    email=f"{who}-{tag}@example.com", display_name=name, password=PASSWORDS[who],
+                    email=f"{who}-{tag}@example.com",
+                    display_name=name,
+                    password=PASSWORDS[who],
                     timezone="Europe/London",
                 )
             couple = make_couple(people["a"], people["b"], pace_leader=people[leader])

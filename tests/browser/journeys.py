@@ -1,6 +1,7 @@
 """Pieces the browser journeys share: the two viewports, Playwright's `expect`,
 and small accessible-locator helpers. The `partnered` fixture in conftest.py
 builds on these."""
+
 import re
 
 try:

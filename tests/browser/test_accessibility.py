@@ -21,6 +21,7 @@ never failures. Without java the checker is skipped, said so; under CI it fails.
 axe-core comes bundled in the axe-playwright-python package and the checker in the
 vnu-jar npm package (tests/js): nothing is fetched while the tests run.
 """
+
 import json
 import os
 import re
@@ -126,8 +127,12 @@ class Visitor:
     def page_for(self, who: str):
         if who not in self.contexts:
             context = self.browser.new_context(
-                base_url=self.base_url, viewport=PHONE, color_scheme="light",
-                locale="en-GB", timezone_id="Europe/London", service_workers="block",
+                base_url=self.base_url,
+                viewport=PHONE,
+                color_scheme="light",
+                locale="en-GB",
+                timezone_id="Europe/London",
+                service_workers="block",
             )
             context.set_default_timeout(10_000)
             if self.init_script:
@@ -181,9 +186,12 @@ def check(visitor: Visitor, specs: list[Page]) -> list[Seen]:
                     "o => axe.run(document, o).then(r => r.violations)", AXE_OPTIONS[name]
                 )
                 result.violations[name] += [
-                    {"id": "non-text-contrast (WCAG 1.4.11)", "impact": "serious",
-                     "help": "Field edges and focus rings need 3:1 against their surroundings",
-                     "nodes": [{"target": [], "html": problem, "failureSummary": ""}]}
+                    {
+                        "id": "non-text-contrast (WCAG 1.4.11)",
+                        "impact": "serious",
+                        "help": "Field edges and focus rings need 3:1 against their surroundings",
+                        "nodes": [{"target": [], "html": problem, "failureSummary": ""}],
+                    }
                     for problem in page.evaluate(NON_TEXT_CONTRAST)
                 ]
             page.set_viewport_size(PHONE)
@@ -232,9 +240,20 @@ def vnu_errors(java: str, folder: Path, labels: dict[str, str]) -> list[str]:
     """Run the Nu HTML Checker once over the .html files in `folder`; its errors,
     each named by `labels` ({file name: page}). Warnings are not errors."""
     run = subprocess.run(
-        [java, *JVM_OPTIONS, "-jar", str(VNU_JAR), "--format", "json", "--exit-zero-always", "--skip-non-html",
-         str(folder)],
-        capture_output=True, text=True, timeout=180,
+        [
+            java,
+            *JVM_OPTIONS,
+            "-jar",
+            str(VNU_JAR),
+            "--format",
+            "json",
+            "--exit-zero-always",
+            "--skip-non-html",
+            str(folder),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     try:
         report = json.loads(run.stderr or run.stdout)
@@ -245,8 +264,9 @@ def vnu_errors(java: str, folder: Path, labels: dict[str, str]) -> list[str]:
     for message in report["messages"]:
         name = re.sub(r"^.*/", "", message.get("url", ""))
         extract = " ".join(message.get("extract", "").split())
-        text = (f"{labels.get(name, name)}, line {message.get('lastLine', '?')}: {message['message']}\n"
-                f"    {extract[:200]}")
+        text = (
+            f"{labels.get(name, name)}, line {message.get('lastLine', '?')}: {message['message']}\n    {extract[:200]}"
+        )
         (warnings if message["type"] == "info" else errors).append(text)
     assert checked <= set(labels) | {""}, f"the checker reported on unexpected files: {checked - set(labels)}"
     if warnings:
@@ -267,7 +287,9 @@ def test_every_page_is_accessible_and_valid(browser, live_server, site, tmp_path
             f"{s.label}: status {s.status}, expected {s.page.status}" for s in seen if s.status != s.page.status
         ],
         **{
-            f"{title} (axe-core and field contrast)": [describe(s.label, v) for s in seen for v in s.violations.get(name, [])]
+            f"{title} (axe-core and field contrast)": [
+                describe(s.label, v) for s in seen for v in s.violations.get(name, [])
+            ]
             for name, (title, _, _) in PASSES.items()
         },
     }

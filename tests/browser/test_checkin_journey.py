@@ -19,7 +19,9 @@ def _check_in_from_today(page, *, partner: str, mood: str, note: str):
     expect(page.get_by_text(f"For: {CHECK_IN} · a prompt for you both")).to_be_visible()
     expect(page.get_by_text(f"If you share it, {partner} sees that you answered")).to_be_visible()
     page.get_by_role("group", name="Mood").get_by_role("radio", name=mood, exact=True).check()
-    page.get_by_role("group", name="Today's boundaries").get_by_role("radio", name="Yellow: gently, and ask first").check()
+    page.get_by_role("group", name="Today's boundaries").get_by_role(
+        "radio", name="Yellow: gently, and ask first"
+    ).check()
     page.locator("summary", has_text="More about today").click()
     page.get_by_label("Anything else (optional)").fill(note)
     # A prompt for both starts shared, said as it works; "Just me" is one tap away.
@@ -59,7 +61,9 @@ def test_answers_to_a_prompt_for_both_open_once_both_answered(journey, partnered
 
     # --- Before answering, B sees that A answered, never what.
     _check_ins(b)
-    expect(b.get_by_text("Ana answered a prompt for you both. Their answers open to you once you've shared yours")).to_be_visible()
+    expect(
+        b.get_by_text("Ana answered a prompt for you both. Their answers open to you once you've shared yours")
+    ).to_be_visible()
     expect(b.get_by_text(a_note)).to_have_count(0)
     expect(b.get_by_text("fairly good")).to_have_count(0)
     expect(b.get_by_text("Yellow: gently, and ask first")).to_have_count(0)

@@ -6,6 +6,7 @@ log out and log back in, and both find those practices on Today.
 Locators are accessible ones (labels, roles, names) so the journey also checks
 that forms are labelled and buttons are named the way people hear them.
 """
+
 import re
 
 import pytest
@@ -59,7 +60,9 @@ def _add_to_plan(page, *, kind, title, at):
     page.get_by_role("link", name="Add to our plan").click()
     expect(_heading(page, title)).to_be_visible()
     expect(page.get_by_role("group", name="How often").get_by_role("radio", name="Every day")).to_be_checked()
-    expect(page.get_by_role("group", name="Who gets the prompt").get_by_role("radio", name="Both of us")).to_be_checked()
+    expect(
+        page.get_by_role("group", name="Who gets the prompt").get_by_role("radio", name="Both of us")
+    ).to_be_checked()
     if at:
         page.get_by_label("At", exact=True).fill(at)
     page.get_by_role("button", name="Add to the plan").click()

@@ -1,6 +1,7 @@
 """The journal, end to end: what A keeps private never reaches B (not in the
 list, not in search, not by its address); what A shares, B finds, reads, and
 sees change when A edits it."""
+
 import re
 
 import pytest

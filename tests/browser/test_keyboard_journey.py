@@ -7,6 +7,7 @@ and the invitation link is a `goto`, as a person pastes a link.
 Every element focus stops at is checked for a focus indicator a person can see:
 on screen, with an outline or a box-shadow that its unfocused self doesn't have.
 """
+
 import re
 import uuid
 
@@ -48,15 +49,19 @@ _FOCUS_LOOK = "(el) => {" + _LOOK + "return look; }"
 
 #: Where focus is now: whether it is the wanted element, what a person would
 #: hear, and how it looks.
-_FOCUS_NOW = """(wanted) => {
+_FOCUS_NOW = (
+    """(wanted) => {
   const el = document.activeElement;
   if (!el || el === document.body) return {hit: false, what: "(nothing: the page itself)", look: null};
   const label = el.getAttribute("aria-label") || (el.labels && el.labels[0] && el.labels[0].textContent)
                 || el.textContent || el.value || el.name || "";
   const kind = el.type && el.tagName !== "A" ? `${el.tagName.toLowerCase()}[${el.type}]` : el.tagName.toLowerCase();
-  """ + _LOOK + """
+  """
+    + _LOOK
+    + """
   return {hit: el === wanted, what: `${kind} "${label.trim().replace(/\\s+/g, " ").slice(0, 40)}"`, look};
 }"""
+)
 
 
 def _indicator_problem(look: dict, what: str) -> str | None:
@@ -68,8 +73,10 @@ def _indicator_problem(look: dict, what: str) -> str | None:
     shadow = look["shadow"] != "none" and look["shadow"] != before["shadow"]
     if outline or shadow:
         return None
-    return (f"{what} has focus but no visible focus indicator: "
-            f"outline {look['outline']!r}, box-shadow {look['shadow']!r} (unfocused: {before})")
+    return (
+        f"{what} has focus but no visible focus indicator: "
+        f"outline {look['outline']!r}, box-shadow {look['shadow']!r} (unfocused: {before})"
+    )
 
 
 def _heading(page, text):

@@ -1,5 +1,6 @@
 """Offline in Chromium: the service worker keeps the shell under the content-hashed names
 pages link, and without a connection shows the offline page with its stylesheet."""
+
 from journal.testing import live_server as serve
 
 

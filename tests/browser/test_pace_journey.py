@@ -1,6 +1,7 @@
 """Pace, end to end: moving forward needs both partners' private "ready", the
 leader's among them; either partner steps back alone, at once. Nobody is told
 that the other is waiting."""
+
 import re
 
 import pytest

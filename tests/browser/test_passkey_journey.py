@@ -9,6 +9,7 @@ two-step sign-in is on.
 WebAuthn refuses IP addresses as relying-party ids, so this test opens the live
 server as http://localhost:<port> and tells the app that is its relying party.
 """
+
 import re
 import uuid
 from datetime import timedelta
@@ -38,10 +39,19 @@ def _virtual_authenticator(page):
     """A platform authenticator with a fingerprint that always says yes."""
     cdp = page.context.new_cdp_session(page)
     cdp.send("WebAuthn.enable")
-    added = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
-        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
-        "hasUserVerification": True, "isUserVerified": True, "automaticPresenceSimulation": True,
-    }})
+    added = cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
     return cdp, added["authenticatorId"]
 
 
@@ -86,8 +96,9 @@ def test_add_a_passkey_then_sign_in_and_confirm_with_it(journey, live_server, on
     # Some time later, changing the email asks to confirm: the passkey does it.
     stale = timedelta(minutes=live_server.app.config["REAUTH_MINUTES"] + 1)
     with live_server.app.app_context():
-        db.session.execute(update(UserSession).where(UserSession.user_id == user_id)
-                           .values(authenticated_at=now_utc() - stale))
+        db.session.execute(
+            update(UserSession).where(UserSession.user_id == user_id).values(authenticated_at=now_utc() - stale)
+        )
         db.session.commit()
     page.goto("/account/email")
     expect(heading(page, "Confirm it's you")).to_be_visible()

@@ -7,6 +7,7 @@ The pipeline runs in-process at an explicit `now` (a due time of the schedule),
 as the worker would. A tick sees every couple's schedules in the shared
 database; 05:17 keeps the other journeys' times (08:30, 20:00) out of the two
 hours before it, so their reminders come out missed, never sent."""
+
 import re
 from zoneinfo import ZoneInfo
 

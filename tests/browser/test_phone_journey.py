@@ -14,6 +14,7 @@ Plus the tab bar (48 px, five destinations, at the bottom on a phone and the top
 navigation on a wide screen), Undo for a moment just kept, and a practice done
 together showing as done for both.
 """
+
 import re
 import uuid
 
@@ -68,8 +69,9 @@ def test_a_tired_parent_on_a_phone(journey, partnered, live_server):
 
     # --- The check-in: the quick part fits two screens; every choice is a big target.
     go(a, "Today")
-    a.get_by_role("listitem").filter(has=a.get_by_role("heading", name=CHECK_IN)).first \
-        .get_by_role("link", name="Check in now").click()
+    a.get_by_role("listitem").filter(has=a.get_by_role("heading", name=CHECK_IN)).first.get_by_role(
+        "link", name="Check in now"
+    ).click()
     expect(heading(a, "Check in")).to_be_visible()
     form = a.locator("form.checkin-form")
     height = _box(form)["height"]
@@ -104,6 +106,7 @@ def test_a_tired_parent_on_a_phone(journey, partnered, live_server):
     from journal.entries.services import entry_create
     from journal.extensions import db
     from journal.models import User
+
     with live_server.app.app_context():
         author = db.session.get(User, couple.a.user_id)
         for n in range(1, 6):
@@ -154,14 +157,16 @@ def _soon(live_server, couple) -> str:
     from journal.access import Scope
     from journal.extensions import db
     from journal.models import User, now_utc
+
     with live_server.app.app_context():
         zone = Scope(db.session.get(User, couple.a.user_id)).plan.timezone
     return (now_utc().astimezone(ZoneInfo(zone)) - timedelta(minutes=5)).strftime("%H:%M")
 
 
 def test_registering_and_inviting_on_a_phone(journey):
-    a = journey.person("A", viewport=PHONE, timezone_id="America/Toronto",
-                       permissions=["clipboard-read", "clipboard-write"])
+    a = journey.person(
+        "A", viewport=PHONE, timezone_id="America/Toronto", permissions=["clipboard-read", "clipboard-write"]
+    )
     a.context.add_init_script(FAKE_SHARE)
 
     # --- Time zone: the browser's own first and chosen; a search narrows the list.

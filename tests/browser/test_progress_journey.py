@@ -1,6 +1,7 @@
 """Progress, end to end: A taps an area of the body diagram on the note form (no
 drop-downs to wade through), the progress page shades that area by the answer, and B,
 to whom the map was never shown, sees nothing of it."""
+
 from sqlalchemy import select
 
 from tests.browser.journeys import PHONE, expect, go, heading

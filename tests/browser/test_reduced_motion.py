@@ -8,9 +8,20 @@ second test therefore adds motion the way a future stylesheet would (a
 transition, a looping animation, smooth scrolling, plus an inline transition),
 shows the checker sees it without the preference, and sees none with it.
 """
+
 from tests.browser.journeys import PHONE
 
-PAGES = ["/today", "/plan", "/checkins/new", "/journal", "/journal/new", "/practices", "/consent", "/couple", "/reminders"]
+PAGES = [
+    "/today",
+    "/plan",
+    "/checkins/new",
+    "/journal",
+    "/journal/new",
+    "/practices",
+    "/consent",
+    "/couple",
+    "/reminders",
+]
 LIMIT_SECONDS = 0.01
 
 #: Every element's motion, as computed: what moves, and for how long.

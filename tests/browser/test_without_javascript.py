@@ -6,6 +6,7 @@ back, change reminder settings, pause and resume, log out, register with a time 
 The couple is made in-process by the `partnered` fixture (registering is journey
 1's business); both log in through the real form.
 """
+
 import re
 
 from tests.browser.journeys import PHONE, expect, go, heading, status
@@ -54,8 +55,10 @@ def test_core_actions_work_without_javascript(journey, partnered):
     journey.step(a, "check-in saved")
 
     # --- Journal: a private entry, a shared one, then edit the shared one.
-    for title, who, seen_by in (("Just mine", "Just me", "Only you can read this."),
-                                ("For us both", "Me and my partner", "Bo can read this too.")):
+    for title, who, seen_by in (
+        ("Just mine", "Just me", "Only you can read this."),
+        ("For us both", "Me and my partner", "Bo can read this too."),
+    ):
         go(a, "Journal")
         a.get_by_role("link", name="Write", exact=True).click()
         a.get_by_label("Title").fill(title)

@@ -10,6 +10,7 @@ A row is the dispatcher's joined outbox row (id, channel, user_id, email, title,
 discreet...). What a sender reuses across a batch (an SMTP connection, rendered
 email templates, the in-app notifications to write in one statement) lives on it.
 """
+
 import logging
 from dataclasses import dataclass
 from datetime import datetime

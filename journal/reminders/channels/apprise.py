@@ -1,6 +1,7 @@
 """Sending reminders to other services through Apprise (ntfy, Matrix, Telegram,
 Signal gateways, generic JSON webhooks...). The destination URL often holds a
 secret, so it is stored sealed and never logged."""
+
 import logging
 from importlib import import_module
 from urllib.parse import parse_qs, urlsplit
@@ -10,8 +11,8 @@ from sqlalchemy import select
 from journal.crypto import DecryptError
 from journal.crypto.fields import SealedFields
 from journal.extensions import db
-from journal.netguard import address_public, host_addresses, private_destinations_allowed, public_connections_only
 from journal.models import AppriseTarget, User
+from journal.netguard import address_public, host_addresses, private_destinations_allowed, public_connections_only
 from journal.reminders.channels import SENT, TITLE, SendResult, reminder_body
 
 log = logging.getLogger(__name__)
@@ -49,8 +50,11 @@ TEST_BODY = "Tandem is connected. Reminders will arrive here."
 
 #: The URL often holds a secret (a token, a topic): sealed with its person's key.
 URL_TEXT = SealedFields(
-    AppriseTarget.__tablename__, ("url",),
-    owner=lambda row: ("user", row.user_id), author=lambda row: row.user_id, visibility=lambda row: None,
+    AppriseTarget.__tablename__,
+    ("url",),
+    owner=lambda row: ("user", row.user_id),
+    author=lambda row: row.user_id,
+    visibility=lambda row: None,
 )
 
 
@@ -81,8 +85,15 @@ def apprise_scheme(url: str) -> str | None:
 #: the local syslog socket, a USB light, and syslog over UDP. Nothing about them can
 #: be judged the way a connection is, so they are refused outright (fail closed).
 _LOCAL_OR_UDP = {
-    "NotifyRSyslog", "NotifySyslog", "NotifyDBus", "NotifyGLib", "NotifyGnome", "NotifyMacOSX",
-    "NotifyWindows", "NotifyBlink1", "NotifyVapid",
+    "NotifyRSyslog",
+    "NotifySyslog",
+    "NotifyDBus",
+    "NotifyGLib",
+    "NotifyGnome",
+    "NotifyMacOSX",
+    "NotifyWindows",
+    "NotifyBlink1",
+    "NotifyVapid",
 }
 
 

@@ -6,6 +6,7 @@ mail folder without MAIL_SERVER); a batch renders each template and builds each
 wording's message once, and fills it per person (`ReminderEmails`); a batch's emails
 go over one SMTP connection.
 """
+
 import base64
 import binascii
 import hashlib
@@ -85,8 +86,9 @@ def _filled(template: str, **context) -> tuple[str, str]:
     return render_template(f"{template}.txt", **context), render_template(f"{template}.html", **context)
 
 
-def _build(*, from_header: str, to: str, date: str, message_id: str, unsubscribe: str, text: str,
-           html: str) -> EmailMessage:
+def _build(
+    *, from_header: str, to: str, date: str, message_id: str, unsubscribe: str, text: str, html: str
+) -> EmailMessage:
     """One reminder email: a discreet subject, plain and HTML parts, one-click unsubscribe (RFC 8058)."""
     message = EmailMessage()
     message["From"] = from_header
@@ -120,8 +122,15 @@ def reminder_message(*, outbox_id: int, to: str, user_id: int, title: str | None
     unsubscribe = external_url("reminders.unsubscribe", token=unsubscribe_token(user_id, "email", to))
     text, html = _filled("email/reminder", **_context(title, unsubscribe))
     from_header, envelope = mail_from()
-    message = _build(from_header=from_header, to=to, date=mail_date(), message_id=_message_id(outbox_id),
-                     unsubscribe=unsubscribe, text=text, html=html)
+    message = _build(
+        from_header=from_header,
+        to=to,
+        date=mail_date(),
+        message_id=_message_id(outbox_id),
+        unsubscribe=unsubscribe,
+        text=text,
+        html=html,
+    )
     return envelope, to, wire_bytes(message, to)
 
 
@@ -159,8 +168,15 @@ class ReminderEmails:
     def _skeleton(self, title: str | None) -> tuple[bytes, str, str]:
         if title not in self._made:
             text, html = _filled("email/reminder", **_context(title, _UNSUBSCRIBE))
-            message = _build(from_header=mail_from()[0], to=_TO, date=mail_date(), message_id=_MESSAGE_ID,
-                             unsubscribe=_UNSUBSCRIBE, text=_PLAIN, html=_HTML)
+            message = _build(
+                from_header=mail_from()[0],
+                to=_TO,
+                date=mail_date(),
+                message_id=_MESSAGE_ID,
+                unsubscribe=_UNSUBSCRIBE,
+                text=_PLAIN,
+                html=_HTML,
+            )
             skeleton = re.sub(rb"^Date: [^\r\n]*", _DATE.encode(), message.as_bytes(policy=WIRE), count=1, flags=re.M)
             self._made[title] = (skeleton, text, html)
         return self._made[title]

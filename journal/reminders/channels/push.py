@@ -4,6 +4,7 @@ The VAPID private key is made on first use and kept in the instance folder
 (`vapid_private.pem`, mode 0600, written atomically so processes starting together
 agree on one key). Endpoints and payloads are never logged: subscription ids only.
 """
+
 import base64
 import binascii
 import json
@@ -21,12 +22,12 @@ from sqlalchemy import select
 
 from journal.config import instance_secret
 from journal.crypto import DecryptError
+from journal.crypto.digest import token_digest
 from journal.crypto.fields import SealedFields
 from journal.extensions import db
 from journal.models.push import PushSubscription
 from journal.netguard import host_public, private_destinations_allowed, public_connections_only
 from journal.reminders.channels import SENT, TITLE, SendResult, reminder_body
-from journal.crypto.digest import token_digest
 from journal.urls import external_url
 
 log = logging.getLogger(__name__)
@@ -142,8 +143,11 @@ def subscription_check(data) -> tuple[str, str, str]:
 
 #: The endpoint is sealed with its person's key, bound to the row.
 ENDPOINT_TEXT = SealedFields(
-    PushSubscription.__tablename__, ("endpoint",),
-    owner=lambda row: ("user", row.user_id), author=lambda row: row.user_id, visibility=lambda row: None,
+    PushSubscription.__tablename__,
+    ("endpoint",),
+    owner=lambda row: ("user", row.user_id),
+    author=lambda row: row.user_id,
+    visibility=lambda row: None,
 )
 
 
@@ -164,8 +168,9 @@ def subscription_store(*, user, endpoint: str, p256dh: str, auth: str) -> PushSu
         db.select(PushSubscription).filter_by(endpoint_hash=endpoint_hash(endpoint))
     ).scalar_one_or_none()
     if sub is None:
-        sub = PushSubscription(user_id=user.id, endpoint_hash=endpoint_hash(endpoint), endpoint_sealed=b"",
-                               p256dh=p256dh, auth=auth)
+        sub = PushSubscription(
+            user_id=user.id, endpoint_hash=endpoint_hash(endpoint), endpoint_sealed=b"", p256dh=p256dh, auth=auth
+        )
         db.session.add(sub)
     else:
         sub.user_id, sub.p256dh, sub.auth = user.id, p256dh, auth
@@ -212,7 +217,9 @@ def _contact() -> str:
     return "mailto:" + (address or "no-reply@tandem.invalid")
 
 
-def push_send(*, subscription: PushSubscription, title: str, body: str, url: str, tag: str, ttl: int = 3600) -> SendResult:
+def push_send(
+    *, subscription: PushSubscription, title: str, body: str, url: str, tag: str, ttl: int = 3600
+) -> SendResult:
     """Send one notification. 404/410 remove the subscription (flushed) and say `gone`;
     429, 5xx and network failures are temporary; other 4xx are permanent."""
     payload = json.dumps({"title": title, "body": body, "url": url, "tag": tag})
@@ -235,7 +242,8 @@ def push_send(*, subscription: PushSubscription, title: str, body: str, url: str
         with public_connections_only() as guard:
             webpush(
                 subscription_info={
-                    "endpoint": endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
+                    "endpoint": endpoint,
+                    "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
                 },
                 data=payload,
                 vapid_private_key=str(vapid_key_path()),
@@ -282,12 +290,19 @@ class Sender:
         self.broken = False
 
     def send(self, row) -> SendResult:
-        subscriptions = db.session.scalars(select(PushSubscription).where(PushSubscription.user_id == row.user_id)).all()
+        subscriptions = db.session.scalars(
+            select(PushSubscription).where(PushSubscription.user_id == row.user_id)
+        ).all()
         if not subscriptions:
             return SendResult(ok=False, error="push-none")
         results = [
-            push_send(subscription=s, title=TITLE, body=reminder_body(row.title, row.discreet),
-                      url=external_url("today.today"), tag=f"reminder-{row.id}")
+            push_send(
+                subscription=s,
+                title=TITLE,
+                body=reminder_body(row.title, row.discreet),
+                url=external_url("today.today"),
+                tag=f"reminder-{row.id}",
+            )
             for s in subscriptions
         ]
         if any(r.ok for r in results):
