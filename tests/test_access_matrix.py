@@ -225,7 +225,13 @@ def _note_writes(conn, cursor, statement, parameters, context, executemany):
 def app(backend, database_url, tmp_path_factory, smtp_sink, app_config):
     """One app per backend and test process for every case (only its database changes
     between cases; building an app per case was a fifth of the matrix's time). Each
-    case gets the world as it was built: see world_for."""
+    case gets the world as it was built: see world_for.
+
+    It shadows the `app` of tests/conftest.py on purpose, under the same name: the
+    fixtures built on `app` there (client, user, couple, log_output...) then get this
+    app, never a second one on a fresh database (on SQLite another file than the
+    world's; on PostgreSQL the world's own, emptied); and each case is still marked
+    `db`, as tests/conftest.py marks every test that takes `app`."""
     if backend not in _apps:
         folder = tmp_path_factory.mktemp(f"matrix-{backend}")
         config = {**app_config, "INSTANCE_PATH": str(folder / "instance"), "TANDEM_MASTER_KEYS": MASTER_KEYS}

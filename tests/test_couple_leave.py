@@ -33,7 +33,7 @@ from journal.models import (
 from journal.plan.pace import stage_history
 from journal.plan.services import pauses_of, plan_paused_at
 from journal.reminders.tick import tick
-from journal.testing import client_for, make_user, read_text
+from journal.testing import client_for, make_schedule, make_user, read_text
 
 WORDS = {
     "ask": ["Shall we?"],
@@ -42,6 +42,8 @@ WORDS = {
     "stop": ["Red"],
     "check_in": ["Still ok?"],
 }
+#: Every schedule of the world starts on 1 January 2026, its due time that evening: long past.
+SINCE_JANUARY = {"start": date(2026, 1, 1), "next_due_at": datetime(2026, 1, 1, 20, tzinfo=UTC)}
 
 
 def library_practice(slug: str, title: str, kind: str = "closeness") -> Practice:
@@ -53,22 +55,6 @@ def library_practice(slug: str, title: str, kind: str = "closeness") -> Practice
     return practice
 
 
-def schedule(plan, practice, *, prompt_user=None, created_by=None, times=("20:00",)) -> Schedule:
-    row = Schedule(
-        plan_id=plan.id,
-        practice_id=practice.id,
-        kind="daily",
-        times=list(times),
-        start_date=date(2026, 1, 1),
-        prompt_user_id=prompt_user.id if prompt_user else None,
-        created_by_id=created_by.id if created_by else None,
-        next_due_at=datetime(2026, 1, 1, 20, tzinfo=UTC),
-    )
-    db.session.add(row)
-    db.session.flush()
-    return row
-
-
 @pytest.fixture
 def world(app, couple):
     """Ana and Bo's plan: a practice for both, one for Ana, one for Bo, one removed,
@@ -77,10 +63,10 @@ def world(app, couple):
     scope = Scope(ana)
     plan = scope.plan_or_create()
     plan.timezone, plan.birth_date = "Europe/London", date(2026, 9, 20)
-    both = schedule(plan, library_practice("talk", "Talk at the table"), created_by=ana)
-    for_ana = schedule(plan, library_practice("walk", "A walk outside"), prompt_user=ana)
-    for_bo = schedule(plan, library_practice("rest", "Bo rests an hour"), prompt_user=bo)
-    removed = schedule(plan, library_practice("old", "An old idea"))
+    both = make_schedule(plan, library_practice("talk", "Talk at the table"), created_by_id=ana.id, **SINCE_JANUARY)
+    for_ana = make_schedule(plan, library_practice("walk", "A walk outside"), prompt_user_id=ana.id, **SINCE_JANUARY)
+    for_bo = make_schedule(plan, library_practice("rest", "Bo rests an hour"), prompt_user_id=bo.id, **SINCE_JANUARY)
+    removed = make_schedule(plan, library_practice("old", "An old idea"), **SINCE_JANUARY)
     removed.removed_at = now_utc()
     own = Practice(
         plan_id=plan.id,
@@ -94,7 +80,7 @@ def world(app, couple):
     )
     db.session.add(own)
     db.session.flush()
-    ritual = schedule(plan, own, times=("08:00",))
+    ritual = make_schedule(plan, own, times=("08:00",), **SINCE_JANUARY)
     phrases_replace(scope=scope, author=bo, phrases=WORDS)
     for n, (a, b) in enumerate(((1, 2), (2, 3), (3, 2), (2, 3))):
         db.session.add(
@@ -220,7 +206,7 @@ def test_a_plan_of_one_kept_from_before_the_couple_makes_way_for_the_copy(app, c
     old = Plan(owner_id=bo.id, timezone="UTC")
     db.session.add(old)
     db.session.flush()
-    schedule(old, library_practice("solo", "Something from long ago"))
+    make_schedule(old, library_practice("solo", "Something from long ago"), **SINCE_JANUARY)
     db.session.commit()
     couple_leave(user=ana)
     db.session.commit()

@@ -14,11 +14,23 @@ from sqlalchemy import func, select
 from journal.access import Scope
 from journal.extensions import db
 from journal.models import Plan, PlanPause, PromptAction, Schedule, now_utc
-from journal.testing import count_queries, elements, login_as, make_couple, make_practice, make_user, texts_of
+from journal.testing import (
+    count_queries,
+    elements,
+    login_as,
+    make_couple,
+    make_practice,
+    make_schedule,
+    make_user,
+    texts_of,
+)
 from journal.today.services import prompt_act, prompts_for
 
 UTC = UTC
 GUILT_WORDS = ("streak", "missed", "failed", "overdue", "behind")
+#: Where a schedule starts unless a test says otherwise: before every fixed `now` here
+#: (make_schedule's own default follows the real clock).
+START = date(2026, 1, 1)
 
 
 # -- helpers ------------------------------------------------------------------
@@ -30,23 +42,6 @@ def plan_for(user, zone: str | None = None) -> Plan:
         plan.timezone = zone
     db.session.commit()
     return plan
-
-
-def add_schedule(plan, practice, *, times, kind="daily", start_date=date(2026, 1, 1), prompt_user=None, **extra):
-    schedule = Schedule(
-        plan_id=plan.id,
-        practice_id=practice.id,
-        kind=kind,
-        times=list(times),
-        weekdays=extra.pop("weekdays", []),
-        interval=extra.pop("interval", 1),
-        start_date=start_date,
-        prompt_user_id=prompt_user.id if prompt_user else None,
-        **extra,
-    )
-    db.session.add(schedule)
-    db.session.commit()
-    return schedule
 
 
 def prompts(user, now):
@@ -66,16 +61,26 @@ def due_now(found, now):
 def soon_once(plan, practice, *, hours=2, prompt_user=None):
     """A one-off schedule at a time `hours` from the real now (to the minute, in the plan's zone)."""
     local = (now_utc() + timedelta(hours=hours)).astimezone(ZoneInfo(plan.timezone))
-    return add_schedule(
-        plan, practice, kind="once", times=[local.strftime("%H:%M")], start_date=local.date(), prompt_user=prompt_user
+    return make_schedule(
+        plan,
+        practice,
+        kind="once",
+        times=[local.strftime("%H:%M")],
+        start=local.date(),
+        prompt_user_id=prompt_user.id if prompt_user else None,
     )
 
 
 def due_once(plan, practice, *, prompt_user=None):
     """A one-off schedule at the current minute: due now, earlier today."""
     local = now_utc().astimezone(ZoneInfo(plan.timezone))
-    return add_schedule(
-        plan, practice, kind="once", times=[local.strftime("%H:%M")], start_date=local.date(), prompt_user=prompt_user
+    return make_schedule(
+        plan,
+        practice,
+        kind="once",
+        times=[local.strftime("%H:%M")],
+        start=local.date(),
+        prompt_user_id=prompt_user.id if prompt_user else None,
     )
 
 
@@ -194,8 +199,8 @@ def test_done_or_skipped_prompt_is_not_shown_again(app, couple):
     ana, _, _ = couple
     plan = plan_for(ana)
     first, second = make_practice(), make_practice()
-    add_schedule(plan, first, kind="once", times=["08:00"], start_date=date(2026, 5, 10))
-    add_schedule(plan, second, kind="once", times=["09:00"], start_date=date(2026, 5, 10))
+    make_schedule(plan, first, kind="once", times=["08:00"], start=date(2026, 5, 10))
+    make_schedule(plan, second, kind="once", times=["09:00"], start=date(2026, 5, 10))
     now = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
 
     found = prompts(ana, now)
@@ -219,7 +224,7 @@ def test_snoozed_prompt_comes_back_at_the_snooze_end_and_not_before(app, couple)
     at = datetime(2026, 5, 10, 20, 0, tzinfo=UTC)
     now = at + timedelta(minutes=5)
     schedules = {
-        action: add_schedule(plan, make_practice(), kind="once", times=["20:00"], start_date=at.date())
+        action: make_schedule(plan, make_practice(), kind="once", times=["20:00"], start=at.date())
         for action, _ in SNOOZES
     }
 
@@ -244,7 +249,7 @@ def test_snoozed_prompt_comes_back_at_the_snooze_end_and_not_before(app, couple)
 
     # snoozed for tomorrow while still ahead today: back tomorrow at the same time of day
     morning = datetime(2026, 5, 10, 9, 0, tzinfo=UTC)
-    schedules["ahead"] = add_schedule(plan, make_practice(), kind="once", times=["20:00"], start_date=at.date())
+    schedules["ahead"] = make_schedule(plan, make_practice(), kind="once", times=["20:00"], start=at.date())
     (prompt,) = [p for p in prompts(ana, morning) if p.schedule.id == schedules["ahead"].id]
     prompt_act(user=ana, prompt=prompt, action="tomorrow", now=morning)
     db.session.commit()
@@ -257,7 +262,7 @@ def test_snoozed_prompt_comes_back_at_the_snooze_end_and_not_before(app, couple)
 def test_a_snooze_that_ended_yesterday_does_not_carry_into_today(app, couple):
     ana, _, _ = couple
     plan = plan_for(ana)
-    add_schedule(plan, make_practice(), kind="once", times=["20:00"], start_date=date(2026, 5, 10))
+    make_schedule(plan, make_practice(), kind="once", times=["20:00"], start=date(2026, 5, 10))
     now = datetime(2026, 5, 10, 20, 5, tzinfo=UTC)
     (prompt,) = prompts(ana, now)
     prompt_act(user=ana, prompt=prompt, action="15min", now=now)
@@ -272,7 +277,7 @@ def test_snooze_for_tomorrow_keeps_the_clock_time_across_daylight_saving(app):
     plan = plan_for(person, "America/New_York")
     practice = make_practice()
     # Saturday 2026-03-07 20:00 EST; clocks go forward that night.
-    add_schedule(plan, practice, kind="once", times=["20:00"], start_date=date(2026, 3, 7))
+    make_schedule(plan, practice, kind="once", times=["20:00"], start=date(2026, 3, 7))
     at = datetime(2026, 3, 8, 1, 0, tzinfo=UTC)
     (prompt,) = prompts(person, at)
     prompt_act(user=person, prompt=prompt, action="tomorrow", now=at)
@@ -285,7 +290,7 @@ def test_snooze_for_tomorrow_keeps_the_clock_time_across_daylight_saving(app):
 def test_a_daily_prompt_snoozed_until_tomorrow_shows_once_tomorrow(app, couple):
     ana, _, _ = couple
     plan = plan_for(ana, "UTC")
-    schedule = add_schedule(plan, make_practice(), times=["20:00"])
+    schedule = make_schedule(plan, make_practice(), times=["20:00"], start=START)
     evening = datetime(2026, 5, 10, 20, 5, tzinfo=UTC)
     (prompt,) = due_now(prompts(ana, evening), evening)
     prompt_act(user=ana, prompt=prompt, action="tomorrow", now=evening)
@@ -308,7 +313,7 @@ def test_a_schedule_with_two_times_prompts_twice_and_doing_one_leaves_the_other(
     ana, _, _ = couple
     plan = plan_for(ana)
     practice = make_practice()
-    add_schedule(plan, practice, times=["08:00", "20:00"])
+    make_schedule(plan, practice, times=["08:00", "20:00"], start=START)
     now = datetime(2026, 5, 10, 7, 0, tzinfo=UTC)
 
     found = prompts(ana, now)
@@ -360,7 +365,7 @@ def test_who_is_prompted_and_each_answer_is_their_own(app, couple, ana_client, b
     assert {(a.user_id, a.state) for a in action_rows()} == {(ana.id, "done"), (bo.id, "skipped")}
 
     # the same at the service level, with an explicit time
-    add_schedule(plan, make_practice(), times=["20:00"])
+    make_schedule(plan, make_practice(), times=["20:00"], start=START)
     now = datetime(2026, 5, 10, 19, 0, tzinfo=UTC)
     (ana_prompt,) = prompts(ana, now)
     prompt_act(user=ana, prompt=ana_prompt, action="skip", now=now)
@@ -375,7 +380,7 @@ def test_who_is_prompted_and_each_answer_is_their_own(app, couple, ana_client, b
 def test_paused_plan_prompts_nothing_until_its_end_date_has_passed(app, couple, ana_client):
     ana, _, _ = couple
     plan = plan_for(ana)
-    add_schedule(plan, make_practice(), times=["20:00"])
+    make_schedule(plan, make_practice(), times=["20:00"], start=START)
     now = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
     assert len(prompts(ana, now)) == 1
 
@@ -411,8 +416,8 @@ def test_safety_hold_hides_touch_practices_only(app, couple, ana_client):
     plan = plan_for(ana)
     touch = make_practice(kind="touch", stage=1, title="Resting a hand on a shoulder")
     talk = make_practice(kind="check-in", title="Two-minute check-in")
-    add_schedule(plan, touch, times=["20:00"])
-    add_schedule(plan, talk, times=["20:00"])
+    make_schedule(plan, touch, times=["20:00"], start=START)
+    make_schedule(plan, talk, times=["20:00"], start=START)
     now = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
     assert {p.practice.id for p in prompts(ana, now)} == {touch.id, talk.id}
 
@@ -440,8 +445,8 @@ def test_touch_practice_above_the_stage_is_not_prompted_after_a_step_back(app, c
     db.session.commit()
     gentle = make_practice(kind="touch", stage=1, title="Hand on a hand")
     closer = make_practice(kind="touch", stage=2, title="A longer shoulder rub")
-    add_schedule(plan, gentle, times=["20:00"])
-    add_schedule(plan, closer, times=["20:00"])
+    make_schedule(plan, gentle, times=["20:00"], start=START)
+    make_schedule(plan, closer, times=["20:00"], start=START)
     soon_once(plan, closer)
     now = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
     assert {p.practice.id for p in prompts(ana, now)} == {gentle.id, closer.id}
@@ -465,8 +470,8 @@ def test_due_now_starts_at_the_users_local_midnight(app):
     assert plan.timezone == "Asia/Kolkata"
     just_after_midnight = make_practice()
     late_yesterday = make_practice()
-    add_schedule(plan, just_after_midnight, kind="once", times=["00:30"], start_date=date(2026, 5, 10))
-    add_schedule(plan, late_yesterday, kind="once", times=["23:30"], start_date=date(2026, 5, 9))
+    make_schedule(plan, just_after_midnight, kind="once", times=["00:30"], start=date(2026, 5, 10))
+    make_schedule(plan, late_yesterday, kind="once", times=["23:30"], start=date(2026, 5, 9))
 
     now = datetime(2026, 5, 10, 23, 0, tzinfo=kolkata)
     found = prompts(person, now)
@@ -477,7 +482,7 @@ def test_due_now_starts_at_the_users_local_midnight(app):
 def test_next_prompt_follows_a_change_of_the_plans_time_zone(app):
     person = make_user(timezone="America/New_York")
     plan = plan_for(person, "Europe/London")
-    add_schedule(plan, make_practice(), times=["20:00"])
+    make_schedule(plan, make_practice(), times=["20:00"], start=START)
     now = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
     assert instants(prompts(person, now)) == [datetime(2026, 6, 10, 20, 0, tzinfo=ZoneInfo("Europe/London"))]
 
@@ -496,8 +501,8 @@ def test_zone_change_through_the_plan_page_moves_todays_prompts(app, couple):
     client = app.test_client()
     login_as(client, ana)
     plan = plan_for(ana, "Europe/London")
-    add_schedule(
-        plan, make_practice(title="Evening unwinding"), times=["20:00"], start_date=now_utc().date() - timedelta(days=3)
+    make_schedule(
+        plan, make_practice(title="Evening unwinding"), times=["20:00"], start=now_utc().date() - timedelta(days=3)
     )
 
     def shown_times():
@@ -522,7 +527,7 @@ def test_daylight_saving_gap_prompts_once_at_the_end_of_the_gap(app):
     new_york = ZoneInfo("America/New_York")
     person = make_user(timezone="America/New_York")
     plan = plan_for(person, "America/New_York")
-    add_schedule(plan, make_practice(), times=["02:30"], start_date=date(2026, 3, 1))
+    make_schedule(plan, make_practice(), times=["02:30"], start=date(2026, 3, 1))
 
     for now in (
         datetime(2026, 3, 8, 0, 0, tzinfo=new_york),  # local midnight, before the gap
@@ -613,12 +618,12 @@ def test_today_issues_a_fixed_number_of_statements(app, couple, ana_client):
     now = now_utc()
     schedules = [soon_once(plan, make_practice(), hours=1 + i % 5) for i in range(19)]
     schedules += [
-        add_schedule(
+        make_schedule(
             plan,
             make_practice(),
             times=["06:00", "18:00"],
-            prompt_user=(None, ana, bo)[i % 3],
-            start_date=now.date() - timedelta(days=5),
+            prompt_user_id=(None, ana.id, bo.id)[i % 3],
+            start=now.date() - timedelta(days=5),
         )
         for i in range(3)
     ]

@@ -26,7 +26,18 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
+from werkzeug.serving import make_server
 
+from journal import create_app
+from journal.access import Scope
+from journal.extensions import db
+from journal.models import Practice, User, now_utc
+from journal.plan.recurrence import Recurrence
+from journal.plan.services import schedule_save
+from journal.practices.services import practices_load
+from journal.testing import SMTPSink, make_couple, make_user, serve_in_thread
+from tests.browser.journeys import expect, log_in_landed, log_in_submit
 from tests.conftest import _missing_browser_reason  # the shared browser fixture lives there too
 
 HERE = Path(__file__).parent.resolve()
@@ -74,13 +85,6 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
-    from werkzeug.serving import make_server
-
-    from journal import create_app
-    from journal.extensions import db
-    from journal.practices.services import practices_load
-    from journal.testing import SMTPSink, serve_in_thread
-
     root = tmp_path_factory.mktemp("browser-live")
     sink = SMTPSink().start()
     app = create_app(
@@ -187,8 +191,6 @@ class Journey:
 
 @pytest.fixture
 def journey(request, browser, live_server):
-    from playwright.sync_api import expect
-
     # Assertions wait as long as actions do (10 s, see Journey.person), not
     # Playwright's 5 s: the suite runs two workers on two shared cores.
     expect.set_options(timeout=10_000)
@@ -231,14 +233,6 @@ class Partners:
     def schedule(self, slug: str, *, times=("20:00",), kind: str = "daily", prompt: str = "both") -> int:
         """Put the library practice `slug` in the couple's plan as A would (from A's
         local today), through the plan's own service; returns the schedule id."""
-        from sqlalchemy import select
-
-        from journal.access import Scope
-        from journal.extensions import db
-        from journal.models import Practice, User, now_utc
-        from journal.plan.recurrence import Recurrence
-        from journal.plan.services import schedule_save
-
         with self.app.app_context():
             author = db.session.get(User, self.a.user_id)
             practice = db.session.scalar(select(Practice).where(Practice.slug == slug))
@@ -267,8 +261,6 @@ def partnered(request, journey, live_server):
     partnered in-process with `leader` leading the pace, each logged in through the real
     log-in form in their own browser context (made with `context_options`, e.g.
     reduced_motion="reduce"), both on Today. Emails are unique to each call."""
-    from journal.testing import make_couple, make_user
-    from tests.browser.journeys import log_in_landed, log_in_submit
 
     def make(viewport: dict, *, leader: str = "a", names=("Ana", "Bo"), **context_options) -> Partners:
         tag = f"{_safe_name(request.node.name)[:40]}-{uuid.uuid4().hex[:8]}".lower()

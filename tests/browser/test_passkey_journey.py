@@ -17,6 +17,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from journal.auth.totp import totp_begin
+from journal.extensions import db
+from journal.models import Passkey, User, UserSession, now_utc
+from journal.testing import make_user
 from tests.browser.journeys import PHONE, expect, heading, log_in
 
 PASSWORD = "a lantern by the quiet river"
@@ -61,10 +65,6 @@ def _log_out(page):
 
 
 def test_add_a_passkey_then_sign_in_and_confirm_with_it(journey, live_server, on_localhost):
-    from journal.extensions import db
-    from journal.models import Passkey, User, UserSession, now_utc
-    from journal.testing import make_user
-
     email = f"passkey-{uuid.uuid4().hex[:8]}@example.com"
     with live_server.app.app_context():
         user_id = make_user(email=email, display_name="Ana", password=PASSWORD, timezone="Europe/London").id
@@ -108,8 +108,6 @@ def test_add_a_passkey_then_sign_in_and_confirm_with_it(journey, live_server, on
 
     # With two-step sign-in on, the passkey is the second step after the password.
     with live_server.app.app_context():
-        from journal.auth.totp import totp_begin
-
         user = db.session.get(User, user_id)
         totp_begin(user=user)
         user.totp_enabled_at = now_utc()

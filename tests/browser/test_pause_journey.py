@@ -12,7 +12,14 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
+from journal.extensions import db
+from journal.models import Notification, Outbox, Plan, Schedule
+from journal.plan.recurrence import next_occurrence
+from journal.plan.services import recurrence_of
+from journal.reminders.dispatch import drain
+from journal.reminders.tick import tick
 from tests.browser.journeys import VIEWPORT_IDS, VIEWPORTS, expect, go, heading, inbox, status
 
 PRACTICE = "Holding hands for a while"
@@ -22,11 +29,6 @@ NOTHING_YET = "Nothing here. Reminders you plan will show here too."
 
 def _due_times(app, schedule_id: int) -> tuple:
     """The schedule's next due time, and the one after it."""
-    from journal.extensions import db
-    from journal.models import Plan, Schedule
-    from journal.plan.recurrence import next_occurrence
-    from journal.plan.services import recurrence_of
-
     with app.app_context():
         schedule = db.session.get(Schedule, schedule_id)
         first = schedule.next_due_at
@@ -37,10 +39,6 @@ def _due_times(app, schedule_id: int) -> tuple:
 def _run_reminders(app, now) -> None:
     """One pass of the reminder worker at `now`: tick (due schedules into the
     outbox), then drain (deliver what is due)."""
-    from journal.extensions import db
-    from journal.reminders.dispatch import drain
-    from journal.reminders.tick import tick
-
     with app.app_context():
         tick(now=now)
         db.session.commit()
@@ -49,11 +47,6 @@ def _run_reminders(app, now) -> None:
 
 def _reminders_made(app, schedule_id: int, user_ids) -> tuple[list, list]:
     """(outbox rows as (user, due time, state), in-app notifications as (user, due time))."""
-    from sqlalchemy import select
-
-    from journal.extensions import db
-    from journal.models import Notification, Outbox
-
     with app.app_context():
         rows = db.session.scalars(select(Outbox).where(Outbox.schedule_id == schedule_id)).all()
         notes = db.session.scalars(select(Notification).where(Notification.user_id.in_(user_ids))).all()

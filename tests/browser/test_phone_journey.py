@@ -17,7 +17,13 @@ together showing as done for both.
 
 import re
 import uuid
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
+from journal.access import Scope
+from journal.entries.services import entry_create
+from journal.extensions import db
+from journal.models import User, now_utc
 from tests.browser.journeys import PHONE, VIEWPORTS, expect, go, heading, main_nav, status
 
 HEADING_TOP_MAX = 110
@@ -103,10 +109,6 @@ def test_a_tired_parent_on_a_phone(journey, partnered, live_server):
     expect(a.get_by_text("just for you")).to_be_visible()
 
     # --- The journal: the newest entry on the first screen, moments one compact row.
-    from journal.entries.services import entry_create
-    from journal.extensions import db
-    from journal.models import User
-
     with live_server.app.app_context():
         author = db.session.get(User, couple.a.user_id)
         for n in range(1, 6):
@@ -151,13 +153,6 @@ def test_a_tired_parent_on_a_phone(journey, partnered, live_server):
 
 def _soon(live_server, couple) -> str:
     """A local time a few minutes ago in the plan's zone, so the prompt is due now."""
-    from datetime import timedelta
-    from zoneinfo import ZoneInfo
-
-    from journal.access import Scope
-    from journal.extensions import db
-    from journal.models import User, now_utc
-
     with live_server.app.app_context():
         zone = Scope(db.session.get(User, couple.a.user_id)).plan.timezone
     return (now_utc().astimezone(ZoneInfo(zone)) - timedelta(minutes=5)).strftime("%H:%M")

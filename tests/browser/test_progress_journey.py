@@ -4,13 +4,12 @@ to whom the map was never shown, sees nothing of it."""
 
 from sqlalchemy import select
 
+from journal.extensions import db
+from journal.models import Practice
 from tests.browser.journeys import PHONE, expect, go, heading
 
 
 def _touch_practice_id(app) -> int:
-    from journal.extensions import db
-    from journal.models import Practice
-
     with app.app_context():
         return db.session.scalar(select(Practice.id).where(Practice.slug == "slow-hand-massage"))
 
