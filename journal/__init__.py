@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from journal import config as config_module
-from journal.extensions import csrf, db, limiter, login_manager, mail, migrate
+from journal.extensions import csrf, db, limiter, login_manager, migrate
 from journal.files import private_folder, private_sqlite_file
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,6 @@ def _register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
-    mail.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
     static_assets.init_app(app)

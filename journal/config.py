@@ -145,8 +145,6 @@ FIXED = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_REFRESH_EACH_REQUEST": False,
     "RATELIMIT_HEADERS_ENABLED": False,
-    # Flask-Mail suppresses sending when TESTING; our tests send to a real SMTP sink.
-    "MAIL_SUPPRESS_SEND": False,
     "RATELIMIT_STRATEGY": "moving-window",
 }
 

@@ -2,8 +2,8 @@
 reset, email change, a new sign-in, a partner who left) and reminders.
 
 A message is an `EmailMessage` written with `policy.SMTP` (`WIRE`) and sent by
-`message_send` over a `MailConnection`: Flask-Mail's SMTP connection to MAIL_SERVER
-(with its MAIL_* settings), or, without MAIL_SERVER (the embedded default),
+`message_send` over a `MailConnection`: an SMTP connection to MAIL_SERVER (with the
+MAIL_* settings, `smtp_open`), or, without MAIL_SERVER (the embedded default),
 `MailFolder`, the one mail sink, which writes each message as an .eml file into
 `instance/mail/` so a developer can open the links with no mail server. Account
 emails are built here (`account_email_send`); reminder emails are built in batches
@@ -20,7 +20,6 @@ from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 
 from flask import current_app, render_template
 
-from journal.extensions import mail
 from journal.files import mail_file
 
 log = logging.getLogger(__name__)
@@ -72,36 +71,51 @@ class MailConnection:
     batch sends all its emails over one."""
 
     def __init__(self):
-        self._context = None
         self._host = None
         #: The server could not be reached in this batch: the batch's other emails wait
         #: for a later try instead of each waiting out MAIL_TIMEOUT in turn.
         self.broken = False
 
-    def get(self):
+    def get(self) -> "smtplib.SMTP | MailFolder":
+        """The open connection: an SMTP client for MAIL_SERVER, or the mail folder."""
         if self._host is None:
-            if not current_app.config.get("MAIL_SERVER"):
-                self._host = MailFolder(current_app.instance_path)
+            config = current_app.config
+            if config.get("MAIL_SERVER"):
+                self._host = smtp_open(config)
             else:
-                self._context = mail.connect()
-                self._host = self._context.__enter__().host  # None when MAIL_SUPPRESS_SEND
+                self._host = MailFolder(current_app.instance_path)
         return self._host
 
     def close(self) -> None:
-        if self._context is not None:
+        if isinstance(self._host, smtplib.SMTP):
             try:
-                self._context.__exit__(None, None, None)
+                self._host.quit()
             except (OSError, smtplib.SMTPException):
-                pass
-        self._context = self._host = None
+                self._host.close()
+        self._host = None
+
+
+def smtp_open(config) -> smtplib.SMTP:
+    """A connection to MAIL_SERVER with the MAIL_* settings: SSL from the start
+    (MAIL_USE_SSL) or STARTTLS (MAIL_USE_TLS), a login when a user name and password are
+    set, and MAIL_TIMEOUT seconds at most for connecting and for every answer after."""
+    kind = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
+    host = kind(config["MAIL_SERVER"], config.get("MAIL_PORT") or 25, timeout=config.get("MAIL_TIMEOUT") or 10)
+    try:
+        if config.get("MAIL_USE_TLS"):
+            host.starttls()
+        if config.get("MAIL_USERNAME") and config.get("MAIL_PASSWORD"):
+            host.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+    except BaseException:
+        host.close()
+        raise
+    return host
 
 
 def message_send(host, message: tuple[str, str, bytes]) -> None:
     """Send one built message (envelope sender, recipient, bytes) through an open
     connection; the server's refusals and lost connections are raised."""
     sender, to, data = message
-    if host is None:  # MAIL_SUPPRESS_SEND
-        return
     host.sendmail(sender, [to], data, mail_options=() if to.isascii() else ("SMTPUTF8",))
 
 

@@ -1,18 +1,21 @@
 """The reminder pipeline: tick, outbox, claims, in-app and email delivery."""
 
 import socket
+import threading
 from datetime import UTC, date, datetime, time, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask import current_app
 from sqlalchemy import func, select
 
 import journal.reminders.dispatch as dispatch
 import journal.reminders.tick as tick_module
 from journal.access import Scope
 from journal.extensions import db
+from journal.mailer import account_email_send
 from journal.models import Notification, Outbox, PlanPause, Practice, PromptAction, ReminderSettings, Schedule
 from journal.plan.services import schedule_refresh_due
 from journal.practices.services import practices_load
@@ -286,6 +289,60 @@ def test_an_unreachable_mail_server_is_tried_once_per_batch(no_mail_server, plan
     assert (tried.state, tried.attempts, tried.error) == ("pending", 1, "smtp-connection")
     assert (waiting.state, waiting.attempts, waiting.error) == ("pending", 0, None), "not tried, so no attempt counted"
     assert waiting.due_at == T0 + timedelta(seconds=30)
+
+
+@pytest.fixture
+def silent_mail_server(app_config):
+    """A mail server that takes the connection and never says a word (no SMTP greeting),
+    with MAIL_TIMEOUT at one second."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=listener.getsockname()[1], MAIL_TIMEOUT=1)
+        yield listener
+
+
+def _in_a_thread(work, *, within: float) -> tuple[bool, list[Exception]]:
+    """Run `work` in a thread (in this app's context): whether it ended within `within`
+    seconds, and what it raised."""
+    app = current_app._get_current_object()
+    errors = []
+
+    def run():
+        with app.app_context():
+            try:
+                work()
+            except Exception as exc:
+                errors.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(within)
+    return not thread.is_alive(), errors
+
+
+def test_a_mail_server_that_never_answers_is_given_up_after_mail_timeout(silent_mail_server, planned):
+    """MAIL_TIMEOUT bounds every wait on the mail server: a reminder batch (and an account
+    email) gives up after it instead of holding the worker for as long as the server stays
+    silent."""
+    ana, *_ = planned
+    db.session.add(ReminderSettings(user_id=ana.id, email_on=True))
+    db.session.commit()
+    tick(now=T0)
+    db.session.commit()
+    finished, errors = _in_a_thread(lambda: drain(now=T0), within=15)
+    assert finished, "the worker waited on a silent mail server"
+    assert errors == []
+    db.session.expire_all()
+    (row,) = outbox(user_id=ana.id, channel="email")
+    assert (row.state, row.attempts, row.error) == ("pending", 1, "smtp-connection")
+
+    finished, errors = _in_a_thread(
+        lambda: account_email_send(to=ana.email, subject="Hello", template="verify", kind="test", user=ana, link="x"),
+        within=15,
+    )
+    assert finished, "an account email waited on a silent mail server"
+    assert len(errors) == 1 and isinstance(errors[0], OSError), errors
 
 
 def test_rows_not_reached_before_half_the_lease_go_back_untried(planned, smtp_sink, monkeypatch):

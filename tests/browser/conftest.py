@@ -97,7 +97,6 @@ def live_server(tmp_path_factory):
             # A person logged in at the start of a long run of page checks must not be
             # asked to confirm it's them halfway through (tests that need it age the time).
             "REAUTH_MINUTES": 120,
-            "MAIL_SUPPRESS_SEND": False,
             "BASE_URL": "http://127.0.0.1",  # replaced below once the port is known
             **sink.config(),
         }
