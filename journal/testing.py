@@ -591,7 +591,9 @@ def count_queries(app: Flask):
 class SMTPSink:
     """A real SMTP server on loopback (aiosmtpd) that keeps every message it receives."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, tls_context=None, implicit_tls: bool = False):
+        """`tls_context` (an `ssl.SSLContext` holding the server's certificate) offers
+        STARTTLS, or with `implicit_tls` speaks TLS from the first byte (MAIL_USE_SSL)."""
         from aiosmtpd.controller import Controller  # here: aiosmtpd is a test extra, not installed in production
 
         self.messages: list[EmailMessage] = []
@@ -611,7 +613,8 @@ class SMTPSink:
                 s.bind((host, 0))
                 port = s.getsockname()[1]
         self.host, self.port = host, port
-        self._controller = Controller(Handler(), hostname=host, port=port)
+        tls = {"ssl_context": tls_context} if implicit_tls else {"tls_context": tls_context}
+        self._controller = Controller(Handler(), hostname=host, port=port, **tls)
 
     def start(self) -> "SMTPSink":
         logging.getLogger("mail.log").setLevel(logging.WARNING)  # the sink's protocol chatter

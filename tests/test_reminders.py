@@ -1,6 +1,8 @@
 """The reminder pipeline: tick, outbox, claims, in-app and email delivery."""
 
+import ipaddress
 import socket
+import ssl
 import threading
 from datetime import UTC, date, datetime, time, timedelta
 from email import message_from_bytes, policy
@@ -8,6 +10,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from flask import current_app
 from sqlalchemy import func, select
 
@@ -22,7 +28,7 @@ from journal.practices.services import practices_load
 from journal.reminders.channels.email import SUBJECT
 from journal.reminders.dispatch import claim, deliver, drain
 from journal.reminders.tick import tick
-from journal.testing import count_queries, email_text, login_as
+from journal.testing import SMTPSink, count_queries, email_text, login_as
 
 T0 = datetime(2026, 6, 1, 19, 0, tzinfo=UTC)  # 20:00 in London (BST)
 
@@ -343,6 +349,58 @@ def test_a_mail_server_that_never_answers_is_given_up_after_mail_timeout(silent_
     )
     assert finished, "an account email waited on a silent mail server"
     assert len(errors) == 1 and isinstance(errors[0], OSError), errors
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that no authority signed, and its key."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mail.tandem.test")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "mail.pem", folder / "mail.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_file, key_file
+
+
+@pytest.fixture(params=["MAIL_USE_TLS", "MAIL_USE_SSL"])
+def tls_sink(request, app_config, tmp_path):
+    """A mail server with a self-signed certificate, offering STARTTLS (MAIL_USE_TLS) or
+    speaking TLS from the start (MAIL_USE_SSL), and the app set to use it that way."""
+    cert_file, key_file = _self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    sink = SMTPSink(tls_context=context, implicit_tls=request.param == "MAIL_USE_SSL").start()
+    app_config.update(sink.config(), **{request.param: True})
+    yield sink, cert_file
+    sink.stop()
+
+
+@pytest.mark.sqlite_only  # the mail connection, not the database
+def test_tls_sends_only_to_a_mail_server_whose_certificate_holds(tls_sink, app, user, monkeypatch):
+    """Emails carry sign-in links: over STARTTLS or TLS the mail server's certificate is
+    checked against the machine's trusted authorities (or SSL_CERT_FILE), never taken on trust."""
+    sink, cert_file = tls_sink
+    with pytest.raises(ssl.SSLCertVerificationError):
+        account_email_send(to=user.email, subject="Hello", template="verify", kind="test", user=user, link="x")
+    assert sink.messages == []
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))  # this machine now trusts that certificate
+    account_email_send(to=user.email, subject="Hello", template="verify", kind="test", user=user, link="x")
+    assert len(sink.wait_for(user.email)) == 1
 
 
 def test_rows_not_reached_before_half_the_lease_go_back_untried(planned, smtp_sink, monkeypatch):
