@@ -225,7 +225,7 @@ def test_registering_remembers_the_browser_without_an_email_about_it(client, smt
 
 def test_a_mail_server_that_is_down_does_not_stop_a_log_in(app, user, smtp_sink):
     login(app.test_client(), user.email)  # the first browser: remembered
-    app.extensions["mail"].port = 1  # nothing listens there
+    app.config["MAIL_PORT"] = 1  # nothing listens there
     client = app.test_client()
     assert login(client, user.email).status_code == 302
     assert client.get("/today").status_code == 200
