@@ -327,6 +327,7 @@ def _in_a_thread(work, *, within: float) -> tuple[bool, list[Exception]]:
     return not thread.is_alive(), errors
 
 
+@pytest.mark.sqlite_only  # the mail connection's timeout, not the database
 def test_a_mail_server_that_never_answers_is_given_up_after_mail_timeout(silent_mail_server, planned):
     """MAIL_TIMEOUT bounds every wait on the mail server: a reminder batch (and an account
     email) gives up after it instead of holding the worker for as long as the server stays
