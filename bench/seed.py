@@ -119,10 +119,16 @@ def _bind(column, dialect):
     return column.type.dialect_impl(dialect).bind_processor(dialect)
 
 
-def _sealed(text: str, *, table: str, row_id: int, field: str, author_id: int, visibility: str) -> bytes:
+def _sealed(*, table: str, row_id: int, author_id: int, visibility: str, **texts: str) -> dict[str, bytes]:
+    """Each text sealed as the app seals that field of that row: {"<field>_sealed": blob}."""
     from journal.crypto import context, seal
 
-    return seal(text, owner=("user", author_id), context=context(table, row_id, field, author_id, visibility))
+    return {
+        f"{field}_sealed": seal(
+            text, owner=("user", author_id), context=context(table, row_id, field, author_id, visibility)
+        )
+        for field, text in texts.items()
+    }
 
 
 def history(*, a, b, days: int, end: date = END, seed: int = 0, rows: Rows | None = None) -> None:
@@ -205,13 +211,8 @@ def history(*, a, b, days: int, end: date = END, seed: int = 0, rows: Rows | Non
                 bleeding="none",
                 fever=False,
                 boundary=rng.choice(("green", "yellow", "red")),
-                note_sealed=_sealed(
-                    _line(rng, 12),
-                    table="checkins",
-                    row_id=cid,
-                    field="note",
-                    author_id=person.id,
-                    visibility=visibility,
+                **_sealed(
+                    table="checkins", row_id=cid, author_id=person.id, visibility=visibility, note=_line(rng, 12)
                 ),
                 schedule_id=checkin_schedule if shared else None,
                 occurrence_at=occurrence if shared else None,
@@ -236,29 +237,14 @@ def history(*, a, b, days: int, end: date = END, seed: int = 0, rows: Rows | Non
                     couple_id=person.couple_id,
                     kind="entry",
                     visibility=visibility,
-                    title_sealed=_sealed(
-                        _line(rng, 4),
+                    **_sealed(
                         table="entries",
                         row_id=eid,
-                        field="title",
                         author_id=person.id,
                         visibility=visibility,
-                    ),
-                    body_sealed=_sealed(
-                        _line(rng, 60),
-                        table="entries",
-                        row_id=eid,
-                        field="body",
-                        author_id=person.id,
-                        visibility=visibility,
-                    ),
-                    tags_sealed=_sealed(
-                        "calm,evening",
-                        table="entries",
-                        row_id=eid,
-                        field="tags",
-                        author_id=person.id,
-                        visibility=visibility,
+                        title=_line(rng, 4),
+                        body=_line(rng, 60),
+                        tags="calm,evening",
                     ),
                     created_at=occurrence - timedelta(hours=2),
                 )
@@ -283,13 +269,12 @@ def history(*, a, b, days: int, end: date = END, seed: int = 0, rows: Rows | Non
                     stage=2,
                     comfort=rng.randint(1, 5),
                     pace="same",
-                    went_sealed=_sealed(
-                        _line(rng, 20),
+                    **_sealed(
                         table="progress_notes",
                         row_id=nid,
-                        field="went",
                         author_id=person.id,
                         visibility=visibility,
+                        went=_line(rng, 20),
                     ),
                     created_at=occurrence,
                 )
@@ -300,13 +285,12 @@ def history(*, a, b, days: int, end: date = END, seed: int = 0, rows: Rows | Non
                     author_id=person.id,
                     couple_id=person.couple_id,
                     visibility=visibility,
-                    areas_sealed=_sealed(
-                        '{"hands": 4, "shoulders": 3, "lower_back": 2}',
+                    **_sealed(
                         table="sensation_maps",
                         row_id=mid,
-                        field="areas",
                         author_id=person.id,
                         visibility=visibility,
+                        areas='{"hands": 4, "shoulders": 3, "lower_back": 2}',
                     ),
                     created_at=occurrence,
                 )
