@@ -4,6 +4,7 @@
 
 Command-line options and GUNICORN_CMD_ARGS override what is here.
 """
+
 import os
 
 wsgi_app = "journal:create_app()"
@@ -31,3 +32,32 @@ access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms %({x-re
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 proc_name = "tandem"
+
+# Garbage collection, chosen by measurement (README, "Benchmarks"). A worker holds about
+# 100 MB of long-lived objects (the app, SQLAlchemy's mappers and statement caches, compiled
+# templates, the practice library), and Python's full collection walked all of them: one
+# request in a few hundred stopped for 100 to 140 ms, and every request queued behind it
+# waited as long, which set the p99 of the list pages. So once the worker has loaded the app
+# it collects and freezes what is left (`gc.freeze()`): later collections walk only what came
+# after. The caches its first requests fill are frozen the same way, without a collection
+# (nothing waits for it): objects made after a freeze are collected as usual, and a cycle
+# that was already garbage at a freeze stays (a request's leftovers, three times a worker).
+# The youngest generation is collected after 5,000 new objects rather than 700: a list page
+# makes thousands that live only for the request.
+GC_FREEZE_AT = (100, 1_000, 10_000)  # requests served by the worker
+GC_THRESHOLD = (5_000, 10, 10)
+
+
+def post_worker_init(worker):
+    import gc
+
+    gc.set_threshold(*GC_THRESHOLD)
+    gc.collect()
+    gc.freeze()
+
+
+def post_request(worker, req, environ, resp):
+    if worker.nr in GC_FREEZE_AT:
+        import gc
+
+        gc.freeze()

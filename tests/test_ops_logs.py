@@ -200,6 +200,7 @@ def test_werkzeug_dev_server_logs_no_query_string(app, log_output):
     werkzeug_lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in logged.splitlines() if " werkzeug " in line]
     assert werkzeug_lines and '"GET /journal?[redacted] HTTP/1.1" 302' in werkzeug_lines[-1]
     assert f"journal.request [{headers['X-Request-ID']}]: GET /journal 302" in logged
+    assert "Exception in" not in logged  # the config's hooks (tests/test_gunicorn_gc.py) ran cleanly
     assert "secretword" not in logged and "othersecret" not in logged
 
 
@@ -277,5 +278,6 @@ def test_gunicorn_with_the_repository_config_logs_no_query_string_or_token(tmp_p
     # The app's own request line (on stderr, through the same process).
     logged = output + errors.read_text()
     assert f"journal.request [{headers['X-Request-ID']}]: GET /journal 302" in logged
+    assert "Exception in" not in logged  # the config's hooks (tests/test_gunicorn_gc.py) ran cleanly
     for text in (access_log, logged):
         assert "secretword" not in text and "othersecret" not in text and "SECRET" not in text
