@@ -23,7 +23,9 @@ from journal.progress.weeks import day_number, days_utc, dialect_name, week_numb
 
 
 def _run(stmt, values: dict):
-    return db.session.execute(stmt, values).all()
+    # Columns, never objects: run on the session's connection, without the ORM's execution
+    # path (about 0.1 ms a statement of nothing to do here).
+    return db.session.connection().execute(stmt, values).all()
 
 
 def _window(since: date | None, until: date | None) -> dict:

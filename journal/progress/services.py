@@ -267,9 +267,9 @@ def progress_build(
     )
 
     daily: dict[int, dict[date, dict[str, float]]] = defaultdict(dict)
-    for row in day_rows:
-        values = {name: float(getattr(row, name)) for name, _ in SCORES if getattr(row, name) is not None}
-        daily[row.author_id][day_of(row.day)] = values
+    for author_id, day, *averages in day_rows:  # the columns of `queries.checkin_days`, in order
+        values = {name: float(v) for (name, _), v in zip(SCORES, averages) if v is not None}
+        daily[author_id][day_of(day)] = values
     practice_days: dict[int, dict[str, set[date]]] = defaultdict(lambda: defaultdict(set))
     for kind, day in own_days:
         practice_days[scope.user.id][kind].add(day_of(day))
@@ -331,20 +331,29 @@ def _recent_counts(practice_rows, moment_rows, this_week: int) -> dict[str, tupl
     return {k: (v[0], v[1]) for k, v in counts.items()}
 
 
+#: A week without check-ins: no average and no count for any field.
+_NO_CELL = ((None, 0),) * len(TRENDS)
+
+
 def _trends(rows, people: list[Person], week_numbers: list[int], index: dict[int, int]) -> list[Trend]:
+    # Each row once: (author, week) -> its (average, count) pairs, in the order of TRENDS
+    # (the columns of `queries.checkin_weeks` after author, week and the number of check-ins).
+    cells = {
+        (author_id, week): list(zip(figures[::2], figures[1::2]))
+        for author_id, week, _, *figures in rows
+        if week in index
+    }
     trends = []
-    for name, label in TRENDS:
+    for position, (name, label) in enumerate(TRENDS):
         series = []
         for person in people:
             values: list[float | None] = [None] * len(week_numbers)
             counts = [0] * len(week_numbers)
-            for row in rows:
-                if row.author_id != person.id or row.week not in index:
-                    continue
-                average = getattr(row, f"avg_{name}")
+            for week, i in index.items():
+                average, count = cells.get((person.id, week), _NO_CELL)[position]
                 if average is not None:
-                    values[index[row.week]] = float(average)
-                    counts[index[row.week]] = getattr(row, f"n_{name}")
+                    values[i] = float(average)
+                    counts[i] = count
             series.append(Series(person, values, counts))
         low, high = (0.0, 12.0) if name == "sleep_hours" else (1.0, 5.0)
         top = max([v for s in series for v in s.values if v is not None] + [high])
