@@ -192,6 +192,13 @@ def main() -> None:
         settings = build(size=args.size, backend=args.backend, folder=folder, days=args.days)
         settings["PLAIN_DATABASE_URI"] = settings["SQLALCHEMY_DATABASE_URI"]
         settings_file.write_text(json.dumps(settings))
+        (Path(folder) / "data.json").write_text(
+            json.dumps({"backend": args.backend, "size": args.size, "days": args.days})
+        )
+    # Data built before is labelled as it was built, whatever --backend, --size and --days say.
+    data_file = Path(folder) / "data.json"
+    if data_file.exists():
+        vars(args).update(json.loads(data_file.read_text()))
     env = {"BENCH_SETTINGS": str(settings_file)}
 
     rows: dict[str, list[dict]] = {}
@@ -286,6 +293,10 @@ def main() -> None:
                 "duration_s": args.duration,
                 "load_averages": loads,
                 "cpus": os.cpu_count(),
+                "gunicorn": {
+                    "workers": int(os.environ.get("WEB_CONCURRENCY", "2")),
+                    "options": os.environ.get("GUNICORN_CMD_ARGS", ""),
+                },
                 "pages": summary,
                 "worker_rss_mb": [{"requests": n, "mb": sizes} for n, sizes in memory],
             },
