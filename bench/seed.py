@@ -76,12 +76,23 @@ class Rows:
 
 
 def _insert(connection, model, rows: list[dict]) -> None:
+    """Every row with the same columns, then 2,000 rows a statement. The ORM sends only rows
+    with the same columns as one executemany, and leaves out a column whose value is None
+    unless told to write it (`render_nulls`): the check-ins and entries, whose optional fields
+    vary from row to row, went in a few rows (often one) a statement. A column a row leaves out
+    takes the default the ORM would have given it."""
     from sqlalchemy import insert
 
     from journal.extensions import db
 
+    given = set().union(*rows)
+    missing = [(c.key, _default(c)) for c in model.__table__.c if c.key in given]
+    for row in rows:
+        for key, default in missing:
+            if key not in row:
+                row[key] = default()
     for start in range(0, len(rows), 2000):
-        db.session.execute(insert(model), rows[start : start + 2000])
+        db.session.execute(insert(model).execution_options(render_nulls=True), rows[start : start + 2000])
 
 
 def _copy(connection, model, rows: list[dict]) -> None:
