@@ -4,7 +4,8 @@
     .venv/bin/python bench/progress.py --backend postgresql
 
 Two partners with two years of daily check-ins each (about 1,500 per person, half of them
-shared, every one with a sealed note) and 300 journal entries each. Prints the median time of
+shared, every one with a sealed note), a weekly progress note with a sensation map (half of
+them shared) and 300 journal entries each. Prints the median time of
 the progress page (a year, and all time) over 15 requests, its statement count, and the time
 of one full export ZIP.
 """
@@ -32,11 +33,12 @@ def main() -> None:
     from sqlalchemy import create_engine, text
 
     from journal import create_app
-    from journal.access import SHARED
+    from journal.access import SHARED, Scope
     from journal.checkins.services import checkin_create
     from journal.entries.services import entry_create
     from journal.extensions import db
     from journal.models import now_utc
+    from journal.notes.services import SensationInput, note_create
     from journal.testing import DEFAULT_PASSWORD, client_for, count_queries, make_couple, make_user
 
     folder = tempfile.mkdtemp(prefix="tandem-bench-progress-")
@@ -62,7 +64,8 @@ def main() -> None:
         db.create_all()
         ana, bo = make_user(display_name="Ana"), make_user(display_name="Bo")
         make_couple(ana, bo)
-        today = now_utc().date()
+        now = now_utc()
+        today = now.date()
         for person in (ana, bo):
             for i in range(args.days * 2):
                 checkin_create(
@@ -75,6 +78,20 @@ def main() -> None:
                         "sleep_hours": 6.5,
                         "note": "A slow morning and a short walk.",
                     },
+                )
+            for week in range(args.days // 7):  # a weekly note with a sensation map, as in bench/seed.py
+                shared = SHARED if week % 2 else "private"
+                note_create(
+                    scope=Scope(person),
+                    author=person,
+                    went="Slower this time, and it felt easier.",
+                    comfort=1 + week % 5,
+                    visibility=shared,
+                    sensation=SensationInput(
+                        areas={"hands": "comfortable", "shoulders": "neutral", "belly": "reduced", "scar": "not_tried"},
+                        visibility=shared,
+                    ),
+                    now=now - timedelta(weeks=week),
                 )
             for i in range(300):
                 entry_create(

@@ -16,6 +16,7 @@ it gives one couple N days of history.
 """
 
 import argparse
+import json
 import os
 import random
 import sys
@@ -36,6 +37,17 @@ WORDS = (
     "slow morning tea together warm hands quiet walk the park breathing easier laughing "
     "tired but close gentle evening we talked about the week felt steadier small steps"
 ).split()
+
+
+def _map_areas(map_id: int) -> str:
+    """A sensation map as the app stores it: three to five areas, each with a feeling
+    (json.dumps with sorted keys, as `journal.notes.services` seals it). Its own random
+    stream, seeded by the map's id, so the rest of the history stays as it was."""
+    from journal.models.notes import AREAS, FEELINGS
+
+    rng = random.Random(map_id)
+    areas = rng.sample(sorted(AREAS), rng.randint(3, 5))
+    return json.dumps({area: rng.choice(sorted(FEELINGS)) for area in areas}, sort_keys=True)
 
 
 def _line(rng: random.Random, n: int) -> str:
@@ -301,7 +313,7 @@ def history(*, a, b, days: int, end: date = END, seed: int = 0, rows: Rows | Non
                         row_id=mid,
                         author_id=person.id,
                         visibility=visibility,
-                        areas='{"hands": 4, "shoulders": 3, "lower_back": 2}',
+                        areas=_map_areas(mid),
                     ),
                     created_at=occurrence,
                 )
