@@ -15,10 +15,16 @@ from journal.reminders.services import unread_count
 
 
 def local_time(value: datetime, zone: str | None = None) -> datetime:
-    """`value` (UTC) in the viewer's own time zone."""
-    if zone is None:
-        zone = current_user.timezone if current_user.is_authenticated else "UTC"
-    return value.astimezone(ZoneInfo(zone))
+    """`value` (UTC) in the viewer's own time zone (UTC for a visitor)."""
+    return value.astimezone(ZoneInfo(zone or _viewer_zone()))
+
+
+def _viewer_zone() -> str:
+    """The zone of the person Flask-Login loaded for this request, read from the user
+    itself: `current_user` is a proxy that costs a few microseconds a look, and a page can
+    show hundreds of dates (progress over all time). Before anyone is loaded, through it."""
+    user = g.get("_login_user") or current_user
+    return getattr(user, "timezone", None) or "UTC"
 
 
 def remembered_links(build):

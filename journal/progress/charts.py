@@ -210,3 +210,32 @@ def stage_chart(
     )
     parts.append("</svg>")
     return Markup("".join(parts))  # nosec B704 (SVG built from numbers and our own labels; every name passes through escape())
+
+
+# -- the tables under the charts: what each chart draws, as numbers. Written here with the
+# charts rather than cell by cell in the template: a year or all time is hundreds of rows,
+# and the template's escaping and lookups per cell were most of the page's time.
+
+
+def trend_rows(trend: Trend) -> Markup:
+    """A trend table's rows: each week with any check-in, then each person's weekly
+    average with, in brackets, the number of check-ins it averages ("–" for none)."""
+    keys = [escape(s.person.key) for s in trend.series]
+    rows = []
+    for week, cells in trend.rows:
+        tds = "".join(
+            f'<td class="avg-{key}">{"–" if value is None else f"{value:.1f} ({count})"}</td>'
+            for key, (value, count) in zip(keys, cells)
+        )
+        rows.append(f'<tr><th scope="row">{week.isoformat()}</th>{tds}</tr>')
+    return Markup("\n".join(rows))  # nosec B704 (numbers, dates and escaped keys only)
+
+
+def bars_rows(bars: Bars) -> Markup:
+    """A bar chart's table rows: every week, then each group's count that week."""
+    groups = list(bars.groups.values())
+    rows = []
+    for i, week in enumerate(bars.weeks):
+        tds = "".join(f"<td>{int(values[i])}</td>" for values in groups)
+        rows.append(f'<tr><th scope="row">{week.isoformat()}</th>{tds}</tr>')
+    return Markup("\n".join(rows))  # nosec B704 (numbers and dates only)
