@@ -107,6 +107,18 @@ def test_an_empty_title_is_named_after_the_local_day(app):
     assert client.get(f"/journal/{entry_id}").status_code == 200
 
 
+def test_when_an_entry_was_written_is_shown_in_the_readers_own_zone(app, couple):
+    """The same instant, read by partners on either side of the date line: each sees their
+    own clock and their own date, on the list and on the entry."""
+    ana, bo, _ = couple
+    ana.timezone, bo.timezone = "Pacific/Kiritimati", "Pacific/Pago_Pago"  # UTC+14, UTC-11
+    entry = add(ana, "Same moment", visibility=SHARED, when=datetime(2026, 3, 1, 12, 30, tzinfo=UTC))
+    for person, shown in ((ana, "2 March 2026, 02:30"), (bo, "1 March 2026, 01:30")):
+        client = client_for(app, person)
+        assert texts_of(client.get("/journal"), "ul.entry-list time") == [shown]
+        assert texts_of(client.get(f"/journal/{entry.id}"), "time") == [shown]
+
+
 def test_nothing_at_all_is_refused_kindly(app, user):
     client = client_for(app, user)
     response = client.post("/journal/new", data={"title": "  ", "body": "  \r\n ", "tags": "", "visibility": PRIVATE})
