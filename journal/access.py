@@ -23,6 +23,14 @@ from journal.models import Plan, User
 
 _UNLOADED = object()
 
+# Statements nearly every page runs, built once per process with their values bound as they
+# run (building one cost about as much as running it).
+_PLAN_OF_COUPLE = select(Plan).where(Plan.couple_id == bindparam("couple", type_=Integer))
+_PLAN_OF_PERSON = select(Plan).where(Plan.owner_id == bindparam("person", type_=Integer))
+_PARTNER = select(User).where(
+    User.couple_id == bindparam("couple", type_=Integer), User.id != bindparam("me", type_=Integer)
+)
+
 #: `Scope.newest_visible(whose=...)`: the person's own rows, or the partner's shared ones.
 ME = "me"
 PARTNER = "partner"
@@ -57,8 +65,10 @@ class Scope:
     def plan(self) -> Plan | None:
         """The current plan, or None if none was made yet (reads never create one)."""
         if self._plan is _UNLOADED:
-            owner = Plan.couple_id == self.couple_id if self.couple_id else Plan.owner_id == self.user.id
-            self._plan = db.session.scalar(select(Plan).where(owner))
+            if self.couple_id:
+                self._plan = db.session.scalar(_PLAN_OF_COUPLE, {"couple": self.couple_id})
+            else:
+                self._plan = db.session.scalar(_PLAN_OF_PERSON, {"person": self.user.id})
         return self._plan
 
     def plan_or_create(self) -> Plan:
@@ -153,7 +163,7 @@ class Scope:
         """The other member of this user's couple, or None."""
         if self.couple_id is None:
             return None
-        return db.session.scalar(select(User).where(User.couple_id == self.couple_id, User.id != self.user.id))
+        return db.session.scalar(_PARTNER, {"couple": self.couple_id, "me": self.user.id})
 
 
 def visible_rule(model, me, couple):
