@@ -6,9 +6,9 @@
 small is 10 couples, medium 1,000; each partner has two years of daily check-ins
 (half of them shared, the shared daily one answering the couple's check-in prompt
 together), three journal entries and two small moments a week, a weekly progress
-note with a sensation map, and the couple five schedules. Rows go in through the
-app's own models and sealing (`journal.crypto.seal` with each row's context), in
-bulk: ids are given here, each table gets one multi-row INSERT per batch (on
+note with a sensation map, and the couple five schedules. Rows go into the app's own
+tables, sealed as the app seals them (`journal.crypto.seal` with each row's context), in
+bulk: ids are given here, each table gets one executemany of up to 2,000 rows a batch (on
 PostgreSQL one COPY per table and couple), and couples are committed fifty at a time.
 
 `history()` is the one function the test suite shares (tests/test_page_costs.py):
@@ -75,8 +75,9 @@ class Rows:
         return values["id"]
 
     def flush(self) -> None:
-        """Each table's rows in bulk: multi-row INSERTs of 2,000 rows, or on PostgreSQL one
-        COPY (there the INSERTs went a row at a time through psycopg's pipeline)."""
+        """Each table's rows in bulk: an executemany of 2,000 rows a statement, or on
+        PostgreSQL one COPY (there the INSERTs went a row at a time through psycopg's
+        pipeline)."""
         from journal.extensions import db
 
         connection = db.session.connection()
