@@ -22,10 +22,10 @@ from journal.checkins.services import (
     checkins_visible_to,
 )
 from journal.extensions import db
-from journal.models import Practice, PromptAction, Schedule, now_utc
+from journal.models import PromptAction, now_utc
 from journal.models.checkins import CheckIn
 from journal.practices.services import practices_load
-from journal.testing import client_for, count_queries, read_text
+from journal.testing import client_for, count_queries, make_practice, make_schedule, read_text
 from journal.today.services import Prompt
 
 
@@ -35,22 +35,9 @@ def daily(app, couple):
     yesterday and today."""
     ana, _, _ = couple
     plan = Scope(ana).plan_or_create()
-    practice = Practice(
-        kind="closeness",
-        title="How are we doing tonight",
-        summary="A short check-in together.",
-        steps=["Sit together."],
-        duration_minutes=5,
-        together=True,
-    )
-    db.session.add(practice)
-    db.session.flush()
+    practice = make_practice("How are we doing tonight")
     today = now_utc().date()
-    schedule = Schedule(
-        plan_id=plan.id, practice_id=practice.id, kind="daily", times=["20:00"], start_date=today - timedelta(days=5)
-    )
-    db.session.add(schedule)
-    db.session.commit()
+    schedule = make_schedule(plan, practice, start=today - timedelta(days=5))
     at = datetime(today.year, today.month, today.day, 20, tzinfo=UTC)
     return schedule, practice, at - timedelta(days=1), at
 

@@ -10,29 +10,14 @@ from sqlalchemy import func, select
 
 from journal.access import Scope
 from journal.extensions import db
-from journal.models import Notification, Practice, ReminderSettings, Schedule, now_utc
-from journal.testing import client_for, count_queries, elements, read_text
+from journal.models import Notification, ReminderSettings, now_utc
+from journal.testing import client_for, count_queries, elements, make_practice, make_schedule, read_text
 from journal.today.services import prompt_key, prompts_for
 
 
 def due_at(plan, local, title, kind):
-    practice = Practice(
-        kind=kind,
-        title=title,
-        summary="Something small.",
-        steps=["One step."],
-        duration_minutes=5,
-        together=True,
-        topics=[],
-    )
-    db.session.add(practice)
-    db.session.flush()
-    schedule = Schedule(
-        plan_id=plan.id, practice_id=practice.id, kind="once", times=[local.strftime("%H:%M")], start_date=local.date()
-    )
-    db.session.add(schedule)
-    db.session.commit()
-    return schedule
+    practice = make_practice(title, kind=kind)
+    return make_schedule(plan, practice, kind="once", times=[local.strftime("%H:%M")], start=local.date())
 
 
 @pytest.fixture

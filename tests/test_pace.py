@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from journal.access import Scope
 from journal.couple.services import invite_accept, invite_by_token, invite_create
 from journal.extensions import db
-from journal.models import PaceReady, Plan, Practice, Schedule, StageChange, now_utc
+from journal.models import PaceReady, Plan, StageChange, now_utc
 from journal.plan import pace
 from journal.testing import (
     Element,
@@ -24,6 +24,8 @@ from journal.testing import (
     elements,
     flashes,
     make_couple,
+    make_practice,
+    make_schedule,
     make_user,
     read_text,
     without_csrf_tokens,
@@ -343,29 +345,9 @@ def test_refused_forward_moves_through_the_page(app, couple):
 def test_readiness_is_never_announced(app, couple):
     ana, bo, c = couple
     plan = couple_plan(c)
-    practice = Practice(
-        slug="test-walk",
-        kind="closeness",
-        title="Evening walk",
-        summary="A walk.",
-        steps=["Walk."],
-        duration_minutes=10,
-        together=True,
-        topics=[],
-    )
-    db.session.add(practice)
-    db.session.flush()
+    practice = make_practice("Evening walk")
     at = (now_utc() + timedelta(hours=12)).strftime("%H:00")  # far from now: pages don't change meanwhile
-    db.session.add(
-        Schedule(
-            plan_id=plan.id,
-            practice_id=practice.id,
-            kind="daily",
-            times=[at],
-            start_date=now_utc().date() - timedelta(days=3),
-        )
-    )
-    db.session.commit()
+    make_schedule(plan, practice, times=[at], start=now_utc().date() - timedelta(days=3))
     ana_client, bo_client = client_for(app, ana), client_for(app, bo)
     bo_before = bo_client.get("/plan")
     assert "Only you see this. Your partner isn't told." in read_text(bo_before)

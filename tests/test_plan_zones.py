@@ -5,32 +5,16 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from journal.extensions import db
-from journal.models import Plan, Practice, Schedule, now_utc
+from journal.models import Plan, now_utc
 from journal.plan.recurrence import Recurrence, next_occurrence
-from journal.testing import client_for, read_text
+from journal.testing import client_for, couple_plan, make_practice, make_schedule, read_text
 from journal.zones import ZoneView, local_today, today_for, zone_place
 
 
 def evening_walk(couple_row, zone="America/New_York"):
-    plan = Plan(couple_id=couple_row.id, timezone=zone)
-    db.session.add(plan)
-    db.session.flush()
-    practice = Practice(
-        slug="evening-walk",
-        kind="closeness",
-        title="Evening walk",
-        summary="A walk.",
-        steps=["Walk."],
-        duration_minutes=20,
-        together=True,
-        topics=[],
-    )
-    db.session.add(practice)
-    db.session.flush()
-    db.session.add(
-        Schedule(plan_id=plan.id, practice_id=practice.id, kind="daily", times=["20:00"], start_date=date(2025, 1, 1))
-    )
-    db.session.commit()
+    plan = couple_plan(couple_row, timezone=zone)
+    practice = make_practice("Evening walk")
+    make_schedule(plan, practice, start=date(2025, 1, 1))
     return plan, practice
 
 

@@ -73,15 +73,7 @@ def soon_once(plan, practice, *, hours=2, prompt_user=None):
 
 def due_once(plan, practice, *, prompt_user=None):
     """A one-off schedule at the current minute: due now, earlier today."""
-    local = now_utc().astimezone(ZoneInfo(plan.timezone))
-    return make_schedule(
-        plan,
-        practice,
-        kind="once",
-        times=[local.strftime("%H:%M")],
-        start=local.date(),
-        prompt_user_id=prompt_user.id if prompt_user else None,
-    )
+    return soon_once(plan, practice, hours=0, prompt_user=prompt_user)
 
 
 def keys_on(page: str) -> list[str]:
