@@ -195,6 +195,17 @@ def test_a_dead_worker_s_claim_is_taken_over_after_its_lease(planned):
     assert db.session.scalar(select(func.count(Notification.id))) == 2
 
 
+def test_a_claim_takes_no_more_than_its_batch(planned):
+    """On PostgreSQL the pick ran again for every row updated, each run taking the next
+    rows: one claim of 1 took every due reminder."""
+    tick(now=T0)
+    db.session.commit()
+    first = claim(now=T0, limit=1, worker="one")
+    second = claim(now=T0, limit=1, worker="two")
+    assert len(first) == len(second) == 1 and first != second
+    assert claim(now=T0, limit=1) == []
+
+
 @pytest.mark.parametrize("discreet", [True, False])
 def test_email_reminders_are_discreet_and_can_be_stopped_in_one_click(planned, app, smtp_sink, discreet):
     ana, bo, plan, schedule, practice = planned

@@ -1,10 +1,7 @@
 """Workers: claim due outbox rows with a lease, send them, mark them.
 
-Claims are one UPDATE of the oldest due rows: on PostgreSQL their ids are picked
-with `FOR UPDATE SKIP LOCKED`, so concurrent workers take disjoint batches; on
-SQLite the single UPDATE statement holds the database's one write lock (what
-`BEGIN IMMEDIATE` would do), so one dispatcher claims at a time. A row whose
-worker died is claimable again when its lease ends. In-app reminders are
+Claims are `journal.leases.lease_claim`: disjoint batches for concurrent workers, and
+a row whose worker died is claimable again when its lease ends. In-app reminders are
 written and marked in one transaction (exactly once); other channels are marked
 in small groups right after the channel accepted them, so a worker dying in
 between is the only way a reminder goes out twice (once more, with the same
@@ -12,15 +9,14 @@ idempotency key).
 """
 
 import logging
-import os
-import socket
 import time
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import bindparam, select, update
 
 from journal.bulk import among
 from journal.extensions import db
+from journal.leases import lease_claim, worker_name
 from journal.models import (
     Outbox,
     Plan,
@@ -44,31 +40,9 @@ MAX_ATTEMPTS = 5
 BACKOFF = timedelta(seconds=30)
 
 
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
 def claim(*, now: datetime | None = None, limit: int = 200, worker: str | None = None) -> list[int]:
     """Take up to `limit` due rows for this worker; commits the claim."""
-    now = now or now_utc()
-    due = or_(
-        and_(Outbox.state == "pending", Outbox.due_at <= now),
-        and_(Outbox.state == "claimed", Outbox.lease_until < now),
-    )
-    pick = select(Outbox.id).where(due).order_by(Outbox.due_at).limit(limit)
-    if db.session.get_bind().dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
-    ids = list(
-        db.session.scalars(
-            update(Outbox)
-            .where(Outbox.id.in_(pick.scalar_subquery()), due)
-            .values(state="claimed", lease_until=now + LEASE, claimed_by=worker or worker_name())
-            .returning(Outbox.id)
-            .execution_options(synchronize_session=False)
-        )
-    )
-    db.session.commit()
-    return ids
+    return lease_claim(Outbox, now=now or now_utc(), lease=LEASE, limit=limit, worker=worker)
 
 
 def _failure(row, result: SendResult, now: datetime) -> dict:
