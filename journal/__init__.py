@@ -60,6 +60,7 @@ def _register_extensions(app: Flask) -> None:
     import journal.forms  # noqa: F401  (a JSON body reaches every form as text fields only)
     import journal.models  # noqa: F401  (every model known to the metadata)
     from journal import security, static_assets
+    from journal.account_mail import kick_after_request
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
@@ -68,6 +69,7 @@ def _register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     security.init_app(app)
     static_assets.init_app(app)
+    app.after_request(kick_after_request)  # account emails: the worker is asked once the view has committed
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -4,6 +4,7 @@ import click
 from email_validator import EmailNotValidError, validate_email
 from flask import Flask
 
+from journal.account_mail import account_mail_count_by_state, account_mail_drain
 from journal.auth.sessions import sessions_prune
 from journal.backup import BackupError, backup_create, backup_restore
 from journal.crypto.rotate import rotate
@@ -79,11 +80,15 @@ def register(app: Flask) -> None:
 
     @reminders_group.command("tick")
     def reminders_tick_command():
-        """One pass, for cron: record what is due, then send it."""
+        """One pass, for cron: record what is due, then send it, and the account emails waiting."""
         new = tick()
         totals = drain()
+        mail = account_mail_drain()
         click.echo(
-            f"{new} new reminders; " + (", ".join(f"{n} {s}" for s, n in sorted(totals.items())) or "nothing to send")
+            f"{new} new reminders; "
+            + (", ".join(f"{n} {s}" for s, n in sorted(totals.items())) or "nothing to send")
+            + "; account emails: "
+            + (", ".join(f"{n} {s}" for s, n in sorted(mail.items())) or "none waiting")
         )
 
     @reminders_group.command("status")
@@ -92,6 +97,8 @@ def register(app: Flask) -> None:
         counts = outbox_count_by_state()
         for state in ("pending", "claimed", "sent", "failed", "missed", "skipped"):
             click.echo(f"{state:8} {counts.get(state, 0)}")
+        mail = account_mail_count_by_state()
+        click.echo("account emails: " + ", ".join(f"{mail.get(s, 0)} {s}" for s in ("pending", "claimed", "failed")))
 
     @reminders_group.command("send-test")
     @click.option("--to", "to", required=True, help="The address to send a test reminder email to.")

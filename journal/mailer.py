@@ -6,8 +6,9 @@ A message is an `EmailMessage` written with `policy.SMTP` (`WIRE`) and sent by
 MAIL_* settings, `smtp_open`), or, without MAIL_SERVER (the embedded default),
 `MailFolder`, the one mail sink, which writes each message as an .eml file into
 `instance/mail/` so a developer can open the links with no mail server. Account
-emails are built here (`account_email_send`); reminder emails are built in batches
-by `journal.reminders.channels.email` and sent the same way.
+emails are built here (`account_message`) and queued and sent by
+`journal.account_mail`; reminder emails are built in batches by
+`journal.reminders.channels.email`; both are sent the same way.
 """
 
 import functools
@@ -126,12 +127,9 @@ def message_send(host, message: tuple[str, str, bytes]) -> None:
     host.sendmail(sender, [to], data, mail_options=() if to.isascii() else ("SMTPUTF8",))
 
 
-def account_email_send(*, to: str, subject: str, template: str, kind: str, **context) -> None:
-    """Render `templates/email/<template>.txt` (and `.html`) and send it; a mail server
-    that can't be reached or refuses raises (OSError, smtplib's errors).
-
-    `kind` names the message in logs; the address and body never appear there.
-    """
+def account_message(*, to: str, subject: str, template: str, **context) -> tuple[str, str, bytes]:
+    """(envelope sender, recipient, bytes) of an account email: `templates/email/<template>.txt`
+    and `.html`, rendered with `context`."""
     from_header, envelope = mail_from()
     message = EmailMessage()
     message["From"] = from_header
@@ -143,9 +141,20 @@ def account_email_send(*, to: str, subject: str, template: str, kind: str, **con
     message.add_alternative(
         render_template(f"email/{template}.html", **context), subtype="html", cte="quoted-printable"
     )
+    return envelope, to, wire_bytes(message, to)
+
+
+def account_email_send(*, to: str, subject: str, template: str, kind: str, **context) -> None:
+    """Build an account email (`account_message`) and send it now, over a connection of
+    its own; a mail server that can't be reached or refuses raises (OSError, smtplib's
+    errors). For `flask reminders send-test`: the app's own account emails go through
+    the outbox (`journal.account_mail`), never inside a request.
+
+    `kind` names the message in logs; the address and body never appear there.
+    """
     connection = MailConnection()
     try:
-        message_send(connection.get(), (envelope, to, wire_bytes(message, to)))
+        message_send(connection.get(), account_message(to=to, subject=subject, template=template, **context))
     finally:
         connection.close()
     log.info("sent %s email", kind)

@@ -588,6 +588,14 @@ def count_queries(app: Flask):
         event.remove(engine, "before_cursor_execute", before)
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on (bound, then released): for a server to start
+    on, or for a connection to be refused."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class SMTPSink:
     """A real SMTP server on loopback (aiosmtpd) that keeps every message it receives."""
 
@@ -608,13 +616,9 @@ class SMTPSink:
                     sink.messages.append(msg)
                 return "250 OK"
 
-        if port == 0:
-            with socket.socket() as s:
-                s.bind((host, 0))
-                port = s.getsockname()[1]
-        self.host, self.port = host, port
+        self.host, self.port = host, port or free_port()
         tls = {"ssl_context": tls_context} if implicit_tls else {"tls_context": tls_context}
-        self._controller = Controller(Handler(), hostname=host, port=port, **tls)
+        self._controller = Controller(Handler(), hostname=host, port=self.port, **tls)
 
     def start(self) -> "SMTPSink":
         logging.getLogger("mail.log").setLevel(logging.WARNING)  # the sink's protocol chatter

@@ -37,11 +37,13 @@ own behaviour (a query plan read with EXPLAIN in test_newest_lists, a server end
 connection in test_ops_failures).
 """
 
+import atexit
 import gc
 import io
 import logging
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -57,6 +59,31 @@ from journal.logs import RedactTokens
 from journal.testing import BASE_URL, IsolatedClient, SMTPSink, client_for, login_as, make_couple, make_user
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _worker_queue_in_process() -> None:
+    """Account emails go through the worker's queue (`journal.account_mail`): a request
+    queues one and puts a task on Huey's queue. Here Huey's own immediate mode runs that
+    task inside the request that queued it, in its app, so a test finds the email in the
+    SMTP sink once the request has answered. test_account_mail runs the queue for real:
+    the request only queues, and the worker's task, taken off a SQLite queue, sends.
+
+    The worker module makes its queue when imported: in a folder of this run's own."""
+    folder = tempfile.mkdtemp(prefix="tandem-test-queue-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    before = os.environ.get("TANDEM_INSTANCE_PATH")
+    os.environ["TANDEM_INSTANCE_PATH"] = folder
+    try:
+        from journal.reminders import worker
+    finally:
+        if before is None:
+            del os.environ["TANDEM_INSTANCE_PATH"]
+        else:
+            os.environ["TANDEM_INSTANCE_PATH"] = before
+    worker.huey.immediate = True
+
+
+_worker_queue_in_process()
 BACKENDS = ["sqlite", "postgresql"]
 
 _pg_state: dict = {}

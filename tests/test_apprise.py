@@ -2,7 +2,6 @@
 
 import json
 import logging
-import socket
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from sqlalchemy import select, text
 from journal.extensions import db
 from journal.models import AppriseTarget
 from journal.reminders.channels.apprise import TEST_BODY, apprise_send, apprise_target_url, private_destination
-from journal.testing import serve_in_thread
+from journal.testing import free_port, serve_in_thread
 
 SECRET_PATH = "hook-s3cr3t-7f2a"
 
@@ -50,11 +49,8 @@ def hook():
 
 
 def closed_port_url() -> str:
-    """A loopback port nobody listens on (bound, then released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"json://127.0.0.1:{port}/{SECRET_PATH}"
+    """A loopback port nobody listens on."""
+    return f"json://127.0.0.1:{free_port()}/{SECRET_PATH}"
 
 
 @pytest.mark.sqlite_only  # the page's words: the database only stores the fixtures

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from journal.account_mail import account_mail_drain
 from journal.auth import tokens
 from journal.auth.services import password_reset, verification_send
 from journal.auth.tokens import token_issue
@@ -22,6 +23,7 @@ def unverified(app, smtp_sink):
     smtp_sink.clear()
     verification_send(user=user)
     db.session.commit()
+    account_mail_drain()  # as the worker does once the request has answered
     (message,) = smtp_sink.wait_for(user.email)
     (link,) = email_links(message)
     return user, path_of(link)

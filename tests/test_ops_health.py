@@ -2,7 +2,6 @@
 answer, and 503 when either does not (real unreachable ports, no mocks)."""
 
 import os
-import socket
 
 import pytest
 import redis
@@ -10,15 +9,9 @@ from huey import SqliteHuey
 
 from journal import create_app
 from journal.extensions import db
+from journal.testing import free_port
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
-def _closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -64,7 +57,7 @@ def test_ready_with_redis_and_not_when_redis_is_unreachable(app_config, redis_ur
         db.create_all()
     assert app.test_client().get("/readyz").status_code == 200
 
-    gone = create_app({**app_config, "REDIS_URL": f"redis://127.0.0.1:{_closed_port()}/0"})
+    gone = create_app({**app_config, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
     response = gone.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.json["checks"] == {"database": "ok", "queue": "unreachable"}
@@ -72,7 +65,7 @@ def test_ready_with_redis_and_not_when_redis_is_unreachable(app_config, redis_ur
 
 def test_not_ready_when_the_database_is_unreachable(app_config, backend, tmp_path, sqlite_queue, caplog):
     if backend == "postgresql":
-        url = f"postgresql+psycopg://postgres@127.0.0.1:{_closed_port()}/tandem"
+        url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/tandem"
     else:
         url = f"sqlite:///{tmp_path / 'missing-folder' / 'tandem.sqlite'}"
     app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": url})

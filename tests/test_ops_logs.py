@@ -7,7 +7,6 @@ import logging
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,19 +17,13 @@ from pathlib import Path
 import pytest
 
 from journal import create_app, logs
-from journal.testing import element, email_links, field_value, live_server, login_as, path_of
+from journal.testing import element, email_links, field_value, free_port, live_server, login_as, path_of
 
 ROOT = Path(__file__).resolve().parents[1]
 SEARCH = "/journal?q=secretword&tag=othersecret"
 REQUEST_LINE = re.compile(
     r"\[(?P<id>[0-9a-f]{16})\]: (?P<method>[A-Z]+) (?P<route>\S+) (?P<status>\d{3}) (?P<ms>\d+\.\d)ms$"
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _get(url: str, headers: dict | None = None):
@@ -230,7 +223,7 @@ def test_request_logs_mask_tokens_in_urls(app, log_output):
 
 
 def test_gunicorn_with_the_repository_config_logs_no_query_string_or_token(tmp_path):
-    port = _free_port()
+    port = free_port()
     access, errors = tmp_path / "access.log", tmp_path / "error.log"
     env = {
         **os.environ,

@@ -28,7 +28,7 @@ from journal.practices.services import practices_load
 from journal.reminders.channels.email import SUBJECT
 from journal.reminders.dispatch import claim, deliver, drain
 from journal.reminders.tick import tick
-from journal.testing import SMTPSink, count_queries, email_text, login_as
+from journal.testing import SMTPSink, count_queries, email_text, free_port, login_as
 
 T0 = datetime(2026, 6, 1, 19, 0, tzinfo=UTC)  # 20:00 in London (BST)
 
@@ -270,9 +270,7 @@ def test_without_a_mail_server_reminder_emails_are_written_to_the_instance_folde
 @pytest.fixture
 def no_mail_server(app_config):
     """Point the app at a port where nothing listens: connection refused."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        app_config["MAIL_PORT"] = s.getsockname()[1]
+    app_config["MAIL_PORT"] = free_port()
 
 
 def test_a_refusing_mail_server_is_retried_then_failed_and_shown(no_mail_server, planned, app):

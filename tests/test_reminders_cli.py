@@ -1,16 +1,17 @@
 """`flask reminders tick | status | send-test`."""
 
-import socket
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from journal import create_app
 from journal.access import Scope
+from journal.account_mail import account_mail_queue
 from journal.extensions import db
 from journal.models import Practice, Schedule
 from journal.plan.services import schedule_refresh_due
 from journal.practices.services import practices_load
+from journal.testing import free_port
 
 
 def test_tick_then_status(app, couple):
@@ -34,6 +35,20 @@ def test_tick_then_status(app, couple):
     status = runner.invoke(args=["reminders", "status"])
     assert status.exit_code == 0
     assert {line.split()[0] for line in status.output.splitlines()} >= {"pending", "sent", "failed", "missed"}
+    assert "account emails: 0 pending, 0 claimed, 0 failed" in status.output
+
+
+def test_tick_sends_the_account_emails_waiting(app, user, smtp_sink):
+    """Without a consumer (cron runs `flask reminders tick`), the account emails go too."""
+    account_mail_queue(user_id=user.id, kind="reset_password")
+    db.session.commit()
+    runner = app.test_cli_runner()
+    assert "account emails: 0 pending, 0 claimed" not in runner.invoke(args=["reminders", "status"]).output
+    result = runner.invoke(args=["reminders", "tick"])
+    assert result.exit_code == 0 and result.output.endswith("account emails: 1 sent\n"), result.output
+    (message,) = smtp_sink.wait_for(user.email)
+    assert message["Subject"] == "Resetting your Tandem password"
+    assert "account emails: 0 pending, 0 claimed, 0 failed" in runner.invoke(args=["reminders", "status"]).output
 
 
 def test_send_test_reaches_the_mail_server(app, smtp_sink):
@@ -50,9 +65,6 @@ def test_send_test_refuses_an_invalid_address(app, smtp_sink):
 
 
 def test_send_test_says_when_the_mail_server_is_unreachable(app_config, backend):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    app = create_app({**app_config, "MAIL_PORT": port})
+    app = create_app({**app_config, "MAIL_PORT": free_port()})
     result = app.test_cli_runner().invoke(args=["reminders", "send-test", "--to", "ops@example.com"])
     assert result.exit_code != 0 and "could not be reached" in result.output

@@ -11,16 +11,14 @@ added) is recorded without an email: there is nothing yet to compare it with.
 import logging
 import re
 import secrets
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import exists, select
 
+from journal.account_mail import account_mail_queue
 from journal.crypto.digest import token_digest
 from journal.extensions import db
-from journal.mailer import account_email_send
-from journal.models import KnownBrowser, User, now_utc
-from journal.urls import external_url
+from journal.models import KnownBrowser, User
 
 log = logging.getLogger(__name__)
 
@@ -88,16 +86,7 @@ def browser_recognise(*, user: User, marker: str | None) -> tuple[str, bool]:
 
 
 def new_browser_alert(*, user: User, device: str) -> None:
-    """Tell the person, discreetly, that a browser new to their account just signed in."""
-    account_email_send(
-        to=user.email,
-        subject="A new sign-in to your Tandem account",
-        template="new_browser",
-        kind="new_browser",
-        user=user,
-        device=device,
-        when=now_utc().astimezone(ZoneInfo(user.timezone)).strftime("%-d %B %Y, %H:%M"),
-        zone=user.timezone,
-        link=external_url("security.sessions"),
-    )
+    """Tell the person, discreetly, that a browser new to their account just signed in
+    (queued with the sign-in: `journal.account_mail`)."""
+    account_mail_queue(user_id=user.id, kind="new_browser", device=device[:80])
     log.info("new browser signed in for user %s", user.id)

@@ -6,17 +6,16 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
+from journal.account_mail import account_mail_cancel, account_mail_kick, account_mail_queue
 from journal.auth.passwords import (
     password_hash,
     password_needs_rehash,
     password_verify,
 )
 from journal.auth.sessions import sessions_end_all
-from journal.auth.tokens import token_consume, token_issue, token_owner, token_peek
+from journal.auth.tokens import token_consume, token_owner, token_peek
 from journal.extensions import db
-from journal.mailer import account_email_send
 from journal.models import User, UserToken, now_utc
-from journal.urls import external_url
 
 log = logging.getLogger(__name__)
 
@@ -54,30 +53,9 @@ def user_register(*, email: str, display_name: str, password: str, timezone: str
     return user
 
 
-#: purpose -> (email subject, template, endpoint the link opens). Subjects stay discreet.
-LINK_EMAILS = {
-    "verify_email": ("Confirm your email for Tandem", "verify", "auth.verify"),
-    "reset_password": ("Resetting your Tandem password", "reset", "auth.reset_password"),
-    "change_email": ("Confirm your new email for Tandem", "change_email", "account.email_confirm"),
-}
-
-
-def _send_link(*, user: User, purpose: str, to: str | None = None, new_email: str | None = None) -> None:
-    """Issue a single-use token for `purpose` and email its link."""
-    subject, template, endpoint = LINK_EMAILS[purpose]
-    raw = token_issue(user_id=user.id, purpose=purpose, new_email=new_email)
-    account_email_send(
-        to=to or user.email,
-        subject=subject,
-        template=template,
-        kind=purpose,
-        user=user,
-        link=external_url(endpoint, token=raw),
-    )
-
-
 def verification_send(*, user: User) -> None:
-    _send_link(user=user, purpose="verify_email")
+    """Queue an email with a link that confirms the address (`journal.account_mail`)."""
+    account_mail_queue(user_id=user.id, kind="verify_email")
 
 
 def email_verify(*, raw: str) -> User | None:
@@ -170,8 +148,9 @@ def password_reset_request(*, email: str) -> None:
     user = user_by_email(email)
     if user is None:
         log.info("password reset asked for an unknown email")
+        account_mail_kick()  # a task on the queue either way; neither answer waits on the mail server
         return
-    _send_link(user=user, purpose="reset_password")
+    account_mail_queue(user_id=user.id, kind="reset_password")
 
 
 def password_reset(*, raw: str, new_password: str) -> User | None:
@@ -198,9 +177,8 @@ def password_change(*, user: User, new_password: str) -> None:
 
 
 def email_change_request(*, user: User, new_email: str) -> None:
-    """Send a confirmation link to the new address; the old one stays until it is used."""
-    new_email = email_normalise(new_email)
-    _send_link(user=user, purpose="change_email", to=new_email, new_email=new_email)
+    """Queue a confirmation link to the new address; the old one stays until it is used."""
+    account_mail_queue(user_id=user.id, kind="change_email", to_email=email_normalise(new_email))
 
 
 def email_change_confirm(*, raw: str) -> User | None:
@@ -215,15 +193,7 @@ def email_change_confirm(*, raw: str) -> User | None:
     user.email_verified_at = now_utc()
     # The old address hears of it (without naming the new one) with a link that puts it
     # back, in case someone else did this.
-    raw = token_issue(user_id=user.id, purpose="restore_email", new_email=old_email)
-    account_email_send(
-        to=old_email,
-        subject="Your Tandem sign-in email was changed",
-        template="email_changed",
-        kind="email-changed",
-        user=user,
-        link=external_url("account.email_restore", token=raw),
-    )
+    account_mail_queue(user_id=user.id, kind="restore_email", to_email=old_email)
     log.info("user %s changed their email", user.id)
     return user
 
@@ -247,6 +217,7 @@ def email_restore(*, raw: str) -> User | None:
         .where(UserToken.user_id == user.id, UserToken.purpose == "change_email", UserToken.used_at.is_(None))
         .values(used_at=now_utc())
     )
+    account_mail_cancel(user_id=user.id, kind="change_email")  # one still waiting would bring a live link
     sessions_end_all(user=user)
     log.info("user %s put their previous email back", user.id)
     return user

@@ -1,7 +1,6 @@
 """The second step of logging in, passkey sign-in, and "is it still you?" (re-authentication)."""
 
 import logging
-import smtplib
 import time
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
@@ -50,12 +49,9 @@ def sign_in_complete(
     session_end(session.get(IDLE_ENDED))  # the session this browser left idle, if any
     session_start(user=user, remember=remember, device=device)
     marker, new = browser_recognise(user=user, marker=request.cookies.get(marker_cookie_name()))
-    db.session.commit()
     if new:
-        try:
-            new_browser_alert(user=user, device=device)
-        except (OSError, smtplib.SMTPException):  # a mail server down must not stop a log-in
-            log.warning("could not send the new-browser email for user %s", user.id)
+        new_browser_alert(user=user, device=device)
+    db.session.commit()
     session.clear()
     login_user(user, remember=remember)
     if message:

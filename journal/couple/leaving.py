@@ -15,10 +15,10 @@ from datetime import datetime
 
 from sqlalchemy import delete, or_, select, update
 
+from journal.account_mail import account_mail_queue
 from journal.consent.services import PHRASE_TEXT
 from journal.crypto import DecryptError
 from journal.extensions import db
-from journal.mailer import account_email_send
 from journal.models import (
     ConsentPhrase,
     Notification,
@@ -27,7 +27,6 @@ from journal.models import (
     PlanPause,
     Practice,
     PromptAction,
-    ReminderSettings,
     Schedule,
     StageChange,
     User,
@@ -35,7 +34,6 @@ from journal.models import (
 from journal.models.practice import OWN_TEXT_FIELDS
 from journal.plan.services import schedule_refresh_due
 from journal.practices.sealing import PLACEHOLDER, practice_text_seal
-from journal.urls import external_url
 
 log = logging.getLogger(__name__)
 
@@ -174,17 +172,9 @@ def plan_end_for_couple(*, plan: Plan, now: datetime) -> None:
 
 def partner_left_tell(*, user: User, now: datetime) -> None:
     """A discreet word to the one who stays: in-app, and by email if they have email
-    reminders on (and a confirmed address). It says nothing about why."""
+    reminders on and a confirmed address when it is sent (`journal.account_mail`). It
+    says nothing about why."""
     db.session.add(Notification(user_id=user.id, kind="partner_left", created_at=now))
-    settings = db.session.get(ReminderSettings, user.id)
-    if settings is not None and settings.email_on and user.email_verified_at is not None:
-        account_email_send(
-            to=user.email,
-            subject="A change on Tandem",
-            template="partner_left",
-            kind="partner_left",
-            user=user,
-            link=external_url("plan.overview"),
-        )
+    account_mail_queue(user_id=user.id, kind="partner_left")
     db.session.flush()
     log.info("user %s told their partner left", user.id)

@@ -7,6 +7,7 @@ from journal.models.checkins import CareNotice, CheckIn
 from journal.models.couple import Couple, Invite
 from journal.models.entries import Entry
 from journal.models.keys import DataKey
+from journal.models.mail import MAIL_KINDS, AccountMail
 from journal.models.notes import ProgressNote, SensationMap
 from journal.models.plan import ConsentPhrase, PaceReady, Plan, PlanPause, PromptAction, Schedule, StageChange
 from journal.models.practice import KINDS, STAGES, Practice
@@ -16,6 +17,7 @@ from journal.models.signin import KnownBrowser, Passkey, RecoveryCode
 from journal.models.user import User, UserSession, UserToken
 
 __all__ = [
+    "AccountMail",
     "AppriseTarget",
     "Base",
     "CalendarFeed",
@@ -27,6 +29,7 @@ __all__ = [
     "Entry",
     "Invite",
     "KnownBrowser",
+    "MAIL_KINDS",
     "Notification",
     "Outbox",
     "ReminderSettings",

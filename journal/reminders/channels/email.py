@@ -200,19 +200,31 @@ class ReminderEmails:
         return mail_from()[1], to, data
 
 
-def reminder_email_send(host, message: tuple[str, str, bytes]) -> SendResult:
-    """Send one built reminder through an open connection (reused for a whole batch);
-    the server's answer becomes a SendResult (4xx and a lost connection: try again)."""
+def smtp_try(connection: MailConnection, message: tuple[str, str, bytes]) -> SendResult:
+    """Send one built email (a reminder, an account email) over `connection`, opened on
+    the first and reused for a whole batch; the server's answer becomes a SendResult
+    (4xx and a lost connection: try again). A server that can't be reached marks the
+    connection broken, so a batch's other emails wait instead of each timing out."""
+    try:
+        host = connection.get()
+    except (OSError, smtplib.SMTPException):
+        connection.close()
+        connection.broken = True
+        return SendResult(ok=False, temporary=True, error="smtp-connection")
     try:
         message_send(host, message)
     except smtplib.SMTPRecipientsRefused as exc:
         code = next(iter(exc.recipients.values()))[0]
-        return SendResult(ok=False, temporary=400 <= code < 500, error=f"smtp-{code}")
+        result = SendResult(ok=False, temporary=400 <= code < 500, error=f"smtp-{code}")
     except smtplib.SMTPResponseException as exc:
-        return SendResult(ok=False, temporary=400 <= exc.smtp_code < 500, error=f"smtp-{exc.smtp_code}")
+        result = SendResult(ok=False, temporary=400 <= exc.smtp_code < 500, error=f"smtp-{exc.smtp_code}")
     except (smtplib.SMTPException, OSError):
-        return SendResult(ok=False, temporary=True, error="smtp-connection")
-    return SENT
+        result = SendResult(ok=False, temporary=True, error="smtp-connection")
+    else:
+        return SENT
+    connection.close()  # a fresh connection for the next one
+    connection.broken = result.error == "smtp-connection"
+    return result
 
 
 class Sender:
@@ -231,17 +243,7 @@ class Sender:
         message = self.emails.message(
             outbox_id=row.id, to=row.email, user_id=row.user_id, title=row.title if row.discreet is False else None
         )
-        try:
-            host = self.smtp.get()
-        except (OSError, smtplib.SMTPException):
-            self.smtp.close()
-            self.smtp.broken = True
-            return SendResult(ok=False, temporary=True, error="smtp-connection")
-        result = reminder_email_send(host, message)
-        if not result.ok:
-            self.smtp.close()  # a fresh connection for the next one
-            self.smtp.broken = result.error == "smtp-connection"
-        return result
+        return smtp_try(self.smtp, message)
 
     def close(self) -> None:
         self.smtp.close()

@@ -1,0 +1,188 @@
+"""Account emails (confirm an address, reset a password, a new browser, a partner who
+left...) go through an outbox the worker sends, never out of the request: a mail
+server that is down doesn't fail a sign-up or a reset, the email comes once it is back,
+and a reset for an email with an account does the same work as one without.
+
+Elsewhere the tests run the worker's task inside the request (Huey's immediate mode,
+tests/conftest.py); here `real_queue` puts it on a SQLite queue, as in production."""
+
+import logging
+from datetime import timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from huey.storage import SqliteStorage
+from sqlalchemy import func, select
+
+from journal.account_mail import MAX_ATTEMPTS, account_mail_drain, account_mail_queue
+from journal.auth.services import email_restore
+from journal.auth.tokens import token_issue
+from journal.extensions import db
+from journal.models import AccountMail, User, UserToken, now_utc
+from journal.reminders import worker
+from journal.testing import email_links, free_port, make_user, path_of, read_text
+
+STRONG = "a long and quiet sentence"
+
+
+@pytest.fixture
+def mail_down(app_config):
+    """The app's mail server: a loopback port where nothing listens."""
+    app_config["MAIL_PORT"] = free_port()
+
+
+@pytest.fixture
+def real_queue(tmp_path, monkeypatch):
+    """The worker's queue as in production: a request puts a task on a SQLite queue and
+    nothing runs it until the test takes it off, as the consumer does."""
+    monkeypatch.setattr(worker.huey, "immediate", False)
+    monkeypatch.setattr(worker.huey, "storage", SqliteStorage("tandem", filename=str(tmp_path / "queue.sqlite")))
+    return worker.huey
+
+
+def run_queued(huey) -> int:
+    """Run every task on the queue, as Huey's consumer does; how many there were."""
+    count = 0
+    while (task := huey.dequeue()) is not None:
+        huey.execute(task)
+        count += 1
+    return count
+
+
+def rows() -> list[AccountMail]:
+    return list(db.session.scalars(select(AccountMail).order_by(AccountMail.id)))
+
+
+def test_a_reset_only_queues_and_the_worker_sends_it(client, user, smtp_sink, real_queue):
+    known = client.post("/reset", data={"email": user.email})
+    unknown = client.post("/reset", data={"email": "nobody@example.com"})
+    assert known.status_code == unknown.status_code == 200
+    assert read_text(known) == read_text(unknown)
+    assert smtp_sink.wait_for(user.email, timeout=0.2) == [], "nothing is sent inside the request"
+    assert real_queue.pending_count() == 2, "a task on the queue for either answer: the same work"
+    (queued,) = rows()
+    assert (queued.user_id, queued.kind, queued.state) == (user.id, "reset_password", "pending")
+    assert db.session.scalar(select(func.count()).select_from(UserToken)) == 0, "no token is stored before sending"
+
+    assert run_queued(real_queue) == 2
+    (message,) = smtp_sink.wait_for(user.email)
+    assert smtp_sink.wait_for("nobody@example.com", timeout=0.2) == []
+    assert message["Subject"] == "Resetting your Tandem password"
+    assert client.get(path_of(email_links(message)[0])).status_code == 200
+    assert rows() == [], "a sent email leaves nothing behind"
+
+
+def test_a_reset_while_the_mail_server_is_down_answers_and_the_link_comes_later(
+    mail_down, app, client, user, smtp_sink, caplog
+):
+    caplog.set_level(logging.INFO)
+    answer = client.post("/reset", data={"email": user.email})
+    assert answer.status_code == 200 and "Check your inbox" in read_text(answer)
+    (waiting,) = rows()
+    assert (waiting.state, waiting.attempts, waiting.error) == ("pending", 1, "smtp-connection")
+    assert db.session.scalar(select(func.count()).select_from(UserToken)) == 0, "the failed try's link is gone"
+
+    app.config.update(smtp_sink.config())  # the server is back
+    assert account_mail_drain() == {}, "not before its next try"
+    assert account_mail_drain(now=waiting.due_at) == {"sent": 1}
+    (message,) = smtp_sink.wait_for(user.email)
+    page = client.get(path_of(email_links(message)[0]))
+    assert page.status_code == 200 and "Choose a new password" in read_text(page)
+    assert all(user.email not in record.getMessage() for record in caplog.records)
+
+
+def test_signing_up_while_the_mail_server_is_down_makes_the_account(mail_down, app, client, smtp_sink):
+    response = client.post(
+        "/register",
+        data={"email": "ana@example.com", "display_name": "Ana", "password": STRONG, "timezone": "Europe/London"},
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/today"
+    assert client.get("/today").status_code == 200
+    user = db.session.scalar(select(User).where(User.email == "ana@example.com"))
+    (waiting,) = rows()
+    assert (waiting.user_id, waiting.kind) == (user.id, "verify_email")
+
+    app.config.update(smtp_sink.config())
+    account_mail_drain(now=waiting.due_at)
+    (message,) = smtp_sink.wait_for("ana@example.com")
+    assert client.post(path_of(email_links(message)[0])).status_code == 302
+    assert db.session.get(User, user.id).email_verified_at is not None
+
+
+def test_a_mail_server_down_for_hours_is_tried_then_given_up(mail_down, user):
+    account_mail_queue(user_id=user.id, kind="reset_password")
+    db.session.commit()
+    now = now_utc()
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        account_mail_drain(now=now)
+        (row,) = rows()
+        assert row.attempts == attempt
+        now = row.due_at
+    assert (row.state, row.error) == ("failed", "smtp-connection")
+    assert account_mail_drain(now=now + timedelta(days=1)) == {}, "a failed email is not tried again"
+
+
+@pytest.fixture
+def refusing_server(app_config):
+    """A real SMTP server that refuses every recipient for good (550)."""
+
+    class Refuse:
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            return "550 No such mailbox"
+
+    port = free_port()
+    controller = Controller(Refuse(), hostname="127.0.0.1", port=port)
+    controller.start()
+    app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield
+    controller.stop()
+
+
+def test_an_address_refused_for_good_is_not_tried_again(refusing_server, user):
+    account_mail_queue(user_id=user.id, kind="new_browser", device="Firefox on Android")
+    db.session.commit()
+    assert account_mail_drain() == {"failed": 1}
+    (row,) = rows()
+    assert (row.state, row.attempts, row.error) == ("failed", 1, "smtp-550")
+
+
+def test_an_address_confirmed_meanwhile_gets_no_confirmation_email(user, smtp_sink):
+    account_mail_queue(user_id=user.id, kind="verify_email")  # `user` is confirmed already
+    db.session.commit()
+    assert account_mail_drain() == {"skipped": 1}
+    assert smtp_sink.wait_for(user.email, timeout=0.2) == [] and rows() == []
+
+
+def test_a_deleted_account_takes_its_waiting_emails(mail_down, user):
+    account_mail_queue(user_id=user.id, kind="reset_password")
+    db.session.commit()
+    account_mail_drain()
+    db.session.delete(db.session.get(User, user.id))
+    db.session.commit()
+    assert rows() == []
+
+
+def test_each_queued_email_is_claimed_and_sent_once(app, smtp_sink):
+    people = [make_user(email=f"p{n}@example.com", verified=False) for n in range(6)]
+    for person in people:
+        account_mail_queue(user_id=person.id, kind="verify_email")
+    db.session.commit()
+    first = account_mail_drain(limit=3, max_batches=1)
+    second = account_mail_drain(limit=3, max_batches=1)
+    assert first == second == {"sent": 3}
+    assert account_mail_drain() == {}
+    assert sorted(m["X-Envelope-To"] for m in smtp_sink.messages) == sorted(p.email for p in people)
+
+
+def test_putting_the_old_email_back_drops_a_change_still_waiting(mail_down, app, user, smtp_sink):
+    """Someone with the password asked for two changes while the mail server was down;
+    putting the old address back must not let the second one's link go out later."""
+    account_mail_queue(user_id=user.id, kind="change_email", to_email="someone.else@example.com")
+    raw = token_issue(user_id=user.id, purpose="restore_email", new_email=user.email)
+    db.session.commit()
+    assert email_restore(raw=raw) is not None
+    db.session.commit()
+    assert rows() == []
+    app.config.update(smtp_sink.config())
+    assert account_mail_drain(now=now_utc() + timedelta(days=1)) == {}
+    assert smtp_sink.wait_for("someone.else@example.com", timeout=0.2) == []
