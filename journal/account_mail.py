@@ -43,6 +43,8 @@ LEASE = timedelta(minutes=2)
 #: Tries 30 s, 1, 2, 4... minutes apart: about eight hours of a mail server being down.
 BACKOFF = timedelta(seconds=30)
 MAX_ATTEMPTS = 10
+#: How long an email given up stays (for `flask reminders status`) before a drain deletes it.
+KEEP_FAILED = timedelta(days=30)
 
 
 class Kind(NamedTuple):
@@ -104,6 +106,10 @@ def account_mail_drain(*, now: datetime | None = None, max_batches: int = 20, li
     counts by outcome (sent, skipped, pending, failed, held)."""
     totals: dict[str, int] = {}
     worker = worker_name()
+    db.session.execute(
+        delete(AccountMail).where(AccountMail.state == "failed", AccountMail.due_at < (now or now_utc()) - KEEP_FAILED)
+    )
+    db.session.commit()
     for _ in range(max_batches):
         at = now or now_utc()
         ids = lease_claim(AccountMail, now=at, lease=LEASE, limit=limit, worker=worker)

@@ -14,7 +14,7 @@ from aiosmtpd.controller import Controller
 from huey.storage import SqliteStorage
 from sqlalchemy import func, select
 
-from journal.account_mail import MAX_ATTEMPTS, account_mail_drain, account_mail_queue
+from journal.account_mail import KEEP_FAILED, MAX_ATTEMPTS, account_mail_drain, account_mail_queue
 from journal.auth.services import email_restore
 from journal.auth.tokens import token_issue
 from journal.extensions import db
@@ -120,6 +120,9 @@ def test_a_mail_server_down_for_hours_is_tried_then_given_up(mail_down, user):
         now = row.due_at
     assert (row.state, row.error) == ("failed", "smtp-connection")
     assert account_mail_drain(now=now + timedelta(days=1)) == {}, "a failed email is not tried again"
+    assert rows() == [row], "kept a while, for `flask reminders status`"
+    account_mail_drain(now=now + KEEP_FAILED + timedelta(minutes=1))
+    assert rows() == []
 
 
 @pytest.fixture
