@@ -314,7 +314,7 @@ def test_own_practice_is_shared_with_the_partner_only(app, couple):
         assert practice_id in listed_ids(browse)
         entry = browse[browse.index(f'href="/practices/{practice_id}"') :]
         entry = entry[: entry.index("</li>")]
-        assert "your own" in entry
+        assert "your own" in entry and "Our Sunday slow breakfast" in entry, "its sealed words, opened for the card"
         assert practice_id in listed_ids(page_of(client, "/practices?kind=closeness"))
 
     for stranger in (cy, alone):

@@ -28,19 +28,25 @@ PLACEHOLDER = {"title": "Your own practice", "summary": "", "steps": [], "safety
 _CACHE = "_tandem_opened_text"
 
 
+def practice_text_of(row) -> dict:
+    """A plan's own practice's words, opened from a row with its `id`, `plan_id` and
+    `text_sealed` (a practice, or columns read for a list); a calm placeholder when they
+    can't be opened any more."""
+    try:
+        opened = json.loads(PRACTICE_TEXT.open_one(row, "text"))
+        return {name: opened.get(name, PLACEHOLDER[name]) for name in OWN_TEXT_FIELDS}
+    except (DecryptError, ValueError, TypeError):
+        log.warning("practice %s can't be opened", row.id)
+        return {**PLACEHOLDER, "title": UNREADABLE}
+
+
 def practice_text(practice: Practice) -> dict:
-    """The practice's own words, opened once per loaded value; a calm placeholder when
-    they can't be opened any more."""
+    """The practice's own words (`practice_text_of`), opened once per loaded value."""
     blob = practice.text_sealed
     cached = practice.__dict__.get(_CACHE)
     if cached is not None and cached[0] is blob:
         return cached[1]
-    try:
-        opened = json.loads(PRACTICE_TEXT.open_one(practice, "text"))
-        text = {name: opened.get(name, PLACEHOLDER[name]) for name in OWN_TEXT_FIELDS}
-    except (DecryptError, ValueError, TypeError):
-        log.warning("practice %s can't be opened", practice.id)
-        text = {**PLACEHOLDER, "title": UNREADABLE}
+    text = practice_text_of(practice)
     practice.__dict__[_CACHE] = (blob, text)
     return text
 
