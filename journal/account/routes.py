@@ -58,7 +58,7 @@ def email():
         else:
             auth_services.email_change_request(user=current_user, new_email=form.email.data)
             db.session.commit()
-            flash("We sent a link to your new address. Your email changes once you open it.", "info")
+            flash("A link is on its way to your new address. Your email changes once you open it.", "info")
             return redirect(url_for("account.settings"))
     return render_template("account/email.html", form=form), 422 if form.errors else 200
 

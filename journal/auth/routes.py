@@ -40,7 +40,7 @@ def register():
                 "There may already be an account with this email. Try logging in, or reset your password."
             )
         else:
-            welcome = ("Welcome to Tandem. We sent you an email with a link to confirm your address.", "success")
+            welcome = ("Welcome to Tandem. An email with a link to confirm your address is on its way.", "success")
             return sign_in_complete(user, remember=False, next_url=form.next.data, message=welcome)
     return render_template("auth/register.html", form=form), 422 if form.errors else 200
 
@@ -107,7 +107,7 @@ def verify_resend():
     if EmptyForm().validate_on_submit() and not current_user.is_verified:
         services.verification_send(user=current_user)
         db.session.commit()
-        flash("We sent a new link. It may take a minute to arrive.", "info")
+        flash("A new link is on its way. It may take a minute to arrive.", "info")
     return redirect(url_for("account.settings"))
 
 

@@ -97,7 +97,7 @@ def test_two_partners_register_verify_partner_and_log_back_in(journey, live_serv
     _register(a, email=a_email, name=a_name, password=PASSWORD_A)
     expect(a).to_have_url(re.compile(r"/today$"))
     expect(_heading(a, f"Hello, {a_name}")).to_be_visible()
-    expect(a.get_by_role("status")).to_contain_text("We sent you an email")
+    expect(a.get_by_role("status")).to_contain_text("An email with a link to confirm your address is on its way")
     journey.step(a, "A registered")
 
     # --- A confirms the email from the message the SMTP sink received.
