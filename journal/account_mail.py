@@ -92,10 +92,14 @@ def kick_after_request(response):
     has committed), put a task on the worker's queue. A queue that can't be reached
     loses nothing: the worker's minute tick sends the email."""
     if g.pop("account_mail_kick", False):
-        from journal.reminders.worker import account_mail_task  # the worker's queue, imported when first needed
+        from journal.reminders.worker import account_mail_task, huey  # the worker's queue, imported when first needed
 
         try:
-            account_mail_task()
+            # Every task of the worker sends the account emails due, and this one is
+            # committed: a task already waiting will send it. So a queue holds one such task
+            # at most, however many requests come at once, or if no consumer runs (cron).
+            if huey.pending_count() == 0:
+                account_mail_task()
         except Exception:
             log.warning("could not queue the account email task; the worker's next tick sends the email")
     return response

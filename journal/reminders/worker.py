@@ -71,9 +71,12 @@ def tick_task():
 
 @huey.task()
 def drain_task(max_batches: int = 50):
-    """Send due reminders until none are left (bounded, so a task never runs forever)."""
+    """Send due reminders until none are left (bounded, so a task never runs forever), and
+    the account emails due: every task here does, which lets a web process skip its kick
+    while one waits (`journal.account_mail.kick_after_request`)."""
     with app().app_context():
         drain(max_batches=max_batches)
+        account_mail_drain()
 
 
 @huey.task()
