@@ -62,10 +62,10 @@ def _in_app(work):
 
 @huey.periodic_task(crontab(minute="*"))
 def tick_task():
-    """Every minute: record what is due, then send it, and any account email a kick missed."""
+    """Every minute: any account email a kick missed, then record the reminders due and send them."""
     with app().app_context():
+        account_mail_drain()  # first: someone may be waiting for a link, and it is quick
         tick()
-        account_mail_drain()
     drain_task()
 
 
@@ -75,8 +75,8 @@ def drain_task(max_batches: int = 50):
     the account emails due: every task here does, which lets a web process skip its kick
     while one waits (`journal.account_mail.kick_after_request`)."""
     with app().app_context():
-        drain(max_batches=max_batches)
         account_mail_drain()
+        drain(max_batches=max_batches)
 
 
 @huey.task()
