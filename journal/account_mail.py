@@ -16,7 +16,9 @@ written is all that is left between the two answers.
 Once a request that queued one has answered, the app kicks the worker
 (`journal.reminders.worker.account_mail_task`), so the email goes within seconds; the
 worker's minute tick sends whatever a kick missed. A link's token is made when its
-email is sent, so its lifetime counts from then and no usable token is ever stored.
+email is sent and recorded once the mail server has it, so its lifetime counts from then,
+no usable token is stored while an email waits, and no transaction is open while the mail
+server answers.
 """
 
 import logging
@@ -27,7 +29,7 @@ from zoneinfo import ZoneInfo
 from flask import g, has_request_context
 from sqlalchemy import delete, func, select, update
 
-from journal.auth.tokens import token_issue
+from journal.auth.tokens import token_new, token_record
 from journal.bulk import among
 from journal.extensions import db
 from journal.leases import lease_claim, worker_name
@@ -146,14 +148,10 @@ class _Person(NamedTuple):
     display_name: str
 
 
-def _message(row) -> tuple[str, str, bytes]:
-    """The email, built now; a link's token is issued (flushed, not committed) here."""
+def _message(row, raw: str | None) -> tuple[str, str, bytes]:
+    """The email, built now, with `raw` in its link if its kind has a token."""
     kind = KINDS[row.kind]
-    if kind.token:
-        raw = token_issue(user_id=row.user_id, purpose=row.kind, new_email=row.to_email)
-        link = external_url(kind.endpoint, token=raw)
-    else:
-        link = external_url(kind.endpoint)
+    link = external_url(kind.endpoint, token=raw) if kind.token else external_url(kind.endpoint)
     context = {"user": _Person(row.display_name), "link": link}
     if row.kind == "new_browser":
         context.update(
@@ -175,7 +173,8 @@ def _settle(mail_id: int, **values) -> None:
 
 
 def _done(mail_id: int) -> None:
-    """A claimed email sent (or no longer wanted): deleted, with its link's token kept; commits."""
+    """A claimed email sent (or no longer wanted): deleted, in the transaction that records
+    its link's token if it has one; commits."""
     db.session.execute(delete(AccountMail).where(AccountMail.id == mail_id, AccountMail.state == "claimed"))
     db.session.commit()
 
@@ -197,8 +196,12 @@ _ROW = (
 
 
 def _deliver(ids: list[int], now: datetime) -> dict[str, int]:
-    """Send the claimed emails `ids`, one transaction each: a sent email's row goes with
-    the commit that keeps its token; a failed one's token is rolled back."""
+    """Send the claimed emails `ids`. No transaction is open while the mail server takes
+    an email (on SQLite a write would hold the one write lock, and every request that
+    writes would wait on a slow server): a link's token is made first and recorded, with
+    the row's deletion, once the server has the email. A worker that dies in between
+    leaves a link that doesn't work, and the row, claimable again when its lease ends,
+    goes again with a new one."""
     rows = db.session.execute(
         select(*_ROW)
         .join(User, User.id == AccountMail.user_id)
@@ -206,6 +209,7 @@ def _deliver(ids: list[int], now: datetime) -> dict[str, int]:
         .where(among(AccountMail.id, ids), AccountMail.state == "claimed")
         .order_by(AccountMail.id)
     ).all()
+    db.session.commit()  # the rows are columns: nothing stays open while the server answers
     counts: dict[str, int] = {}
     connection = MailConnection()
     try:
@@ -218,13 +222,15 @@ def _deliver(ids: list[int], now: datetime) -> dict[str, int]:
                 log.info("account email %s not sent: %s", row.kind, reason)
                 outcome = "skipped"
             else:
-                result = smtp_try(connection, _message(row))
+                raw = token_new() if KINDS[row.kind].token else None
+                result = smtp_try(connection, _message(row, raw))
                 if result.ok:
+                    if raw is not None:
+                        token_record(user_id=row.user_id, purpose=row.kind, raw=raw, new_email=row.to_email)
                     _done(row.id)
                     log.info("sent %s email", row.kind)
                     outcome = "sent"
                 else:
-                    db.session.rollback()  # the link's token goes with it
                     attempts = row.attempts + 1
                     retry = result.temporary and attempts < MAX_ATTEMPTS
                     outcome = "pending" if retry else "failed"

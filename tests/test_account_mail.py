@@ -7,6 +7,7 @@ Elsewhere the tests run the worker's task inside the request (Huey's immediate m
 tests/conftest.py); here `real_queue` puts it on a SQLite queue, as in production."""
 
 import logging
+import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -206,3 +207,43 @@ def test_putting_the_old_email_back_drops_a_change_still_waiting(mail_down, app,
     app.config.update(smtp_sink.config())
     assert account_mail_drain(now=now_utc() + timedelta(days=1)) == {}
     assert smtp_sink.wait_for("someone.else@example.com", timeout=0.2) == []
+
+
+@pytest.fixture
+def server_that_writes(app_config):
+    """A real SMTP server that, as it takes each email, tries to write to the app's SQLite
+    database from a connection of its own, without waiting: what a web request does."""
+    path = app_config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    found = []
+
+    class WriteWhileSending:
+        async def handle_DATA(self, server, session, envelope):
+            other = sqlite3.connect(path, timeout=0)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+                found.append("free")
+            except sqlite3.OperationalError:
+                found.append("locked")
+            finally:
+                other.close()
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(WriteWhileSending(), hostname="127.0.0.1", port=port)
+    controller.start()
+    app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield found
+    controller.stop()
+
+
+@pytest.mark.sqlite_only
+def test_the_database_stays_free_for_writers_while_an_email_goes(server_that_writes, user):
+    """A slow mail server must not hold SQLite's one write lock: every request that writes
+    would wait on it. The link's token is written once the server has the email."""
+    account_mail_queue(user_id=user.id, kind="reset_password")
+    account_mail_queue(user_id=user.id, kind="new_browser", device="Firefox on Android")
+    db.session.commit()
+    assert account_mail_drain() == {"sent": 2}
+    assert server_that_writes == ["free", "free"]
+    assert db.session.scalar(select(func.count()).select_from(UserToken)) == 1

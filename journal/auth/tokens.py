@@ -19,14 +19,27 @@ LIFETIMES = {
 
 
 def token_issue(*, user_id: int, purpose: str, new_email: str | None = None) -> str:
-    """A new raw token; earlier unused tokens of the same purpose stop working."""
+    """A new raw token, recorded (`token_record`); earlier unused tokens of the same purpose
+    stop working."""
+    raw = token_new()
+    token_record(user_id=user_id, purpose=purpose, raw=raw, new_email=new_email)
+    return raw
+
+
+def token_new() -> str:
+    """A raw token, not yet recorded: an email can carry it before it is (journal.account_mail)."""
+    return secrets.token_urlsafe(32)
+
+
+def token_record(*, user_id: int, purpose: str, raw: str, new_email: str | None = None) -> None:
+    """Make `raw` the live token of `purpose` for the user (its digest is stored, never
+    the token); earlier unused tokens of the same purpose stop working."""
     now = now_utc()
     db.session.execute(
         update(UserToken)
         .where(UserToken.user_id == user_id, UserToken.purpose == purpose, UserToken.used_at.is_(None))
         .values(used_at=now)
     )
-    raw = secrets.token_urlsafe(32)
     db.session.add(
         UserToken(
             user_id=user_id,
@@ -38,7 +51,6 @@ def token_issue(*, user_id: int, purpose: str, new_email: str | None = None) -> 
         )
     )
     db.session.flush()
-    return raw
 
 
 def token_peek(*, raw: str, purpose: str) -> UserToken | None:
