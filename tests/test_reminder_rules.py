@@ -3,6 +3,7 @@ done/skipped/snoozed prompts, the safety hold, the pace stage, a pause that star
 the tick, an unverified address. Every channel a person has is checked against real
 receivers on loopback: the SMTP sink, a push service and an Apprise webhook."""
 
+import sqlite3
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import select
 
 from journal.access import Scope
 from journal.extensions import db
-from journal.models import Notification, Outbox, Practice, PromptAction, ReminderSettings, Schedule
+from journal.models import Notification, Outbox, Practice, PromptAction, PushSubscription, ReminderSettings, Schedule
 from journal.plan.services import hold_start, plan_pause, schedule_refresh_due
 from journal.practices.services import practices_load
 from journal.reminders.channels.apprise import apprise_target_save
@@ -273,3 +274,61 @@ def test_reminder_emails_never_go_to_an_unverified_address(couple, receivers):
     assert "email" not in receivers.arrived(ana)
     (email_row,) = db.session.scalars(select(Outbox).where(Outbox.channel == "email")).all()
     assert email_row.state == "skipped"
+
+
+# -- sending holds no write lock ------------------------------------------------------
+
+
+class LockCheckingPushService(PushService):
+    """A push service that answers 410 (gone) for the paths in `gone`, and for the others
+    first tries to write to the app's SQLite database from a connection of its own,
+    without waiting, as a web request would."""
+
+    def __init__(self, database: str, gone: set[str]):
+        super().__init__()
+        self.found = []
+        handler = self.server.RequestHandlerClass
+        service = self
+
+        def do_POST(request):
+            request.rfile.read(int(request.headers.get("Content-Length") or 0))
+            service.requests.append({"path": request.path})
+            if request.path in gone:
+                status = 410
+            else:
+                other = sqlite3.connect(database, timeout=0)
+                try:
+                    other.execute("BEGIN IMMEDIATE")
+                    other.execute("ROLLBACK")
+                    service.found.append("free")
+                except sqlite3.OperationalError:
+                    service.found.append("locked")
+                finally:
+                    other.close()
+                status = 201
+            request.send_response(status)
+            request.send_header("Content-Length", "0")
+            request.end_headers()
+
+        handler.do_POST = do_POST
+
+
+@pytest.mark.sqlite_only  # SQLite's one write lock
+def test_a_gone_push_subscription_is_removed_without_holding_the_database(app, couple):
+    """Removing a subscription the push service says is gone must not keep SQLite's write
+    lock through the sends after it (each may wait seconds on a push service), or every
+    request that writes waits too."""
+    ana, bo, _ = couple
+    service = LockCheckingPushService(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"), {"/push/gone"})
+    try:
+        for person, path in ((ana, "/push/gone"), (bo, "/push/here")):
+            db.session.add(ReminderSettings(user_id=person.id, push_on=True))
+            db.session.commit()
+            subscribe_row(person, Browser(), service.url(path))
+        plan_with(ana)  # prompts you both: one push to each
+        run(at(3))
+        assert [r["path"] for r in service.requests] == ["/push/gone", "/push/here"]
+        assert service.found == ["free"]
+        assert [s.user_id for s in db.session.scalars(select(PushSubscription))] == [bo.id]
+    finally:
+        service.stop()

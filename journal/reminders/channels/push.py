@@ -305,6 +305,11 @@ class Sender:
             )
             for s in subscriptions
         ]
+        if any(r.gone for r in results):
+            # The removal is committed now, alone: the batch goes on sending (each push may
+            # wait seconds on a service), and on SQLite an open write would hold the one
+            # write lock, so every request that writes would wait meanwhile.
+            db.session.commit()
         if any(r.ok for r in results):
             return next(r for r in results if r.ok)
         temporary = [r for r in results if r.temporary]
