@@ -90,10 +90,11 @@ def account_mail_kick() -> None:
 
 
 def kick_after_request(response):
-    """An `after_request` hook: after a request that queued an account email (its view
-    has committed), put a task on the worker's queue. A queue that can't be reached
-    loses nothing: the worker's minute tick sends the email."""
-    if g.pop("account_mail_kick", False):
+    """An `after_request` hook: after a request that queued an account email and
+    succeeded (its view has committed), put a task on the worker's queue. A request that
+    failed rolls its email back, so it kicks nothing. A queue that can't be reached loses
+    nothing: the worker's minute tick sends the email."""
+    if g.pop("account_mail_kick", False) and response.status_code < 400:
         from journal.reminders.worker import account_mail_task, huey  # the worker's queue, imported when first needed
 
         try:
