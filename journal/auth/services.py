@@ -155,11 +155,12 @@ def password_reset_request(*, email: str) -> None:
 
 def password_reset(*, raw: str, new_password: str) -> User | None:
     """Use a reset link once: sets the password and ends every session."""
+    new_hash = password_hash(new_password)  # before the token's write: SQLite's write lock isn't held through it
     token = token_consume(raw=raw, purpose="reset_password")
     if token is None:
         return None
     user = db.session.get(User, token.user_id)
-    user.password_hash = password_hash(new_password)
+    user.password_hash = new_hash
     user.failed_logins = 0
     user.locked_until = None
     if user.email_verified_at is None:
