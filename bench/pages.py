@@ -199,7 +199,8 @@ def main() -> None:
     data_file = Path(folder) / "data.json"
     if data_file.exists():
         vars(args).update(json.loads(data_file.read_text()))
-    env = {"BENCH_SETTINGS": str(settings_file)}
+    # The worker's queue (the log-in queues a new-browser email) in the data's folder, not the checkout's.
+    env = {"BENCH_SETTINGS": str(settings_file), "TANDEM_INSTANCE_PATH": str(Path(folder) / "instance")}
 
     rows: dict[str, list[dict]] = {}
     loads = []
