@@ -14,7 +14,8 @@ a reset for an unknown email asks for the same kick (`account_mail_kick`): one r
 written is all that is left between the two answers.
 
 Once a request that queued one has answered, the app kicks the worker
-(`journal.reminders.worker.account_mail_task`), so the email goes within seconds; the
+(`journal.reminders.worker.account_mail_task`, unless a task is already waiting: every
+task of the worker sends the account emails due), so the email goes within seconds; the
 worker's minute tick sends whatever a kick missed. A link's token is made when its
 email is sent and recorded once the mail server has it, so its lifetime counts from then,
 no usable token is stored while an email waits, and no transaction is open while the mail
