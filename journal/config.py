@@ -107,6 +107,9 @@ def load(instance_path: str) -> dict:
         "LIMIT_INVITE": env.get("LIMIT_INVITE", "10 per minute;60 per hour"),
         # Per signed-in person: the clinician summary's PDF and the export's ZIP, counted together.
         "LIMIT_EXPORT": env.get("LIMIT_EXPORT", "6 per minute;30 per hour"),
+        # Per signed-in person: a confirmation link sent again and a link to a new address,
+        # counted together (each emails an address the person typed).
+        "LIMIT_ACCOUNT_EMAIL": env.get("LIMIT_ACCOUNT_EMAIL", "3 per minute;10 per hour"),
         # Codes typed at the second step of logging in and on "confirm it's you".
         "LIMIT_SECOND_FACTOR": env.get("LIMIT_SECOND_FACTOR", "10 per minute;60 per hour"),
         # Minutes after a log-in or re-authentication during which email, password,

@@ -2,10 +2,11 @@
 
 import sqlite3
 
+from flask import current_app
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_static_digest import FlaskStaticDigest
@@ -20,6 +21,24 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+
+
+def limit_key_person() -> str:
+    """Whose limit a request counts against, for limits per person: the signed-in person
+    (two partners behind one home address each have their own; logging in again doesn't
+    start a new count; the id, never the session token, which would then sit in the
+    limiter's storage), else the address."""
+    return f"person:{current_user.id}" if current_user.is_authenticated else get_remote_address()
+
+
+def limit_per_person(setting: str, scope: str, *methods: str):
+    """The limit `setting` (a config key), one count per person (`limit_key_person`) shared
+    by every route it decorates under `scope`."""
+    return limiter.shared_limit(
+        lambda: current_app.config[setting], scope=scope, key_func=limit_key_person, methods=list(methods)
+    )
+
+
 compress = Compress()
 static_digest = FlaskStaticDigest()
 

@@ -15,13 +15,14 @@ from aiosmtpd.controller import Controller
 from huey.storage import SqliteStorage
 from sqlalchemy import func, select
 
+from journal import create_app
 from journal.account_mail import KEEP_FAILED, MAX_ATTEMPTS, account_mail_drain, account_mail_queue
 from journal.auth.services import email_restore
 from journal.auth.tokens import token_issue
 from journal.extensions import db
 from journal.models import AccountMail, User, UserToken, now_utc
 from journal.reminders import worker
-from journal.testing import email_links, free_port, make_user, path_of, read_text
+from journal.testing import IsolatedClient, client_for, email_links, free_port, make_user, path_of, read_text
 
 STRONG = "a long and quiet sentence"
 
@@ -247,3 +248,24 @@ def test_the_database_stays_free_for_writers_while_an_email_goes(server_that_wri
     assert account_mail_drain() == {"sent": 2}
     assert server_that_writes == ["free", "free"]
     assert db.session.scalar(select(func.count()).select_from(UserToken)) == 1
+
+
+def test_asking_for_account_emails_is_limited_per_person(app, app_config, smtp_sink):
+    """Sending a confirmation link again, or one to a new address, emails an address the
+    person typed: a few a minute per person (an account made with someone else's address
+    could otherwise fill that inbox), then the calm "take a short pause" page."""
+    limited = create_app({**app_config, "RATELIMIT_ENABLED": True, "LIMIT_ACCOUNT_EMAIL": "2 per minute"})
+    limited.test_client_class = IsolatedClient
+    with limited.app_context():
+        person = make_user(email="unconfirmed@example.com", verified=False)
+        client = client_for(limited, person)
+        for _ in range(2):
+            assert client.post("/verify/resend").status_code == 302
+        refused = client.post("/verify/resend")
+        assert refused.status_code == 429 and "take a short pause" in read_text(refused)
+        changing = client.post("/account/email", data={"email": "someone@example.com"})
+        assert changing.status_code == 429, "one count for both"
+        assert len(smtp_sink.wait_for(person.email, count=3, timeout=0.5)) == 2
+        assert smtp_sink.wait_for("someone@example.com", timeout=0.2) == []
+        other = client_for(limited, make_user(verified=False))
+        assert other.post("/verify/resend").status_code == 302, "counted per person, not per address"

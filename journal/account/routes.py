@@ -8,7 +8,7 @@ from journal.account.forms import DeleteAccountForm, EmailChangeForm, PasswordCh
 from journal.auth import services as auth_services
 from journal.auth.reauth import reauth_required
 from journal.auth.tokens import token_peek
-from journal.extensions import db
+from journal.extensions import db, limit_per_person
 from journal.forms import EmptyForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -48,6 +48,7 @@ def password():
 
 
 @bp.route("/email", methods=["GET", "POST"])
+@limit_per_person("LIMIT_ACCOUNT_EMAIL", "account-email", "POST")
 @login_required
 @reauth_required
 def email():

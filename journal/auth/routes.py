@@ -9,7 +9,7 @@ from journal.auth.sessions import session_end
 from journal.auth.signin_routes import second_factor_begin, sign_in_complete
 from journal.auth.tokens import token_peek
 from journal.auth.totp import two_factor_enabled
-from journal.extensions import db, limiter
+from journal.extensions import db, limit_per_person, limiter
 from journal.forms import EmptyForm
 
 bp = Blueprint("auth", __name__)
@@ -102,6 +102,7 @@ def verify_confirm(token):
 
 
 @bp.post("/verify/resend")
+@limit_per_person("LIMIT_ACCOUNT_EMAIL", "account-email", "POST")
 @login_required
 def verify_resend():
     if EmptyForm().validate_on_submit() and not current_user.is_verified:

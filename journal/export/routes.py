@@ -5,7 +5,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
 from journal.access import scope
@@ -13,7 +12,7 @@ from journal.auth.reauth import reauth_required
 from journal.export import services
 from journal.export.forms import ExportForm, SummaryForm
 from journal.export.summary import SummaryOptions, summary_build
-from journal.extensions import limiter
+from journal.extensions import limit_per_person
 from journal.models.notes import AREAS, FEELINGS
 from journal.progress import charts, summaries
 from journal.zones import today_for
@@ -22,20 +21,10 @@ bp = Blueprint("export", __name__, url_prefix="/export")
 log = logging.getLogger(__name__)
 
 
-def _person() -> str:
-    """Whose limit a request counts against: the signed-in person (two partners behind
-    one home address each have their own; logging in again doesn't start a new count;
-    the id, never the session token, which would then sit in the limiter's storage),
-    else the address."""
-    return f"person:{current_user.id}" if current_user.is_authenticated else get_remote_address()
-
-
 def _heavy(*methods: str):
     """A PDF of a year, or a whole export, takes seconds of a worker: LIMIT_EXPORT a
     person, shared between them (one counter, scope "export")."""
-    return limiter.shared_limit(
-        lambda: current_app.config["LIMIT_EXPORT"], scope="export", key_func=_person, methods=list(methods)
-    )
+    return limit_per_person("LIMIT_EXPORT", "export", *methods)
 
 
 PAPER = {"a4": "A4", "letter": "Letter"}
