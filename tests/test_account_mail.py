@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from journal import create_app
 from journal.account_mail import KEEP_FAILED, MAX_ATTEMPTS, account_mail_drain, account_mail_queue
-from journal.auth.services import email_restore
+from journal.auth.services import RESETS_PER_HOUR, email_restore
 from journal.auth.tokens import token_issue
 from journal.extensions import db
 from journal.models import AccountMail, User, UserToken, now_utc
@@ -269,3 +269,15 @@ def test_asking_for_account_emails_is_limited_per_person(app, app_config, smtp_s
         assert smtp_sink.wait_for("someone@example.com", timeout=0.2) == []
         other = client_for(limited, make_user(verified=False))
         assert other.post("/verify/resend").status_code == 302, "counted per person, not per address"
+
+
+def test_resets_email_one_account_a_few_times_an_hour_whoever_asks(client, user, smtp_sink):
+    """Anyone can ask to reset any address, so the emails one account gets are capped
+    (the page answers the same): nobody can fill someone's inbox with them."""
+    for _ in range(RESETS_PER_HOUR + 2):
+        answer = client.post("/reset", data={"email": user.email})
+        assert answer.status_code == 200 and "Check your inbox" in read_text(answer)
+    assert len(smtp_sink.wait_for(user.email, count=RESETS_PER_HOUR + 1, timeout=0.5)) == RESETS_PER_HOUR
+    other = make_user()
+    client.post("/reset", data={"email": other.email})
+    assert len(smtp_sink.wait_for(other.email)) == 1, "counted per account"

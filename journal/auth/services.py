@@ -4,7 +4,7 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from journal.account_mail import account_mail_cancel, account_mail_kick, account_mail_queue
 from journal.auth.passwords import (
@@ -15,7 +15,7 @@ from journal.auth.passwords import (
 from journal.auth.sessions import sessions_end_all
 from journal.auth.tokens import token_consume, token_owner, token_peek
 from journal.extensions import db
-from journal.models import User, UserToken, now_utc
+from journal.models import AccountMail, User, UserToken, now_utc
 
 log = logging.getLogger(__name__)
 
@@ -143,12 +143,30 @@ def _login_failed(user: User, now) -> None:
     log.info("failed log-in for user %s (%s in a row)", user.id, failures)
 
 
+#: Anyone may ask to reset any address, so one account is emailed a reset link at most this
+#: many times an hour, whoever asks (the page answers the same): nobody can fill someone's
+#: inbox with them.
+RESETS_PER_HOUR = 3
+
+
 def password_reset_request(*, email: str) -> None:
-    """Email a reset link if the account exists. Callers answer the same either way."""
+    """Email a reset link if the account exists (and hasn't had RESETS_PER_HOUR in the last
+    hour). Callers answer the same either way."""
     user = user_by_email(email)
     if user is None:
         log.info("password reset asked for an unknown email")
         account_mail_kick()  # a task on the queue either way; neither answer waits on the mail server
+        return
+    since = now_utc() - timedelta(hours=1)
+    sent = select(func.count(UserToken.id)).where(
+        UserToken.user_id == user.id, UserToken.purpose == "reset_password", UserToken.created_at > since
+    )
+    waiting = select(func.count(AccountMail.id)).where(
+        AccountMail.user_id == user.id, AccountMail.kind == "reset_password"
+    )
+    if db.session.scalar(select(sent.scalar_subquery() + waiting.scalar_subquery())) >= RESETS_PER_HOUR:
+        log.info("password reset for user %s not sent: %s in the last hour", user.id, RESETS_PER_HOUR)
+        account_mail_kick()
         return
     account_mail_queue(user_id=user.id, kind="reset_password")
 
