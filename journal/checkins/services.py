@@ -14,7 +14,7 @@ from journal.crypto import DecryptError, keys_preload
 from journal.crypto.fields import UNREADABLE, SealedFields
 from journal.extensions import db
 from journal.models import User, now_utc
-from journal.models.checkins import SCORE_FIELDS, SEALED_FIELDS, WORRYING_BLEEDING, CareNotice, CheckIn
+from journal.models.checkins import SCALES, SCORE_FIELDS, SEALED_FIELDS, WORRYING_BLEEDING, CareNotice, CheckIn
 from journal.pagination import Page, page_of
 from journal.plan.services import hold_start
 from journal.today.services import Prompt, prompt_act
@@ -227,6 +227,13 @@ class CheckInView:
         """The scales answered (read once: a page asks for each of them)."""
         values = ((name, getattr(self.checkin, name)) for name in SCORE_FIELDS)
         return {name: value for name, value in values if value is not None}
+
+    @cached_property
+    def score_lines(self) -> list[tuple[str, int, str]]:
+        """(label, score, its words) of each scale answered, in the scales' order: what the
+        card shows, put together here rather than by the template looping over every scale."""
+        scores = self.scores
+        return [(label, scores[name], words[scores[name] - 1]) for name, label, words in SCALES if name in scores]
 
 
 def _pending(scope: Scope, checkin: CheckIn) -> bool:
