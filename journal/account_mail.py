@@ -164,6 +164,17 @@ def _message(row, raw: str | None) -> tuple[str, str, bytes]:
     return account_message(to=row.to_email or row.email, subject=kind.subject, template=kind.template, **context)
 
 
+def _built(row) -> tuple[str | None, tuple[str, str, bytes]] | None:
+    """(the link's new token or None, the email), or None when it can't be written (a kind
+    this version doesn't know, a template that fails): logged by kind, never its words."""
+    try:
+        raw = token_new() if KINDS[row.kind].token else None
+        return raw, _message(row, raw)
+    except Exception as exc:
+        log.error("account email %s %s can't be written (%s)", row.kind, row.id, type(exc).__name__)
+        return None
+
+
 def _settle(mail_id: int, **values) -> None:
     """A claimed email's new state (sent ones are deleted instead); commits."""
     db.session.execute(
@@ -223,9 +234,12 @@ def _deliver(ids: list[int], now: datetime) -> dict[str, int]:
                 _done(row.id)
                 log.info("account email %s not sent: %s", row.kind, reason)
                 outcome = "skipped"
+            elif (built := _built(row)) is None:  # can't be written: failed, not tried forever
+                _settle(row.id, state="failed", attempts=row.attempts + 1, error="unbuildable", due_at=now)
+                outcome = "failed"
             else:
-                raw = token_new() if KINDS[row.kind].token else None
-                result = smtp_try(connection, _message(row, raw))
+                raw, message = built
+                result = smtp_try(connection, message)
                 if result.ok:
                     if raw is not None:
                         token_record(user_id=row.user_id, purpose=row.kind, raw=raw, new_email=row.to_email)
