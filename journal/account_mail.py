@@ -10,8 +10,8 @@ while the mail server is down, deleted once the server has it.
 Sending inside the request made a mail server that was down fail the request (a reset
 or a sign-up answered with an error page, the account not made) and made how long a
 reset took say whether the email had an account. Now a request only writes a row, and
-a reset for an unknown email asks for the same kick (`account_mail_kick`): one row
-written is all that is left between the two answers.
+a reset for an unknown email asks for the same kick (`account_mail_kick`): a count and
+a row written are all that is left between the two answers.
 
 Once a request that queued one has answered, the app kicks the worker
 (`journal.reminders.worker.account_mail_task`, unless a task is already waiting: every
@@ -43,7 +43,7 @@ from journal.urls import external_url
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
-#: Tries 30 s, 1, 2, 4... minutes apart: about eight hours of a mail server being down.
+#: Tries 30 s, 1, 2, 4... minutes apart: ten tries over about four hours of a mail server being down.
 BACKOFF = timedelta(seconds=30)
 MAX_ATTEMPTS = 10
 #: How long an email given up stays (for `flask reminders status`) before a drain deletes it.
