@@ -7,11 +7,20 @@ import sqlite3
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from journal.access import Scope
 from journal.extensions import db
-from journal.models import Notification, Outbox, Practice, PromptAction, PushSubscription, ReminderSettings, Schedule
+from journal.models import (
+    Notification,
+    Outbox,
+    Practice,
+    PromptAction,
+    PushSubscription,
+    ReminderSettings,
+    Schedule,
+    User,
+)
 from journal.plan.services import hold_start, plan_pause, schedule_refresh_due
 from journal.practices.services import practices_load
 from journal.reminders.channels.apprise import apprise_target_save
@@ -332,3 +341,23 @@ def test_a_gone_push_subscription_is_removed_without_holding_the_database(app, c
         assert [s.user_id for s in db.session.scalars(select(PushSubscription))] == [bo.id]
     finally:
         service.stop()
+
+
+# -- one person's unreadable row stops nobody else's reminders -------------------------
+
+
+def test_a_reminder_that_cant_be_decided_fails_alone_and_the_partner_s_still_goes(couple, receivers):
+    """A row the worker can't handle (here a time zone the system doesn't know, stored by
+    some older version) used to raise out of the whole batch: every row in it stayed
+    claimed, was taken again when the lease ended, and raised again, so the partner's
+    reminders never went either."""
+    ana, bo, _ = couple
+    db.session.add(ReminderSettings(user_id=ana.id, quiet_start=time(1), quiet_end=time(2)))
+    db.session.commit()
+    plan_with(ana)  # prompts you both
+    db.session.execute(update(User).where(User.id == ana.id).values(timezone="Mars/Olympus"))
+    db.session.commit()
+    assert run(at(3)) == {"failed": 1, "sent": 1}
+    states = {r.user_id: (r.state, r.error) for r in db.session.scalars(select(Outbox))}
+    assert states == {ana.id: ("failed", "unsendable"), bo.id: ("sent", None)}
+    assert receivers.arrived(bo) == {"inapp"}

@@ -36,6 +36,8 @@ from journal.today.services import done_together
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
+#: The error of a row that raised while being decided or sent: failed at once, alone.
+UNSENDABLE = "unsendable"
 MAX_ATTEMPTS = 5
 BACKOFF = timedelta(seconds=30)
 
@@ -174,7 +176,11 @@ def deliver(ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
     settled: dict[tuple[str, str | None], list[int]] = {}
     held, inapp, external = [], [], []
     for row in rows:
-        outcome = reminder_outcome(row, acted, pauses, now)
+        try:
+            outcome = reminder_outcome(row, acted, pauses, now)
+        except Exception as exc:  # one row the worker can't handle must not stop the batch
+            log.error("reminder %s can't be decided (%s)", row.id, type(exc).__name__)
+            outcome = ("failed", UNSENDABLE)
         if isinstance(outcome, datetime):
             held.append({"oid": row.id, "state": "pending", "due_at": outcome})
         elif outcome[0] != "send":
@@ -213,7 +219,11 @@ def deliver(ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
                 if senders.broken(row.channel):  # not tried: no attempt counted
                     released.append({"oid": row.id, "state": "pending", "due_at": now + BACKOFF})
                     continue
-                result = senders.send(row)
+                try:
+                    result = senders.send(row)
+                except Exception as exc:  # one row the worker can't handle must not stop the batch
+                    log.error("reminder %s can't be sent (%s)", row.id, type(exc).__name__)
+                    result = SendResult(ok=False, error=UNSENDABLE)
                 if result.ok:
                     sent.append(row.id)
                 else:
