@@ -14,6 +14,7 @@ from journal.extensions import db
 from journal.models import (
     Notification,
     Outbox,
+    Plan,
     Practice,
     PromptAction,
     PushSubscription,
@@ -26,6 +27,7 @@ from journal.practices.services import practices_load
 from journal.reminders.channels.apprise import apprise_target_save
 from journal.reminders.dispatch import drain
 from journal.reminders.tick import tick
+from journal.testing import make_user
 from tests.test_apprise import Hook
 from tests.test_push import Browser, PushService, subscribe_row
 
@@ -361,3 +363,20 @@ def test_a_reminder_that_cant_be_decided_fails_alone_and_the_partner_s_still_goe
     states = {r.user_id: (r.state, r.error) for r in db.session.scalars(select(Outbox))}
     assert states == {ana.id: ("failed", "unsendable"), bo.id: ("sent", None)}
     assert receivers.arrived(bo) == {"inapp"}
+
+
+def test_a_schedule_the_tick_cant_handle_waits_alone_and_everyone_else_s_go(couple, receivers):
+    """A plan whose stored time zone the system doesn't know used to raise out of the whole
+    tick: nobody's reminders were recorded, every minute. Now that schedule waits an hour
+    and is tried again, and the others are recorded."""
+    ana, bo, _ = couple
+    plan, broken, _ = plan_with(ana)
+    cy = make_user(display_name="Cy")
+    plan_with(cy, prompt=cy)
+    db.session.execute(update(Plan).where(Plan.id == plan.id).values(timezone="Mars/Olympus"))
+    db.session.commit()
+    assert run(at(3)) == {"sent": 1}
+    assert {r.user_id for r in db.session.scalars(select(Outbox))} == {cy.id}
+    assert receivers.arrived(cy) == {"inapp"}
+    db.session.refresh(broken)
+    assert broken.next_due_at > at(3) + timedelta(minutes=59), "tried again in an hour, not every minute"

@@ -111,6 +111,41 @@ _DUE = (
 )
 
 
+#: How long a schedule the tick can't handle (it raised: say, its plan's time zone is one
+#: the system no longer knows) waits before it is tried again.
+PARKED = timedelta(hours=1)
+
+
+def _schedule_due(row, now, horizon, members, settings, extra, pauses) -> tuple[list[dict], datetime]:
+    """One due schedule's outbox rows, and its next due time."""
+    rec = recurrence_of(row)
+    start = max(row.next_due_at or now, now - MISSED_LOOKBACK)
+    due = occurrences(rec, row.plan_timezone, start, horizon + timedelta(seconds=1))
+    quiet = plan_paused_at(pauses.get(row.plan_id, ()), row.plan_timezone, now=now) or practice_resting(
+        kind=row.practice_kind, stage=row.practice_stage, plan_stage=row.plan_stage, hold_by_id=row.hold_by_id
+    )
+    key = ("couple", row.couple_id) if row.couple_id else ("owner", row.owner_id)
+    recipients = [p for p in members.get(key, []) if row.prompt_user_id in (None, p.id)]
+    rows = []
+    if not quiet:
+        for at in due:
+            for person in recipients:
+                for channel in _channels(settings.get(person.id), person, extra):
+                    rows.append(
+                        {
+                            "schedule_id": row.id,
+                            "user_id": person.id,
+                            "occurrence_at": at,
+                            "channel": channel,
+                            "state": "missed" if at < now - GRACE else "pending",
+                            "due_at": at,
+                            "attempts": 0,
+                            "created_at": now,
+                        }
+                    )
+    return rows, next_occurrence(rec, row.plan_timezone, horizon) or ENDED
+
+
 def _tick_batch(now: datetime) -> tuple[int, int]:
     """Up to BATCH due schedules: their outbox rows, and each one's next due time
     (past the horizon, so the next batch reads the following schedules)."""
@@ -146,31 +181,14 @@ def _tick_batch(now: datetime) -> tuple[int, int]:
     pauses = pauses_by_plan({row.plan_id for row in rows})
     new_rows, next_due = [], []
     for row in rows:
-        rec = recurrence_of(row)
-        start = max(row.next_due_at or now, now - MISSED_LOOKBACK)
-        due = occurrences(rec, row.plan_timezone, start, horizon + timedelta(seconds=1))
-        quiet = plan_paused_at(pauses.get(row.plan_id, ()), row.plan_timezone, now=now) or practice_resting(
-            kind=row.practice_kind, stage=row.practice_stage, plan_stage=row.plan_stage, hold_by_id=row.hold_by_id
-        )
-        key = ("couple", row.couple_id) if row.couple_id else ("owner", row.owner_id)
-        recipients = [p for p in members.get(key, []) if row.prompt_user_id in (None, p.id)]
-        if not quiet:
-            for at in due:
-                for person in recipients:
-                    for channel in _channels(settings.get(person.id), person, extra):
-                        new_rows.append(
-                            {
-                                "schedule_id": row.id,
-                                "user_id": person.id,
-                                "occurrence_at": at,
-                                "channel": channel,
-                                "state": "missed" if at < now - GRACE else "pending",
-                                "due_at": at,
-                                "attempts": 0,
-                                "created_at": now,
-                            }
-                        )
-        next_due.append({"sid": row.id, "due": next_occurrence(rec, row.plan_timezone, horizon) or ENDED})
+        try:
+            mine, following = _schedule_due(row, now, horizon, members, settings, extra, pauses)
+        except Exception as exc:  # one schedule the tick can't handle must not stop everyone's
+            log.error("schedule %s can't be ticked (%s); tried again in an hour", row.id, type(exc).__name__)
+            next_due.append({"sid": row.id, "due": horizon + PARKED})
+            continue
+        new_rows.extend(mine)
+        next_due.append({"sid": row.id, "due": following})
     inserted = _insert_ignore(new_rows)
     table = Schedule.__table__
     db.session.execute(
