@@ -277,6 +277,7 @@ def test_resets_email_one_account_a_few_times_an_hour_whoever_asks(client, user,
     for _ in range(RESETS_PER_HOUR + 2):
         answer = client.post("/reset", data={"email": user.email})
         assert answer.status_code == 200 and "Check your inbox" in read_text(answer)
+        assert f"We send at most {RESETS_PER_HOUR} of these an hour." in read_text(answer)
     assert len(smtp_sink.wait_for(user.email, count=RESETS_PER_HOUR + 1, timeout=0.5)) == RESETS_PER_HOUR
     other = make_user()
     client.post("/reset", data={"email": other.email})

@@ -119,7 +119,7 @@ def reset_request():
     if form.validate_on_submit():
         services.password_reset_request(email=form.email.data)
         db.session.commit()
-        return render_template("auth/reset_sent.html")
+        return render_template("auth/reset_sent.html", per_hour=services.RESETS_PER_HOUR)
     return render_template("auth/reset_request.html", form=form), 422 if form.errors else 200
 
 
