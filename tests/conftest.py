@@ -66,7 +66,7 @@ def _worker_queue_in_process() -> None:
     queues one and puts a task on Huey's queue. Here Huey's own immediate mode runs that
     task inside the request that queued it, in its app, so a test finds the email in the
     SMTP sink once the request has answered. test_account_mail runs the queue for real:
-    the request only queues, and the worker's task, taken off a SQLite queue, sends.
+    the request only queues, and the worker's task, taken off a SQLite or a Redis queue, sends.
 
     The worker module makes its queue when imported: in a folder of this run's own."""
     folder = tempfile.mkdtemp(prefix="tandem-test-queue-")

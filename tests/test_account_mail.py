@@ -4,15 +4,19 @@ server that is down doesn't fail a sign-up or a reset, the email comes once it i
 and a reset for an email with an account does the same work as one without.
 
 Elsewhere the tests run the worker's task inside the request (Huey's immediate mode,
-tests/conftest.py); here `real_queue` puts it on a SQLite queue, as in production."""
+tests/conftest.py); here `real_queue` puts it on a SQLite or a Redis queue, as in
+production."""
 
 import logging
+import os
 import sqlite3
+import uuid
 from datetime import timedelta
 
 import pytest
+import redis
 from aiosmtpd.controller import Controller
-from huey.storage import SqliteStorage
+from huey.storage import RedisStorage, SqliteStorage
 from sqlalchemy import func, select
 
 from journal import create_app
@@ -33,12 +37,28 @@ def mail_down(app_config):
     app_config["MAIL_PORT"] = free_port()
 
 
-@pytest.fixture
-def real_queue(tmp_path, monkeypatch):
-    """The worker's queue as in production: a request puts a task on a SQLite queue and
-    nothing runs it until the test takes it off, as the consumer does."""
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def real_queue(request, tmp_path, monkeypatch):
+    """The worker's queue as in production, on SQLite (no REDIS_URL) and on Redis: a
+    request puts a task on it and nothing runs it until the test takes it off, as the
+    consumer does."""
+    if request.param == "sqlite":
+        storage = SqliteStorage("tandem", filename=str(tmp_path / "queue.sqlite"))
+    else:
+        try:
+            redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+        except redis.exceptions.ConnectionError:
+            if os.environ.get("CI") == "true":
+                pytest.fail("CI needs Redis at 127.0.0.1:6379")
+            pytest.skip("Redis not reachable at 127.0.0.1:6379")
+        # A queue of this test's own (a name no other test or run uses), emptied after it.
+        storage = RedisStorage(f"tandem-test-{uuid.uuid4().hex}", url=REDIS_URL, blocking=False)
+        request.addfinalizer(storage.flush_all)
     monkeypatch.setattr(worker.huey, "immediate", False)
-    monkeypatch.setattr(worker.huey, "storage", SqliteStorage("tandem", filename=str(tmp_path / "queue.sqlite")))
+    monkeypatch.setattr(worker.huey, "storage", storage)
     return worker.huey
 
 
