@@ -193,6 +193,24 @@ def database_url(backend, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def redis_server() -> str:
+    """The machine's Redis (127.0.0.1:6379), as a URL without a database number: skipped
+    when it can't be reached, failed under CI. Tests keep to their own database number,
+    since one of them empties its database: 15 for the rate limits and the readiness check
+    (test_app, test_ops_health), 14 for the account emails' queue (test_account_mail)."""
+    import redis
+
+    url = "redis://127.0.0.1:6379"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI needs Redis at 127.0.0.1:6379")
+        pytest.skip("Redis not reachable at 127.0.0.1:6379")
+    return url
+
+
+@pytest.fixture(scope="session")
 def smtp_sink():
     sink = SMTPSink().start()
     yield sink

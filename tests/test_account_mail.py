@@ -8,13 +8,11 @@ tests/conftest.py); here `real_queue` puts it on a SQLite or a Redis queue, as i
 production."""
 
 import logging
-import os
 import sqlite3
 import uuid
 from datetime import timedelta
 
 import pytest
-import redis
 from aiosmtpd.controller import Controller
 from huey.storage import RedisStorage, SqliteStorage
 from sqlalchemy import func, select
@@ -37,9 +35,6 @@ def mail_down(app_config):
     app_config["MAIL_PORT"] = free_port()
 
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
 @pytest.fixture(params=["sqlite", "redis"])
 def real_queue(request, tmp_path, monkeypatch):
     """The worker's queue as in production, on SQLite (no REDIS_URL) and on Redis: a
@@ -48,14 +43,9 @@ def real_queue(request, tmp_path, monkeypatch):
     if request.param == "sqlite":
         storage = SqliteStorage("tandem", filename=str(tmp_path / "queue.sqlite"))
     else:
-        try:
-            redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-        except redis.exceptions.ConnectionError:
-            if os.environ.get("CI") == "true":
-                pytest.fail("CI needs Redis at 127.0.0.1:6379")
-            pytest.skip("Redis not reachable at 127.0.0.1:6379")
         # A queue of this test's own (a name no other test or run uses), emptied after it.
-        storage = RedisStorage(f"tandem-test-{uuid.uuid4().hex}", url=REDIS_URL, blocking=False)
+        url = f"{request.getfixturevalue('redis_server')}/14"
+        storage = RedisStorage(f"tandem-test-{uuid.uuid4().hex}", url=url, blocking=False)
         request.addfinalizer(storage.flush_all)
     monkeypatch.setattr(worker.huey, "immediate", False)
     monkeypatch.setattr(worker.huey, "storage", storage)
