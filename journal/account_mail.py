@@ -28,12 +28,12 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import g, has_request_context
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 
 from journal.auth.tokens import token_new, token_record
 from journal.bulk import among
 from journal.extensions import db
-from journal.leases import lease_claim, worker_name
+from journal.leases import lease_claim, retry_or_give_up, worker_name
 from journal.mailer import MailConnection, account_message
 from journal.models import MAIL_KINDS, AccountMail, ReminderSettings, User, now_utc
 from journal.plan.rules import email_sendable
@@ -46,7 +46,8 @@ LEASE = timedelta(minutes=2)
 #: Tries 30 s, 1, 2, 4... minutes apart: ten tries over about four hours of a mail server being down.
 BACKOFF = timedelta(seconds=30)
 MAX_ATTEMPTS = 10
-#: How long an email given up stays (for `flask reminders status`) before a drain deletes it.
+#: How long an email given up stays (for `flask reminders status`) before a drain deletes it,
+#: counted from when it was queued.
 KEEP_FAILED = timedelta(days=30)
 
 
@@ -126,13 +127,6 @@ def account_mail_drain(*, now: datetime | None = None, max_batches: int = 20, li
         for outcome, n in _deliver(ids, at).items():
             totals[outcome] = totals.get(outcome, 0) + n
     return totals
-
-
-def account_mail_count_by_state() -> dict[str, int]:
-    """Account emails waiting (pending, claimed) or given up (failed), for `flask reminders status`."""
-    return dict(
-        db.session.execute(select(AccountMail.state, func.count(AccountMail.id)).group_by(AccountMail.state)).all()
-    )
 
 
 def _skip_reason(row) -> str | None:
@@ -235,7 +229,7 @@ def _deliver(ids: list[int], now: datetime) -> dict[str, int]:
                 log.info("account email %s not sent: %s", row.kind, reason)
                 outcome = "skipped"
             elif (built := _built(row)) is None:  # can't be written: failed, not tried forever
-                _settle(row.id, state="failed", attempts=row.attempts + 1, error="unbuildable", due_at=now)
+                _settle(row.id, state="failed", attempts=row.attempts + 1, error="unbuildable")
                 outcome = "failed"
             else:
                 raw, message = built
@@ -247,16 +241,15 @@ def _deliver(ids: list[int], now: datetime) -> dict[str, int]:
                     log.info("sent %s email", row.kind)
                     outcome = "sent"
                 else:
-                    attempts = row.attempts + 1
-                    retry = result.temporary and attempts < MAX_ATTEMPTS
-                    outcome = "pending" if retry else "failed"
-                    _settle(
-                        row.id,
-                        state=outcome,
-                        attempts=attempts,
-                        error=result.error,
-                        due_at=now + BACKOFF * 2 ** (attempts - 1) if retry else now,
+                    values = retry_or_give_up(
+                        attempts=row.attempts,
+                        temporary=result.temporary,
+                        now=now,
+                        backoff=BACKOFF,
+                        max_attempts=MAX_ATTEMPTS,
                     )
+                    outcome = values["state"]
+                    _settle(row.id, error=result.error, **values)
                     log.warning("account email %s not sent (%s), %s", row.kind, result.error, outcome)
             counts[outcome] = counts.get(outcome, 0) + 1
     finally:

@@ -4,15 +4,16 @@ import click
 from email_validator import EmailNotValidError, validate_email
 from flask import Flask
 
-from journal.account_mail import account_mail_count_by_state, account_mail_drain
+from journal.account_mail import account_mail_drain
 from journal.auth.sessions import sessions_prune
 from journal.backup import BackupError, backup_create, backup_restore
 from journal.crypto.rotate import rotate
 from journal.extensions import db
+from journal.leases import count_by_state
 from journal.mailer import account_email_send
+from journal.models import AccountMail, Outbox
 from journal.practices.services import practices_load
 from journal.reminders.dispatch import drain
-from journal.reminders.services import outbox_count_by_state
 from journal.reminders.tick import tick
 
 
@@ -94,10 +95,10 @@ def register(app: Flask) -> None:
     @reminders_group.command("status")
     def reminders_status_command():
         """How many reminders are in each state."""
-        counts = outbox_count_by_state()
+        counts = count_by_state(Outbox)
         for state in ("pending", "claimed", "sent", "failed", "missed", "skipped"):
             click.echo(f"{state:8} {counts.get(state, 0)}")
-        mail = account_mail_count_by_state()
+        mail = count_by_state(AccountMail)
         click.echo("account emails: " + ", ".join(f"{mail.get(s, 0)} {s}" for s in ("pending", "claimed", "failed")))
 
     @reminders_group.command("send-test")

@@ -13,9 +13,24 @@ import os
 import socket
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from journal.extensions import db
+
+
+def retry_or_give_up(*, attempts: int, temporary: bool, now: datetime, backoff: timedelta, max_attempts: int) -> dict:
+    """A claimed row's new state after a failed try (`attempts` made before it): pending
+    again after `backoff` doubled at each try, while the failure is temporary and tries
+    are left; else failed (its due_at left as it was)."""
+    attempts += 1
+    if temporary and attempts < max_attempts:
+        return {"state": "pending", "attempts": attempts, "due_at": now + backoff * 2 ** (attempts - 1)}
+    return {"state": "failed", "attempts": attempts}
+
+
+def count_by_state(model) -> dict[str, int]:
+    """How many rows of the outbox `model` are in each state (`flask reminders status`)."""
+    return dict(db.session.execute(select(model.state, func.count(model.id)).group_by(model.state)).all())
 
 
 def worker_name() -> str:

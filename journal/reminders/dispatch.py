@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, select, update
 
 from journal.bulk import among
 from journal.extensions import db
-from journal.leases import lease_claim, worker_name
+from journal.leases import lease_claim, retry_or_give_up, worker_name
 from journal.models import (
     Outbox,
     Plan,
@@ -49,14 +49,13 @@ def claim(*, now: datetime | None = None, limit: int = 200, worker: str | None =
 
 def _failure(row, result: SendResult, now: datetime) -> dict:
     """The row's new values after a failed send: retry later, or give up."""
-    attempts = row.attempts + 1
-    retry = result.temporary and attempts < MAX_ATTEMPTS
     return {
         "oid": row.id,
-        "state": "pending" if retry else "failed",
-        "attempts": attempts,
         "error": result.error,
-        "due_at": now + BACKOFF * (2 ** (attempts - 1)) if retry else row.due_at,
+        "due_at": row.due_at,
+        **retry_or_give_up(
+            attempts=row.attempts, temporary=result.temporary, now=now, backoff=BACKOFF, max_attempts=MAX_ATTEMPTS
+        ),
     }
 
 

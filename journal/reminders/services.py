@@ -132,8 +132,3 @@ def notifications_mark_read(*, user: User, now: datetime | None = None) -> None:
         .execution_options(synchronize_session=False)
     )
     user.unread_count = 0  # the header of this same page counts none
-
-
-def outbox_count_by_state() -> dict[str, int]:
-    """Outbox rows by state (for `flask reminders status`)."""
-    return dict(db.session.execute(select(Outbox.state, func.count(Outbox.id)).group_by(Outbox.state)).all())
