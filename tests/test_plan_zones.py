@@ -4,10 +4,22 @@ plan's zone is another, both are named ("20:00 in New York, 01:00 for you")."""
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import text, update
+
 from journal.extensions import db
-from journal.models import Plan, now_utc
+from journal.models import Plan, User, now_utc
+from journal.models.base import zone_known
 from journal.plan.recurrence import Recurrence, next_occurrence
-from journal.testing import client_for, couple_plan, make_practice, make_schedule, read_text
+from journal.testing import (
+    client_for,
+    couple_plan,
+    field_value,
+    make_practice,
+    make_schedule,
+    path_of,
+    read_text,
+    selected_values,
+)
 from journal.zones import ZoneView, local_today, today_for, zone_place
 
 
@@ -83,3 +95,50 @@ def test_today_is_the_persons_own_day_for_their_things_and_the_plans_for_the_pla
     plan = Plan(couple_id=c.id, timezone="America/New_York")
     assert today_for(ana, now=now) == date(2026, 11, 28)
     assert today_for(ana, plan=plan, now=now) == date(2026, 11, 27)
+
+
+# -- a stored zone this system doesn't know ------------------------------------------
+
+
+PERSON_PAGES = (
+    "/today",
+    "/plan",
+    "/journal",
+    "/checkins",
+    "/checkins/new",
+    "/progress",
+    "/notes",
+    "/account",
+    "/calendar",
+    "/reminders",
+)
+
+
+def test_a_stored_zone_the_system_doesnt_know_is_read_as_utc_everywhere(app, couple, log_output):
+    """Zones are checked on input, but a row written by an older version (or a zone a tzdata
+    update dropped) used to answer 500 on every page of that person and plan, and on their
+    calendar feed. Such a zone is read as UTC, once, where rows are read: every surface
+    then works, the settings show UTC to choose from, and the log names the zone (never a person)."""
+    ana, bo, c = couple
+    plan, practice = evening_walk(c)
+    zone_known.cache_clear()  # it logs once a process: an earlier test may have read these zones
+    db.session.execute(update(User).where(User.id == ana.id).values(timezone="Mars/Olympus"))
+    db.session.execute(update(Plan).where(Plan.id == plan.id).values(timezone="Atlantis/Capital"))
+    db.session.commit()
+    db.session.expire_all()
+    client = client_for(app, ana)
+    for path in PERSON_PAGES:
+        assert client.get(path).status_code == 200, path
+    assert "Every day at 20:00" in walk_row(client)
+    assert selected_values(client.get("/account"), "timezone") == ["UTC"]
+    client.post("/calendar/regenerate")
+    feed = path_of(field_value(client.get("/calendar"), "feed-link"))
+    response = client.get(feed)
+    assert response.status_code == 200 and b"BEGIN:VEVENT" in response.data
+    logged = log_output.getvalue()
+    assert "Mars/Olympus" in logged and "Atlantis/Capital" in logged
+    assert ana.email not in logged
+    # Nothing was written back: choosing a zone again is the person's own step.
+    assert db.session.execute(text("SELECT timezone FROM users WHERE id = :id"), {"id": ana.id}).scalar() == (
+        "Mars/Olympus"
+    )

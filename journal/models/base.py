@@ -1,8 +1,11 @@
-"""Declarative base, naming convention and the one clock."""
+"""Declarative base, naming convention, the one clock and the column types every model shares."""
 
+import logging
 from datetime import UTC, datetime
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, MetaData, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -42,6 +45,35 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+log = logging.getLogger(__name__)
+
+
+@cache
+def zone_known(name: str) -> str:
+    """`name` if this system knows the zone, else "UTC" (logged once a process, by zone name
+    only: a zone says nothing about whose row it was)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("stored time zone %r is not known here; read as UTC", name[:64])
+        return "UTC"
+    return name
+
+
+class ZoneName(TypeDecorator):
+    """An IANA zone name. Zones are checked on input, but a row written by an older
+    version, or a zone a tzdata update dropped, would otherwise raise wherever a time is
+    shown or a reminder decided: such a zone is read as UTC, here, once, for every surface
+    (pages, calendar feed, reminders, export). The row keeps what it holds until the
+    person chooses a zone again."""
+
+    impl = String(64)
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        return value if value is None else zone_known(value)
 
 
 class Base(DeclarativeBase):

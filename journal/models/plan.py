@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from journal.models.base import Base, UTCDateTime, now_utc
+from journal.models.base import Base, UTCDateTime, ZoneName, now_utc
 
 
 class Plan(Base):
@@ -18,7 +18,7 @@ class Plan(Base):
     couple_id: Mapped[int | None] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), unique=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     #: IANA zone every schedule of the plan is expressed in.
-    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    timezone: Mapped[str] = mapped_column(ZoneName(), default="UTC")
     #: Current pace stage for touch practices (1..4).
     stage: Mapped[int] = mapped_column(default=1)
     #: Optional, never assumed: lets the plan show weeks since birth and check-up milestones.

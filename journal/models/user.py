@@ -6,7 +6,7 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from journal.models.base import Base, UTCDateTime, now_utc
+from journal.models.base import Base, UTCDateTime, ZoneName, now_utc
 
 
 class User(UserMixin, Base):
@@ -18,7 +18,7 @@ class User(UserMixin, Base):
     display_name: Mapped[str] = mapped_column(String(60))
     password_hash: Mapped[str] = mapped_column(String(255))
     #: IANA zone name, e.g. "Europe/London"; every local time shown uses it.
-    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    timezone: Mapped[str] = mapped_column(ZoneName(), default="UTC")
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     #: Failed log-ins since the last success; slows guessing whatever the process count.
