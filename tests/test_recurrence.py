@@ -12,7 +12,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar, Event, vRecur
 
-from journal.plan.recurrence import Recurrence, _ruleset, ical_rules, next_occurrence, occurrences, occurrences_by_day
+from journal.plan.recurrence import (
+    Recurrence,
+    _ruleset,
+    ical_rules,
+    next_occurrence,
+    occurrences,
+    occurrences_by_day,
+    occurs_at,
+)
 
 UTC = datetime.UTC
 D = datetime.date
@@ -192,6 +200,29 @@ def test_todays_whole_day_expansion_gives_the_same_instants(zone, kind):
         now = utc(2026, 1, 1) + datetime.timedelta(hours=37 * k)
         start, end = now - datetime.timedelta(hours=30), now + datetime.timedelta(hours=24)
         assert occurrences_by_day(r, zone, start, end) == occurrences(r, zone, start, end), now
+
+
+@pytest.mark.parametrize("kind", ["daily", "weekdays", "interval", "weekly", "once"])
+@pytest.mark.parametrize("zone", [NY, LORD_HOWE, KOLKATA, "America/Santiago"])
+def test_occurs_at_says_yes_to_exactly_the_instants_a_window_holds(zone, kind):
+    """The dispatcher asks `occurs_at` of each reminder (is this still an occurrence of the
+    schedule as it is now?). Through a year, changes, gaps (Santiago's at midnight) and
+    repeated hours included, it holds for every instant `occurrences` gives and for no
+    instant a minute, an hour or a day away that `occurrences` doesn't give."""
+    r = rec(kind, times=("00:30", "01:45", "02:30", "20:00"), start=D(2026, 1, 3), weekdays=(6, 2), interval=3)
+    low, high = utc(2026, 1, 1), utc(2027, 1, 1)
+    ours = set(occurrences(r, zone, low - datetime.timedelta(days=2), high + datetime.timedelta(days=2)))
+    assert ours
+    steps = [datetime.timedelta(0)] + [
+        sign * step
+        for sign in (1, -1)
+        for step in (datetime.timedelta(minutes=1), datetime.timedelta(hours=1), datetime.timedelta(days=1))
+    ]
+    for instant in sorted(ours):
+        for step in steps:
+            candidate = instant + step
+            if low <= candidate < high:
+                assert occurs_at(r, zone, candidate) == (candidate in ours), (candidate, step)
 
 
 def test_a_window_far_from_the_start_does_not_walk_the_years_between():

@@ -20,11 +20,19 @@ from journal.models import (
     ReminderSettings,
     Schedule,
 )
-from journal.plan.services import hold_start, plan_pause, schedule_refresh_due
+from journal.plan.recurrence import Recurrence, parse_time
+from journal.plan.services import (
+    hold_start,
+    plan_pause,
+    plan_settings_update,
+    schedule_refresh_due,
+    schedule_save,
+)
 from journal.practices.services import practices_load
 from journal.reminders import dispatch
 from journal.reminders.channels.apprise import apprise_target_save
 from journal.reminders.dispatch import drain
+from journal.reminders.services import channel_off, reminder_settings_save
 from journal.reminders.tick import tick
 from journal.testing import make_user
 from tests.test_apprise import Hook
@@ -257,6 +265,114 @@ def test_a_pause_that_starts_after_the_tick_is_honoured_by_the_dispatcher(couple
     db.session.expire_all()
     assert receivers.arrived(ana) == set()
     assert {r.state for r in db.session.scalars(select(Outbox))} == {"skipped"}
+
+
+# -- a channel turned off after its reminder was queued --------------------------------
+
+
+def test_a_held_reminder_does_not_go_on_a_channel_turned_off_meanwhile(couple, receivers):
+    """Held by quiet hours, a reminder used to go out at their end on every channel the
+    person had when it was queued, even one they had turned off since (on the Reminders
+    page, or with an email's unsubscribe link). In-app, which can't be turned off, still comes."""
+    ana, bo, _ = couple
+    receivers.give_all_channels(ana, quiet=(time(1), time(6)))
+    plan_with(ana, prompt=ana)
+    run(at(3))
+    assert receivers.arrived(ana) == set(), "held"
+    reminder_settings_save(
+        user=ana, email_on=False, push_on=True, apprise_on=False, discreet=True, quiet_start="01:00", quiet_end="06:00"
+    )
+    channel_off(user_id=ana.id, channel="push")  # the unsubscribe link in a push
+    db.session.commit()
+    drain(now=at(6, 1))
+    db.session.expire_all()
+    assert receivers.arrived(ana) == {"inapp"}
+    states = {r.channel: (r.state, r.error) for r in db.session.scalars(select(Outbox))}
+    assert states == {
+        "inapp": ("sent", None),
+        "email": ("skipped", "off"),
+        "push": ("skipped", "off"),
+        "apprise": ("skipped", "off"),
+    }
+
+
+# -- a schedule changed after its reminder was queued --------------------------------
+
+
+def _change(person, schedule, practice, *, times=("03:00",), prompt=None) -> None:
+    """Change the schedule as the plan page does (schedule_save), at 03:05 of the test's day."""
+    schedule_save(
+        scope=Scope(person),
+        author=person,
+        practice=practice,
+        recurrence=Recurrence(kind="daily", times=tuple(parse_time(t) for t in times), start=DAY - timedelta(days=5)),
+        prompt_user_id=prompt.id if prompt else None,
+        schedule=schedule,
+    )
+    schedule_refresh_due(schedule, "UTC", now=at(3, 5))  # schedule_save's own is from the real clock
+    db.session.commit()
+
+
+def _states() -> dict[int, tuple[str, str | None]]:
+    return {r.user_id: (r.state, r.error) for r in db.session.scalars(select(Outbox))}
+
+
+def test_a_held_reminder_for_a_time_the_schedule_no_longer_has_is_not_sent(couple, receivers):
+    """Held by quiet hours (or waiting for a retry), a reminder used to go out for the
+    occurrence it was queued for even after the schedule moved to another time: at 06:00,
+    a reminder for a 03:00 practice that now happens at 20:00."""
+    ana, bo, _ = couple
+    receivers.give_all_channels(ana, quiet=(time(1), time(6)))
+    _, schedule, practice = plan_with(ana, prompt=ana)
+    run(at(3))
+    assert receivers.arrived(ana) == set(), "held"
+    _change(ana, schedule, practice, times=("20:00",), prompt=ana)
+    drain(now=at(6, 1))
+    db.session.expire_all()
+    assert receivers.arrived(ana) == set()
+    assert {r.state for r in db.session.scalars(select(Outbox))} == {"skipped"}
+    run(at(20))
+    assert receivers.arrived(ana) == ALL, "the new time's reminder comes as usual"
+
+
+def test_a_held_reminder_still_goes_when_the_change_kept_its_time(couple, receivers):
+    ana, bo, _ = couple
+    receivers.give_all_channels(ana, quiet=(time(1), time(6)))
+    _, schedule, practice = plan_with(ana, prompt=ana)
+    run(at(3))
+    _change(ana, schedule, practice, times=("03:00", "21:00"), prompt=ana)
+    drain(now=at(6, 1))
+    db.session.expire_all()
+    assert receivers.arrived(ana) == ALL
+
+
+def test_a_held_reminder_is_not_sent_to_someone_the_schedule_no_longer_prompts(couple, receivers):
+    ana, bo, _ = couple
+    for person in (ana, bo):
+        db.session.add(ReminderSettings(user_id=person.id, quiet_start=time(1), quiet_end=time(6)))
+    db.session.commit()
+    _, schedule, practice = plan_with(ana)  # prompts you both
+    run(at(3))
+    assert {state for state, _ in _states().values()} == {"pending"}
+    _change(ana, schedule, practice, prompt=ana)  # now only Ana
+    assert drain(now=at(6, 1)) == {"sent": 1, "skipped": 1}
+    db.session.expire_all()
+    assert _states() == {ana.id: ("sent", None), bo.id: ("skipped", "changed")}
+    assert receivers.arrived(bo) == set()
+
+
+def test_a_held_reminder_is_not_sent_after_the_plan_moved_to_another_zone(couple, receivers):
+    """03:00 in UTC was the occurrence; in New York the practice now happens five hours later."""
+    ana, bo, _ = couple
+    receivers.give_all_channels(ana, quiet=(time(1), time(6)))
+    plan_with(ana, prompt=ana)
+    run(at(3))
+    plan_settings_update(scope=Scope(ana), timezone="America/New_York", birth_date=None)
+    db.session.commit()
+    drain(now=at(6, 1))
+    db.session.expire_all()
+    assert receivers.arrived(ana) == set()
+    assert {(r.state, r.error) for r in db.session.scalars(select(Outbox))} == {("skipped", "changed")}
 
 
 def test_reminder_emails_never_go_to_an_unverified_address(couple, receivers):

@@ -39,12 +39,13 @@ def _worker(config: dict, mode: str, results) -> None:
 
 
 def _fill(user, count: int) -> None:
-    """`count` due in-app reminders for `user` (one schedule, many occurrences)."""
+    """`count` due in-app reminders for `user` (one daily schedule, one occurrence a day:
+    the dispatcher sends only what is still an occurrence of its schedule)."""
     practices_load()
     plan = Scope(user).plan_or_create()
     practice = db.session.scalar(select(Practice).order_by(Practice.id))
     schedule = Schedule(
-        plan_id=plan.id, practice_id=practice.id, kind="daily", times=["08:00"], start_date=date(2026, 1, 1)
+        plan_id=plan.id, practice_id=practice.id, kind="daily", times=["08:00"], start_date=date(2020, 1, 1)
     )
     db.session.add(schedule)
     db.session.flush()
@@ -56,7 +57,7 @@ def _fill(user, count: int) -> None:
                 "user_id": user.id,
                 "channel": "inapp",
                 "state": "pending",
-                "occurrence_at": T0 - timedelta(seconds=i),
+                "occurrence_at": T0.replace(hour=8) - timedelta(days=i),
                 "due_at": T0 - timedelta(seconds=i),
                 "attempts": 0,
                 "created_at": T0,

@@ -134,10 +134,8 @@ def feed_calendar(*, user: User) -> bytes:
     settings = db.session.get(ReminderSettings, user.id)
     cal.add_component(Timezone.from_tzid(zone))
     for schedule, practice in rows:
-        if schedule.prompt_user_id is not None and schedule.prompt_user_id != user.id:
-            continue  # prompts only the partner
-        if view.is_held(practice) or view.is_later(practice):
-            continue  # touch practices on hold, or above the current stage: not offered now
+        if not view.prompts(schedule, practice, user.id):
+            continue  # prompts only the partner, or resting (held, or above the stage): not offered now
         rec = recurrence_of(schedule)
         skipped = {at for (sid, at) in acted if sid == schedule.id}
         for since, end in spans:  # every occurrence inside a dated pause

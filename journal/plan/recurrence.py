@@ -147,6 +147,37 @@ def next_occurrence(rec: Recurrence, zone: str, after: datetime.datetime) -> dat
     return None
 
 
+def occurs_at(rec: Recurrence, zone: str, instant: datetime.datetime) -> bool:
+    """Whether `instant` is an occurrence of `rec` in `zone`, as the schedule is now. The
+    dispatcher asks it of every reminder before sending, since the schedule (its times,
+    days or zone) may have changed after the reminder was queued. The same instants as
+    `occurrences`, by arithmetic on the local day rather than an expansion: a few
+    microseconds a reminder."""
+    _check(rec, instant=instant)
+    tz = ZoneInfo(zone)
+    day = _local_wall(instant, tz).date()
+    # The day before too: a time in a gap at midnight moves to the next local day.
+    return any(
+        _on_day(rec, d) and local_to_utc(_wall(d, t), tz) == instant for d in (day - _DAY, day) for t in rec.times
+    )
+
+
+def _on_day(rec: Recurrence, day: datetime.date) -> bool:
+    """Whether the schedule has its times on the local `day` (the days `_ruleset` makes)."""
+    if day < rec.start or (rec.end is not None and day > rec.end):
+        return False
+    since = (day - rec.start).days
+    if rec.kind == "once":
+        return since == 0
+    if rec.kind == "weekdays":
+        return day.weekday() in rec.weekdays
+    if rec.kind == "interval":
+        return since % rec.interval == 0
+    if rec.kind == "weekly":
+        return since % 7 == 0
+    return True  # daily
+
+
 def ical_rules(rec: Recurrence, zone: str) -> list[tuple[datetime.datetime, str | None]]:
     """For the calendar feed: one (local naive DTSTART, RRULE value or None for "once")
     per time of day, e.g. (datetime(2026, 3, 1, 20, 0), "FREQ=DAILY;UNTIL=20260402T035959Z").

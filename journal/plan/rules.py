@@ -10,6 +10,11 @@ from datetime import date, datetime
 from journal.zones import local_today
 
 
+def prompted(*, prompt_user_id: int | None, user_id: int) -> bool:
+    """Whether a schedule prompts this person: everyone in the plan (None), or the one chosen."""
+    return prompt_user_id is None or prompt_user_id == user_id
+
+
 def practice_held(*, kind: str | None, hold_by_id: int | None) -> bool:
     """Touch practices rest while a safety hold is on."""
     return kind == "touch" and hold_by_id is not None
@@ -32,6 +37,15 @@ def pause_active(since: datetime | None, until: date | None, zone: str, now: dat
     if until is None:
         return True
     return local_today(zone, now=now) <= until
+
+
+def channel_chosen(channel: str, settings) -> bool:
+    """The person has this reminder channel on now: in-app always; email, push and Apprise
+    when `settings` (their ReminderSettings, or a row with its `*_on` columns; None when
+    they never saved any) say so."""
+    if channel == "inapp":
+        return True
+    return settings is not None and bool(getattr(settings, f"{channel}_on", False))
 
 
 def email_sendable(*, verified_at: datetime | None) -> bool:

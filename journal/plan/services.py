@@ -11,7 +11,7 @@ from journal.bulk import among
 from journal.extensions import db
 from journal.models import Couple, Plan, PlanPause, Practice, Schedule, User, now_utc
 from journal.plan.recurrence import Recurrence, next_occurrence
-from journal.plan.rules import pause_active, practice_held, practice_later
+from journal.plan.rules import pause_active, practice_held, practice_later, prompted
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,15 @@ class PlanView:
 
     def is_held(self, practice: Practice) -> bool:
         return practice_held(kind=practice.kind, hold_by_id=self.hold_by_id)
+
+    def prompts(self, schedule: Schedule, practice: Practice, user_id: int) -> bool:
+        """The schedule prompts this person now: it is theirs (or both of yours), and its
+        practice is neither held nor above the stage. Today, prompt links and the feed."""
+        return (
+            prompted(prompt_user_id=schedule.prompt_user_id, user_id=user_id)
+            and not self.is_held(practice)
+            and not self.is_later(practice)
+        )
 
 
 def plan_view(scope: Scope, *, now: datetime | None = None) -> PlanView:
@@ -220,6 +229,18 @@ def hold_start(*, plan: Plan, user: User) -> None:
         plan.hold_since = now_utc()
         plan.hold_told = False
         log.info("plan %s hold started", plan.id)
+
+
+#: The columns `recurrence_of` reads, for statements that read a schedule as columns
+#: (the reminder tick and dispatcher): their own names, so such a row is read directly.
+RECURRENCE_COLUMNS = (
+    Schedule.kind,
+    Schedule.times,
+    Schedule.start_date,
+    Schedule.end_date,
+    Schedule.weekdays,
+    Schedule.interval,
+)
 
 
 def recurrence_of(schedule: Schedule) -> Recurrence:

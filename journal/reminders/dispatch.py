@@ -27,8 +27,9 @@ from journal.models import (
     User,
     now_utc,
 )
-from journal.plan.rules import email_sendable, practice_resting
-from journal.plan.services import pauses_by_plan, plan_paused_at
+from journal.plan.recurrence import occurs_at
+from journal.plan.rules import channel_chosen, email_sendable, practice_resting, prompted
+from journal.plan.services import RECURRENCE_COLUMNS, pauses_by_plan, plan_paused_at, recurrence_of
 from journal.reminders.channels import Senders, SendResult
 from journal.reminders.tick import GRACE, in_quiet_hours
 from journal.today.services import done_together
@@ -73,12 +74,20 @@ def reminder_outcome(row, acted: set, pauses: dict[int, list], now: datetime) ->
         prompt_user_id=row.prompt_user_id, together=row.together, kind=row.practice_kind
     ):
         return "skipped", "done"
+    # The schedule changed after the tick queued this (another time, other days, another
+    # zone, only the other person): the occurrence or the recipient is no longer its.
+    if not prompted(prompt_user_id=row.prompt_user_id, user_id=row.user_id) or not occurs_at(
+        recurrence_of(row), row.plan_timezone, row.occurrence_at
+    ):
+        return "skipped", "changed"
     if plan_paused_at(pauses.get(row.plan_id, ()), row.plan_timezone, now=now):
         return "skipped", "paused"
     if practice_resting(
         kind=row.practice_kind, stage=row.practice_stage, plan_stage=row.plan_stage, hold_by_id=row.hold_by_id
     ):
         return "skipped", "resting"
+    if not channel_chosen(row.channel, row):  # turned off since (the page, an unsubscribe link)
+        return "skipped", "off"
     if row.channel == "email" and not email_sendable(verified_at=row.email_verified_at):
         return "skipped", "unverified"
     if row.due_at < now - GRACE:
@@ -99,6 +108,7 @@ _ROW = (
     User.email_verified_at,
     User.timezone.label("user_timezone"),
     Schedule.removed_at,
+    *RECURRENCE_COLUMNS,
     Plan.id.label("plan_id"),
     Plan.timezone.label("plan_timezone"),
     Plan.hold_by_id,
@@ -107,6 +117,9 @@ _ROW = (
     Practice.kind.label("practice_kind"),
     Practice.stage.label("practice_stage"),
     ReminderSettings.discreet,
+    ReminderSettings.email_on,
+    ReminderSettings.push_on,
+    ReminderSettings.apprise_on,
     ReminderSettings.quiet_start,
     ReminderSettings.quiet_end,
     Schedule.prompt_user_id,

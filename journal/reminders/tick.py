@@ -26,8 +26,8 @@ from journal.models import (
     now_utc,
 )
 from journal.plan.recurrence import local_to_utc, next_occurrence, occurrences
-from journal.plan.rules import email_sendable, practice_resting
-from journal.plan.services import pauses_by_plan, plan_paused_at, recurrence_of
+from journal.plan.rules import channel_chosen, email_sendable, practice_resting, prompted
+from journal.plan.services import RECURRENCE_COLUMNS, pauses_by_plan, plan_paused_at, recurrence_of
 
 log = logging.getLogger(__name__)
 
@@ -49,15 +49,13 @@ def _insert_ignore(rows: list[dict]) -> int:
 
 def _channels(settings: ReminderSettings | None, user: User, extra: dict[str, set[int]]) -> list[str]:
     """In-app always; email, push and Apprise when chosen and set up."""
-    chosen = ["inapp"]
-    if settings is not None:
-        if settings.email_on and email_sendable(verified_at=user.email_verified_at):
-            chosen.append("email")
-        if settings.push_on and user.id in extra["push"]:
-            chosen.append("push")
-        if settings.apprise_on and user.id in extra["apprise"]:
-            chosen.append("apprise")
-    return chosen
+    set_up = {
+        "inapp": True,
+        "email": email_sendable(verified_at=user.email_verified_at),
+        "push": user.id in extra["push"],
+        "apprise": user.id in extra["apprise"],
+    }
+    return [channel for channel, ready in set_up.items() if ready and channel_chosen(channel, settings)]
 
 
 def _destinations(user_ids: set[int]) -> dict[str, set[int]]:
@@ -89,15 +87,9 @@ def tick(*, now: datetime | None = None) -> int:
 
 
 #: What a tick reads of a due schedule, its plan and practice: columns, not objects.
-#: The schedule's own names stay as they are, so `recurrence_of` reads a row directly.
 _DUE = (
     Schedule.id,
-    Schedule.kind,
-    Schedule.times,
-    Schedule.start_date,
-    Schedule.end_date,
-    Schedule.weekdays,
-    Schedule.interval,
+    *RECURRENCE_COLUMNS,
     Schedule.next_due_at,
     Schedule.prompt_user_id,
     Plan.couple_id,
@@ -111,8 +103,8 @@ _DUE = (
 )
 
 
-#: How long a schedule the tick can't handle (it raised: say, its plan's time zone is one
-#: the system no longer knows) waits before it is tried again.
+#: How long a schedule the tick can't handle (it raised: say, a time an older version
+#: stored that this one can't read) waits before it is tried again.
 PARKED = timedelta(hours=1)
 
 
@@ -125,7 +117,7 @@ def _schedule_due(row, now, horizon, members, settings, extra, pauses) -> tuple[
         kind=row.practice_kind, stage=row.practice_stage, plan_stage=row.plan_stage, hold_by_id=row.hold_by_id
     )
     key = ("couple", row.couple_id) if row.couple_id else ("owner", row.owner_id)
-    recipients = [p for p in members.get(key, []) if row.prompt_user_id in (None, p.id)]
+    recipients = [p for p in members.get(key, []) if prompted(prompt_user_id=row.prompt_user_id, user_id=p.id)]
     rows = []
     if not quiet:
         for at in due:

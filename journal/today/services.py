@@ -15,7 +15,7 @@ from sqlalchemy import select
 from journal.access import Scope
 from journal.extensions import db
 from journal.models import Plan, Practice, PromptAction, Schedule, User, now_utc
-from journal.plan.recurrence import local_to_utc, occurrences, occurrences_by_day
+from journal.plan.recurrence import local_to_utc, occurrences, occurrences_by_day, occurs_at
 from journal.plan.services import PlanView, plan_view, recurrence_of, schedules_with_practices
 from journal.today.prompts import prompt_key, prompt_parse  # noqa: F401 (prompt_key: callers read it here)
 from journal.zones import local_day_start
@@ -101,7 +101,7 @@ def prompts_for(scope: Scope, user: User, *, now: datetime | None = None) -> tup
     prompts = []
     own = set()  # (schedule, occurrence) of every occurrence in the window, done or not
     for schedule, practice in rows:
-        if schedule.prompt_user_id not in (None, user.id) or view.is_held(practice) or view.is_later(practice):
+        if not view.prompts(schedule, practice, user.id):
             continue
         for at in occurrences_by_day(recurrence_of(schedule), view.timezone, start - LOOKBACK, end):
             own.add((schedule.id, at))
@@ -169,9 +169,9 @@ def prompt_link(scope: Scope, user: User, key: str | None, *, now: datetime | No
         return None
     schedule, practice = row
     view = plan_view(scope, now=now)
-    if schedule.prompt_user_id not in (None, user.id) or view.is_held(practice) or view.is_later(practice):
+    if not view.prompts(schedule, practice, user.id):
         return None
-    if at not in occurrences(recurrence_of(schedule), view.timezone, at, at + timedelta(seconds=1)):
+    if not occurs_at(recurrence_of(schedule), view.timezone, at):
         return None
     return Prompt(schedule, practice, at, at, False)
 
