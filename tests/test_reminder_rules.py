@@ -19,6 +19,7 @@ from journal.models import (
     PushSubscription,
     ReminderSettings,
     Schedule,
+    User,
 )
 from journal.plan.recurrence import Recurrence, parse_time
 from journal.plan.services import (
@@ -265,6 +266,34 @@ def test_a_pause_that_starts_after_the_tick_is_honoured_by_the_dispatcher(couple
     db.session.expire_all()
     assert receivers.arrived(ana) == set()
     assert {r.state for r in db.session.scalars(select(Outbox))} == {"skipped"}
+
+
+# -- only the plan a person is in now reminds them -------------------------------------
+
+
+def test_a_plan_of_one_left_behind_on_partnering_reminds_nobody(couple, receivers):
+    """Accepting an invitation keeps the accepting person's plan-of-one for if they are ever
+    single again, but their current plan is the couple's: Today, the plan page and the feed
+    show only that. The tick and the dispatcher used to go on reminding them of the old
+    plan's schedules as well, practices they could see nowhere."""
+    ana, bo, _ = couple
+    db.session.execute(update(User).where(User.id == bo.id).values(couple_id=None))
+    db.session.commit()
+    db.session.refresh(bo)
+    plan_with(bo, times=("03:00",))  # Bo's plan-of-one, from before
+    tick(now=at(2, 59))  # queued while Bo was single
+    db.session.commit()
+    db.session.execute(update(User).where(User.id == bo.id).values(couple_id=ana.couple_id))
+    db.session.commit()
+    db.session.refresh(bo)
+    assert Scope(bo).plan is None or Scope(bo).plan.couple_id == ana.couple_id
+    assert drain(now=at(3)) == {"skipped": 1}
+    db.session.expire_all()
+    assert {(r.state, r.error) for r in db.session.scalars(select(Outbox))} == {("skipped", "changed")}
+    run(at(3, 0, day=DAY + timedelta(days=1)))
+    assert receivers.arrived(bo) == set()
+    later = db.session.scalars(select(Outbox).where(Outbox.occurrence_at > at(3))).all()
+    assert later == [], "the tick queues nothing for a plan nobody is in"
 
 
 # -- a channel turned off after its reminder was queued --------------------------------

@@ -10,6 +10,16 @@ from datetime import date, datetime
 from journal.zones import local_today
 
 
+def plan_current(*, couple_id: int | None, owner_id: int | None, user_id: int, user_couple_id: int | None) -> bool:
+    """Whether a plan (its `couple_id`, or its `owner_id` for a plan-of-one) is the person's
+    current one: their couple's while they are in a couple, else their own. A plan-of-one
+    kept while its person is in a couple (for if they are ever single again) prompts nobody;
+    `Scope.plan` finds the current plan by the same rule."""
+    if user_couple_id is not None:
+        return couple_id == user_couple_id
+    return couple_id is None and owner_id == user_id
+
+
 def prompted(*, prompt_user_id: int | None, user_id: int) -> bool:
     """Whether a schedule prompts this person: everyone in the plan (None), or the one chosen."""
     return prompt_user_id is None or prompt_user_id == user_id

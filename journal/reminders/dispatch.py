@@ -28,7 +28,7 @@ from journal.models import (
     now_utc,
 )
 from journal.plan.recurrence import occurs_at
-from journal.plan.rules import channel_chosen, email_sendable, practice_resting, prompted
+from journal.plan.rules import channel_chosen, email_sendable, plan_current, practice_resting, prompted
 from journal.plan.services import RECURRENCE_COLUMNS, pauses_by_plan, plan_paused_at, recurrence_of
 from journal.reminders.channels import Senders, SendResult
 from journal.reminders.tick import GRACE, in_quiet_hours
@@ -74,10 +74,18 @@ def reminder_outcome(row, acted: set, pauses: dict[int, list], now: datetime) ->
         prompt_user_id=row.prompt_user_id, together=row.together, kind=row.practice_kind
     ):
         return "skipped", "done"
-    # The schedule changed after the tick queued this (another time, other days, another
-    # zone, only the other person): the occurrence or the recipient is no longer its.
-    if not prompted(prompt_user_id=row.prompt_user_id, user_id=row.user_id) or not occurs_at(
-        recurrence_of(row), row.plan_timezone, row.occurrence_at
+    # Things changed after the tick queued this: the schedule (another time, other days,
+    # another zone, only the other person), or the person's plan (they partnered, and
+    # their plan-of-one prompts nobody now).
+    if (
+        not prompted(prompt_user_id=row.prompt_user_id, user_id=row.user_id)
+        or not plan_current(
+            couple_id=row.plan_couple_id,
+            owner_id=row.plan_owner_id,
+            user_id=row.user_id,
+            user_couple_id=row.user_couple_id,
+        )
+        or not occurs_at(recurrence_of(row), row.plan_timezone, row.occurrence_at)
     ):
         return "skipped", "changed"
     if plan_paused_at(pauses.get(row.plan_id, ()), row.plan_timezone, now=now):
@@ -107,9 +115,12 @@ _ROW = (
     User.email,
     User.email_verified_at,
     User.timezone.label("user_timezone"),
+    User.couple_id.label("user_couple_id"),
     Schedule.removed_at,
     *RECURRENCE_COLUMNS,
     Plan.id.label("plan_id"),
+    Plan.couple_id.label("plan_couple_id"),
+    Plan.owner_id.label("plan_owner_id"),
     Plan.timezone.label("plan_timezone"),
     Plan.hold_by_id,
     Plan.stage.label("plan_stage"),

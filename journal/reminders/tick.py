@@ -26,7 +26,7 @@ from journal.models import (
     now_utc,
 )
 from journal.plan.recurrence import local_to_utc, next_occurrence, occurrences
-from journal.plan.rules import channel_chosen, email_sendable, practice_resting, prompted
+from journal.plan.rules import channel_chosen, email_sendable, plan_current, practice_resting, prompted
 from journal.plan.services import RECURRENCE_COLUMNS, pauses_by_plan, plan_paused_at, recurrence_of
 
 log = logging.getLogger(__name__)
@@ -117,7 +117,12 @@ def _schedule_due(row, now, horizon, members, settings, extra, pauses) -> tuple[
         kind=row.practice_kind, stage=row.practice_stage, plan_stage=row.plan_stage, hold_by_id=row.hold_by_id
     )
     key = ("couple", row.couple_id) if row.couple_id else ("owner", row.owner_id)
-    recipients = [p for p in members.get(key, []) if prompted(prompt_user_id=row.prompt_user_id, user_id=p.id)]
+    recipients = [
+        p
+        for p in members.get(key, [])
+        if prompted(prompt_user_id=row.prompt_user_id, user_id=p.id)
+        and plan_current(couple_id=row.couple_id, owner_id=row.owner_id, user_id=p.id, user_couple_id=p.couple_id)
+    ]
     rows = []
     if not quiet:
         for at in due:
