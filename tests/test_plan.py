@@ -10,7 +10,8 @@ import re
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, update
 
 from journal.couple.services import invite_accept, invite_by_token, invite_create
 from journal.extensions import db
@@ -32,6 +33,7 @@ from journal.testing import (
     make_practice,
     make_schedule,
     make_user,
+    path_of,
     plan_today,
     read_text,
     selected_values,
@@ -701,3 +703,49 @@ def test_plan_page_statement_count_does_not_grow(app, couple):
     assert page.status_code == 200
     assert len(schedule_rows(page)) == 15
     assert one.count == fifteen.count, fifteen.statements
+
+
+# -- a schedule this version can't read ------------------------------------------------
+
+UNREADABLE = [
+    {"kind": "weekdays", "weekdays": []},
+    {"kind": "interval", "interval": 900},
+    {"times": []},
+    {"times": ["25:99"]},
+    {"kind": "monthly"},
+]
+
+
+@pytest.mark.parametrize("stored", UNREADABLE, ids=lambda v: "-".join(f"{k}={v[k]}" for k in v))
+def test_one_schedule_this_version_cant_read_leaves_every_page_working(app, couple, stored, log_output):
+    """Schedules are checked when saved, but a row an older version stored, or one edited
+    by hand, that this version's rules refuse used to answer 500 on Today and the plan page
+    for both partners (and on their calendar feeds), however many other schedules were fine.
+    It is left out of Today, prompt links and the feed, logged by id; the plan page lists
+    it with a calm word and a way to change it or take it out."""
+    ana, bo, c = couple
+    plan = couple_plan(c)
+    make_schedule(plan, make_practice("Evening walk"), times=("00:00", "23:59"))
+    broken = make_schedule(plan, make_practice("Morning stretch"))
+    db.session.execute(update(Schedule).where(Schedule.id == broken.id).values(**stored))
+    db.session.commit()
+    client = client_for(app, ana)
+    today = client.get("/today")
+    assert today.status_code == 200
+    assert "Evening walk" in read_text(today) and "Morning stretch" not in read_text(today)
+    page = client.get("/plan")
+    assert page.status_code == 200
+    assert "Evening walk" in read_text(page)
+    assert "Morning stretch" in read_text(page)
+    assert "This schedule can't be read any more, so nothing prompts or reminds from it." in read_text(page)
+    assert client.get(f"/plan/{broken.id}/edit").status_code == 200
+    client.post("/calendar/regenerate")
+    feed = client.get(path_of(field_value(client.get("/calendar"), "feed-link")))
+    assert feed.status_code == 200
+    assert feed.data.count(b"BEGIN:VEVENT") == 2, "the fine one's two times"
+    assert f"schedule {broken.id} can't be read" in log_output.getvalue()
+    # Changing the plan's zone re-points every schedule's reminders: the broken one waits.
+    assert client.post("/plan/settings", data={"timezone": "Europe/London", "birth_date": ""}).status_code == 302
+    # Taking it out works, and the page is as before.
+    assert client.post(f"/plan/{broken.id}/remove").status_code == 302
+    assert "can't be read" not in read_text(client.get("/plan"))

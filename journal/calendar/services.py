@@ -24,7 +24,7 @@ from journal.models import PromptAction, ReminderSettings, User, now_utc
 from journal.models.calendar import CalendarFeed
 from journal.models.practice import NO_PRESSURE
 from journal.plan.recurrence import ical_rules, local_to_utc, next_occurrence, occurrences
-from journal.plan.services import plan_paused_at, plan_view, recurrence_of, schedules_with_practices
+from journal.plan.services import plan_paused_at, plan_view, recurrence_readable, schedules_with_practices
 from journal.reminders.tick import in_quiet_hours
 from journal.urls import external_url
 
@@ -136,7 +136,9 @@ def feed_calendar(*, user: User) -> bytes:
     for schedule, practice in rows:
         if not view.prompts(schedule, practice, user.id):
             continue  # prompts only the partner, or resting (held, or above the stage): not offered now
-        rec = recurrence_of(schedule)
+        rec = recurrence_readable(schedule)
+        if rec is None:
+            continue
         skipped = {at for (sid, at) in acted if sid == schedule.id}
         for since, end in spans:  # every occurrence inside a dated pause
             if end is not None:

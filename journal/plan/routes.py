@@ -34,15 +34,15 @@ def overview():
     view = services.plan_view(s)
     rows = services.schedules_listed(s)
     now = now_utc()
-    upcoming = {
-        schedule.id: next_occurrence(services.recurrence_of(schedule), view.timezone, now) for schedule, _ in rows
-    }
+    rules = {schedule.id: services.recurrence_readable(schedule) for schedule, _ in rows}
+    upcoming = {sid: next_occurrence(rec, view.timezone, now) for sid, rec in rules.items() if rec is not None}
     settings_form = PlanSettingsForm(timezone=view.timezone, birth_date=view.birth_date, today=_local_today())
     return render_template(
         "plan/overview.html",
         view=view,
         rows=rows,
         upcoming=upcoming,
+        unreadable={sid for sid, rec in rules.items() if rec is None},
         partner=s.partner(),
         today=_local_today(),
         history=pace.stage_history(s),

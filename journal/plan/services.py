@@ -178,9 +178,12 @@ def plan_settings_update(*, scope: Scope, timezone: str, birth_date: date | None
 
 
 def schedule_refresh_due(schedule: Schedule, zone: str, *, now: datetime | None = None) -> None:
-    """Point the reminder tick at the schedule's next occurrence from now on."""
+    """Point the reminder tick at the schedule's next occurrence from now on (one it can't
+    read keeps its time: the tick parks it)."""
     now = now or now_utc()
-    schedule.next_due_at = next_occurrence(recurrence_of(schedule), zone, now - timedelta(seconds=1))
+    rec = recurrence_readable(schedule)
+    if rec is not None:
+        schedule.next_due_at = next_occurrence(rec, zone, now - timedelta(seconds=1))
 
 
 def schedules_refresh_due(*, plan: Plan, now: datetime | None = None) -> None:
@@ -243,15 +246,39 @@ RECURRENCE_COLUMNS = (
 )
 
 
+class UnreadableSchedule(ValueError):
+    """A stored schedule this version's rules refuse: written by an older version, or by hand."""
+
+
 def recurrence_of(schedule: Schedule) -> Recurrence:
-    return Recurrence(
-        kind=schedule.kind,
-        times=tuple(time.fromisoformat(t) for t in schedule.times),
-        start=schedule.start_date,
-        end=schedule.end_date,
-        weekdays=tuple(schedule.weekdays or ()),
-        interval=schedule.interval,
-    )
+    """The schedule's rules (from a Schedule, or a row with `RECURRENCE_COLUMNS` and `id`);
+    UnreadableSchedule when this version can't read them."""
+    try:
+        rec = Recurrence(
+            kind=schedule.kind,
+            times=tuple(time.fromisoformat(t) for t in schedule.times or ()),
+            start=schedule.start_date,
+            end=schedule.end_date,
+            weekdays=tuple(schedule.weekdays or ()),
+            interval=schedule.interval,
+        )
+    except (TypeError, ValueError) as exc:
+        raise UnreadableSchedule(schedule.id) from exc
+    if rec.problems():
+        raise UnreadableSchedule(schedule.id)
+    return rec
+
+
+def recurrence_readable(schedule: Schedule) -> Recurrence | None:
+    """`recurrence_of`, or None (logged by id) for a schedule this version can't read:
+    Today, prompt links, the feed and the plan page leave it out or say so, rather than fail
+    for the whole couple. The reminder tick parks such a schedule and the dispatcher fails
+    its reminders alone (they call `recurrence_of`)."""
+    try:
+        return recurrence_of(schedule)
+    except UnreadableSchedule:
+        log.warning("schedule %s can't be read by this version; left out", schedule.id)
+        return None
 
 
 def schedule_refused_for(*, scope: Scope, author: User, practice: Practice) -> str | None:

@@ -16,7 +16,7 @@ from journal.access import Scope
 from journal.extensions import db
 from journal.models import Plan, Practice, PromptAction, Schedule, User, now_utc
 from journal.plan.recurrence import local_to_utc, occurrences, occurrences_by_day, occurs_at
-from journal.plan.services import PlanView, plan_view, recurrence_of, schedules_with_practices
+from journal.plan.services import PlanView, plan_view, recurrence_readable, schedules_with_practices
 from journal.today.prompts import prompt_key, prompt_parse  # noqa: F401 (prompt_key: callers read it here)
 from journal.zones import local_day_start
 
@@ -103,7 +103,10 @@ def prompts_for(scope: Scope, user: User, *, now: datetime | None = None) -> tup
     for schedule, practice in rows:
         if not view.prompts(schedule, practice, user.id):
             continue
-        for at in occurrences_by_day(recurrence_of(schedule), view.timezone, start - LOOKBACK, end):
+        rec = recurrence_readable(schedule)
+        if rec is None:
+            continue
+        for at in occurrences_by_day(rec, view.timezone, start - LOOKBACK, end):
             own.add((schedule.id, at))
             action = actions.get((schedule.id, at))
             if action is None:
@@ -171,7 +174,8 @@ def prompt_link(scope: Scope, user: User, key: str | None, *, now: datetime | No
     view = plan_view(scope, now=now)
     if not view.prompts(schedule, practice, user.id):
         return None
-    if not occurs_at(recurrence_of(schedule), view.timezone, at):
+    rec = recurrence_readable(schedule)
+    if rec is None or not occurs_at(rec, view.timezone, at):
         return None
     return Prompt(schedule, practice, at, at, False)
 
@@ -184,7 +188,10 @@ def _join_own_prompt(schedule: Schedule, until: datetime) -> datetime:
     """`until`, or the schedule's own occurrence nearest to it within JOIN_WITHIN: a daily
     prompt snoozed until tomorrow then shows once tomorrow, not twice a few minutes apart."""
     zone = db.session.scalar(select(Plan.timezone).where(Plan.id == schedule.plan_id))
-    near = occurrences(recurrence_of(schedule), zone, until - JOIN_WITHIN, until + JOIN_WITHIN)
+    rec = recurrence_readable(schedule)
+    if rec is None:
+        return until
+    near = occurrences(rec, zone, until - JOIN_WITHIN, until + JOIN_WITHIN)
     return min(near, key=lambda at: abs(at - until), default=until)
 
 
