@@ -225,6 +225,16 @@ def test_occurs_at_says_yes_to_exactly_the_instants_a_window_holds(zone, kind):
                 assert occurs_at(r, zone, candidate) == (candidate in ours), (candidate, step)
 
 
+def test_occurs_at_finds_a_time_from_a_skipped_day_at_the_gap_s_end():
+    """Samoa skipped 30 December 2011: that day's 20:00 happened at 00:00 on the 31st, a
+    local day later, which only looking at the day before finds."""
+    r = rec("daily", times=("20:00",), start=D(2011, 12, 1))
+    moved = utc(2011, 12, 30, 10)
+    assert moved in occurrences(r, "Pacific/Apia", utc(2011, 12, 29), utc(2012, 1, 1))
+    assert occurs_at(r, "Pacific/Apia", moved)
+    assert not occurs_at(r, "Pacific/Apia", moved + datetime.timedelta(minutes=1))
+
+
 def test_a_window_far_from_the_start_does_not_walk_the_years_between():
     r = rec("interval", times=("08:00", "20:00"), start=D(1, 1, 1), interval=3)
     # The rules a window expands restart within one period of it, not in year 1 (walking

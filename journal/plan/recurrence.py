@@ -21,7 +21,7 @@ Pure functions: no Flask, no database.
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 from dateutil import rrule
@@ -56,6 +56,11 @@ class Recurrence:
     end: datetime.date | None = None  #: last local day, inclusive; None repeats for good
     weekdays: tuple[int, ...] = ()  #: for "weekdays": 0=Monday..6=Sunday
     interval: int = 1  #: for "interval": every N days; "weekly" repeats on start's weekday
+
+    @cached_property
+    def valid(self) -> bool:
+        """No `problems()`, worked out once per value: every expansion and check asks."""
+        return not self.problems()
 
     def problems(self) -> dict[str, str]:
         """Field name -> a calm message for the person editing the schedule; empty when valid."""
@@ -155,8 +160,14 @@ def occurs_at(rec: Recurrence, zone: str, instant: datetime.datetime) -> bool:
     microseconds a reminder."""
     _check(rec, instant=instant)
     tz = ZoneInfo(zone)
-    day = _local_wall(instant, tz).date()
-    # The day before too: a time in a gap at midnight moves to the next local day.
+    wall = _local_wall(instant, tz)
+    day = wall.date()
+    if wall.time() in rec.times and _on_day(rec, day) and local_to_utc(wall, tz) == instant:
+        return True  # the usual case: one of its times, on one of its days
+    # Otherwise only a time swallowed by a gap can land here, at the gap's end: where the
+    # offset changed within the minute before. The day before too, for a gap at midnight.
+    if (instant - _MINUTE).astimezone(tz).utcoffset() == instant.astimezone(tz).utcoffset():
+        return False
     return any(
         _on_day(rec, d) and local_to_utc(_wall(d, t), tz) == instant for d in (day - _DAY, day) for t in rec.times
     )
@@ -277,9 +288,8 @@ def _local_wall(instant: datetime.datetime, tz: ZoneInfo) -> datetime.datetime:
 def _check(rec: Recurrence, **instants: datetime.datetime) -> None:
     """Refuse invalid schedules and naive instants: both are programming errors here,
     since forms validate with `problems()` first."""
-    problems = rec.problems()
-    if problems:
-        raise ValueError(f"invalid recurrence: {', '.join(sorted(problems))}")
+    if not rec.valid:
+        raise ValueError(f"invalid recurrence: {', '.join(sorted(rec.problems()))}")
     for name, value in instants.items():
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError(f"{name} must be an aware datetime")

@@ -264,7 +264,7 @@ def recurrence_of(schedule: Schedule) -> Recurrence:
         )
     except (TypeError, ValueError) as exc:
         raise UnreadableSchedule(schedule.id) from exc
-    if rec.problems():
+    if not rec.valid:
         raise UnreadableSchedule(schedule.id)
     return rec
 

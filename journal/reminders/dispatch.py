@@ -60,7 +60,34 @@ def _failure(row, result: SendResult, now: datetime) -> dict:
     }
 
 
-def reminder_outcome(row, acted: set, pauses: dict[int, list], now: datetime) -> tuple[str, str | None] | datetime:
+class StillOccurring:
+    """Whether a claimed reminder's occurrence is still one of its schedule's, as the schedule
+    is now (`occurs_at`): the batch's schedules are read in one statement, each one's rules
+    opened once, each (schedule, occurrence) asked once. A schedule this version can't read
+    raises for each of its reminders, which then fail alone."""
+
+    def __init__(self, schedule_ids: set[int]):
+        self._schedules = {
+            s.id: s
+            for s in db.session.execute(
+                select(Schedule.id, *RECURRENCE_COLUMNS).where(among(Schedule.id, schedule_ids))
+            )
+        }
+        self._rules: dict[int, object] = {}
+        self._answers: dict[tuple[int, datetime], bool] = {}
+
+    def __call__(self, row) -> bool:
+        key = (row.schedule_id, row.occurrence_at)
+        if key not in self._answers:
+            if row.schedule_id not in self._rules:
+                self._rules[row.schedule_id] = recurrence_of(self._schedules[row.schedule_id])
+            self._answers[key] = occurs_at(self._rules[row.schedule_id], row.plan_timezone, row.occurrence_at)
+        return self._answers[key]
+
+
+def reminder_outcome(
+    row, acted: set, pauses: dict[int, list], now: datetime, still_occurring
+) -> tuple[str, str | None] | datetime:
     """What happens to a claimed row before any channel is tried: (state, reason),
     a datetime to hold it until (quiet hours), or ("send", None).
 
@@ -85,7 +112,7 @@ def reminder_outcome(row, acted: set, pauses: dict[int, list], now: datetime) ->
             user_id=row.user_id,
             user_couple_id=row.user_couple_id,
         )
-        or not occurs_at(recurrence_of(row), row.plan_timezone, row.occurrence_at)
+        or not still_occurring(row)
     ):
         return "skipped", "changed"
     if plan_paused_at(pauses.get(row.plan_id, ()), row.plan_timezone, now=now):
@@ -117,7 +144,6 @@ _ROW = (
     User.timezone.label("user_timezone"),
     User.couple_id.label("user_couple_id"),
     Schedule.removed_at,
-    *RECURRENCE_COLUMNS,
     Plan.id.label("plan_id"),
     Plan.couple_id.label("plan_couple_id"),
     Plan.owner_id.label("plan_owner_id"),
@@ -195,12 +221,13 @@ def deliver(ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
         if state == "done":
             acted.add((None, schedule_id, occurrence_at))
     pauses = pauses_by_plan({r.plan_id for r in rows})
+    still_occurring = StillOccurring({r.schedule_id for r in rows})
     counts: dict[str, int] = {}
     settled: dict[tuple[str, str | None], list[int]] = {}
     held, inapp, external = [], [], []
     for row in rows:
         try:
-            outcome = reminder_outcome(row, acted, pauses, now)
+            outcome = reminder_outcome(row, acted, pauses, now, still_occurring)
         except Exception as exc:  # one row the worker can't handle must not stop the batch
             log.error("reminder %s can't be decided (%s)", row.id, type(exc).__name__)
             outcome = ("failed", UNSENDABLE)
