@@ -86,7 +86,7 @@ class StillOccurring:
 
 
 def reminder_outcome(
-    row, acted: set, pauses: dict[int, list], now: datetime, still_occurring
+    row, acted: set, pauses: dict[int, list], now: datetime, still_occurring: StillOccurring
 ) -> tuple[str, str | None] | datetime:
     """What happens to a claimed row before any channel is tried: (state, reason),
     a datetime to hold it until (quiet hours), or ("send", None).
