@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from journal.access import Scope
+from journal.account.services import profile_update
 from journal.extensions import db
 from journal.models import (
     Notification,
@@ -164,6 +165,40 @@ def test_overnight_quiet_hours_hold_a_late_evening_reminder_until_morning(couple
     rows = db.session.scalars(select(Outbox)).all()
     assert {r.due_at for r in rows} == {at(7, day=DAY + timedelta(days=1))}
     run(at(7, 2, day=DAY + timedelta(days=1)))
+    assert receivers.arrived(ana) == ALL
+
+
+def test_quiet_hours_shortened_while_a_reminder_waits_let_it_go_at_their_new_end(couple, receivers):
+    """A reminder held until quiet hours end kept the end worked out when it was held: with
+    quiet hours shortened from 06:00 to 04:00 at 03:30, it still waited until 06:00."""
+    ana, bo, _ = couple
+    receivers.give_all_channels(ana, quiet=(time(1), time(6)))
+    plan_with(ana, prompt=ana)
+    run(at(3))
+    settings = {"email_on": True, "push_on": True, "apprise_on": True, "discreet": True, "quiet_start": "01:00"}
+    reminder_settings_save(user=ana, quiet_end="04:00", now=at(3, 30), **settings)
+    db.session.commit()
+    drain(now=at(3, 45))
+    db.session.expire_all()
+    assert receivers.arrived(ana) == set(), "still inside the new quiet hours"
+    assert {r.due_at for r in db.session.scalars(select(Outbox))} == {at(4)}
+    drain(now=at(4, 1))
+    db.session.expire_all()
+    assert receivers.arrived(ana) == ALL
+
+
+def test_a_new_zone_while_a_reminder_waits_for_quiet_hours_is_asked_again(couple, receivers):
+    """Quiet hours 01:00 to 06:00 are the person's own: moving from London (UTC in March) to
+    New York, 03:00 UTC is 22:00 there, outside them, so the held reminder goes now."""
+    ana, bo, _ = couple
+    receivers.give_all_channels(ana, quiet=(time(1), time(6)))
+    plan_with(ana, prompt=ana)
+    run(at(3))
+    assert receivers.arrived(ana) == set()
+    profile_update(user=ana, display_name=ana.display_name, timezone="America/New_York", now=at(3, 10))
+    db.session.commit()
+    drain(now=at(3, 11))
+    db.session.expire_all()
     assert receivers.arrived(ana) == ALL
 
 

@@ -1,6 +1,7 @@
 """Account settings: profile, deletion."""
 
 import logging
+from datetime import datetime
 
 from sqlalchemy import delete, select
 
@@ -9,13 +10,17 @@ from journal.couple.services import couple_leave
 from journal.crypto import shred, user_owner
 from journal.extensions import db
 from journal.models import Invite, Plan, User
+from journal.reminders.services import held_reminders_ask_again
 
 log = logging.getLogger(__name__)
 
 
-def profile_update(*, user: User, display_name: str, timezone: str) -> None:
+def profile_update(*, user: User, display_name: str, timezone: str, now: datetime | None = None) -> None:
+    zone_changed = user.timezone != timezone
     user.display_name = display_name
     user.timezone = timezone
+    if zone_changed:  # quiet hours are in the person's own zone
+        held_reminders_ask_again(user_id=user.id, now=now)
 
 
 def account_delete(*, user: User) -> None:

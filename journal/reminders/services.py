@@ -26,6 +26,7 @@ def reminder_settings_save(
     discreet: bool,
     quiet_start: str | None,
     quiet_end: str | None,
+    now: datetime | None = None,
 ) -> ReminderSettings:
     settings = db.session.get(ReminderSettings, user.id)
     if settings is None:
@@ -36,7 +37,28 @@ def reminder_settings_save(
     settings.quiet_start = parse_time(quiet_start) if quiet_start else None
     settings.quiet_end = parse_time(quiet_end) if quiet_end else None
     db.session.flush()
+    held_reminders_ask_again(user_id=user.id, now=now)
     return settings
+
+
+def held_reminders_ask_again(*, user_id: int, now: datetime | None = None) -> None:
+    """The person's quiet hours or zone changed: every reminder of theirs held until quiet
+    hours end (pending, never tried, due after its occurrence) is due now, so the dispatcher
+    decides it again under the new settings: sent now, or held until the new end. Lengthened
+    quiet hours were honoured anyway (it asks at the old end); shortened ones were not."""
+    now = now or now_utc()
+    db.session.execute(
+        update(Outbox)
+        .where(
+            Outbox.user_id == user_id,
+            Outbox.state == "pending",
+            Outbox.attempts == 0,
+            Outbox.due_at > now,
+            Outbox.due_at > Outbox.occurrence_at,
+        )
+        .values(due_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def channel_off(*, user_id: int, channel: str) -> bool:
