@@ -138,7 +138,16 @@ def test_a_stored_zone_the_system_doesnt_know_is_read_as_utc_everywhere(app, cou
     logged = log_output.getvalue()
     assert "Mars/Olympus" in logged and "Atlantis/Capital" in logged
     assert ana.email not in logged
-    # Nothing was written back: choosing a zone again is the person's own step.
-    assert db.session.execute(text("SELECT timezone FROM users WHERE id = :id"), {"id": ana.id}).scalar() == (
-        "Mars/Olympus"
-    )
+
+    # Nothing was written back by reading: choosing a zone again is the person's own step.
+    def stored():
+        return db.session.execute(
+            text("SELECT u.timezone, p.timezone FROM users u, plans p WHERE u.id = :u AND p.id = :p"),
+            {"u": ana.id, "p": plan.id},
+        ).one()
+
+    assert tuple(stored()) == ("Mars/Olympus", "Atlantis/Capital")
+    # Saving the settings as shown (UTC) stores UTC, though UTC is what was read already.
+    assert client.post("/account/profile", data={"display_name": "Ana", "timezone": "UTC"}).status_code == 302
+    assert client.post("/plan/settings", data={"timezone": "UTC", "birth_date": ""}).status_code == 302
+    assert tuple(stored()) == ("UTC", "UTC")

@@ -4,6 +4,7 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm.attributes import flag_modified
 
 from journal.auth.sessions import sessions_end_all
 from journal.couple.services import couple_leave
@@ -19,6 +20,7 @@ def profile_update(*, user: User, display_name: str, timezone: str, now: datetim
     zone_changed = user.timezone != timezone
     user.display_name = display_name
     user.timezone = timezone
+    flag_modified(user, "timezone")  # stored as chosen, also when a zone read as UTC is kept (ZoneName)
     if zone_changed:  # quiet hours are in the person's own zone
         held_reminders_ask_again(user_id=user.id, now=now)
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import flag_modified
 
 from journal.access import Scope
 from journal.bulk import among
@@ -172,6 +173,7 @@ def plan_settings_update(*, scope: Scope, timezone: str, birth_date: date | None
     plan = scope.plan_or_create()
     zone_changed = plan.timezone != timezone
     plan.timezone = timezone
+    flag_modified(plan, "timezone")  # stored as chosen, also when a zone read as UTC is kept (ZoneName)
     plan.birth_date = birth_date
     if zone_changed:
         schedules_refresh_due(plan=plan)
