@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import DateTime, MetaData, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
+log = logging.getLogger(__name__)
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -47,9 +49,6 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
-log = logging.getLogger(__name__)
-
-
 @cache
 def zone_known(name: str) -> str:
     """`name` if this system knows the zone, else "UTC" (logged once a process, by zone name
@@ -66,8 +65,8 @@ class ZoneName(TypeDecorator):
     """An IANA zone name. Zones are checked on input, but a row written by an older
     version, or a zone a tzdata update dropped, would otherwise raise wherever a time is
     shown or a reminder decided: such a zone is read as UTC, here, once, for every surface
-    (pages, calendar feed, reminders, export). The row keeps what it holds until the
-    person chooses a zone again."""
+    (pages, calendar feed, reminders, export). The row keeps what it holds until someone
+    saves a zone for it again (the profile and plan settings always write theirs)."""
 
     impl = String(64)
     cache_ok = True

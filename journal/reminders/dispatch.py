@@ -27,7 +27,7 @@ from journal.models import (
     User,
     now_utc,
 )
-from journal.plan.recurrence import occurs_at
+from journal.plan.recurrence import Recurrence, occurs_at
 from journal.plan.rules import channel_chosen, email_sendable, plan_current, practice_resting, prompted
 from journal.plan.services import RECURRENCE_COLUMNS, pauses_by_plan, plan_paused_at, recurrence_of
 from journal.reminders.channels import Senders, SendResult
@@ -73,7 +73,7 @@ class StillOccurring:
                 select(Schedule.id, *RECURRENCE_COLUMNS).where(among(Schedule.id, schedule_ids))
             )
         }
-        self._rules: dict[int, object] = {}
+        self._rules: dict[int, Recurrence] = {}
         self._answers: dict[tuple[int, datetime], bool] = {}
 
     def __call__(self, row) -> bool:
