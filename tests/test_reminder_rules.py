@@ -32,7 +32,8 @@ from journal.plan.services import (
 )
 from journal.practices.services import practices_load
 from journal.reminders import dispatch
-from journal.reminders.channels.apprise import apprise_target_save
+from journal.reminders.channels.apprise import apprise_target_delete, apprise_target_save
+from journal.reminders.channels.push import subscriptions_remove
 from journal.reminders.dispatch import drain
 from journal.reminders.services import channel_off, reminder_settings_save
 from journal.reminders.tick import tick
@@ -358,6 +359,25 @@ def test_a_held_reminder_does_not_go_on_a_channel_turned_off_meanwhile(couple, r
         "push": ("skipped", "off"),
         "apprise": ("skipped", "off"),
     }
+
+
+def test_a_held_reminder_for_a_device_or_service_removed_meanwhile_is_not_needed_not_failed(couple, receivers):
+    """With every device forgotten and the Apprise destination removed while a reminder
+    waited for quiet hours to end, it was marked "couldn't be delivered" on the Reminders
+    page, as if something had gone wrong. The person removed where it would go: it is
+    "not needed", as for a channel turned off."""
+    ana, bo, _ = couple
+    receivers.give_all_channels(ana, quiet=(time(1), time(6)))
+    plan_with(ana, prompt=ana)
+    run(at(3))
+    subscriptions_remove(user=ana)
+    apprise_target_delete(user=ana)
+    db.session.commit()
+    drain(now=at(6, 1))
+    db.session.expire_all()
+    states = {r.channel: (r.state, r.error) for r in db.session.scalars(select(Outbox))}
+    assert states["push"] == ("skipped", "push-none") and states["apprise"] == ("skipped", "apprise-none")
+    assert receivers.arrived(ana) == {"inapp", "email"}
 
 
 # -- a schedule changed after its reminder was queued --------------------------------

@@ -261,7 +261,7 @@ def deliver(ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
     deadline = time.monotonic() + LEASE.total_seconds() / 2
     try:
         for start in range(0, len(external), MARK_EVERY):
-            sent, failed, released = [], [], []
+            sent, failed, released, unset = [], [], [], {}
             for row in external[start : start + MARK_EVERY]:
                 if time.monotonic() > deadline:
                     released.append({"oid": row.id, "state": "pending", "due_at": row.due_at})
@@ -276,12 +276,18 @@ def deliver(ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
                     result = SendResult(ok=False, error=UNSENDABLE)
                 if result.ok:
                     sent.append(row.id)
+                elif result.unset:  # its device or service removed since: not needed, nothing failed
+                    unset.setdefault(result.error, []).append(row.id)
                 else:
                     failed.append(_failure(row, result, now))
             _set_state(sent, state="sent", sent_at=now, error=None)
+            for error, group in unset.items():
+                _set_state(group, state="skipped", error=error)
             _set_each(failed, "state", "attempts", "error", "due_at")
             _set_each(released, "state", "due_at")
             db.session.commit()
+            if unset:
+                counts["skipped"] = counts.get("skipped", 0) + sum(len(group) for group in unset.values())
             if released:
                 counts["held"] = counts.get("held", 0) + len(released)
             counts["sent"] = counts.get("sent", 0) + len(sent)

@@ -31,6 +31,9 @@ class SendResult:
     temporary: bool = False
     #: The destination is gone for good (push 404/410): it was removed.
     gone: bool = False
+    #: The person has no destination on this channel any more (they removed it after the
+    #: reminder was queued): nothing went wrong, the reminder is not needed there.
+    unset: bool = False
     error: str | None = None
 
 

@@ -185,7 +185,7 @@ class Sender:
         except DecryptError:
             return SendResult(ok=False, error="apprise-unreadable")
         if url is None:
-            return SendResult(ok=False, error="apprise-none")
+            return SendResult(ok=False, unset=True, error="apprise-none")
         return apprise_send(url=url, title=TITLE, body=reminder_body(row.title, row.discreet))
 
     def close(self) -> None:

@@ -294,7 +294,7 @@ class Sender:
             select(PushSubscription).where(PushSubscription.user_id == row.user_id)
         ).all()
         if not subscriptions:
-            return SendResult(ok=False, error="push-none")
+            return SendResult(ok=False, unset=True, error="push-none")
         results = [
             push_send(
                 subscription=s,
