@@ -189,8 +189,8 @@ def test_quiet_hours_shortened_while_a_reminder_waits_let_it_go_at_their_new_end
 
 
 def test_a_new_zone_while_a_reminder_waits_for_quiet_hours_is_asked_again(couple, receivers):
-    """Quiet hours 01:00 to 06:00 are the person's own: moving from London (UTC in March) to
-    New York, 03:00 UTC is 22:00 there, outside them, so the held reminder goes now."""
+    """Quiet hours 01:00 to 06:00 are in the person's own zone: moving from UTC to New York,
+    03:10 UTC is 22:10 there, outside them, so the held reminder goes now."""
     ana, bo, _ = couple
     receivers.give_all_channels(ana, quiet=(time(1), time(6)))
     plan_with(ana, prompt=ana)
