@@ -189,9 +189,10 @@ def _set_each(values: list[dict], *columns: str) -> None:
 def deliver(ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
     """Send the claimed rows `ids`; returns counts by final state.
 
-    Bulk by design: one read, then a few statements per batch, whatever its size.
-    Everything decided without a channel (missed, done, paused, held for quiet
-    hours, in-app) is written in one transaction; other channels are marked in
+    Bulk by design: a few reads (the rows, their prompt actions, pauses and
+    schedules), then a few statements per batch, whatever its size. Everything
+    decided without a channel (missed, done, changed, paused, turned off, held for
+    quiet hours, in-app) is written in one transaction; other channels are marked in
     groups of MARK_EVERY right after the channel accepted them.
     """
     now = now or now_utc()
