@@ -36,7 +36,7 @@ from journal.extensions import db
 from journal.leases import lease_claim, retry_or_give_up, worker_name
 from journal.mailer import MailConnection, account_message
 from journal.models import MAIL_KINDS, AccountMail, ReminderSettings, User, now_utc
-from journal.plan.rules import email_sendable
+from journal.plan.rules import channel_chosen, email_sendable
 from journal.reminders.channels.email import smtp_try
 from journal.urls import external_url
 
@@ -133,7 +133,9 @@ def _skip_reason(row) -> str | None:
     """Why an email is no longer wanted when its turn comes, or None."""
     if row.kind == "verify_email" and row.email_verified_at is not None:
         return "already confirmed"
-    if row.kind == "partner_left" and not (row.email_on and email_sendable(verified_at=row.email_verified_at)):
+    if row.kind == "partner_left" and not (
+        channel_chosen("email", row) and email_sendable(verified_at=row.email_verified_at)
+    ):
         return "no email reminders"
     return None
 

@@ -9,7 +9,7 @@ from journal.checkins import services
 from journal.checkins.forms import BACKDATE_DAYS, CheckInForm, RevealForm, VisibilityForm
 from journal.extensions import db
 from journal.inputs import query_int
-from journal.models.checkins import BOUNDARIES, SCALES, CheckIn
+from journal.models.checkins import BOUNDARIES, CheckIn
 from journal.pagination import PER_PAGE
 from journal.today.services import prompt_link
 from journal.views import delete_confirmed
@@ -40,7 +40,7 @@ def _health_open(form) -> bool:
 
 
 def _labels() -> dict:
-    return {"scales": SCALES, "boundaries": BOUNDARIES}
+    return {"boundaries": BOUNDARIES}
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -32,12 +32,14 @@ def reminder_settings_save(
     if settings is None:
         settings = ReminderSettings(user_id=user.id)
         db.session.add(settings)
+    quiet_before = (settings.quiet_start, settings.quiet_end)
     settings.email_on, settings.push_on, settings.apprise_on = email_on, push_on, apprise_on
     settings.discreet = discreet
     settings.quiet_start = parse_time(quiet_start) if quiet_start else None
     settings.quiet_end = parse_time(quiet_end) if quiet_end else None
     db.session.flush()
-    held_reminders_ask_again(user_id=user.id, now=now)
+    if (settings.quiet_start, settings.quiet_end) != quiet_before:
+        held_reminders_ask_again(user_id=user.id, now=now)
     return settings
 
 
