@@ -40,11 +40,11 @@ def remembered_links(build):
         return build(endpoint, **{name: value for name, _, value in values})
 
     def link(endpoint: str, **values) -> str:
-        if (
-            endpoint.startswith(".")
-            or not has_request_context()
-            or any(name[:1] == "_" or type(value) not in _PLAIN for name, value in values.items())
-        ):
+        if endpoint[:1] == "." or not has_request_context():
+            return build(endpoint, **values)
+        if not values:  # most links: the key is the endpoint alone
+            return remembered(endpoint, request.script_root, ())
+        if any(name[:1] == "_" or type(value) not in _PLAIN for name, value in values.items()):
             return build(endpoint, **values)
         # Each value's type is part of the key: True and 1 are equal, their links are not.
         key = tuple((name, type(value), value) for name, value in sorted(values.items()))
@@ -91,6 +91,18 @@ def register_template_helpers(app: Flask) -> None:
         return g.csrf_field
 
     app.jinja_env.globals["unreadable_text"] = UNREADABLE  # one marker for every page
+
+    @lru_cache(maxsize=1024)  # bounded: a few parts for each endpoint, per path prefix
+    def navigation_part(part: str, endpoint: str | None, blueprint: str | None, script_root: str) -> Markup:
+        return getattr(app.jinja_env.get_template("_nav.html").module, part)(endpoint, blueprint)
+
+    @app.template_global()
+    def navigation(part: str) -> Markup:
+        """A part of the page's navigation (templates/_nav.html: "main", "footer",
+        "visitor"). It depends only on where the page is and the app's links, so each part
+        is rendered once per process for each place: its links, icons and "you are here"
+        were a tenth of a short page's time. Nothing about the person is in it."""
+        return navigation_part(part, request.endpoint, request.blueprint, request.script_root)
 
     @app.template_filter("localdate")
     def _localdate(value: datetime) -> str:

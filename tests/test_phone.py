@@ -53,6 +53,26 @@ def test_the_tab_bar_names_more_as_current_on_the_pages_it_lists(app, couple, an
     assert not elements(ana_client.get("/today"), "a[href=/more][aria-current]")
 
 
+def test_each_page_marks_its_own_place_in_the_navigation_whatever_came_before(app, couple, ana_client, client):
+    """The navigation is rendered once per place and kept (journal.templating): a page
+    never shows the "you are here" of the page opened before it, logged in or not."""
+
+    def current(response) -> list[str]:
+        return [a.get("href") for a in elements(response, "nav a[aria-current=page]")]
+
+    for _ in range(2):
+        assert current(ana_client.get("/today")) == ["/today"]
+        assert current(ana_client.get("/journal")) == ["/journal"]
+        assert current(ana_client.get("/notes")) == ["/journal"]
+        assert current(ana_client.get("/care")) == ["/care"]
+        assert current(ana_client.get("/couple")) == ["/more", "/couple"]
+        assert current(ana_client.get("/reminders")) == ["/more", "/reminders"]
+        assert current(ana_client.get("/nowhere")) == []
+        assert current(client.get("/care")) == ["/care"]
+        assert current(client.get("/login")) == ["/login"]
+        assert current(client.get("/")) == []
+
+
 # -- the quick check-in ----------------------------------------------------------------------
 
 

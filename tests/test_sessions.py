@@ -151,3 +151,22 @@ def test_posts_from_another_site_are_refused(auth_client, user):
     assert response.status_code == 400
     db.session.refresh(user)
     assert user.display_name == "Ana"
+
+
+def test_a_new_secret_key_ends_cookies_signed_with_the_old_one_unless_kept_as_a_fallback(app, user):
+    """The cookie's signer is made once and kept (journal.security.KeptSigner), yet a
+    key changed while the process runs is used from the next request on."""
+    client = app.test_client()
+    login(client, user.email)
+    assert client.get("/today").status_code == 200
+    signed = _cookies(client)
+    old = app.secret_key
+    app.secret_key = "another-" + "k" * 40
+    try:
+        assert client.get("/today").status_code == 302  # signed with a key no longer trusted
+        app.config["SECRET_KEY_FALLBACKS"] = [old]
+        _restore(client, signed)  # the refusal above set a fresh cookie
+        assert client.get("/today").status_code == 200
+    finally:
+        app.secret_key = old
+        app.config["SECRET_KEY_FALLBACKS"] = []
