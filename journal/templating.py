@@ -92,6 +92,18 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals["unreadable_text"] = UNREADABLE  # one marker for every page
 
+    @lru_cache(maxsize=4096)  # bounded: a process renders a few hundred such pieces
+    def kept_macro(template: str, macro: str, script_root: str, values: tuple) -> Markup:
+        return getattr(app.jinja_env.get_template(template).module, macro)(*values)
+
+    @app.template_global()
+    def kept(template: str, macro: str, *values) -> Markup:
+        """What `macro` of `template` renders for `values`, rendered once per process and
+        kept. Only for a piece whose every word comes from `values` and the app's links,
+        and never for anything a person wrote: `values` are the key and stay in memory
+        (the library's own cards, practices/browse.html: most of that page's time)."""
+        return kept_macro(template, macro, request.script_root, values)
+
     @lru_cache(maxsize=1024)  # bounded: a few parts for each endpoint, per path prefix
     def navigation_part(part: str, endpoint: str | None, blueprint: str | None, script_root: str) -> Markup:
         return getattr(app.jinja_env.get_template("_nav.html").module, part)(endpoint, blueprint)
