@@ -24,7 +24,7 @@ from journal.models import PromptAction, ReminderSettings, User, now_utc
 from journal.models.calendar import CalendarFeed
 from journal.models.practice import NO_PRESSURE
 from journal.plan.recurrence import ical_rules, local_to_utc, next_occurrence, occurrences
-from journal.plan.services import plan_paused_at, plan_view, recurrence_readable, schedules_with_practices
+from journal.plan.services import plan_paused_at, plan_view, recurrence_readable, schedules_listed
 from journal.reminders.tick import in_quiet_hours
 from journal.urls import external_url
 
@@ -120,7 +120,7 @@ def feed_calendar(*, user: User) -> bytes:
     pauses = view.pauses
     spans = _pause_spans(pauses, zone)
     open_ended = min((since for since, end in spans if end is None), default=None)
-    rows = db.session.execute(schedules_with_practices(scope)).all()
+    rows = schedules_listed(scope)
     acted = {
         (a.schedule_id, a.occurrence_at)
         for a in db.session.execute(

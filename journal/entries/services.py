@@ -21,7 +21,7 @@ from journal.edits import EditConflict, version_check
 from journal.extensions import db
 from journal.models import Practice, User, now_utc
 from journal.models.entries import ENTRY, MOMENT, Entry
-from journal.plan.services import schedules_with_practices
+from journal.plan.services import schedules_listed
 from journal.practices.library import library_data
 from journal.practices.services import practices_visible
 from journal.today.prompts import prompt_key
@@ -185,7 +185,7 @@ def link_resolve(
 
 def practice_choices(scope: Scope, *, current_id: int | None = None) -> list[tuple[str, str]]:
     """The practices an entry may be about: those in the plan now, and the one it names."""
-    choices = {str(p.id): p.title for _, p in db.session.execute(schedules_with_practices(scope)).all()}
+    choices = {str(p.id): p.title for _, p in schedules_listed(scope)}
     if current_id is not None and str(current_id) not in choices:
         practice = db.session.scalar(practices_visible(scope).where(Practice.id == current_id))
         if practice is not None:

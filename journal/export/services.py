@@ -32,7 +32,7 @@ from journal.models.checkins import SCORE_FIELDS
 from journal.models.entries import MOMENT, Entry
 from journal.models.notes import AREAS, FEELINGS, ProgressNote, SensationMap
 from journal.notes.services import map_open, note_open, notes_visible
-from journal.plan.services import plan_view, schedules_with_practices
+from journal.plan.services import plan_view, schedules_listed
 from journal.progress.services import stage_history
 
 log = logging.getLogger(__name__)
@@ -176,7 +176,7 @@ def _plan(scope: Scope) -> dict | None:
     if view.plan is None:
         return None
     schedules = []
-    for schedule, practice in db.session.execute(schedules_with_practices(scope)).all():
+    for schedule, practice in schedules_listed(scope):
         schedules.append(
             {
                 "practice": practice.title,

@@ -1,10 +1,11 @@
 """The plan: schedules, pausing, the postpartum timeline, the time zone."""
 
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.orm.attributes import flag_modified
 
 from journal.access import Scope
@@ -117,8 +118,12 @@ def pause_lifted_by(pause: PlanPause, user: User) -> bool:
     return pause.user_id is None or pause.user_id == user.id
 
 
+#: Built once per process (nearly every page asks for the plan's pauses), the id bound as it runs.
+_PAUSES_OF = select(PlanPause).where(PlanPause.plan_id == bindparam("plan_id", type_=Integer))
+
+
 def pauses_of(plan: Plan) -> list[PlanPause]:
-    return list(db.session.scalars(select(PlanPause).where(PlanPause.plan_id == plan.id)))
+    return list(db.session.scalars(_PAUSES_OF, {"plan_id": plan.id}))
 
 
 def pauses_by_plan(plan_ids: set[int]) -> dict[int, list]:
@@ -348,20 +353,34 @@ def schedule_remove(*, schedule: Schedule) -> None:
     schedule.removed_at = now_utc()
 
 
-def schedules_with_practices(scope: Scope):
-    """The plan's current schedules with their practices, as one statement."""
-    return (
-        scope.in_plan(Schedule)
-        .add_columns(Practice)
+@functools.cache
+def _schedules_statement(one: bool):
+    """The plan's current schedules with their practices, in the order they were added
+    (or the one named): built once per process, the ids bound as it runs (building it
+    and its cache key cost more than half of running it)."""
+    stmt = (
+        select(Schedule, Practice)
         .join(Practice, Practice.id == Schedule.practice_id)
-        .where(Schedule.removed_at.is_(None))
+        .where(Schedule.plan_id == bindparam("plan_id", type_=Integer), Schedule.removed_at.is_(None))
         .order_by(Schedule.created_at, Schedule.id)
     )
+    return stmt.where(Schedule.id == bindparam("schedule_id", type_=Integer)) if one else stmt
 
 
 def schedules_listed(scope: Scope) -> list:
     """(schedule, practice) rows of the plan's current schedules; none without a plan."""
-    return db.session.execute(schedules_with_practices(scope)).all() if scope.plan is not None else []
+    if scope.plan is None:
+        return []
+    return db.session.execute(_schedules_statement(False), {"plan_id": scope.plan.id}).all()
+
+
+def schedule_listed(scope: Scope, schedule_id: int):
+    """The (schedule, practice) row of one of the plan's current schedules, or None."""
+    if scope.plan is None:
+        return None
+    return db.session.execute(
+        _schedules_statement(True), {"plan_id": scope.plan.id, "schedule_id": schedule_id}
+    ).first()
 
 
 def schedule_practice(schedule: Schedule) -> Practice:

@@ -6,17 +6,18 @@ did, skipped or snoozed. Three statements whatever the data size: the plan, the
 schedules with their practices, and this person's recent actions.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 
 from journal.access import Scope
 from journal.extensions import db
 from journal.models import Plan, Practice, PromptAction, Schedule, User, now_utc
 from journal.plan.recurrence import local_to_utc, occurrences, occurrences_by_day, occurs_at
-from journal.plan.services import PlanView, plan_view, recurrence_readable, schedules_with_practices
+from journal.plan.services import PlanView, plan_view, recurrence_readable, schedule_listed, schedules_listed
 from journal.today.prompts import prompt_key, prompt_parse  # noqa: F401 (prompt_key: callers read it here)
 from journal.zones import local_day_start
 
@@ -66,11 +67,22 @@ def prompt_done_together(prompt: "Prompt") -> bool:
     )
 
 
-def _couple_members(user: User):
-    """The ids of `user` and their partner (just `user` while single), as a subquery."""
-    if user.couple_id is None:
-        return select(User.id).where(User.id == user.id)
-    return select(User.id).where(User.couple_id == user.couple_id)
+@functools.cache
+def _recent_actions_statement(in_couple: bool):
+    """The recent prompt actions of a person and their partner (just the person while
+    single), as columns: built once per process for each shape, values bound as it runs."""
+    members = (
+        select(User.id).where(User.couple_id == bindparam("couple_id", type_=Integer))
+        if in_couple
+        else select(User.id).where(User.id == bindparam("user_id", type_=Integer))
+    )
+    return select(
+        PromptAction.user_id,
+        PromptAction.schedule_id,
+        PromptAction.occurrence_at,
+        PromptAction.state,
+        PromptAction.snoozed_until,
+    ).where(PromptAction.user_id.in_(members), PromptAction.occurrence_at >= bindparam("since"))
 
 
 def snoozes_offered(practice: Practice) -> tuple[str, ...]:
@@ -87,12 +99,11 @@ def prompts_for(scope: Scope, user: User, *, now: datetime | None = None) -> tup
         return view, []
     start = local_day_start(user.timezone, now=now)
     end = now + HORIZON
-    rows = db.session.execute(schedules_with_practices(scope)).all()
+    rows = schedules_listed(scope)
     actions, partner_done = {}, set()
-    for a in db.session.scalars(
-        select(PromptAction).where(
-            PromptAction.user_id.in_(_couple_members(user)), PromptAction.occurrence_at >= start - LOOKBACK
-        )
+    for a in db.session.execute(
+        _recent_actions_statement(user.couple_id is not None),
+        {"couple_id": user.couple_id, "user_id": user.id, "since": start - LOOKBACK},
     ):
         if a.user_id == user.id:
             actions[(a.schedule_id, a.occurrence_at)] = a
@@ -167,7 +178,7 @@ def prompt_link(scope: Scope, user: User, key: str | None, *, now: datetime | No
             return prompt_find(scope, user, key, now=now)
         except PromptError:
             return None
-    row = db.session.execute(schedules_with_practices(scope).where(Schedule.id == schedule_id)).first()
+    row = schedule_listed(scope, schedule_id)
     if row is None:
         return None
     schedule, practice = row
