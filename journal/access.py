@@ -150,7 +150,11 @@ class Scope:
 
     # -- load-and-authorise: the row, or 404
     def get_visible_or_404(self, model, row_id):
-        return _one_or_404(self.visible(model).where(model.id == row_id))
+        in_couple = self.couple_id is not None
+        values = {"me": self.user.id, "row_id": row_id}
+        if in_couple:
+            values["couple"] = self.couple_id
+        return _one_or_404(_visible_one(model, in_couple), values)
 
     def get_own_or_404(self, model, row_id):
         return _one_or_404(self.own(model).where(model.id == row_id))
@@ -218,8 +222,18 @@ def _newest_shape(
     return select(row).order_by(*(getattr(row, key).desc() for key in keys)).limit(first), row
 
 
-def _one_or_404(stmt):
-    row = db.session.scalar(stmt)
+@cache
+def _visible_one(model, in_couple: bool) -> Select:
+    """`Scope.get_visible_or_404`'s statement for one shape, built once per process (building
+    it and its cache key cost about as much as running it): the row whose id is `row_id`, if
+    the rule of `visible` lets `me` (in `couple`) read it."""
+    couple = bindparam("couple", type_=Integer) if in_couple else None
+    rule = visible_rule(model, bindparam("me", type_=Integer), couple)
+    return select(model).where(rule, model.id == bindparam("row_id", type_=Integer))
+
+
+def _one_or_404(stmt, values=None):
+    row = db.session.scalar(stmt, values)
     if row is None:
         abort(404)
     return row

@@ -9,7 +9,7 @@ Nothing ever tells one partner that the other is waiting.
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import Integer, bindparam, delete, select
 
 from journal.access import Scope
 from journal.extensions import db
@@ -42,12 +42,24 @@ def pace_step_back(*, scope: Scope, now: datetime | None = None) -> int:
     return plan.stage
 
 
+# The plan page's statements, built once per process, the values bound as they run.
+_READY_MARK = select(PaceReady).where(
+    PaceReady.plan_id == bindparam("plan_id", type_=Integer), PaceReady.user_id == bindparam("user_id", type_=Integer)
+)
+_STAGE_HISTORY = (
+    select(StageChange)
+    .where(StageChange.plan_id == bindparam("plan_id", type_=Integer))
+    .order_by(StageChange.created_at.desc(), StageChange.id.desc())
+    .limit(bindparam("limit", type_=Integer, literal_execute=True))
+)
+
+
 def my_ready(*, scope: Scope, now: datetime | None = None) -> bool:
     """Whether *this* person has a live ready mark (never the partner's)."""
     plan = scope.plan
     if plan is None:
         return False
-    mark = db.session.scalar(select(PaceReady).where(PaceReady.plan_id == plan.id, PaceReady.user_id == scope.user.id))
+    mark = db.session.scalar(_READY_MARK, {"plan_id": plan.id, "user_id": scope.user.id})
     return _live(mark, plan, now or now_utc())
 
 
@@ -105,9 +117,4 @@ def pace_unmark(*, scope: Scope, user: User) -> None:
 def stage_history(scope: Scope, limit: int = 10) -> list[StageChange]:
     if scope.plan is None:
         return []
-    return db.session.scalars(
-        select(StageChange)
-        .where(StageChange.plan_id == scope.plan.id)
-        .order_by(StageChange.created_at.desc(), StageChange.id.desc())
-        .limit(limit)
-    ).all()
+    return db.session.scalars(_STAGE_HISTORY, {"plan_id": scope.plan.id, "limit": limit}).all()

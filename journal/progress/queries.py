@@ -166,13 +166,16 @@ def _moments_and_notes_by_day(dialect: str, in_couple: bool, has_since: bool, ha
     return union_all(by_moment, by_note)
 
 
+_STAGE_CHANGES = (
+    select(StageChange)
+    .where(StageChange.plan_id == bindparam("plan_id", type_=Integer))
+    .order_by(StageChange.created_at, StageChange.id)
+)
+
+
 def stage_changes(scope: Scope) -> list[StageChange]:
     """Every change of the couple's pace stage, oldest first."""
     plan = scope.plan
     if plan is None:
         return []
-    return list(
-        db.session.scalars(
-            select(StageChange).where(StageChange.plan_id == plan.id).order_by(StageChange.created_at, StageChange.id)
-        )
-    )
+    return list(db.session.scalars(_STAGE_CHANGES, {"plan_id": plan.id}))
