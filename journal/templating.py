@@ -101,12 +101,9 @@ def register_template_helpers(app: Flask) -> None:
         """What `macro` of `template` renders for `values`, rendered once per process and
         kept. Only for a piece whose every word comes from `values` and the app's links,
         and never for anything a person wrote: `values` are the key and stay in memory
-        (the library's own cards, practices/browse.html: most of that page's time)."""
+        (the library's own cards, practices/browse.html: most of that page's time). An
+        edited template shows in these pieces after a restart, even with auto-reload."""
         return kept_macro(template, macro, request.script_root, values)
-
-    @lru_cache(maxsize=1024)  # bounded: a few parts for each endpoint, per path prefix
-    def navigation_part(part: str, endpoint: str | None, blueprint: str | None, script_root: str) -> Markup:
-        return getattr(app.jinja_env.get_template("_nav.html").module, part)(endpoint, blueprint)
 
     @app.template_global()
     def navigation(part: str) -> Markup:
@@ -114,7 +111,7 @@ def register_template_helpers(app: Flask) -> None:
         "visitor"). It depends only on where the page is and the app's links, so each part
         is rendered once per process for each place: its links, icons and "you are here"
         were a tenth of a short page's time. Nothing about the person is in it."""
-        return navigation_part(part, request.endpoint, request.blueprint, request.script_root)
+        return kept_macro("_nav.html", part, request.script_root, (request.endpoint, request.blueprint))
 
     @app.template_filter("localdate")
     def _localdate(value: datetime) -> str:
