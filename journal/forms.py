@@ -193,7 +193,7 @@ class TimezoneField(SelectField):
         super().__init__(
             label,
             validators=[valid_timezone, *(validators or [])],
-            choices=_timezone_choices(),
+            choices=_timezone_choices,  # read only if asked: copying and checking 400 choices was half the form
             validate_choice=False,
             default="UTC",
             **kwargs,
