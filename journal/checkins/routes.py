@@ -121,7 +121,6 @@ def show(checkin_id):
         view=view,
         care_notes=notes,
         partner=s.partner(),
-        visibility_form=VisibilityForm(visibility=checkin.visibility),
     )
 
 

@@ -276,6 +276,14 @@ class CheckInView(NamedTuple):
             lines.append(("Fever", "yes" if c.fever else "no"))
         return lines
 
+    def author_name(self, partner: User | None) -> str:
+        """Who wrote it, as the viewer says it: "You", the partner's name, or "Your partner"."""
+        if self.mine:
+            return "You"
+        if partner is not None and partner.id == self.checkin.author_id:
+            return partner.display_name
+        return "Your partner"
+
     @property
     def boundary_words(self) -> str | None:
         """Today's boundary as the card says it, or None when not given."""
