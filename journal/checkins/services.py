@@ -8,6 +8,7 @@ from functools import cache
 from types import MappingProxyType
 from typing import NamedTuple
 
+from markupsafe import Markup
 from sqlalchemy import Integer, Select, and_, bindparam, case, func, not_, or_, select
 from sqlalchemy.orm import aliased
 
@@ -225,9 +226,11 @@ def _hours(hours: float) -> str:
     return f"{hours:g} hour{'' if hours == 1 else 's'}"
 
 
-#: What a card says for each scale and score ("4 of 5 · fairly good"), worded once per process.
-_SCORE_LINES = {
-    (name, score): (label, f"{score} of 5 · {words[score - 1]}")
+#: A card's row for each scale and score, written once per process from the scales'
+#: own words (escaped): "<div><dt>Mood</dt><dd>4 of 5 · fairly good</dd></div>". A card
+#: joins its rows (`CheckInView.score_rows`) rather than the template writing each.
+_SCORE_ROWS = {
+    (name, score): Markup("<div><dt>{}</dt><dd>{} of 5 · {}</dd></div>").format(label, score, words[score - 1])
     for name, label, words in SCALES
     for score in range(1, len(words) + 1)
 }
@@ -249,17 +252,12 @@ class CheckInView(NamedTuple):
     boundary_note: str | None
 
     @property
-    def score_lines(self) -> list[tuple[str, str]]:
-        """(label, words) of each scale answered, in the scales' order ("Mood", "4 of 5 ·
-        fairly good"): what the card shows, put together here rather than by the template
-        (which reads it once)."""
+    def score_rows(self) -> Markup:
+        """The rows of the card's list of scores, one a scale answered, in the scales'
+        order (empty when none was); the template reads it once."""
         c = self.checkin
-        lines = []
-        for name in SCORE_FIELDS:
-            score = getattr(c, name)
-            if score is not None:
-                lines.append(_SCORE_LINES[name, score])
-        return lines
+        rows = [_SCORE_ROWS[name, score] for name in SCORE_FIELDS if (score := getattr(c, name)) is not None]
+        return Markup("".join(rows))  # nosec B704 (rows written once from our own words, every one escaped)
 
     @property
     def health_lines(self) -> list[tuple[str, str]]:
