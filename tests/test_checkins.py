@@ -169,6 +169,37 @@ def test_every_answer_is_saved_and_the_words_are_sealed(app, couple, ana_client)
         assert shown in page, shown
 
 
+def test_the_list_words_every_answer_as_the_check_in_page_does(app, couple, ana_client):
+    """The list reads its rows as columns, the check-in's own page reads the check-in:
+    both show each answer in the same words."""
+    data = {
+        "mood": "5",
+        "closeness": "1",
+        "sleep_hours": "1",
+        "pain": "strong",
+        "bleeding": "clots",
+        "fever": "yes",
+        "boundary": "green",
+        "boundary_note": "Hugs <yes>",
+        "note": "Tired & glad",
+    }
+    checkin_id = saved_id(ana_client.post("/checkins/new", data=data))
+    shown = (
+        "Mood 5 of 5 · good",
+        "Closeness to your partner 1 of 5 · distant",
+        "Slept 1 hour ",
+        "Pain strong",
+        "Bleeding Large clots",
+        "Fever yes",
+        "Green: open to closeness · Hugs <yes>",
+        "Tired & glad",
+    )
+    for path in ("/checkins", f"/checkins/{checkin_id}"):
+        page = read_text(ana_client.get(path))
+        for words in shown:
+            assert words in page, (path, words)
+
+
 def test_an_empty_form_is_refused_calmly(app, couple, ana_client):
     for data in ({}, {"note": "   ", "boundary_note": "", "sleep_hours": ""}, {"visibility": "shared"}):
         response = ana_client.post("/checkins/new", data=data)

@@ -9,7 +9,7 @@ from journal.checkins import services
 from journal.checkins.forms import BACKDATE_DAYS, CheckInForm, RevealForm, VisibilityForm
 from journal.extensions import db
 from journal.inputs import query_int
-from journal.models.checkins import BOUNDARIES, CheckIn
+from journal.models.checkins import CheckIn
 from journal.pagination import PER_PAGE
 from journal.today.services import prompt_link
 from journal.views import delete_confirmed
@@ -37,10 +37,6 @@ def _health_open(form) -> bool:
     if any(getattr(form, name).errors or getattr(form, name).data for name in HEALTH_FIELDS):
         return True
     return services.checkin_last_reported_health(author=current_user)
-
-
-def _labels() -> dict:
-    return {"boundaries": BOUNDARIES}
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -106,7 +102,6 @@ def index():
         views=services.checkin_views(s, list(page.items)),
         partner=partner,
         reveal_form=RevealForm(reveal_after_48h=bool(plan and plan.reveal_after_48h)),
-        **_labels(),
     )
 
 
@@ -126,8 +121,6 @@ def show(checkin_id):
         view=view,
         care_notes=notes,
         partner=s.partner(),
-        visibility_form=VisibilityForm(visibility=checkin.visibility),
-        **_labels(),
     )
 
 

@@ -2,10 +2,13 @@
 and the care notes a worrying check-in brings to its author."""
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from functools import cache, cached_property
+from functools import cache
+from types import MappingProxyType
+from typing import NamedTuple
 
+from markupsafe import Markup
 from sqlalchemy import Integer, Select, and_, bindparam, case, func, not_, or_, select
 from sqlalchemy.orm import aliased
 
@@ -14,7 +17,16 @@ from journal.crypto import DecryptError, keys_preload
 from journal.crypto.fields import UNREADABLE, SealedFields
 from journal.extensions import db
 from journal.models import User, now_utc
-from journal.models.checkins import SCALES, SCORE_FIELDS, SEALED_FIELDS, WORRYING_BLEEDING, CareNotice, CheckIn
+from journal.models.checkins import (
+    BOUNDARIES,
+    SCALES,
+    SCORE_FIELDS,
+    SEALED_FIELDS,
+    WORRYING_BLEEDING,
+    CareNotice,
+    CheckIn,
+    bleeding_words,
+)
 from journal.pagination import Page, page_of
 from journal.plan.services import hold_start
 from journal.today.services import Prompt, prompt_act
@@ -205,13 +217,30 @@ def checkins_newest(scope: Scope, *, first: int) -> Select:
 
 
 def checkins_page(scope: Scope, *, page: int | None, per_page: int) -> Page:
-    """One page of the check-ins list, newest day first (one statement at any size)."""
-    return page_of(lambda first: checkins_newest(scope, first=first), page=page, per_page=per_page)
+    """One page of the check-ins list, newest day first (one statement at any size), as
+    rows of columns named as `CheckIn`'s (`checkin_views` reads either)."""
+    return page_of(lambda first: checkins_newest(scope, first=first), page=page, per_page=per_page, columns=True)
 
 
-@dataclass(frozen=True)
-class CheckInView:
-    """A check-in as one viewer may see it."""
+def _hours(hours: float) -> str:
+    return f"{hours:g} hour{'' if hours == 1 else 's'}"
+
+
+#: A card's row for each scale and score, written once per process from the scales'
+#: own words (escaped): "<div><dt>Mood</dt><dd>4 of 5 · fairly good</dd></div>". A card
+#: joins its rows (`CheckInView.score_rows`) rather than the template writing each.
+_SCORE_ROWS = {
+    (name, score): Markup("<div><dt>{}</dt><dd>{} of 5 · {}</dd></div>").format(label, score, words[score - 1])
+    for name, label, words in SCALES
+    for score in range(1, len(words) + 1)
+}
+#: What a card says for each of today's boundaries ("Green: open to closeness").
+_BOUNDARY_WORDS = {name: f"{name.capitalize()}: {words}" for name, words in BOUNDARIES.items()}
+
+
+class CheckInView(NamedTuple):
+    """A check-in as one viewer may see it. `checkin` is a `CheckIn`, or a row of its
+    columns (a list reads rows: `checkins_page`)."""
 
     checkin: CheckIn
     mine: bool
@@ -222,18 +251,42 @@ class CheckInView:
     note: str | None
     boundary_note: str | None
 
-    @cached_property
-    def scores(self) -> dict[str, int]:
-        """The scales answered (read once: a page asks for each of them)."""
-        values = ((name, getattr(self.checkin, name)) for name in SCORE_FIELDS)
-        return {name: value for name, value in values if value is not None}
+    @property
+    def score_rows(self) -> Markup:
+        """The rows of the card's list of scores, one a scale answered, in the scales'
+        order (empty when none was); the template reads it once."""
+        c = self.checkin
+        rows = [_SCORE_ROWS[name, score] for name in SCORE_FIELDS if (score := getattr(c, name)) is not None]
+        return Markup("".join(rows))  # nosec B704 (rows written once from our own words, every one escaped)
 
-    @cached_property
-    def score_lines(self) -> list[tuple[str, int, str]]:
-        """(label, score, its words) of each scale answered, in the scales' order: what the
-        card shows, put together here rather than by the template looping over every scale."""
-        scores = self.scores
-        return [(label, scores[name], words[scores[name] - 1]) for name, label, words in SCALES if name in scores]
+    @property
+    def health_lines(self) -> list[tuple[str, str]]:
+        """(label, words) of sleep, pain, bleeding and fever, where answered (read once)."""
+        c = self.checkin
+        lines = []
+        if c.sleep_hours is not None:
+            lines.append(("Slept", _hours(c.sleep_hours)))
+        if c.pain:
+            lines.append(("Pain", c.pain))
+        if c.bleeding:
+            lines.append(("Bleeding", bleeding_words(c.bleeding)))
+        if c.fever is not None:
+            lines.append(("Fever", "yes" if c.fever else "no"))
+        return lines
+
+    def author_name(self, partner: User | None) -> str:
+        """Who wrote it, as the viewer says it: "You", the partner's name, or "Your partner"."""
+        if self.mine:
+            return "You"
+        if partner is not None and partner.id == self.checkin.author_id:
+            return partner.display_name
+        return "Your partner"
+
+    @property
+    def boundary_words(self) -> str | None:
+        """Today's boundary as the card says it, or None when not given."""
+        boundary = self.checkin.boundary
+        return _BOUNDARY_WORDS.get(boundary, f"{boundary.capitalize()}: ") if boundary else None
 
 
 def _pending(scope: Scope, checkin: CheckIn) -> bool:
@@ -331,39 +384,50 @@ def _open_to_shape(in_couple: bool, after_48h: bool) -> Select:
     return visible.where(not_(waiting))
 
 
-def _revealed(scope: Scope, checkins: list[CheckIn], now: datetime) -> set[int]:
-    """Ids of the page's answers-given-together that are open to both (one statement)."""
-    pending = sorted(c.id for c in checkins if _pending(scope, c))
+def _revealed(scope: Scope, pending: set[int], now: datetime) -> set[int]:
+    """Of the `pending` ids (answers given together), those open to both (one statement)."""
     if not pending:
         return set()
     reveal_before = _reveal_before(scope, now)
-    values = _open_to_both_values(pending, reveal_before)
-    return set(db.session.scalars(_open_to_both_shape(reveal_before is not None), values))
+    values = _open_to_both_values(sorted(pending), reveal_before)
+    # Ids, never objects: run on the session's connection, without the ORM's execution path.
+    return set(db.session.connection().execute(_open_to_both_shape(reveal_before is not None), values).scalars())
+
+
+#: The texts of a check-in whose answers the viewer may not read yet.
+_NO_TEXTS = MappingProxyType(dict.fromkeys(SEALED_FIELDS))
+
+
+def _shown_texts(checkin: CheckIn) -> Mapping[str, str | None]:
+    """The sealed fields that hold something, opened; if one can't be, each says so."""
+    sealed = [field for field in SEALED_FIELDS if getattr(checkin, f"{field}_sealed") is not None]
+    if not sealed:
+        return _NO_TEXTS
+    try:
+        return {**_NO_TEXTS, **CHECKIN_TEXT.open(checkin, only=sealed)}
+    except DecryptError:
+        log.warning("check-in %s can't be opened", checkin.id)
+        return {**_NO_TEXTS, **dict.fromkeys(sealed, UNREADABLE)}
 
 
 def checkin_views(scope: Scope, checkins: list[CheckIn], *, now: datetime | None = None) -> list[CheckInView]:
     """What the viewer sees of each check-in, with the notes opened (a fixed number of
     statements whatever the count)."""
-    now = now or now_utc()
-    revealed = _revealed(scope, checkins, now)
-    hidden = {c.id for c in checkins if c.author_id != scope.user.id and _pending(scope, c) and c.id not in revealed}
+    me = scope.user.id
+    pending = {c.id for c in checkins if _pending(scope, c)}
+    closed = pending - _revealed(scope, pending, now or now_utc())
+    hidden = {c.id for c in checkins if c.id in closed and c.author_id != me}
     keys_preload({_owner(c) for c in checkins if c.id not in hidden})
     views = []
     for c in checkins:
-        mine = c.author_id == scope.user.id
-        texts = {field: None for field in SEALED_FIELDS}
-        if c.id not in hidden:
-            try:
-                texts = _texts(c)
-            except DecryptError:
-                log.warning("check-in %s can't be opened", c.id)
-                texts = {f: UNREADABLE if getattr(c, f"{f}_sealed") is not None else None for f in SEALED_FIELDS}
+        mine = c.author_id == me
+        texts = _NO_TEXTS if c.id in hidden else _shown_texts(c)
         views.append(
             CheckInView(
                 checkin=c,
                 mine=mine,
                 answered_only=c.id in hidden,
-                waiting=mine and _pending(scope, c) and c.id not in revealed,
+                waiting=mine and c.id in closed,
                 note=texts["note"],
                 boundary_note=texts["boundary_note"],
             )

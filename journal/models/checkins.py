@@ -34,6 +34,13 @@ WORRYING_BLEEDING = frozenset({"heavier", "bright_red", "clots", "smelly"})
 #: was answered: it says nothing about what kind, so it is never treated as worrying.
 BLEEDING_ASKED_BEFORE = "any"
 BLEEDING_WORDS = {**BLEEDING, BLEEDING_ASKED_BEFORE: 'Yes (asked as "any bleeding")'}
+
+
+def bleeding_words(bleeding: str | None) -> str | None:
+    """The words shown for an answer about bleeding (None when not answered)."""
+    return BLEEDING_WORDS.get(bleeding, bleeding) if bleeding else None
+
+
 #: Today's boundaries, each with the words shown beside its colour.
 BOUNDARIES = {
     "green": "open to closeness",
@@ -103,7 +110,7 @@ class CheckIn(Base):
 
     @property
     def bleeding_words(self) -> str | None:
-        return BLEEDING_WORDS.get(self.bleeding, self.bleeding) if self.bleeding else None
+        return bleeding_words(self.bleeding)
 
 
 class CareNotice(Base):
