@@ -200,6 +200,19 @@ def test_the_list_words_every_answer_as_the_check_in_page_does(app, couple, ana_
             assert words in page, (path, words)
 
 
+def test_a_stored_score_outside_the_scale_shows_as_its_number_not_an_error(app, couple, ana_client):
+    """The form keeps every score within 1 to 5, but the database has no such rule: a row
+    that holds another number (from an older version, or written by hand) still shows."""
+    checkin_id = saved_id(ana_client.post("/checkins/new", data={"mood": "3", "closeness": "4"}))
+    db.session.execute(CheckIn.__table__.update().where(CheckIn.id == checkin_id).values(mood=7, closeness=0))
+    db.session.commit()
+    for path in ("/checkins", f"/checkins/{checkin_id}"):
+        response = ana_client.get(path)
+        assert response.status_code == 200, path
+        page = read_text(response)
+        assert "Mood 7 of 5" in page and "Closeness to your partner 0 of 5" in page, path
+
+
 def test_an_empty_form_is_refused_calmly(app, couple, ana_client):
     for data in ({}, {"note": "   ", "boundary_note": "", "sleep_hours": ""}, {"visibility": "shared"}):
         response = ana_client.post("/checkins/new", data=data)

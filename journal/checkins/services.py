@@ -234,6 +234,18 @@ _SCORE_ROWS = {
     for name, label, words in SCALES
     for score in range(1, len(words) + 1)
 }
+_SCALE_LABELS = {name: label for name, label, _ in SCALES}
+
+
+def _score_row(name: str, score: int) -> Markup:
+    """The card's row for a score: written once per process, or for a number outside the
+    scale (the database allows one; the form never saves it) the number alone."""
+    row = _SCORE_ROWS.get((name, score))
+    if row is None:
+        return Markup("<div><dt>{}</dt><dd>{} of 5</dd></div>").format(_SCALE_LABELS[name], score)
+    return row
+
+
 #: What a card says for each of today's boundaries ("Green: open to closeness").
 _BOUNDARY_WORDS = {name: f"{name.capitalize()}: {words}" for name, words in BOUNDARIES.items()}
 
@@ -256,7 +268,7 @@ class CheckInView(NamedTuple):
         """The rows of the card's list of scores, one a scale answered, in the scales'
         order (empty when none was); the template reads it once."""
         c = self.checkin
-        rows = [_SCORE_ROWS[name, score] for name in SCORE_FIELDS if (score := getattr(c, name)) is not None]
+        rows = [_score_row(name, score) for name in SCORE_FIELDS if (score := getattr(c, name)) is not None]
         return Markup("".join(rows))  # nosec B704 (rows written once from our own words, every one escaped)
 
     @property
