@@ -109,14 +109,16 @@ class EntryText:
 
 class Reader:
     """Opens entries by several authors with their keys loaded in one statement.
-    An author whose key is gone costs one more statement, once, not one per row."""
+    An author whose key is gone costs one more statement, once, not one per row.
+    An entry is an Entry or a row of its columns (`id`, `author_id`, `visibility` and the
+    `<field>_sealed` asked for: a list reads only those)."""
 
     def __init__(self, author_ids: set[int], *, also: User | None = None):
         owners = {("user", author_id) for author_id in author_ids}
         keys_preload(owners | ({user_owner(also)} if also else set()))
         self.readable = {owner for owner in owners if data_key(owner) is not None}
 
-    def open(self, entry: Entry, fields: tuple[str, ...] = SEALED_FIELDS) -> EntryText:
+    def open(self, entry, fields: tuple[str, ...] = SEALED_FIELDS) -> EntryText:
         owner = ("user", entry.author_id)
         text = EntryText()
         attributes = {"title": "title", "body": "body", "tags": "tags_text", "line": "line"}
