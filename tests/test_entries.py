@@ -527,6 +527,22 @@ def test_the_entry_page_costs_a_few_statements(app, couple):
     assert q.count <= 5, q.statements  # + the header's unread count
 
 
+def test_ones_own_private_entry_page_does_not_ask_for_the_partner(app, couple):
+    """Only a page that names the partner reads them: the partner's entry, or one's own
+    shared in the couple."""
+    ana, bo, _ = couple
+    private = add(ana, "Mine", visibility=PRIVATE)
+    shared = add(ana, "Ours", visibility=SHARED)
+    client = client_for(app, ana)
+    with count_queries(app) as alone:
+        page = client.get(f"/journal/{private.id}")
+    assert "Only you can read this." in read_text(page)
+    with count_queries(app) as named:
+        page = client.get(f"/journal/{shared.id}")
+    assert "Bo can read this too." in read_text(page)
+    assert alone.count == named.count - 1, (alone.statements, named.statements)
+
+
 # -- small moments ---------------------------------------------------------------------
 
 

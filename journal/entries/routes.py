@@ -6,7 +6,7 @@ from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from journal.access import scope
+from journal.access import SHARED, scope
 from journal.edits import EditConflict
 from journal.entries import listing, services
 from journal.entries.forms import EntryForm, MomentForm
@@ -249,7 +249,9 @@ def read(entry_id):
     entry = s.get_visible_or_404(Entry, entry_id)
     text = services.entry_open(entry)
     mine = entry.author_id == current_user.id
-    partner = s.partner()
+    # The partner's name shows on their entry, and on one's own shared in the couple one is in now.
+    shared_here = entry.visibility == SHARED and entry.couple_id == current_user.couple_id
+    partner = s.partner() if not mine or shared_here else None
     if mine:
         author_name = current_user.display_name
     elif partner is not None and partner.id == entry.author_id:
