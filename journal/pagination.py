@@ -78,3 +78,12 @@ def page_of(
         else:
             found = list(db.session.execute(cut).all() if rows else db.session.scalars(cut).all())
     return Page(items=found[:per_page], page=number, has_next=len(found) > per_page)
+
+
+def page_read(read: Callable[[int, int], Sequence], *, page: int | None, per_page: int) -> Page:
+    """One page from `read(offset, limit)`, a function that reads `limit` rows after the
+    first `offset` (a statement built once per process, its cut bound as it runs, rather
+    than cut here by building a new statement per request)."""
+    number = page_number(page)
+    found = list(read((number - 1) * per_page, per_page + 1))
+    return Page(items=found[:per_page], page=number, has_next=len(found) > per_page)

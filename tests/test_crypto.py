@@ -13,6 +13,7 @@ from journal.crypto.keyring import keyring, new_key_line, parse, write_file
 from journal.crypto.rotate import rotate
 from journal.extensions import db
 from journal.models import DataKey
+from journal.testing import count_queries
 
 
 def _fresh_request(app):
@@ -47,6 +48,25 @@ def test_each_owner_has_its_own_key(app, couple):
     rows = db.session.scalars(db.select(DataKey)).all()
     assert {(r.owner_type, r.owner_id) for r in rows} == {("user", ana.id), ("user", bo.id), ("couple", c.id)}
     assert all(len(r.wrapped) == 12 + 32 + 16 for r in rows), "keys are stored wrapped, never raw"
+
+
+def test_keys_of_several_owners_load_in_one_statement(app, couple):
+    """A list page loads the keys of every author it shows (and a couple's, a plan's)
+    at once; each key is its own owner's, and an owner without one stays without."""
+    ana, bo, c = couple
+    here = context("entries", 1, "body", ana.id, "shared")
+    blobs = {owner: seal(f"by {owner}", owner=owner, context=here) for owner in (user_owner(ana), couple_owner(c.id))}
+    db.session.commit()
+    _fresh_request(app)
+    owners = set(blobs) | {user_owner(bo), ("plan", 999_999)}
+    with count_queries(app) as q:
+        crypto.keys_preload(owners)
+        for owner, blob in blobs.items():
+            assert unseal(blob, owner=owner, context=here) == f"by {owner}"
+    assert q.count == 1
+    assert crypto.data_key(user_owner(bo)) is None
+    with pytest.raises(DecryptError):
+        unseal(blobs[user_owner(ana)], owner=couple_owner(c.id), context=here)
 
 
 def test_master_key_lives_outside_the_database(app, user):

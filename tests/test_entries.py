@@ -527,6 +527,22 @@ def test_the_entry_page_costs_a_few_statements(app, couple):
     assert q.count <= 5, q.statements  # + the header's unread count
 
 
+def test_ones_own_private_entry_page_does_not_ask_for_the_partner(app, couple):
+    """Only a page that names the partner reads them: the partner's entry, or one's own
+    shared in the couple."""
+    ana, bo, _ = couple
+    private = add(ana, "Mine", visibility=PRIVATE)
+    shared = add(ana, "Ours", visibility=SHARED)
+    client = client_for(app, ana)
+    with count_queries(app) as alone:
+        page = client.get(f"/journal/{private.id}")
+    assert "Only you can read this." in read_text(page)
+    with count_queries(app) as named:
+        page = client.get(f"/journal/{shared.id}")
+    assert "Bo can read this too." in read_text(page)
+    assert alone.count == named.count - 1, (alone.statements, named.statements)
+
+
 # -- small moments ---------------------------------------------------------------------
 
 
@@ -575,6 +591,31 @@ def test_a_moment_in_ones_own_words_needs_the_words(app, user):
     )
     assert response.status_code == 302
     assert "We laughed together" in read_text(client.get(f"/journal/{moment_id}"))
+
+
+def test_the_blank_moment_form_never_shows_what_someone_else_typed(app, couple):
+    """The journal's blank "keep a moment" fields are rendered once per app: a refused
+    post shows its own words and errors, and the next page, anyone's, is blank again."""
+    ana, bo, _ = couple
+    a, b = client_for(app, ana), client_for(app, bo)
+    blank = a.get("/journal")
+    refused = a.post("/journal/moments", data={"moment_kind": "own", "line": "x" * 301, "visibility": SHARED})
+    assert refused.status_code == 422 and field_value(refused, "line") == "x" * 301
+    assert field_error(refused, "line") and '<details class="keep-moment" open>' in refused.get_data(as_text=True)
+    for page in (b.get("/journal"), a.get("/journal")):
+        assert field_value(page, "line") == "" and field_error(page, "line") is None
+        assert '<details class="keep-moment">' in page.get_data(as_text=True)
+        checked = [i.get("id") for i in elements(page, "input[type=radio]") if i.get("checked") is not None]
+        assert checked == ["visibility-0"]  # Just me, nothing else chosen
+        assert _moment_inputs(page) == _moment_inputs(blank)
+
+
+def _moment_inputs(page) -> list[tuple]:
+    return [
+        (i.get("id"), i.get("name"), i.get("value"), i.get("checked"))
+        for i in elements(page, "form.stack input")
+        if i.get("name") != "csrf_token"
+    ]
 
 
 # -- links to a practice or a prompt --------------------------------------------------

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import StatementError
 
 from journal.access import PRIVATE, SHARED, Scope
 from journal.checkins.services import checkin_create, checkins_newest, checkins_page
@@ -166,6 +167,18 @@ def test_a_search_reads_the_newest_visible_rows_up_to_the_cap(people, monkeypatc
                 assert shown.capped is (len(expected) >= 7), (viewer, filters)
 
 
+@pytest.mark.parametrize("left_out", ["me", "couple", "where_kind"])
+def test_the_journal_statement_never_runs_without_a_value_of_its_rule(people, left_out):
+    """The journal's statement is built once per process and each request binds its
+    own values: one left out fails, it never runs with another person's."""
+    scope = Scope(people[VIEWERS[0]])
+    stmt, values = listing.entries_visible_to(scope, limit=3, where={"kind": "entry"}, body=False)
+    assert left_out in values
+    del values[left_out]
+    with pytest.raises(StatementError, match=left_out):
+        db.session.execute(stmt, values)
+
+
 def test_the_check_ins_list_shows_what_the_rule_shows(people):
     for viewer in VIEWERS:
         scope = Scope(people[viewer])
@@ -236,6 +249,11 @@ def _ordered_scan_under_limit(branch: dict, index: str) -> bool:
     )
 
 
+def _bound(stmt, values):
+    """A statement built once per process, with one run's values in it (to EXPLAIN it)."""
+    return stmt.params(values)
+
+
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_each_branch_is_an_ordered_index_scan_with_its_own_limit(app, couple):
     """With hundreds of rows in the couple and sequential scans switched off (the
@@ -253,7 +271,7 @@ def test_each_branch_is_an_ordered_index_scan_with_its_own_limit(app, couple):
     scope = Scope(ana)
     statements = {
         "entries": (
-            listing.entries_visible_to(scope, first=21),
+            _bound(*listing.entries_visible_to(scope, limit=21, body=False)),
             "ix_entries_author_id_created_at",
             "ix_entries_couple_id_visibility_created_at",
         ),

@@ -12,13 +12,14 @@ into another row, or a private one pasted into a shared row, fails to open.
 Scores, dates, kinds and visibility stay in clear for queries and charts.
 """
 
+import functools
 import logging
 import os
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import g
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import String, and_, bindparam, delete, or_, select
 
 from journal.crypto.keyring import keyring
 from journal.extensions import db
@@ -57,7 +58,8 @@ def _wrap(key: bytes, owner: Owner) -> tuple[str, bytes]:
     return key_id, nonce + AESGCM(master).encrypt(nonce, key, _wrap_aad(owner))
 
 
-def _unwrap(row: DataKey) -> bytes:
+def _unwrap(row) -> bytes:
+    """The data key of a DataKey (or a row of its columns), unwrapped."""
     master = keyring().get(row.master_key_id) or keyring(reload=True).get(row.master_key_id)
     if master is None:
         raise DecryptError(f"master key {row.master_key_id} is not configured")
@@ -73,16 +75,37 @@ def _cache() -> dict:
     return g.tandem_data_keys
 
 
+@functools.cache
+def _keys_statement(kinds: int):
+    """The wrapped keys of owners of `kinds` types (1 to 3), built once per process:
+    for each type `i`, its name `type_i` and its ids `ids_i` are bound as it runs
+    (building the statement per page cost more than running it). Read as columns."""
+    return select(DataKey.owner_type, DataKey.owner_id, DataKey.wrapped, DataKey.master_key_id).where(
+        or_(
+            *(
+                and_(
+                    DataKey.owner_type == bindparam(f"type_{i}", type_=String),
+                    DataKey.owner_id.in_(bindparam(f"ids_{i}", expanding=True)),
+                )
+                for i in range(kinds)
+            )
+        )
+    )
+
+
 def keys_preload(owners: set[Owner]) -> None:
     """Load the data keys of several owners in one statement (for list pages)."""
     cache = _cache()
-    wanted = {o for o in owners if o not in cache}
+    wanted: dict[str, list[int]] = {}
+    for kind, owner_id in owners:
+        if (kind, owner_id) not in cache:
+            wanted.setdefault(kind, []).append(owner_id)
     if not wanted:
         return
-    rows = db.session.scalars(
-        select(DataKey).where(or_(*(and_(DataKey.owner_type == t, DataKey.owner_id == i) for t, i in wanted)))
-    )
-    for row in rows:
+    values = {}
+    for i, (kind, ids) in enumerate(sorted(wanted.items())):
+        values[f"type_{i}"], values[f"ids_{i}"] = kind, sorted(ids)
+    for row in db.session.execute(_keys_statement(len(wanted)), values):
         cache[(row.owner_type, row.owner_id)] = _unwrap(row)
 
 

@@ -7,16 +7,16 @@ so a page costs the same however long the couple's history.
 """
 
 from dataclasses import dataclass, field
+from functools import cache
 
-from sqlalchemy import Select
-from sqlalchemy.orm import defer
+from sqlalchemy import Integer, Row, Select, bindparam
 
-from journal.access import ME, PARTNER, PRIVATE, SHARED, Scope
+from journal.access import ME, PARTNER, PRIVATE, SHARED, Scope, _newest_shape
 from journal.entries.services import SEALED_FIELDS, TAG_MAX, EntryText, Reader, moment_labels
 from journal.extensions import db
 from journal.models import User
 from journal.models.entries import ENTRY, MOMENT, Entry
-from journal.pagination import PER_PAGE, page_of
+from journal.pagination import PER_PAGE, page_of, page_read
 
 #: How many of the newest visible rows a search or tag filter looks through.
 SEARCH_CAP = 2_000
@@ -28,15 +28,64 @@ LIST_FIELDS = ("title", "tags", "line")
 NEWEST = (Entry.created_at, Entry.id)
 
 
+#: The columns a list row reads: what the page shows, what opening its sealed fields needs
+#: (id, author and visibility are in each field's context), never the body (searching
+#: adds it) nor the columns only the entry's own page uses.
+ROW_COLUMNS = (
+    "id",
+    "author_id",
+    "kind",
+    "moment_kind",
+    "visibility",
+    "created_at",
+    "edited_at",
+    "title_sealed",
+    "tags_sealed",
+    "line_sealed",
+)
+
+
+@cache
+def _rows_statement(where: tuple[str, ...], whose: str | None, in_couple: bool, body: bool) -> Select:
+    """The statement of `entries_visible_to`, built once per shape on the shape of
+    `Scope.newest_visible`, with every value bound as it runs: the rule's (`me`, `couple`,
+    `first`, `where_<column>`) and the page's cut (`limit`, `offset`). Building it per
+    request (a join, the columns, the cut) cost about as much as running it."""
+    newest, entry = _newest_shape(Entry, tuple(column.key for column in NEWEST), where, whose, in_couple)
+    columns = [getattr(entry, name) for name in ROW_COLUMNS + (("body_sealed",) if body else ())]
+    return (
+        newest.with_only_columns(*columns, User.display_name)
+        .join(User, User.id == entry.author_id)
+        .limit(bindparam("limit", type_=Integer, literal_execute=True))
+        .offset(bindparam("offset", type_=Integer, literal_execute=True))
+    )
+
+
 def entries_visible_to(
-    scope: Scope, *, first: int, where: dict | None = None, whose: str | None = None, body: bool = True
-) -> Select:
-    """The `first` newest entries and moments this person may read, with each author's
-    name, newest first; `where` and `whose` filter before the cut (`Scope.newest_visible`).
-    Without `body`, bodies are left unread (they are only read to search them)."""
-    stmt, entry = scope.newest_visible(Entry, order_by=NEWEST, first=first, where=where, whose=whose)
-    stmt = stmt.join(User, User.id == entry.author_id).add_columns(User.display_name)
-    return stmt if body else stmt.options(defer(entry.body_sealed))
+    scope: Scope,
+    *,
+    offset: int = 0,
+    limit: int,
+    where: dict | None = None,
+    whose: str | None = None,
+    body: bool = True,
+) -> tuple[Select, dict]:
+    """Entries and moments this person may read, newest first, with each author's name:
+    rows `offset` to `offset + limit`, as columns named as the Entry's (`ROW_COLUMNS`,
+    and `display_name`), the bodies only with `body` (they are only read to search them).
+    `where` and `whose` filter before the cut (`Scope.newest_visible`).
+
+    Returns the statement and its values, to run as `db.session.execute(stmt, values)`.
+    The values are those `Scope.newest_visible` binds into the same shape: one left out
+    fails the statement rather than running it with another person's."""
+    where = where or {}
+    in_couple = scope.couple_id is not None
+    stmt = _rows_statement(tuple(sorted(where)), whose, in_couple, body)
+    values = {"me": scope.user.id, "first": offset + limit, "limit": limit, "offset": offset}
+    values.update({f"where_{key}": value for key, value in where.items()})
+    if in_couple:
+        values["couple"] = scope.couple_id
+    return stmt, values
 
 
 @dataclass(frozen=True)
@@ -80,10 +129,17 @@ class Filters:
 
 @dataclass
 class Item:
-    entry: Entry
+    #: The entry's row as `ROW_COLUMNS` (attributes named as the Entry's).
+    entry: Row
     text: EntryText
     author_name: str
     mine: bool
+    #: The tags as shown, split once.
+    tags: list[str] = field(default_factory=list)
+
+    @property
+    def is_moment(self) -> bool:
+        return self.entry.kind == MOMENT
 
 
 @dataclass
@@ -123,28 +179,31 @@ def journal_page(scope: Scope, *, filters: Filters, page: int = 1) -> JournalPag
         where["visibility"] = filters.visibility
     whose = {"me": ME, "partner": PARTNER}.get(filters.author)
 
-    def newest(first: int) -> Select:
-        return entries_visible_to(scope, first=first, where=where, whose=whose, body=bool(filters.q))
+    def newest(offset: int, limit: int) -> list[Row]:
+        stmt, values = entries_visible_to(
+            scope, offset=offset, limit=limit, where=where, whose=whose, body=bool(filters.q)
+        )
+        return db.session.execute(stmt, values).all()
 
     fields = SEALED_FIELDS if filters.q else LIST_FIELDS
 
     if not filters.textual:
-        cut = page_of(newest, page=page, per_page=PER_PAGE, rows=True)
-        reader = Reader({entry.author_id for entry, _ in cut.items}, also=user)
-        items = [_item(reader, entry, name, user, fields) for entry, name in cut.items]
+        cut = page_read(newest, page=page, per_page=PER_PAGE)
+        reader = Reader({row.author_id for row in cut.items}, also=user)
+        items = [_item(reader, row, user, fields) for row in cut.items]
         return JournalPage(items=items, page=cut.page, has_next=cut.has_next, filters=filters)
 
-    rows = db.session.execute(newest(SEARCH_CAP)).all()
-    reader = Reader({entry.author_id for entry, _ in rows}, also=user)
+    rows = newest(0, SEARCH_CAP)
+    reader = Reader({row.author_id for row in rows}, also=user)
     needle, tag = filters.q.casefold(), filters.tag.casefold()
     labels = moment_labels()
     matched = []
-    for entry, name in rows:
-        item = _item(reader, entry, name, user, fields)
-        if tag and tag not in {t.casefold() for t in item.text.tags}:
+    for row in rows:
+        item = _item(reader, row, user, fields)
+        if tag and tag not in {t.casefold() for t in item.tags}:
             continue
         if needle:
-            label = labels.get(entry.moment_kind or "", "")
+            label = labels.get(row.moment_kind or "", "")
             haystack = (item.text.title, item.text.body, item.text.line, label)
             if not any(needle in (part or "").casefold() for part in haystack):
                 continue
@@ -160,5 +219,6 @@ def journal_page(scope: Scope, *, filters: Filters, page: int = 1) -> JournalPag
     )
 
 
-def _item(reader: Reader, entry: Entry, author_name: str, user: User, fields) -> Item:
-    return Item(entry=entry, text=reader.open(entry, fields), author_name=author_name, mine=entry.author_id == user.id)
+def _item(reader: Reader, row: Row, user: User, fields) -> Item:
+    text = reader.open(row, fields)
+    return Item(entry=row, text=text, author_name=row.display_name, mine=row.author_id == user.id, tags=text.tags)

@@ -1,9 +1,12 @@
 """The journal: the list, writing and editing entries, one-tap small moments."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required
+from functools import lru_cache
 
-from journal.access import scope
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from journal.access import SHARED, scope
 from journal.edits import EditConflict
 from journal.entries import listing, services
 from journal.entries.forms import EntryForm, MomentForm
@@ -31,7 +34,20 @@ def draft_key(path: str) -> str:
 @bp.get("")
 @login_required
 def index():
-    return _journal(MomentForm(formdata=None))
+    return _journal(None)
+
+
+def blank_moment_fields() -> Markup:
+    """The "keep a moment" fields as every GET of the journal shows them, rendered once
+    per app: the form is blank (no data, no errors), its choices are the library's and
+    its words fixed, so they are the same for everyone. Its CSRF field is not in them."""
+    return _blank_moment_fields(current_app._get_current_object())
+
+
+@lru_cache(maxsize=8)  # one per app (tests make many)
+def _blank_moment_fields(app: Flask) -> Markup:
+    form = MomentForm(formdata=None, meta={"csrf": False})
+    return app.jinja_env.get_template("entries/_moment_fields.html").module.fields(form)
 
 
 def _just_kept() -> Entry | None:
@@ -46,7 +62,9 @@ def _just_kept() -> Entry | None:
     return entry
 
 
-def _journal(moment_form: MomentForm, status: int = 200):
+def _journal(moment_form: MomentForm | None, status: int = 200):
+    """The journal; `moment_form` is the one just posted with its errors, or None for the
+    blank one."""
     filters = listing.Filters.from_args(request.args)
     page = listing.journal_page(scope(), filters=filters, page=request.args.get("page", 1, type=query_int) or 1)
     return render_template(
@@ -54,6 +72,7 @@ def _journal(moment_form: MomentForm, status: int = 200):
         journal=page,
         filters=filters,
         moment_form=moment_form,
+        blank_moment_fields=blank_moment_fields() if moment_form is None else None,
         just_kept=_just_kept(),
         labels=services.moment_labels(),
         own_words=OWN_WORDS,
@@ -230,7 +249,9 @@ def read(entry_id):
     entry = s.get_visible_or_404(Entry, entry_id)
     text = services.entry_open(entry)
     mine = entry.author_id == current_user.id
-    partner = s.partner()
+    # The partner's name shows on their entry, and on one's own shared in the couple one is in now.
+    shared_here = entry.visibility == SHARED and entry.couple_id == current_user.couple_id
+    partner = s.partner() if not mine or shared_here else None
     if mine:
         author_name = current_user.display_name
     elif partner is not None and partner.id == entry.author_id:

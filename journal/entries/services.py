@@ -107,28 +107,34 @@ class EntryText:
         return tags_split(self.tags_text)
 
 
+#: Where each sealed field goes in an EntryText.
+_ATTRIBUTES = {"title": "title", "body": "body", "tags": "tags_text", "line": "line"}
+
+
 class Reader:
     """Opens entries by several authors with their keys loaded in one statement.
-    An author whose key is gone costs one more statement, once, not one per row."""
+    An author whose key is gone costs one more statement, once, not one per row.
+    An entry is an Entry or a row of its columns (`id`, `author_id`, `visibility` and the
+    `<field>_sealed` asked for: a list reads only those)."""
 
     def __init__(self, author_ids: set[int], *, also: User | None = None):
         owners = {("user", author_id) for author_id in author_ids}
         keys_preload(owners | ({user_owner(also)} if also else set()))
-        self.readable = {owner for owner in owners if data_key(owner) is not None}
+        #: The authors' data keys; an author whose key is gone has none.
+        self.keys = {owner: key for owner in owners if (key := data_key(owner)) is not None}
 
-    def open(self, entry: Entry, fields: tuple[str, ...] = SEALED_FIELDS) -> EntryText:
-        owner = ("user", entry.author_id)
+    def open(self, entry, fields: tuple[str, ...] = SEALED_FIELDS) -> EntryText:
+        key = self.keys.get(ENTRY_TEXT.owner(entry))
         text = EntryText()
-        attributes = {"title": "title", "body": "body", "tags": "tags_text", "line": "line"}
         for name in fields:
             blob = getattr(entry, f"{name}_sealed")
             if blob is None:
                 continue
-            if owner not in self.readable:
+            if key is None:
                 text.unreadable = True
                 continue
             try:
-                setattr(text, attributes[name], ENTRY_TEXT.open_one(entry, name))
+                setattr(text, _ATTRIBUTES[name], ENTRY_TEXT.open_with(key, entry, name))
             except DecryptError:
                 text.unreadable = True
         if text.unreadable:
