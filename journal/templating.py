@@ -44,18 +44,27 @@ def remembered_links(build):
             return build(endpoint, **values)
         if not values:  # most links: the key is the endpoint alone
             return remembered(endpoint, request.script_root, ())
-        if any(name[:1] == "_" or type(value) not in _PLAIN for name, value in values.items()):
+        if any(
+            name[:1] == "_" or type(value) not in _PLAIN or (type(value) is str and name not in _OUR_WORDS)
+            for name, value in values.items()
+        ):
             return build(endpoint, **values)
         # Each value's type is part of the key: True and 1 are equal, their links are not.
         key = tuple((name, type(value), value) for name, value in sorted(values.items()))
         return remembered(endpoint, request.script_root, key)
 
+    link.remembered = remembered  # what it holds (tests)
     return link
 
 
 #: The values a remembered link may carry: anything else (a list, a date, a row) is built
 #: each time, and never kept alive by the cache.
 _PLAIN = frozenset({str, int, bool})
+#: The names whose text values are our own words (a static file, a kind of practice, a
+#: period, a paper size, a prompt's key). Any other text (a tag, search words, a page to
+#: return to, an invitation's token) is a person's or a secret: built each time, never
+#: kept in the process's memory.
+_OUR_WORDS = frozenset({"filename", "kind", "period", "paper", "prompt"})
 
 
 def register_template_helpers(app: Flask) -> None:

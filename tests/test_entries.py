@@ -9,7 +9,7 @@ and through the services where a test only needs some rows to exist.
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -461,6 +461,28 @@ def test_filters_and_search_see_only_what_this_person_may_see(app, couple):
     assert "Nothing matches that." in read_text(a.get("/journal?q=zebra"))
     tag_links = [(link.text, link.get("href")) for link in elements(a.get("/journal"), "ul.entry-tags a")]
     assert ("Sleep", "/journal?tag=Sleep") in tag_links, "tags link to their filter"
+
+
+def test_tags_and_search_words_are_never_kept_in_the_process_memory_of_links(app, user):
+    """Links are built once and kept per process (journal.templating), but a link that
+    carries a person's words (a tag, search words) or a secret is built each time: their
+    words stay sealed at rest and out of long-lived memory."""
+    add(user, "Tagged", tags=["private-word"])
+    link = app.jinja_env.globals["url_for"]
+    kept = link.remembered
+    with app.test_request_context("/journal"):
+        before = kept.cache_info().currsize
+        assert link("entries.index", tag="private-word") == "/journal?tag=private-word"
+        assert parse_qs(urlsplit(link("entries.index", q="my words", page=2)).query) == {
+            "q": ["my words"],
+            "page": ["2"],
+        }
+        assert link("couple.invite_accept", token="s3cret").endswith("s3cret")
+        assert kept.cache_info().currsize == before
+        link("practices.browse", kind="touch")  # our own words: kept
+        assert kept.cache_info().currsize == before + 1
+    tags = [a.get("href") for a in elements(client_for(app, user).get("/journal"), "ul.entry-tags a")]
+    assert tags == ["/journal?tag=private-word"]
 
 
 def test_newest_first_twenty_a_page(app, user):
