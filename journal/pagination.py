@@ -48,18 +48,10 @@ def page_number(value: int | None) -> int:
 
 
 def page_of(
-    stmt: Select | Callable[[int], Select] | Sequence,
-    *,
-    page: int | None,
-    per_page: int,
-    rows: bool = False,
-    columns: bool = False,
+    stmt: Select | Callable[[int], Select] | Sequence, *, page: int | None, per_page: int, rows: bool = False
 ) -> Page:
     """One page of an ordered statement in one statement: the first column's objects
     (or whole rows with `rows=True`), per_page of them, plus whether another follows.
-    With `columns=True` the rows are columns, read on the session's connection: a
-    statement of one entity gives rows named as its columns, and no objects are loaded
-    (for a list that only shows its rows, never changes them).
 
     `stmt` may also be a function of n giving a statement that holds the newest n rows
     (a list cut per branch of the access rule, `Scope.newest_visible`): it is asked for
@@ -73,10 +65,7 @@ def page_of(
         if callable(stmt):
             stmt = stmt(offset + per_page + 1)
         cut = stmt.limit(per_page + 1).offset(offset)
-        if columns:
-            found = db.session.connection().execute(cut).all()
-        else:
-            found = list(db.session.execute(cut).all() if rows else db.session.scalars(cut).all())
+        found = list(db.session.execute(cut).all() if rows else db.session.scalars(cut).all())
     return Page(items=found[:per_page], page=number, has_next=len(found) > per_page)
 
 

@@ -27,7 +27,7 @@ from journal.models.checkins import (
     CheckIn,
     bleeding_words,
 )
-from journal.pagination import Page, page_of
+from journal.pagination import Page, page_read
 from journal.plan.services import hold_start
 from journal.today.services import Prompt, prompt_act
 
@@ -217,9 +217,14 @@ def checkins_newest(scope: Scope, *, first: int) -> Select:
 
 
 def checkins_page(scope: Scope, *, page: int | None, per_page: int) -> Page:
-    """One page of the check-ins list, newest day first (one statement at any size), as
-    rows of columns named as `CheckIn`'s (`checkin_views` reads either)."""
-    return page_of(lambda first: checkins_newest(scope, first=first), page=page, per_page=per_page, columns=True)
+    """One page of the check-ins list, newest day first (one statement at any size, built
+    once per process), as rows of columns named as `CheckIn`'s (`checkin_views` reads either)."""
+
+    def read(offset: int, limit: int) -> list:
+        stmt, values = scope.newest_page(CheckIn, order_by=NEWEST, offset=offset, limit=limit)
+        return db.session.connection().execute(stmt, values).all()
+
+    return page_read(read, page=page, per_page=per_page)
 
 
 def _hours(hours: float) -> str:
