@@ -127,7 +127,7 @@ class Scope:
         Building this statement costs about 2 ms of Python (two subqueries, a union and
         an alias), ten times what running it costs: each shape is built once per
         process with bound parameters (`_newest_shape`), and only the values change."""
-        stmt, row, values = self._newest(model, order_by, first, where, whose)
+        stmt, row, values = self.newest_shape(model, order_by=order_by, first=first, where=where, whose=whose)
         return stmt.params(values), row
 
     def newest_page(
@@ -138,11 +138,16 @@ class Scope:
         `db.session.connection().execute(stmt, values)` gives rows of the model's columns,
         nothing loaded (for a list that only shows them). `journal.pagination.page_read`
         asks for `limit` = a page and one more."""
-        stmt, _, values = self._newest(model, order_by, offset + limit, where, whose)
+        stmt, _, values = self.newest_shape(model, order_by=order_by, first=offset + limit, where=where, whose=whose)
         return _cut(stmt), {**values, "limit": limit, "offset": offset}
 
-    def _newest(self, model, order_by, first: int, where: dict | None, whose: str | None) -> tuple[Select, Any, dict]:
-        """The shape of `newest_visible` (built once per process) and this user's values for it."""
+    def newest_shape(
+        self, model, *, order_by, first: int, where: dict | None = None, whose: str | None = None
+    ) -> tuple[Select, Any, dict]:
+        """`newest_visible` as its shape (one statement object per shape and process, its
+        values left as bound parameters), the entity it selects, and this user's values for
+        it: for a list that builds its own statement on the shape once per process (keyed
+        by the shape) and runs it with these values."""
         where = where or {}
         keys = tuple(column.key for column in order_by)
         if keys[-1] != "id":

@@ -179,6 +179,18 @@ def test_the_journal_statement_never_runs_without_a_value_of_its_rule(people, le
         db.session.execute(stmt, values)
 
 
+@pytest.mark.parametrize("left_out", ["me", "couple", "first", "limit", "offset"])
+def test_a_list_page_statement_never_runs_without_a_value_of_its_rule_or_cut(people, left_out):
+    """`Scope.newest_page` (the check-ins list) is built once per process for each shape,
+    its cut included: one value left out fails, it never runs with another's or a default."""
+    scope = Scope(people[VIEWERS[0]])
+    stmt, values = scope.newest_page(CheckIn, order_by=(CheckIn.day, CheckIn.created_at, CheckIn.id), offset=0, limit=3)
+    assert left_out in values
+    del values[left_out]
+    with pytest.raises((StatementError, KeyError), match=left_out):
+        db.session.connection().execute(stmt, values)
+
+
 def test_the_check_ins_list_shows_what_the_rule_shows(people):
     for viewer in VIEWERS:
         scope = Scope(people[viewer])

@@ -11,7 +11,7 @@ from functools import cache
 
 from sqlalchemy import Integer, Row, Select, bindparam
 
-from journal.access import ME, PARTNER, PRIVATE, SHARED, Scope, _newest_shape
+from journal.access import ME, PARTNER, PRIVATE, SHARED, Scope
 from journal.entries.services import SEALED_FIELDS, TAG_MAX, EntryText, Reader, moment_labels
 from journal.extensions import db
 from journal.models import User
@@ -46,12 +46,11 @@ ROW_COLUMNS = (
 
 
 @cache
-def _rows_statement(where: tuple[str, ...], whose: str | None, in_couple: bool, body: bool) -> Select:
-    """The statement of `entries_visible_to`, built once per shape on the shape of
-    `Scope.newest_visible`, with every value bound as it runs: the rule's (`me`, `couple`,
-    `first`, `where_<column>`) and the page's cut (`limit`, `offset`). Building it per
-    request (a join, the columns, the cut) cost about as much as running it."""
-    newest, entry = _newest_shape(Entry, tuple(column.key for column in NEWEST), where, whose, in_couple)
+def _rows_statement(newest: Select, entry, body: bool) -> Select:
+    """The statement of `entries_visible_to`, built once per shape of `Scope.newest_shape`
+    (`newest`, selecting `entry`), with every value bound as it runs: the rule's (`me`,
+    `couple`, `first`, `where_<column>`) and the page's cut (`limit`, `offset`). Building it
+    per request (a join, the columns, the cut) cost about as much as running it."""
     columns = [getattr(entry, name) for name in ROW_COLUMNS + (("body_sealed",) if body else ())]
     return (
         newest.with_only_columns(*columns, User.display_name)
@@ -75,17 +74,10 @@ def entries_visible_to(
     and `display_name`), the bodies only with `body` (they are only read to search them).
     `where` and `whose` filter before the cut (`Scope.newest_visible`).
 
-    Returns the statement and its values, to run as `db.session.execute(stmt, values)`.
-    The values are those `Scope.newest_visible` binds into the same shape: one left out
-    fails the statement rather than running it with another person's."""
-    where = where or {}
-    in_couple = scope.couple_id is not None
-    stmt = _rows_statement(tuple(sorted(where)), whose, in_couple, body)
-    values = {"me": scope.user.id, "first": offset + limit, "limit": limit, "offset": offset}
-    values.update({f"where_{key}": value for key, value in where.items()})
-    if in_couple:
-        values["couple"] = scope.couple_id
-    return stmt, values
+    Returns the statement and its values, to run as `db.session.execute(stmt, values)`:
+    the values `Scope.newest_shape` gives for the shape, and the cut."""
+    newest, entry, values = scope.newest_shape(Entry, order_by=NEWEST, first=offset + limit, where=where, whose=whose)
+    return _rows_statement(newest, entry, body), {**values, "limit": limit, "offset": offset}
 
 
 @dataclass(frozen=True)
