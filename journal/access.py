@@ -132,14 +132,15 @@ class Scope:
 
     def newest_page(
         self, model, *, order_by, offset: int, limit: int, where: dict | None = None, whose: str | None = None
-    ) -> tuple[Select, dict]:
+    ) -> tuple[Select, Any, dict]:
         """Rows `offset` to `offset + limit` of `newest_visible`, as a statement built once
-        per process for each shape, its cut bound as well, and the values to run it with:
-        `db.session.connection().execute(stmt, values)` gives rows of the model's columns,
-        nothing loaded (for a list that only shows them). `journal.pagination.page_read`
-        asks for `limit` = a page and one more."""
-        stmt, _, values = self.newest_shape(model, order_by=order_by, first=offset + limit, where=where, whose=whose)
-        return _cut(stmt), {**values, "limit": limit, "offset": offset}
+        per process for each shape, its cut bound as well, the entity it selects, and the
+        values to run it with: `db.session.connection().execute(stmt, values)` gives rows of
+        the model's columns, nothing loaded (for a list that only shows them), and
+        `db.session.scalars(stmt, values)` the objects. `journal.pagination.page_read` asks
+        for `limit` = a page and one more."""
+        stmt, row, values = self.newest_shape(model, order_by=order_by, first=offset + limit, where=where, whose=whose)
+        return _cut(stmt), row, {**values, "limit": limit, "offset": offset}
 
     def newest_shape(
         self, model, *, order_by, first: int, where: dict | None = None, whose: str | None = None

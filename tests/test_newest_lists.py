@@ -184,7 +184,9 @@ def test_a_list_page_statement_never_runs_without_a_value_of_its_rule_or_cut(peo
     """`Scope.newest_page` (the check-ins list) is built once per process for each shape,
     its cut included: one value left out fails, it never runs with another's or a default."""
     scope = Scope(people[VIEWERS[0]])
-    stmt, values = scope.newest_page(CheckIn, order_by=(CheckIn.day, CheckIn.created_at, CheckIn.id), offset=0, limit=3)
+    stmt, _, values = scope.newest_page(
+        CheckIn, order_by=(CheckIn.day, CheckIn.created_at, CheckIn.id), offset=0, limit=3
+    )
     assert left_out in values
     del values[left_out]
     with pytest.raises((StatementError, KeyError), match=left_out):

@@ -221,7 +221,7 @@ def checkins_page(scope: Scope, *, page: int | None, per_page: int) -> Page:
     once per process), as rows of columns named as `CheckIn`'s (`checkin_views` reads either)."""
 
     def read(offset: int, limit: int) -> list:
-        stmt, values = scope.newest_page(CheckIn, order_by=NEWEST, offset=offset, limit=limit)
+        stmt, _, values = scope.newest_page(CheckIn, order_by=NEWEST, offset=offset, limit=limit)
         return db.session.connection().execute(stmt, values).all()
 
     return page_read(read, page=page, per_page=per_page)

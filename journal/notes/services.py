@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Integer, bindparam, delete, select
+from sqlalchemy import Integer, Select, bindparam, delete, select
 from sqlalchemy.orm import joinedload
 
 from journal.access import PRIVATE, SHARED, Scope, visible_rule
@@ -20,7 +20,7 @@ from journal.crypto.fields import SealedFields
 from journal.extensions import db
 from journal.models import Practice, User, now_utc
 from journal.models.notes import AREAS, FEELINGS, ProgressNote, SensationMap
-from journal.pagination import PER_PAGE, page_of
+from journal.pagination import PER_PAGE, page_read
 from journal.plan.services import plan_view
 from journal.today.services import Prompt, prompt_act
 
@@ -208,15 +208,21 @@ def notes_visible(scope: Scope):
     )
 
 
-def notes_newest(scope: Scope, *, first: int):
-    """The `first` newest notes this person may see, cut per branch of the rule, practice loaded."""
-    stmt, note = scope.newest_visible(ProgressNote, order_by=NEWEST, first=first)
-    return stmt.options(joinedload(note.practice))
+@cache
+def _with_practice(page: Select, note) -> Select:
+    """A page of `Scope.newest_page` (one statement per shape) with each note's practice
+    loaded with it, built once per process too."""
+    return page.options(joinedload(note.practice))
 
 
 def notes_page(scope: Scope, *, page: int):
     """One page of the history, with each note's first answer opened (fixed statements)."""
-    pagination = page_of(lambda first: notes_newest(scope, first=first), page=page, per_page=PER_PAGE)
+
+    def read(offset: int, limit: int) -> list[ProgressNote]:
+        stmt, note, values = scope.newest_page(ProgressNote, order_by=NEWEST, offset=offset, limit=limit)
+        return db.session.scalars(_with_practice(stmt, note), values).all()
+
+    pagination = page_read(read, page=page, per_page=PER_PAGE)
     keys_preload({("user", n.author_id) for n in pagination.items})
     previews = {n.id: _preview(n) for n in pagination.items}
     return pagination, previews
