@@ -4,7 +4,7 @@ import logging
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Integer, bindparam, select, update
 
 from journal.couple.leaving import partner_left_tell, plan_copy_for, plan_end_for_couple
 from journal.crypto.digest import token_digest
@@ -205,6 +205,10 @@ def pace_leader_set(*, user: User, couple: Couple, leader_id: int, partner: User
     log.info("couple %s set its pace leader", couple.id)
 
 
+#: Built once per process (Today asks on every view); `session.get` built its own each time.
+_COUPLE = select(Couple).where(Couple.id == bindparam("couple_id", type_=Integer))
+
+
 def couple_of(*, user: User) -> Couple | None:
     """The couple `user` is in now, or None while single."""
-    return db.session.get(Couple, user.couple_id) if user.couple_id else None
+    return db.session.scalar(_COUPLE, {"couple_id": user.couple_id}) if user.couple_id else None
