@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 
 from journal.extensions import db
 from journal.models import Plan, User
+from journal.pagination import cut_bound
 
 _UNLOADED = object()
 
@@ -140,7 +141,7 @@ class Scope:
         `db.session.scalars(stmt, values)` the objects. `journal.pagination.page_read` asks
         for `limit` = a page and one more."""
         stmt, row, values = self.newest_shape(model, order_by=order_by, first=offset + limit, where=where, whose=whose)
-        return _cut(stmt), row, {**values, "limit": limit, "offset": offset}
+        return cut_bound(stmt), row, {**values, "limit": limit, "offset": offset}
 
     def newest_shape(
         self, model, *, order_by, first: int, where: dict | None = None, whose: str | None = None
@@ -242,16 +243,6 @@ def _newest_shape(
         merged = union_all(select(cut(own)), select(shared_cut).where(shared_cut.c.author_id != me)).subquery()
     row = aliased(model, merged, name="newest")
     return select(row).order_by(*(getattr(row, key).desc() for key in keys)).limit(first), row
-
-
-@cache
-def _cut(shape: Select) -> Select:
-    """A shape of `_newest_shape` (one object per shape and process) with its page's cut
-    bound as it runs: a cut made per request was a new statement whose cache key, and the
-    matching of its result's columns, cost as much as a third of running it."""
-    return shape.limit(bindparam("limit", type_=Integer, literal_execute=True)).offset(
-        bindparam("offset", type_=Integer, literal_execute=True)
-    )
 
 
 @cache

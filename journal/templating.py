@@ -114,6 +114,8 @@ def register_template_helpers(app: Flask) -> None:
         edited template shows in these pieces after a restart, even with auto-reload."""
         return kept_macro(template, macro, request.script_root, values)
 
+    kept.pieces = kept_macro  # what it holds (tests)
+
     @app.template_global()
     def navigation(part: str) -> Markup:
         """A part of the page's navigation (templates/_nav.html: "main", "footer",

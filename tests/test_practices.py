@@ -289,6 +289,20 @@ def test_add_to_our_plan_link_prefills_today(app, auth_client):
 # -- a couple's own practices -----------------------------------------------------
 
 
+def test_a_couples_own_practice_card_is_never_kept_in_the_process_memory(app, couple):
+    """The library's own cards are rendered once and kept (journal.templating `kept`);
+    a couple's own practice, in their words, is rendered each time and never kept."""
+    ana, _, _ = couple
+    client = client_for(app, ana)
+    pieces = app.jinja_env.globals["kept"].pieces
+    page_of(client, "/practices")
+    before = pieces.cache_info().currsize
+    assert before > 0, "the library's own cards are kept"
+    assert client.post("/practices/new", data=GOOD).status_code == 302
+    assert "Our Sunday slow breakfast" in page_of(client, "/practices")
+    assert pieces.cache_info().currsize == before
+
+
 def test_own_practice_is_shared_with_the_partner_only(app, couple):
     ana, bo, _ = couple
     cy, di = make_user(display_name="Cy"), make_user(display_name="Di")

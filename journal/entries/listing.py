@@ -9,14 +9,14 @@ so a page costs the same however long the couple's history.
 from dataclasses import dataclass, field
 from functools import cache
 
-from sqlalchemy import Integer, Row, Select, bindparam
+from sqlalchemy import Row, Select
 
 from journal.access import ME, PARTNER, PRIVATE, SHARED, Scope
 from journal.entries.services import SEALED_FIELDS, TAG_MAX, EntryText, Reader, moment_labels
 from journal.extensions import db
 from journal.models import User
 from journal.models.entries import ENTRY, MOMENT, Entry
-from journal.pagination import PER_PAGE, page_of, page_read
+from journal.pagination import PER_PAGE, cut_bound, page_of, page_read
 
 #: How many of the newest visible rows a search or tag filter looks through.
 SEARCH_CAP = 2_000
@@ -52,12 +52,7 @@ def _rows_statement(newest: Select, entry, body: bool) -> Select:
     `couple`, `first`, `where_<column>`) and the page's cut (`limit`, `offset`). Building it
     per request (a join, the columns, the cut) cost about as much as running it."""
     columns = [getattr(entry, name) for name in ROW_COLUMNS + (("body_sealed",) if body else ())]
-    return (
-        newest.with_only_columns(*columns, User.display_name)
-        .join(User, User.id == entry.author_id)
-        .limit(bindparam("limit", type_=Integer, literal_execute=True))
-        .offset(bindparam("offset", type_=Integer, literal_execute=True))
-    )
+    return cut_bound(newest.with_only_columns(*columns, User.display_name).join(User, User.id == entry.author_id))
 
 
 def entries_visible_to(

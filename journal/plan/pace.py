@@ -85,7 +85,7 @@ def pace_mark_ready(*, scope: Scope, user: User, to_stage: int, now: datetime | 
         leader_id = couple.pace_leader_id
         if leader_id is None:
             raise PaceError("First choose together who leads the pace, on the Partner page.")
-    mark = db.session.scalar(select(PaceReady).where(PaceReady.plan_id == plan.id, PaceReady.user_id == user.id))
+    mark = db.session.scalar(_READY_MARK, {"plan_id": plan.id, "user_id": user.id})
     if mark is None:
         db.session.add(PaceReady(plan_id=plan.id, user_id=user.id, to_stage=to_stage, created_at=now))
     else:
