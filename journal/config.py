@@ -153,7 +153,8 @@ FIXED = {
 
 
 def finish(config: dict) -> None:
-    """Derive the cookie settings that depend on HTTPS and the remember period."""
+    """Derive the cookie settings that depend on HTTPS and the remember period, and the
+    connection pool's that depend on the database."""
     https = config["TANDEM_HTTPS"]
     config["SESSION_COOKIE_SECURE"] = https
     config["REMEMBER_COOKIE_SECURE"] = https
@@ -162,3 +163,7 @@ def finish(config: dict) -> None:
     config["REMEMBER_COOKIE_DURATION"] = timedelta(days=config["REMEMBER_DAYS"])
     config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=config["REMEMBER_DAYS"])
     config["PREFERRED_URL_SCHEME"] = "https" if https else "http"
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A file has no connection to lose: checking each one before a request only cost
+        # time (PostgreSQL keeps the check: a restarted server ends every pooled connection).
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {**config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
