@@ -3,6 +3,7 @@ the unreadable-text marker and the local date and time filters."""
 
 from datetime import datetime
 from functools import lru_cache
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, has_request_context, request
@@ -27,36 +28,56 @@ def _viewer_zone() -> str:
     return getattr(user, "timezone", None) or "UTC"
 
 
-def remembered_links(build):
+def remembered_links(build, url_map=None):
     """A template's link builder (`url_for`, `static_url_for`) that remembers what it
     built. A relative link depends only on the endpoint, its values and the prefix the
     app is served under, none of which a request changes, so each is built once per
     process; werkzeug's build was a seventh of a page's time (the navigation alone has
     15 links). Anything else (a link relative to the blueprint, an absolute address, a
-    scheme, an anchor, values other than text and numbers) is built each time."""
+    scheme, an anchor, values other than text and numbers) is built each time.
+
+    A person's text (a tag, search words) is never remembered. Given the app's `url_map`,
+    such a value that goes in the link's query (not its path) is added to the remembered
+    link of the rest, quoted as werkzeug quotes it: a journal page links each entry's tags,
+    and building each was a tenth of that page."""
 
     @lru_cache(maxsize=4096)  # bounded: links carry ids, and a process lives long
     def remembered(endpoint: str, script_root: str, values: tuple) -> str:
         return build(endpoint, **{name: value for name, _, value in values})
+
+    @lru_cache(maxsize=512)  # one an endpoint
+    def in_path(endpoint: str) -> frozenset:
+        """The names the endpoint's path takes; any other value goes in its query."""
+        return frozenset().union(*(rule.arguments for rule in url_map.iter_rules(endpoint)))
 
     def link(endpoint: str, **values) -> str:
         if endpoint[:1] == "." or not has_request_context():
             return build(endpoint, **values)
         if not values:  # most links: the key is the endpoint alone
             return remembered(endpoint, request.script_root, ())
-        if any(
-            name[:1] == "_" or type(value) not in _PLAIN or (type(value) is str and name not in _OUR_WORDS)
-            for name, value in values.items()
-        ):
+        kept, words = [], []
+        for name, value in values.items():
+            if name[:1] == "_" or type(value) not in _PLAIN:
+                return build(endpoint, **values)
+            # Each value's type is part of the key: True and 1 are equal, their links are not.
+            (words if type(value) is str and name not in _OUR_WORDS else kept).append((name, type(value), value))
+        if words and (url_map is None or not in_path(endpoint).isdisjoint(name for name, _, _ in words)):
             return build(endpoint, **values)
-        # Each value's type is part of the key: True and 1 are equal, their links are not.
-        key = tuple((name, type(value), value) for name, value in sorted(values.items()))
-        return remembered(endpoint, request.script_root, key)
+        href = remembered(endpoint, request.script_root, tuple(sorted(kept)))
+        if not words:
+            return href
+        return (
+            href
+            + ("&" if "?" in href else "?")
+            + urlencode([(name, value) for name, _, value in words], safe=_QUERY_SAFE)
+        )
 
     link.remembered = remembered  # what it holds (tests)
     return link
 
 
+#: What werkzeug leaves unquoted in a query (werkzeug.urls._urlencode).
+_QUERY_SAFE = "!$'()*,/:;?@"
 #: The values a remembered link may carry: anything else (a list, a date, a row) is built
 #: each time, and never kept alive by the cache.
 _PLAIN = frozenset({str, int, bool})
@@ -68,7 +89,7 @@ _OUR_WORDS = frozenset({"filename", "kind", "period", "paper", "prompt"})
 
 
 def register_template_helpers(app: Flask) -> None:
-    app.jinja_env.globals["url_for"] = remembered_links(app.url_for)
+    app.jinja_env.globals["url_for"] = remembered_links(app.url_for, app.url_map)
 
     @app.context_processor
     def _unread():

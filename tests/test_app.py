@@ -181,3 +181,24 @@ def test_remembered_links_tell_true_from_one(app):
         assert link("entries.index", page=1) == "/journal?page=1"
         assert link("entries.index", page=True) == "/journal?page=True"
         assert link("entries.index", page="1") == "/journal?page=1"
+
+
+@pytest.mark.sqlite_only  # links are built in Python
+def test_a_persons_words_in_a_link_read_as_werkzeug_builds_them(app):
+    """A tag or search words go after the remembered rest of the link, never into what is
+    kept, and the link reads exactly as werkzeug builds it, whatever the words hold; a
+    value that belongs in the path (an invitation's token) is still built in full."""
+    link = app.jinja_env.globals["url_for"]
+    words = ["calm", "two words", "a&b=c", "50% #1", "über/ñ", "?,;:@!$'()*", "", "+plus+"]
+    with app.test_request_context("/"):
+        link.remembered.cache_clear()
+        for word in words:
+            assert link("entries.index", tag=word) == app.url_for("entries.index", tag=word)
+            assert link("entries.index", page=3, tag=word) == app.url_for("entries.index", page=3, tag=word)
+            assert link("entries.index", kind="entry", q=word, tag="walk") == app.url_for(
+                "entries.index", kind="entry", q=word, tag="walk"
+            )
+            token = word or "x"
+            assert link("couple.invite_accept", token=token) == app.url_for("couple.invite_accept", token=token)
+        # Kept: /journal, /journal?page=3 and /journal?kind=entry. No word, no token.
+        assert link.remembered.cache_info().currsize == 3
