@@ -12,7 +12,8 @@ from datetime import date, datetime
 
 from markupsafe import Markup, escape
 
-from journal.progress.services import Bars, StageStep, Trend
+from journal.progress.services import Bars, BodyMap, StageStep, Trend
+from journal.templating import local_time
 
 WIDTH = 640
 #: Presentation attributes for the light scheme: what WeasyPrint (and any reader that
@@ -239,3 +240,28 @@ def bars_rows(bars: Bars) -> Markup:
         tds = "".join(f"<td>{int(values[i])}</td>" for values in groups)
         rows.append(f'<tr><th scope="row">{week.isoformat()}</th>{tds}</tr>')
     return Markup("\n".join(rows))  # nosec B704 (numbers and dates only)
+
+
+def sensation_rows(body: BodyMap, feeling_words: dict[str, str]) -> Markup:
+    """The sensation table's rows: each area with an answer, its latest, then every answer
+    in the period, oldest first, each with its day in the viewer's own time zone."""
+    chips = {f: (escape(f), escape(w)) for f, w in feeling_words.items()}
+    # A map answers for several areas at one instant: each instant's day is written once.
+    instants = {when for history in body.areas.values() for when, _ in history.ratings}
+    days = {when: f"{local_time(when):%-d %B %Y}" for when in instants}
+    rows = []
+    for history in body.areas.values():
+        if not history.ratings:
+            continue
+        latest, latest_words = chips[history.latest]
+        answers = "".join(
+            [
+                f'<li class="feel-chip feel-{chips[f][0]}">{days[when]}: {chips[f][1]}</li>'
+                for when, f in history.ratings
+            ]
+        )
+        rows.append(
+            f'<tr><th scope="row">{escape(history.label)}</th><td><span class="feel-word feel-{latest}">'
+            f'{latest_words}</span></td>\n<td><ol class="ratings">{answers}</ol></td></tr>'
+        )
+    return Markup("\n".join(rows))  # nosec B704 (our own words and dates; every value passes through escape())

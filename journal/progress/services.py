@@ -114,6 +114,11 @@ class BodyMap:
     areas: dict[str, AreaHistory]
     unreadable: int = 0
 
+    @property
+    def latest(self) -> dict[str, str]:
+        """Each answered area's latest feeling: what the body diagram shades."""
+        return {area: history.ratings[-1][1] for area, history in self.areas.items() if history.ratings}
+
 
 @dataclass
 class Progress:
