@@ -92,35 +92,36 @@ def line_chart(trend: Trend, chart_id: str, summary: str) -> Markup:
         )
         level += step
     parts += _x_labels(trend.weeks, x, height)
+    high, low = trend.high, trend.low
     labels: list[list] = []
     for series in trend.series:
         key = series.person.key
-        segment: list[str] = []
-        segments = []
-        for i, v in enumerate(series.values):
-            if v is None:
-                if segment:
-                    segments.append(segment)
-                segment = []
-            else:
-                segment.append(f"{x(i):.1f},{y(v):.1f}")
-        if segment:
-            segments.append(segment)
-        for seg in segments:
-            if len(seg) > 1:
-                parts.append(f'<polyline class="line line-{key}" {_line(key)} points="{" ".join(seg)}"/>')
-        for i, v in enumerate(series.values):
-            if v is None:
-                continue
-            if key == "you":
-                parts.append(f'<circle class="dot dot-{key}" fill="{INK[key]}" cx="{x(i):.1f}" cy="{y(v):.1f}" r="4"/>')
-            else:
-                parts.append(
-                    f'<rect class="dot dot-{key}" fill="{INK[key]}" x="{x(i) - 4:.1f}" y="{y(v) - 4:.1f}" width="8" height="8"/>'
-                )
-        last = max((i for i, v in enumerate(series.values) if v is not None), default=None)
-        if last is not None:
-            labels.append([y(series.values[last]) + 4, x(last) + 8, key, series.person.name])
+        # Each week with a value, as (week, x, y): worked out once for its line and its marker.
+        points = [
+            (i, LEFT + (plot_w / 2 if n == 1 else i * plot_w / (n - 1)), TOP + (high - v) / (high - low) * plot_h)
+            for i, v in enumerate(series.values)
+            if v is not None
+        ]
+        if not points:
+            continue
+        # A week without a value is a gap: the line stops, and starts again after it.
+        starts = [k for k, (i, _, _) in enumerate(points) if k == 0 or points[k - 1][0] != i - 1]
+        for start, end in zip(starts, [*starts[1:], len(points)]):
+            if end - start > 1:
+                line = " ".join([f"{px:.1f},{py:.1f}" for _, px, py in points[start:end]])
+                parts.append(f'<polyline class="line line-{key}" {_line(key)} points="{line}"/>')
+        if key == "you":
+            parts += [
+                f'<circle class="dot dot-{key}" fill="{INK[key]}" cx="{px:.1f}" cy="{py:.1f}" r="4"/>'
+                for _, px, py in points
+            ]
+        else:
+            parts += [
+                f'<rect class="dot dot-{key}" fill="{INK[key]}" x="{px - 4:.1f}" y="{py - 4:.1f}" width="8" height="8"/>'
+                for _, px, py in points
+            ]
+        _, px, py = points[-1]
+        labels.append([py + 4, px + 8, key, series.person.name])
     # Direct labels at the end of each line, moved apart where the lines end close together.
     labels.sort()
     for above, below in zip(labels, labels[1:]):
@@ -150,19 +151,20 @@ def bar_rows(bars: Bars, chart_id: str, title: str, summary: str, labels: dict[s
     def x(i: int) -> float:
         return left + i * slot + slot / 2
 
+    width = max(1.0, slot * 0.7)
     for r, (group, values) in enumerate(bars.groups.items()):
         base = TOP + (r + 1) * row_h - 6
         parts.append(
             f'<text class="row-label" fill="{INK["text"]}" font-size="13" x="{left - 8}" y="{base - 6}" text-anchor="end">{escape(labels.get(group, group))}</text>'
         )
         parts.append(f'<line class="grid" {GRID} x1="{left}" x2="{left + plot_w}" y1="{base}" y2="{base}"/>')
-        for i, v in enumerate(values):
-            if v:
-                h = max(2.0, (row_h - 10) * v / top_value)
-                w = max(1.0, slot * 0.7)
-                parts.append(
-                    f'<rect class="bar" fill="{INK["you"]}" x="{x(i) - w / 2:.1f}" y="{base - h:.1f}" width="{w:.1f}" height="{h:.1f}"/>'
-                )
+        # A week's bar is at least 2 high, so the smallest count still shows.
+        heights = [(i, (row_h - 10) * v / top_value) for i, v in enumerate(values) if v]
+        parts += [
+            f'<rect class="bar" fill="{INK["you"]}" x="{left + i * slot + slot / 2 - width / 2:.1f}" '
+            f'y="{base - (h if h > 2.0 else 2.0):.1f}" width="{width:.1f}" height="{h if h > 2.0 else 2.0:.1f}"/>'
+            for i, h in heights
+        ]
     parts += _x_labels(bars.weeks, x, height)
     parts.append("</svg>")
     return Markup("".join(parts))  # nosec B704 (SVG built from numbers and our own labels; every name passes through escape())
@@ -221,24 +223,26 @@ def stage_chart(
 def trend_rows(trend: Trend) -> Markup:
     """A trend table's rows: each week with any check-in, then each person's weekly
     average with, in brackets, the number of check-ins it averages ("–" for none)."""
-    keys = [escape(s.person.key) for s in trend.series]
-    rows = []
-    for week, cells in trend.rows:
-        tds = "".join(
-            f'<td class="avg-{key}">{"–" if value is None else f"{value:.1f} ({count})"}</td>'
-            for key, (value, count) in zip(keys, cells)
-        )
-        rows.append(f'<tr><th scope="row">{week.isoformat()}</th>{tds}</tr>')
+    # Column by column: each person's cell for every week, added to the row so far.
+    cells = [""] * len(trend.weeks)
+    shown = [False] * len(trend.weeks)
+    for series in trend.series:
+        key = escape(series.person.key)
+        cells = [
+            f'{row}<td class="avg-{key}">{"–" if v is None else f"{v:.1f} ({count})"}</td>'
+            for row, v, count in zip(cells, series.values, series.counts)
+        ]
+        shown = [any_value or v is not None for any_value, v in zip(shown, series.values)]
+    rows = [f'<tr><th scope="row">{week}</th>{tds}</tr>' for week, tds, show in zip(trend.weeks, cells, shown) if show]
     return Markup("\n".join(rows))  # nosec B704 (numbers, dates and escaped keys only)
 
 
 def bars_rows(bars: Bars) -> Markup:
     """A bar chart's table rows: every week, then each group's count that week."""
-    groups = list(bars.groups.values())
-    rows = []
-    for i, week in enumerate(bars.weeks):
-        tds = "".join(f"<td>{int(values[i])}</td>" for values in groups)
-        rows.append(f'<tr><th scope="row">{week.isoformat()}</th>{tds}</tr>')
+    cells = [""] * len(bars.weeks)
+    for values in bars.groups.values():
+        cells = [f"{row}<td>{v:d}</td>" for row, v in zip(cells, values)]
+    rows = [f'<tr><th scope="row">{week}</th>{tds}</tr>' for week, tds in zip(bars.weeks, cells)]
     return Markup("\n".join(rows))  # nosec B704 (numbers and dates only)
 
 

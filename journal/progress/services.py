@@ -66,16 +66,6 @@ class Trend:
     def has_data(self) -> bool:
         return any(v is not None for s in self.series for v in s.values)
 
-    @property
-    def rows(self) -> list[tuple[date, list[tuple[float | None, int]]]]:
-        """The table: each week with any check-in, and (average, count) per person."""
-        out = []
-        for i, week in enumerate(self.weeks):
-            cells = [(s.values[i], s.counts[i]) for s in self.series]
-            if any(v is not None for v, _ in cells):
-                out.append((week, cells))
-        return out
-
 
 @dataclass
 class Bars:
