@@ -220,9 +220,26 @@ def stage_chart(
 # and the template's escaping and lookups per cell were most of the page's time.
 
 
-def trend_rows(trend: Trend) -> Markup:
-    """A trend table's rows: each week with any check-in, then each person's weekly
-    average with, in brackets, the number of check-ins it averages ("–" for none)."""
+def _table(head, rows: list[str]) -> Markup:
+    """A numbers table's inside: a head of each column's label (escaped here), then its rows."""
+    labels = "".join([f'<th scope="col">{escape(label)}</th>' for label in head])
+    body = "\n".join(rows)
+    return Markup(f"<thead><tr>{labels}</tr></thead>\n<tbody>\n{body}\n</tbody>")  # nosec B704 (escaped labels, rows built here)
+
+
+def _local_days(instants) -> dict[datetime, str]:
+    """Each instant's day in the viewer's own time zone, as the `localdate` filter writes
+    it: the zone found once (what `local_time` gives), each instant written once."""
+    instants = set(instants)
+    if not instants:
+        return {}
+    zone = local_time(next(iter(instants))).tzinfo
+    return {at: f"{at.astimezone(zone):%-d %B %Y}" for at in instants}
+
+
+def trend_table(trend: Trend) -> Markup:
+    """A trend's table: each week with any check-in, then each person's weekly average
+    with, in brackets, the number of check-ins it averages ("–" for none)."""
     # Column by column: each person's cell for every week, added to the row so far.
     cells = [""] * len(trend.weeks)
     shown = [False] * len(trend.weeks)
@@ -234,16 +251,27 @@ def trend_rows(trend: Trend) -> Markup:
         ]
         shown = [any_value or v is not None for any_value, v in zip(shown, series.values)]
     rows = [f'<tr><th scope="row">{week}</th>{tds}</tr>' for week, tds, show in zip(trend.weeks, cells, shown) if show]
-    return Markup("\n".join(rows))  # nosec B704 (numbers, dates and escaped keys only)
+    return _table(["Week of", *(s.person.name for s in trend.series)], rows)
 
 
-def bars_rows(bars: Bars) -> Markup:
-    """A bar chart's table rows: every week, then each group's count that week."""
+def bars_table(bars: Bars, labels: dict[str, str]) -> Markup:
+    """A bar chart's table: every week, then each group's count that week."""
     cells = [""] * len(bars.weeks)
     for values in bars.groups.values():
         cells = [f"{row}<td>{v:d}</td>" for row, v in zip(cells, values)]
     rows = [f'<tr><th scope="row">{week}</th>{tds}</tr>' for week, tds in zip(bars.weeks, cells)]
-    return Markup("\n".join(rows))  # nosec B704 (numbers and dates only)
+    return _table(["Week of", *(labels.get(g, g) for g in bars.groups)], rows)
+
+
+def stage_table(steps: list[StageStep]) -> Markup:
+    """The pace chart's table: each change of stage, its day, and whether it was a step forward."""
+    days = _local_days(s.at for s in steps)
+    rows = [
+        f"<tr><td>{days[s.at]}</td><td>{s.from_stage:d}</td><td>{s.to_stage:d}</td>"
+        f"<td>{'Forward' if s.to_stage > s.from_stage else 'Back'}</td></tr>"
+        for s in steps
+    ]
+    return _table(["Date", "From", "To", "Step"], rows)
 
 
 def sensation_rows(body: BodyMap, feeling_words: dict[str, str]) -> Markup:
@@ -251,8 +279,7 @@ def sensation_rows(body: BodyMap, feeling_words: dict[str, str]) -> Markup:
     in the period, oldest first, each with its day in the viewer's own time zone."""
     chips = {f: (escape(f), escape(w)) for f, w in feeling_words.items()}
     # A map answers for several areas at one instant: each instant's day is written once.
-    instants = {when for history in body.areas.values() for when, _ in history.ratings}
-    days = {when: f"{local_time(when):%-d %B %Y}" for when in instants}
+    days = _local_days(when for history in body.areas.values() for when, _ in history.ratings)
     rows = []
     for history in body.areas.values():
         if not history.ratings:
