@@ -12,7 +12,8 @@ from datetime import date, datetime
 
 from markupsafe import Markup, escape
 
-from journal.progress.services import Bars, StageStep, Trend
+from journal.progress.services import Bars, BodyMap, StageStep, Trend
+from journal.templating import local_time
 
 WIDTH = 640
 #: Presentation attributes for the light scheme: what WeasyPrint (and any reader that
@@ -91,35 +92,36 @@ def line_chart(trend: Trend, chart_id: str, summary: str) -> Markup:
         )
         level += step
     parts += _x_labels(trend.weeks, x, height)
+    high, low = trend.high, trend.low
     labels: list[list] = []
     for series in trend.series:
         key = series.person.key
-        segment: list[str] = []
-        segments = []
-        for i, v in enumerate(series.values):
-            if v is None:
-                if segment:
-                    segments.append(segment)
-                segment = []
-            else:
-                segment.append(f"{x(i):.1f},{y(v):.1f}")
-        if segment:
-            segments.append(segment)
-        for seg in segments:
-            if len(seg) > 1:
-                parts.append(f'<polyline class="line line-{key}" {_line(key)} points="{" ".join(seg)}"/>')
-        for i, v in enumerate(series.values):
-            if v is None:
-                continue
-            if key == "you":
-                parts.append(f'<circle class="dot dot-{key}" fill="{INK[key]}" cx="{x(i):.1f}" cy="{y(v):.1f}" r="4"/>')
-            else:
-                parts.append(
-                    f'<rect class="dot dot-{key}" fill="{INK[key]}" x="{x(i) - 4:.1f}" y="{y(v) - 4:.1f}" width="8" height="8"/>'
-                )
-        last = max((i for i, v in enumerate(series.values) if v is not None), default=None)
-        if last is not None:
-            labels.append([y(series.values[last]) + 4, x(last) + 8, key, series.person.name])
+        # Each week with a value, as (week, x, y): worked out once for its line and its marker.
+        points = [
+            (i, LEFT + (plot_w / 2 if n == 1 else i * plot_w / (n - 1)), TOP + (high - v) / (high - low) * plot_h)
+            for i, v in enumerate(series.values)
+            if v is not None
+        ]
+        if not points:
+            continue
+        # A week without a value is a gap: the line stops, and starts again after it.
+        starts = [k for k, (i, _, _) in enumerate(points) if k == 0 or points[k - 1][0] != i - 1]
+        for start, end in zip(starts, [*starts[1:], len(points)]):
+            if end - start > 1:
+                line = " ".join([f"{px:.1f},{py:.1f}" for _, px, py in points[start:end]])
+                parts.append(f'<polyline class="line line-{key}" {_line(key)} points="{line}"/>')
+        if key == "you":
+            parts += [
+                f'<circle class="dot dot-{key}" fill="{INK[key]}" cx="{px:.1f}" cy="{py:.1f}" r="4"/>'
+                for _, px, py in points
+            ]
+        else:
+            parts += [
+                f'<rect class="dot dot-{key}" fill="{INK[key]}" x="{px - 4:.1f}" y="{py - 4:.1f}" width="8" height="8"/>'
+                for _, px, py in points
+            ]
+        _, px, py = points[-1]
+        labels.append([py + 4, px + 8, key, series.person.name])
     # Direct labels at the end of each line, moved apart where the lines end close together.
     labels.sort()
     for above, below in zip(labels, labels[1:]):
@@ -149,19 +151,20 @@ def bar_rows(bars: Bars, chart_id: str, title: str, summary: str, labels: dict[s
     def x(i: int) -> float:
         return left + i * slot + slot / 2
 
+    width = max(1.0, slot * 0.7)
     for r, (group, values) in enumerate(bars.groups.items()):
         base = TOP + (r + 1) * row_h - 6
         parts.append(
             f'<text class="row-label" fill="{INK["text"]}" font-size="13" x="{left - 8}" y="{base - 6}" text-anchor="end">{escape(labels.get(group, group))}</text>'
         )
         parts.append(f'<line class="grid" {GRID} x1="{left}" x2="{left + plot_w}" y1="{base}" y2="{base}"/>')
-        for i, v in enumerate(values):
-            if v:
-                h = max(2.0, (row_h - 10) * v / top_value)
-                w = max(1.0, slot * 0.7)
-                parts.append(
-                    f'<rect class="bar" fill="{INK["you"]}" x="{x(i) - w / 2:.1f}" y="{base - h:.1f}" width="{w:.1f}" height="{h:.1f}"/>'
-                )
+        # A week's bar is at least 2 high, so the smallest count still shows.
+        heights = [(i, (row_h - 10) * v / top_value) for i, v in enumerate(values) if v]
+        parts += [
+            f'<rect class="bar" fill="{INK["you"]}" x="{left + i * slot + slot / 2 - width / 2:.1f}" '
+            f'y="{base - (h if h > 2.0 else 2.0):.1f}" width="{width:.1f}" height="{h if h > 2.0 else 2.0:.1f}"/>'
+            for i, h in heights
+        ]
     parts += _x_labels(bars.weeks, x, height)
     parts.append("</svg>")
     return Markup("".join(parts))  # nosec B704 (SVG built from numbers and our own labels; every name passes through escape())
@@ -217,25 +220,79 @@ def stage_chart(
 # and the template's escaping and lookups per cell were most of the page's time.
 
 
-def trend_rows(trend: Trend) -> Markup:
-    """A trend table's rows: each week with any check-in, then each person's weekly
-    average with, in brackets, the number of check-ins it averages ("–" for none)."""
-    keys = [escape(s.person.key) for s in trend.series]
+def _table(head, rows: list[str]) -> Markup:
+    """A numbers table's inside: a head of each column's label (escaped here), then its rows."""
+    labels = "".join([f'<th scope="col">{escape(label)}</th>' for label in head])
+    body = "\n".join(rows)
+    return Markup(f"<thead><tr>{labels}</tr></thead>\n<tbody>\n{body}\n</tbody>")  # nosec B704 (escaped labels, rows built here)
+
+
+def _local_days(instants) -> dict[datetime, str]:
+    """Each instant's day in the viewer's own time zone, as the `localdate` filter writes
+    it: the zone found once (what `local_time` gives), each instant written once."""
+    instants = set(instants)
+    if not instants:
+        return {}
+    zone = local_time(next(iter(instants))).tzinfo
+    return {at: f"{at.astimezone(zone):%-d %B %Y}" for at in instants}
+
+
+def trend_table(trend: Trend) -> Markup:
+    """A trend's table: each week with any check-in, then each person's weekly average
+    with, in brackets, the number of check-ins it averages ("–" for none)."""
+    # Column by column: each person's cell for every week, added to the row so far.
+    cells = [""] * len(trend.weeks)
+    shown = [False] * len(trend.weeks)
+    for series in trend.series:
+        key = escape(series.person.key)
+        cells = [
+            f'{row}<td class="avg-{key}">{"–" if v is None else f"{v:.1f} ({count})"}</td>'
+            for row, v, count in zip(cells, series.values, series.counts)
+        ]
+        shown = [any_value or v is not None for any_value, v in zip(shown, series.values)]
+    rows = [f'<tr><th scope="row">{week}</th>{tds}</tr>' for week, tds, show in zip(trend.weeks, cells, shown) if show]
+    return _table(["Week of", *(s.person.name for s in trend.series)], rows)
+
+
+def bars_table(bars: Bars, labels: dict[str, str]) -> Markup:
+    """A bar chart's table: every week, then each group's count that week."""
+    cells = [""] * len(bars.weeks)
+    for values in bars.groups.values():
+        cells = [f"{row}<td>{v:d}</td>" for row, v in zip(cells, values)]
+    rows = [f'<tr><th scope="row">{week}</th>{tds}</tr>' for week, tds in zip(bars.weeks, cells)]
+    return _table(["Week of", *(labels.get(g, g) for g in bars.groups)], rows)
+
+
+def stage_table(steps: list[StageStep]) -> Markup:
+    """The pace chart's table: each change of stage, its day, and whether it was a step forward."""
+    days = _local_days(s.at for s in steps)
+    rows = [
+        f"<tr><td>{days[s.at]}</td><td>{s.from_stage:d}</td><td>{s.to_stage:d}</td>"
+        f"<td>{'Forward' if s.to_stage > s.from_stage else 'Back'}</td></tr>"
+        for s in steps
+    ]
+    return _table(["Date", "From", "To", "Step"], rows)
+
+
+def sensation_rows(body: BodyMap, feeling_words: dict[str, str]) -> Markup:
+    """The sensation table's rows: each area with an answer, its latest, then every answer
+    in the period, oldest first, each with its day in the viewer's own time zone."""
+    chips = {f: (escape(f), escape(w)) for f, w in feeling_words.items()}
+    # A map answers for several areas at one instant: each instant's day is written once.
+    days = _local_days(when for history in body.areas.values() for when, _ in history.ratings)
     rows = []
-    for week, cells in trend.rows:
-        tds = "".join(
-            f'<td class="avg-{key}">{"–" if value is None else f"{value:.1f} ({count})"}</td>'
-            for key, (value, count) in zip(keys, cells)
+    for history in body.areas.values():
+        if not history.ratings:
+            continue
+        latest, latest_words = chips[history.latest]
+        answers = "".join(
+            [
+                f'<li class="feel-chip feel-{chips[f][0]}">{days[when]}: {chips[f][1]}</li>'
+                for when, f in history.ratings
+            ]
         )
-        rows.append(f'<tr><th scope="row">{week.isoformat()}</th>{tds}</tr>')
-    return Markup("\n".join(rows))  # nosec B704 (numbers, dates and escaped keys only)
-
-
-def bars_rows(bars: Bars) -> Markup:
-    """A bar chart's table rows: every week, then each group's count that week."""
-    groups = list(bars.groups.values())
-    rows = []
-    for i, week in enumerate(bars.weeks):
-        tds = "".join(f"<td>{int(values[i])}</td>" for values in groups)
-        rows.append(f'<tr><th scope="row">{week.isoformat()}</th>{tds}</tr>')
-    return Markup("\n".join(rows))  # nosec B704 (numbers and dates only)
+        rows.append(
+            f'<tr><th scope="row">{escape(history.label)}</th><td><span class="feel-word feel-{latest}">'
+            f'{latest_words}</span></td>\n<td><ol class="ratings">{answers}</ol></td></tr>'
+        )
+    return Markup("\n".join(rows))  # nosec B704 (our own words and dates; every value passes through escape())

@@ -6,7 +6,6 @@ partners; when there is too little data to say something honestly, they say noth
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
 
 from journal.progress.services import LOWER_IS_EASIER, SCORES, TRENDS, Person, Progress
 
@@ -100,10 +99,11 @@ def what_seems_to_help(progress: Progress) -> dict[int, list[Comparison]]:
         daily = progress.daily.get(person.id, {})
         found = []
         for kind, days in sorted(progress.practice_days.get(person.id, {}).items()):
-            after: set[date] = {d + timedelta(days=1) for d in days}
+            after = {d + 1 for d in days}
             for field, _ in SCORES:
-                on = [v[field] for d, v in daily.items() if field in v and d in after]
-                off = [v[field] for d, v in daily.items() if field in v and d not in after]
+                averages = daily.get(field, {})
+                on = [v for d, v in averages.items() if d in after]
+                off = [v for d, v in averages.items() if d not in after]
                 if len(on) >= MIN_DAYS and len(off) >= MIN_DAYS:
                     found.append(Comparison(kind, field, sum(on) / len(on), len(on), sum(off) / len(off), len(off)))
         if found:

@@ -4,7 +4,7 @@ may see, a fixed handful per page whatever the amount of data."""
 from datetime import date, datetime
 from functools import cache
 
-from sqlalchemy import Date, Integer, bindparam, func, literal, null, select, union_all
+from sqlalchemy import Date, Float, Integer, bindparam, cast, func, literal, null, select, union_all
 
 from journal.access import Scope, visible_rule
 from journal.checkins.services import checkins_open_to
@@ -59,6 +59,12 @@ def _checkin_aggregate(
     return _run(stmt, {**values, **_window(since, until)})
 
 
+def _average(column):
+    """A column's average as a float on both databases (PostgreSQL's average of whole
+    numbers is a numeric, which comes back as a Decimal)."""
+    return cast(func.avg(column), Float)
+
+
 def checkin_weeks(scope: Scope, since: date | None, until: date | None, now: datetime, fields: tuple[str, ...]):
     """Per author and week: the number of check-ins, and each field's average and count."""
     return _checkin_aggregate(_checkin_weeks, scope, since, until, now, fields)
@@ -70,7 +76,7 @@ def _checkin_weeks(dialect: str, open_to, has_since: bool, has_until: bool, fiel
     week = week_number(sq.c.day)
     columns = [sq.c.author_id, week.label("week"), func.count().label("n")]
     for name in fields:
-        columns += [func.avg(sq.c[name]).label(f"avg_{name}"), func.count(sq.c[name]).label(f"n_{name}")]
+        columns += [_average(sq.c[name]).label(f"avg_{name}"), func.count(sq.c[name]).label(f"n_{name}")]
     return select(*columns).group_by(sq.c.author_id, week)
 
 
@@ -84,7 +90,7 @@ def _checkin_days(dialect: str, open_to, has_since: bool, has_until: bool, field
     sq = _open_checkins(open_to, has_since, has_until, fields)
     day = day_number(sq.c.day)
     columns = [sq.c.author_id, day.label("day")]
-    columns += [func.avg(sq.c[name]).label(name) for name in fields]
+    columns += [_average(sq.c[name]).label(name) for name in fields]
     return select(*columns).group_by(sq.c.author_id, day)
 
 

@@ -8,10 +8,13 @@ from journal.models.checkins import SCALES
 from journal.models.notes import AREAS, FEELINGS
 from journal.models.practice import KINDS
 from journal.progress import charts, insights, summaries
+from journal.progress.body import body_areas
 from journal.progress.forms import PERIOD_LABELS, period_from
 from journal.progress.services import pace_span, progress_build
 
 bp = Blueprint("progress", __name__, url_prefix="/progress")
+# The body diagram's areas (templates/progress/_body.html), for every page that draws one.
+bp.add_app_template_global(body_areas, "body_areas")
 
 
 @bp.get("")

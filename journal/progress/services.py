@@ -19,7 +19,7 @@ from journal.models.checkins import SCALES
 from journal.models.notes import AREAS
 from journal.notes.services import sensation_history
 from journal.progress import queries
-from journal.progress.weeks import EPOCH, day_of, day_start_utc, days_utc, week_of, week_start
+from journal.progress.weeks import EPOCH, day_start_utc, days_utc, week_of, week_of_day, week_start
 from journal.zones import today_for
 
 #: The trends shown: the 1-5 scores, then hours of sleep.
@@ -66,16 +66,6 @@ class Trend:
     def has_data(self) -> bool:
         return any(v is not None for s in self.series for v in s.values)
 
-    @property
-    def rows(self) -> list[tuple[date, list[tuple[float | None, int]]]]:
-        """The table: each week with any check-in, and (average, count) per person."""
-        out = []
-        for i, week in enumerate(self.weeks):
-            cells = [(s.values[i], s.counts[i]) for s in self.series]
-            if any(v is not None for v, _ in cells):
-                out.append((week, cells))
-        return out
-
 
 @dataclass
 class Bars:
@@ -114,6 +104,11 @@ class BodyMap:
     areas: dict[str, AreaHistory]
     unreadable: int = 0
 
+    @property
+    def latest(self) -> dict[str, str]:
+        """Each answered area's latest feeling: what the body diagram shades."""
+        return {area: history.ratings[-1][1] for area, history in self.areas.items() if history.ratings}
+
 
 @dataclass
 class Progress:
@@ -128,10 +123,11 @@ class Progress:
     stages: list[StageStep]
     current_stage: int
     bodies: list[BodyMap]
-    #: Daily averages per person: {person id: {day: {field: value}}}, for "what seems to help".
-    daily: dict[int, dict[date, dict[str, float]]] = field(default_factory=dict)
-    #: Practice days per person: {person id: {kind: {day, ...}}}.
-    practice_days: dict[int, dict[str, set[date]]] = field(default_factory=dict)
+    #: Daily averages per person, for "what seems to help": {person id: {field: {day: average}}},
+    #: each day counted from 1970-01-01 (`weeks.day_of` makes it a date).
+    daily: dict[int, dict[str, dict[int, float]]] = field(default_factory=dict)
+    #: Practice days per person: {person id: {kind: {day, ...}}}, days counted the same way.
+    practice_days: dict[int, dict[str, set[int]]] = field(default_factory=dict)
     #: The last four weeks and the four before, whatever the period shown (for sentences):
     #: {person id: {field: ((sum, count) last four, (sum, count) the four before)}}.
     recent_scores: dict[int, dict[str, tuple[tuple[float, int], tuple[float, int]]]] = field(default_factory=dict)
@@ -155,7 +151,7 @@ def _practice_weeks_and_days(rows, start: date | None):
     days = []
     first = (start - EPOCH).days if start is not None else None
     for kind, day, n in rows:
-        weeks[(kind, week_of(day_of(day)))] += n
+        weeks[(kind, week_of_day(day))] += n
         if first is None or day >= first:
             days.append((kind, day))
     return [(kind, week, n) for (kind, week), n in weeks.items()], days
@@ -174,7 +170,7 @@ def _moment_weeks_and_noted_days(rows, start: date | None):
     first = (start - EPOCH).days if start is not None else None
     for source, author_id, kind, day, n in rows:
         if source == "moment":
-            weeks[(author_id, week_of(day_of(day)))] += n
+            weeks[(author_id, week_of_day(day))] += n
         elif first is None or day >= first:
             noted.append((author_id, kind, day))
     return [_MomentWeek(a, w, n) for (a, w), n in weeks.items()], noted
@@ -257,7 +253,7 @@ def progress_build(
     weeks = [week_start(w) for w in week_numbers]
     index = {w: i for i, w in enumerate(week_numbers)}
 
-    trends = _trends(checkin_rows, people, week_numbers, index)
+    trends = _trends(checkin_rows, people, weeks, index)
     practices = _bars(weeks, index, ((kind, week, n) for kind, week, n in practice_rows))
     moments = _bars(
         weeks,
@@ -266,15 +262,20 @@ def progress_build(
         ("yours", "shared"),
     )
 
-    daily: dict[int, dict[date, dict[str, float]]] = defaultdict(dict)
-    for author_id, day, *averages in day_rows:  # the columns of `queries.checkin_days`, in order
-        values = {name: float(v) for (name, _), v in zip(SCORES, averages) if v is not None}
-        daily[author_id][day_of(day)] = values
-    practice_days: dict[int, dict[str, set[date]]] = defaultdict(lambda: defaultdict(set))
+    # Each score's daily averages, person by person (the columns of `queries.checkin_days`:
+    # author, day, then each score's average in the order of SCORES).
+    daily = {
+        person.id: {
+            name: {row[1]: row[column] for row in day_rows if row[0] == person.id and row[column] is not None}
+            for column, (name, _) in enumerate(SCORES, start=2)
+        }
+        for person in people
+    }
+    practice_days: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
     for kind, day in own_days:
-        practice_days[scope.user.id][kind].add(day_of(day))
+        practice_days[scope.user.id][kind].add(day)
     for author_id, kind, day in noted_days:
-        practice_days[author_id][kind].add(day_of(day))
+        practice_days[author_id][kind].add(day)
 
     return Progress(
         period=period,
@@ -290,7 +291,7 @@ def progress_build(
         ],
         current_stage=scope.plan.stage if scope.plan is not None else 1,
         bodies=_bodies(scope, people, start, until),
-        daily=dict(daily),
+        daily=daily,
         practice_days={k: dict(v) for k, v in practice_days.items()},
         recent_scores=_recent_scores(checkin_rows, this_week),
         recent_counts=_recent_counts(practice_rows, moment_rows, this_week),
@@ -305,15 +306,14 @@ def _window(week: int, this_week: int) -> int | None:
 
 def _recent_scores(rows, this_week: int):
     result: dict = defaultdict(lambda: defaultdict(lambda: [[0.0, 0], [0.0, 0]]))
-    for row in rows:
-        which = _window(row.week, this_week)
+    for author_id, week, _, *figures in rows:  # each field's average and count, as in TRENDS
+        which = _window(week, this_week)
         if which is None:
             continue
-        for name, _ in TRENDS:
-            n = getattr(row, f"n_{name}")
+        for (name, _), average, n in zip(TRENDS, figures[::2], figures[1::2]):
             if n:
-                cell = result[row.author_id][name][which]
-                cell[0] += float(getattr(row, f"avg_{name}")) * n
+                cell = result[author_id][name][which]
+                cell[0] += average * n
                 cell[1] += n
     return {a: {f: (tuple(v[0]), tuple(v[1])) for f, v in fields.items()} for a, fields in result.items()}
 
@@ -331,33 +331,26 @@ def _recent_counts(practice_rows, moment_rows, this_week: int) -> dict[str, tupl
     return {k: (v[0], v[1]) for k, v in counts.items()}
 
 
-#: A week without check-ins: no average and no count for any field.
-_NO_CELL = ((None, 0),) * len(TRENDS)
-
-
-def _trends(rows, people: list[Person], week_numbers: list[int], index: dict[int, int]) -> list[Trend]:
-    # Each row once: (author, week) -> its (average, count) pairs, in the order of TRENDS
-    # (the columns of `queries.checkin_weeks` after author, week and the number of check-ins).
-    cells = {
-        (author_id, week): list(zip(figures[::2], figures[1::2]))
-        for author_id, week, _, *figures in rows
-        if week in index
-    }
+def _trends(rows, people: list[Person], weeks: list[date], index: dict[int, int]) -> list[Trend]:
+    # Each person's row for each week of the chart, None for a week without check-ins. A
+    # row's columns (`queries.checkin_weeks`): author, week, the number of check-ins, then
+    # each field's average and count, in the order of TRENDS.
+    weekly = {person.id: [None] * len(weeks) for person in people}
+    for row in rows:
+        if row[0] in weekly and row[1] in index:
+            weekly[row[0]][index[row[1]]] = row
     trends = []
     for position, (name, label) in enumerate(TRENDS):
+        average, count = 3 + 2 * position, 4 + 2 * position
         series = []
         for person in people:
-            values: list[float | None] = [None] * len(week_numbers)
-            counts = [0] * len(week_numbers)
-            for week, i in index.items():
-                average, count = cells.get((person.id, week), _NO_CELL)[position]
-                if average is not None:
-                    values[i] = float(average)
-                    counts[i] = count
+            cells = weekly[person.id]
+            values = [None if row is None else row[average] for row in cells]
+            counts = [0 if row is None or row[average] is None else row[count] for row in cells]
             series.append(Series(person, values, counts))
         low, high = (0.0, 12.0) if name == "sleep_hours" else (1.0, 5.0)
         top = max([v for s in series for v in s.values if v is not None] + [high])
-        trends.append(Trend(name, label, [week_start(w) for w in week_numbers], series, low, top))
+        trends.append(Trend(name, label, weeks, series, low, top))
     return trends
 
 

@@ -38,7 +38,12 @@ def week_number(column, *, timestamp: bool = False):
 
 
 def week_of(day: date) -> int:
-    return ((day - EPOCH).days + 3) // 7
+    return week_of_day((day - EPOCH).days)
+
+
+def week_of_day(number: int) -> int:
+    """The week of a day counted from 1970-01-01 (`day_number`)."""
+    return (number + 3) // 7
 
 
 def week_start(week: int) -> date:
