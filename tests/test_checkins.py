@@ -677,3 +677,20 @@ def test_the_history_costs_the_same_statements_for_1_or_30_check_ins(app, couple
     assert response.status_code == 200 and "Note 0" in read_text(response)
     assert one.count == many.count, many.statements
     assert many.count <= 7, many.statements
+
+
+def test_saving_a_check_in_writes_its_words_only_when_there_are_any(app, couple, ana_client):
+    """A check-in is sealed once the row has its id: a check-in without words is one
+    INSERT (no UPDATE of empty fields, no key read, and no read of the partner, whom a
+    check-in saved without a prompt never concerns); with a note, the note alone is sealed."""
+    ana_client.post("/checkins/new", data={"mood": "2", "note": "First"})  # the first words make Ana's key
+    with count_queries(app) as plain:
+        saved_id(ana_client.post("/checkins/new", data={"mood": "3", "closeness": "4"}))
+    writes = [s.split()[0] for s in plain.statements if s.split()[0] in ("INSERT", "UPDATE")]
+    assert writes == ["INSERT"], plain.statements
+    assert not any("FROM users WHERE users.couple_id" in " ".join(s.split()) for s in plain.statements)
+    with count_queries(app) as worded:
+        checkin_id = saved_id(ana_client.post("/checkins/new", data={"mood": "3", "note": "Slow morning"}))
+    assert [s.split()[0] for s in worded.statements if s.split()[0] in ("INSERT", "UPDATE")] == ["INSERT", "UPDATE"]
+    row = db.session.get(CheckIn, checkin_id)
+    assert opened(row, "note") == "Slow morning" and row.boundary_note_sealed is None

@@ -49,9 +49,11 @@ def new():
     key = request.args.get("prompt")
     prompt = _prompt_from(key)
     today = today_for(current_user)  # the person's own day (journal.zones.today_for)
-    partner = scope().partner()
     # A prompt sent to both partners starts as shared (answers open once both answered).
-    together = prompt is not None and prompt.schedule.prompt_user_id is None and partner is not None
+    # The partner is read for it, or for the page: a check-in saved without one never needs them.
+    for_both = prompt is not None and prompt.schedule.prompt_user_id is None
+    partner = scope().partner() if for_both else None
+    together = for_both and partner is not None
     form = CheckInForm(day=today, today=today)
     if together and not form.is_submitted():
         form.visibility.data = SHARED  # what is sent decides; a form sent without it stays private
@@ -78,6 +80,8 @@ def new():
         flash("Saved. Thank you for checking in.", "success")
         return redirect(url_for("checkins.show", checkin_id=checkin_id))
     status = 422 if form.errors else 200
+    if not for_both:
+        partner = scope().partner()
     return render_template(
         "checkins/new.html",
         form=form,

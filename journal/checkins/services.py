@@ -92,7 +92,11 @@ def checkin_create(
         checkin.created_at = now
     db.session.add(checkin)
     db.session.flush()
-    _seal(checkin, answers)
+    # Sealed once the row has its id (bound into each text's context); the INSERT stored
+    # every field empty, so only the fields written are sealed (none: no UPDATE).
+    written = [name for name in SEALED_FIELDS if answers.get(name)]
+    if written:
+        CHECKIN_TEXT.seal(checkin, answers, only=written)
     if prompt is not None:
         prompt_act(user=author, prompt=prompt, action="done", now=now)
     db.session.flush()
