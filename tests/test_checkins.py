@@ -213,6 +213,31 @@ def test_a_stored_score_outside_the_scale_shows_as_its_number_not_an_error(app, 
         assert "Mood 7 of 5" in page and "Closeness to your partner 0 of 5" in page, path
 
 
+def test_stored_answers_the_form_never_offers_still_show(app, couple, ana_client):
+    """The cards word each answer from rows written once per process; a stored value
+    outside them (an older version's, or one written by hand) is worded as it comes."""
+    checkin_id = saved_id(ana_client.post("/checkins/new", data={"mood": "3"}))
+    db.session.execute(
+        CheckIn.__table__.update()
+        .where(CheckIn.id == checkin_id)
+        .values(sleep_hours=3.25, pain="sharp <b>", bleeding="any", fever=False, boundary="blue")
+    )
+    db.session.commit()
+    for path in ("/checkins", f"/checkins/{checkin_id}"):
+        response = ana_client.get(path)
+        assert response.status_code == 200, path
+        page = read_text(response)
+        for words in (
+            "Slept 3.25 hours",
+            "Pain sharp <b>",
+            'Bleeding Yes (asked as "any bleeding")',
+            "Fever no",
+            "Blue:",
+        ):
+            assert words in page, (path, words)
+        assert "<b>" not in response.get_data(as_text=True), path
+
+
 def test_an_empty_form_is_refused_calmly(app, couple, ana_client):
     for data in ({}, {"note": "   ", "boundary_note": "", "sleep_hours": ""}, {"visibility": "shared"}):
         response = ana_client.post("/checkins/new", data=data)
@@ -571,6 +596,8 @@ def test_answers_given_together_can_open_after_48_hours_if_the_couple_chooses(
     assert bo_client.post("/checkins/settings", data={"reveal_after_48h": "y"}).status_code == 302  # either partner
     db.session.expire_all()
     assert db.session.scalar(select(Plan.reveal_after_48h)) is True
+    for client in (ana_client, bo_client):
+        assert checked_values(client.get("/checkins").get_data(as_text=True), "reveal_after_48h") == ["y"]
     assert "Two days on" in read_text(bo_client.get(f"/checkins/{ana_id}"))
     assert "Waiting for your partner" not in read_text(ana_client.get(f"/checkins/{ana_id}"))
 
@@ -581,6 +608,7 @@ def test_answers_given_together_can_open_after_48_hours_if_the_couple_chooses(
     age(49)
     ana_client.post("/checkins/settings", data={})  # switched off again
     assert "Two days on" not in read_text(bo_client.get(f"/checkins/{ana_id}"))
+    assert checked_values(bo_client.get("/checkins").get_data(as_text=True), "reveal_after_48h") == []
 
 
 def test_a_prompt_for_one_partner_is_shared_as_usual(app, couple, ana_client, bo_client):
@@ -649,3 +677,20 @@ def test_the_history_costs_the_same_statements_for_1_or_30_check_ins(app, couple
     assert response.status_code == 200 and "Note 0" in read_text(response)
     assert one.count == many.count, many.statements
     assert many.count <= 7, many.statements
+
+
+def test_saving_a_check_in_writes_its_words_only_when_there_are_any(app, couple, ana_client):
+    """A check-in is sealed once the row has its id: a check-in without words is one
+    INSERT (no UPDATE of empty fields, no key read, and no read of the partner, whom a
+    check-in saved without a prompt never concerns); with a note, the note alone is sealed."""
+    ana_client.post("/checkins/new", data={"mood": "2", "note": "First"})  # the first words make Ana's key
+    with count_queries(app) as plain:
+        saved_id(ana_client.post("/checkins/new", data={"mood": "3", "closeness": "4"}))
+    writes = [s.split()[0] for s in plain.statements if s.split()[0] in ("INSERT", "UPDATE")]
+    assert writes == ["INSERT"], plain.statements
+    assert not any("FROM users WHERE users.couple_id" in " ".join(s.split()) for s in plain.statements)
+    with count_queries(app) as worded:
+        checkin_id = saved_id(ana_client.post("/checkins/new", data={"mood": "3", "note": "Slow morning"}))
+    assert [s.split()[0] for s in worded.statements if s.split()[0] in ("INSERT", "UPDATE")] == ["INSERT", "UPDATE"]
+    row = db.session.get(CheckIn, checkin_id)
+    assert opened(row, "note") == "Slow morning" and row.boundary_note_sealed is None

@@ -36,13 +36,17 @@ class OptionalChoice(RadioField):
             raise ValidationError(self.message)
 
 
+#: A scale's choices, made once: a field is made anew for every form, from these arguments.
+_SCORES = tuple(SelectChoice(str(n), str(n)) for n in range(1, 6))
+
+
 class ScoreField(OptionalChoice):
     """A 1-5 scale with words at both ends (`low`, `high`)."""
 
     def __init__(self, label, words: tuple[str, ...], **kwargs):
         super().__init__(
             label,
-            choices=[SelectChoice(str(n), str(n)) for n in range(1, 6)],
+            choices=_SCORES,
             message="Please choose a number from 1 to 5.",
             **kwargs,
         )

@@ -1,11 +1,15 @@
 """Check-ins: a quick form, the history, sharing."""
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from functools import lru_cache
+
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 
 from journal.access import SHARED, scope, visibility_words
 from journal.checkins import services
+from journal.checkins.cards import checkin_cards
 from journal.checkins.forms import BACKDATE_DAYS, CheckInForm, RevealForm, VisibilityForm
 from journal.extensions import db
 from journal.inputs import query_int
@@ -45,9 +49,11 @@ def new():
     key = request.args.get("prompt")
     prompt = _prompt_from(key)
     today = today_for(current_user)  # the person's own day (journal.zones.today_for)
-    partner = scope().partner()
     # A prompt sent to both partners starts as shared (answers open once both answered).
-    together = prompt is not None and prompt.schedule.prompt_user_id is None and partner is not None
+    # The partner is read for it, or for the page: a check-in saved without one never needs them.
+    for_both = prompt is not None and prompt.schedule.prompt_user_id is None
+    partner = scope().partner() if for_both else None
+    together = for_both and partner is not None
     form = CheckInForm(day=today, today=today)
     if together and not form.is_submitted():
         form.visibility.data = SHARED  # what is sent decides; a form sent without it stays private
@@ -74,6 +80,8 @@ def new():
         flash("Saved. Thank you for checking in.", "success")
         return redirect(url_for("checkins.show", checkin_id=checkin_id))
     status = 422 if form.errors else 200
+    if not for_both:
+        partner = scope().partner()
     return render_template(
         "checkins/new.html",
         form=form,
@@ -95,14 +103,27 @@ def index():
     s = scope()
     page = services.checkins_page(s, page=request.args.get("page", 1, type=query_int), per_page=PER_PAGE)
     partner = s.partner()
-    plan = s.plan
     return render_template(
         "checkins/index.html",
         page=page,
-        views=services.checkin_views(s, list(page.items)),
+        cards=checkin_cards(services.checkin_views(s, page.items), partner=partner),
         partner=partner,
-        reveal_form=RevealForm(reveal_after_48h=bool(plan and plan.reveal_after_48h)),
+        reveal_field=reveal_field(bool(s.plan and s.plan.reveal_after_48h)) if partner else None,
     )
+
+
+def reveal_field(on: bool) -> Markup:
+    """The couple's reveal setting as the list shows it, rendered once per app for each
+    state: the GET's form has no data and no errors and its words are fixed, so it is
+    the same for everyone. Its CSRF field is not in it; the POST validates its own
+    `RevealForm` (`settings`)."""
+    return _reveal_field(current_app._get_current_object(), on)
+
+
+@lru_cache(maxsize=8)  # two per app (tests make many)
+def _reveal_field(app: Flask, on: bool) -> Markup:
+    form = RevealForm(formdata=None, meta={"csrf": False}, reveal_after_48h=on)
+    return app.jinja_env.get_template("checkins/_reveal_field.html").module.reveal_field(form)
 
 
 @bp.get("/<int:checkin_id>")
@@ -110,17 +131,18 @@ def index():
 def show(checkin_id):
     s = scope()
     checkin = s.get_visible_or_404(CheckIn, checkin_id)
-    (view,) = services.checkin_views(s, [checkin])
+    partner = s.partner()
+    (card,) = checkin_cards(services.checkin_views(s, [checkin]), partner=partner)
     notes = []
     shown = session.get(CARE_NOTES)
-    if shown and shown.get("checkin") == checkin.id and view.mine:
+    if shown and shown.get("checkin") == checkin.id and card.mine:
         notes = [n for n in shown.get("notes", []) if n in services.CONDITIONS]
         session.pop(CARE_NOTES)
     return render_template(
         "checkins/show.html",
-        view=view,
+        card=card,
         care_notes=notes,
-        partner=s.partner(),
+        partner=partner,
     )
 
 

@@ -2,30 +2,27 @@
 and the care notes a worrying check-in brings to its author."""
 
 import logging
+from collections import namedtuple
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from functools import cache
 from types import MappingProxyType
 from typing import NamedTuple
 
-from markupsafe import Markup
 from sqlalchemy import Integer, Select, and_, bindparam, case, func, not_, or_, select
 from sqlalchemy.orm import aliased
 
 from journal.access import SHARED, Scope, visible_rule
-from journal.crypto import DecryptError, keys_preload
+from journal.crypto import DecryptError, data_key, keys_preload
 from journal.crypto.fields import UNREADABLE, SealedFields
 from journal.extensions import db
 from journal.models import User, now_utc
 from journal.models.checkins import (
-    BOUNDARIES,
-    SCALES,
     SCORE_FIELDS,
     SEALED_FIELDS,
     WORRYING_BLEEDING,
     CareNotice,
     CheckIn,
-    bleeding_words,
 )
 from journal.pagination import Page, page_read
 from journal.plan.services import hold_start
@@ -96,7 +93,11 @@ def checkin_create(
         checkin.created_at = now
     db.session.add(checkin)
     db.session.flush()
-    _seal(checkin, answers)
+    # Sealed once the row has its id (bound into each text's context); the INSERT stored
+    # every field empty, so only the fields written are sealed (none: no UPDATE).
+    written = [name for name in SEALED_FIELDS if answers.get(name)]
+    if written:
+        CHECKIN_TEXT.seal(checkin, answers, only=written)
     if prompt is not None:
         prompt_act(user=author, prompt=prompt, action="done", now=now)
     db.session.flush()
@@ -218,46 +219,31 @@ def checkins_newest(scope: Scope, *, first: int) -> Select:
 
 def checkins_page(scope: Scope, *, page: int | None, per_page: int) -> Page:
     """One page of the check-ins list, newest day first (one statement at any size, built
-    once per process), as rows of columns named as `CheckIn`'s (`checkin_views` reads either)."""
+    once per process), as named tuples of columns named as `CheckIn`'s (`checkin_views`
+    reads either)."""
 
     def read(offset: int, limit: int) -> list:
         stmt, _, values = scope.newest_page(CheckIn, order_by=NEWEST, offset=offset, limit=limit)
-        return db.session.connection().execute(stmt, values).all()
+        result = db.session.connection().execute(stmt, values)
+        rows = result.all()
+        return list(map(_columns(tuple(result.keys()))._make, rows))
 
     return page_read(read, page=page, per_page=per_page)
 
 
-def _hours(hours: float) -> str:
-    return f"{hours:g} hour{'' if hours == 1 else 's'}"
-
-
-#: A card's row for each scale and score, written once per process from the scales'
-#: own words (escaped): "<div><dt>Mood</dt><dd>4 of 5 · fairly good</dd></div>". A card
-#: joins its rows (`CheckInView.score_rows`) rather than the template writing each.
-_SCORE_ROWS = {
-    (name, score): Markup("<div><dt>{}</dt><dd>{} of 5 · {}</dd></div>").format(label, score, words[score - 1])
-    for name, label, words in SCALES
-    for score in range(1, len(words) + 1)
-}
-_SCALE_LABELS = {name: label for name, label, _ in SCALES}
-
-
-def _score_row(name: str, score: int) -> Markup:
-    """The card's row for a score: written once per process, or for a number outside the
-    scale (the database allows one; the form never saves it) the number alone."""
-    row = _SCORE_ROWS.get((name, score))
-    if row is None:
-        return Markup("<div><dt>{}</dt><dd>{} of 5</dd></div>").format(_SCALE_LABELS[name], score)
-    return row
-
-
-#: What a card says for each of today's boundaries ("Green: open to closeness").
-_BOUNDARY_WORDS = {name: f"{name.capitalize()}: {words}" for name, words in BOUNDARIES.items()}
+@cache
+def _columns(names: tuple[str, ...]) -> type:
+    """A list's row of `CheckIn` columns as a named tuple, its class made once per set of
+    columns: a database row looks each name up by attribute (over a microsecond each, and a
+    card reads about thirty; profiles miss it, as it runs in compiled code), a named tuple
+    reads it by position."""
+    return namedtuple("CheckInColumns", names)
 
 
 class CheckInView(NamedTuple):
     """A check-in as one viewer may see it. `checkin` is a `CheckIn`, or a row of its
-    columns (a list reads rows: `checkins_page`)."""
+    columns (a list reads rows: `checkins_page`). A page words it as a card
+    (`journal.checkins.cards`)."""
 
     checkin: CheckIn
     mine: bool
@@ -267,43 +253,6 @@ class CheckInView(NamedTuple):
     waiting: bool
     note: str | None
     boundary_note: str | None
-
-    @property
-    def score_rows(self) -> Markup:
-        """The rows of the card's list of scores, one a scale answered, in the scales'
-        order (empty when none was); the template reads it once."""
-        c = self.checkin
-        rows = [_score_row(name, score) for name in SCORE_FIELDS if (score := getattr(c, name)) is not None]
-        return Markup("".join(rows))  # nosec B704 (rows written once from our own words, every one escaped)
-
-    @property
-    def health_lines(self) -> list[tuple[str, str]]:
-        """(label, words) of sleep, pain, bleeding and fever, where answered (read once)."""
-        c = self.checkin
-        lines = []
-        if c.sleep_hours is not None:
-            lines.append(("Slept", _hours(c.sleep_hours)))
-        if c.pain:
-            lines.append(("Pain", c.pain))
-        if c.bleeding:
-            lines.append(("Bleeding", bleeding_words(c.bleeding)))
-        if c.fever is not None:
-            lines.append(("Fever", "yes" if c.fever else "no"))
-        return lines
-
-    def author_name(self, partner: User | None) -> str:
-        """Who wrote it, as the viewer says it: "You", the partner's name, or "Your partner"."""
-        if self.mine:
-            return "You"
-        if partner is not None and partner.id == self.checkin.author_id:
-            return partner.display_name
-        return "Your partner"
-
-    @property
-    def boundary_words(self) -> str | None:
-        """Today's boundary as the card says it, or None when not given."""
-        boundary = self.checkin.boundary
-        return _BOUNDARY_WORDS.get(boundary, f"{boundary.capitalize()}: ") if boundary else None
 
 
 def _pending(scope: Scope, checkin: CheckIn) -> bool:
@@ -415,13 +364,16 @@ def _revealed(scope: Scope, pending: set[int], now: datetime) -> set[int]:
 _NO_TEXTS = MappingProxyType(dict.fromkeys(SEALED_FIELDS))
 
 
-def _shown_texts(checkin: CheckIn) -> Mapping[str, str | None]:
-    """The sealed fields that hold something, opened; if one can't be, each says so."""
+def _shown_texts(checkin: CheckIn, key: bytes | None) -> Mapping[str, str | None]:
+    """The sealed fields that hold something, opened with the author's data key (None
+    when it is gone); if one can't be opened, each says so."""
     sealed = [field for field in SEALED_FIELDS if getattr(checkin, f"{field}_sealed") is not None]
     if not sealed:
         return _NO_TEXTS
     try:
-        return {**_NO_TEXTS, **CHECKIN_TEXT.open(checkin, only=sealed)}
+        if key is None:
+            raise DecryptError("the data key was destroyed")
+        return {**_NO_TEXTS, **{name: CHECKIN_TEXT.open_with(key, checkin, name) for name in sealed}}
     except DecryptError:
         log.warning("check-in %s can't be opened", checkin.id)
         return {**_NO_TEXTS, **dict.fromkeys(sealed, UNREADABLE)}
@@ -429,16 +381,19 @@ def _shown_texts(checkin: CheckIn) -> Mapping[str, str | None]:
 
 def checkin_views(scope: Scope, checkins: list[CheckIn], *, now: datetime | None = None) -> list[CheckInView]:
     """What the viewer sees of each check-in, with the notes opened (a fixed number of
-    statements whatever the count)."""
+    statements whatever the count); the texts of a card whose answers are hidden are
+    never opened."""
     me = scope.user.id
     pending = {c.id for c in checkins if _pending(scope, c)}
     closed = pending - _revealed(scope, pending, now or now_utc())
     hidden = {c.id for c in checkins if c.id in closed and c.author_id != me}
-    keys_preload({_owner(c) for c in checkins if c.id not in hidden})
+    owners = {c.id: _owner(c) for c in checkins if c.id not in hidden}
+    keys_preload(set(owners.values()))
+    keys = {owner: data_key(owner) for owner in set(owners.values())}
     views = []
     for c in checkins:
         mine = c.author_id == me
-        texts = _NO_TEXTS if c.id in hidden else _shown_texts(c)
+        texts = _NO_TEXTS if c.id in hidden else _shown_texts(c, keys[owners[c.id]])
         views.append(
             CheckInView(
                 checkin=c,
