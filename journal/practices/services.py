@@ -11,6 +11,7 @@ from journal.access import Scope
 from journal.extensions import db
 from journal.models import KINDS, Practice, User, now_utc
 from journal.models.practice import OWN_TEXT_FIELDS
+from journal.plan.services import PlanView
 from journal.practices.library import FIELDS, library_data
 from journal.practices.sealing import PLACEHOLDER, practice_text_of, practice_text_seal
 
@@ -158,3 +159,10 @@ def practices_browse(scope: Scope, *, kind: str | None = None, stage: int | None
             )
         )
     return cards
+
+
+def practice_mark(view: PlanView, practice) -> str:
+    """The tag a card of the library wears: "later" above the plan's stage, "on hold" while
+    touch rests (the plan's rules, asked through `view`), else none. Asked here rather than
+    in the template: a call from a template costs ten of Python's, and the library is 77 cards."""
+    return "later" if view.is_later(practice) else "on hold" if view.is_held(practice) else ""
