@@ -8,7 +8,7 @@ from journal.access import scope
 from journal.extensions import db
 from journal.inputs import query_int
 from journal.models import KINDS, STAGES, Practice
-from journal.plan.services import plan_view, schedule_refused_for
+from journal.plan.services import PlanView, plan_view, schedule_refused_for
 from journal.practices import services
 from journal.practices.forms import KIND_LABELS, PracticeForm
 
@@ -18,16 +18,19 @@ bp = Blueprint("practices", __name__, url_prefix="/practices")
 CARD = "practices/_card.html"
 
 
-def _cards(view, practices) -> list[Markup]:
-    """Each card of the list as HTML: the library's own as `kept` holds them (rendered once
-    per process for each mark), a couple's own rendered now and never kept. Put together
-    here rather than in the template: each call a template makes costs about ten of
-    Python's, and three of them a card were most of the page."""
+def _cards(view: PlanView, practices) -> list[Markup]:
+    """Each card of the list as HTML, with its mark ("later" above the plan's stage, "on
+    hold" while touch rests: the plan's rules, asked through `view`): the library's own as
+    `kept` holds them (rendered once per process for each mark), a couple's own rendered
+    now and never kept. Put together here rather than in the template: each call a
+    template makes costs about ten of Python's, and three of them a card were most of the
+    page."""
     env = current_app.jinja_env
     kept, card = env.globals["kept"], env.get_template(CARD).module.card
     pieces = []
     for p in practices:
-        label, mark = KIND_LABELS[p.kind], services.practice_mark(view, p)
+        label = KIND_LABELS[p.kind]
+        mark = "later" if view.is_later(p) else "on hold" if view.is_held(p) else ""
         pieces.append(card(p, label, mark) if p.is_custom else kept(CARD, "card", p, label, mark))
     return pieces
 

@@ -113,11 +113,15 @@ def prompts_for(scope: Scope, user: User, *, now: datetime | None = None) -> tup
     end = now + HORIZON
     rows = schedules_listed(scope)
     actions, partner_done = {}, set()
-    # Read as columns through the connection: nothing is loaded, and the ORM's part of
-    # running a statement cost as much as the statement.
-    for a in db.session.connection().execute(
-        _recent_actions_statement(user.couple_id is not None),
-        {"couple_id": user.couple_id, "user_id": user.id, "since": start - LOOKBACK},
+    # Read as columns through the connection, all at once: nothing is loaded, and the ORM's
+    # part of running a statement cost as much as the statement.
+    for a in (
+        db.session.connection()
+        .execute(
+            _recent_actions_statement(user.couple_id is not None),
+            {"couple_id": user.couple_id, "user_id": user.id, "since": start - LOOKBACK},
+        )
+        .all()
     ):
         if a.user_id == user.id:
             actions[(a.schedule_id, a.occurrence_at)] = a
