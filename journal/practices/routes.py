@@ -16,6 +16,8 @@ bp = Blueprint("practices", __name__, url_prefix="/practices")
 
 #: The macro of one card of the library.
 CARD = "practices/_card.html"
+#: The filters' kinds, in the library's order, with their labels.
+KIND_CHOICES = tuple((k, KIND_LABELS[k]) for k in KINDS)
 
 
 def _cards(view: PlanView, practices) -> list[Markup]:
@@ -43,9 +45,7 @@ def browse():
     if kind not in (None, *KINDS) or stage not in (None, *STAGES):
         abort(404)
     cards = _cards(plan_view(scope()), services.practices_browse(scope(), kind=kind, stage=stage))
-    return render_template(
-        "practices/browse.html", cards=cards, kind=kind, stage=stage, kinds=KINDS, kind_labels=KIND_LABELS
-    )
+    return render_template("practices/browse.html", cards=cards, kind=kind, stage=stage, kinds=KIND_CHOICES)
 
 
 @bp.get("/<int:practice_id>")
