@@ -1,17 +1,40 @@
 """Browse the library, read a practice, write the couple's own."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from journal.access import scope
 from journal.extensions import db
 from journal.inputs import query_int
 from journal.models import KINDS, STAGES, Practice
-from journal.plan.services import plan_view, schedule_refused_for
+from journal.plan.services import PlanView, plan_view, schedule_refused_for
 from journal.practices import services
 from journal.practices.forms import KIND_LABELS, PracticeForm
 
 bp = Blueprint("practices", __name__, url_prefix="/practices")
+
+#: The macro of one card of the library.
+CARD = "practices/_card.html"
+#: The filters' kinds, in the library's order, with their labels.
+KIND_CHOICES = tuple((k, KIND_LABELS[k]) for k in KINDS)
+
+
+def _cards(view: PlanView, practices) -> list[Markup]:
+    """Each card of the list as HTML, with its mark ("later" above the plan's stage, "on
+    hold" while touch rests: the plan's rules, asked through `view`): the library's own as
+    `kept` holds them (rendered once per process for each mark), a couple's own rendered
+    now and never kept. Put together here rather than in the template: each call a
+    template makes costs about ten of Python's, and three of them a card were most of the
+    page."""
+    env = current_app.jinja_env
+    kept, card = env.globals["kept"], env.get_template(CARD).module.card
+    pieces = []
+    for p in practices:
+        label = KIND_LABELS[p.kind]
+        mark = "later" if view.is_later(p) else "on hold" if view.is_held(p) else ""
+        pieces.append(card(p, label, mark) if p.is_custom else kept(CARD, "card", p, label, mark))
+    return pieces
 
 
 @bp.get("")
@@ -21,16 +44,8 @@ def browse():
     stage = request.args.get("stage", type=query_int)
     if kind not in (None, *KINDS) or stage not in (None, *STAGES):
         abort(404)
-    practices = services.practices_browse(scope(), kind=kind, stage=stage)
-    return render_template(
-        "practices/browse.html",
-        practices=practices,
-        kind=kind,
-        stage=stage,
-        kinds=KINDS,
-        kind_labels=KIND_LABELS,
-        view=plan_view(scope()),
-    )
+    cards = _cards(plan_view(scope()), services.practices_browse(scope(), kind=kind, stage=stage))
+    return render_template("practices/browse.html", cards=cards, kind=kind, stage=stage, kinds=KIND_CHOICES)
 
 
 @bp.get("/<int:practice_id>")

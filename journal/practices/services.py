@@ -140,7 +140,9 @@ def practices_browse(scope: Scope, *, kind: str | None = None, stage: int | None
     plan_id = scope.plan.id if scope.plan is not None else None
     stmt = _browse_statement(plan_id is not None, bool(kind), bool(stage))
     cards = []
-    for row in db.session.execute(stmt, {"plan_id": plan_id, "kind": kind, "stage": stage}):
+    # Through the connection: columns need nothing of the ORM, whose part of reading 77 rows
+    # cost as much as the statement.
+    for row in db.session.connection().execute(stmt, {"plan_id": plan_id, "kind": kind, "stage": stage}).all():
         title, summary = row.title, row.summary
         if row.text_sealed is not None:  # a plan's own practice: its words are sealed
             text = practice_text_of(row)

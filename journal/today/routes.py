@@ -5,7 +5,6 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from journal.access import scope
-from journal.couple.services import couple_of
 from journal.extensions import db
 from journal.models.practice import NO_PRESSURE
 from journal.today import services
@@ -28,12 +27,11 @@ MESSAGES = {
 def today():
     s = scope()
     partner = s.partner()
-    couple = couple_of(user=current_user)
-    view, prompts = services.prompts_for(s, current_user)
+    view, prompts = services.prompts_for(s, s.user)
     return render_template(
         "today/today.html",
         partner=partner,
-        couple=couple,
+        pace_chosen=partner is not None and services.pace_chosen(s),
         view=view,
         prompts=prompts,
         no_pressure=NO_PRESSURE,

@@ -2,8 +2,8 @@
 
 Computed from the plan on every request (no stored occurrences): respects a
 paused plan, the safety hold, the current stage, and what this person already
-did, skipped or snoozed. Three statements whatever the data size: the plan, the
-schedules with their practices, and this person's recent actions.
+did, skipped or snoozed. A few statements whatever the data size: the plan and its
+pauses, the schedules with their practices, and this person's recent actions.
 """
 
 import functools
@@ -15,7 +15,7 @@ from sqlalchemy import Integer, bindparam, select
 
 from journal.access import Scope
 from journal.extensions import db
-from journal.models import Plan, Practice, PromptAction, Schedule, User, now_utc
+from journal.models import Couple, Plan, Practice, PromptAction, Schedule, User, now_utc
 from journal.plan.recurrence import local_to_utc, occurrences, occurrences_by_day, occurs_at
 from journal.plan.services import PlanView, plan_view, recurrence_readable, schedule_listed, schedules_listed
 from journal.today.prompts import prompt_key, prompt_parse  # noqa: F401 (prompt_key: callers read it here)
@@ -85,6 +85,18 @@ def _recent_actions_statement(in_couple: bool):
     ).where(PromptAction.user_id.in_(members), PromptAction.occurrence_at >= bindparam("since"))
 
 
+#: Built once per process, the couple's id bound as it runs.
+_PACE_LEADER = select(Couple.pace_leader_id).where(Couple.id == bindparam("couple_id", type_=Integer))
+
+
+def pace_chosen(scope: Scope) -> bool:
+    """Whether the couple chose who leads the pace (Today asks them to until they do):
+    one column, read through the connection."""
+    if scope.couple_id is None:
+        return False
+    return db.session.connection().scalar(_PACE_LEADER, {"couple_id": scope.couple_id}) is not None
+
+
 def snoozes_offered(practice: Practice) -> tuple[str, ...]:
     """How a prompt may be put off. An intimate practice only ever waits for another
     day: "in 15 minutes" would read as "soon, then"."""
@@ -101,9 +113,15 @@ def prompts_for(scope: Scope, user: User, *, now: datetime | None = None) -> tup
     end = now + HORIZON
     rows = schedules_listed(scope)
     actions, partner_done = {}, set()
-    for a in db.session.execute(
-        _recent_actions_statement(user.couple_id is not None),
-        {"couple_id": user.couple_id, "user_id": user.id, "since": start - LOOKBACK},
+    # Read as columns through the connection, all at once: nothing is loaded, and the ORM's
+    # part of running a statement cost as much as the statement.
+    for a in (
+        db.session.connection()
+        .execute(
+            _recent_actions_statement(user.couple_id is not None),
+            {"couple_id": user.couple_id, "user_id": user.id, "since": start - LOOKBACK},
+        )
+        .all()
     ):
         if a.user_id == user.id:
             actions[(a.schedule_id, a.occurrence_at)] = a
