@@ -6,7 +6,7 @@ from wtforms.fields.choices import SelectChoice
 
 from journal.access import scope
 from journal.extensions import db
-from journal.forms import EmptyForm
+from journal.forms import EmptyForm, timezone_options
 from journal.models import Schedule, now_utc
 from journal.plan import pace, services
 from journal.plan.forms import WEEKDAYS, PauseForm, PlanSettingsForm, ReadyForm, ScheduleForm
@@ -31,12 +31,14 @@ def _local_today():
 @login_required
 def overview():
     s = scope()
-    view = services.plan_view(s)
-    rows = services.schedules_listed(s)
     now = now_utc()
+    view = services.plan_view(s, now=now)
+    rows = services.schedules_listed(s)
+    today = today_for(current_user, plan=s.plan, now=now)
     rules = {schedule.id: services.recurrence_readable(schedule) for schedule, _ in rows}
     upcoming = {sid: next_occurrence(rec, view.timezone, now) for sid, rec in rules.items() if rec is not None}
-    settings_form = PlanSettingsForm(timezone=view.timezone, birth_date=view.birth_date, today=_local_today())
+    # The pause, time zone and pace forms' inputs are written by the template (the same HTML
+    # as WTForms' through the `field` macro, tests/test_plan_forms.py): their forms validate the POSTs.
     return render_template(
         "plan/overview.html",
         view=view,
@@ -44,14 +46,12 @@ def overview():
         upcoming=upcoming,
         unreadable={sid for sid, rec in rules.items() if rec is None},
         partner=s.partner(),
-        today=_local_today(),
+        today=today,
         history=pace.stage_history(s),
-        my_ready=pace.my_ready(scope=s),
-        milestones=services.milestones_offered(view, today=_local_today()),
+        my_ready=pace.my_ready(scope=s, now=now),
+        milestones=services.milestones_offered(view, today=today),
         zones=ZoneView(view.timezone, current_user.timezone),
-        pause_form=PauseForm(today=_local_today()),
-        settings_form=settings_form,
-        ready_form=ReadyForm(to_stage=str(view.stage + 1)),
+        zone_options=timezone_options(view.timezone),
         weekdays=WEEKDAYS,
     )
 
