@@ -1,0 +1,70 @@
+"""How the plan page says each scheduled practice: its days, times and dates, who it
+prompts, and when it next happens (or that the plan rests). Worded here, once a row,
+rather than by the template: the template's calls for these were most of the page's."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from journal.models import Practice, Schedule, User
+from journal.plan.forms import WEEKDAYS
+from journal.plan.recurrence import next_occurrence
+from journal.plan.services import PlanView, recurrence_readable
+from journal.zones import ZoneView
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleLine:
+    """One row of the plan page's scheduled practices."""
+
+    schedule_id: int
+    practice: Practice
+    #: "later" (above the stage) or "on hold" (held), as the plan's rules say; else None.
+    tag: str | None
+    #: "Every day at 20:00, from 21 November · next 28 November 2026, 20:00"; None for a
+    #: schedule this version can't read (the page says so instead).
+    when: str | None
+
+
+def schedule_lines(
+    rows, *, view: PlanView, zones: ZoneView, today: date, now: datetime, viewer_id: int, partner: User | None
+) -> list[ScheduleLine]:
+    """The page's lines for `rows` ((schedule, practice), `schedules_listed`)."""
+    lines = []
+    for schedule, practice in rows:
+        tag = "later" if view.is_later(practice) else "on hold" if view.is_held(practice) else None
+        rec = recurrence_readable(schedule)
+        when = None
+        if rec is not None:
+            next_at = next_occurrence(rec, view.timezone, now)
+            when = _when(schedule, view, zones, next_at, today, viewer_id, partner)
+        lines.append(ScheduleLine(schedule.id, practice, tag, when))
+    return lines
+
+
+def _when(schedule: Schedule, view, zones, next_at, today, viewer_id, partner) -> str:
+    start, end = schedule.start_date, schedule.end_date
+    kind = schedule.kind
+    if kind == "once":
+        days = f"Once, {start:%-d %B}"
+    elif kind == "daily":
+        days = "Every day"
+    elif kind == "weekly":
+        days = f"Every {WEEKDAYS[start.weekday()]}"
+    elif kind == "interval":
+        days = f"Every {schedule.interval} days"
+    else:
+        days = ", ".join(WEEKDAYS[d][:3] for d in schedule.weekdays)
+    parts = [days, " at ", zones.clock(schedule.times, on=zones.plan_day(next_at) if next_at else today)]
+    if kind != "once":
+        parts.append(f", from {start:%-d %B}")
+        if end:
+            parts.append(f" until {end:%-d %B}")
+    if schedule.prompt_user_id == viewer_id:
+        parts.append(" · for me")
+    elif schedule.prompt_user_id:
+        parts.append(f" · for {partner.display_name if partner else 'my partner'}")
+    if view.paused:
+        parts.append(" · paused")
+    elif next_at:
+        parts.append(f" · next {zones.moment(next_at)}")
+    return "".join(parts)
