@@ -38,7 +38,7 @@ def overview():
     zones = ZoneView(view.timezone, current_user.timezone)
     partner = s.partner()
     lines = schedule_lines(
-        services.schedules_listed(s),
+        s,
         view=view,
         zones=zones,
         today=today,
