@@ -411,22 +411,29 @@ class Milestone:
     past: bool
 
 
+#: The milestones' practices not already in the plan: built once per process, the plan bound as it runs.
+_MILESTONES_OFFERED = select(Practice).where(
+    Practice.slug.in_([slug for slug, _, _ in MILESTONES]),
+    Practice.retired_at.is_(None),
+    ~select(Schedule.id)
+    .where(
+        Schedule.plan_id == bindparam("plan_id", type_=Integer),
+        Schedule.practice_id == Practice.id,
+        Schedule.removed_at.is_(None),
+    )
+    .exists(),
+)
+
+
 def milestones_offered(view: PlanView, *, today: date) -> list[Milestone]:
     """Check-up milestones to schedule, with the date the label's weeks give, when a
     birth date is known; one already in the plan is not offered again (one statement)."""
-    if view.birth_date is None:
+    if view.birth_date is None or view.plan is None:  # a birth date is the plan's
         return []
     slugs = {slug: (weeks, label) for slug, weeks, label in MILESTONES}
-    query = select(Practice).where(Practice.slug.in_(slugs), Practice.retired_at.is_(None))
-    if view.plan is not None:
-        in_plan = (
-            select(Schedule.id)
-            .where(Schedule.plan_id == view.plan.id, Schedule.practice_id == Practice.id, Schedule.removed_at.is_(None))
-            .exists()
-        )
-        query = query.where(~in_plan)
     offered = []
-    for practice in sorted(db.session.scalars(query), key=lambda p: slugs[p.slug][0]):
+    found = db.session.scalars(_MILESTONES_OFFERED, {"plan_id": view.plan.id})
+    for practice in sorted(found, key=lambda p: slugs[p.slug][0]):
         weeks, label = slugs[practice.slug]
         suggested = view.birth_date + timedelta(weeks=weeks)
         offered.append(Milestone(practice, suggested, label, suggested < today))
