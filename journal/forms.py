@@ -161,11 +161,18 @@ class TimezoneSelect:
     def __call__(self, field, **kwargs):
         kwargs.setdefault("id", field.id)
         kwargs["data_zones"] = True
-        options = _timezone_options()
-        if field.data in timezone_names():  # the first listing of the chosen zone is selected
-            plain = Markup('<option value="%s">') % field.data
-            options = Markup(options.replace(plain, Markup('<option selected value="%s">') % field.data, 1))  # nosec B704 (our own escaped options; the zone is escaped by %)
+        options = timezone_options(field.data)
         return Markup("<select %s>%s</select>") % (Markup(html_params(name=field.name, **kwargs)), options)  # nosec B704 (html_params escapes every value)
+
+
+def timezone_options(chosen: str | None) -> Markup:
+    """The select's options (`TimezoneSelect`), the first listing of `chosen` selected
+    (none when it is not in the list); for a page that writes its own select tag."""
+    options = _timezone_options()
+    if chosen in timezone_names():
+        plain = Markup('<option value="%s">') % chosen
+        options = Markup(options.replace(plain, Markup('<option selected value="%s">') % chosen, 1))  # nosec B704 (our own escaped options; the zone is escaped by %)
+    return options
 
 
 @lru_cache(maxsize=1)

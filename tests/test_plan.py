@@ -13,11 +13,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
+from journal.access import Scope
 from journal.couple.services import invite_accept, invite_by_token, invite_create
+from journal.crypto.fields import UNREADABLE as UNREADABLE_TEXT
 from journal.extensions import db
 from journal.models import PaceReady, Plan, PlanPause, Practice, Schedule, StageChange, now_utc
 from journal.plan.recurrence import Recurrence, next_occurrence
-from journal.practices.services import practices_load
+from journal.practices.services import practice_create, practices_load
 from journal.testing import (
     Element,
     checked_values,
@@ -749,3 +751,33 @@ def test_one_schedule_this_version_cant_read_leaves_every_page_working(app, coup
     # Taking it out works, and the page is as before.
     assert client.post(f"/plan/{broken.id}/remove").status_code == 302
     assert "can't be read" not in read_text(client.get("/plan"))
+
+
+def test_a_couples_own_practice_is_listed_by_its_own_title_or_as_unreadable(app, couple):
+    """The plan page reads its rows as columns: a plan's own practice still shows the title
+    its couple wrote (sealed, opened for the page), never the clear column's placeholder;
+    one whose words can't be opened any more says so rather than failing the page."""
+    ana, bo, _ = couple
+    plan = couple_plan(couple[2])
+    own = practice_create(
+        scope=Scope(ana),
+        author=ana,
+        kind="closeness",
+        title="Our walk to the <river>",
+        summary="Slowly.",
+        steps=["Go."],
+    )
+    broken = practice_create(scope=Scope(ana), author=ana, kind="closeness", title="Lost words", summary="", steps=[])
+    db.session.commit()
+    make_schedule(plan, own)
+    make_schedule(plan, broken)
+    db.session.execute(update(Practice).where(Practice.id == broken.id).values(text_sealed=b"not sealed"))
+    db.session.commit()
+    for who in (ana, bo):
+        page = client_for(app, who).get("/plan")
+        assert page.status_code == 200
+        rows = schedule_rows(page)
+        assert "Our walk to the <river>" in rows
+        assert "Our walk to the &lt;river&gt;" in page.get_data(as_text=True)
+        assert UNREADABLE_TEXT in rows
+        assert "Your own practice" not in rows and "Lost words" not in rows

@@ -180,6 +180,43 @@ def test_next_occurrence_walks_the_same_instants_as_a_window(zone):
     assert walked == expected
 
 
+@pytest.mark.parametrize("kind", ["daily", "weekdays", "interval", "weekly", "once"])
+@pytest.mark.parametrize("zone", [NY, LORD_HOWE, KOLKATA, "America/Santiago"])
+def test_next_occurrence_of_every_kind_walks_the_same_instants_as_a_window(zone, kind):
+    """`next_occurrence` works its days out by arithmetic; walked through a year from
+    before the start to past the end, changes, gaps (Santiago's at midnight) and repeated
+    hours included, it gives what `occurrences` expands, then None."""
+    r = rec(
+        kind,
+        times=("00:30", "01:45", "02:30", "20:00"),
+        start=D(2026, 1, 3),
+        end=D(2026, 12, 20),
+        weekdays=(6, 2),
+        interval=3,
+    )
+    expected = occurrences(r, zone, utc(2025, 12, 1), utc(2027, 2, 1))
+    walked, cursor = [], utc(2025, 12, 1)
+    while (cursor := next_occurrence(r, zone, cursor)) is not None:
+        walked.append(cursor)
+    assert walked == expected
+    # From anywhere, not only from an occurrence: the first one after it.
+    for k in range(300):
+        after = utc(2025, 12, 20) + datetime.timedelta(hours=29 * k, minutes=7 * k)
+        assert next_occurrence(r, zone, after) == next((i for i in expected if i > after), None), after
+
+
+def test_next_occurrence_across_a_skipped_day():
+    """Samoa skipped 30 December 2011: that day's 20:00 happened at 00:00 on the 31st."""
+    r = rec("daily", times=("20:00",), start=D(2011, 12, 1))
+    apia = "Pacific/Apia"
+    assert next_occurrence(r, apia, utc(2011, 12, 30, 6)) == utc(2011, 12, 30, 10)  # 29th 20:00, then the 30th's
+    assert next_occurrence(r, apia, utc(2011, 12, 30, 10)) == utc(2011, 12, 31, 6)  # the 31st's 20:00
+    expected = occurrences(r, apia, utc(2011, 12, 27), utc(2012, 1, 3))
+    for k in range(5 * 24):
+        after = utc(2011, 12, 28) + datetime.timedelta(hours=k)
+        assert next_occurrence(r, apia, after) == next(i for i in expected if i > after), after
+
+
 def test_windows_split_anywhere_give_the_same_instants():
     r = rec("weekdays", times=("01:30", "02:30", "20:00"), weekdays=(6, 2), start=D(2026, 1, 1))
     year = occurrences(r, NY, utc(2026, 1, 1), utc(2027, 1, 1))

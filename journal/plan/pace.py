@@ -46,8 +46,9 @@ def pace_step_back(*, scope: Scope, now: datetime | None = None) -> int:
 _READY_MARK = select(PaceReady).where(
     PaceReady.plan_id == bindparam("plan_id", type_=Integer), PaceReady.user_id == bindparam("user_id", type_=Integer)
 )
+#: The page only shows them: columns, run on the session's connection (no objects loaded).
 _STAGE_HISTORY = (
-    select(StageChange)
+    select(StageChange.created_at, StageChange.from_stage, StageChange.to_stage)
     .where(StageChange.plan_id == bindparam("plan_id", type_=Integer))
     .order_by(StageChange.created_at.desc(), StageChange.id.desc())
     .limit(bindparam("limit", type_=Integer, literal_execute=True))
@@ -114,7 +115,9 @@ def pace_unmark(*, scope: Scope, user: User) -> None:
         db.session.execute(delete(PaceReady).where(PaceReady.plan_id == scope.plan.id, PaceReady.user_id == user.id))
 
 
-def stage_history(scope: Scope, limit: int = 10) -> list[StageChange]:
+def stage_history(scope: Scope, limit: int = 10) -> list:
+    """The plan's `limit` latest stage changes, newest first, as rows of `created_at`,
+    `from_stage` and `to_stage`."""
     if scope.plan is None:
         return []
-    return db.session.scalars(_STAGE_HISTORY, {"plan_id": scope.plan.id, "limit": limit}).all()
+    return db.session.connection().execute(_STAGE_HISTORY, {"plan_id": scope.plan.id, "limit": limit}).all()

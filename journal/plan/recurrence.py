@@ -19,7 +19,6 @@ Pure functions: no Flask, no database.
 """
 
 import datetime
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
@@ -135,21 +134,41 @@ def _expanded(rec: Recurrence, tz: ZoneInfo, low: datetime.datetime, high: datet
 
 def next_occurrence(rec: Recurrence, zone: str, after: datetime.datetime) -> datetime.datetime | None:
     """The first occurrence strictly after `after` (aware), as an aware UTC datetime;
-    None once the schedule has ended."""
+    None once the schedule has ended. The same instants as `occurrences`, by arithmetic on
+    the local days (`_on_or_after`) rather than an expansion: the plan page asks it of every
+    schedule, and the reminder tick of every due one."""
     _check(rec, start=after)
     tz = ZoneInfo(zone)
     low = _local_wall(after, tz) - _DAY
-    if rec.kind == "once":
-        local: Iterable[datetime.datetime] = sorted(_once(rec))
-    else:
-        local = _ruleset(rec, from_day=low.date()).xafter(low, inc=True)
-    # Local order is instant order: a gap time moves to the gap's end and an ambiguous
-    # time takes its first instance, so turning wall times into instants never reorders.
-    for wall in local:
-        instant = local_to_utc(wall, tz)
-        if instant > after:
-            return instant
+    times = sorted(set(t.replace(microsecond=0) for t in rec.times))
+    day = _on_or_after(rec, low.date())
+    while day is not None:
+        # Local order is instant order: a gap time moves to the gap's end and an ambiguous
+        # time takes its first instance, so turning wall times into instants never reorders.
+        for t in times:
+            wall = datetime.datetime.combine(day, t)
+            if wall >= low and (instant := local_to_utc(wall, tz)) > after:
+                return instant
+        day = _on_or_after(rec, day + _DAY)
     return None
+
+
+def _on_or_after(rec: Recurrence, day: datetime.date) -> datetime.date | None:
+    """The first local day from `day` on which the schedule has its times (`_on_day`), or
+    None when it has ended by then."""
+    day = max(day, rec.start)
+    if rec.kind == "once":
+        found = day if day == rec.start else None
+    elif rec.kind == "weekdays":
+        found = day + datetime.timedelta(days=min((d - day.weekday()) % 7 for d in rec.weekdays))
+    elif rec.kind in ("interval", "weekly"):
+        period = rec.interval if rec.kind == "interval" else 7
+        found = day + datetime.timedelta(days=-(day - rec.start).days % period)
+    else:  # daily
+        found = day
+    if found is None or (rec.end is not None and found > rec.end):
+        return None
+    return found
 
 
 def occurs_at(rec: Recurrence, zone: str, instant: datetime.datetime) -> bool:

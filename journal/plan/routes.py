@@ -6,11 +6,12 @@ from wtforms.fields.choices import SelectChoice
 
 from journal.access import scope
 from journal.extensions import db
-from journal.forms import EmptyForm
+from journal.forms import EmptyForm, timezone_options
 from journal.models import Schedule, now_utc
 from journal.plan import pace, services
-from journal.plan.forms import WEEKDAYS, PauseForm, PlanSettingsForm, ReadyForm, ScheduleForm
-from journal.plan.recurrence import Recurrence, next_occurrence
+from journal.plan.forms import PauseForm, PlanSettingsForm, ReadyForm, ScheduleForm
+from journal.plan.lines import schedule_lines
+from journal.plan.recurrence import Recurrence
 from journal.practices.services import practice_get_or_404
 from journal.zones import ZoneView, today_for
 
@@ -31,28 +32,32 @@ def _local_today():
 @login_required
 def overview():
     s = scope()
-    view = services.plan_view(s)
-    rows = services.schedules_listed(s)
     now = now_utc()
-    rules = {schedule.id: services.recurrence_readable(schedule) for schedule, _ in rows}
-    upcoming = {sid: next_occurrence(rec, view.timezone, now) for sid, rec in rules.items() if rec is not None}
-    settings_form = PlanSettingsForm(timezone=view.timezone, birth_date=view.birth_date, today=_local_today())
+    view = services.plan_view(s, now=now)
+    today = today_for(current_user, plan=s.plan, now=now)
+    zones = ZoneView(view.timezone, current_user.timezone)
+    partner = s.partner()
+    lines = schedule_lines(
+        s,
+        view=view,
+        zones=zones,
+        today=today,
+        now=now,
+        viewer_id=current_user.id,
+        partner=partner,
+    )
+    # The pause, time zone and pace forms' inputs are written by the template (the same HTML
+    # as WTForms' through the `field` macro, tests/test_plan_forms.py): their forms validate the POSTs.
     return render_template(
         "plan/overview.html",
         view=view,
-        rows=rows,
-        upcoming=upcoming,
-        unreadable={sid for sid, rec in rules.items() if rec is None},
-        partner=s.partner(),
-        today=_local_today(),
+        lines=lines,
+        partner=partner,
+        today=today,
         history=pace.stage_history(s),
-        my_ready=pace.my_ready(scope=s),
-        milestones=services.milestones_offered(view, today=_local_today()),
-        zones=ZoneView(view.timezone, current_user.timezone),
-        pause_form=PauseForm(today=_local_today()),
-        settings_form=settings_form,
-        ready_form=ReadyForm(to_stage=str(view.stage + 1)),
-        weekdays=WEEKDAYS,
+        my_ready=pace.my_ready(scope=s, now=now),
+        milestones=services.milestones_offered(view, today=today),
+        zone_options=timezone_options(view.timezone),
     )
 
 

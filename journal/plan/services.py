@@ -4,6 +4,7 @@ import functools
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.orm.attributes import flag_modified
@@ -44,8 +45,8 @@ class PlanView:
     stage: int
     paused: bool
     #: The viewer's own pause while it is on (or one carried over from before pauses
-    #: belonged to a person): the viewer may lift it.
-    my_pause: PlanPause | None
+    #: belonged to a person): the viewer may lift it. A row of `pause_rows`.
+    my_pause: Any
     #: The partner's pause is on. Its end date shows only if they chose to share it.
     partner_paused: bool
     partner_until: date | None
@@ -54,7 +55,8 @@ class PlanView:
     birth_date: date | None
     #: The person whose check-in started the hold chose to tell their partner why.
     hold_told: bool = False
-    #: Every pause row of the plan (for surfaces that ask the rule at other instants: the calendar feed).
+    #: Every pause of the plan, as `pause_rows` (for surfaces that ask the rule at other
+    #: instants: the calendar feed).
     pauses: tuple = ()
 
     def weeks_since_birth(self, today: date) -> int | None:
@@ -84,7 +86,7 @@ def plan_view(scope: Scope, *, now: datetime | None = None) -> PlanView:
     if plan is None:
         return PlanView(None, scope.user.timezone, 1, False, None, False, None, False, None, None)
     now = now or now_utc()
-    pauses = pauses_of(plan)
+    pauses = pause_rows(plan)
     active = [p for p in pauses if pause_active(p.since, p.until, plan.timezone, now)]
     mine = next((p for p in active if pause_lifted_by(p, scope.user)), None)
     theirs = [p for p in active if not pause_lifted_by(p, scope.user)]
@@ -112,7 +114,7 @@ def plan_paused_at(pauses, zone: str, *, now: datetime | None = None) -> bool:
     return any(pause_active(p.since, p.until, zone, now) for p in pauses)
 
 
-def pause_lifted_by(pause: PlanPause, user: User) -> bool:
+def pause_lifted_by(pause, user: User) -> bool:
     """A pause is a boundary: only the person who set it lifts it (either partner, for
     one carried over from before pauses belonged to a person)."""
     return pause.user_id is None or pause.user_id == user.id
@@ -120,10 +122,20 @@ def pause_lifted_by(pause: PlanPause, user: User) -> bool:
 
 #: Built once per process (nearly every page asks for the plan's pauses), the id bound as it runs.
 _PAUSES_OF = select(PlanPause).where(PlanPause.plan_id == bindparam("plan_id", type_=Integer))
+_PAUSE_ROWS = select(PlanPause.id, PlanPause.user_id, PlanPause.since, PlanPause.until, PlanPause.shared).where(
+    PlanPause.plan_id == bindparam("plan_id", type_=Integer)
+)
 
 
 def pauses_of(plan: Plan) -> list[PlanPause]:
+    """The plan's pauses as objects, for a change to them (`plan_resume`)."""
     return list(db.session.scalars(_PAUSES_OF, {"plan_id": plan.id}))
+
+
+def pause_rows(plan: Plan) -> list:
+    """The plan's pauses as rows of their columns, for reading them (every page asks, through
+    `plan_view`): on the session's connection, no objects loaded. Writers flush first."""
+    return db.session.connection().execute(_PAUSE_ROWS, {"plan_id": plan.id}).all()
 
 
 def pauses_by_plan(plan_ids: set[int]) -> dict[int, list]:
@@ -138,7 +150,7 @@ def pauses_by_plan(plan_ids: set[int]) -> dict[int, list]:
 
 
 def plan_is_paused(plan: Plan, *, now: datetime | None = None) -> bool:
-    return plan_paused_at(pauses_of(plan), plan.timezone, now=now)
+    return plan_paused_at(pause_rows(plan), plan.timezone, now=now)
 
 
 def plan_pause(*, scope: Scope, until: date | None, shared: bool = False) -> None:
@@ -399,22 +411,29 @@ class Milestone:
     past: bool
 
 
+#: The milestones' practices not already in the plan: built once per process, the plan bound as it runs.
+_MILESTONES_OFFERED = select(Practice).where(
+    Practice.slug.in_([slug for slug, _, _ in MILESTONES]),
+    Practice.retired_at.is_(None),
+    ~select(Schedule.id)
+    .where(
+        Schedule.plan_id == bindparam("plan_id", type_=Integer),
+        Schedule.practice_id == Practice.id,
+        Schedule.removed_at.is_(None),
+    )
+    .exists(),
+)
+
+
 def milestones_offered(view: PlanView, *, today: date) -> list[Milestone]:
     """Check-up milestones to schedule, with the date the label's weeks give, when a
     birth date is known; one already in the plan is not offered again (one statement)."""
-    if view.birth_date is None:
+    if view.birth_date is None or view.plan is None:  # a birth date is the plan's
         return []
     slugs = {slug: (weeks, label) for slug, weeks, label in MILESTONES}
-    query = select(Practice).where(Practice.slug.in_(slugs), Practice.retired_at.is_(None))
-    if view.plan is not None:
-        in_plan = (
-            select(Schedule.id)
-            .where(Schedule.plan_id == view.plan.id, Schedule.practice_id == Practice.id, Schedule.removed_at.is_(None))
-            .exists()
-        )
-        query = query.where(~in_plan)
     offered = []
-    for practice in sorted(db.session.scalars(query), key=lambda p: slugs[p.slug][0]):
+    found = db.session.scalars(_MILESTONES_OFFERED, {"plan_id": view.plan.id})
+    for practice in sorted(found, key=lambda p: slugs[p.slug][0]):
         weeks, label = slugs[practice.slug]
         suggested = view.birth_date + timedelta(weeks=weeks)
         offered.append(Milestone(practice, suggested, label, suggested < today))
