@@ -16,6 +16,10 @@ from markupsafe import Markup
 from journal.crypto.fields import UNREADABLE
 from journal.reminders.services import unread_count
 
+#: A day as every page writes it ("4 May 2026"): the `localdate` filter, and pages that
+#: write many dates in Python (journal.progress.charts).
+LOCAL_DATE = "%-d %B %Y"
+
 
 def local_time(value: datetime, zone: str | None = None) -> datetime:
     """`value` (UTC) in the viewer's own time zone (UTC for a visitor)."""
@@ -171,7 +175,8 @@ def register_template_helpers(app: Flask) -> None:
         """What `macro` of `template` renders for `values`, rendered once per process and
         kept. Only for a piece whose every word comes from `values` and the app's links,
         and never for anything a person wrote: `values` are the key and stay in memory
-        (the library's own cards, practices/browse.html: most of that page's time). An
+        (the library's own cards, `journal.practices.routes._cards`, and the list's
+        filters, practices/browse.html: most of that page's time). An
         edited template shows in these pieces after a restart, even with auto-reload."""
         return kept_macro(template, macro, request.script_root, values)
 
@@ -187,7 +192,7 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.template_filter("localdate")
     def _localdate(value: datetime) -> str:
-        return local_time(value).strftime("%-d %B %Y")
+        return local_time(value).strftime(LOCAL_DATE)
 
     @app.template_filter("localtime")
     def _localtime(value: datetime) -> str:
