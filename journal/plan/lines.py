@@ -5,8 +5,7 @@ rather than by the template: the template's calls for these were most of the pag
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from journal.access import Scope
-from journal.models import User
+from journal.access import Partner, Scope
 from journal.plan.forms import WEEKDAYS
 from journal.plan.recurrence import next_occurrence
 from journal.plan.services import ListedPractice, ListedSchedule, PlanView, recurrence_readable, schedules_listed
@@ -27,7 +26,14 @@ class ScheduleLine:
 
 
 def schedule_lines(
-    scope: Scope, *, view: PlanView, zones: ZoneView, today: date, now: datetime, viewer_id: int, partner: User | None
+    scope: Scope,
+    *,
+    view: PlanView,
+    zones: ZoneView,
+    today: date,
+    now: datetime,
+    viewer_id: int,
+    partner: Partner | None,
 ) -> list[ScheduleLine]:
     """The page's line for each of the plan's current schedules (`schedules_listed`)."""
     lines = []
