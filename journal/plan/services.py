@@ -72,7 +72,7 @@ class PlanView:
     def is_held(self, practice: Practice) -> bool:
         return practice_held(kind=practice.kind, hold_by_id=self.hold_by_id)
 
-    def prompts(self, schedule: Schedule, practice: Practice, user_id: int) -> bool:
+    def prompts(self, schedule: "ListedSchedule", practice: "ListedPractice", user_id: int) -> bool:
         """The schedule prompts this person now: it is theirs (or both of yours), and its
         practice is neither held nor above the stage. Today, prompt links and the feed."""
         return (
