@@ -11,7 +11,7 @@ owns together carry `couple_id`.
 """
 
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import abort, g
 from flask_login import current_user
@@ -28,7 +28,7 @@ _UNLOADED = object()
 # run (building one cost about as much as running it).
 _PLAN_OF_COUPLE = select(Plan).where(Plan.couple_id == bindparam("couple", type_=Integer))
 _PLAN_OF_PERSON = select(Plan).where(Plan.owner_id == bindparam("person", type_=Integer))
-_PARTNER = select(User).where(
+_PARTNER = select(User.id, User.display_name).where(
     User.couple_id == bindparam("couple", type_=Integer), User.id != bindparam("me", type_=Integer)
 )
 
@@ -51,6 +51,14 @@ def visibility_words(partner_name: str | None = None, *, together: bool = False)
     if together and partner_name:
         return {PRIVATE: JUST_ME, SHARED: f"Share with {partner_name} once they've answered too"}
     return {PRIVATE: JUST_ME, SHARED: f"Me and {partner}"}
+
+
+class Partner(NamedTuple):
+    """The other member of a couple as pages name them: read as columns, nothing loaded
+    (a write that needs the person loads them by `id`)."""
+
+    id: int
+    display_name: str
 
 
 class Scope:
@@ -186,11 +194,13 @@ class Scope:
         return _one_or_404(self.couple_owned(model).where(model.id == row_id))
 
     # -- people
-    def partner(self) -> User | None:
-        """The other member of this user's couple, or None."""
+    def partner(self) -> Partner | None:
+        """The other member of this user's couple, or None (read on the session's
+        connection each time it is asked: nothing is kept)."""
         if self.couple_id is None:
             return None
-        return db.session.scalar(_PARTNER, {"couple": self.couple_id, "me": self.user.id})
+        row = db.session.connection().execute(_PARTNER, {"couple": self.couple_id, "me": self.user.id}).first()
+        return None if row is None else Partner(*row)
 
 
 def visible_rule(model, me, couple):

@@ -26,7 +26,17 @@ from journal.export.services import SCHEMA_PATH
 from journal.extensions import db
 from journal.models import User, UserSession, now_utc
 from journal.notes.services import SensationInput, note_create
-from journal.testing import DEFAULT_PASSWORD, IsolatedClient, client_for, field_error, make_couple, make_user, read_text
+from journal.practices.services import practice_create
+from journal.testing import (
+    DEFAULT_PASSWORD,
+    IsolatedClient,
+    client_for,
+    field_error,
+    make_couple,
+    make_schedule,
+    make_user,
+    read_text,
+)
 
 ROOT = Path(__file__).parent.parent
 
@@ -274,3 +284,14 @@ def test_making_pdfs_and_exports_is_limited_per_person(app_config, couple):
         again = client_for(app, ana)  # a new log-in is still the same person
         assert again.get("/export/summary.pdf", query_string=summary_args()).status_code == 429
         assert bo_client.get("/export/summary.pdf", query_string=summary_args()).status_code == 200
+
+
+def test_a_couples_own_practice_is_exported_by_its_own_title(app, couple):
+    """The plan's schedules are read as columns: a plan's own practice is exported by the
+    title its couple wrote (sealed, opened for the export), never the placeholder."""
+    ana, _, _ = couple
+    own = practice_create(scope=Scope(ana), author=ana, kind="closeness", title="Our walk", summary="", steps=[])
+    db.session.commit()
+    make_schedule(Scope(ana).plan_or_create(), own)
+    data = json.loads(unzip(download(client_for(app, ana)))["tandem.json"])
+    assert [(s["practice"], s["kind"]) for s in data["plan"]["schedules"]] == [("Our walk", "closeness")]

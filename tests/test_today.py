@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from journal.access import Scope
 from journal.extensions import db
 from journal.models import Plan, PlanPause, PromptAction, Schedule, now_utc
+from journal.practices.services import practice_create
 from journal.testing import (
     count_queries,
     elements,
@@ -637,3 +638,27 @@ def test_today_issues_a_fixed_number_of_statements(app, couple, ana_client):
         page = today_page(ana_client)
     assert len(keys_on(page)) > 20
     assert few.count == many.count, many.statements
+
+
+def test_a_couples_own_practice_shows_its_own_words_to_both(app, couple, ana_client, bo_client):
+    """Today reads its schedules as columns: a plan's own practice still shows the title,
+    summary and steps its couple wrote (sealed, opened for the page, escaped), never the
+    clear columns' placeholder."""
+    ana, _, _ = couple
+    plan = plan_for(ana)
+    own = practice_create(
+        scope=Scope(ana),
+        author=ana,
+        kind="closeness",
+        title="Our walk to the <river>",
+        summary="Slowly, & together.",
+        steps=["Shoes on.", "Out <the> door."],
+    )
+    db.session.commit()
+    due_once(plan, own)
+    for client in (ana_client, bo_client):
+        page = today_page(client)
+        assert "Our walk to the &lt;river&gt;" in page
+        assert "Slowly, &amp; together." in page
+        assert "<li>Shoes on.</li><li>Out &lt;the&gt; door.</li>" in page
+        assert "Your own practice" not in page

@@ -20,14 +20,14 @@ from pathlib import Path
 
 import yaml
 
-from journal.access import Scope
+from journal.access import Partner, Scope
 from journal.calendar.services import feed_calendar
 from journal.checkins.services import checkin_views, checkins_visible_to
 from journal.consent.services import phrases_open
 from journal.crypto import keys_preload
 from journal.entries.services import Reader, moment_labels
 from journal.extensions import db
-from journal.models import User, now_utc
+from journal.models import now_utc
 from journal.models.checkins import SCORE_FIELDS
 from journal.models.entries import MOMENT, Entry
 from journal.models.notes import AREAS, FEELINGS, ProgressNote, SensationMap
@@ -210,7 +210,7 @@ def _plan(scope: Scope) -> dict | None:
 def export_data(scope: Scope, *, now: datetime | None = None) -> dict:
     """Everything this person may see, as the document described by tandem-export.schema.json."""
     whose = _Whose(scope)
-    partner: User | None = scope.partner()
+    partner: Partner | None = scope.partner()
     entries, moments = _entries(scope, whose)
     notes, maps = _notes(scope, whose)
     return {

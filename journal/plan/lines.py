@@ -4,29 +4,12 @@ rather than by the template: the template's calls for these were most of the pag
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from types import SimpleNamespace
 
-from sqlalchemy import Integer, bindparam, select
-
-from journal.access import Scope
-from journal.extensions import db
-from journal.models import Practice, Schedule, User
+from journal.access import Partner, Scope
 from journal.plan.forms import WEEKDAYS
 from journal.plan.recurrence import next_occurrence
-from journal.plan.services import RECURRENCE_COLUMNS, PlanView, recurrence_readable
-from journal.practices.sealing import practice_text_of
+from journal.plan.services import ListedPractice, ListedSchedule, PlanView, recurrence_readable, schedules_listed
 from journal.zones import ZoneView
-
-
-@dataclass(frozen=True, slots=True)
-class ListedPractice:
-    """A schedule's practice as the page needs it: its link and title, and the kind and
-    stage the plan's rules ask about (`PlanView.is_later`, `is_held`)."""
-
-    id: int
-    kind: str
-    stage: int | None
-    title: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,56 +25,30 @@ class ScheduleLine:
     when: str | None
 
 
-#: The plan's current schedules in the order they were added, as the columns the page
-#: shows (the schedule's own names, so `recurrence_readable` reads a row, and its practice's
-#: prefixed): built once per process, run on the session's connection, no objects loaded.
-_LISTED = (
-    select(
-        Schedule.id,
-        *RECURRENCE_COLUMNS,
-        Schedule.prompt_user_id,
-        Practice.id.label("practice_id"),
-        Practice.kind.label("practice_kind"),
-        Practice.stage.label("practice_stage"),
-        Practice.plan_id.label("practice_plan_id"),
-        Practice._title.label("practice_title"),  # the clear column: a placeholder for a plan's own
-        Practice.text_sealed,
-    )
-    .join(Practice, Practice.id == Schedule.practice_id)
-    .where(Schedule.plan_id == bindparam("plan_id", type_=Integer), Schedule.removed_at.is_(None))
-    .order_by(Schedule.created_at, Schedule.id)
-)
-
-
 def schedule_lines(
-    scope: Scope, *, view: PlanView, zones: ZoneView, today: date, now: datetime, viewer_id: int, partner: User | None
+    scope: Scope,
+    *,
+    view: PlanView,
+    zones: ZoneView,
+    today: date,
+    now: datetime,
+    viewer_id: int,
+    partner: Partner | None,
 ) -> list[ScheduleLine]:
-    """The page's line for each of the plan's current schedules (`schedules_listed`'s, read
-    as columns); none without a plan."""
-    if scope.plan is None:
-        return []
+    """The page's line for each of the plan's current schedules (`schedules_listed`)."""
     lines = []
-    for row in db.session.connection().execute(_LISTED, {"plan_id": scope.plan.id}):
-        practice = ListedPractice(row.practice_id, row.practice_kind, row.practice_stage, _title(row))
+    for schedule, practice in schedules_listed(scope):
         tag = "later" if view.is_later(practice) else "on hold" if view.is_held(practice) else None
-        rec = recurrence_readable(row)
+        rec = recurrence_readable(schedule)
         when = None
         if rec is not None:
             next_at = next_occurrence(rec, view.timezone, now)
-            when = _when(row, view, zones, next_at, today, viewer_id, partner)
-        lines.append(ScheduleLine(row.id, practice, tag, when))
+            when = _when(schedule, view, zones, next_at, today, viewer_id, partner)
+        lines.append(ScheduleLine(schedule.id, practice, tag, when))
     return lines
 
 
-def _title(row) -> str:
-    if row.text_sealed is None:
-        return row.practice_title
-    # A plan's own practice: its words are sealed under the plan's key, opened for this page only.
-    sealed = SimpleNamespace(id=row.practice_id, plan_id=row.practice_plan_id, text_sealed=row.text_sealed)
-    return practice_text_of(sealed)["title"]
-
-
-def _when(schedule, view, zones, next_at, today, viewer_id, partner) -> str:
+def _when(schedule: ListedSchedule, view, zones, next_at, today, viewer_id, partner) -> str:
     start, end = schedule.start_date, schedule.end_date
     kind = schedule.kind
     if kind == "once":

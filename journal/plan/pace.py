@@ -43,6 +43,8 @@ def pace_step_back(*, scope: Scope, now: datetime | None = None) -> int:
 
 
 # The plan page's statements, built once per process, the values bound as they run.
+#: One person's ready mark: loaded to be changed (`pace_mark_ready`), or run on the session's
+#: connection for its columns when only read (`my_ready`).
 _READY_MARK = select(PaceReady).where(
     PaceReady.plan_id == bindparam("plan_id", type_=Integer), PaceReady.user_id == bindparam("user_id", type_=Integer)
 )
@@ -60,11 +62,12 @@ def my_ready(*, scope: Scope, now: datetime | None = None) -> bool:
     plan = scope.plan
     if plan is None:
         return False
-    mark = db.session.scalar(_READY_MARK, {"plan_id": plan.id, "user_id": scope.user.id})
+    mark = db.session.connection().execute(_READY_MARK, {"plan_id": plan.id, "user_id": scope.user.id}).first()
     return _live(mark, plan, now or now_utc())
 
 
-def _live(mark: PaceReady | None, plan: Plan, now: datetime) -> bool:
+def _live(mark, plan: Plan, now: datetime) -> bool:
+    """Whether a mark (a PaceReady, or a row of its columns) counts: for the next stage, and fresh."""
     return mark is not None and mark.to_stage == plan.stage + 1 and now - mark.created_at < READY_LIFETIME
 
 

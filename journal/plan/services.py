@@ -4,7 +4,7 @@ import functools
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.orm.attributes import flag_modified
@@ -15,6 +15,7 @@ from journal.extensions import db
 from journal.models import Couple, Plan, PlanPause, Practice, Schedule, User, now_utc
 from journal.plan.recurrence import Recurrence, next_occurrence
 from journal.plan.rules import pause_active, practice_held, practice_later, prompted
+from journal.practices.sealing import practice_text_of
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ class PlanView:
     def is_held(self, practice: Practice) -> bool:
         return practice_held(kind=practice.kind, hold_by_id=self.hold_by_id)
 
-    def prompts(self, schedule: Schedule, practice: Practice, user_id: int) -> bool:
+    def prompts(self, schedule: "ListedSchedule", practice: "ListedPractice", user_id: int) -> bool:
         """The schedule prompts this person now: it is theirs (or both of yours), and its
         practice is neither held nor above the stage. Today, prompt links and the feed."""
         return (
@@ -365,13 +366,84 @@ def schedule_remove(*, schedule: Schedule) -> None:
     schedule.removed_at = now_utc()
 
 
+class ListedSchedule(NamedTuple):
+    """A current schedule as `schedules_listed` reads it: columns, nothing loaded (the
+    recurrence's under their own names, so `recurrence_readable` reads it)."""
+
+    id: int
+    plan_id: int
+    prompt_user_id: int | None
+    kind: str
+    times: list
+    start_date: date
+    end_date: date | None
+    weekdays: list
+    interval: int | None
+
+
+class ListedPractice:
+    """A listed schedule's practice: the columns the plan's rules ask about (kind, stage,
+    `is_intimate`) and the pages show. A plan's own practice's words are sealed: they are
+    opened when first read, once for this object, which lives for one request."""
+
+    __slots__ = ("id", "kind", "stage", "together", "duration_minutes", "plan_id", "text_sealed", "_clear", "_text")
+
+    def __init__(self, id, kind, stage, together, duration_minutes, plan_id, text_sealed, title, summary, steps):
+        self.id, self.kind, self.stage, self.together = id, kind, stage, together
+        self.duration_minutes, self.plan_id, self.text_sealed = duration_minutes, plan_id, text_sealed
+        self._clear = (title, summary, steps)
+        self._text = None
+
+    #: The one rule, the model's own (it reads only `stage`).
+    is_intimate = property(Practice.is_intimate.fget)
+
+    def _words(self, name: str, clear):
+        if self.text_sealed is None:
+            return clear
+        if self._text is None:
+            self._text = practice_text_of(self)
+        return self._text[name]
+
+    @property
+    def title(self) -> str:
+        return self._words("title", self._clear[0])
+
+    @property
+    def summary(self) -> str:
+        return self._words("summary", self._clear[1])
+
+    @property
+    def steps(self) -> list:
+        return self._words("steps", self._clear[2])
+
+
+_SCHEDULE_WIDTH = len(ListedSchedule._fields)
+
+
 @functools.cache
 def _schedules_statement(one: bool):
     """The plan's current schedules with their practices, in the order they were added
-    (or the one named): built once per process, the ids bound as it runs (building it
-    and its cache key cost more than half of running it)."""
+    (or the one named), as the columns of `ListedSchedule` then `ListedPractice`: built
+    once per process, the ids bound as it runs (building it and its cache key cost more
+    than half of running it)."""
     stmt = (
-        select(Schedule, Practice)
+        select(
+            Schedule.id,
+            Schedule.plan_id,
+            Schedule.prompt_user_id,
+            *RECURRENCE_COLUMNS,
+            Practice.id,
+            Practice.kind,
+            Practice.stage,
+            Practice.together,
+            Practice.duration_minutes,
+            Practice.plan_id,
+            Practice.text_sealed,
+            # The clear columns: a placeholder for a plan's own practice, whose words are sealed.
+            Practice._title,
+            Practice._summary,
+            Practice._steps,
+        )
         .join(Practice, Practice.id == Schedule.practice_id)
         .where(Schedule.plan_id == bindparam("plan_id", type_=Integer), Schedule.removed_at.is_(None))
         .order_by(Schedule.created_at, Schedule.id)
@@ -379,20 +451,28 @@ def _schedules_statement(one: bool):
     return stmt.where(Schedule.id == bindparam("schedule_id", type_=Integer)) if one else stmt
 
 
-def schedules_listed(scope: Scope) -> list:
-    """(schedule, practice) rows of the plan's current schedules; none without a plan."""
+def _listed(rows) -> list[tuple[ListedSchedule, ListedPractice]]:
+    n = _SCHEDULE_WIDTH
+    return [(ListedSchedule(*row[:n]), ListedPractice(*row[n:])) for row in rows]
+
+
+def schedules_listed(scope: Scope) -> list[tuple[ListedSchedule, ListedPractice]]:
+    """(schedule, practice) of each of the plan's current schedules, read as columns on the
+    session's connection; none without a plan. Every surface that lists a plan's schedules
+    reads them here (Today, the plan page, the calendar feed, the export)."""
     if scope.plan is None:
         return []
-    return db.session.execute(_schedules_statement(False), {"plan_id": scope.plan.id}).all()
+    return _listed(db.session.connection().execute(_schedules_statement(False), {"plan_id": scope.plan.id}))
 
 
-def schedule_listed(scope: Scope, schedule_id: int):
-    """The (schedule, practice) row of one of the plan's current schedules, or None."""
+def schedule_listed(scope: Scope, schedule_id: int) -> tuple[ListedSchedule, ListedPractice] | None:
+    """The (schedule, practice) of one of the plan's current schedules, as `schedules_listed`
+    reads them, or None."""
     if scope.plan is None:
         return None
-    return db.session.execute(
-        _schedules_statement(True), {"plan_id": scope.plan.id, "schedule_id": schedule_id}
-    ).first()
+    values = {"plan_id": scope.plan.id, "schedule_id": schedule_id}
+    found = _listed(db.session.connection().execute(_schedules_statement(True), values))
+    return found[0] if found else None
 
 
 def schedule_practice(schedule: Schedule) -> Practice:

@@ -15,9 +15,17 @@ from sqlalchemy import Integer, bindparam, select
 
 from journal.access import Scope
 from journal.extensions import db
-from journal.models import Couple, Plan, Practice, PromptAction, Schedule, User, now_utc
+from journal.models import Couple, Plan, PromptAction, User, now_utc
 from journal.plan.recurrence import local_to_utc, occurrences, occurrences_by_day, occurs_at
-from journal.plan.services import PlanView, plan_view, recurrence_readable, schedule_listed, schedules_listed
+from journal.plan.services import (
+    ListedPractice,
+    ListedSchedule,
+    PlanView,
+    plan_view,
+    recurrence_readable,
+    schedule_listed,
+    schedules_listed,
+)
 from journal.today.prompts import prompt_key, prompt_parse  # noqa: F401 (prompt_key: callers read it here)
 from journal.zones import local_day_start
 
@@ -35,8 +43,9 @@ class PromptError(Exception):
 
 @dataclass(frozen=True)
 class Prompt:
-    schedule: Schedule
-    practice: Practice
+    #: As `schedules_listed` reads them (columns, nothing loaded).
+    schedule: ListedSchedule
+    practice: ListedPractice
     occurrence_at: datetime
     #: When it shows: the occurrence, or the end of a snooze.
     due_at: datetime
@@ -97,7 +106,7 @@ def pace_chosen(scope: Scope) -> bool:
     return db.session.connection().scalar(_PACE_LEADER, {"couple_id": scope.couple_id}) is not None
 
 
-def snoozes_offered(practice: Practice) -> tuple[str, ...]:
+def snoozes_offered(practice: ListedPractice) -> tuple[str, ...]:
     """How a prompt may be put off. An intimate practice only ever waits for another
     day: "in 15 minutes" would read as "soon, then"."""
     return ("tomorrow",) if practice.is_intimate else LATER
@@ -213,7 +222,7 @@ def prompt_link(scope: Scope, user: User, key: str | None, *, now: datetime | No
 JOIN_WITHIN = timedelta(hours=1)
 
 
-def _join_own_prompt(schedule: Schedule, until: datetime) -> datetime:
+def _join_own_prompt(schedule: ListedSchedule, until: datetime) -> datetime:
     """`until`, or the schedule's own occurrence nearest to it within JOIN_WITHIN: a daily
     prompt snoozed until tomorrow then shows once tomorrow, not twice a few minutes apart."""
     zone = db.session.scalar(select(Plan.timezone).where(Plan.id == schedule.plan_id))
