@@ -2,7 +2,9 @@
 once per row in Python, so the list's template only places them (a page shows twenty).
 Nothing here is kept past the request: a card holds what a person wrote."""
 
+import calendar
 from collections.abc import Callable
+from datetime import datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -12,8 +14,8 @@ from journal.entries.services import UNREADABLE
 from journal.models import User
 from journal.models.entries import MOMENT, OWN_WORDS
 
-#: A card's time, as the `localdatetime` filter writes it: "4 May 2026, 20:15".
-WHEN_FORMAT = "%-d %B %Y, %H:%M"
+#: The months as `strftime`'s "%B" names them, read once (the app runs in the C locale).
+MONTHS = tuple(calendar.month_name)
 #: A moment whose kind the library no longer has.
 SOME_MOMENT = "A small moment"
 
@@ -36,7 +38,13 @@ class JournalCard(NamedTuple):
     #: A moment's line under its kind, when it has one (or UNREADABLE).
     line: str | None
     #: Each tag with the link to the journal filtered by it.
-    tags: tuple[tuple[str, str], ...]
+    tags: list[tuple[str, str]]
+
+
+def _when(local: datetime) -> str:
+    """A local time as the `localdatetime` filter words it (its `strftime("%-d %B %Y,
+    %H:%M")`: "4 May 2026, 20:15"), formatted by hand: `strftime` cost a sixth of a card."""
+    return f"{local.day} {MONTHS[local.month]} {local.year}, {local.hour:02}:{local.minute:02}"
 
 
 def journal_cards(items: list[Item], *, viewer: User, labels: dict[str, str], link: Callable[..., str]):
@@ -63,15 +71,15 @@ def journal_cards(items: list[Item], *, viewer: User, labels: dict[str, str], li
                 title = labels.get(entry.moment_kind, SOME_MOMENT)
                 if text.line or entry.line_sealed:
                     line = text.line or UNREADABLE
-            tags = ()
+            tags = []
         else:
             title = text.title or UNREADABLE
-            tags = tuple((tag_link(tag), tag) for tag in item.tags)
+            tags = [(tag_link(tag), tag) for tag in item.tags]
         cards.append(
             JournalCard(
                 link("entries.read", entry_id=entry.id),
                 created_at.isoformat(timespec="seconds"),
-                created_at.astimezone(zone).strftime(WHEN_FORMAT),
+                _when(created_at.astimezone(zone)),
                 None if item.mine else item.author_name,
                 entry.edited_at is not None,
                 entry.visibility == SHARED,
