@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from journal.access import PRIVATE, SHARED
 from journal.account.services import account_delete
 from journal.couple.services import couple_leave
+from journal.entries.cards import _when
 from journal.entries.listing import PER_PAGE
 from journal.entries.markdown import render_markdown
 from journal.entries.services import BODY_MAX, UNREADABLE, entry_create, moment_create
@@ -117,6 +118,17 @@ def test_when_an_entry_was_written_is_shown_in_the_readers_own_zone(app, couple)
         client = client_for(app, person)
         assert texts_of(client.get("/journal"), "ul.entry-list time") == [shown]
         assert texts_of(client.get(f"/journal/{entry.id}"), "time") == [shown]
+
+
+def test_the_lists_local_times_read_as_the_localdatetime_filter_writes_them():
+    """The list words its local times by hand (journal.entries.cards): the same text as
+    the `localdatetime` filter's `strftime`, in any zone, on any day of the year."""
+    start = datetime(2026, 1, 1, 0, 0, 7, 123456, tzinfo=UTC)
+    for hours in range(0, 366 * 24, 7):
+        at = start + timedelta(hours=hours, minutes=hours % 60)
+        for zone in ("UTC", "Europe/London", "Asia/Kolkata", "Pacific/Pago_Pago"):
+            local = at.astimezone(ZoneInfo(zone))
+            assert _when(local) == local.strftime("%-d %B %Y, %H:%M")
 
 
 def test_nothing_at_all_is_refused_kindly(app, user):

@@ -341,6 +341,40 @@ def test_visibility_rules_for_author_partner_stranger_and_anonymous(app, ana, bo
     assert ana_client.get(f"/notes/{shared}").status_code == 200, "the author keeps what she wrote"
 
 
+def test_the_history_words_each_note_for_its_reader(app, ana, bo, ana_client, bo_client):
+    """Each card: the local day, whose it is and who sees it, the practice (or "A note"),
+    the first answer given (shortened), comfort and pace."""
+    ana.timezone = "Pacific/Kiritimati"  # UTC+14: the next day already
+    db.session.commit()
+    practice = make_practice()
+    at = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
+    long = "word " * 60
+    note_create(scope=Scope(ana), author=ana, practice=practice, keep=long, comfort=4, pace="slower", now=at)
+    note_create(scope=Scope(ana), author=ana, went="<b>ours</b>", visibility=SHARED, now=at + timedelta(hours=1))
+    note_create(scope=Scope(bo), author=bo, pace="more", visibility=SHARED, now=at + timedelta(hours=2))
+    db.session.commit()
+
+    def cards(client):
+        return [
+            (li.select_one("p.meta").text, li.select_one("h2").text, [p.text for p in li.select("p")[1:]])
+            for li in elements(client.get("/notes"), "ul.note-list > li.card")
+        ]
+
+    assert cards(ana_client) == [
+        ("2 March 2026 · from Bo", "A note", ["Ready for a little more"]),
+        ("2 March 2026 · shared", "A note", ["<b>ours</b>"]),
+        (
+            "2 March 2026 · only you",
+            practice.title,
+            [("word " * 31).strip() + "...", "Comfort 4 of 5 · A little slower"],
+        ),
+    ]
+    assert cards(bo_client) == [
+        ("1 March 2026 · shared", "A note", ["Ready for a little more"]),
+        ("1 March 2026 · from Ana", "A note", ["<b>ours</b>"]),
+    ]
+
+
 def test_after_leaving_the_former_partner_sees_no_shared_map(app, ana, bo, bo_client):
     _map_on(ana, date(2026, 3, 5), {"hands": "reduced"}, visibility=SHARED)
     assert "Reduced or numb" in page_text(bo_client.get("/notes/sensation"))

@@ -94,7 +94,9 @@ def _keys_statement(kinds: int):
 
 
 def keys_preload(owners: set[Owner]) -> None:
-    """Load the data keys of several owners in one statement (for list pages)."""
+    """Load the data keys of several owners in one statement (for list pages), read as
+    columns on the session's connection: a key made in this session is flushed as it is
+    made (`data_key`), so nothing pending needs flushing first."""
     cache = _cache()
     wanted: dict[str, list[int]] = {}
     for kind, owner_id in owners:
@@ -105,7 +107,7 @@ def keys_preload(owners: set[Owner]) -> None:
     values = {}
     for i, (kind, ids) in enumerate(sorted(wanted.items())):
         values[f"type_{i}"], values[f"ids_{i}"] = kind, sorted(ids)
-    for row in db.session.execute(_keys_statement(len(wanted)), values):
+    for row in db.session.connection().execute(_keys_statement(len(wanted)), values):
         cache[(row.owner_type, row.owner_id)] = _unwrap(row)
 
 

@@ -9,6 +9,7 @@ from markupsafe import Markup
 from journal.access import SHARED, scope
 from journal.edits import EditConflict
 from journal.entries import listing, services
+from journal.entries.cards import journal_cards
 from journal.entries.forms import EntryForm, MomentForm
 from journal.entries.markdown import render_markdown
 from journal.extensions import db
@@ -66,17 +67,19 @@ def _journal(moment_form: MomentForm | None, status: int = 200):
     """The journal; `moment_form` is the one just posted with its errors, or None for the
     blank one."""
     filters = listing.Filters.from_args(request.args)
-    page = listing.journal_page(scope(), filters=filters, page=request.args.get("page", 1, type=query_int) or 1)
+    s = scope()
+    page = listing.journal_page(s, filters=filters, page=request.args.get("page", 1, type=query_int) or 1)
+    labels = services.moment_labels()
     return render_template(
         "entries/index.html",
         journal=page,
+        cards=journal_cards(page.items, viewer=s.user, labels=labels, link=current_app.jinja_env.globals["url_for"]),
         filters=filters,
         moment_form=moment_form,
         blank_moment_fields=blank_moment_fields() if moment_form is None else None,
         just_kept=_just_kept(),
-        labels=services.moment_labels(),
+        labels=labels,
         own_words=OWN_WORDS,
-        unreadable=services.UNREADABLE,
         cap=listing.SEARCH_CAP,
     ), status
 

@@ -3,7 +3,7 @@ and see sensation return over time."""
 
 import logging
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -12,6 +12,7 @@ from journal.extensions import db
 from journal.inputs import query_int
 from journal.models.notes import AREAS, FEELINGS, PACE_SUGGESTIONS, ProgressNote
 from journal.notes import services
+from journal.notes.cards import note_cards
 from journal.notes.forms import NoteForm, TouchNoteForm, VisibilityForm
 from journal.plan.forms import ReadyForm
 from journal.plan.pace import LAST_STAGE, my_ready
@@ -92,11 +93,13 @@ def new():
 @bp.get("")
 @login_required
 def index():
-    page = request.args.get("page", 1, type=query_int)
-    pagination, previews = services.notes_page(scope(), page=page)
-    return render_template(
-        "notes/index.html", pagination=pagination, previews=previews, partner=scope().partner(), **WORDS
+    s = scope()
+    pagination, previews = services.notes_page(s, page=request.args.get("page", 1, type=query_int))
+    partner = s.partner()
+    cards = note_cards(
+        pagination.items, previews, viewer=s.user, partner=partner, link=current_app.jinja_env.globals["url_for"]
     )
+    return render_template("notes/index.html", pagination=pagination, cards=cards, partner=partner)
 
 
 def _ready_offer(note: ProgressNote):
