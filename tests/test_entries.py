@@ -18,13 +18,13 @@ from sqlalchemy import func, select, update
 from journal.access import PRIVATE, SHARED
 from journal.account.services import account_delete
 from journal.couple.services import couple_leave
-from journal.entries.cards import _when
 from journal.entries.listing import PER_PAGE
 from journal.entries.markdown import render_markdown
 from journal.entries.services import BODY_MAX, UNREADABLE, entry_create, moment_create
 from journal.extensions import db
 from journal.models import DataKey, Plan, Practice, Schedule, now_utc
 from journal.models.entries import Entry
+from journal.templating import LOCAL_DATE, date_words, datetime_words
 from journal.testing import (
     checked_values,
     client_for,
@@ -120,15 +120,17 @@ def test_when_an_entry_was_written_is_shown_in_the_readers_own_zone(app, couple)
         assert texts_of(client.get(f"/journal/{entry.id}"), "time") == [shown]
 
 
-def test_the_lists_local_times_read_as_the_localdatetime_filter_writes_them():
-    """The list words its local times by hand (journal.entries.cards): the same text as
-    the `localdatetime` filter's `strftime`, in any zone, on any day of the year."""
+def test_local_times_worded_by_hand_read_as_strftime_writes_them():
+    """Local times are worded by hand (journal.templating.datetime_words: the
+    `localdatetime` filter and the journal's cards): the same text as `strftime`'s, in any
+    zone, on any day of the year."""
     start = datetime(2026, 1, 1, 0, 0, 7, 123456, tzinfo=UTC)
     for hours in range(0, 366 * 24, 7):
         at = start + timedelta(hours=hours, minutes=hours % 60)
         for zone in ("UTC", "Europe/London", "Asia/Kolkata", "Pacific/Pago_Pago"):
             local = at.astimezone(ZoneInfo(zone))
-            assert _when(local) == local.strftime("%-d %B %Y, %H:%M")
+            assert datetime_words(local) == local.strftime("%-d %B %Y, %H:%M")
+            assert date_words(local) == local.strftime(LOCAL_DATE)
 
 
 def test_nothing_at_all_is_refused_kindly(app, user):

@@ -2,9 +2,7 @@
 once per row in Python, so the list's template only places them (a page shows twenty).
 Nothing here is kept past the request: a card holds what a person wrote."""
 
-import calendar
 from collections.abc import Callable
-from datetime import datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -13,9 +11,8 @@ from journal.entries.listing import Item
 from journal.entries.services import UNREADABLE
 from journal.models import User
 from journal.models.entries import MOMENT, OWN_WORDS
+from journal.templating import datetime_words
 
-#: The months as `strftime`'s "%B" names them, read once (the app runs in the C locale).
-MONTHS = tuple(calendar.month_name)
 #: A moment whose kind the library no longer has.
 SOME_MOMENT = "A small moment"
 
@@ -39,12 +36,6 @@ class JournalCard(NamedTuple):
     line: str | None
     #: Each tag with the link to the journal filtered by it.
     tags: list[tuple[str, str]]
-
-
-def _when(local: datetime) -> str:
-    """A local time as the `localdatetime` filter words it (its `strftime("%-d %B %Y,
-    %H:%M")`: "4 May 2026, 20:15"), formatted by hand: `strftime` cost a sixth of a card."""
-    return f"{local.day} {MONTHS[local.month]} {local.year}, {local.hour:02}:{local.minute:02}"
 
 
 def journal_cards(items: list[Item], *, viewer: User, labels: dict[str, str], link: Callable[..., str]):
@@ -79,7 +70,7 @@ def journal_cards(items: list[Item], *, viewer: User, labels: dict[str, str], li
             JournalCard(
                 link("entries.read", entry_id=entry.id),
                 created_at.isoformat(timespec="seconds"),
-                _when(created_at.astimezone(zone)),
+                datetime_words(created_at.astimezone(zone)),
                 None if item.mine else item.author_name,
                 entry.edited_at is not None,
                 entry.visibility == SHARED,

@@ -7,10 +7,10 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from journal.access import SHARED
-from journal.entries.cards import MONTHS
 from journal.models import User
 from journal.models.notes import PACE_SUGGESTIONS
 from journal.notes.services import Opened
+from journal.templating import date_words
 
 #: A note's heading when it names no practice.
 NO_PRACTICE = "A note"
@@ -64,7 +64,7 @@ def note_cards(
         cards.append(
             NoteCard(
                 link("notes.read", note_id=row.id),
-                f"{local.day} {MONTHS[local.month]} {local.year}",
+                date_words(local),
                 who,
                 row.practice or NO_PRACTICE,
                 preview.readable,

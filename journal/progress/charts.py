@@ -13,7 +13,7 @@ from datetime import date, datetime
 from markupsafe import Markup, escape
 
 from journal.progress.services import Bars, BodyMap, StageStep, Trend
-from journal.templating import LOCAL_DATE, local_time
+from journal.templating import date_words, local_time
 
 WIDTH = 640
 #: Presentation attributes for the light scheme: what WeasyPrint (and any reader that
@@ -234,7 +234,7 @@ def _local_days(instants) -> dict[datetime, str]:
     if not instants:
         return {}
     zone = local_time(next(iter(instants))).tzinfo
-    return {at: at.astimezone(zone).strftime(LOCAL_DATE) for at in instants}
+    return {at: date_words(at.astimezone(zone)) for at in instants}
 
 
 def trend_table(trend: Trend) -> Markup:
