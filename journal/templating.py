@@ -48,7 +48,7 @@ def _viewer_zone() -> str:
     """The zone of the person Flask-Login loaded for this request, read from the user
     itself: `current_user` is a proxy that costs a few microseconds a look, and a page can
     show hundreds of dates (progress over all time). Before anyone is loaded, through it."""
-    user = g.get("_login_user") or current_user
+    user = g._get_current_object().get("_login_user") or current_user
     return getattr(user, "timezone", None) or "UTC"
 
 
@@ -78,7 +78,7 @@ def remembered_links(build, url_map=None):
         if endpoint[:1] == "." or not has_request_context():
             return build(endpoint, **values)
         if not values:  # most links: the key is the endpoint alone
-            return remembered(endpoint, request.script_root, ())
+            return remembered(endpoint, _script_root(), ())
         kept, words = [], []
         for name, value in values.items():
             if name[:1] == "_" or type(value) not in _PLAIN:
@@ -87,7 +87,7 @@ def remembered_links(build, url_map=None):
             (words if type(value) is str and name not in _OUR_WORDS else kept).append((name, type(value), value))
         if words and (url_map is None or not in_path(endpoint).isdisjoint(name for name, _, _ in words)):
             return build(endpoint, **values)
-        href = remembered(endpoint, request.script_root, tuple(sorted(kept)))
+        href = remembered(endpoint, _script_root(), tuple(sorted(kept)))
         if not words:
             return href
         return (
@@ -102,6 +102,13 @@ def remembered_links(build, url_map=None):
 
 #: What werkzeug leaves unquoted in a query (werkzeug.urls._urlencode).
 _QUERY_SAFE = "!$'()*,/:;?@"
+def _script_root() -> str:
+    """The prefix the app is served under, read from the request itself: through its proxy
+    each attribute costs a failed lookup first (raising and catching an AttributeError),
+    and a list page asks for every link and kept piece."""
+    return request._get_current_object().script_root
+
+
 #: The values a remembered link may carry: anything else (a list, a date, a row) is built
 #: each time, and never kept alive by the cache.
 _PLAIN = frozenset({str, int, bool})
@@ -176,11 +183,15 @@ def register_template_helpers(app: Flask) -> None:
     def csrf_field() -> Markup:
         """Every form's CSRF token as a hidden input, without an id (a page holds several
         forms; the same id twice is invalid HTML). Nothing when CSRF is switched off."""
-        if not current_app.config.get("WTF_CSRF_ENABLED", True):
-            return Markup("")
-        if "csrf_field" not in g:  # written once a request: a page can hold ten forms
-            g.csrf_field = Markup('<input name="csrf_token" type="hidden" value="{}">').format(generate_csrf())
-        return g.csrf_field
+        here = g._get_current_object()  # not through its proxy (see `_script_root`)
+        field = here.get("csrf_field")
+        if field is None:  # written once a request: a page can hold ten forms
+            if app.config.get("WTF_CSRF_ENABLED", True):
+                field = Markup('<input name="csrf_token" type="hidden" value="{}">').format(generate_csrf())
+            else:
+                field = Markup("")
+            here.csrf_field = field
+        return field
 
     app.jinja_env.globals["unreadable_text"] = UNREADABLE  # one marker for every page
 
@@ -196,7 +207,7 @@ def register_template_helpers(app: Flask) -> None:
         (the library's own cards, `journal.practices.routes._cards`, and the list's
         filters, practices/browse.html: most of that page's time). An
         edited template shows in these pieces after a restart, even with auto-reload."""
-        return kept_macro(template, macro, request.script_root, values)
+        return kept_macro(template, macro, _script_root(), values)
 
     kept.pieces = kept_macro  # what it holds (tests)
 
@@ -206,7 +217,8 @@ def register_template_helpers(app: Flask) -> None:
         "visitor"). It depends only on where the page is and the app's links, so each part
         is rendered once per process for each place: its links, icons and "you are here"
         were a tenth of a short page's time. Nothing about the person is in it."""
-        return kept_macro("_nav.html", part, request.script_root, (request.endpoint, request.blueprint))
+        here = request._get_current_object()
+        return kept_macro("_nav.html", part, here.script_root, (here.endpoint, here.blueprint))
 
     @app.template_filter("localdate")
     def _localdate(value: datetime) -> str:
