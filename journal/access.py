@@ -273,7 +273,10 @@ def _one_or_404(stmt, values=None):
 
 
 def scope() -> Scope:
-    """The scope of the logged-in user, made once per request."""
-    if "scope" not in g or g.scope.user is not current_user._get_current_object():
-        g.scope = Scope(current_user._get_current_object())
-    return g.scope
+    """The scope of the logged-in user, made once per request (`g` read itself, not
+    through its proxy: pages ask for the scope many times)."""
+    here, user = g._get_current_object(), current_user._get_current_object()
+    found = here.get("scope")
+    if found is None or found.user is not user:
+        found = here.scope = Scope(user)
+    return found
