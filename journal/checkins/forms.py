@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from functools import cached_property
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, StringField, TextAreaField
@@ -23,8 +24,11 @@ _NUMBER = re.compile(r"^(\d{1,2}([.,]\d+)?|[.,]\d+)$")
 class OptionalChoice(RadioField):
     """Radio buttons that may be left alone; anything not offered is refused calmly."""
 
-    def __init__(self, label=None, validators=None, *, message: str, **kwargs):
+    def __init__(self, label=None, validators=None, *, choices: tuple[SelectChoice, ...], message: str, **kwargs):
         super().__init__(label, validators, validate_choice=False, **kwargs)
+        # Set after: given to the constructor, WTForms copies them and checks each one's
+        # shape on every form made; these are made once, as SelectChoice, and never changed.
+        self.choices = choices
         self.message = message
 
     def process_formdata(self, valuelist):
@@ -74,11 +78,17 @@ class DayField(DateField):
 
 def _yes_no(label):
     return OptionalChoice(
-        label, choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")], message="Please choose yes or no."
+        label, choices=(SelectChoice("yes", "Yes"), SelectChoice("no", "No")), message="Please choose yes or no."
     )
 
 
 class CheckInForm(DatedForm):
+    class Meta:
+        # The app's CSRFProtect checks every POST's token before the view runs, and the
+        # page writes its one CSRF field (`csrf_field`): a field of the form's own would
+        # only sign the token again on every POST.
+        csrf = False
+
     mood = ScoreField(SCALES[0][1], SCALES[0][2])
     closeness = ScoreField(SCALES[1][1], SCALES[1][2])
     comfort = ScoreField(SCALES[2][1], SCALES[2][2])
@@ -93,12 +103,12 @@ class CheckInForm(DatedForm):
     )
     pain = OptionalChoice(
         "Pain",
-        choices=[SelectChoice(level, level.capitalize()) for level in PAIN_LEVELS],
+        choices=tuple(SelectChoice(level, level.capitalize()) for level in PAIN_LEVELS),
         message="Please choose none, mild, moderate or strong.",
     )
     bleeding = OptionalChoice(
         "Bleeding today",
-        choices=[SelectChoice(key, words) for key, words in BLEEDING.items()],
+        choices=tuple(SelectChoice(key, words) for key, words in BLEEDING.items()),
         description=(
             "Light bleeding that slowly fades is usual for around six weeks after a birth. "
             "If more than one of the changes fits, any one of them will do."
@@ -108,7 +118,7 @@ class CheckInForm(DatedForm):
     fever = _yes_no("A fever")
     boundary = OptionalChoice(
         "Today's boundaries",
-        choices=[SelectChoice(colour, f"{colour.capitalize()}: {words}") for colour, words in BOUNDARIES.items()],
+        choices=tuple(SelectChoice(colour, f"{colour.capitalize()}: {words}") for colour, words in BOUNDARIES.items()),
         message="Please choose green, yellow or red.",
     )
     boundary_note = StringField(
@@ -152,13 +162,15 @@ class CheckInForm(DatedForm):
     def validate(self, extra_validators=None) -> bool:
         if not super().validate(extra_validators):
             return False
-        if not any(value is not None for value in self.answers().values()):
+        if not any(value is not None for value in self.answers.values()):
             self.form_errors.append("There's nothing to save yet. One answer is plenty, whichever you like.")
             return False
         return True
 
+    @cached_property
     def answers(self) -> dict:
-        """The answers as stored: numbers, levels, flags, texts; None where left alone."""
+        """The answers as stored: numbers, levels, flags, texts; None where left alone.
+        Read once the form has its data (validating reads them first)."""
         scores = {name: int(getattr(self, name).data) if getattr(self, name).data else None for name in SCORE_FIELDS}
         flag = {"yes": True, "no": False}
         return {

@@ -26,8 +26,9 @@ CARE_NOTES = "checkin_care_notes"
 
 
 def _prompt_from(key: str | None):
-    """The prompt named in the link, if this person may answer it (`prompt_link`); else None."""
-    return prompt_link(scope(), current_user, key)
+    """The prompt named in the link, if this person may answer it (`prompt_link`); else None
+    (a form posted without a link names none)."""
+    return prompt_link(scope(), current_user, key) if key else None
 
 
 #: The questions folded under "More about today" on the check-in form.
@@ -62,7 +63,7 @@ def new():
     if form.validate_on_submit():
         checkin = services.checkin_create(
             author=current_user,
-            answers=form.answers(),
+            answers=form.answers,
             day=form.day.data,
             visibility=form.visibility.data,
             prompt=prompt,
