@@ -20,13 +20,13 @@ CARD = "practices/_card.html"
 KIND_CHOICES = tuple((k, KIND_LABELS[k]) for k in KINDS)
 
 
-def _cards(view: PlanView, practices) -> list[Markup]:
-    """Each card of the list as HTML, with its mark ("later" above the plan's stage, "on
+def _cards(view: PlanView, practices) -> Markup:
+    """The list's cards as HTML, each with its mark ("later" above the plan's stage, "on
     hold" while touch rests: the plan's rules, asked through `view`): the library's own as
     `kept` holds them (rendered once per process for each mark), a couple's own rendered
     now and never kept. Put together here rather than in the template: each call a
     template makes costs about ten of Python's, and three of them a card were most of the
-    page."""
+    page; joined here too (Jinja's `join` first asks each piece whether it is HTML)."""
     env = current_app.jinja_env
     kept, card = env.globals["kept"], env.get_template(CARD).module.card
     pieces = []
@@ -34,7 +34,7 @@ def _cards(view: PlanView, practices) -> list[Markup]:
         label = KIND_LABELS[p.kind]
         mark = "later" if view.is_later(p) else "on hold" if view.is_held(p) else ""
         pieces.append(card(p, label, mark) if p.is_custom else kept(CARD, "card", p, label, mark))
-    return pieces
+    return Markup("\n").join(pieces)
 
 
 @bp.get("")

@@ -114,7 +114,8 @@ class PracticeCard(NamedTuple):
 @functools.cache
 def _browse_statement(has_plan: bool, by_kind: bool, by_stage: bool):
     """One statement per shape, built once per process; the values are bound as it runs.
-    The library's order: by kind (as KINDS lists them), stage, then title."""
+    The library's order: by kind (as KINDS lists them), stage, then title. The columns'
+    order is the one `practices_browse` unpacks."""
     stmt = select(
         Practice.id,
         Practice.kind,
@@ -141,22 +142,13 @@ def practices_browse(scope: Scope, *, kind: str | None = None, stage: int | None
     stmt = _browse_statement(plan_id is not None, bool(kind), bool(stage))
     cards = []
     # Through the connection: columns need nothing of the ORM, whose part of reading 77 rows
-    # cost as much as the statement.
+    # cost as much as the statement. Each row unpacked in the statement's order: a column
+    # read by its name on a Row first fails a lookup on Row's class (an AttributeError
+    # raised and caught, about half a microsecond: 0.5 ms for the nine columns of 77 rows).
     for row in db.session.connection().execute(stmt, {"plan_id": plan_id, "kind": kind, "stage": stage}).all():
-        title, summary = row.title, row.summary
-        if row.text_sealed is not None:  # a plan's own practice: its words are sealed
+        id_, kind_, title, summary, minutes, stage_, together, own_plan_id, sealed = row
+        if sealed is not None:  # a plan's own practice: its words are sealed
             text = practice_text_of(row)
             title, summary = text["title"], text["summary"]
-        cards.append(
-            PracticeCard(
-                row.id,
-                row.kind,
-                title,
-                summary,
-                row.duration_minutes,
-                row.stage,
-                row.together,
-                row.plan_id is not None,
-            )
-        )
+        cards.append(PracticeCard(id_, kind_, title, summary, minutes, stage_, together, own_plan_id is not None))
     return cards
