@@ -102,6 +102,8 @@ def remembered_links(build, url_map=None):
 
 #: What werkzeug leaves unquoted in a query (werkzeug.urls._urlencode).
 _QUERY_SAFE = "!$'()*,/:;?@"
+
+
 def _script_root() -> str:
     """The prefix the app is served under, read from the request itself: through its proxy
     each attribute costs a failed lookup first (raising and catching an AttributeError),

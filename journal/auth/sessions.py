@@ -73,17 +73,17 @@ def _load_statement():
 _LOAD = _load_statement()
 
 
-def _user_from_row(row) -> User:
-    """The user a `_LOAD` row holds, as the ORM would have loaded them into this
-    request's session: in its identity map, with no changes pending, so a page can read,
-    change and commit them as usual. Reading columns on the session's connection and
-    attaching the user costs a third of what the ORM's own query path did (every request
-    pays it)."""
-    existing = db.session.identity_map.get(User.__mapper__.identity_key_from_primary_key((row.id,)))
+def _user_from_columns(columns) -> User:
+    """The user whose columns (`_USER_KEYS`, in order) `_LOAD` read, as the ORM would have
+    loaded them into this request's session: in its identity map, with no changes pending,
+    so a page can read, change and commit them as usual. Reading columns on the session's
+    connection and attaching the user costs a third of what the ORM's own query path did
+    (every request pays it)."""
+    existing = db.session.identity_map.get(User.__mapper__.identity_key_from_primary_key((columns[0],)))
     if existing is not None:  # this request already loaded them: the same object, as the ORM gives
         return existing
     user = User.__mapper__.class_manager.new_instance()
-    instance_dict(user).update(zip(_USER_KEYS, row, strict=False))  # as the ORM's loader fills an object
+    instance_dict(user).update(zip(_USER_KEYS, columns, strict=True))  # as the ORM's loader fills an object
     make_transient_to_detached(user)  # loaded, unchanged: nothing to write back
     db.session.add(user)
     return user
@@ -95,26 +95,29 @@ def session_load(token: str | None) -> User | None:
     if not token:
         return None
     row = db.session.connection().execute(_LOAD, {"token_hash": token_digest(token)}).first()
-    if row is None or not session_lifetime_ok(row, created_at=row.session_created_at):
+    if row is None:
         return None
-    user = _user_from_row(row)
+    # Unpacked, not read by name: on a Row each name first fails a lookup on its class.
+    *columns, remember, created_at, authenticated_at, unread = row
+    if not _within_lifetime(remember, created_at):
+        return None
+    user = _user_from_columns(columns)
     user.session_token = token
-    user.session_remember = row.remember
-    user.session_authenticated_at = row.session_authenticated_at
-    user.unread_count = row.unread
+    user.session_remember = remember
+    user.session_authenticated_at = authenticated_at
+    user.unread_count = unread
     return user
 
 
-def session_lifetime_ok(user_session, *, now=None, created_at=None) -> bool:
-    """Whether the session (a `UserSession`, or a row with its `remember`, and its
-    `created_at` or the one given) is still within its absolute lifetime."""
+def session_lifetime_ok(user_session: UserSession, *, now=None) -> bool:
+    """Whether the session is still within its absolute lifetime."""
+    return _within_lifetime(user_session.remember, user_session.created_at, now)
+
+
+def _within_lifetime(remember: bool, created_at, now=None) -> bool:
     cfg = current_app.config
-    lifetime = (
-        timedelta(days=cfg["REMEMBER_DAYS"])
-        if user_session.remember
-        else timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"])
-    )
-    return (now or now_utc()) - (created_at or user_session.created_at) <= lifetime
+    lifetime = timedelta(days=cfg["REMEMBER_DAYS"]) if remember else timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"])
+    return (now or now_utc()) - created_at <= lifetime
 
 
 def session_reauthenticated(*, user: User) -> None:
