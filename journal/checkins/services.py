@@ -384,12 +384,14 @@ def _revealed(scope: Scope, pending: set[int], now: datetime) -> set[int]:
 
 #: The texts of a check-in whose answers the viewer may not read yet.
 _NO_TEXTS = MappingProxyType(dict.fromkeys(SEALED_FIELDS))
+#: Each sealed field with its column's name.
+_SEALED_COLUMNS = tuple((field, f"{field}_sealed") for field in SEALED_FIELDS)
 
 
 def _shown_texts(checkin: CheckIn, key: bytes | None) -> Mapping[str, str | None]:
     """The sealed fields that hold something, opened with the author's data key (None
     when it is gone); if one can't be opened, each says so."""
-    sealed = [field for field in SEALED_FIELDS if getattr(checkin, f"{field}_sealed") is not None]
+    sealed = [field for field, column in _SEALED_COLUMNS if getattr(checkin, column) is not None]
     if not sealed:
         return _NO_TEXTS
     try:
@@ -417,13 +419,6 @@ def checkin_views(scope: Scope, checkins: list[CheckIn], *, now: datetime | None
         mine = c.author_id == me
         texts = _NO_TEXTS if c.id in hidden else _shown_texts(c, keys[owners[c.id]])
         views.append(
-            CheckInView(
-                checkin=c,
-                mine=mine,
-                answered_only=c.id in hidden,
-                waiting=mine and c.id in closed,
-                note=texts["note"],
-                boundary_note=texts["boundary_note"],
-            )
+            CheckInView(c, mine, c.id in hidden, mine and c.id in closed, texts["note"], texts["boundary_note"])
         )
     return views
