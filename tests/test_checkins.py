@@ -8,13 +8,14 @@ Time is never waited for: rows are edited directly when a test needs the past.
 
 import logging
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from journal.access import Scope
+from journal.checkins.cards import DAY_FORMAT, day_words
 from journal.checkins.services import checkin_create
 from journal.couple.services import couple_leave
 from journal.crypto import DecryptError, context, unseal
@@ -694,3 +695,11 @@ def test_saving_a_check_in_writes_its_words_only_when_there_are_any(app, couple,
     assert [s.split()[0] for s in worded.statements if s.split()[0] in ("INSERT", "UPDATE")] == ["INSERT", "UPDATE"]
     row = db.session.get(CheckIn, checkin_id)
     assert opened(row, "note") == "Slow morning" and row.boundary_note_sealed is None
+
+
+def test_a_cards_day_is_worded_as_strftime_words_it():
+    """`day_words` writes the day by hand: the same words as `strftime(DAY_FORMAT)`."""
+    start = date(2026, 1, 1)
+    for offset in range(0, 400, 3):
+        day = start + timedelta(days=offset)
+        assert day_words(day) == day.strftime(DAY_FORMAT)

@@ -1,7 +1,10 @@
-"""A check-in as a card says it: its day, who wrote it and its answers worded, each
-piece plain text or HTML written once per process from our own words, so a page's
-template only places them (the list shows twenty cards a page)."""
+"""A check-in as a card says it: its link, its day, who wrote it and its answers
+worded, each piece plain text or HTML written once per process from our own words, so
+a page's template only places them (the list shows twenty cards a page)."""
 
+import calendar
+from collections.abc import Callable
+from operator import attrgetter
 from typing import NamedTuple
 
 from markupsafe import Markup
@@ -11,8 +14,12 @@ from journal.checkins.services import CheckInView
 from journal.models import User
 from journal.models.checkins import BLEEDING_WORDS, BOUNDARIES, PAIN_LEVELS, SCALES, SCORE_FIELDS, CheckIn
 
-#: A card's day: "Monday 4 May 2026".
+#: A card's day: "Monday 4 May 2026", in `strftime`'s terms (`day_words` writes it by
+#: hand; a test holds the two to the same words).
 DAY_FORMAT = "%A %-d %B %Y"
+#: The weekdays and months as `strftime` names them (the app runs in the C locale).
+_WEEKDAYS = tuple(calendar.day_name)
+_MONTHS = tuple(calendar.month_name)
 #: Hours slept as the form takes them: 0 to 24, in whole or half hours.
 _SLEEP_HOURS = [half / 2 for half in range(49)]
 _ROW = Markup("<div><dt>{}</dt><dd>{}</dd></div>")
@@ -76,6 +83,8 @@ def _boundary(boundary: str | None) -> Markup | None:
 
 #: One list of a card's rows.
 _LIST = '<dl class="scores">{}</dl>'
+_SCORES = attrgetter(*SCORE_FIELDS)
+_HEALTH = attrgetter(*_HEALTH_FIELDS)
 
 
 def _answers(checkin: CheckIn) -> Markup:
@@ -83,25 +92,33 @@ def _answers(checkin: CheckIn) -> Markup:
     bleeding and fever; a list only where something in it was answered."""
     scores = [
         _ROWS.get((name, value)) or _row(name, value)
-        for name in SCORE_FIELDS
-        if (value := getattr(checkin, name)) is not None
+        for name, value in zip(SCORE_FIELDS, _SCORES(checkin))
+        if value is not None
     ]
     health = [
         _ROWS.get((name, value)) or _row(name, value)
-        for name in _HEALTH_FIELDS
-        if (value := getattr(checkin, name)) is not None and value != ""
+        for name, value in zip(_HEALTH_FIELDS, _HEALTH(checkin))
+        if value is not None and value != ""
     ]
     lists = [_LIST.format("".join(rows)) for rows in (scores, health) if rows]
     return Markup("\n".join(lists))  # nosec B704 (rows written from our own words, every value escaped)
+
+
+def day_words(day) -> str:
+    """A card's day, `strftime(DAY_FORMAT)`'s "Monday 4 May 2026", by hand (`strftime`
+    cost as much as the rest of the card's words)."""
+    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month]} {day.year}"
 
 
 _NOTHING = Markup("")
 
 
 class CheckInCard(NamedTuple):
-    """What a card shows of one check-in to one viewer (`CheckInView`), worded."""
+    """What a card shows of one check-in to one viewer (`CheckInView`), worded. The
+    list unpacks it in its loop, so the fields' order is the list's."""
 
-    id: int
+    #: The check-in's own page.
+    href: str
     #: The day it is about, as the card says it ("Monday 4 May 2026").
     day: str
     #: Who wrote it, as the viewer says it: "You", the partner's name, or "Your partner".
@@ -118,11 +135,13 @@ class CheckInCard(NamedTuple):
     boundary: Markup | None
     boundary_note: str | None
     note: str | None
+    id: int
 
 
-def checkin_cards(views: list[CheckInView], *, partner: User | None) -> list[CheckInCard]:
+def checkin_cards(views: list[CheckInView], *, partner: User | None, link: Callable[..., str]) -> list[CheckInCard]:
     """The cards of `views`; a card whose answers are not open to the viewer says only
-    who answered, and nothing of its answers is worded."""
+    who answered, and nothing of its answers is worded. `link` builds the app's links
+    (the templates' `url_for`)."""
     partner_id, partner_name = (partner.id, partner.display_name) if partner is not None else (None, None)
     cards = []
     for view in views:
@@ -136,18 +155,19 @@ def checkin_cards(views: list[CheckInView], *, partner: User | None) -> list[Che
         hidden = view.answered_only
         cards.append(
             CheckInCard(
-                id=c.id,
-                day=c.day.strftime(DAY_FORMAT),
-                author=author,
-                mine=view.mine,
-                shared=c.visibility == SHARED,
-                from_prompt=bool(c.schedule_id),
-                answered_only=hidden,
-                waiting=view.waiting,
-                answers=_NOTHING if hidden else _answers(c),
-                boundary=None if hidden else _boundary(c.boundary),
-                boundary_note=view.boundary_note,
-                note=view.note,
+                link("checkins.show", checkin_id=c.id),
+                day_words(c.day),
+                author,
+                view.mine,
+                c.visibility == SHARED,
+                bool(c.schedule_id),
+                hidden,
+                view.waiting,
+                _NOTHING if hidden else _answers(c),
+                None if hidden else _boundary(c.boundary),
+                view.boundary_note,
+                view.note,
+                c.id,
             )
         )
     return cards

@@ -107,10 +107,15 @@ def index():
     return render_template(
         "checkins/index.html",
         page=page,
-        cards=checkin_cards(services.checkin_views(s, page.items), partner=partner),
+        cards=checkin_cards(services.checkin_views(s, page.items), partner=partner, link=_link()),
         partner=partner,
         reveal_field=reveal_field(bool(s.plan and s.plan.reveal_after_48h)) if partner else None,
     )
+
+
+def _link():
+    """The templates' link builder (it remembers what it built: `journal.templating`)."""
+    return current_app.jinja_env.globals["url_for"]
 
 
 def reveal_field(on: bool) -> Markup:
@@ -133,7 +138,7 @@ def show(checkin_id):
     s = scope()
     checkin = s.get_visible_or_404(CheckIn, checkin_id)
     partner = s.partner()
-    (card,) = checkin_cards(services.checkin_views(s, [checkin]), partner=partner)
+    (card,) = checkin_cards(services.checkin_views(s, [checkin]), partner=partner, link=_link())
     notes = []
     shown = session.get(CARE_NOTES)
     if shown and shown.get("checkin") == checkin.id and card.mine:

@@ -217,32 +217,54 @@ def checkins_newest(scope: Scope, *, first: int) -> Select:
     return stmt
 
 
+#: The columns a list's card and its view read (`checkin_views`, `checkin_cards`): not
+#: `created_at` nor `occurrence_at` (the reveal rule reads them in SQL, by id), whose
+#: times cost more to read than the rest of the row.
+LIST_COLUMNS = (
+    "id",
+    "author_id",
+    "couple_id",
+    "visibility",
+    "day",
+    *SCORE_FIELDS,
+    "sleep_hours",
+    "pain",
+    "bleeding",
+    "fever",
+    "boundary",
+    "boundary_note_sealed",
+    "note_sealed",
+    "schedule_id",
+    "together",
+)
+#: A list's row: a database row looks each name up by attribute (over a microsecond each,
+#: and a card reads about thirty; profiles miss it, as it runs in compiled code), a named
+#: tuple reads it by position.
+CheckInColumns = namedtuple("CheckInColumns", LIST_COLUMNS)
+
+
 def checkins_page(scope: Scope, *, page: int | None, per_page: int) -> Page:
     """One page of the check-ins list, newest day first (one statement at any size, built
-    once per process), as named tuples of columns named as `CheckIn`'s (`checkin_views`
-    reads either)."""
+    once per process), as `CheckInColumns` (`checkin_views` reads either those or
+    `CheckIn` objects)."""
 
     def read(offset: int, limit: int) -> list:
-        stmt, _, values = scope.newest_page(CheckIn, order_by=NEWEST, offset=offset, limit=limit)
-        result = db.session.connection().execute(stmt, values)
-        rows = result.all()
-        return list(map(_columns(tuple(result.keys()))._make, rows))
+        stmt, row, values = scope.newest_page(CheckIn, order_by=NEWEST, offset=offset, limit=limit)
+        rows = db.session.connection().execute(_listed(stmt, row), values).all()
+        return list(map(CheckInColumns._make, rows))
 
     return page_read(read, page=page, per_page=per_page)
 
 
 @cache
-def _columns(names: tuple[str, ...]) -> type:
-    """A list's row of `CheckIn` columns as a named tuple, its class made once per set of
-    columns: a database row looks each name up by attribute (over a microsecond each, and a
-    card reads about thirty; profiles miss it, as it runs in compiled code), a named tuple
-    reads it by position."""
-    return namedtuple("CheckInColumns", names)
+def _listed(stmt: Select, row) -> Select:
+    """`stmt` (a list's statement, one per shape and process) reading `LIST_COLUMNS` only."""
+    return stmt.with_only_columns(*(getattr(row, name) for name in LIST_COLUMNS))
 
 
 class CheckInView(NamedTuple):
-    """A check-in as one viewer may see it. `checkin` is a `CheckIn`, or a row of its
-    columns (a list reads rows: `checkins_page`). A page words it as a card
+    """A check-in as one viewer may see it. `checkin` is a `CheckIn`, or a row of the
+    columns a list reads (`checkins_page`). A page words it as a card
     (`journal.checkins.cards`)."""
 
     checkin: CheckIn
@@ -362,12 +384,14 @@ def _revealed(scope: Scope, pending: set[int], now: datetime) -> set[int]:
 
 #: The texts of a check-in whose answers the viewer may not read yet.
 _NO_TEXTS = MappingProxyType(dict.fromkeys(SEALED_FIELDS))
+#: Each sealed field with its column's name.
+_SEALED_COLUMNS = tuple((field, f"{field}_sealed") for field in SEALED_FIELDS)
 
 
 def _shown_texts(checkin: CheckIn, key: bytes | None) -> Mapping[str, str | None]:
     """The sealed fields that hold something, opened with the author's data key (None
     when it is gone); if one can't be opened, each says so."""
-    sealed = [field for field in SEALED_FIELDS if getattr(checkin, f"{field}_sealed") is not None]
+    sealed = [field for field, column in _SEALED_COLUMNS if getattr(checkin, column) is not None]
     if not sealed:
         return _NO_TEXTS
     try:
@@ -395,13 +419,6 @@ def checkin_views(scope: Scope, checkins: list[CheckIn], *, now: datetime | None
         mine = c.author_id == me
         texts = _NO_TEXTS if c.id in hidden else _shown_texts(c, keys[owners[c.id]])
         views.append(
-            CheckInView(
-                checkin=c,
-                mine=mine,
-                answered_only=c.id in hidden,
-                waiting=mine and c.id in closed,
-                note=texts["note"],
-                boundary_note=texts["boundary_note"],
-            )
+            CheckInView(c, mine, c.id in hidden, mine and c.id in closed, texts["note"], texts["boundary_note"])
         )
     return views
