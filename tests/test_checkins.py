@@ -12,10 +12,11 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from journal.access import Scope
-from journal.checkins.cards import DAY_FORMAT, day_words
+from journal.checkins.cards import DAY_FORMAT, CheckInCard, day_words
 from journal.checkins.services import checkin_create
 from journal.couple.services import couple_leave
 from journal.crypto import DecryptError, context, unseal
@@ -703,3 +704,35 @@ def test_a_cards_day_is_worded_as_strftime_words_it():
     for offset in range(0, 400, 3):
         day = start + timedelta(days=offset)
         assert day_words(day) == day.strftime(DAY_FORMAT)
+
+
+@pytest.mark.sqlite_only  # templates only
+@pytest.mark.parametrize("answered_only", [False, True])
+@pytest.mark.parametrize("waiting", [False, True])
+@pytest.mark.parametrize("boundary", [None, Markup('<span class="boundary-green">Green: yes</span>')])
+@pytest.mark.parametrize("notes", [(None, None), ("<b>tired</b>", "slow please")])
+def test_the_list_writes_each_cards_body_as_its_own_page_does(app, answered_only, waiting, boundary, notes):
+    """The list writes a card's body inline (a macro called per card was a third of the
+    list) and a check-in's own page through `checkin_body`: the two say the same."""
+    note, boundary_note = notes
+    card = CheckInCard(
+        href="/checkins/7",
+        day="Monday 4 May 2026",
+        author="Bo",
+        mine=False,
+        shared=True,
+        from_prompt=False,
+        answered_only=answered_only,
+        waiting=waiting,
+        answers=Markup('<dl class="scores"><div><dt>Mood</dt><dd>4 of 5</dd></div></dl>'),
+        boundary=boundary,
+        boundary_note=boundary_note,
+        note=note,
+        id=7,
+    )
+    with app.test_request_context("/checkins"):
+        parts = app.jinja_env.get_template("checkins/_parts.html").module
+        listed = str(parts.checkin_list([card]))
+        body = str(parts.checkin_body(card))
+    item = re.search(r"</p>(.*)</li>", listed, re.S).group(1)  # after the card's "who" line
+    assert " ".join(item.split()) == " ".join(body.split())
