@@ -28,8 +28,18 @@ _UNLOADED = object()
 # run (building one cost about as much as running it).
 _PLAN_OF_COUPLE = select(Plan).where(Plan.couple_id == bindparam("couple", type_=Integer))
 _PLAN_OF_PERSON = select(Plan).where(Plan.owner_id == bindparam("person", type_=Integer))
+
+
+def partner_rule(partner, me, couple):
+    """The rule of `Scope.partner`: `partner` (User, or an alias of it) is the other member
+    of `couple`, the couple of `me`. `me` and `couple` are values, bound parameters, or the
+    columns of the person's own row (the session's load reads the partner with the person:
+    journal.auth.sessions)."""
+    return and_(partner.couple_id == couple, partner.id != me)
+
+
 _PARTNER = select(User.id, User.display_name).where(
-    User.couple_id == bindparam("couple", type_=Integer), User.id != bindparam("me", type_=Integer)
+    partner_rule(User, bindparam("me", type_=Integer), bindparam("couple", type_=Integer))
 )
 
 #: `Scope.newest_visible(whose=...)`: the person's own rows, or the partner's shared ones.
@@ -195,10 +205,15 @@ class Scope:
 
     # -- people
     def partner(self) -> Partner | None:
-        """The other member of this user's couple, or None (read on the session's
-        connection each time it is asked: nothing is kept)."""
+        """The other member of this user's couple, or None: read with the person at the
+        start of the request (`User.partner_loaded`, the couple it was read for and the
+        partner), else on the session's connection each time it is asked. Nothing is kept
+        past the request."""
         if self.couple_id is None:
             return None
+        loaded = getattr(self.user, "partner_loaded", None)
+        if loaded is not None and loaded[0] == self.couple_id:  # the couple hasn't changed since
+            return loaded[1]
         row = db.session.connection().execute(_PARTNER, {"couple": self.couple_id, "me": self.user.id}).first()
         return None if row is None else Partner(*row)
 

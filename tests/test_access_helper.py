@@ -95,3 +95,51 @@ def test_partner_and_couple_rows(people):
     write(ana, SHARED, "x")
     assert db.session.scalars(Scope(solo).couple_owned(Note)).all() == []
     assert len(db.session.scalars(Scope(bo).couple_owned(Note)).all()) == 1
+
+
+def test_the_partner_read_with_the_session_is_the_one_the_rule_gives(app, people):
+    """The session's load reads the partner with the person (one statement fewer for
+    every page that names them), by `partner_rule`: the same answer `Scope.partner` reads
+    on its own, for a partner, for nobody, and after the couple changed in the request."""
+    from sqlalchemy import event
+
+    from journal.auth.sessions import session_load, session_start
+
+    ana, bo, solo = people["ana"], people["bo"], people["solo"]
+    tokens = {p.id: session_start(user=p, remember=False) for p in (ana, bo, solo)}
+    db.session.commit()
+    ana, bo, solo = ((p.id, p.display_name) for p in (ana, bo, solo))
+    statements = []
+
+    def note(conn, cursor, statement, *rest):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        for person, partner in ((ana, bo), (bo, ana), (solo, None)):
+            db.session.expunge_all()  # each load as a new request makes it
+            loaded = session_load(tokens[person[0]])
+            statements.clear()
+            named = Scope(loaded).partner()
+            assert statements == [], "read with the session"
+            if partner is None:
+                assert named is None
+            else:
+                assert (named.id, named.display_name) == partner
+            db.session.expunge_all()
+            fresh = db.session.get(type(loaded), person[0])
+            assert Scope(fresh).partner() == named, "as the rule reads it on its own"
+
+        # Ana leaves during a request, then partners with Solo: the partner read at the
+        # request's start is not used any more.
+        db.session.expunge_all()
+        loaded = session_load(tokens[ana[0]])
+        couple_leave(user=loaded)
+        db.session.flush()
+        assert Scope(loaded).partner() is None
+        make_couple(loaded, db.session.get(type(loaded), solo[0]))
+        named = Scope(loaded).partner()
+        assert (named.id, named.display_name) == solo
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+        db.session.rollback()

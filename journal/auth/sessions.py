@@ -10,9 +10,10 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, func, select, update
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import aliased, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict
 
+from journal.access import Partner, partner_rule
 from journal.crypto.digest import token_digest
 from journal.extensions import db
 from journal.models import Notification, User, UserSession, now_utc
@@ -55,6 +56,7 @@ def _load_statement():
         .where(Notification.user_id == User.id, Notification.read_at.is_(None))
         .scalar_subquery()
     )
+    partner = aliased(User, name="partner")
     return (
         select(
             *(getattr(User, key) for key in _USER_KEYS),
@@ -62,14 +64,18 @@ def _load_statement():
             UserSession.created_at.label("session_created_at"),
             UserSession.authenticated_at.label("session_authenticated_at"),
             unread.label("unread"),
+            partner.id.label("partner_id"),
+            partner.display_name.label("partner_name"),
         )
         .join(UserSession, UserSession.user_id == User.id)
+        .outerjoin(partner, partner_rule(partner, User.id, User.couple_id))
         .where(UserSession.token_hash == bindparam("token_hash"))
     )
 
 
-#: Built once per process: the user's columns, what the session row says and the
-#: header's unread count, read as columns (every request runs it).
+#: Built once per process: the user's columns, what the session row says, the header's
+#: unread count and the partner (`Scope.partner`'s rule), read as columns in one statement
+#: (every request runs it; most pages name the partner).
 _LOAD = _load_statement()
 
 
@@ -90,15 +96,15 @@ def _user_from_columns(columns) -> User:
 
 
 def session_load(token: str | None) -> User | None:
-    """The user of a live session with their unread count, in one statement; None if
-    unknown or too old."""
+    """The user of a live session with their unread count and their partner, in one
+    statement; None if unknown or too old."""
     if not token:
         return None
     row = db.session.connection().execute(_LOAD, {"token_hash": token_digest(token)}).first()
     if row is None:
         return None
     # Unpacked, not read by name: on a Row each name first fails a lookup on its class.
-    *columns, remember, created_at, authenticated_at, unread = row
+    *columns, remember, created_at, authenticated_at, unread, partner_id, partner_name = row
     if not _within_lifetime(remember, created_at):
         return None
     user = _user_from_columns(columns)
@@ -106,6 +112,9 @@ def session_load(token: str | None) -> User | None:
     user.session_remember = remember
     user.session_authenticated_at = authenticated_at
     user.unread_count = unread
+    # For `Scope.partner`, with the couple it was read for: a couple changed later in the
+    # request is read again.
+    user.partner_loaded = (user.couple_id, None if partner_id is None else Partner(partner_id, partner_name))
     return user
 
 
