@@ -11,7 +11,7 @@ from journal import create_app
 from journal.config import normalise_database_url
 from journal.extensions import db
 from journal.static_assets import HASHED_NAME
-from journal.testing import elements
+from journal.testing import client_for, elements
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -202,3 +202,20 @@ def test_a_persons_words_in_a_link_read_as_werkzeug_builds_them(app):
             assert link("couple.invite_accept", token=token) == app.url_for("couple.invite_accept", token=token)
         # Kept: /journal, /journal?page=3 and /journal?kind=entry. No word, no token.
         assert link.remembered.cache_info().currsize == 3
+
+
+@pytest.mark.sqlite_only  # markup only
+def test_every_description_a_field_points_to_is_on_the_page(app, couple):
+    """A field's `aria-describedby` names hints and errors that are on the page: a
+    checkbox's hint was pointed to and never shown ("Otherwise your partner sees only that
+    the plan is paused for now.")."""
+    client = client_for(app, couple[0])
+    client.post("/plan/pause", data={})  # an error, so error ids are pointed to as well
+    for path in ("/plan", "/notes/new", "/export", "/reminders", "/checkins/new", "/journal/new", "/account"):
+        response = client.get(path)
+        if response.status_code != 200:
+            continue
+        ids = {el.get("id") for el in elements(response, "[id]")}
+        for el in elements(response, "[aria-describedby]"):
+            for target in el.get("aria-describedby").split():
+                assert target in ids, f"{path}: {el.get('id')} points to {target}, not on the page"
