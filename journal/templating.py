@@ -70,9 +70,13 @@ def remembered_links(build, url_map=None):
         return build(endpoint, **{name: value for name, _, value in values})
 
     @lru_cache(maxsize=512)  # one an endpoint
-    def in_path(endpoint: str) -> frozenset:
-        """The names the endpoint's path takes; any other value goes in its query."""
-        return frozenset().union(*(rule.arguments for rule in url_map.iter_rules(endpoint)))
+    def in_path(endpoint: str) -> frozenset | None:
+        """The names the endpoint's path takes; any other value goes in its query. None for
+        an endpoint the app doesn't have (werkzeug's build then says so)."""
+        try:
+            return frozenset().union(*(rule.arguments for rule in url_map.iter_rules(endpoint)))
+        except KeyError:
+            return None
 
     def link(endpoint: str, **values) -> str:
         if endpoint[:1] == "." or not has_request_context():
@@ -85,8 +89,10 @@ def remembered_links(build, url_map=None):
                 return build(endpoint, **values)
             # Each value's type is part of the key: True and 1 are equal, their links are not.
             (words if type(value) is str and name not in _OUR_WORDS else kept).append((name, type(value), value))
-        if words and (url_map is None or not in_path(endpoint).isdisjoint(name for name, _, _ in words)):
-            return build(endpoint, **values)
+        if words:
+            taken = None if url_map is None else in_path(endpoint)
+            if taken is None or not taken.isdisjoint(name for name, _, _ in words):
+                return build(endpoint, **values)
         href = remembered(endpoint, _script_root(), tuple(sorted(kept)))
         if not words:
             return href

@@ -219,3 +219,15 @@ def test_every_description_a_field_points_to_is_on_the_page(app, couple):
         for el in elements(response, "[aria-describedby]"):
             for target in el.get("aria-describedby").split():
                 assert target in ids, f"{path}: {el.get('id')} points to {target}, not on the page"
+
+
+@pytest.mark.sqlite_only  # links are built in Python
+def test_a_link_to_an_endpoint_the_app_lacks_fails_as_werkzeug_says(app):
+    """With a person's words in it too: the build's own error, not a lookup's."""
+    from werkzeug.routing import BuildError
+
+    link = app.jinja_env.globals["url_for"]
+    with app.test_request_context("/"):
+        for values in ({}, {"page": 2}, {"tag": "calm"}):
+            with pytest.raises(BuildError):
+                link("entries.no_such_page", **values)
