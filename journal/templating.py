@@ -122,8 +122,8 @@ def _script_root() -> str:
 _PLAIN = frozenset({str, int, bool})
 #: The names whose text values are our own words (a static file, a kind of practice, a
 #: period, a paper size, a prompt's key). Any other text (a tag, search words, a page to
-#: return to, an invitation's token) is a person's or a secret: built each time, never
-#: kept in the process's memory.
+#: return to, an invitation's token) is a person's or a secret: never kept in the
+#: process's memory (added to the kept rest of a link each time, or the link built each time).
 _OUR_WORDS = frozenset({"filename", "kind", "period", "paper", "prompt"})
 
 
