@@ -46,8 +46,9 @@ def session_start(*, user: User, remember: bool, device: str = "") -> str:
     return token
 
 
-#: The user's mapped columns, in the order `_LOAD` reads them.
+#: The user's mapped columns, in the order `_LOAD` reads them, and where their couple is.
 _USER_KEYS = tuple(attr.key for attr in User.__mapper__.column_attrs)
+_COUPLE_AT = _USER_KEYS.index("couple_id")
 
 
 def _load_statement():
@@ -112,9 +113,9 @@ def session_load(token: str | None) -> User | None:
     user.session_remember = remember
     user.session_authenticated_at = authenticated_at
     user.unread_count = unread
-    # For `Scope.partner`, with the couple it was read for: a couple changed later in the
-    # request is read again.
-    user.partner_loaded = (user.couple_id, None if partner_id is None else Partner(partner_id, partner_name))
+    # For `Scope.partner`, with the couple it was read for (the row's): a couple changed
+    # later in the request is read again.
+    user.partner_loaded = (columns[_COUPLE_AT], None if partner_id is None else Partner(partner_id, partner_name))
     return user
 
 
