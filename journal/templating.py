@@ -2,7 +2,7 @@
 the unreadable-text marker and the local date and time filters."""
 
 import calendar
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from types import BuiltinFunctionType, FunctionType, MethodType
 from urllib.parse import urlencode
@@ -26,8 +26,8 @@ LOCAL_DATE = "%-d %B %Y"
 _MONTHS = tuple(calendar.month_name)
 
 
-def date_words(local: datetime) -> str:
-    """A local day as every page words it, `strftime(LOCAL_DATE)`'s "4 May 2026", by hand
+def date_words(local: date | datetime) -> str:
+    """A local day (or a date) as every page words it, `strftime(LOCAL_DATE)`'s "4 May 2026", by hand
     (see `datetime_words`): the `localdate` filter and lists that word many days."""
     return f"{local.day} {_MONTHS[local.month]} {local.year}"
 

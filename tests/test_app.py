@@ -210,15 +210,31 @@ def test_every_description_a_field_points_to_is_on_the_page(app, couple):
     checkbox's hint was pointed to and never shown ("Otherwise your partner sees only that
     the plan is paused for now.")."""
     client = client_for(app, couple[0])
-    client.post("/plan/pause", data={})  # an error, so error ids are pointed to as well
-    for path in ("/plan", "/notes/new", "/export", "/reminders", "/checkins/new", "/journal/new", "/account"):
-        response = client.get(path)
-        if response.status_code != 200:
-            continue
+    pages = {path: client.get(path) for path in FORM_PAGES}
+    # A form sent back with an error points to its error too.
+    pages["sent back"] = client.post("/checkins/new", data={"mood": "9", "visibility": "private"})
+    assert pages["sent back"].status_code == 422
+    for name, response in pages.items():
+        assert response.status_code in (200, 422), name
         ids = {el.get("id") for el in elements(response, "[id]")}
-        for el in elements(response, "[aria-describedby]"):
+        described = [el for el in elements(response, "[aria-describedby]")]
+        for el in described:
             for target in el.get("aria-describedby").split():
-                assert target in ids, f"{path}: {el.get('id')} points to {target}, not on the page"
+                assert target in ids, f"{name}: {el.get('id')} points to {target}, not on the page"
+    assert any("share-hint" in el.get("aria-describedby") for el in elements(pages["/plan"], "[aria-describedby]"))
+
+
+#: Pages whose forms have hints (the plan's pause, notes, export, reminders, check-ins, journal, account).
+FORM_PAGES = (
+    "/plan",
+    "/notes/new",
+    "/export",
+    "/export/summary",
+    "/reminders",
+    "/checkins/new",
+    "/journal/new",
+    "/account",
+)
 
 
 @pytest.mark.sqlite_only  # links are built in Python

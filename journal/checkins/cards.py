@@ -13,13 +13,13 @@ from journal.access import SHARED
 from journal.checkins.services import CheckInView
 from journal.models import User
 from journal.models.checkins import BLEEDING_WORDS, BOUNDARIES, PAIN_LEVELS, SCALES, SCORE_FIELDS, CheckIn
+from journal.templating import date_words
 
 #: A card's day: "Monday 4 May 2026", in `strftime`'s terms (`day_words` writes it by
 #: hand; a test holds the two to the same words).
 DAY_FORMAT = "%A %-d %B %Y"
-#: The weekdays and months as `strftime` names them (the app runs in the C locale).
+#: The weekdays as `strftime` names them (the app runs in the C locale).
 _WEEKDAYS = tuple(calendar.day_name)
-_MONTHS = tuple(calendar.month_name)
 #: Hours slept as the form takes them: 0 to 24, in whole or half hours.
 _SLEEP_HOURS = [half / 2 for half in range(49)]
 _ROW = Markup("<div><dt>{}</dt><dd>{}</dd></div>")
@@ -107,7 +107,7 @@ def _answers(checkin: CheckIn) -> Markup:
 def day_words(day) -> str:
     """A card's day, `strftime(DAY_FORMAT)`'s "Monday 4 May 2026", by hand (`strftime`
     cost as much as the rest of the card's words)."""
-    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month]} {day.year}"
+    return f"{_WEEKDAYS[day.weekday()]} {date_words(day)}"
 
 
 _NOTHING = Markup("")
