@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, has_request_context, request
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from jinja2.runtime import Context, Macro
 from markupsafe import Markup
 
 from journal.crypto.fields import UNREADABLE
 from journal.reminders.services import unread_count
+from journal.security import csrf_token_signed
 
 #: A day as every page writes it ("4 May 2026"), in `strftime`'s terms: `date_words`
 #: writes it by hand, and a test holds the two to the same words.
@@ -195,7 +195,7 @@ def register_template_helpers(app: Flask) -> None:
         field = here.get("csrf_field")
         if field is None:  # written once a request: a page can hold ten forms
             if app.config.get("WTF_CSRF_ENABLED", True):
-                field = Markup('<input name="csrf_token" type="hidden" value="{}">').format(generate_csrf())
+                field = Markup('<input name="csrf_token" type="hidden" value="{}">').format(csrf_token_signed())
             else:
                 field = Markup("")
             here.csrf_field = field

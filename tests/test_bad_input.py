@@ -272,6 +272,24 @@ def test_right_csrf_on_profile_works(csrf_app):
     assert db.session.scalar(select(User.display_name).where(User.id == ana.id)) == "Changed"
 
 
+def test_a_form_token_works_only_in_its_own_browser(csrf_app):
+    """Two people open forms in the same minute: each page carries its own browser's token
+    (a signed token is reused for a while within one session, never across sessions), and
+    each is refused in the other's session."""
+    ana = make_user(email="ana@example.com", display_name="Ana")
+    ben = make_user(email="ben@example.com", display_name="Ben")
+    ana_client, ben_client = csrf_app.test_client(), csrf_app.test_client()
+    login_as(ana_client, ana)
+    login_as(ben_client, ben)
+    ana_token, ben_token = csrf_token(ana_client, "/account"), csrf_token(ben_client, "/account")
+    assert ana_token != ben_token
+    data = {"display_name": "Changed", "timezone": "UTC"}
+    assert ana_client.post("/account/profile", data={**data, "csrf_token": ben_token}).status_code == 400
+    assert ben_client.post("/account/profile", data={**data, "csrf_token": ana_token}).status_code == 400
+    assert db.session.scalar(select(User.display_name).where(User.id == ana.id)) == "Ana"
+    assert ana_client.post("/account/profile", data={**data, "csrf_token": ana_token}).status_code == 302
+
+
 # -- account settings -----------------------------------------------------------------
 
 

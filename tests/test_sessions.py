@@ -110,6 +110,33 @@ def test_idle_timeout(app, user):
     assert client.get("/today").status_code == 200
 
 
+def test_a_changed_cookie_is_refused_even_after_the_good_one_was_read(app, user):
+    """The signed cookie is checked once per process and remembered by its exact value: a
+    copy changed by one character is a different value, checked again and refused."""
+    client = app.test_client()
+    login(client, user.email)
+    assert client.get("/today").status_code == 200  # read, checked and remembered
+    good = _cookies(client)["tandem"]
+    at = len(good) - 3  # in the signature
+    changed = good[:at] + ("A" if good[at] != "A" else "B") + good[at + 1 :]
+    forger = app.test_client()
+    forger.set_cookie("tandem", changed)
+    assert forger.get("/today").status_code == 302
+    again = app.test_client()
+    again.set_cookie("tandem", good)
+    assert again.get("/today").status_code == 200
+
+
+def test_a_remembered_cookie_still_expires(app, user):
+    """A cookie this process already read still ends with its lifetime."""
+    client = app.test_client()
+    login(client, user.email)
+    assert client.get("/today").status_code == 200
+    assert client.get("/today").status_code == 200  # read from what the process remembered
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=-1)  # every cookie is now past it
+    assert client.get("/today").status_code == 302
+
+
 def test_prune_deletes_sessions_past_their_lifetime(app, user):
     hours = app.config["SESSION_ABSOLUTE_HOURS"]
     old = now_utc() - timedelta(hours=hours + 1)
