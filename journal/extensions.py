@@ -16,9 +16,22 @@ from sqlalchemy.engine import Engine
 
 from journal.models.base import Base
 
+
+class _LoginManager(LoginManager):
+    """Flask-Login's manager, without its session protection when it is off: our own
+    server-side sessions do that job (`journal.security.init_app` switches it off), and
+    Flask-Login hashes the client's address and browser on every request before it looks
+    whether protection is on."""
+
+    def _session_protection_failed(self):
+        if not current_app.config.get("SESSION_PROTECTION", self.session_protection):
+            return False
+        return super()._session_protection_failed()
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-login_manager = LoginManager()
+login_manager = _LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 
