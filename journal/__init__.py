@@ -1,7 +1,9 @@
 """Tandem: a gentle, consent-led practice journal for two partners after a birth."""
 
+import inspect
 import logging
 import mimetypes
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask
@@ -13,6 +15,20 @@ from journal.files import private_folder, private_sqlite_file
 log = logging.getLogger(__name__)
 
 mimetypes.add_type("application/manifest+json", ".webmanifest")
+
+
+class Tandem(Flask):
+    """Flask, asking once per function whether it is a coroutine. Flask asks for the view
+    and every request hook on every request (`inspect.iscoroutinefunction`, 2% of a page
+    of static text); every function here is plain, and a function doesn't change."""
+
+    def ensure_sync(self, func):
+        return super().ensure_sync(func) if _is_coroutine(func) else func
+
+
+@lru_cache(maxsize=1024)  # bounded: the app's views and hooks, a few hundred
+def _is_coroutine(func) -> bool:
+    return inspect.iscoroutinefunction(func)
 
 
 def web_folder(name: str) -> str:
@@ -27,7 +43,7 @@ def web_folder(name: str) -> str:
 def create_app(config: dict | None = None) -> Flask:
     """The only way an app is made. `config` overrides the environment (tests pass one)."""
     config = dict(config or {})
-    app = Flask(
+    app = Tandem(
         __name__,
         template_folder=web_folder("templates"),
         static_folder=web_folder("static"),

@@ -2,7 +2,7 @@
 
 import sqlite3
 
-from flask import current_app
+from flask import current_app, request
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -29,10 +29,21 @@ class _LoginManager(LoginManager):
         return super()._session_protection_failed()
 
 
+class _CSRFProtect(CSRFProtect):
+    """Flask-WTF's CSRF check, asking for the method first: it looked up whether the view
+    was exempt (formatting the view's name) on every GET before finding a GET is never
+    checked."""
+
+    def protect(self, apply_exemptions=False):
+        if request.method not in current_app.config["WTF_CSRF_METHODS"]:
+            return
+        super().protect(apply_exemptions=apply_exemptions)
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = _LoginManager()
-csrf = CSRFProtect()
+csrf = _CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 
 
