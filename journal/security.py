@@ -206,11 +206,21 @@ def baseline_headers(config) -> dict[str, str]:
     return headers
 
 
+@lru_cache(maxsize=2)
+def _baseline_pairs(https: bool) -> tuple[tuple[str, str], ...]:
+    return tuple(baseline_headers({"TANDEM_HTTPS": https}).items())
+
+
 def _security_headers(response):
     h = response.headers
-    h.update(baseline_headers(current_app.config))
+    # Added, not set: no view sends these itself, and setting each one first looked for it
+    # (tests/test_app.py checks each is sent once).
+    h.extend(_baseline_pairs(bool(current_app.config["TANDEM_HTTPS"])))
     if request.endpoint != "static":
         # Pages hold personal data or per-session form tokens: never keep them in a cache.
-        h["Cache-Control"] = "no-store"
-        response.vary.add("Cookie")
+        h["Cache-Control"] = "no-store"  # set: the calendar feed says it too
+        if "Vary" in h:
+            response.vary.add("Cookie")
+        else:  # as above, without parsing a header that isn't there
+            h.add("Vary", "Cookie")
     return response

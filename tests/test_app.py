@@ -74,6 +74,18 @@ def test_security_headers_on_every_response(client):
         assert "Strict-Transport-Security" not in headers  # plain HTTP here
 
 
+def test_each_security_header_is_sent_once(auth_client):
+    """A page, a redirect, an error page, a JSON answer and the calendar's own caching
+    rule each carry every security header exactly once (the headers are added, not set)."""
+    names = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options")
+    names += ("Permissions-Policy", "Cross-Origin-Opener-Policy", "Cache-Control", "Vary")
+    for path in ("/today", "/", "/does-not-exist", "/healthz", "/logout"):
+        headers = auth_client.get(path).headers
+        for name in names:
+            assert len(headers.getlist(name)) == 1, (path, name, headers.getlist(name))
+        assert headers["Cache-Control"] == "no-store" and "Cookie" in headers["Vary"]
+
+
 def test_pages_for_logged_in_users_are_never_cached(auth_client):
     assert auth_client.get("/today").headers["Cache-Control"] == "no-store"
     assert auth_client.get("/account").headers["Cache-Control"] == "no-store"
