@@ -136,7 +136,9 @@ def load(instance_path: str) -> dict:
 #: Fixed settings that follow from the ones above; not meant to be changed by operators.
 FIXED = {
     # hide_parameters: SQL errors never echo values (user text) into logs.
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+    # A kept PostgreSQL connection its server ended is found without a round trip
+    # (`journal.extensions._still_connected`), not by pool_pre_ping's query each request.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     # Flask-WTF's HTTPS referrer check cannot work with Referrer-Policy: no-referrer;
     # the token, SameSite cookies and our Origin check (journal.security) do that job.
@@ -163,7 +165,3 @@ def finish(config: dict) -> None:
     config["REMEMBER_COOKIE_DURATION"] = timedelta(days=config["REMEMBER_DAYS"])
     config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=config["REMEMBER_DAYS"])
     config["PREFERRED_URL_SCHEME"] = "https" if https else "http"
-    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # A file has no connection to lose: checking each one before a request only cost
-        # time (PostgreSQL keeps the check: a restarted server ends every pooled connection).
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {**config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}

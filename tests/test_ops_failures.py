@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import OperationalError
 
+from journal import create_app
 from journal.entries.services import entry_open
 from journal.extensions import db
-from journal.models import Entry
+from journal.models import Entry, User
 from journal.testing import client_for, elements, read_text, textarea_value
 from tests import conftest
 
@@ -114,3 +115,46 @@ def test_the_error_page_shows_even_while_the_database_stays_down(app, couple, lo
     assert "We sat outside until the baby slept." in page and "Traceback" not in page
     with pytest.raises(OperationalError):  # it really was down all along
         db.engine.connect()
+
+
+def _end_backend(pid: int) -> None:
+    """End one server process, as a restarted or failed-over database would, and wait
+    until it is really gone."""
+    admin = conftest._admin_engine()
+    with admin.connect() as killer:
+        killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        for _ in range(100):
+            if not killer.execute(text("SELECT 1 FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}).first():
+                break
+            time.sleep(0.02)
+    admin.dispose()
+
+
+def test_a_connection_ended_while_idle_costs_no_one_an_error(app_config, couple):
+    """The pool as it runs in production (connections kept between requests): a kept
+    connection whose server process ended while it waited is put aside before a request
+    uses it, and the request gets a new one."""
+    config = {key: value for key, value in app_config.items() if key != "SQLALCHEMY_ENGINE_OPTIONS"}
+    pooled = create_app(config)
+    ana_id = couple[0].id
+    kept = set()  # the server processes of the connections the pool keeps
+    with pooled.app_context():
+        engine = db.engine
+        event.listen(engine, "checkin", lambda dbapi, record: dbapi is None or kept.add(dbapi.info.backend_pid))
+        client = client_for(pooled, db.session.get(User, ana_id))  # read by this app's own session
+        db.session.remove()  # each request below checks a connection out of the pool
+
+    def status(path: str) -> int:
+        with client.get(path) as response:  # closed: its request gives its connection back
+            return response.status_code
+
+    try:
+        assert status("/today") == 200
+        ended = set(kept)
+        for pid in ended:
+            _end_backend(pid)
+        for path in ("/today", "/journal", "/care"):
+            assert status(path) == 200, path
+        assert kept - ended, "the requests ran on a new connection"
+    finally:
+        engine.dispose()
