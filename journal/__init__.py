@@ -10,7 +10,7 @@ from flask import Flask
 from flask.templating import Environment
 
 from journal import config as config_module
-from journal.extensions import csrf, db, limiter, login_manager, migrate
+from journal.extensions import csrf, db, limiter, limits_on_views_only, login_manager, migrate
 from journal.files import private_folder, private_sqlite_file
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,7 @@ def create_app(config: dict | None = None) -> Flask:
     _configure_logging(app)
     _register_extensions(app)
     _register_blueprints(app)
+    limits_on_views_only(app)
     _register_errors(app)
     _register_cli(app)
     return app

@@ -50,6 +50,23 @@ csrf = _CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 
 
+def limits_on_views_only(app) -> None:
+    """Flask-Limiter checks every request, before its view, against every kind of limit it
+    knows (for the whole app, for a blueprint, for the view): a sixth of a page of static
+    text, on every page. Tandem's limits all sit on their views, and a limited view checks
+    its own when it is called (Flask-Limiter's decorator, before the view's other checks),
+    so while no limit covers the whole app or a blueprint, that check before every request
+    is taken off (tests/test_app.py). Called once the blueprints are registered."""
+    manager = limiter.limit_manager
+    if manager.default_limits or manager.application_limits:
+        return
+    if any(manager.blueprint_limits(app, name) for name in app.blueprints):
+        return
+    hooks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in hooks:
+        hooks.remove(limiter._check_request_limit)
+
+
 def limit_key_person() -> str:
     """Whose limit a request counts against, for limits per person: the signed-in person
     (two partners behind one home address each have their own; logging in again doesn't
