@@ -24,10 +24,19 @@ from journal.pagination import cut_bound
 
 _UNLOADED = object()
 
+
+def plan_rule(in_couple: bool):
+    """Which plan is a person's: their couple's (the bound parameter `couple`), or their own
+    while single (`person`); `Scope.plan_values` gives the values."""
+    if in_couple:
+        return Plan.couple_id == bindparam("couple", type_=Integer)
+    return Plan.owner_id == bindparam("person", type_=Integer)
+
+
 # Statements nearly every page runs, built once per process with their values bound as they
 # run (building one cost about as much as running it).
-_PLAN_OF_COUPLE = select(Plan).where(Plan.couple_id == bindparam("couple", type_=Integer))
-_PLAN_OF_PERSON = select(Plan).where(Plan.owner_id == bindparam("person", type_=Integer))
+_PLAN_OF_COUPLE = select(Plan).where(plan_rule(True))
+_PLAN_OF_PERSON = select(Plan).where(plan_rule(False))
 
 
 def partner_rule(partner, me, couple):
@@ -84,11 +93,23 @@ class Scope:
     def plan(self) -> Plan | None:
         """The current plan, or None if none was made yet (reads never create one)."""
         if self._plan is _UNLOADED:
-            if self.couple_id:
-                self._plan = db.session.scalar(_PLAN_OF_COUPLE, {"couple": self.couple_id})
-            else:
-                self._plan = db.session.scalar(_PLAN_OF_PERSON, {"person": self.user.id})
+            stmt = _PLAN_OF_COUPLE if self.couple_id else _PLAN_OF_PERSON
+            self._plan = db.session.scalar(stmt, self.plan_values())
         return self._plan
+
+    def plan_values(self) -> dict:
+        """The values of `plan_rule` for this person."""
+        return {"couple": self.couple_id} if self.couple_id else {"person": self.user.id}
+
+    @property
+    def plan_known(self) -> bool:
+        """Whether the plan was read in this request already."""
+        return self._plan is not _UNLOADED
+
+    def plan_found(self, plan: Plan | None) -> None:
+        """The plan as a statement that reads more with it found it (by `plan_rule`, with
+        `plan_values`): `plan.services.plan_view` reads the plan's pauses with it."""
+        self._plan = plan
 
     def plan_or_create(self) -> Plan:
         """The current plan, made on first write. The zone starts as the user's own."""

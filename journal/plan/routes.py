@@ -115,7 +115,7 @@ def add(practice_id):
         flash(f"Added to your plan: {practice.title}.", "success")
         return redirect(url_for("plan.overview"))
     view = services.plan_view(scope())
-    refused = services.schedule_refused_for(scope=scope(), author=current_user, practice=practice)
+    refused = services.schedule_refused_for(scope=scope(), view=view, author=current_user, practice=practice)
     status = 422 if (form.errors or form.form_errors) else 200
     return render_template(
         "plan/schedule.html",

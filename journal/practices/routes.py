@@ -52,9 +52,10 @@ def browse():
 @login_required
 def read(practice_id):
     practice = services.practice_get_or_404(scope(), practice_id)
-    refused = schedule_refused_for(scope=scope(), author=current_user, practice=practice)
+    view = plan_view(scope())
+    refused = schedule_refused_for(scope=scope(), view=view, author=current_user, practice=practice)
     return render_template(
-        "practices/read.html", practice=practice, kind_labels=KIND_LABELS, view=plan_view(scope()), refused=refused
+        "practices/read.html", practice=practice, kind_labels=KIND_LABELS, view=view, refused=refused
     )
 
 

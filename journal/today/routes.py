@@ -31,7 +31,8 @@ def today():
     return render_template(
         "today/today.html",
         partner=partner,
-        pace_chosen=partner is not None and services.pace_chosen(s),
+        # Today asks the couple to choose who leads the pace until they do.
+        pace_chosen=view.pace_leader_id is not None,
         view=view,
         prompts=prompts,
         no_pressure=NO_PRESSURE,

@@ -15,7 +15,7 @@ from sqlalchemy import Integer, bindparam, select
 
 from journal.access import Scope
 from journal.extensions import db
-from journal.models import Couple, Plan, PromptAction, User, now_utc
+from journal.models import Plan, PromptAction, User, now_utc
 from journal.plan.recurrence import local_to_utc, occurrences, occurrences_by_day, occurs_at
 from journal.plan.services import (
     ListedPractice,
@@ -92,18 +92,6 @@ def _recent_actions_statement(in_couple: bool):
         PromptAction.state,
         PromptAction.snoozed_until,
     ).where(PromptAction.user_id.in_(members), PromptAction.occurrence_at >= bindparam("since"))
-
-
-#: Built once per process, the couple's id bound as it runs.
-_PACE_LEADER = select(Couple.pace_leader_id).where(Couple.id == bindparam("couple_id", type_=Integer))
-
-
-def pace_chosen(scope: Scope) -> bool:
-    """Whether the couple chose who leads the pace (Today asks them to until they do):
-    one column, read through the connection."""
-    if scope.couple_id is None:
-        return False
-    return db.session.connection().scalar(_PACE_LEADER, {"couple_id": scope.couple_id}) is not None
 
 
 def snoozes_offered(practice: ListedPractice) -> tuple[str, ...]:
