@@ -598,6 +598,26 @@ def test_done_twice_leaves_one_row(app, couple, ana_client):
     assert len(rows) == 1 and rows[0].state == "done" and rows[0].user_id == ana.id
 
 
+def test_a_couples_own_practice_on_today_is_never_kept_in_the_process_memory(app, couple, ana_client):
+    """What a prompt says of a library practice is rendered once per process and kept
+    (journal.templating `kept`); a couple's own practice, in their words, each time."""
+    ana, _, _ = couple
+    plan = plan_for(ana)
+    pieces = app.jinja_env.globals["kept"].pieces
+    today_page(ana_client)
+    before = pieces.cache_info().currsize
+    own = practice_create(scope=Scope(ana), author=ana, kind="closeness", title="Our own slow walk", summary="Ours.")
+    db.session.commit()
+    due_once(plan, own)
+    assert "Our own slow walk" in today_page(ana_client)
+    assert pieces.cache_info().currsize == before
+
+    due_once(plan, make_practice("A library walk"))
+    page = today_page(ana_client)
+    assert "Our own slow walk" in page and "A library walk" in page
+    assert pieces.cache_info().currsize == before + 1
+
+
 # -- who leads the pace ------------------------------------------------------------
 
 
