@@ -147,7 +147,8 @@ def _plan_statement(in_couple: bool):
 
 def _plan_read(scope: Scope) -> tuple[Plan | None, list[PauseRow], int | None]:
     """The plan, its pauses (fresh: writers flush first) and the couple's pace leader, in one
-    statement; the scope keeps the plan for the rest of the request if it hadn't read it."""
+    statement; the scope keeps the plan for the rest of the request if it hadn't read it (a
+    page asks `plan_view` first: a plan read before is read again, as the object held)."""
     rows = db.session.execute(_plan_statement(scope.couple_id is not None), scope.plan_values()).all()
     if not scope.plan_known:
         scope.plan_found(rows[0][0] if rows else None)
