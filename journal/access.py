@@ -87,6 +87,7 @@ class Scope:
         self.user = user
         self.couple_id = user.couple_id
         self._plan = _UNLOADED
+        self._plan_id = _UNLOADED
 
     # -- the plan this user acts on: their couple's, or their own while single
     @property
@@ -103,13 +104,22 @@ class Scope:
 
     @property
     def plan_known(self) -> bool:
-        """Whether the plan was read in this request already."""
+        """Whether the plan was loaded in this request already."""
         return self._plan is not _UNLOADED
 
-    def plan_found(self, plan: Plan | None) -> None:
-        """The plan as a statement that reads more with it found it (by `plan_rule`, with
-        `plan_values`): `plan.services.plan_view` reads the plan's pauses with it."""
-        self._plan = plan
+    @property
+    def plan_id(self) -> int | None:
+        """The plan's id, None while there is none: as `plan_id_found` was told, when the
+        plan wasn't loaded (pages that only read it load no object), else the plan's."""
+        if self._plan is _UNLOADED and self._plan_id is not _UNLOADED:
+            return self._plan_id
+        plan = self.plan
+        return None if plan is None else plan.id
+
+    def plan_id_found(self, plan_id: int | None) -> None:
+        """The plan's id, as a statement read it by `plan_rule` with `plan_values`
+        (`plan.services.plan_view` reads the plan's columns with its pauses)."""
+        self._plan_id = plan_id
 
     def plan_or_create(self) -> Plan:
         """The current plan, made on first write. The zone starts as the user's own."""
@@ -124,9 +134,9 @@ class Scope:
 
     def in_plan(self, model) -> Select:
         """Rows of `model` that belong to this user's current plan."""
-        if self.plan is None:
+        if self.plan_id is None:
             return select(model).where(false())
-        return select(model).where(model.plan_id == self.plan.id)
+        return select(model).where(model.plan_id == self.plan_id)
 
     def get_in_plan_or_404(self, model, row_id):
         return _one_or_404(self.in_plan(model).where(model.id == row_id))

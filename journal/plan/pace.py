@@ -61,17 +61,19 @@ _STAGE_HISTORY = (
 )
 
 
-def my_ready(*, scope: Scope, now: datetime | None = None) -> bool:
-    """Whether *this* person has a live ready mark (never the partner's)."""
-    plan = scope.plan
+def my_ready(*, scope: Scope, view=None, now: datetime | None = None) -> bool:
+    """Whether *this* person has a live ready mark (never the partner's). `view`: the page's
+    `plan_view`, when it has one (its plan, which may be a row: nothing more is loaded)."""
+    plan = scope.plan if view is None else view.plan
     if plan is None:
         return False
     mark = db.session.connection().execute(_READY_MARK, {"plan_id": plan.id, "user_id": scope.user.id}).first()
     return _live(mark, plan, now or now_utc())
 
 
-def _live(mark, plan: Plan, now: datetime) -> bool:
-    """Whether a mark (a PaceReady, or a row of its columns) counts: for the next stage, and fresh."""
+def _live(mark, plan, now: datetime) -> bool:
+    """Whether a mark (a PaceReady, or a row of its columns) counts for `plan` (a Plan, or a
+    row of its columns): for the next stage, and fresh."""
     return mark is not None and mark.to_stage == plan.stage + 1 and now - mark.created_at < READY_LIFETIME
 
 
@@ -125,6 +127,6 @@ def pace_unmark(*, scope: Scope, user: User) -> None:
 def stage_history(scope: Scope) -> list:
     """The plan's `HISTORY_SHOWN` latest stage changes, newest first, as rows of
     `created_at`, `from_stage` and `to_stage`."""
-    if scope.plan is None:
+    if scope.plan_id is None:
         return []
-    return db.session.connection().execute(_STAGE_HISTORY, {"plan_id": scope.plan.id}).all()
+    return db.session.connection().execute(_STAGE_HISTORY, {"plan_id": scope.plan_id}).all()

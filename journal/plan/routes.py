@@ -34,7 +34,7 @@ def overview():
     s = scope()
     now = now_utc()
     view = services.plan_view(s, now=now)
-    today = today_for(current_user, plan=s.plan, now=now)
+    today = today_for(current_user, plan=view.plan, now=now)
     zones = ZoneView(view.timezone, current_user.timezone)
     partner = s.partner()
     lines = schedule_lines(
@@ -55,7 +55,7 @@ def overview():
         partner=partner,
         today=today,
         history=pace.stage_history(s),
-        my_ready=pace.my_ready(scope=s, now=now),
+        my_ready=pace.my_ready(scope=s, view=view, now=now),
         milestones=services.milestones_offered(view, today=today),
         zone_options=timezone_options(view.timezone),
     )

@@ -37,11 +37,24 @@ RESTING = (
 )
 
 
+class PlanRow(NamedTuple):
+    """The plan's columns a page reads, as `plan_view` reads them when the plan isn't
+    loaded (a page that only reads it loads no object)."""
+
+    id: int
+    timezone: str
+    stage: int
+    birth_date: date | None
+    hold_by_id: int | None
+    hold_told: bool
+
+
 @dataclass(frozen=True)
 class PlanView:
     """What pages need to know about the current plan, also when none exists yet."""
 
-    plan: Plan | None
+    #: The Plan when it is loaded, else a `PlanRow`: ask it only its id (or whether there is one).
+    plan: Any
     timezone: str
     stage: int
     paused: bool
@@ -122,38 +135,50 @@ class PauseRow(NamedTuple):
     shared: bool
 
 
+_PLAN_COLUMNS = (Plan.id, Plan.timezone, Plan.stage, Plan.birth_date, Plan.hold_by_id, Plan.hold_told)
+_PLAN_WIDTH = len(_PLAN_COLUMNS)
 _PAUSE_COLUMNS = (PlanPause.id, PlanPause.user_id, PlanPause.since, PlanPause.until, PlanPause.shared)
 
 
 @functools.cache
 def _plan_statement(in_couple: bool):
-    """The plan (`access.plan_rule`), each of its pauses and the couple's pace leader, one
-    row a pause (a row of NULL pauses for none): nearly every page reads the plan, and most
-    ask its pauses; Today asks who leads the pace. A couple's row comes from the couple, so
-    its pace leader is read also before the two of them make a plan. Built once per process
-    for each shape, the values bound as it runs."""
+    """The plan's columns (`access.plan_rule`), the couple's pace leader and each of the
+    plan's pauses, one row a pause (a row of NULL pauses for none): nearly every page reads
+    the plan, and most ask its pauses; Today asks who leads the pace. A couple's row comes
+    from the couple, so its pace leader is read also before the two of them make a plan.
+    Built once per process for each shape, the values bound as it runs."""
     if in_couple:
         return (
-            select(Plan, Couple.pace_leader_id, *_PAUSE_COLUMNS)
+            select(*_PLAN_COLUMNS, Couple.pace_leader_id, *_PAUSE_COLUMNS)
             .select_from(Couple)
             .outerjoin(Plan, plan_rule(True))
             .outerjoin(PlanPause, PlanPause.plan_id == Plan.id)
             .where(Couple.id == bindparam("couple", type_=Integer))
         )
     return (
-        select(Plan, null(), *_PAUSE_COLUMNS).outerjoin(PlanPause, PlanPause.plan_id == Plan.id).where(plan_rule(False))
+        select(*_PLAN_COLUMNS, null(), *_PAUSE_COLUMNS)
+        .outerjoin(PlanPause, PlanPause.plan_id == Plan.id)
+        .where(plan_rule(False))
     )
 
 
-def _plan_read(scope: Scope) -> tuple[Plan | None, list[PauseRow], int | None]:
-    """The plan, its pauses (fresh: writers flush first) and the couple's pace leader, in one
-    statement; the scope keeps the plan for the rest of the request if it hadn't read it (a
-    page asks `plan_view` first: a plan read before is read again, as the object held)."""
-    rows = db.session.execute(_plan_statement(scope.couple_id is not None), scope.plan_values()).all()
-    if not scope.plan_known:
-        scope.plan_found(rows[0][0] if rows else None)
-    leader_id = rows[0][1] if rows else None
-    return scope.plan, [PauseRow(*row[2:]) for row in rows if row[2] is not None], leader_id
+def _plan_read(scope: Scope) -> tuple[Any, list[PauseRow], int | None]:
+    """The plan, its pauses and the couple's pace leader, in one statement run on the
+    session's connection (the session's own execution cost twice the statement): the
+    plan is the object when it is loaded (it holds this request's changes), else the row
+    read, whose id the scope keeps. What this request changed is flushed first, as the
+    session's own statements would."""
+    db.session.flush()
+    rows = db.session.connection().execute(_plan_statement(scope.couple_id is not None), scope.plan_values()).all()
+    n = _PLAN_WIDTH
+    first = rows[0] if rows else None
+    if scope.plan_known:
+        plan = scope.plan
+    else:
+        plan = PlanRow(*first[:n]) if first is not None and first[0] is not None else None
+        scope.plan_id_found(None if plan is None else plan.id)
+    leader_id = None if first is None else first[n]
+    return plan, [PauseRow(*row[n + 1 :]) for row in rows if row[n + 1] is not None], leader_id
 
 
 def plan_paused_at(pauses, zone: str, *, now: datetime | None = None) -> bool:
@@ -497,17 +522,19 @@ def schedules_listed(scope: Scope) -> list[tuple[ListedSchedule, ListedPractice]
     """(schedule, practice) of each of the plan's current schedules, read as columns on the
     session's connection; none without a plan. Every surface that lists a plan's schedules
     reads them here (Today, the plan page, the calendar feed, the export)."""
-    if scope.plan is None:
+    plan_id = scope.plan_id
+    if plan_id is None:
         return []
-    return _listed(db.session.connection().execute(_schedules_statement(False), {"plan_id": scope.plan.id}))
+    return _listed(db.session.connection().execute(_schedules_statement(False), {"plan_id": plan_id}))
 
 
 def schedule_listed(scope: Scope, schedule_id: int) -> tuple[ListedSchedule, ListedPractice] | None:
     """The (schedule, practice) of one of the plan's current schedules, as `schedules_listed`
     reads them, or None."""
-    if scope.plan is None:
+    plan_id = scope.plan_id
+    if plan_id is None:
         return None
-    values = {"plan_id": scope.plan.id, "schedule_id": schedule_id}
+    values = {"plan_id": plan_id, "schedule_id": schedule_id}
     found = _listed(db.session.connection().execute(_schedules_statement(True), values))
     return found[0] if found else None
 
