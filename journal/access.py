@@ -24,10 +24,19 @@ from journal.pagination import cut_bound
 
 _UNLOADED = object()
 
+
+def plan_rule(in_couple: bool):
+    """Which plan is a person's: their couple's (the bound parameter `couple`), or their own
+    while single (`person`); `Scope.plan_values` gives the values."""
+    if in_couple:
+        return Plan.couple_id == bindparam("couple", type_=Integer)
+    return Plan.owner_id == bindparam("person", type_=Integer)
+
+
 # Statements nearly every page runs, built once per process with their values bound as they
 # run (building one cost about as much as running it).
-_PLAN_OF_COUPLE = select(Plan).where(Plan.couple_id == bindparam("couple", type_=Integer))
-_PLAN_OF_PERSON = select(Plan).where(Plan.owner_id == bindparam("person", type_=Integer))
+_PLAN_OF_COUPLE = select(Plan).where(plan_rule(True))
+_PLAN_OF_PERSON = select(Plan).where(plan_rule(False))
 
 
 def partner_rule(partner, me, couple):
@@ -78,17 +87,39 @@ class Scope:
         self.user = user
         self.couple_id = user.couple_id
         self._plan = _UNLOADED
+        self._plan_id = _UNLOADED
 
     # -- the plan this user acts on: their couple's, or their own while single
     @property
     def plan(self) -> Plan | None:
         """The current plan, or None if none was made yet (reads never create one)."""
         if self._plan is _UNLOADED:
-            if self.couple_id:
-                self._plan = db.session.scalar(_PLAN_OF_COUPLE, {"couple": self.couple_id})
-            else:
-                self._plan = db.session.scalar(_PLAN_OF_PERSON, {"person": self.user.id})
+            stmt = _PLAN_OF_COUPLE if self.couple_id else _PLAN_OF_PERSON
+            self._plan = db.session.scalar(stmt, self.plan_values())
         return self._plan
+
+    def plan_values(self) -> dict:
+        """The values of `plan_rule` for this person."""
+        return {"couple": self.couple_id} if self.couple_id else {"person": self.user.id}
+
+    @property
+    def plan_known(self) -> bool:
+        """Whether the plan was loaded in this request already."""
+        return self._plan is not _UNLOADED
+
+    @property
+    def plan_id(self) -> int | None:
+        """The plan's id, None while there is none: as `plan_id_found` was told, when the
+        plan wasn't loaded (pages that only read it load no object), else the plan's."""
+        if self._plan is _UNLOADED and self._plan_id is not _UNLOADED:
+            return self._plan_id
+        plan = self.plan
+        return None if plan is None else plan.id
+
+    def plan_id_found(self, plan_id: int | None) -> None:
+        """The plan's id, as a statement read it by `plan_rule` with `plan_values`
+        (`plan.services.plan_view` reads the plan's columns with its pauses)."""
+        self._plan_id = plan_id
 
     def plan_or_create(self) -> Plan:
         """The current plan, made on first write. The zone starts as the user's own."""
@@ -103,9 +134,9 @@ class Scope:
 
     def in_plan(self, model) -> Select:
         """Rows of `model` that belong to this user's current plan."""
-        if self.plan is None:
+        if self.plan_id is None:
             return select(model).where(false())
-        return select(model).where(model.plan_id == self.plan.id)
+        return select(model).where(model.plan_id == self.plan_id)
 
     def get_in_plan_or_404(self, model, row_id):
         return _one_or_404(self.in_plan(model).where(model.id == row_id))

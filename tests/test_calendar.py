@@ -284,9 +284,9 @@ def test_the_feed_costs_a_fixed_number_of_statements(app, client, couple):
     with count_queries(app) as large:
         _, text = fetch(client, path)
     assert text.count("BEGIN:VEVENT") == 13
-    # The feed owner by token, the plan, its pauses, the schedules with their practices,
+    # The feed owner by token, the plan with its pauses, the schedules with their practices,
     # the person's done and skipped prompts, their reminder settings (for quiet hours).
-    assert small.count == large.count == 6
+    assert small.count == large.count == 5
 
 
 def test_the_token_never_reaches_the_logs(app, client, user, log_output):

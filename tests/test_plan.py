@@ -112,7 +112,7 @@ RECURRENCES = {
     "once": (
         {"kind": "once", "time_1": "09:00"},
         {"kind": "once", "times": ["09:00"], "weekdays": [], "interval": 1},
-        "Once, 2 March at 09:00",
+        "Once, 2 March 2026 at 09:00",
     ),
     "daily, two times": (
         {"kind": "daily", "time_1": "20:00", "time_2": "08:30"},
@@ -168,6 +168,20 @@ def test_add_a_schedule_with_each_recurrence(app, couple):
         assert ("success", f"Added to your plan: {practice.title}.") in flashes(page), case
         assert shown in schedule_rows(page)[practice.title], case
     assert count(Schedule) == len(RECURRENCES)
+
+
+def test_a_schedules_dates_say_their_year(app, couple):
+    """A schedule started or ending in another year says which: "from 21 November" alone
+    would read as this year's. The line words its days as every page does ("4 May 2026")."""
+    ana, bo, c = couple
+    plan = couple_plan(c)
+    make_schedule(plan, make_practice("Evening walk"), start=date(2024, 11, 21), end_date=date(2031, 1, 5))
+    make_schedule(plan, make_practice("Morning stretch"), kind="once", start=date(2031, 3, 2), times=["09:00"])
+
+    rows = schedule_rows(client_for(app, ana).get("/plan"))
+
+    assert "Every day at 20:00, from 21 November 2024 until 5 January 2031" in rows["Evening walk"]
+    assert "Once, 2 March 2031 at 09:00" in rows["Morning stretch"]
 
 
 def test_who_is_prompted(app, couple):

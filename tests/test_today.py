@@ -16,7 +16,9 @@ from journal.extensions import db
 from journal.models import Plan, PlanPause, PromptAction, Schedule, now_utc
 from journal.practices.services import practice_create
 from journal.testing import (
+    client_for,
     count_queries,
+    couple_plan,
     elements,
     login_as,
     make_couple,
@@ -596,6 +598,53 @@ def test_done_twice_leaves_one_row(app, couple, ana_client):
     assert len(rows) == 1 and rows[0].state == "done" and rows[0].user_id == ana.id
 
 
+def test_a_couples_own_practice_on_today_is_never_kept_in_the_process_memory(app, couple, ana_client):
+    """What a prompt says of a library practice is rendered once per process and kept
+    (journal.templating `kept`); a couple's own practice, in their words, each time."""
+    ana, _, _ = couple
+    plan = plan_for(ana)
+    pieces = app.jinja_env.globals["kept"].pieces
+    today_page(ana_client)
+    before = pieces.cache_info().currsize
+    own = practice_create(scope=Scope(ana), author=ana, kind="closeness", title="Our own slow walk", summary="Ours.")
+    db.session.commit()
+    due_once(plan, own)
+    assert "Our own slow walk" in today_page(ana_client)
+    assert pieces.cache_info().currsize == before
+
+    due_once(plan, make_practice("A library walk"))
+    page = today_page(ana_client)
+    assert "Our own slow walk" in page and "A library walk" in page
+    assert pieces.cache_info().currsize == before + 1
+
+
+# -- who leads the pace ------------------------------------------------------------
+
+
+def test_today_asks_a_couple_to_choose_who_leads_the_pace_until_they_do(app, user):
+    """Asked with and without a plan (the plan's statement reads the couple's choice: a
+    couple's row comes from the couple, also before they make a plan); never asked of
+    someone on their own, who is invited to bring their partner instead."""
+    ask, made_for_two = "One thing to choose together", "Tandem is made for two"
+    assert made_for_two in today_page(client_for(app, user))
+    assert ask not in today_page(client_for(app, user))
+
+    bo = make_user(email="bo@example.com", display_name="Bo")
+    c = make_couple(user, bo)
+    for who in (user, bo):
+        assert ask in today_page(client_for(app, who))
+    couple_plan(c)
+    for who in (user, bo):
+        page = today_page(client_for(app, who))
+        assert ask in page and made_for_two not in page
+
+    c.pace_leader_id = bo.id
+    db.session.commit()
+    for who, partner in ((user, "Bo"), (bo, user.display_name)):
+        page = today_page(client_for(app, who))
+        assert ask not in page and f"You and {partner} are here together." in page
+
+
 # -- statement count --------------------------------------------------------------
 
 
@@ -637,7 +686,9 @@ def test_today_issues_a_fixed_number_of_statements(app, couple, ana_client):
     with count_queries(app) as many:
         page = today_page(ana_client)
     assert len(keys_on(page)) > 20
-    assert few.count == many.count, many.statements
+    # The person with their session, the plan with its pauses and the pace leader, the
+    # schedules with their practices, the couple's recent prompt actions.
+    assert few.count == many.count == 4, many.statements
 
 
 def test_a_couples_own_practice_shows_its_own_words_to_both(app, couple, ana_client, bo_client):

@@ -108,7 +108,7 @@ def _ready_offer(note: ProgressNote):
     if note.author_id != current_user.id or note.pace != "more":
         return None
     view = plan_view(scope())
-    if view.stage >= LAST_STAGE or note.stage != view.stage or my_ready(scope=scope()):
+    if view.stage >= LAST_STAGE or note.stage != view.stage or my_ready(scope=scope(), view=view):
         return None
     return view.stage + 1
 

@@ -9,6 +9,7 @@ from journal.access import Partner, Scope
 from journal.plan.forms import WEEKDAYS
 from journal.plan.recurrence import next_occurrence
 from journal.plan.services import ListedPractice, ListedSchedule, PlanView, recurrence_readable, schedules_listed
+from journal.templating import date_words
 from journal.zones import ZoneView
 
 
@@ -20,7 +21,8 @@ class ScheduleLine:
     practice: ListedPractice
     #: "later" (above the stage) or "on hold" (held), as the plan's rules say; else None.
     tag: str | None
-    #: "Every day at 20:00, from 21 November · next 28 November 2026, 20:00"; None for a
+    #: "Every day at 20:00, from 21 November 2026 · next 28 November 2026, 20:00", each day
+    #: with its year as every page words one (a start in another year says so); None for a
     #: schedule this version can't read (the page says so instead).
     when: str | None
 
@@ -52,7 +54,7 @@ def _when(schedule: ListedSchedule, view, zones, next_at, today, viewer_id, part
     start, end = schedule.start_date, schedule.end_date
     kind = schedule.kind
     if kind == "once":
-        days = f"Once, {start:%-d %B}"
+        days = f"Once, {date_words(start)}"
     elif kind == "daily":
         days = "Every day"
     elif kind == "weekly":
@@ -63,9 +65,9 @@ def _when(schedule: ListedSchedule, view, zones, next_at, today, viewer_id, part
         days = ", ".join(WEEKDAYS[d][:3] for d in schedule.weekdays)
     parts = [days, " at ", zones.clock(schedule.times, on=zones.plan_day(next_at) if next_at else today)]
     if kind != "once":
-        parts.append(f", from {start:%-d %B}")
+        parts.append(f", from {date_words(start)}")
         if end:
-            parts.append(f" until {end:%-d %B}")
+            parts.append(f" until {date_words(end)}")
     if schedule.prompt_user_id == viewer_id:
         parts.append(" · for me")
     elif schedule.prompt_user_id:

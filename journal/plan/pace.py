@@ -9,7 +9,7 @@ Nothing ever tells one partner that the other is waiting.
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, bindparam, delete, select
+from sqlalchemy import Integer, bindparam, delete, literal_column, select
 
 from journal.access import Scope
 from journal.extensions import db
@@ -48,26 +48,32 @@ def pace_step_back(*, scope: Scope, now: datetime | None = None) -> int:
 _READY_MARK = select(PaceReady).where(
     PaceReady.plan_id == bindparam("plan_id", type_=Integer), PaceReady.user_id == bindparam("user_id", type_=Integer)
 )
+#: How many of the latest stage changes the plan page shows.
+HISTORY_SHOWN = 10
 #: The page only shows them: columns, run on the session's connection (no objects loaded).
+#: The cut is written into the statement once: a LIMIT's parameter is written into the SQL
+#: each time it runs (a quarter of the statement's cost).
 _STAGE_HISTORY = (
     select(StageChange.created_at, StageChange.from_stage, StageChange.to_stage)
     .where(StageChange.plan_id == bindparam("plan_id", type_=Integer))
     .order_by(StageChange.created_at.desc(), StageChange.id.desc())
-    .limit(bindparam("limit", type_=Integer, literal_execute=True))
+    .limit(literal_column(str(HISTORY_SHOWN)))
 )
 
 
-def my_ready(*, scope: Scope, now: datetime | None = None) -> bool:
-    """Whether *this* person has a live ready mark (never the partner's)."""
-    plan = scope.plan
+def my_ready(*, scope: Scope, view=None, now: datetime | None = None) -> bool:
+    """Whether *this* person has a live ready mark (never the partner's). `view`: the page's
+    `plan_view`, when it has one (its plan, which may be a row: nothing more is loaded)."""
+    plan = scope.plan if view is None else view.plan
     if plan is None:
         return False
     mark = db.session.connection().execute(_READY_MARK, {"plan_id": plan.id, "user_id": scope.user.id}).first()
     return _live(mark, plan, now or now_utc())
 
 
-def _live(mark, plan: Plan, now: datetime) -> bool:
-    """Whether a mark (a PaceReady, or a row of its columns) counts: for the next stage, and fresh."""
+def _live(mark, plan, now: datetime) -> bool:
+    """Whether a mark (a PaceReady, or a row of its columns) counts for `plan` (a Plan, or a
+    row of its columns): for the next stage, and fresh."""
     return mark is not None and mark.to_stage == plan.stage + 1 and now - mark.created_at < READY_LIFETIME
 
 
@@ -118,9 +124,9 @@ def pace_unmark(*, scope: Scope, user: User) -> None:
         db.session.execute(delete(PaceReady).where(PaceReady.plan_id == scope.plan.id, PaceReady.user_id == user.id))
 
 
-def stage_history(scope: Scope, limit: int = 10) -> list:
-    """The plan's `limit` latest stage changes, newest first, as rows of `created_at`,
-    `from_stage` and `to_stage`."""
-    if scope.plan is None:
+def stage_history(scope: Scope) -> list:
+    """The plan's `HISTORY_SHOWN` latest stage changes, newest first, as rows of
+    `created_at`, `from_stage` and `to_stage`."""
+    if scope.plan_id is None:
         return []
-    return db.session.connection().execute(_STAGE_HISTORY, {"plan_id": scope.plan.id, "limit": limit}).all()
+    return db.session.connection().execute(_STAGE_HISTORY, {"plan_id": scope.plan_id}).all()

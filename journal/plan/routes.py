@@ -34,7 +34,7 @@ def overview():
     s = scope()
     now = now_utc()
     view = services.plan_view(s, now=now)
-    today = today_for(current_user, plan=s.plan, now=now)
+    today = today_for(current_user, plan=view.plan, now=now)
     zones = ZoneView(view.timezone, current_user.timezone)
     partner = s.partner()
     lines = schedule_lines(
@@ -55,7 +55,7 @@ def overview():
         partner=partner,
         today=today,
         history=pace.stage_history(s),
-        my_ready=pace.my_ready(scope=s, now=now),
+        my_ready=pace.my_ready(scope=s, view=view, now=now),
         milestones=services.milestones_offered(view, today=today),
         zone_options=timezone_options(view.timezone),
     )
@@ -115,7 +115,7 @@ def add(practice_id):
         flash(f"Added to your plan: {practice.title}.", "success")
         return redirect(url_for("plan.overview"))
     view = services.plan_view(scope())
-    refused = services.schedule_refused_for(scope=scope(), author=current_user, practice=practice)
+    refused = services.schedule_refused_for(scope=scope(), view=view, author=current_user, practice=practice)
     status = 422 if (form.errors or form.form_errors) else 200
     return render_template(
         "plan/schedule.html",

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, bindparam, select
+from sqlalchemy import Integer, bindparam, null, select
 from sqlalchemy.orm.attributes import flag_modified
 
-from journal.access import Scope
+from journal.access import Scope, plan_rule
 from journal.bulk import among
 from journal.extensions import db
 from journal.models import Couple, Plan, PlanPause, Practice, Schedule, User, now_utc
@@ -37,16 +37,29 @@ RESTING = (
 )
 
 
+class PlanRow(NamedTuple):
+    """The plan's columns a page reads, as `plan_view` reads them when the plan isn't
+    loaded (a page that only reads it loads no object)."""
+
+    id: int
+    timezone: str
+    stage: int
+    birth_date: date | None
+    hold_by_id: int | None
+    hold_told: bool
+
+
 @dataclass(frozen=True)
 class PlanView:
     """What pages need to know about the current plan, also when none exists yet."""
 
-    plan: Plan | None
+    #: The Plan when it is loaded, else a `PlanRow`: ask it only its id (or whether there is one).
+    plan: Any
     timezone: str
     stage: int
     paused: bool
     #: The viewer's own pause while it is on (or one carried over from before pauses
-    #: belonged to a person): the viewer may lift it. A row of `pause_rows`.
+    #: belonged to a person): the viewer may lift it. A `PauseRow`.
     my_pause: Any
     #: The partner's pause is on. Its end date shows only if they chose to share it.
     partner_paused: bool
@@ -56,9 +69,12 @@ class PlanView:
     birth_date: date | None
     #: The person whose check-in started the hold chose to tell their partner why.
     hold_told: bool = False
-    #: Every pause of the plan, as `pause_rows` (for surfaces that ask the rule at other
+    #: Every pause of the plan, as `PauseRow`s (for surfaces that ask the rule at other
     #: instants: the calendar feed).
     pauses: tuple = ()
+    #: The partner who leads the couple's pace, None until the two of them choose (or for
+    #: someone on their own): Today asks them to, and only the leader plans stage 3 on.
+    pace_leader_id: int | None = None
 
     def weeks_since_birth(self, today: date) -> int | None:
         if self.birth_date is None or self.birth_date > today:
@@ -83,11 +99,12 @@ class PlanView:
 
 
 def plan_view(scope: Scope, *, now: datetime | None = None) -> PlanView:
-    plan = scope.plan
+    plan, pauses, leader_id = _plan_read(scope)
     if plan is None:
-        return PlanView(None, scope.user.timezone, 1, False, None, False, None, False, None, None)
+        return PlanView(
+            None, scope.user.timezone, 1, False, None, False, None, False, None, None, pace_leader_id=leader_id
+        )
     now = now or now_utc()
-    pauses = pause_rows(plan)
     active = [p for p in pauses if pause_active(p.since, p.until, plan.timezone, now)]
     mine = next((p for p in active if pause_lifted_by(p, scope.user)), None)
     theirs = [p for p in active if not pause_lifted_by(p, scope.user)]
@@ -104,7 +121,64 @@ def plan_view(scope: Scope, *, now: datetime | None = None) -> PlanView:
         birth_date=plan.birth_date,
         hold_told=plan.hold_by_id is not None and plan.hold_told,
         pauses=tuple(pauses),
+        pace_leader_id=leader_id,
     )
+
+
+class PauseRow(NamedTuple):
+    """A pause as `plan_view` reads it with the plan: its columns, nothing loaded."""
+
+    id: int
+    user_id: int | None
+    since: datetime
+    until: date | None
+    shared: bool
+
+
+_PLAN_COLUMNS = (Plan.id, Plan.timezone, Plan.stage, Plan.birth_date, Plan.hold_by_id, Plan.hold_told)
+_PLAN_WIDTH = len(_PLAN_COLUMNS)
+_PAUSE_COLUMNS = (PlanPause.id, PlanPause.user_id, PlanPause.since, PlanPause.until, PlanPause.shared)
+
+
+@functools.cache
+def _plan_statement(in_couple: bool):
+    """The plan's columns (`access.plan_rule`), the couple's pace leader and each of the
+    plan's pauses, one row a pause (a row of NULL pauses for none): nearly every page reads
+    the plan, and most ask its pauses; Today asks who leads the pace. A couple's row comes
+    from the couple, so its pace leader is read also before the two of them make a plan.
+    Built once per process for each shape, the values bound as it runs."""
+    if in_couple:
+        return (
+            select(*_PLAN_COLUMNS, Couple.pace_leader_id, *_PAUSE_COLUMNS)
+            .select_from(Couple)
+            .outerjoin(Plan, plan_rule(True))
+            .outerjoin(PlanPause, PlanPause.plan_id == Plan.id)
+            .where(Couple.id == bindparam("couple", type_=Integer))
+        )
+    return (
+        select(*_PLAN_COLUMNS, null(), *_PAUSE_COLUMNS)
+        .outerjoin(PlanPause, PlanPause.plan_id == Plan.id)
+        .where(plan_rule(False))
+    )
+
+
+def _plan_read(scope: Scope) -> tuple[Any, list[PauseRow], int | None]:
+    """The plan, its pauses and the couple's pace leader, in one statement run on the
+    session's connection (the session's own execution cost twice the statement): the
+    plan is the object when it is loaded (it holds this request's changes), else the row
+    read, whose id the scope keeps. What this request changed is flushed first, as the
+    session's own statements would."""
+    db.session.flush()
+    rows = db.session.connection().execute(_plan_statement(scope.couple_id is not None), scope.plan_values()).all()
+    n = _PLAN_WIDTH
+    first = rows[0] if rows else None
+    if scope.plan_known:
+        plan = scope.plan
+    else:
+        plan = PlanRow(*first[:n]) if first is not None and first[0] is not None else None
+        scope.plan_id_found(None if plan is None else plan.id)
+    leader_id = None if first is None else first[n]
+    return plan, [PauseRow(*row[n + 1 :]) for row in rows if row[n + 1] is not None], leader_id
 
 
 def plan_paused_at(pauses, zone: str, *, now: datetime | None = None) -> bool:
@@ -121,22 +195,13 @@ def pause_lifted_by(pause, user: User) -> bool:
     return pause.user_id is None or pause.user_id == user.id
 
 
-#: Built once per process (nearly every page asks for the plan's pauses), the id bound as it runs.
+#: Built once per process, the id bound as it runs.
 _PAUSES_OF = select(PlanPause).where(PlanPause.plan_id == bindparam("plan_id", type_=Integer))
-_PAUSE_ROWS = select(PlanPause.id, PlanPause.user_id, PlanPause.since, PlanPause.until, PlanPause.shared).where(
-    PlanPause.plan_id == bindparam("plan_id", type_=Integer)
-)
 
 
 def pauses_of(plan: Plan) -> list[PlanPause]:
     """The plan's pauses as objects, for a change to them (`plan_resume`)."""
     return list(db.session.scalars(_PAUSES_OF, {"plan_id": plan.id}))
-
-
-def pause_rows(plan: Plan) -> list:
-    """The plan's pauses as rows of their columns, for reading them (every page asks, through
-    `plan_view`): on the session's connection, no objects loaded. Writers flush first."""
-    return db.session.connection().execute(_PAUSE_ROWS, {"plan_id": plan.id}).all()
 
 
 def pauses_by_plan(plan_ids: set[int]) -> dict[int, list]:
@@ -148,10 +213,6 @@ def pauses_by_plan(plan_ids: set[int]) -> dict[int, list]:
         ):
             found.setdefault(row.plan_id, []).append(row)
     return found
-
-
-def plan_is_paused(plan: Plan, *, now: datetime | None = None) -> bool:
-    return plan_paused_at(pause_rows(plan), plan.timezone, now=now)
 
 
 def plan_pause(*, scope: Scope, until: date | None, shared: bool = False) -> None:
@@ -301,13 +362,14 @@ def recurrence_readable(schedule: Schedule) -> Recurrence | None:
         return None
 
 
-def schedule_refused_for(*, scope: Scope, author: User, practice: Practice) -> str | None:
+def schedule_refused_for(*, scope: Scope, view: PlanView, author: User, practice: Practice) -> str | None:
     """Why `author` may not plan `practice`, or None. Intimate practices (stage 3 and 4)
-    are planned only by the partner who leads the pace, so they never arrive as a
-    request from the other. Someone on their own leads their own pace."""
+    are planned only by the partner who leads the pace (`view`'s, as `plan_view` read it),
+    so they never arrive as a request from the other. Someone on their own leads their
+    own pace."""
     if not practice.is_intimate or scope.couple_id is None:
         return None
-    leader_id = db.session.scalar(select(Couple.pace_leader_id).where(Couple.id == scope.couple_id))
+    leader_id = view.pace_leader_id
     if leader_id is None:
         return "First choose together who leads the pace, on the Partner page."
     if leader_id != author.id:
@@ -335,7 +397,7 @@ def schedule_save(
         raise PlanError("This practice belongs to a later stage. It opens when you both are ready.")
     if view.is_held(practice):
         raise PlanError(RESTING)
-    refused = schedule_refused_for(scope=scope, author=author, practice=practice)
+    refused = schedule_refused_for(scope=scope, view=view, author=author, practice=practice)
     if refused:
         raise PlanError(refused)
     problems = recurrence.problems()
@@ -460,17 +522,19 @@ def schedules_listed(scope: Scope) -> list[tuple[ListedSchedule, ListedPractice]
     """(schedule, practice) of each of the plan's current schedules, read as columns on the
     session's connection; none without a plan. Every surface that lists a plan's schedules
     reads them here (Today, the plan page, the calendar feed, the export)."""
-    if scope.plan is None:
+    plan_id = scope.plan_id
+    if plan_id is None:
         return []
-    return _listed(db.session.connection().execute(_schedules_statement(False), {"plan_id": scope.plan.id}))
+    return _listed(db.session.connection().execute(_schedules_statement(False), {"plan_id": plan_id}))
 
 
 def schedule_listed(scope: Scope, schedule_id: int) -> tuple[ListedSchedule, ListedPractice] | None:
     """The (schedule, practice) of one of the plan's current schedules, as `schedules_listed`
     reads them, or None."""
-    if scope.plan is None:
+    plan_id = scope.plan_id
+    if plan_id is None:
         return None
-    values = {"plan_id": scope.plan.id, "schedule_id": schedule_id}
+    values = {"plan_id": plan_id, "schedule_id": schedule_id}
     found = _listed(db.session.connection().execute(_schedules_statement(True), values))
     return found[0] if found else None
 

@@ -51,10 +51,11 @@ def browse():
 @bp.get("/<int:practice_id>")
 @login_required
 def read(practice_id):
+    view = plan_view(scope())  # first: it reads the plan with its pauses, and the practice's rule asks the plan
     practice = services.practice_get_or_404(scope(), practice_id)
-    refused = schedule_refused_for(scope=scope(), author=current_user, practice=practice)
+    refused = schedule_refused_for(scope=scope(), view=view, author=current_user, practice=practice)
     return render_template(
-        "practices/read.html", practice=practice, kind_labels=KIND_LABELS, view=plan_view(scope()), refused=refused
+        "practices/read.html", practice=practice, kind_labels=KIND_LABELS, view=view, refused=refused
     )
 
 

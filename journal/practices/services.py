@@ -59,15 +59,15 @@ def _visible(plan_id):
 
 def practices_visible(scope: Scope):
     """The library (not retired) and this plan's own practices, as a select."""
-    return select(Practice).where(_visible(scope.plan.id if scope.plan is not None else None))
+    return select(Practice).where(_visible(scope.plan_id))
 
 
 def practice_get_or_404(scope: Scope, practice_id: int) -> Practice:
     """Any library practice (retired ones too: a plan may still hold them) or one of
     this plan's own; anything else is a 404."""
     mine = Practice.plan_id.is_(None)
-    if scope.plan is not None:
-        mine = or_(mine, Practice.plan_id == scope.plan.id)
+    if scope.plan_id is not None:
+        mine = or_(mine, Practice.plan_id == scope.plan_id)
     practice = db.session.scalar(select(Practice).where(mine, Practice.id == practice_id))
     if practice is None:
         abort(404)
@@ -138,7 +138,7 @@ def _browse_statement(has_plan: bool, by_kind: bool, by_stage: bool):
 def practices_browse(scope: Scope, *, kind: str | None = None, stage: int | None = None) -> list[PracticeCard]:
     """The practices this person may see (`_visible`), of one kind and stage if given, in
     the library's order, as cards."""
-    plan_id = scope.plan.id if scope.plan is not None else None
+    plan_id = scope.plan_id
     stmt = _browse_statement(plan_id is not None, bool(kind), bool(stage))
     cards = []
     # Through the connection: columns need nothing of the ORM, whose part of reading 77 rows

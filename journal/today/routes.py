@@ -1,7 +1,8 @@
 """Today: the landing page after log-in, and acting on a prompt."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 
 from journal.access import scope
@@ -22,6 +23,25 @@ MESSAGES = {
 }
 
 
+#: The macro of what a prompt says of its practice.
+PRACTICE = "today/_practice.html"
+
+
+def _practice_pieces(prompts: list[services.Prompt]) -> list[Markup]:
+    """What each prompt says of its practice (its title, summary and steps, the words
+    "no pressure" for an intimate one), as HTML: a library practice's as `kept` holds it
+    (rendered once per process), a couple's own rendered now and never kept. Its steps
+    were most of a prompt's time in the template, escaped one by one."""
+    env = current_app.jinja_env
+    kept, piece = env.globals["kept"], env.get_template(PRACTICE).module.practice
+    pieces = []
+    for prompt in prompts:
+        p = prompt.practice
+        values = (p.id, p.title, p.summary, tuple(p.steps or ()), NO_PRESSURE if p.is_intimate else None)
+        pieces.append(piece(*values) if p.plan_id is not None else kept(PRACTICE, "practice", *values))
+    return pieces
+
+
 @bp.get("/today")
 @login_required
 def today():
@@ -31,10 +51,10 @@ def today():
     return render_template(
         "today/today.html",
         partner=partner,
-        pace_chosen=partner is not None and services.pace_chosen(s),
+        # Today asks the couple to choose who leads the pace until they do.
+        pace_chosen=view.pace_leader_id is not None,
         view=view,
-        prompts=prompts,
-        no_pressure=NO_PRESSURE,
+        prompts=list(zip(prompts, _practice_pieces(prompts))),
     )
 
 

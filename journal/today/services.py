@@ -15,7 +15,7 @@ from sqlalchemy import Integer, bindparam, select
 
 from journal.access import Scope
 from journal.extensions import db
-from journal.models import Couple, Plan, PromptAction, User, now_utc
+from journal.models import Plan, PromptAction, User, now_utc
 from journal.plan.recurrence import local_to_utc, occurrences, occurrences_by_day, occurs_at
 from journal.plan.services import (
     ListedPractice,
@@ -94,18 +94,6 @@ def _recent_actions_statement(in_couple: bool):
     ).where(PromptAction.user_id.in_(members), PromptAction.occurrence_at >= bindparam("since"))
 
 
-#: Built once per process, the couple's id bound as it runs.
-_PACE_LEADER = select(Couple.pace_leader_id).where(Couple.id == bindparam("couple_id", type_=Integer))
-
-
-def pace_chosen(scope: Scope) -> bool:
-    """Whether the couple chose who leads the pace (Today asks them to until they do):
-    one column, read through the connection."""
-    if scope.couple_id is None:
-        return False
-    return db.session.connection().scalar(_PACE_LEADER, {"couple_id": scope.couple_id}) is not None
-
-
 def snoozes_offered(practice: ListedPractice) -> tuple[str, ...]:
     """How a prompt may be put off. An intimate practice only ever waits for another
     day: "in 15 minutes" would read as "soon, then"."""
@@ -121,21 +109,17 @@ def prompts_for(scope: Scope, user: User, *, now: datetime | None = None) -> tup
     start = local_day_start(user.timezone, now=now)
     end = now + HORIZON
     rows = schedules_listed(scope)
-    actions, partner_done = {}, set()
-    # Read as columns through the connection, all at once: nothing is loaded, and the ORM's
-    # part of running a statement cost as much as the statement.
-    for a in (
-        db.session.connection()
-        .execute(
-            _recent_actions_statement(user.couple_id is not None),
-            {"couple_id": user.couple_id, "user_id": user.id, "since": start - LOOKBACK},
-        )
-        .all()
+    actions, partner_done = {}, set()  # actions: (schedule, occurrence) -> (state, snoozed until)
+    # Read as columns through the connection, all at once and unpacked: nothing is loaded, and
+    # the ORM's part of running a statement cost as much as the statement.
+    for user_id, schedule_id, occurrence_at, state, snoozed_until in db.session.connection().execute(
+        _recent_actions_statement(user.couple_id is not None),
+        {"couple_id": user.couple_id, "user_id": user.id, "since": start - LOOKBACK},
     ):
-        if a.user_id == user.id:
-            actions[(a.schedule_id, a.occurrence_at)] = a
-        elif a.state == "done":
-            partner_done.add((a.schedule_id, a.occurrence_at))
+        if user_id == user.id:
+            actions[(schedule_id, occurrence_at)] = (state, snoozed_until)
+        elif state == "done":
+            partner_done.add((schedule_id, occurrence_at))
     prompts = []
     own = set()  # (schedule, occurrence) of every occurrence in the window, done or not
     for schedule, practice in rows:
@@ -146,18 +130,18 @@ def prompts_for(scope: Scope, user: User, *, now: datetime | None = None) -> tup
             continue
         for at in occurrences_by_day(rec, view.timezone, start - LOOKBACK, end):
             own.add((schedule.id, at))
-            action = actions.get((schedule.id, at))
-            if action is None:
+            state, snoozed_until = actions.get((schedule.id, at), (None, None))
+            if state is None:
                 if at >= start:
                     together = (schedule.id, at) in partner_done and done_together(
                         prompt_user_id=schedule.prompt_user_id, together=practice.together, kind=practice.kind
                     )
                     prompts.append(Prompt(schedule, practice, at, at, False, done_together=together))
-            elif action.state == "snoozed" and start <= action.snoozed_until < end:
+            elif state == "snoozed" and start <= snoozed_until < end:
                 together = (schedule.id, at) in partner_done and done_together(
                     prompt_user_id=schedule.prompt_user_id, together=practice.together, kind=practice.kind
                 )
-                prompts.append(Prompt(schedule, practice, at, action.snoozed_until, True, done_together=together))
+                prompts.append(Prompt(schedule, practice, at, snoozed_until, True, done_together=together))
     # A daily prompt snoozed until tomorrow lands on tomorrow's own occurrence, which
     # stands for both: one item, gone once that one is done or skipped.
     prompts = [p for p in prompts if not (p.snoozed and (p.schedule.id, p.due_at) in own)]
