@@ -69,6 +69,23 @@ def test_keys_of_several_owners_load_in_one_statement(app, couple):
         unseal(blobs[user_owner(ana)], owner=couple_owner(c.id), context=here)
 
 
+@pytest.mark.parametrize("count", [1, 3, 33])
+def test_keys_load_whatever_the_number_of_owners(app, count):
+    """Each owner's ids are padded to a fixed size (the last repeated) and a list longer
+    than any size is expanded as it runs: every key is its own owner's, whatever the count."""
+    owners = [("plan", 1000 + n) for n in range(count)]
+    here = context("plans", 1, "text", None, None)
+    blobs = {owner: seal(f"plan {owner[1]}", owner=owner, context=here) for owner in owners}
+    db.session.commit()
+    _fresh_request(app)
+    with count_queries(app) as q:
+        crypto.keys_preload(set(owners) | {("plan", 999_999)})
+    assert q.count == 1
+    for owner, blob in blobs.items():
+        assert unseal(blob, owner=owner, context=here) == f"plan {owner[1]}"
+    assert crypto.data_key(("plan", 999_999)) is None
+
+
 def test_master_key_lives_outside_the_database(app, user):
     seal("x", owner=user_owner(user), context=b"c")
     db.session.commit()

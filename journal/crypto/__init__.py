@@ -19,7 +19,7 @@ import os
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import g
-from sqlalchemy import String, and_, bindparam, delete, or_, select
+from sqlalchemy import Integer, String, and_, bindparam, delete, or_, select
 
 from journal.crypto.keyring import keyring
 from journal.extensions import db
@@ -75,22 +75,39 @@ def _cache() -> dict:
     return g.tandem_data_keys
 
 
+#: The sizes a statement's list of owner ids is padded to (the last id repeated): each
+#: size is its own statement, compiled once, where a list of any length ("expanding")
+#: was written out again on every run. A list page names one or two people.
+_ID_SIZES = (1, 2, 4, 8, 16, 32)
+
+
 @functools.cache
-def _keys_statement(kinds: int):
-    """The wrapped keys of owners of `kinds` types (1 to 3), built once per process:
-    for each type `i`, its name `type_i` and its ids `ids_i` are bound as it runs
-    (building the statement per page cost more than running it). Read as columns."""
+def _keys_statement(sizes: tuple[int, ...]):
+    """The wrapped keys of owners of `len(sizes)` types (1 to 3), built once per process
+    for each shape: for each type `i`, its name `type_i` and its ids `id_i_0` to
+    `id_i_<size - 1>` are bound as it runs (building the statement per page cost more
+    than running it). A size 0 is a list longer than any in `_ID_SIZES`, bound as
+    `ids_i` and expanded as it runs. Read as columns."""
     return select(DataKey.owner_type, DataKey.owner_id, DataKey.wrapped, DataKey.master_key_id).where(
         or_(
             *(
                 and_(
                     DataKey.owner_type == bindparam(f"type_{i}", type_=String),
-                    DataKey.owner_id.in_(bindparam(f"ids_{i}", expanding=True)),
+                    DataKey.owner_id.in_(
+                        [bindparam(f"id_{i}_{j}", type_=Integer) for j in range(size)]
+                        if size
+                        else bindparam(f"ids_{i}", expanding=True)
+                    ),
                 )
-                for i in range(kinds)
+                for i, size in enumerate(sizes)
             )
         )
     )
+
+
+def _id_size(count: int) -> int:
+    """The size a list of `count` ids is padded to (0: too long, expanded as it runs)."""
+    return next((size for size in _ID_SIZES if size >= count), 0)
 
 
 def keys_preload(owners: set[Owner]) -> None:
@@ -104,10 +121,17 @@ def keys_preload(owners: set[Owner]) -> None:
             wanted.setdefault(kind, []).append(owner_id)
     if not wanted:
         return
-    values = {}
+    values, sizes = {}, []
     for i, (kind, ids) in enumerate(sorted(wanted.items())):
-        values[f"type_{i}"], values[f"ids_{i}"] = kind, sorted(ids)
-    for row in db.session.connection().execute(_keys_statement(len(wanted)), values):
+        ids.sort()
+        size = _id_size(len(ids))
+        values[f"type_{i}"] = kind
+        if size:
+            values.update({f"id_{i}_{j}": ids[min(j, len(ids) - 1)] for j in range(size)})
+        else:
+            values[f"ids_{i}"] = ids
+        sizes.append(size)
+    for row in db.session.connection().execute(_keys_statement(tuple(sizes)), values):
         cache[(row.owner_type, row.owner_id)] = _unwrap(row)
 
 
