@@ -5,6 +5,7 @@ import os
 
 import pytest
 from flask import g
+from sqlalchemy import select
 
 from journal import create_app, crypto
 from journal.account.services import account_delete
@@ -12,7 +13,7 @@ from journal.crypto import DecryptError, context, couple_owner, seal, shred, uns
 from journal.crypto.keyring import keyring, new_key_line, parse, write_file
 from journal.crypto.rotate import rotate
 from journal.extensions import db
-from journal.models import DataKey
+from journal.models import DataKey, User
 from journal.testing import count_queries
 
 
@@ -84,6 +85,28 @@ def test_keys_load_whatever_the_number_of_owners(app, count):
     for owner, blob in blobs.items():
         assert unseal(blob, owner=owner, context=here) == f"plan {owner[1]}"
     assert crypto.data_key(("plan", 999_999)) is None
+
+
+def test_a_list_reads_its_authors_keys_with_its_rows(app, couple):
+    """`with_owner_keys` joins each row's owner's wrapped key (None without one) and
+    `key_given` unwraps it: the texts open with it, made ready once (`cipher`) or not,
+    and in no other place."""
+    ana, bo, _ = couple
+    here = context("entries", 1, "body", ana.id, "private")
+    blob = seal("read with the list", owner=user_owner(ana), context=here)
+    db.session.commit()
+    _fresh_request(app)
+    stmt = crypto.with_owner_keys(select(User.id).where(User.id.in_([ana.id, bo.id])), "user", User.id)
+    with count_queries(app) as q:
+        rows = {row.id: row for row in db.session.execute(stmt)}
+        keys = {i: crypto.key_given(("user", i), row.key_wrapped, row.key_master) for i, row in rows.items()}
+    assert q.count == 1
+    assert keys[bo.id] is None and rows[bo.id].key_wrapped is None
+    assert keys[ana.id] == crypto.data_key(user_owner(ana))
+    for key in (keys[ana.id], crypto.cipher(keys[ana.id])):
+        assert crypto.unseal_with(key, blob, here) == "read with the list"
+        with pytest.raises(DecryptError):
+            crypto.unseal_with(key, blob, context("entries", 2, "body", ana.id, "private"))
 
 
 def test_master_key_lives_outside_the_database(app, user):

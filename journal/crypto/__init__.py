@@ -15,11 +15,12 @@ Scores, dates, kinds and visibility stay in clear for queries and charts.
 import functools
 import logging
 import os
+from typing import NamedTuple
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import g
-from sqlalchemy import Integer, String, and_, bindparam, delete, or_, select
+from sqlalchemy import Integer, Select, String, and_, bindparam, delete, or_, select
 
 from journal.crypto.keyring import keyring
 from journal.extensions import db
@@ -135,6 +136,38 @@ def keys_preload(owners: set[Owner]) -> None:
         cache[(row.owner_type, row.owner_id)] = _unwrap(row)
 
 
+def with_owner_keys(stmt: Select, owner_type: str, owner_id) -> Select:
+    """`stmt` also reading the wrapped data key of each row's owner (of `owner_type`, its
+    id in the column `owner_id`) as its last two columns, `key_wrapped` and `key_master`
+    (None when the owner has no key): a list reads its authors' keys with its rows, not
+    in a statement of its own (a statement cost as much as a third of a page's cards).
+    `key_given` unwraps each owner's once a request, and only when a row is opened."""
+    joined = and_(DataKey.owner_type == owner_type, DataKey.owner_id == owner_id)
+    return stmt.outerjoin(DataKey, joined).add_columns(
+        DataKey.wrapped.label("key_wrapped"), DataKey.master_key_id.label("key_master")
+    )
+
+
+def key_given(owner: Owner, wrapped: bytes | None, master_key_id: str | None) -> bytes | None:
+    """The owner's data key, unwrapped from the columns a list read with its rows
+    (`with_owner_keys`) the first time in a request; None if destroyed or never made."""
+    cache = _cache()
+    key = cache.get(owner)
+    if key is None and wrapped is not None:
+        row = _WrappedKey(owner[0], owner[1], wrapped, master_key_id)
+        key = cache[owner] = _unwrap(row)
+    return key
+
+
+class _WrappedKey(NamedTuple):
+    """A data key's row as `_unwrap` reads it."""
+
+    owner_type: str
+    owner_id: int
+    wrapped: bytes
+    master_key_id: str
+
+
 def data_key(owner: Owner, *, create: bool = False) -> bytes | None:
     """The owner's data key; made on first use when `create`. None if destroyed or never made."""
     cache = _cache()
@@ -147,6 +180,13 @@ def data_key(owner: Owner, *, create: bool = False) -> bytes | None:
         db.session.flush()
         cache[owner] = key
     return cache.get(owner)
+
+
+def cipher(key: bytes) -> AESGCM:
+    """A data key made ready to open many texts (`unseal_with`): a list opens a few
+    dozen fields with one or two keys, and making a key ready cost more than opening
+    a field with it. Held for the request only, like the key."""
+    return AESGCM(key)
 
 
 def seal_with(key: bytes, text: str, context: bytes) -> bytes:
@@ -170,11 +210,12 @@ def unseal(blob: bytes | None, *, owner: Owner, context: bytes) -> str | None:
     return unseal_with(key, blob, context)
 
 
-def unseal_with(key: bytes, blob: bytes, context: bytes) -> str:
+def unseal_with(key: bytes | AESGCM, blob: bytes, context: bytes) -> str:
+    """Open with a data key in hand, or one made ready for many texts (`cipher`)."""
     if blob[:1] != VERSION:
         raise DecryptError("unknown format")
     try:
-        return AESGCM(key).decrypt(blob[1:13], blob[13:], context).decode("utf-8")
+        return (AESGCM(key) if type(key) is bytes else key).decrypt(blob[1:13], blob[13:], context).decode("utf-8")
     except InvalidTag as exc:
         raise DecryptError("text does not open in this place") from exc
 
