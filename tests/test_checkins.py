@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from journal.access import Scope
 from journal.checkins.cards import DAY_FORMAT, CheckInCard, day_words
@@ -21,7 +21,7 @@ from journal.checkins.services import checkin_create
 from journal.couple.services import couple_leave
 from journal.crypto import DecryptError, context, unseal
 from journal.extensions import db
-from journal.models import Plan, Practice, PromptAction, Schedule, now_utc
+from journal.models import DataKey, Plan, Practice, PromptAction, Schedule, now_utc
 from journal.models.checkins import CheckIn
 from journal.testing import (
     checked_values,
@@ -473,6 +473,22 @@ def test_unreadable_words_show_a_calm_placeholder(app, couple, ana_client):
         response = ana_client.get(path)
         assert response.status_code == 200
         assert "This text can't be read any more." in read_text(response) and "Mood 3 of 5" in read_text(response)
+
+
+def test_a_shredded_key_leaves_only_its_authors_words_unreadable(app, couple, ana_client):
+    """The list reads each author's key with its rows: Bo's key gone, his words say so on
+    the list and on his check-in's page, and Ana's still open."""
+    ana, bo, _ = couple
+    today = local_today(ana)
+    checkin_create(author=ana, answers={"mood": 4, "note": "Ana's words"}, day=today, visibility="shared")
+    bo_id = checkin_create(author=bo, answers={"mood": 2, "note": "Bo's words"}, day=today, visibility="shared").id
+    db.session.commit()
+    db.session.execute(delete(DataKey).where(DataKey.owner_type == "user", DataKey.owner_id == bo.id))
+    db.session.commit()
+    listed, single = read_text(ana_client.get("/checkins")), read_text(ana_client.get(f"/checkins/{bo_id}"))
+    assert "Ana's words" in listed and "Bo's words" not in listed
+    for page in (listed, single):
+        assert "This text can't be read any more." in page and "Mood 2 of 5" in page
 
 
 def test_history_is_newest_day_first_and_paginated(app, couple, ana_client):
