@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm.exc import StaleDataError
 
 from journal.access import PRIVATE, SHARED, Scope
-from journal.crypto import DecryptError, cipher, data_key, key_given, keys_preload, user_owner
+from journal.crypto import DecryptError, cipher, data_key, key_given, keys_preload, unseal_with, user_owner
 from journal.crypto.fields import UNREADABLE, SealedFields  # noqa: F401 (UNREADABLE: pages read it here)
 from journal.edits import EditConflict, version_check
 from journal.extensions import db
@@ -109,6 +109,8 @@ class EntryText:
 
 #: Where each sealed field goes in an EntryText.
 _ATTRIBUTES = {"title": "title", "body": "body", "tags": "tags_text", "line": "line"}
+#: Each sealed field's column.
+_COLUMNS = {name: f"{name}_sealed" for name in SEALED_FIELDS}
 
 
 class Reader:
@@ -141,14 +143,14 @@ class Reader:
         key = self.keys.get(ENTRY_TEXT.owner(entry))
         text = EntryText()
         for name in fields:
-            blob = getattr(entry, f"{name}_sealed")
+            blob = getattr(entry, _COLUMNS[name])
             if blob is None:
                 continue
             if key is None:
                 text.unreadable = True
                 continue
             try:
-                setattr(text, _ATTRIBUTES[name], ENTRY_TEXT.open_with(key, entry, name))
+                setattr(text, _ATTRIBUTES[name], unseal_with(key, blob, ENTRY_TEXT.context(entry, name)))
             except DecryptError:
                 text.unreadable = True
         if text.unreadable:
