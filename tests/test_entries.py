@@ -627,6 +627,7 @@ def test_a_moment_in_ones_own_words_needs_the_words(app, user):
     assert response.status_code == 422
     assert field_error(response, "line") == "Please say the moment in a few words."
     assert '<details class="keep-moment" open>' in response.get_data(as_text=True)
+    assert "Please look at the note below." in response.get_data(as_text=True)  # the form's own macros, imported
     response = client.post("/journal/moments", data={"moment_kind": "own", "line": "x" * 301, "visibility": SHARED})
     assert response.status_code == 422 and field_value(response, "line") == "x" * 301
     assert client.post("/journal/moments", data={"moment_kind": "not-a-kind", "visibility": PRIVATE}).status_code == 422
