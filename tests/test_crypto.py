@@ -109,6 +109,19 @@ def test_a_list_reads_its_authors_keys_with_its_rows(app, couple):
             crypto.unseal_with(key, blob, context("entries", 2, "body", ana.id, "private"))
 
 
+def test_a_key_made_ready_is_forgotten_with_the_key(app, user):
+    """`unseal` makes each owner's key ready once a request; shredding forgets it at once,
+    so nothing opens with it later in the same request."""
+    here = context("entries", 1, "body", user.id, "private")
+    blob = seal("opened twice, then never", owner=user_owner(user), context=here)
+    db.session.commit()
+    _fresh_request(app)
+    assert unseal(blob, owner=user_owner(user), context=here) == unseal(blob, owner=user_owner(user), context=here)
+    shred(user_owner(user))
+    with pytest.raises(DecryptError):
+        unseal(blob, owner=user_owner(user), context=here)
+
+
 def test_master_key_lives_outside_the_database(app, user):
     seal("x", owner=user_owner(user), context=b"c")
     db.session.commit()
