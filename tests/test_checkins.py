@@ -12,11 +12,13 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import delete, func, select
+from wtforms import RadioField
 
-from journal.access import Scope
+from journal.access import Scope, visibility_words
 from journal.checkins.cards import DAY_FORMAT, CheckInCard, day_words
+from journal.checkins.forms import CheckInForm
 from journal.checkins.services import checkin_create
 from journal.couple.services import couple_leave
 from journal.crypto import DecryptError, context, unseal
@@ -292,6 +294,31 @@ def test_bad_input_is_refused_next_to_the_field_and_what_was_typed_is_kept(
     assert textarea_value(response, "note") == data["note"]
     if field == "day":
         assert field_value(response, "day") == value
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{}, {"mood": "3", "bleeding": "heavier", "fever": "yes", "boundary": "red", "sleep_hours": "x"}],
+    ids=["blank", "sent-back"],
+)
+def test_the_form_writes_each_choice_as_wtforms_widgets_would(app, couple, ana_client, data):
+    """The form's page writes its radios from each field's choices (checkins/_parts.html):
+    every option's input and label are the ones WTForms' own widgets write, checked where
+    chosen. A radio field given render_kw or a validator that adds an attribute fails here."""
+    response = ana_client.post("/checkins/new", data=data) if data else ana_client.get("/checkins/new")
+    html = response.get_data(as_text=True)
+    with app.test_request_context("/checkins/new", method="POST" if data else "GET", data=data):
+        form = CheckInForm(day=local_today(couple[0]), today=local_today(couple[0]))
+        form.visibility.choices = list(visibility_words().items())  # as the page offers them, no prompt
+        form.validate()
+        radios = [f for f in form if isinstance(f, RadioField)]
+        assert len(radios) == 11
+        for field in radios:
+            for option in field:
+                assert str(option()) in html, option()
+                assert f'<label for="{option.id}">{escape(option.label.text)}' in html
+        chosen = sorted(str(o()) for f in radios for o in f if o.checked)
+        assert chosen == sorted(re.findall(r"<input checked [^>]*>", html))
 
 
 def test_back_dating_goes_up_to_14_days_and_never_into_the_future(app, couple, ana_client):
