@@ -190,7 +190,7 @@ def journal_page(scope: Scope, *, filters: Filters, page: int = 1) -> JournalPag
     if not filters.textual:
         cut = page_read(newest, page=page, per_page=PER_PAGE)
         reader = Reader.of_rows(cut.items)
-        items = [_item(reader, row, user, fields) for row in cut.items]
+        items = [_item(row, reader.open(row, fields), user) for row in cut.items]
         return JournalPage(items=items, page=cut.page, has_next=cut.has_next, filters=filters)
 
     rows = newest(0, SEARCH_CAP)
@@ -199,14 +199,15 @@ def journal_page(scope: Scope, *, filters: Filters, page: int = 1) -> JournalPag
     labels = moment_labels()
     matched = []
     for row in rows:
-        item = _item(reader, row, user, fields)
-        if tag and tag not in {t.casefold() for t in item.tags}:
-            continue
+        text = reader.open(row, fields)
         if needle:
             label = labels.get(row.moment_kind or "", "")
-            haystack = (item.text.title, item.text.body, item.text.line, label)
+            haystack = (text.title, text.body, text.line, label)
             if not any(needle in (part or "").casefold() for part in haystack):
                 continue
+        item = _item(row, text, user)  # only for a row the words matched: its tags split once
+        if tag and tag not in {t.casefold() for t in item.tags}:
+            continue
         matched.append(item)
     cut = page_of(matched, page=page, per_page=PER_PAGE)
     return JournalPage(
@@ -219,6 +220,5 @@ def journal_page(scope: Scope, *, filters: Filters, page: int = 1) -> JournalPag
     )
 
 
-def _item(reader: Reader, row, user: User, fields) -> Item:
-    text = reader.open(row, fields)
+def _item(row, text: EntryText, user: User) -> Item:
     return Item(row, text, row.display_name, row.author_id == user.id, text.tags)
