@@ -12,16 +12,18 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from markupsafe import Markup
-from sqlalchemy import func, select
+from markupsafe import Markup, escape
+from sqlalchemy import delete, func, select
+from wtforms import RadioField
 
-from journal.access import Scope
+from journal.access import Scope, visibility_words
 from journal.checkins.cards import DAY_FORMAT, CheckInCard, day_words
+from journal.checkins.forms import CheckInForm
 from journal.checkins.services import checkin_create
 from journal.couple.services import couple_leave
 from journal.crypto import DecryptError, context, unseal
 from journal.extensions import db
-from journal.models import Plan, Practice, PromptAction, Schedule, now_utc
+from journal.models import DataKey, Plan, Practice, PromptAction, Schedule, now_utc
 from journal.models.checkins import CheckIn
 from journal.testing import (
     checked_values,
@@ -294,6 +296,31 @@ def test_bad_input_is_refused_next_to_the_field_and_what_was_typed_is_kept(
         assert field_value(response, "day") == value
 
 
+@pytest.mark.parametrize(
+    "data",
+    [{}, {"mood": "3", "bleeding": "heavier", "fever": "yes", "boundary": "red", "sleep_hours": "x"}],
+    ids=["blank", "sent-back"],
+)
+def test_the_form_writes_each_choice_as_wtforms_widgets_would(app, couple, ana_client, data):
+    """The form's page writes its radios from each field's choices (checkins/_parts.html):
+    every option's input and label are the ones WTForms' own widgets write, checked where
+    chosen. A radio field given render_kw or a validator that adds an attribute fails here."""
+    response = ana_client.post("/checkins/new", data=data) if data else ana_client.get("/checkins/new")
+    html = response.get_data(as_text=True)
+    with app.test_request_context("/checkins/new", method="POST" if data else "GET", data=data):
+        form = CheckInForm(day=local_today(couple[0]), today=local_today(couple[0]))
+        form.visibility.choices = list(visibility_words().items())  # as the page offers them, no prompt
+        form.validate()
+        radios = [f for f in form if isinstance(f, RadioField)]
+        assert len(radios) == 11
+        for field in radios:
+            for option in field:
+                assert str(option()) in html, option()
+                assert f'<label for="{option.id}">{escape(option.label.text)}' in html
+        chosen = sorted(str(o()) for f in radios for o in f if o.checked)
+        assert chosen == sorted(re.findall(r"<input checked [^>]*>", html))
+
+
 def test_back_dating_goes_up_to_14_days_and_never_into_the_future(app, couple, ana_client):
     today = local_today(couple[0])
     for days_back in (0, 1, 14):
@@ -473,6 +500,22 @@ def test_unreadable_words_show_a_calm_placeholder(app, couple, ana_client):
         response = ana_client.get(path)
         assert response.status_code == 200
         assert "This text can't be read any more." in read_text(response) and "Mood 3 of 5" in read_text(response)
+
+
+def test_a_shredded_key_leaves_only_its_authors_words_unreadable(app, couple, ana_client):
+    """The list reads each author's key with its rows: Bo's key gone, his words say so on
+    the list and on his check-in's page, and Ana's still open."""
+    ana, bo, _ = couple
+    today = local_today(ana)
+    checkin_create(author=ana, answers={"mood": 4, "note": "Ana's words"}, day=today, visibility="shared")
+    bo_id = checkin_create(author=bo, answers={"mood": 2, "note": "Bo's words"}, day=today, visibility="shared").id
+    db.session.commit()
+    db.session.execute(delete(DataKey).where(DataKey.owner_type == "user", DataKey.owner_id == bo.id))
+    db.session.commit()
+    listed, single = read_text(ana_client.get("/checkins")), read_text(ana_client.get(f"/checkins/{bo_id}"))
+    assert "Ana's words" in listed and "Bo's words" not in listed
+    for page in (listed, single):
+        assert "This text can't be read any more." in page and "Mood 2 of 5" in page
 
 
 def test_history_is_newest_day_first_and_paginated(app, couple, ana_client):

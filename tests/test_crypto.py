@@ -5,6 +5,7 @@ import os
 
 import pytest
 from flask import g
+from sqlalchemy import select
 
 from journal import create_app, crypto
 from journal.account.services import account_delete
@@ -12,7 +13,7 @@ from journal.crypto import DecryptError, context, couple_owner, seal, shred, uns
 from journal.crypto.keyring import keyring, new_key_line, parse, write_file
 from journal.crypto.rotate import rotate
 from journal.extensions import db
-from journal.models import DataKey
+from journal.models import DataKey, User
 from journal.testing import count_queries
 
 
@@ -67,6 +68,58 @@ def test_keys_of_several_owners_load_in_one_statement(app, couple):
     assert crypto.data_key(user_owner(bo)) is None
     with pytest.raises(DecryptError):
         unseal(blobs[user_owner(ana)], owner=couple_owner(c.id), context=here)
+
+
+@pytest.mark.parametrize("count", [1, 3, 33])
+def test_keys_load_whatever_the_number_of_owners(app, count):
+    """Each owner's ids are padded to a fixed size (the last repeated) and a list longer
+    than any size is expanded as it runs: every key is its own owner's, whatever the count."""
+    owners = [("plan", 1000 + n) for n in range(count)]
+    here = context("plans", 1, "text", None, None)
+    blobs = {owner: seal(f"plan {owner[1]}", owner=owner, context=here) for owner in owners}
+    db.session.commit()
+    _fresh_request(app)
+    with count_queries(app) as q:
+        crypto.keys_preload(set(owners) | {("plan", 999_999)})
+    assert q.count == 1
+    for owner, blob in blobs.items():
+        assert unseal(blob, owner=owner, context=here) == f"plan {owner[1]}"
+    assert crypto.data_key(("plan", 999_999)) is None
+
+
+def test_a_list_reads_its_authors_keys_with_its_rows(app, couple):
+    """`with_owner_keys` joins each row's owner's wrapped key (None without one) and
+    `key_given` unwraps it: the texts open with it, made ready once (`cipher`) or not,
+    and in no other place."""
+    ana, bo, _ = couple
+    here = context("entries", 1, "body", ana.id, "private")
+    blob = seal("read with the list", owner=user_owner(ana), context=here)
+    db.session.commit()
+    _fresh_request(app)
+    stmt = crypto.with_owner_keys(select(User.id).where(User.id.in_([ana.id, bo.id])), "user", User.id)
+    with count_queries(app) as q:
+        rows = {row.id: row for row in db.session.execute(stmt)}
+        keys = {i: crypto.key_given(("user", i), row.key_wrapped, row.key_master) for i, row in rows.items()}
+    assert q.count == 1
+    assert keys[bo.id] is None and rows[bo.id].key_wrapped is None
+    assert keys[ana.id] == crypto.data_key(user_owner(ana))
+    for key in (keys[ana.id], crypto.cipher(keys[ana.id])):
+        assert crypto.unseal_with(key, blob, here) == "read with the list"
+        with pytest.raises(DecryptError):
+            crypto.unseal_with(key, blob, context("entries", 2, "body", ana.id, "private"))
+
+
+def test_a_key_made_ready_is_forgotten_with_the_key(app, user):
+    """`unseal` makes each owner's key ready once a request; shredding forgets it at once,
+    so nothing opens with it later in the same request."""
+    here = context("entries", 1, "body", user.id, "private")
+    blob = seal("opened twice, then never", owner=user_owner(user), context=here)
+    db.session.commit()
+    _fresh_request(app)
+    assert unseal(blob, owner=user_owner(user), context=here) == unseal(blob, owner=user_owner(user), context=here)
+    shred(user_owner(user))
+    with pytest.raises(DecryptError):
+        unseal(blob, owner=user_owner(user), context=here)
 
 
 def test_master_key_lives_outside_the_database(app, user):

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from journal.access import PRIVATE, SHARED
 from journal.account.services import account_delete
@@ -435,6 +435,20 @@ def test_sealed_text_moved_or_relabelled_shows_a_calm_placeholder(app, couple):
     assert "Written again" in read_text(b.get(f"/journal/{private.id}"))
 
 
+def test_a_shredded_key_leaves_only_its_authors_words_unreadable_in_the_list(app, couple):
+    """The list reads each author's key with its rows: one author's key gone, their
+    entries say so, and the other author's still open (searching too)."""
+    ana, bo, _ = couple
+    add(ana, "Ana's own words", visibility=SHARED)
+    add(bo, "Bo's own words", visibility=SHARED)
+    db.session.commit()
+    db.session.execute(delete(DataKey).where(DataKey.owner_type == "user", DataKey.owner_id == bo.id))
+    db.session.commit()
+    for client in (client_for(app, ana), client_for(app, bo)):
+        assert list_titles(client.get("/journal")) == [UNREADABLE, "Ana's own words"]
+        assert list_titles(client.get("/journal?q=own")) == ["Ana's own words"]
+
+
 # -- the list: filters, search, pages, statements ---------------------------------------
 
 
@@ -613,6 +627,7 @@ def test_a_moment_in_ones_own_words_needs_the_words(app, user):
     assert response.status_code == 422
     assert field_error(response, "line") == "Please say the moment in a few words."
     assert '<details class="keep-moment" open>' in response.get_data(as_text=True)
+    assert "Please look at the note below." in response.get_data(as_text=True)  # the form's own macros, imported
     response = client.post("/journal/moments", data={"moment_kind": "own", "line": "x" * 301, "visibility": SHARED})
     assert response.status_code == 422 and field_value(response, "line") == "x" * 301
     assert client.post("/journal/moments", data={"moment_kind": "not-a-kind", "visibility": PRIVATE}).status_code == 422

@@ -87,17 +87,27 @@ _SCORES = attrgetter(*SCORE_FIELDS)
 _HEALTH = attrgetter(*_HEALTH_FIELDS)
 
 
+def _rows_of(names: tuple[str, ...]) -> tuple[tuple[str, dict], ...]:
+    """`_ROWS` for each of `names`, in order: (name, {value: row}), so a card looks each
+    answer up by its value alone (a key made of name and value was made for every answer)."""
+    return tuple((name, {value: row for (of, value), row in _ROWS.items() if of == name}) for name in names)
+
+
+_SCORE_ROWS = _rows_of(SCORE_FIELDS)
+_HEALTH_ROWS = _rows_of(_HEALTH_FIELDS)
+
+
 def _answers(checkin: CheckIn) -> Markup:
     """The card's lists of answers: the scores in the scales' order, then sleep, pain,
     bleeding and fever; a list only where something in it was answered."""
     scores = [
-        _ROWS.get((name, value)) or _row(name, value)
-        for name, value in zip(SCORE_FIELDS, _SCORES(checkin))
+        rows.get(value) or _row(name, value)
+        for (name, rows), value in zip(_SCORE_ROWS, _SCORES(checkin))
         if value is not None
     ]
     health = [
-        _ROWS.get((name, value)) or _row(name, value)
-        for name, value in zip(_HEALTH_FIELDS, _HEALTH(checkin))
+        rows.get(value) or _row(name, value)
+        for (name, rows), value in zip(_HEALTH_ROWS, _HEALTH(checkin))
         if value is not None and value != ""
     ]
     lists = [_LIST.format("".join(rows)) for rows in (scores, health) if rows]

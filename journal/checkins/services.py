@@ -9,11 +9,12 @@ from functools import cache
 from types import MappingProxyType
 from typing import NamedTuple
 
-from sqlalchemy import Integer, Select, and_, bindparam, case, func, not_, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Integer, Select, and_, bindparam, case, func, insert, not_, or_, select
+from sqlalchemy.orm import aliased, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_dict
 
 from journal.access import SHARED, Scope, visible_rule
-from journal.crypto import DecryptError, data_key, keys_preload
+from journal.crypto import DecryptError, cipher, data_key, key_given, keys_preload, with_owner_keys
 from journal.crypto.fields import UNREADABLE, SealedFields
 from journal.extensions import db
 from journal.models import User, now_utc
@@ -43,6 +44,8 @@ LOW_MOOD = "low_mood"
 CONDITIONS = (CLINICIAN, LOW_MOOD)
 #: Clear columns copied from the form's answers.
 CLEAR_FIELDS = (*SCORE_FIELDS, "sleep_hours", "pain", "bleeding", "fever", "boundary")
+#: The sealed columns, empty in a new check-in's INSERT.
+_SEALED_COLUMNS_ONLY = tuple(f"{name}_sealed" for name in SEALED_FIELDS)
 
 
 class CheckInError(Exception):
@@ -68,6 +71,10 @@ def _seal(checkin: CheckIn, texts: dict[str, str | None]) -> None:
 # -- writing ---------------------------------------------------------------------------
 
 
+#: A new check-in's INSERT, every column given and its id returned, built once per process.
+_INSERT = insert(CheckIn).returning(CheckIn.id)
+
+
 def checkin_create(
     *,
     author: User,
@@ -79,20 +86,26 @@ def checkin_create(
 ) -> CheckIn:
     """Save a check-in, sealed with the author's key; from a prompt, mark it done."""
     together = prompt is not None and prompt.schedule.prompt_user_id is None and author.couple_id is not None
-    checkin = CheckIn(
-        author_id=author.id,
-        couple_id=author.couple_id,
-        visibility=visibility,
-        day=day,
-        schedule_id=prompt.schedule.id if prompt else None,
-        occurrence_at=prompt.occurrence_at if prompt else None,
-        together=together,
+    columns = {
+        "author_id": author.id,
+        "couple_id": author.couple_id,
+        "visibility": visibility,
+        "day": day,
+        "schedule_id": prompt.schedule.id if prompt else None,
+        "occurrence_at": prompt.occurrence_at if prompt else None,
+        "together": together,
+        "created_at": now or now_utc(),
         **{name: answers.get(name) for name in CLEAR_FIELDS},
-    )
-    if now is not None:
-        checkin.created_at = now
+        **dict.fromkeys(_SEALED_COLUMNS_ONLY),
+    }
+    # Inserted on the session's connection and attached as if the ORM had loaded it (the
+    # ORM's flush of one new object cost as much as the rest of the POST's own work):
+    # what changes it afterwards (its words sealed, its visibility) is written as usual.
+    columns["id"] = db.session.connection().execute(_INSERT, columns).scalar_one()
+    checkin = CheckIn.__mapper__.class_manager.new_instance()
+    instance_dict(checkin).update(columns)
+    make_transient_to_detached(checkin)
     db.session.add(checkin)
-    db.session.flush()
     # Sealed once the row has its id (bound into each text's context); the INSERT stored
     # every field empty, so only the fields written are sealed (none: no UPDATE).
     written = [name for name in SEALED_FIELDS if answers.get(name)]
@@ -237,29 +250,38 @@ LIST_COLUMNS = (
     "schedule_id",
     "together",
 )
-#: A list's row: a database row looks each name up by attribute (over a microsecond each,
-#: and a card reads about thirty; profiles miss it, as it runs in compiled code), a named
-#: tuple reads it by position.
-CheckInColumns = namedtuple("CheckInColumns", LIST_COLUMNS)
+#: A list's row: `LIST_COLUMNS`, then whether the reveal rule opens its answers to both
+#: (`_open_to_both`, asked of every row) and its author's wrapped key
+#: (`journal.crypto.with_owner_keys`), read with the rows rather than in two statements
+#: of their own. A named tuple: a database row looks each name up by attribute (over a
+#: microsecond each, and a card reads about thirty; profiles miss it, as it runs in
+#: compiled code), a named tuple reads it by position.
+CheckInColumns = namedtuple("CheckInColumns", (*LIST_COLUMNS, "open_to_both", "key_wrapped", "key_master"))
 
 
-def checkins_page(scope: Scope, *, page: int | None, per_page: int) -> Page:
+def checkins_page(scope: Scope, *, page: int | None, per_page: int, now: datetime | None = None) -> Page:
     """One page of the check-ins list, newest day first (one statement at any size, built
     once per process), as `CheckInColumns` (`checkin_views` reads either those or
     `CheckIn` objects)."""
+    reveal_before = _reveal_before(scope, now or now_utc()) if scope.couple_id is not None else None
 
     def read(offset: int, limit: int) -> list:
         stmt, row, values = scope.newest_page(CheckIn, order_by=NEWEST, offset=offset, limit=limit)
-        rows = db.session.connection().execute(_listed(stmt, row), values).all()
+        listed = _listed(stmt, row, reveal_before is not None)
+        rows = db.session.connection().execute(listed, {**values, **_reveal_values(reveal_before)}).all()
         return list(map(CheckInColumns._make, rows))
 
     return page_read(read, page=page, per_page=per_page)
 
 
 @cache
-def _listed(stmt: Select, row) -> Select:
-    """`stmt` (a list's statement, one per shape and process) reading `LIST_COLUMNS` only."""
-    return stmt.with_only_columns(*(getattr(row, name) for name in LIST_COLUMNS))
+def _listed(stmt: Select, row, after_48h: bool) -> Select:
+    """`stmt` (a list's statement, one per shape and process) reading `CheckInColumns`:
+    `LIST_COLUMNS`, the reveal rule's answer (`reveal_before` bound when `after_48h`)
+    and the author's wrapped key."""
+    columns = [getattr(row, name) for name in LIST_COLUMNS]
+    revealed = _open_to_both(_reveal_param() if after_48h else None, row).label("open_to_both")
+    return with_owner_keys(stmt.with_only_columns(*columns, revealed), "user", row.author_id)
 
 
 class CheckInView(NamedTuple):
@@ -292,27 +314,38 @@ def _pending(scope: Scope, checkin: CheckIn) -> bool:
 _OTHER = aliased(CheckIn)
 
 
-def _open_to_both(reveal_before: datetime | None):
-    """The reveal rule as SQL, for the `CheckIn` row in the query: the other partner's
-    answer to the same occurrence (same schedule, same occurrence time, same couple)
-    is shared too, or (when `reveal_before` is given: the couple chose to open answers
-    after 48 hours) the answer was written before it. The partner's answer is looked
-    up through `ix_checkins_schedule_id_occurrence_at_couple_id`, so the cost follows
-    the page, never the couple's history."""
+def _open_to_both(reveal_before, checkin=CheckIn):
+    """The reveal rule as SQL, for the `checkin` row in the query (`CheckIn`, or the
+    alias a list selects): the other partner's answer to the same occurrence (same
+    schedule, same occurrence time, same couple) is shared too, or (when `reveal_before`
+    is given: the couple chose to open answers after 48 hours) the answer was written
+    before it. The partner's answer is looked up through
+    `ix_checkins_schedule_id_occurrence_at_couple_id`, so the cost follows the page,
+    never the couple's history."""
     other = _OTHER
     answered_too = (
         select(other.id)
         .where(
-            other.schedule_id == CheckIn.schedule_id,
-            other.occurrence_at == CheckIn.occurrence_at,
-            other.couple_id == CheckIn.couple_id,
+            other.schedule_id == checkin.schedule_id,
+            other.occurrence_at == checkin.occurrence_at,
+            other.couple_id == checkin.couple_id,
             other.visibility == SHARED,
-            other.author_id != CheckIn.author_id,
+            other.author_id != checkin.author_id,
             other.together.is_(True),
         )
         .exists()
     )
-    return answered_too if reveal_before is None else or_(answered_too, CheckIn.created_at <= reveal_before)
+    return answered_too if reveal_before is None else or_(answered_too, checkin.created_at <= reveal_before)
+
+
+def _reveal_param():
+    """`reveal_before` left as a bound parameter, for a statement built once per process."""
+    return bindparam("reveal_before", type_=CheckIn.created_at.type)
+
+
+def _reveal_values(reveal_before: datetime | None) -> dict:
+    """The values a statement built with `_reveal_param` runs with (none without it)."""
+    return {} if reveal_before is None else {"reveal_before": reveal_before}
 
 
 def _reveal_before(scope: Scope, now: datetime) -> datetime | None:
@@ -331,12 +364,12 @@ def _open_to_both_shape(after_48h: bool) -> Select:
     `reveal_before` when the couple opens answers after 48 hours), built once per
     process: building the statement cost ten times running it. A page runs it with its
     values (`_revealed`) rather than copying it with them."""
-    reveal_before = bindparam("reveal_before", type_=CheckIn.created_at.type) if after_48h else None
+    reveal_before = _reveal_param() if after_48h else None
     return select(CheckIn.id).where(CheckIn.id.in_(bindparam("ids", expanding=True)), _open_to_both(reveal_before))
 
 
 def _open_to_both_values(ids: list[int], reveal_before: datetime | None) -> dict:
-    return {"ids": ids} if reveal_before is None else {"ids": ids, "reveal_before": reveal_before}
+    return {"ids": ids, **_reveal_values(reveal_before)}
 
 
 def checkins_open_to(scope: Scope, *, now: datetime | None = None) -> tuple[Select, dict]:
@@ -367,15 +400,18 @@ def _open_to_shape(in_couple: bool, after_48h: bool) -> Select:
         CheckIn.together.is_(True),
         CheckIn.visibility == SHARED,
         CheckIn.couple_id == couple,
-        not_(_open_to_both(bindparam("reveal_before", type_=CheckIn.created_at.type) if after_48h else None)),
+        not_(_open_to_both(_reveal_param() if after_48h else None)),
     )
     return visible.where(not_(waiting))
 
 
-def _revealed(scope: Scope, pending: set[int], now: datetime) -> set[int]:
-    """Of the `pending` ids (answers given together), those open to both (one statement)."""
+def _revealed(scope: Scope, checkins: list, pending: set[int], now: datetime) -> set[int]:
+    """Of the `pending` ids (answers given together), those open to both: as a list's
+    rows say (`checkins_page` asks the rule with them), else in one statement."""
     if not pending:
         return set()
+    if type(checkins[0]) is CheckInColumns:
+        return {c.id for c in checkins if c.open_to_both and c.id in pending}
     reveal_before = _reveal_before(scope, now)
     values = _open_to_both_values(sorted(pending), reveal_before)
     # Ids, never objects: run on the session's connection, without the ORM's execution path.
@@ -388,9 +424,10 @@ _NO_TEXTS = MappingProxyType(dict.fromkeys(SEALED_FIELDS))
 _SEALED_COLUMNS = tuple((field, f"{field}_sealed") for field in SEALED_FIELDS)
 
 
-def _shown_texts(checkin: CheckIn, key: bytes | None) -> Mapping[str, str | None]:
-    """The sealed fields that hold something, opened with the author's data key (None
-    when it is gone); if one can't be opened, each says so."""
+def _shown_texts(checkin: CheckIn, key) -> Mapping[str, str | None]:
+    """The sealed fields that hold something, opened with the author's data key made
+    ready (`journal.crypto.cipher`; None when it is gone); if one can't be opened, each
+    says so."""
     sealed = [field for field, column in _SEALED_COLUMNS if getattr(checkin, column) is not None]
     if not sealed:
         return _NO_TEXTS
@@ -403,21 +440,37 @@ def _shown_texts(checkin: CheckIn, key: bytes | None) -> Mapping[str, str | None
         return {**_NO_TEXTS, **dict.fromkeys(sealed, UNREADABLE)}
 
 
+def _keys(checkins: list, hidden: set[int]) -> dict:
+    """The data keys of the authors whose answers are shown (none of a hidden card's),
+    each made ready once to open their texts (None: destroyed): read with a list's rows
+    (`CheckInColumns`), else in one statement."""
+    shown = [c for c in checkins if c.id not in hidden]
+    if shown and type(shown[0]) is CheckInColumns:
+        keys = {}
+        for c in shown:
+            owner = _owner(c)
+            if owner not in keys:
+                keys[owner] = key_given(owner, c.key_wrapped, c.key_master)
+    else:
+        owners = {_owner(c) for c in shown}
+        keys_preload(owners)
+        keys = {owner: data_key(owner) for owner in owners}
+    return {owner: None if key is None else cipher(key) for owner, key in keys.items()}
+
+
 def checkin_views(scope: Scope, checkins: list[CheckIn], *, now: datetime | None = None) -> list[CheckInView]:
     """What the viewer sees of each check-in, with the notes opened (a fixed number of
-    statements whatever the count); the texts of a card whose answers are hidden are
-    never opened."""
+    statements whatever the count, none for a list's rows); the texts of a card whose
+    answers are hidden are never opened."""
     me = scope.user.id
     pending = {c.id for c in checkins if _pending(scope, c)}
-    closed = pending - _revealed(scope, pending, now or now_utc())
+    closed = pending - _revealed(scope, checkins, pending, now or now_utc())
     hidden = {c.id for c in checkins if c.id in closed and c.author_id != me}
-    owners = {c.id: _owner(c) for c in checkins if c.id not in hidden}
-    keys_preload(set(owners.values()))
-    keys = {owner: data_key(owner) for owner in set(owners.values())}
+    keys = _keys(checkins, hidden)
     views = []
     for c in checkins:
         mine = c.author_id == me
-        texts = _NO_TEXTS if c.id in hidden else _shown_texts(c, keys[owners[c.id]])
+        texts = _NO_TEXTS if c.id in hidden else _shown_texts(c, keys[_owner(c)])
         views.append(
             CheckInView(c, mine, c.id in hidden, mine and c.id in closed, texts["note"], texts["boundary_note"])
         )

@@ -56,9 +56,10 @@ class SealedFields:
         """One field opened (None if it holds nothing); DecryptError if it can't be."""
         return unseal(getattr(row, f"{name}_sealed"), owner=self.owner(row), context=self.context(row, name))
 
-    def open_with(self, key: bytes, row, name: str) -> str | None:
-        """`open_one` with the owner's data key already in hand (a list that loaded the
-        keys of every author it shows opens a few dozen fields a page)."""
+    def open_with(self, key, row, name: str) -> str | None:
+        """`open_one` with the owner's data key already in hand, as bytes or made ready
+        (`journal.crypto.cipher`: a list that loaded the keys of every author it shows
+        opens a few dozen fields a page)."""
         blob = getattr(row, f"{name}_sealed")
         return None if blob is None else unseal_with(key, blob, self.context(row, name))
 

@@ -14,6 +14,7 @@ from typing import NamedTuple
 from sqlalchemy import Select
 
 from journal.access import ME, PARTNER, PRIVATE, SHARED, Scope
+from journal.crypto import with_owner_keys
 from journal.entries.services import SEALED_FIELDS, TAG_MAX, EntryText, Reader, moment_labels
 from journal.extensions import db
 from journal.models import User
@@ -54,7 +55,8 @@ def _rows_statement(newest: Select, entry, body: bool) -> Select:
     `couple`, `first`, `where_<column>`) and the page's cut (`limit`, `offset`). Building it
     per request (a join, the columns, the cut) cost about as much as running it."""
     columns = [getattr(entry, name) for name in ROW_COLUMNS + (("body_sealed",) if body else ())]
-    return cut_bound(newest.with_only_columns(*columns, User.display_name).join(User, User.id == entry.author_id))
+    named = newest.with_only_columns(*columns, User.display_name).join(User, User.id == entry.author_id)
+    return cut_bound(with_owner_keys(named, "user", entry.author_id))
 
 
 def entries_visible_to(
@@ -66,9 +68,10 @@ def entries_visible_to(
     whose: str | None = None,
     body: bool = True,
 ) -> tuple[Select, dict]:
-    """Entries and moments this person may read, newest first, with each author's name:
-    rows `offset` to `offset + limit`, as columns named as the Entry's (`ROW_COLUMNS`,
-    and `display_name`), the bodies only with `body` (they are only read to search them).
+    """Entries and moments this person may read, newest first, with each author's name
+    and wrapped key: rows `offset` to `offset + limit`, as columns named as the Entry's
+    (`ROW_COLUMNS`, then `display_name`, `key_wrapped` and `key_master`), the bodies only
+    with `body` (they are only read to search them).
     `where` and `whose` filter before the cut (`Scope.newest_visible`).
 
     Returns the statement and its values, to run as `db.session.execute(stmt, values)`:
@@ -155,8 +158,8 @@ class JournalPage:
 
 
 def journal_page(scope: Scope, *, filters: Filters, page: int = 1) -> JournalPage:
-    """One page of the journal, in two statements whatever its length (the rows with
-    their authors' names, then the authors' keys).
+    """One page of the journal, in one statement whatever its length (the rows with
+    their authors' names and keys).
 
     Kind, author and visibility filter in SQL and pages are cut in SQL. Search and
     the tag filter have to read the text, which is sealed: they load the newest
@@ -186,24 +189,25 @@ def journal_page(scope: Scope, *, filters: Filters, page: int = 1) -> JournalPag
 
     if not filters.textual:
         cut = page_read(newest, page=page, per_page=PER_PAGE)
-        reader = Reader({row.author_id for row in cut.items}, also=user)
-        items = [_item(reader, row, user, fields) for row in cut.items]
+        reader = Reader.of_rows(cut.items)
+        items = [_item(row, reader.open(row, fields), user) for row in cut.items]
         return JournalPage(items=items, page=cut.page, has_next=cut.has_next, filters=filters)
 
     rows = newest(0, SEARCH_CAP)
-    reader = Reader({row.author_id for row in rows}, also=user)
+    reader = Reader.of_rows(rows)
     needle, tag = filters.q.casefold(), filters.tag.casefold()
     labels = moment_labels()
     matched = []
     for row in rows:
-        item = _item(reader, row, user, fields)
-        if tag and tag not in {t.casefold() for t in item.tags}:
-            continue
+        text = reader.open(row, fields)
         if needle:
             label = labels.get(row.moment_kind or "", "")
-            haystack = (item.text.title, item.text.body, item.text.line, label)
+            haystack = (text.title, text.body, text.line, label)
             if not any(needle in (part or "").casefold() for part in haystack):
                 continue
+        item = _item(row, text, user)  # only for a row the words matched: its tags split once
+        if tag and tag not in {t.casefold() for t in item.tags}:
+            continue
         matched.append(item)
     cut = page_of(matched, page=page, per_page=PER_PAGE)
     return JournalPage(
@@ -216,6 +220,5 @@ def journal_page(scope: Scope, *, filters: Filters, page: int = 1) -> JournalPag
     )
 
 
-def _item(reader: Reader, row, user: User, fields) -> Item:
-    text = reader.open(row, fields)
+def _item(row, text: EntryText, user: User) -> Item:
     return Item(row, text, row.display_name, row.author_id == user.id, text.tags)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm.exc import StaleDataError
 
 from journal.access import PRIVATE, SHARED, Scope
-from journal.crypto import DecryptError, data_key, keys_preload, user_owner
+from journal.crypto import DecryptError, cipher, data_key, key_given, keys_preload, unseal_with, user_owner
 from journal.crypto.fields import UNREADABLE, SealedFields  # noqa: F401 (UNREADABLE: pages read it here)
 from journal.edits import EditConflict, version_check
 from journal.extensions import db
@@ -109,6 +109,8 @@ class EntryText:
 
 #: Where each sealed field goes in an EntryText.
 _ATTRIBUTES = {"title": "title", "body": "body", "tags": "tags_text", "line": "line"}
+#: Each sealed field's column.
+_COLUMNS = {name: f"{name}_sealed" for name in SEALED_FIELDS}
 
 
 class Reader:
@@ -120,21 +122,35 @@ class Reader:
     def __init__(self, author_ids: set[int], *, also: User | None = None):
         owners = {("user", author_id) for author_id in author_ids}
         keys_preload(owners | ({user_owner(also)} if also else set()))
-        #: The authors' data keys; an author whose key is gone has none.
-        self.keys = {owner: key for owner in owners if (key := data_key(owner)) is not None}
+        #: Each author's data key, made ready once to open many fields; an author whose
+        #: key is gone has none.
+        self.keys = {owner: cipher(key) for owner in owners if (key := data_key(owner)) is not None}
+
+    @classmethod
+    def of_rows(cls, rows) -> "Reader":
+        """A reader for a list's rows read with their authors' wrapped keys
+        (`journal.crypto.with_owner_keys`): no statement of its own."""
+        given = {}
+        for row in rows:
+            owner = ("user", row.author_id)
+            if owner not in given:
+                given[owner] = key_given(owner, row.key_wrapped, row.key_master)
+        reader = cls.__new__(cls)
+        reader.keys = {owner: cipher(key) for owner, key in given.items() if key is not None}
+        return reader
 
     def open(self, entry, fields: tuple[str, ...] = SEALED_FIELDS) -> EntryText:
         key = self.keys.get(ENTRY_TEXT.owner(entry))
         text = EntryText()
         for name in fields:
-            blob = getattr(entry, f"{name}_sealed")
+            blob = getattr(entry, _COLUMNS[name])
             if blob is None:
                 continue
             if key is None:
                 text.unreadable = True
                 continue
             try:
-                setattr(text, _ATTRIBUTES[name], ENTRY_TEXT.open_with(key, entry, name))
+                setattr(text, _ATTRIBUTES[name], unseal_with(key, blob, ENTRY_TEXT.context(entry, name)))
             except DecryptError:
                 text.unreadable = True
         if text.unreadable:
