@@ -173,15 +173,15 @@ def _moments_and_notes_by_day(dialect: str, in_couple: bool, has_since: bool, ha
 
 
 _STAGE_CHANGES = (
-    select(StageChange)
+    select(StageChange.created_at, StageChange.from_stage, StageChange.to_stage)
     .where(StageChange.plan_id == bindparam("plan_id", type_=Integer))
     .order_by(StageChange.created_at, StageChange.id)
 )
 
 
-def stage_changes(scope: Scope) -> list[StageChange]:
-    """Every change of the couple's pace stage, oldest first."""
+def stage_changes(scope: Scope) -> list:
+    """Every change of the couple's pace stage, oldest first: (when, from, to)."""
     plan = scope.plan
     if plan is None:
         return []
-    return list(db.session.scalars(_STAGE_CHANGES, {"plan_id": plan.id}))
+    return _run(_STAGE_CHANGES, {"plan_id": plan.id})

@@ -186,7 +186,7 @@ def _people(scope: Scope) -> list[Person]:
 
 def stage_history(scope: Scope) -> list[StageStep]:
     """Every change of the couple's pace stage, oldest first."""
-    return [StageStep(r.created_at, r.from_stage, r.to_stage) for r in queries.stage_changes(scope)]
+    return [StageStep(at, from_stage, to_stage) for at, from_stage, to_stage in queries.stage_changes(scope)]
 
 
 def _bodies(scope: Scope, people: list[Person], since: date | None, until: date | None) -> list[BodyMap]:
@@ -264,13 +264,13 @@ def progress_build(
 
     # Each score's daily averages, person by person (the columns of `queries.checkin_days`:
     # author, day, then each score's average in the order of SCORES).
-    daily = {
-        person.id: {
-            name: {row[1]: row[column] for row in day_rows if row[0] == person.id and row[column] is not None}
-            for column, (name, _) in enumerate(SCORES, start=2)
-        }
-        for person in people
-    }
+    # In one pass over the rows, each average into its person's and score's days.
+    daily = {person.id: {name: {} for name, _ in SCORES} for person in people}
+    columns = {person_id: list(scores.values()) for person_id, scores in daily.items()}
+    for author_id, day, *averages in day_rows:
+        for averages_by_day, average in zip(columns.get(author_id, ()), averages):
+            if average is not None:
+                averages_by_day[day] = average
     practice_days: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
     for kind, day in own_days:
         practice_days[scope.user.id][kind].add(day)
