@@ -374,3 +374,27 @@ def test_what_seems_to_help_stays_quiet_below_eight_days(app, couple, bo_client)
     assert table_rows(bo_client.get("/progress"), "helps-you") == [
         ["Grounding", "Mood", "3.0 (8 days)", "3.0 (22 days)"]
     ]
+
+
+def test_a_day_of_several_check_ins_counts_once_at_their_average(app, couple, bo_client):
+    bo = couple[1]
+    p = practice("grounding")
+    start = today() - timedelta(days=29)
+    for i in range(30):
+        checkin(bo, start + timedelta(days=i), mood=3)
+    # The day after the first practice has two more check-ins, one without a mood:
+    # that day is one day of the eight, its mood the average of its answers (3, 5: 4).
+    checkin(bo, start + timedelta(days=1), mood=5)
+    checkin(bo, start + timedelta(days=1), closeness=2)
+    for i in range(0, 16, 2):
+        note = note_create(scope=Scope(bo), author=bo, practice=p, went="Breathing.")
+        note.created_at = datetime.combine(start + timedelta(days=i), datetime.min.time(), UTC) + timedelta(hours=9)
+    db.session.commit()
+    page = bo_client.get("/progress?period=12")
+    assert table_rows(page, "helps-you") == [["Grounding", "Mood", "3.1 (8 days)", "3.0 (22 days)"]]
+    # The week's table counts each check-in: the three of that day among them.
+    week = week_start(week_of(start + timedelta(days=1)))
+    days_in_week = sum(1 for i in range(30) if week_of(start + timedelta(days=i)) == week_of(week))
+    assert cell(page, "closeness", week, "you") == "2.0 (1)"
+    mood = (3 * days_in_week + 5) / (days_in_week + 1)
+    assert cell(page, "mood", week, "you") == f"{mood:.1f} ({days_in_week + 1})"
