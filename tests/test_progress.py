@@ -398,3 +398,11 @@ def test_a_day_of_several_check_ins_counts_once_at_their_average(app, couple, bo
     assert cell(page, "closeness", week, "you") == "2.0 (1)"
     mood = (3 * days_in_week + 5) / (days_in_week + 1)
     assert cell(page, "mood", week, "you") == f"{mood:.1f} ({days_in_week + 1})"
+
+
+def test_a_charts_day_labels_are_strftimes_words():
+    from journal.progress.charts import _short
+
+    for month in range(1, 13):
+        day = date(2026, month, 7 + month)
+        assert _short(day) == day.strftime("%-d %b")

@@ -8,6 +8,7 @@ No style attributes, so the strict CSP allows every chart, and WeasyPrint draws 
 same markup as vectors in the PDF.
 """
 
+import calendar
 from datetime import date, datetime
 from functools import cache
 
@@ -52,8 +53,13 @@ def _open(chart_id: str, title: str, desc: str, height: int, extra_class: str = 
     ]
 
 
+#: The months as `strftime`'s "%b" names them, read once (`strftime` for each label cost more
+#: than the rest of it).
+_MONTHS_SHORT = tuple(calendar.month_abbr)
+
+
 def _short(day: date) -> str:
-    return f"{day.day} {day:%b}"
+    return f"{day.day} {_MONTHS_SHORT[day.month]}"
 
 
 def _x_labels(weeks: list[date], x, height: int) -> list[str]:
@@ -250,27 +256,24 @@ def _local_days(instants) -> dict[datetime, str]:
 def trend_table(trend: Trend) -> Markup:
     """A trend's table: each week with any check-in, then each person's weekly average
     with, in brackets, the number of check-ins it averages ("–" for none)."""
-    # Column by column: each person's cell for every week, added to the row so far.
-    cells = [""] * len(trend.weeks)
-    shown = [False] * len(trend.weeks)
+    shown = sorted({i for series in trend.series for i, v in enumerate(series.values) if v is not None})
+    # Column by column: each person's cell for every week shown, added to the row so far.
+    rows = [f'<tr><th scope="row">{trend.weeks[i].isoformat()}</th>' for i in shown]
     for series in trend.series:
-        key = escape(series.person.key)
-        cells = [
-            f'{row}<td class="avg-{key}">{"–" if v is None else f"{v:.1f} ({count})"}</td>'
-            for row, v, count in zip(cells, series.values, series.counts)
+        key, values, counts = escape(series.person.key), series.values, series.counts
+        rows = [
+            f'{row}<td class="avg-{key}">{"–" if values[i] is None else f"{values[i]:.1f} ({counts[i]})"}</td>'
+            for row, i in zip(rows, shown)
         ]
-        shown = [any_value or v is not None for any_value, v in zip(shown, series.values)]
-    rows = [f'<tr><th scope="row">{week}</th>{tds}</tr>' for week, tds, show in zip(trend.weeks, cells, shown) if show]
-    return _table(["Week of", *(s.person.name for s in trend.series)], rows)
+    return _table(["Week of", *(s.person.name for s in trend.series)], [f"{row}</tr>" for row in rows])
 
 
 def bars_table(bars: Bars, labels: dict[str, str]) -> Markup:
     """A bar chart's table: every week, then each group's count that week."""
-    cells = [""] * len(bars.weeks)
+    rows = [f'<tr><th scope="row">{week.isoformat()}</th>' for week in bars.weeks]
     for values in bars.groups.values():
-        cells = [f"{row}<td>{v:d}</td>" for row, v in zip(cells, values)]
-    rows = [f'<tr><th scope="row">{week}</th>{tds}</tr>' for week, tds in zip(bars.weeks, cells)]
-    return _table(["Week of", *(labels.get(g, g) for g in bars.groups)], rows)
+        rows = [f"{row}<td>{v:d}</td>" for row, v in zip(rows, values)]
+    return _table(["Week of", *(labels.get(g, g) for g in bars.groups)], [f"{row}</tr>" for row in rows])
 
 
 def stage_table(steps: list[StageStep]) -> Markup:
