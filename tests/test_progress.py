@@ -406,3 +406,14 @@ def test_a_charts_day_labels_are_strftimes_words():
     for month in range(1, 13):
         day = date(2026, month, 7 + month)
         assert _short(day) == day.strftime("%-d %b")
+
+
+def test_the_page_is_ascii_when_its_names_are(app, couple, ana_client):
+    # A page of ASCII alone encodes as a copy; the dash of a week one of them skipped and
+    # the title's dot are written as references.
+    checkin(couple[0], today(), mood=3)
+    db.session.commit()
+    page = ana_client.get("/progress")
+    assert cell(page, "mood", this_monday(), "partner") == "–"
+    assert page.get_data().isascii()
+    assert element(page, "title").text == "Progress · Tandem"

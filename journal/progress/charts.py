@@ -255,14 +255,15 @@ def _local_days(instants) -> dict[datetime, str]:
 
 def trend_table(trend: Trend) -> Markup:
     """A trend's table: each week with any check-in, then each person's weekly average
-    with, in brackets, the number of check-ins it averages ("–" for none)."""
+    with, in brackets, the number of check-ins it averages (a dash for none, written as a
+    reference so the page stays ASCII: see templates/base.html's title)."""
     shown = sorted({i for series in trend.series for i, v in enumerate(series.values) if v is not None})
     # Column by column: each person's cell for every week shown, added to the row so far.
     rows = [f'<tr><th scope="row">{trend.weeks[i].isoformat()}</th>' for i in shown]
     for series in trend.series:
         key, values, counts = escape(series.person.key), series.values, series.counts
         rows = [
-            f'{row}<td class="avg-{key}">{"–" if values[i] is None else f"{values[i]:.1f} ({counts[i]})"}</td>'
+            f'{row}<td class="avg-{key}">{"&ndash;" if values[i] is None else f"{values[i]:.1f} ({counts[i]})"}</td>'
             for row, i in zip(rows, shown)
         ]
     return _table(["Week of", *(s.person.name for s in trend.series)], [f"{row}</tr>" for row in rows])
