@@ -350,17 +350,23 @@ def test_the_note_form_shows_the_body_diagram_over_working_selects(app, couple, 
     assert 'class="area area-back feel-reduced" fill="url(#note-body-reduced)"' in again.get_data(as_text=True)
 
 
-def test_what_seems_to_help_stays_quiet_below_eight_days(app, couple, bo_client):
-    bo = couple[1]
+def a_month_of_check_ins(user):
+    """A check-in (mood 3) on each of the last thirty days; returns the first day, and a
+    function that notes a grounding practice on day `i` of them."""
     p = practice("grounding")
     start = today() - timedelta(days=29)
     for i in range(30):
-        checkin(bo, start + timedelta(days=i), mood=3)
+        checkin(user, start + timedelta(days=i), mood=3)
 
     def practised(i):
-        note = note_create(scope=Scope(bo), author=bo, practice=p, went="Breathing.")
+        note = note_create(scope=Scope(user), author=user, practice=p, went="Breathing.")
         note.created_at = datetime.combine(start + timedelta(days=i), datetime.min.time(), UTC) + timedelta(hours=9)
 
+    return start, practised
+
+
+def test_what_seems_to_help_stays_quiet_below_eight_days(app, couple, bo_client):
+    start, practised = a_month_of_check_ins(couple[1])
     for i in range(0, 14, 2):  # seven practice days, each followed by a day with a check-in
         practised(i)
     db.session.commit()
@@ -374,3 +380,42 @@ def test_what_seems_to_help_stays_quiet_below_eight_days(app, couple, bo_client)
     assert table_rows(bo_client.get("/progress"), "helps-you") == [
         ["Grounding", "Mood", "3.0 (8 days)", "3.0 (22 days)"]
     ]
+
+
+def test_a_day_of_several_check_ins_counts_once_at_their_average(app, couple, bo_client):
+    bo = couple[1]
+    start, practised = a_month_of_check_ins(bo)
+    # The day after the first practice has two more check-ins, one without a mood:
+    # that day is one day of the eight, its mood the average of its answers (3, 5: 4).
+    checkin(bo, start + timedelta(days=1), mood=5)
+    checkin(bo, start + timedelta(days=1), closeness=2)
+    for i in range(0, 16, 2):
+        practised(i)
+    db.session.commit()
+    page = bo_client.get("/progress?period=12")
+    assert table_rows(page, "helps-you") == [["Grounding", "Mood", "3.1 (8 days)", "3.0 (22 days)"]]
+    # The week's table counts each check-in: the three of that day among them.
+    week = week_start(week_of(start + timedelta(days=1)))
+    days_in_week = sum(1 for i in range(30) if week_of(start + timedelta(days=i)) == week_of(week))
+    assert cell(page, "closeness", week, "you") == "2.0 (1)"
+    mood = (3 * days_in_week + 5) / (days_in_week + 1)
+    assert cell(page, "mood", week, "you") == f"{mood:.1f} ({days_in_week + 1})"
+
+
+def test_a_charts_day_labels_are_strftimes_words():
+    from journal.progress.charts import _short
+
+    for month in range(1, 13):
+        day = date(2026, month, 7 + month)
+        assert _short(day) == day.strftime("%-d %b")
+
+
+def test_the_page_is_ascii_when_its_names_are(app, couple, ana_client):
+    # A page of ASCII alone encodes as a copy; the dash of a week one of them skipped and
+    # the title's dot are written as references.
+    checkin(couple[0], today(), mood=3)
+    db.session.commit()
+    page = ana_client.get("/progress")
+    assert cell(page, "mood", this_monday(), "partner") == "–"
+    assert page.get_data().isascii()
+    assert element(page, "title").text == "Progress · Tandem"

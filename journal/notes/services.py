@@ -330,7 +330,10 @@ def sensation_history(
     values = {"me": scope.user.id, "since": since, "before": before}
     if in_couple:
         values["couple"] = scope.couple_id
-    maps = db.session.execute(stmt, values).all()
+    # Columns as named tuples (`_columns`), run on the session's connection: each map's
+    # columns are read by name a dozen times, here and in `map_open`.
+    result = db.session.connection().execute(stmt, values)
+    maps = list(map(_columns(tuple(result.keys()))._make, result.all()))
     keys_preload({("user", m.author_id) for m in maps})
     authors = sorted({m.author_id for m in maps}, key=lambda a: a != scope.user.id)
     result = []

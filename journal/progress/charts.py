@@ -8,7 +8,9 @@ No style attributes, so the strict CSP allows every chart, and WeasyPrint draws 
 same markup as vectors in the PDF.
 """
 
+import calendar
 from datetime import date, datetime
+from functools import cache
 
 from markupsafe import Markup, escape
 
@@ -51,8 +53,13 @@ def _open(chart_id: str, title: str, desc: str, height: int, extra_class: str = 
     ]
 
 
+#: The months as `strftime`'s "%b" names them, read once (`strftime` for each label cost more
+#: than the rest of it).
+_MONTHS_SHORT = tuple(calendar.month_abbr)
+
+
 def _short(day: date) -> str:
-    return f"{day.day} {day:%b}"
+    return f"{day.day} {_MONTHS_SHORT[day.month]}"
 
 
 def _x_labels(weeks: list[date], x, height: int) -> list[str]:
@@ -68,6 +75,19 @@ def _x_labels(weeks: list[date], x, height: int) -> list[str]:
     return out
 
 
+def _week_x(i: int, n: int) -> float:
+    """Where week `i` of `n` sits across a line chart."""
+    plot_w = WIDTH - LEFT - RIGHT
+    return LEFT + (plot_w / 2 if n == 1 else i * plot_w / (n - 1))
+
+
+@cache
+def _week_xs(n: int) -> tuple[tuple[str, str], ...]:
+    """Each week's x on a line chart of `n` weeks, written, and 4 to its left (a square
+    marker's corner): the same on every chart, so written once per process."""
+    return tuple((f"{x:.1f}", f"{x - 4:.1f}") for x in (_week_x(i, n) for i in range(n)))
+
+
 def line_chart(trend: Trend, chart_id: str, summary: str) -> Markup:
     """Weekly averages, one line per person; a week without check-ins is a gap."""
     height = 200
@@ -75,7 +95,7 @@ def line_chart(trend: Trend, chart_id: str, summary: str) -> Markup:
     n = len(trend.weeks)
 
     def x(i: int) -> float:
-        return LEFT + (plot_w / 2 if n == 1 else i * plot_w / (n - 1))
+        return _week_x(i, n)
 
     def y(v: float) -> float:
         return TOP + (trend.high - v) / (trend.high - trend.low) * plot_h
@@ -93,35 +113,31 @@ def line_chart(trend: Trend, chart_id: str, summary: str) -> Markup:
         level += step
     parts += _x_labels(trend.weeks, x, height)
     high, low = trend.high, trend.low
+    xs = _week_xs(n)
     labels: list[list] = []
     for series in trend.series:
         key = series.person.key
-        # Each week with a value, as (week, x, y): worked out once for its line and its marker.
-        points = [
-            (i, LEFT + (plot_w / 2 if n == 1 else i * plot_w / (n - 1)), TOP + (high - v) / (high - low) * plot_h)
-            for i, v in enumerate(series.values)
-            if v is not None
-        ]
-        if not points:
+        # The weeks with a value, and each one's y: worked out and written once for its
+        # line and its marker.
+        weeks = [i for i, v in enumerate(series.values) if v is not None]
+        if not weeks:
             continue
+        ys = [TOP + (high - v) / (high - low) * plot_h for v in series.values if v is not None]
+        written = [f"{py:.1f}" for py in ys]
         # A week without a value is a gap: the line stops, and starts again after it.
-        starts = [k for k, (i, _, _) in enumerate(points) if k == 0 or points[k - 1][0] != i - 1]
-        for start, end in zip(starts, [*starts[1:], len(points)]):
+        starts = [k for k, i in enumerate(weeks) if k == 0 or weeks[k - 1] != i - 1]
+        for start, end in zip(starts, [*starts[1:], len(weeks)]):
             if end - start > 1:
-                line = " ".join([f"{px:.1f},{py:.1f}" for _, px, py in points[start:end]])
+                line = " ".join([f"{xs[i][0]},{py}" for i, py in zip(weeks[start:end], written[start:end])])
                 parts.append(f'<polyline class="line line-{key}" {_line(key)} points="{line}"/>')
+        marker = f'class="dot dot-{key}" fill="{INK[key]}"'
         if key == "you":
-            parts += [
-                f'<circle class="dot dot-{key}" fill="{INK[key]}" cx="{px:.1f}" cy="{py:.1f}" r="4"/>'
-                for _, px, py in points
-            ]
+            parts += [f'<circle {marker} cx="{xs[i][0]}" cy="{py}" r="4"/>' for i, py in zip(weeks, written)]
         else:
             parts += [
-                f'<rect class="dot dot-{key}" fill="{INK[key]}" x="{px - 4:.1f}" y="{py - 4:.1f}" width="8" height="8"/>'
-                for _, px, py in points
+                f'<rect {marker} x="{xs[i][1]}" y="{py - 4:.1f}" width="8" height="8"/>' for i, py in zip(weeks, ys)
             ]
-        _, px, py = points[-1]
-        labels.append([py + 4, px + 8, key, series.person.name])
+        labels.append([ys[-1] + 4, x(weeks[-1]) + 8, key, series.person.name])
     # Direct labels at the end of each line, moved apart where the lines end close together.
     labels.sort()
     for above, below in zip(labels, labels[1:]):
@@ -239,28 +255,26 @@ def _local_days(instants) -> dict[datetime, str]:
 
 def trend_table(trend: Trend) -> Markup:
     """A trend's table: each week with any check-in, then each person's weekly average
-    with, in brackets, the number of check-ins it averages ("–" for none)."""
-    # Column by column: each person's cell for every week, added to the row so far.
-    cells = [""] * len(trend.weeks)
-    shown = [False] * len(trend.weeks)
+    with, in brackets, the number of check-ins it averages (a dash for none, written as a
+    reference so the page stays ASCII: see templates/base.html's title)."""
+    shown = sorted({i for series in trend.series for i, v in enumerate(series.values) if v is not None})
+    # Column by column: each person's cell for every week shown, added to the row so far.
+    rows = [f'<tr><th scope="row">{trend.weeks[i].isoformat()}</th>' for i in shown]
     for series in trend.series:
-        key = escape(series.person.key)
-        cells = [
-            f'{row}<td class="avg-{key}">{"–" if v is None else f"{v:.1f} ({count})"}</td>'
-            for row, v, count in zip(cells, series.values, series.counts)
+        key, values, counts = escape(series.person.key), series.values, series.counts
+        rows = [
+            f'{row}<td class="avg-{key}">{"&ndash;" if values[i] is None else f"{values[i]:.1f} ({counts[i]})"}</td>'
+            for row, i in zip(rows, shown)
         ]
-        shown = [any_value or v is not None for any_value, v in zip(shown, series.values)]
-    rows = [f'<tr><th scope="row">{week}</th>{tds}</tr>' for week, tds, show in zip(trend.weeks, cells, shown) if show]
-    return _table(["Week of", *(s.person.name for s in trend.series)], rows)
+    return _table(["Week of", *(s.person.name for s in trend.series)], [f"{row}</tr>" for row in rows])
 
 
 def bars_table(bars: Bars, labels: dict[str, str]) -> Markup:
     """A bar chart's table: every week, then each group's count that week."""
-    cells = [""] * len(bars.weeks)
+    rows = [f'<tr><th scope="row">{week.isoformat()}</th>' for week in bars.weeks]
     for values in bars.groups.values():
-        cells = [f"{row}<td>{v:d}</td>" for row, v in zip(cells, values)]
-    rows = [f'<tr><th scope="row">{week}</th>{tds}</tr>' for week, tds in zip(bars.weeks, cells)]
-    return _table(["Week of", *(labels.get(g, g) for g in bars.groups)], rows)
+        rows = [f"{row}<td>{v:d}</td>" for row, v in zip(rows, values)]
+    return _table(["Week of", *(labels.get(g, g) for g in bars.groups)], [f"{row}</tr>" for row in rows])
 
 
 def stage_table(steps: list[StageStep]) -> Markup:

@@ -6,6 +6,8 @@ partners; when there is too little data to say something honestly, they say noth
 """
 
 from dataclasses import dataclass
+from itertools import compress
+from operator import not_
 
 from journal.progress.services import LOWER_IS_EASIER, SCORES, TRENDS, Person, Progress
 
@@ -96,15 +98,29 @@ def what_seems_to_help(progress: Progress) -> dict[int, list[Comparison]]:
     kind against the other days with a check-in, when each side has at least MIN_DAYS."""
     result: dict[int, list[Comparison]] = {}
     for person in progress.people:
-        daily = progress.daily.get(person.id, {})
+        # Each score's days and averages as two lists: scores answered on the same days
+        # (mostly all of them) share one list of days, so each kind marks its days after
+        # once for them all, and their averages are split by those marks in C's loops (in
+        # the order of the days, as they were added up).
+        day_lists: list[list[int]] = []
+        columns = {}
+        for field, averages in progress.daily.get(person.id, {}).items():
+            days = list(averages)
+            if days not in day_lists:
+                day_lists.append(days)
+            columns[field] = (day_lists.index(days), list(averages.values()))
         found = []
-        for kind, days in sorted(progress.practice_days.get(person.id, {}).items()):
-            after = {d + 1 for d in days}
+        for kind, practised in sorted(progress.practice_days.get(person.id, {}).items()):
+            after = {d + 1 for d in practised}
+            marks = [[day in after for day in days] for days in day_lists]
             for field, _ in SCORES:
-                averages = daily.get(field, {})
-                on = [v for d, v in averages.items() if d in after]
-                off = [v for d, v in averages.items() if d not in after]
-                if len(on) >= MIN_DAYS and len(off) >= MIN_DAYS:
+                if field not in columns:
+                    continue
+                which, averages = columns[field]
+                on_days = marks[which].count(True)
+                if on_days >= MIN_DAYS and len(averages) - on_days >= MIN_DAYS:
+                    on = list(compress(averages, marks[which]))
+                    off = list(compress(averages, map(not_, marks[which])))
                     found.append(Comparison(kind, field, sum(on) / len(on), len(on), sum(off) / len(off), len(off)))
         if found:
             result[person.id] = found

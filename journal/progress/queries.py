@@ -1,10 +1,11 @@
-"""The statements behind the progress page: each one an aggregate over what the viewer
-may see, a fixed handful per page whatever the amount of data."""
+"""The statements behind the progress page: each one over what the viewer may see (an
+aggregate, or the check-ins' answers in the window), a fixed handful per page whatever
+the amount of data."""
 
 from datetime import date, datetime
 from functools import cache
 
-from sqlalchemy import Date, Float, Integer, bindparam, cast, func, literal, null, select, union_all
+from sqlalchemy import Date, Integer, bindparam, func, literal, null, select, union_all
 
 from journal.access import Scope, visible_rule
 from journal.checkins.services import checkins_open_to
@@ -14,9 +15,9 @@ from journal.models.base import UTCDateTime
 from journal.models.checkins import CheckIn
 from journal.models.entries import MOMENT, Entry
 from journal.models.notes import ProgressNote
-from journal.progress.weeks import day_number, days_utc, dialect_name, week_number
+from journal.progress.weeks import day_number, days_utc, dialect_name
 
-# Each aggregate's statement is built once per process for each shape (the database, the
+# Each statement is built once per process for each shape (the database, the
 # viewer in a couple or not, the answers-after-48-hours choice, which ends of the window
 # are given), with the viewer's values and the window as bound parameters: building them
 # cost more than running them. `_run` runs one with a viewer's values and the window.
@@ -40,7 +41,7 @@ def _viewer(scope: Scope) -> dict:
 
 
 def _open_checkins(open_to, has_since: bool, has_until: bool, fields: tuple[str, ...]):
-    """The open check-ins in the window, as a subquery of only the columns the aggregate
+    """The open check-ins in the window, as a subquery of only the columns the page
     reads (a subquery of every column cost a column object each to build)."""
     rows = open_to.with_only_columns(CheckIn.author_id, CheckIn.day, *(CheckIn.__table__.c[name] for name in fields))
     if has_since:
@@ -50,48 +51,20 @@ def _open_checkins(open_to, has_since: bool, has_until: bool, fields: tuple[str,
     return rows.subquery()
 
 
-def _checkin_aggregate(
-    shape, scope: Scope, since: date | None, until: date | None, now: datetime, fields: tuple[str, ...]
-):
-    """Run the aggregate `shape` builds over the check-ins open to the viewer in the window."""
+def checkin_answers(scope: Scope, since: date | None, until: date | None, now: datetime, fields: tuple[str, ...]):
+    """Each check-in open to the viewer in the window, as its author, its day (counted
+    from 1970-01-01) and each field's answer. The page adds them up by week and by day
+    itself (`services.progress_build`): grouping them in SQLite, a sort and then an
+    average a field, cost several times reading them."""
     open_to, values = checkins_open_to(scope, now=now)
-    stmt = shape(dialect_name(), open_to, since is not None, until is not None, fields)
+    stmt = _checkin_answers(dialect_name(), open_to, since is not None, until is not None, fields)
     return _run(stmt, {**values, **_window(since, until)})
 
 
-def _average(column):
-    """A column's average as a float on both databases (PostgreSQL's average of whole
-    numbers is a numeric, which comes back as a Decimal)."""
-    return cast(func.avg(column), Float)
-
-
-def checkin_weeks(scope: Scope, since: date | None, until: date | None, now: datetime, fields: tuple[str, ...]):
-    """Per author and week: the number of check-ins, and each field's average and count."""
-    return _checkin_aggregate(_checkin_weeks, scope, since, until, now, fields)
-
-
 @cache
-def _checkin_weeks(dialect: str, open_to, has_since: bool, has_until: bool, fields: tuple[str, ...]):
+def _checkin_answers(dialect: str, open_to, has_since: bool, has_until: bool, fields: tuple[str, ...]):
     sq = _open_checkins(open_to, has_since, has_until, fields)
-    week = week_number(sq.c.day)
-    columns = [sq.c.author_id, week.label("week"), func.count().label("n")]
-    for name in fields:
-        columns += [_average(sq.c[name]).label(f"avg_{name}"), func.count(sq.c[name]).label(f"n_{name}")]
-    return select(*columns).group_by(sq.c.author_id, week)
-
-
-def checkin_days(scope: Scope, since: date | None, until: date | None, now: datetime, fields: tuple[str, ...]):
-    """Per author and day: each field's average."""
-    return _checkin_aggregate(_checkin_days, scope, since, until, now, fields)
-
-
-@cache
-def _checkin_days(dialect: str, open_to, has_since: bool, has_until: bool, fields: tuple[str, ...]):
-    sq = _open_checkins(open_to, has_since, has_until, fields)
-    day = day_number(sq.c.day)
-    columns = [sq.c.author_id, day.label("day")]
-    columns += [_average(sq.c[name]).label(name) for name in fields]
-    return select(*columns).group_by(sq.c.author_id, day)
+    return select(sq.c.author_id, day_number(sq.c.day).label("day"), *(sq.c[name] for name in fields))
 
 
 def practice_day_counts(scope: Scope, since: date | None, until: date | None):
@@ -173,15 +146,15 @@ def _moments_and_notes_by_day(dialect: str, in_couple: bool, has_since: bool, ha
 
 
 _STAGE_CHANGES = (
-    select(StageChange)
+    select(StageChange.created_at, StageChange.from_stage, StageChange.to_stage)
     .where(StageChange.plan_id == bindparam("plan_id", type_=Integer))
     .order_by(StageChange.created_at, StageChange.id)
 )
 
 
-def stage_changes(scope: Scope) -> list[StageChange]:
-    """Every change of the couple's pace stage, oldest first."""
+def stage_changes(scope: Scope) -> list:
+    """Every change of the couple's pace stage, oldest first: (when, from, to)."""
     plan = scope.plan
     if plan is None:
         return []
-    return list(db.session.scalars(_STAGE_CHANGES, {"plan_id": plan.id}))
+    return _run(_STAGE_CHANGES, {"plan_id": plan.id})

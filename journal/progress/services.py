@@ -1,9 +1,11 @@
-"""Progress: weekly trends of what a person may see, counted by the database.
+"""Progress: weekly trends of what a person may see.
 
-Every number comes from an aggregate (GROUP BY week or day, journal/progress/queries.py)
-over the rows the viewer may see: their own check-ins, and the partner's shared ones once
-they are open to them (`checkins_open_to`). Free text is never opened here; only the sensation maps
-(which are a choice per area, not words) are, through journal/notes.
+Every number is counted over the rows the viewer may see (journal/progress/queries.py):
+their own check-ins, and the partner's shared ones once they are open to them
+(`checkins_open_to`), whose answers are added up by week and by day here; practices,
+moments and notes, counted by the database (GROUP BY day). Free text is never opened
+here; only the sensation maps (which are a choice per area, not words) are, through
+journal/notes.
 
 A page costs a fixed number of statements, whatever the amount of data.
 """
@@ -11,6 +13,7 @@ A page costs a fixed number of statements, whatever the amount of data.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import itemgetter
 from typing import NamedTuple
 
 from journal.access import Scope
@@ -157,6 +160,42 @@ def _practice_weeks_and_days(rows, start: date | None):
     return [(kind, week, n) for (kind, week), n in weeks.items()], days
 
 
+def _figures(group: list, count: int) -> list:
+    """Over the rows of `group` (`queries.checkin_answers`), each of the first `count`
+    fields' average over the rows that answered it (None if none did) and how many did:
+    what SQL's avg() and count() give."""
+    figures = []
+    for answers in list(zip(*group))[2 : 2 + count]:
+        answered = [answer for answer in answers if answer is not None]
+        figures += (sum(answered) / len(answered) if answered else None, len(answered))
+    return figures
+
+
+_AUTHOR_AND_DAY = itemgetter(0, 1)
+
+
+def _checkin_weeks_and_days(rows: list, start: date | None):
+    """The check-ins' answers (`queries.checkin_answers`) added up per author and week:
+    (author, week, the number of check-ins, then each field's average and count, in the
+    order of TRENDS); and per author and day from `start` on: (author, day, then each
+    score's average, in the order of SCORES). Both in order of author and week or day."""
+    first = (start - EPOCH).days if start is not None else None
+    rows.sort(key=_AUTHOR_AND_DAY)
+    weeks: dict[tuple[int, int], list] = defaultdict(list)
+    days: dict[tuple[int, int], list] = defaultdict(list)
+    for row in rows:
+        weeks[(row[0], week_of_day(row[1]))].append(row)
+        if first is None or row[1] >= first:
+            days[(row[0], row[1])].append(row)
+    week_rows = [(*key, len(group), *_figures(group, len(TRENDS))) for key, group in weeks.items()]
+    # Mostly one check-in a day: its answers are the day's averages.
+    day_rows = [
+        group[0][: 2 + len(SCORES)] if len(group) == 1 else (*key, *_figures(group, len(SCORES))[::2])
+        for key, group in days.items()
+    ]
+    return week_rows, day_rows
+
+
 class _MomentWeek(NamedTuple):
     author_id: int
     week: int
@@ -186,7 +225,7 @@ def _people(scope: Scope) -> list[Person]:
 
 def stage_history(scope: Scope) -> list[StageStep]:
     """Every change of the couple's pace stage, oldest first."""
-    return [StageStep(r.created_at, r.from_stage, r.to_stage) for r in queries.stage_changes(scope)]
+    return [StageStep(at, from_stage, to_stage) for at, from_stage, to_stage in queries.stage_changes(scope)]
 
 
 def _bodies(scope: Scope, people: list[Person], since: date | None, until: date | None) -> list[BodyMap]:
@@ -233,8 +272,9 @@ def progress_build(
     query_from = min(start, week_start(this_week - 7)) if start else None
     people = _people(scope)
 
-    checkin_rows = queries.checkin_weeks(scope, query_from, until, now, tuple(name for name, _ in TRENDS))
-    day_rows = queries.checkin_days(scope, start, until, now, tuple(name for name, _ in SCORES))
+    checkin_rows, day_rows = _checkin_weeks_and_days(
+        queries.checkin_answers(scope, query_from, until, now, tuple(name for name, _ in TRENDS)), start
+    )
     practice_rows, own_days = _practice_weeks_and_days(queries.practice_day_counts(scope, query_from, until), start)
     moment_rows, noted_days = _moment_weeks_and_noted_days(
         queries.moments_and_notes_by_day(scope, query_from, until), start
@@ -245,7 +285,7 @@ def progress_build(
         week_of(start)
         if start
         else min(  # all time: from the first week with anything
-            [r.week for r in checkin_rows] + [r[1] for r in practice_rows] + [r.week for r in moment_rows] + [this_week]
+            [r[1] for r in checkin_rows] + [r[1] for r in practice_rows] + [r.week for r in moment_rows] + [this_week]
         )
     )
     first = max(first, this_week - MAX_WEEKS + 1)
@@ -262,15 +302,13 @@ def progress_build(
         ("yours", "shared"),
     )
 
-    # Each score's daily averages, person by person (the columns of `queries.checkin_days`:
-    # author, day, then each score's average in the order of SCORES).
-    daily = {
-        person.id: {
-            name: {row[1]: row[column] for row in day_rows if row[0] == person.id and row[column] is not None}
-            for column, (name, _) in enumerate(SCORES, start=2)
-        }
-        for person in people
-    }
+    # Each score's daily averages, person by person, in one pass over the day rows.
+    daily = {person.id: {name: {} for name, _ in SCORES} for person in people}
+    columns = {person_id: list(scores.values()) for person_id, scores in daily.items()}
+    for author_id, day, *averages in day_rows:
+        for averages_by_day, average in zip(columns.get(author_id, ()), averages):
+            if average is not None:
+                averages_by_day[day] = average
     practice_days: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
     for kind, day in own_days:
         practice_days[scope.user.id][kind].add(day)
@@ -333,7 +371,7 @@ def _recent_counts(practice_rows, moment_rows, this_week: int) -> dict[str, tupl
 
 def _trends(rows, people: list[Person], weeks: list[date], index: dict[int, int]) -> list[Trend]:
     # Each person's row for each week of the chart, None for a week without check-ins. A
-    # row's columns (`queries.checkin_weeks`): author, week, the number of check-ins, then
+    # row's columns (`_checkin_weeks_and_days`): author, week, the number of check-ins, then
     # each field's average and count, in the order of TRENDS.
     weekly = {person.id: [None] * len(weeks) for person in people}
     for row in rows:

@@ -2,7 +2,7 @@
 
 A day is counted from 1970-01-01 (day 0); a week runs Monday to Sunday and is
 numbered so that week 1 starts on Monday 1970-01-05. Grouping by these numbers
-lets the database do the counting (GROUP BY week) instead of Python.
+lets the database do the counting (GROUP BY day) instead of Python.
 Timestamps are taken on their UTC date; check-ins carry their own local day.
 """
 
@@ -30,11 +30,6 @@ def day_number(column, *, timestamp: bool = False):
         value = cast(func.timezone("UTC", column), Date) if timestamp else column
         return cast(value - literal(EPOCH, Date), Integer)
     return cast(func.julianday(column) - _JULIAN_EPOCH, Integer)
-
-
-def week_number(column, *, timestamp: bool = False):
-    """The Monday-to-Sunday week of a date column, as an integer."""
-    return (day_number(column, timestamp=timestamp) + 3) // 7
 
 
 def week_of(day: date) -> int:
