@@ -105,6 +105,37 @@ def _still_connected(dbapi_connection, connection_record, connection_proxy):
         raise DisconnectionError("the server ended the connection while it waited")
 
 
+@event.listens_for(Engine, "begin")
+def _nothing_written_yet(connection):
+    connection.info.pop("tandem_wrote", None)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_writes(connection, cursor, statement, parameters, context, executemany):
+    """Marks the transaction as one that wrote (or may have: anything but a SELECT)."""
+    if statement[:6].upper() != "SELECT":
+        connection.info["tandem_wrote"] = True
+
+
+def end_reads_with_commit(exc) -> None:
+    """PostgreSQL: a request that only read ends its transaction with a COMMIT rather than
+    the ROLLBACK the session's close sends. psycopg forgets every statement it prepared on
+    the server at a ROLLBACK, so each statement of every page was planned again on every
+    request (the session's own statement 0.38 ms unprepared against 0.15 ms prepared, on
+    the same data). Anything written and not committed (a statement other than SELECT, or
+    a change the session holds), and any request that failed, still ends with a ROLLBACK
+    (tests/test_read_requests.py). A teardown, run before Flask-SQLAlchemy's."""
+    if exc is not None or not db.session.registry.has():
+        return
+    session = db.session.registry()
+    if not session.in_transaction() or session.new or session.dirty or session.deleted:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql" or connection.info.get("tandem_wrote"):
+        return
+    session.commit()
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
     """SQLite: enforce foreign keys, let readers and one writer work together."""
