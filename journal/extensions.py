@@ -99,8 +99,11 @@ def _still_connected(dbapi_connection, connection_record, connection_proxy):
         return
     if getattr(dbapi_connection, "closed", False) or getattr(dbapi_connection, "broken", False):
         raise DisconnectionError("the connection was closed")
+    fileno = getattr(dbapi_connection, "fileno", None)
+    if fileno is None:  # a driver that doesn't say (only SQLite and psycopg are used here)
+        return
     poller = select.poll()
-    poller.register(dbapi_connection.fileno(), select.POLLIN | select.POLLPRI)
+    poller.register(fileno(), select.POLLIN | select.POLLPRI)
     if poller.poll(0):  # an idle connection has nothing to read unless its server ended it
         raise DisconnectionError("the server ended the connection while it waited")
 
