@@ -56,7 +56,8 @@ def limits_on_views_only(app) -> None:
     text, on every page. Tandem's limits all sit on their views, and a limited view checks
     its own when it is called (Flask-Limiter's decorator, before the view's other checks),
     so while no limit covers the whole app or a blueprint, that check before every request
-    is taken off (tests/test_app.py). Called once the blueprints are registered."""
+    is taken off. The limit tests (log-in in tests/test_app.py, account emails, export, codes)
+    hold each limit. Called once the blueprints are registered."""
     manager = limiter.limit_manager
     if manager.default_limits or manager.application_limits:
         return
