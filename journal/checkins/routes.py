@@ -109,7 +109,7 @@ def index():
         page=page,
         cards=checkin_cards(services.checkin_views(s, page.items), partner=partner, link=_link()),
         partner=partner,
-        reveal_field=reveal_field(bool(s.plan and s.plan.reveal_after_48h)) if partner else None,
+        reveal_field=reveal_field(bool(s.plan_setting("reveal_after_48h"))) if partner else None,
     )
 
 

@@ -349,7 +349,7 @@ def _reveal_values(reveal_before: datetime | None) -> dict:
 
 
 def _reveal_before(scope: Scope, now: datetime) -> datetime | None:
-    after_48h = scope.plan is not None and scope.plan.reveal_after_48h
+    after_48h = bool(scope.plan_setting("reveal_after_48h"))
     return now - REVEAL_AFTER if after_48h else None
 
 
