@@ -5,6 +5,7 @@ with a ROLLBACK."""
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 
 from journal import create_app
 from journal.extensions import db
@@ -26,6 +27,16 @@ def pooled(app_config):
         user.display_name = "Changed and never committed"
         db.session.flush()
         return "written, not committed"
+
+    @app.get("/fail-then-walk-away")
+    def fail_then_walk_away():
+        first = db.session.scalar(select(User).order_by(User.id).limit(1))
+        db.session.add(User(email=first.email, display_name="A copy", password_hash="x", timezone="UTC"))
+        try:
+            db.session.flush()  # the same email twice: refused
+        except IntegrityError:
+            pass  # and left for the teardown, which must not fail on it
+        return "refused, not rolled back"
 
     yield app
     with app.app_context():
@@ -61,3 +72,14 @@ def test_a_write_left_uncommitted_is_rolled_back(pooled, couple):
         names = db.session.scalars(select(User.display_name).order_by(User.id)).all()
         db.session.remove()
     assert "Changed and never committed" not in names and before in names
+
+
+def test_a_failed_write_left_behind_still_ends_the_request_calmly(pooled, couple):
+    with pooled.app_context():
+        client = client_for(pooled, db.session.get(User, couple[0].id))
+        db.session.remove()
+    assert _get(client, "/fail-then-walk-away") == 200
+    assert _get(client, "/today") == 200
+    with pooled.app_context():
+        assert db.session.scalar(select(User).where(User.display_name == "A copy")) is None
+        db.session.remove()
