@@ -49,6 +49,9 @@ PAGES = [
     ("check-ins", "/checkins"),
     ("progress", "/progress"),
 ]
+# The POST keeps the cookie it logged in with: the answer's cookie carries the flashed
+# "saved" message, which a browser shows on the page the redirect leads to, and wrk follows no
+# redirect, so keeping it would pile up messages no browser keeps.
 POST_SCRIPT = """
 wrk.method = "POST"
 wrk.body = "{body}"
@@ -57,8 +60,28 @@ wrk.headers["Cookie"] = "{cookie}"
 """
 #: Measured beside Tandem, not Tandem's own requests.
 OTHERS = ("bare Flask hello world", "plain Flask-SQLAlchemy page, 20 rows")
+# As a browser does, each wrk thread keeps the session cookie the server sends back (the
+# idle clock in it moves once a minute, so a new one comes about once a minute). A cookie kept
+# fixed would make every request after the first minute move the clock and sign a new cookie,
+# which no browser causes. The request is built again only when the cookie changes.
 GET_SCRIPT = """
 wrk.headers["Cookie"] = "{cookie}"
+local request_text
+init = function(args) request_text = wrk.format() end
+request = function() return request_text end
+response = function(status, headers, body)
+  local set = headers["Set-Cookie"]
+  if set == nil then return end
+  local name, value = set:match("^([^=;]+)=([^;]*)")
+  local kept = {{}}
+  for pair in wrk.headers["Cookie"]:gmatch("[^;]+") do
+    pair = pair:gsub("^%s+", "")
+    if pair:sub(1, #name + 1) ~= name .. "=" then kept[#kept + 1] = pair end
+  end
+  kept[#kept + 1] = name .. "=" .. value
+  wrk.headers["Cookie"] = table.concat(kept, "; ")
+  request_text = wrk.format()
+end
 """
 
 
