@@ -234,6 +234,10 @@ def register_template_helpers(app: Flask) -> None:
     def _localdate(value: datetime) -> str:
         return date_words(local_time(value))
 
+    # A day already in the zone it is read in (a plan's date, a check-in's day, a time a
+    # service made local), with its year as every page words a day.
+    app.add_template_filter(date_words, "daywords")
+
     @app.template_filter("localtime")
     def _localtime(value: datetime) -> str:
         """ "20:00", or "Tomorrow 08:00" / "Wed 08:00" when not today."""

@@ -448,6 +448,15 @@ def test_only_the_author_deletes(app, couple, ana_client, bo_client):
     assert ana_client.get(f"/checkins/{shared_id}").status_code == 404
 
 
+def test_the_delete_page_says_the_check_ins_year(app, couple, ana_client):
+    """A check-in from another year: "Tuesday 4 March" alone would read as this year's."""
+    checkin_id = saved_id(ana_client.post("/checkins/new", data={"mood": "3"}))
+    db.session.execute(CheckIn.__table__.update().values(day=date(2025, 3, 4)))
+    db.session.commit()
+    page = read_text(ana_client.get(f"/checkins/{checkin_id}/delete"))
+    assert "The check-in for Tuesday 4 March 2025 goes for good" in page
+
+
 def test_changing_visibility_is_for_the_author_and_seals_the_words_again(app, couple, ana_client, bo_client):
     checkin_id = saved_id(
         ana_client.post("/checkins/new", data={"note": "Slowly, slowly", "boundary_note": "Not the belly"})

@@ -221,6 +221,8 @@ def test_the_one_who_stays_is_told_discreetly_in_app(app, couple, world, smtp_si
     ana_client, bo_client = client_for(app, ana), client_for(app, bo)
     bo_client.post("/couple/leave")
     page = read_text(ana_client.get("/notifications"))
+    day = now_utc().astimezone(ZoneInfo(ana.timezone))
+    assert f"On {day:%A} {day.day} {day:%B %Y}, your partner left your couple." in page  # the day, with its year
     assert (
         "your partner left your couple. Your plan, your consent words and everything you wrote are still yours" in page
     )

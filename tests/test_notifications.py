@@ -49,7 +49,7 @@ def test_each_notification_is_a_sentence_that_links_to_its_prompt(app, couple, r
     client = client_for(app, ana)
     page = client.get("/notifications")
     html, text = page.get_data(as_text=True), read_text(page)
-    when = reminded["at"].astimezone(ZoneInfo(ana.timezone)).strftime("%H:%M on %A %-d %B")
+    when = reminded["at"].astimezone(ZoneInfo(ana.timezone)).strftime("%H:%M on %A %-d %B %Y")
     assert text.count(f"At {when}, it was time for a practice you planned.") == 2  # discreet by default
     assert "Evening walk" not in text
     checkin_key, walk_key = (prompt_key(reminded[k].id, reminded["at"]) for k in ("checkin", "walk"))

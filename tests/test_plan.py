@@ -478,7 +478,9 @@ def test_a_shared_end_date_shows_to_the_partner(app, couple):
     couple_plan(c)
     until = plan_today() + timedelta(days=3)
     client_for(app, ana).post("/plan/pause", data={"until": until.isoformat(), "share": "y"})
-    assert f"Ana paused the plan for now, until {until.day} {until:%B}." in read_text(client_for(app, bo).get("/plan"))
+    assert f"Ana paused the plan for now, until {until.day} {until:%B} {until.year}." in read_text(
+        client_for(app, bo).get("/plan")
+    )
 
 
 def test_a_paused_plan_says_paused_where_each_schedule_shows_its_next_time(app, couple):
@@ -513,7 +515,7 @@ def test_pause_until_a_date(app, couple):
     client.post("/plan/pause", data={"until": until.isoformat()})
 
     assert pauses(plan) == {ana.id: (until, False)}
-    assert f"You paused the plan until {until.day} {until:%B}." in read_text(client.get("/plan"))
+    assert f"You paused the plan until {until.day} {until:%B} {until.year}." in read_text(client.get("/plan"))
     assert today_titles(client.get("/today")) == []
 
 

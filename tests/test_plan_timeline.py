@@ -62,9 +62,18 @@ def test_the_plan_page_says_the_right_date(app, couple):
     plan_with_birth(ana, born)
     page = read_text(client_for(app, ana).get("/plan"))
     twelve = born + timedelta(weeks=12)
-    assert f"A fuller check-up, usually by about 12 weeks (around {twelve.day} {twelve:%B})" in page
+    assert f"A fuller check-up, usually by about 12 weeks (around {twelve.day} {twelve:%B} {twelve.year})" in page
     eight = born + timedelta(weeks=8)
-    assert f"(around {eight.day} {eight:%B})" not in page
+    assert f"(around {eight.day} {eight:%B}" not in page
+
+
+def test_a_milestone_says_its_year(app, couple):
+    """A birth more than a year ago: "around 13 December" alone would read as this year's."""
+    ana = couple[0]
+    milestone_practices()
+    plan_with_birth(ana, date(2024, 9, 20))
+    page = read_text(client_for(app, ana).get("/plan"))
+    assert "(around 13 December 2024, now past)" in page
 
 
 def test_a_milestone_whose_date_has_gone_is_marked_past(app, couple):
