@@ -109,7 +109,7 @@ def test_a_paused_plan_reminds_nobody_and_a_resumed_one_does(journey, partnered,
 
     local = due.astimezone(ZoneInfo("Europe/London"))
     assert local.strftime("%H:%M") == AT
-    when = local.strftime("%H:%M on %A %-d %B")
+    when = local.strftime("%H:%M on %A %-d %B %Y")
     a.reload()
     expect(inbox(a)).to_have_accessible_name("Notifications 1 unread")
     journey.step(a, "A sees 1 unread")
