@@ -10,7 +10,7 @@ from flask import Flask
 from flask.templating import Environment
 
 from journal import config as config_module
-from journal.extensions import csrf, db, end_reads_with_commit, limiter, limits_on_views_only, login_manager, migrate
+from journal.extensions import csrf, db, limiter, limits_on_views_only, login_manager, migrate
 from journal.files import private_folder, private_sqlite_file
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,6 @@ def _register_extensions(app: Flask) -> None:
     from journal.account_mail import kick_after_request
 
     db.init_app(app)
-    app.teardown_appcontext(end_reads_with_commit)  # runs before db's own (teardowns run last first)
     migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)

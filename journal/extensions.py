@@ -17,6 +17,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import Pool
 
+try:
+    from psycopg.pq import TransactionStatus
+
+    IDLE = TransactionStatus.IDLE
+except ImportError:  # psycopg is installed with the app; only PostgreSQL needs it
+    IDLE = None
+
 from journal.models.base import Base
 
 
@@ -109,40 +116,42 @@ def _still_connected(dbapi_connection, connection_record, connection_proxy):
         raise DisconnectionError("the server ended the connection while it waited")
 
 
+#: Kept in a pooled connection's `info` while this module keeps psycopg in autocommit for its
+#: reads; a connection in autocommit for its own reasons (an engine made with
+#: isolation_level="AUTOCOMMIT", to create a database) is never touched.
+_READS_OUTSIDE = "tandem_reads_outside_a_transaction"
+
+
 @event.listens_for(Engine, "begin")
-def _nothing_written_yet(connection):
-    connection.info.pop("tandem_wrote", None)
+def _reads_need_no_transaction(connection):
+    """PostgreSQL: a transaction starts with psycopg in autocommit, so its reads go without a
+    BEGIN, and a request that only reads sends neither BEGIN nor its end: two round trips of
+    a page of static text's three. Under PostgreSQL's READ COMMITTED every statement reads
+    its own snapshot inside a transaction too, so a read sees what it would have seen. The
+    first statement that may write begins the transaction (`_a_write_begins_the_transaction`),
+    so everything written is committed or rolled back together. And psycopg forgets every
+    statement it prepared on the server at a ROLLBACK: a request that only read sends none,
+    so its statements stay prepared (tests/test_read_requests.py)."""
+    if connection.dialect.name != "postgresql":
+        return
+    info = connection.info
+    if info.get(_READS_OUTSIDE):  # still as the last transaction left it: it only read
+        return
+    server = connection.connection.driver_connection
+    if not server.autocommit and server.info.transaction_status == IDLE:
+        server.autocommit = True
+        info[_READS_OUTSIDE] = True
 
 
 @event.listens_for(Engine, "before_cursor_execute")
-def _note_writes(connection, cursor, statement, parameters, context, executemany):
-    """Marks the transaction as one that wrote (or may have: anything but a SELECT)."""
-    if statement[:6].upper() != "SELECT":
-        connection.info["tandem_wrote"] = True
-
-
-def end_reads_with_commit(exc) -> None:
-    """PostgreSQL: a request that only read ends its transaction with a COMMIT rather than
-    the ROLLBACK the session's close sends. psycopg forgets every statement it prepared on
-    the server at a ROLLBACK, so each statement of every page was planned again on every
-    request (the session's own statement 0.38 ms unprepared against 0.15 ms prepared, on
-    the same data). Anything written and not committed (a statement other than SELECT, or
-    a change the session holds, a flush refused and caught), and any request that failed,
-    still ends with a ROLLBACK
-    (tests/test_read_requests.py). A teardown, run before Flask-SQLAlchemy's."""
-    if exc is not None or not db.session.registry.has():
+def _a_write_begins_the_transaction(connection, cursor, statement, parameters, context, executemany):
+    """PostgreSQL: anything but a plain SELECT (a write, DDL, a SAVEPOINT, a SELECT that locks
+    rows with FOR UPDATE or FOR SHARE, a CTE) begins the transaction before it runs: psycopg
+    sends BEGIN first once autocommit is off, and the transaction holds from here to COMMIT."""
+    if statement[:6] == "SELECT" and " FOR " not in statement:
         return
-    session = db.session.registry()
-    transaction = session.get_transaction()
-    # Not one that failed and was left (a flush refused and caught): only a ROLLBACK ends it.
-    if transaction is None or not transaction.is_active:
-        return
-    if session.new or session.dirty or session.deleted:
-        return
-    connection = session.connection()
-    if connection.dialect.name != "postgresql" or connection.info.get("tandem_wrote"):
-        return
-    session.commit()
+    if connection.info.pop(_READS_OUTSIDE, False):
+        cursor.connection.autocommit = False
 
 
 @event.listens_for(Engine, "connect")

@@ -1,10 +1,11 @@
-"""PostgreSQL: a request that only read ends its transaction with a COMMIT, which keeps the
-statements psycopg prepared on the server (its ROLLBACK forgets them, and each statement was
-planned again on every request); a request that wrote anything it did not commit still ends
-with a ROLLBACK."""
+"""PostgreSQL: reads run outside a transaction and the first write begins one, so a request
+that only read sends neither BEGIN nor COMMIT nor ROLLBACK, and keeps the statements psycopg
+prepared on the server (its ROLLBACK forgets them, and each statement was planned again on
+every request); whatever a request wrote and did not commit is still rolled back, all of it."""
 
 import pytest
-from sqlalchemy import select, text
+from psycopg.pq import TransactionStatus
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from journal import create_app
@@ -37,6 +38,15 @@ def pooled(app_config):
         except IntegrityError:
             pass  # and left for the teardown, which must not fail on it
         return "refused, not rolled back"
+
+    @app.get("/read-write-then-fail")
+    def read_write_then_fail():
+        first = db.session.scalar(select(User).order_by(User.id).limit(1))
+        first.display_name = "Changed before a failure"
+        db.session.flush()
+        db.session.add(User(email=first.email, display_name="A copy", password_hash="x", timezone="UTC"))
+        db.session.flush()  # the same email twice: refused, and the request fails
+        return "never"
 
     yield app
     with app.app_context():
@@ -83,3 +93,27 @@ def test_a_failed_write_left_behind_still_ends_the_request_calmly(pooled, couple
     with pooled.app_context():
         assert db.session.scalar(select(User).where(User.display_name == "A copy")) is None
         db.session.remove()
+
+
+def test_reads_open_no_transaction_and_the_first_write_begins_one(pooled, couple):
+    with pooled.app_context():
+        db.session.execute(select(User.id)).all()
+        server = db.session.connection().connection.driver_connection
+        assert server.info.transaction_status == TransactionStatus.IDLE  # no BEGIN sent for a read
+        db.session.execute(update(User).values(display_name="Written in a transaction"))
+        assert server.info.transaction_status == TransactionStatus.INTRANS
+        db.session.rollback()
+        assert db.session.scalar(select(User).where(User.display_name == "Written in a transaction")) is None
+        db.session.remove()
+
+
+def test_a_request_that_wrote_then_failed_keeps_nothing_it_wrote(pooled, couple):
+    with pooled.app_context():
+        ana = db.session.get(User, couple[0].id)
+        client = client_for(pooled, ana)
+        db.session.remove()
+    assert _get(client, "/read-write-then-fail") == 500
+    with pooled.app_context():
+        names = db.session.scalars(select(User.display_name)).all()
+        db.session.remove()
+    assert "Changed before a failure" not in names and "A copy" not in names
