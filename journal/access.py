@@ -96,6 +96,15 @@ class Scope:
         self._plan_id = _UNLOADED
         self._plan_settings: dict[str, Any] = {}
 
+    @classmethod
+    def as_single(cls, user: User) -> "Scope":
+        """The person as if they were single: their own plan-of-one (kept while they are in a
+        couple, for if they are ever single again) and their own rows only. The export reads
+        the kept plan through it; it sees nothing of a couple, so it can only see less."""
+        scope = cls(user)
+        scope.couple_id = None
+        return scope
+
     # -- the plan this user acts on: their couple's, or their own while single
     @property
     def plan(self) -> Plan | None:

@@ -21,6 +21,7 @@ from journal.access import SHARED, Scope
 from journal.calendar.services import feed_regenerate
 from journal.checkins.services import checkin_create
 from journal.consent.services import phrases_replace
+from journal.couple.services import invite_accept, invite_by_token, invite_create
 from journal.entries.services import entry_create, moment_create
 from journal.export.services import SCHEMA_PATH
 from journal.extensions import db
@@ -264,6 +265,27 @@ def test_the_couples_own_consent_words_are_exported_opened(app, people):
     data = json.loads(unzip(download(client_for(app, ana)))["tandem.json"])
     assert {"signal": "pause", "phrase": "Let's take a breath"} in data["plan"]["consent_phrases"]
     assert {"signal": "stop", "phrase": "Red light"} in data["plan"]["consent_phrases"]
+
+
+def test_a_plan_of_ones_own_kept_while_in_a_couple_goes_to_its_owner_alone(app):
+    """A plan of one's own, kept from before accepting an invitation (for if they are ever
+    single again), prompts nobody and shows on no page, but it holds the person's own words:
+    their export gives it to them, beside the couple's plan, and the new partner's never does."""
+    cy, dee = make_user(display_name="Cy"), make_user(display_name="Dee")
+    phrases_replace(scope=Scope(dee), author=dee, phrases={"pause": ["Dee's own slow-down words"]})
+    db.session.commit()
+    token, _ = invite_create(user=cy)
+    invite, inviter = invite_by_token(token)
+    invite_accept(invite=invite, inviter=inviter, user=dee)
+    db.session.commit()
+
+    dees = json.loads(unzip(download(client_for(app, dee)))["tandem.json"])
+    assert dees["kept_plan"]["consent_phrases"] == [{"signal": "pause", "phrase": "Dee's own slow-down words"}]
+    assert "Dee's own slow-down words" not in json.dumps(dees["plan"])
+    cys = unzip(download(client_for(app, cy)))
+    assert json.loads(cys["tandem.json"])["kept_plan"] is None
+    assert b"slow-down words" not in b"\n".join(cys.values())
+    jsonschema.validate(dees, json.loads(SCHEMA_PATH.read_text()))
 
 
 def test_making_pdfs_and_exports_is_limited_per_person(app_config, couple):

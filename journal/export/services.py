@@ -207,6 +207,15 @@ def _plan(scope: Scope) -> dict | None:
     }
 
 
+def _kept_plan(scope: Scope) -> dict | None:
+    """The plan of their own a person in a couple kept (for if they are ever single again):
+    it prompts nobody and shows on no page, but it holds their words. None while single
+    (their own plan is then `plan`) or when they kept none."""
+    if scope.couple_id is None:
+        return None
+    return _plan(Scope.as_single(scope.user))
+
+
 def export_data(scope: Scope, *, now: datetime | None = None) -> dict:
     """Everything this person may see, as the document described by tandem-export.schema.json."""
     whose = _Whose(scope)
@@ -225,6 +234,7 @@ def export_data(scope: Scope, *, now: datetime | None = None) -> dict:
         "progress_notes": notes,
         "sensation_maps": maps,
         "plan": _plan(scope),
+        "kept_plan": _kept_plan(scope),
         "words": {"areas": AREAS, "feelings": FEELINGS},
     }
 
