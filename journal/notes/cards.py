@@ -10,7 +10,7 @@ from journal.access import SHARED
 from journal.models import User
 from journal.models.notes import PACE_SUGGESTIONS
 from journal.notes.services import Opened
-from journal.templating import date_words
+from journal.templating import date_words, links_by_id
 
 #: A note's heading when it names no practice.
 NO_PRACTICE = "A note"
@@ -51,6 +51,7 @@ def note_cards(
     `partner`. `link` builds the app's links (the templates' `url_for`)."""
     zone = ZoneInfo(getattr(viewer, "timezone", None) or "UTC")
     from_partner = f"from {partner.display_name}" if partner is not None else "from your partner"
+    note_link = links_by_id(link, "notes.read", "note_id")
     cards = []
     for row in rows:
         if row.author_id != viewer.id:
@@ -63,7 +64,7 @@ def note_cards(
         preview = previews[row.id]
         cards.append(
             NoteCard(
-                link("notes.read", note_id=row.id),
+                note_link(row.id),
                 date_words(local),
                 who,
                 row.practice or NO_PRACTICE,
