@@ -18,6 +18,7 @@ from flask_login import current_user
 from sqlalchemy import Integer, Select, and_, bindparam, false, or_, select, union_all
 from sqlalchemy.orm import aliased
 
+from journal.crypto import with_owner_keys
 from journal.extensions import db
 from journal.models import Plan, User
 from journal.pagination import cut_bound
@@ -241,11 +242,24 @@ class Scope:
 
     # -- load-and-authorise: the row, or 404
     def get_visible_or_404(self, model, row_id):
-        in_couple = self.couple_id is not None
+        return _one_or_404(_visible_one(model, self.couple_id is not None), self._visible_one_values(row_id))
+
+    def get_visible_with_key_or_404(self, model, row_id):
+        """`get_visible_or_404` for a row sealed with its author's key, read with that key
+        in the same statement (`journal.crypto.with_owner_keys`): (row, key_wrapped,
+        key_master), the key's columns None when the author has none. A page that opens
+        the row needs no statement of its own for the key."""
+        stmt = _visible_one_with_key(model, self.couple_id is not None)
+        found = db.session.execute(stmt, self._visible_one_values(row_id)).first()
+        if found is None:
+            abort(404)
+        return found
+
+    def _visible_one_values(self, row_id) -> dict:
         values = {"me": self.user.id, "row_id": row_id}
-        if in_couple:
+        if self.couple_id is not None:
             values["couple"] = self.couple_id
-        return _one_or_404(_visible_one(model, in_couple), values)
+        return values
 
     def get_own_or_404(self, model, row_id):
         return _one_or_404(self.own(model).where(model.id == row_id))
@@ -328,6 +342,12 @@ def _visible_one(model, in_couple: bool) -> Select:
     couple = bindparam("couple", type_=Integer) if in_couple else None
     rule = visible_rule(model, bindparam("me", type_=Integer), couple)
     return select(model).where(rule, model.id == bindparam("row_id", type_=Integer))
+
+
+@cache
+def _visible_one_with_key(model, in_couple: bool) -> Select:
+    """`_visible_one` with the wrapped data key of the row's author, built once per process."""
+    return with_owner_keys(_visible_one(model, in_couple), "user", model.author_id)
 
 
 def _one_or_404(stmt, values=None):

@@ -249,8 +249,8 @@ def _edit_moment(entry: Entry):
 @login_required
 def read(entry_id):
     s = scope()
-    entry = s.get_visible_or_404(Entry, entry_id)
-    text = services.entry_open(entry)
+    entry, key_wrapped, key_master = s.get_visible_with_key_or_404(Entry, entry_id)
+    text = services.Reader.of_key(entry.author_id, key_wrapped, key_master).open(entry)
     mine = entry.author_id == current_user.id
     # The partner's name shows on their entry, and on one's own shared in the couple one is in now.
     shared_here = entry.visibility == SHARED and entry.couple_id == current_user.couple_id

@@ -135,6 +135,17 @@ class Reader:
             owner = ("user", row.author_id)
             if owner not in given:
                 given[owner] = key_given(owner, row.key_wrapped, row.key_master)
+        return cls._of_keys(given)
+
+    @classmethod
+    def of_key(cls, author_id: int, key_wrapped: bytes | None, key_master: str | None) -> "Reader":
+        """A reader for one author's entries, their wrapped key read with the entry
+        (`journal.access.Scope.get_visible_with_key_or_404`): no statement of its own."""
+        owner = ("user", author_id)
+        return cls._of_keys({owner: key_given(owner, key_wrapped, key_master)})
+
+    @classmethod
+    def _of_keys(cls, given: dict) -> "Reader":
         reader = cls.__new__(cls)
         reader.keys = {owner: cipher(key) for owner, key in given.items() if key is not None}
         return reader
