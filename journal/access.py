@@ -308,9 +308,11 @@ def _newest_shape(
     """The statement of `Scope.newest_visible` for one shape, with the values left as
     bound parameters: `me`, `couple`, `first` and `where_<column>`."""
     me = bindparam("me", type_=Integer)
-    # Written into the SQL when it runs (as SQLAlchemy does for a plain LIMIT), so a
-    # prepared statement's generic plan still knows the cut is small.
-    first = bindparam("first", type_=Integer, literal_execute=True)
+    # An ordinary parameter, so the statement is compiled once (written into the SQL as it
+    # ran, it was compiled again on every run). Planned without its value (a generic plan
+    # of PostgreSQL's), each branch is still an index scan cut by its Limit
+    # (tests/test_newest_lists.py).
+    first = bindparam("first", type_=Integer)
     order_by = [getattr(model, key) for key in keys]
     filters = [getattr(model, key) == bindparam(f"where_{key}") for key in where]
     own = _written_by(model, me)
