@@ -292,8 +292,8 @@ def test_each_branch_is_an_ordered_index_scan_with_its_own_limit(app, couple):
         ),
         "checkins": (
             checkins_newest(scope, first=21),
-            "ix_checkins_author_id_day",
-            "ix_checkins_couple_id_visibility_day",
+            "ix_checkins_author_id_day_created_at_id",
+            "ix_checkins_couple_id_visibility_day_created_at_id",
         ),
     }
     for table, (stmt, own_index, shared_index) in statements.items():
@@ -307,6 +307,25 @@ def test_each_branch_is_an_ordered_index_scan_with_its_own_limit(app, couple):
             own, shared = _branches(found["Plan"])
             assert _ordered_scan_under_limit(own, own_index), (table, how, json.dumps(own, indent=1))
             assert _ordered_scan_under_limit(shared, shared_index), (table, how, json.dumps(shared, indent=1))
+
+
+@pytest.mark.sqlite_only  # SQLite's own plan; PostgreSQL's is checked above
+def test_check_ins_of_one_busy_day_are_read_in_order_not_sorted(app, couple):
+    """The check-ins list's branches read their index in the list's whole order (day, time,
+    id) and stop at the page: with the day alone in the index, every check-in of the newest
+    day was read and sorted first (a person who checked in 300 times one day made the list
+    read 300)."""
+    ana, bo, _ = couple
+    for _ in range(30):
+        checkin_create(author=ana, answers={"mood": 3}, day=date(2026, 3, 1), visibility=SHARED)
+        checkin_create(author=bo, answers={"mood": 3}, day=date(2026, 3, 1), visibility=SHARED)
+    db.session.commit()
+    stmt = checkins_newest(Scope(ana), first=21)
+    compiled = stmt.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True})
+    plan = [row[3] for row in db.session.execute(text("EXPLAIN QUERY PLAN " + str(compiled)))]
+    searches = [step for step in plan if step.startswith("SEARCH checkins")]
+    assert len(searches) == 2 and all("_day_created_at_id" in step for step in searches), plan
+    assert not any("RIGHT PART OF ORDER BY" in step for step in plan), plan
 
 
 def _generic_plan(conn, stmt) -> dict:
