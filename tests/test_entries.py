@@ -9,6 +9,7 @@ and through the services where a test only needs some rows to exist.
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -18,9 +19,10 @@ from sqlalchemy import delete, func, select, update
 from journal.access import PRIVATE, SHARED
 from journal.account.services import account_delete
 from journal.couple.services import couple_leave
+from journal.entries import listing
 from journal.entries.listing import PER_PAGE
 from journal.entries.markdown import render_markdown
-from journal.entries.services import BODY_MAX, UNREADABLE, entry_create, moment_create
+from journal.entries.services import BODY_MAX, UNREADABLE, EntryText, entry_create, moment_create
 from journal.extensions import db
 from journal.models import DataKey, Plan, Practice, Schedule, now_utc
 from journal.models.entries import Entry
@@ -513,6 +515,17 @@ def test_tags_and_search_words_are_never_kept_in_the_process_memory_of_links(app
         assert kept.cache_info().currsize == before + 1
     tags = [a.get("href") for a in elements(client_for(app, user).get("/journal"), "ul.entry-tags a")]
     assert tags == ["/journal?tag=private-word"]
+
+
+def test_an_author_the_session_did_not_name_is_read_by_id(app, couple):
+    """The journal names authors from the session (the person and the partner); a row by
+    anyone else, which the rule never lets through, would still be named as they are,
+    never as someone else."""
+    ana, bo, _ = couple
+    other = make_user(display_name="Cy")
+    row = SimpleNamespace(author_id=other.id)
+    item = listing._item(row, EntryText(), ana, {ana.id: "Ana", bo.id: "Bo"})
+    assert (item.author_name, item.mine) == ("Cy", False)
 
 
 def test_newest_first_twenty_a_page(app, user):
