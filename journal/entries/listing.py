@@ -93,6 +93,8 @@ class Filters:
     @classmethod
     def from_args(cls, args) -> "Filters":
         """Filters from a query string; values that mean nothing are ignored."""
+        if not args:  # the journal as opened: each name asked of an empty query raised and caught a KeyError
+            return cls()
 
         def pick(name, allowed):
             value = args.get(name, "")
