@@ -517,6 +517,17 @@ def test_tags_and_search_words_are_never_kept_in_the_process_memory_of_links(app
     assert tags == ["/journal?tag=private-word"]
 
 
+def test_a_time_reads_back_as_written_aware_and_in_utc(app, user):
+    """Times are stored as UTC and read back aware (journal.models.base.UTCDateTime), to the
+    microsecond, whatever zone they were written in."""
+    written = datetime(2026, 3, 29, 1, 30, 15, 123456, tzinfo=ZoneInfo("Europe/Berlin"))
+    entry = add(user, "Timed", when=written)
+    db.session.commit()
+    db.session.expire_all()
+    read = db.session.get(Entry, entry.id).created_at
+    assert read == written and read.tzinfo is UTC and read.microsecond == 123456
+
+
 def test_an_author_the_session_did_not_name_is_read_by_id(app, couple):
     """The journal names authors from the session (the person and the partner); a row by
     anyone else, which the rule never lets through, would still be named as they are,
