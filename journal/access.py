@@ -245,12 +245,12 @@ class Scope:
         return _one_or_404(_visible_one(model, self.couple_id is not None), self._visible_one_values(row_id))
 
     def get_visible_with_key_or_404(self, model, row_id):
-        """`get_visible_or_404` for a row sealed with its author's key, read with that key
-        in the same statement (`journal.crypto.with_owner_keys`): (row, key_wrapped,
-        key_master), the key's columns None when the author has none. A page that opens
-        the row needs no statement of its own for the key."""
+        """`get_visible_or_404` for a page that only shows a row sealed with its author's
+        key: the row's columns (the table's, in its order; nothing loaded), then its
+        author's wrapped key, `key_wrapped` and `key_master` (None when the author has
+        none), read in one statement (`journal.crypto.with_owner_keys`)."""
         stmt = _visible_one_with_key(model, self.couple_id is not None)
-        found = db.session.execute(stmt, self._visible_one_values(row_id)).first()
+        found = db.session.connection().execute(stmt, self._visible_one_values(row_id)).first()
         if found is None:
             abort(404)
         return found
@@ -348,8 +348,10 @@ def _visible_one(model, in_couple: bool) -> Select:
 
 @cache
 def _visible_one_with_key(model, in_couple: bool) -> Select:
-    """`_visible_one` with the wrapped data key of the row's author, built once per process."""
-    return with_owner_keys(_visible_one(model, in_couple), "user", model.author_id)
+    """`_visible_one` as the table's columns, with the wrapped data key of the row's author,
+    built once per process."""
+    columns = _visible_one(model, in_couple).with_only_columns(*model.__table__.columns)
+    return with_owner_keys(columns, "user", model.author_id)
 
 
 def _one_or_404(stmt, values=None):

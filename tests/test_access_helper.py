@@ -82,7 +82,8 @@ def test_loaders_answer_404_for_anything_not_yours(people):
 def test_the_loader_that_reads_the_authors_key_answers_as_the_plain_one(people):
     """`get_visible_with_key_or_404` (a page that opens the row: the entry page) lets
     exactly whom `get_visible_or_404` lets read the row, 404 for everyone else, and reads
-    the author's wrapped key with it (None while the author has none)."""
+    the row's columns and the author's wrapped key with them (None while the author has
+    none)."""
     ana, bo, cy, solo = people["ana"], people["bo"], people["cy"], people["solo"]
     private, shared = write(ana, PRIVATE, "ana private"), write(ana, SHARED, "ana shared")
     keyless = write(bo, SHARED, "bo shared")
@@ -102,9 +103,9 @@ def test_the_loader_that_reads_the_authors_key_answers_as_the_plain_one(people):
             keyed = answer(lambda s, i: s.get_visible_with_key_or_404(Note, i), viewer, row_id)
             assert (keyed is None) == (plain is None), (viewer.display_name, row_id)
             if keyed is not None:
-                row, wrapped, master = keyed
-                assert row is plain
-                if row.author_id == ana.id:
+                *columns, wrapped, master = keyed
+                assert columns == [getattr(plain, column.key) for column in Note.__table__.columns]
+                if plain.author_id == ana.id:
                     assert (wrapped, master) == (stored.wrapped, stored.master_key_id)
                 else:
                     assert (wrapped, master) == (None, None)

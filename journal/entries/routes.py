@@ -249,8 +249,7 @@ def _edit_moment(entry: Entry):
 @login_required
 def read(entry_id):
     s = scope()
-    entry, key_wrapped, key_master = s.get_visible_with_key_or_404(Entry, entry_id)
-    text = services.Reader.of_key(entry.author_id, key_wrapped, key_master).open(entry)
+    entry, text = services.entry_read_or_404(s, entry_id)
     mine = entry.author_id == current_user.id
     # The partner's name shows on their entry, and on one's own shared in the couple one is in now.
     shared_here = entry.visibility == SHARED and entry.couple_id == current_user.couple_id
