@@ -542,6 +542,33 @@ def test_each_moment_button_carries_the_pages_csrf_token_and_keeps_a_moment(csrf
     assert db.session.scalar(select(func.count()).select_from(Entry).where(Entry.kind == "moment")) == 1
 
 
+def test_the_narrowing_choices_show_what_was_chosen_and_whom_to_ask(app, couple):
+    """The kind, author and visibility choices are kept per process for each choice
+    (`kept`): each page shows its own choice selected, whatever was kept before it, and
+    "Written by" only to someone in a couple."""
+
+    def chosen(client, query=""):
+        page = client.get("/journal" + query)
+        return {
+            el.get("name"): [o.get("value") for o in el.select("option[selected]")] for el in elements(page, "select")
+        }
+
+    paired, single = client_for(app, couple[0]), client_for(app, make_user(display_name="Solo"))
+    assert chosen(paired, "?kind=moment&author=partner&visibility=shared") == {
+        "kind": ["moment"],
+        "author": ["partner"],
+        "visibility": ["shared"],
+    }
+    assert chosen(paired) == {"kind": [""], "author": [""], "visibility": [""]}
+    assert chosen(paired, "?kind=entry&visibility=private") == {
+        "kind": ["entry"],
+        "author": [""],
+        "visibility": ["private"],
+    }
+    assert chosen(single, "?kind=moment") == {"kind": ["moment"], "visibility": [""]}
+    assert chosen(single, "?author=nonsense&kind=x") == {"kind": [""], "visibility": [""]}
+
+
 def test_a_time_reads_back_as_written_aware_and_in_utc(app, user):
     """Times are stored as UTC and read back aware (journal.models.base.UTCDateTime), to the
     microsecond, whatever zone they were written in."""
