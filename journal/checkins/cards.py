@@ -30,11 +30,11 @@ def _hours(hours: float) -> str:
 
 
 def _score_words(label: str, score: int, words: tuple[str, ...]) -> Markup:
-    return Markup("<div><dt>{}</dt><dd>{} of 5 · {}</dd></div>").format(label, score, words[score - 1])
+    return Markup("<div><dt>{}</dt><dd>{} of 5 &middot; {}</dd></div>").format(label, score, words[score - 1])
 
 
 #: A card's row for each answer it can hold, written once per process from our own words
-#: (escaped): each scale's scores ("<div><dt>Mood</dt><dd>4 of 5 · fairly good</dd></div>"),
+#: (escaped): each scale's scores ("<div><dt>Mood</dt><dd>4 of 5 &middot; fairly good</dd></div>"),
 #: the hours slept, pain, bleeding and fever. A card joins its rows.
 _ROWS = {
     **{

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup
+
 from journal.access import SHARED
 from journal.models import User
 from journal.models.notes import PACE_SUGGESTIONS
@@ -31,17 +33,22 @@ class NoteCard(NamedTuple):
     readable: bool
     #: Its first answer given (None without one), whole: the template shortens it.
     preview: str | None
-    #: Comfort and pace, worded ("Comfort 4 of 5 · A little slower"), or "".
-    rating: str
+    #: Comfort and pace, worded ("Comfort 4 of 5 &middot; A little slower"), or "".
+    rating: Markup
 
 
-def _rating(comfort: int | None, pace: str | None) -> str:
+#: Between a card's comfort and pace, written as an entity: a page all of ASCII is encoded
+#: as a copy, where one character above 127 had each character encoded one by one.
+_DOT = Markup(" &middot; ")
+
+
+def _rating(comfort: int | None, pace: str | None) -> Markup:
     parts = []
     if comfort:
         parts.append(f"Comfort {comfort} of 5")
     if pace:
         parts.append(PACE_SUGGESTIONS.get(pace, ""))
-    return " · ".join(parts)
+    return _DOT.join(parts)  # each part escaped
 
 
 def note_cards(
