@@ -18,6 +18,7 @@ from flask_login import current_user
 from sqlalchemy import Integer, Select, and_, bindparam, false, or_, select, union_all
 from sqlalchemy.orm import aliased
 
+from journal.crypto import with_owner_keys
 from journal.extensions import db
 from journal.models import Plan, User
 from journal.pagination import cut_bound
@@ -250,11 +251,24 @@ class Scope:
 
     # -- load-and-authorise: the row, or 404
     def get_visible_or_404(self, model, row_id):
-        in_couple = self.couple_id is not None
+        return _one_or_404(_visible_one(model, self.couple_id is not None), self._visible_one_values(row_id))
+
+    def get_visible_with_key_or_404(self, model, row_id):
+        """`get_visible_or_404` for a page that only shows a row sealed with its author's
+        key: the row's columns (the table's, in its order; nothing loaded), then its
+        author's wrapped key, `key_wrapped` and `key_master` (None when the author has
+        none), read in one statement (`journal.crypto.with_owner_keys`)."""
+        stmt = _visible_one_with_key(model, self.couple_id is not None)
+        found = db.session.connection().execute(stmt, self._visible_one_values(row_id)).first()
+        if found is None:
+            abort(404)
+        return found
+
+    def _visible_one_values(self, row_id) -> dict:
         values = {"me": self.user.id, "row_id": row_id}
-        if in_couple:
+        if self.couple_id is not None:
             values["couple"] = self.couple_id
-        return _one_or_404(_visible_one(model, in_couple), values)
+        return values
 
     def get_own_or_404(self, model, row_id):
         return _one_or_404(self.own(model).where(model.id == row_id))
@@ -303,9 +317,11 @@ def _newest_shape(
     """The statement of `Scope.newest_visible` for one shape, with the values left as
     bound parameters: `me`, `couple`, `first` and `where_<column>`."""
     me = bindparam("me", type_=Integer)
-    # Written into the SQL when it runs (as SQLAlchemy does for a plain LIMIT), so a
-    # prepared statement's generic plan still knows the cut is small.
-    first = bindparam("first", type_=Integer, literal_execute=True)
+    # An ordinary parameter, so the statement is compiled once (written into the SQL as it
+    # ran, it was compiled again on every run). Planned without its value (a generic plan
+    # of PostgreSQL's), each branch is still an index scan cut by its Limit
+    # (tests/test_newest_lists.py).
+    first = bindparam("first", type_=Integer)
     order_by = [getattr(model, key) for key in keys]
     filters = [getattr(model, key) == bindparam(f"where_{key}") for key in where]
     own = _written_by(model, me)
@@ -337,6 +353,14 @@ def _visible_one(model, in_couple: bool) -> Select:
     couple = bindparam("couple", type_=Integer) if in_couple else None
     rule = visible_rule(model, bindparam("me", type_=Integer), couple)
     return select(model).where(rule, model.id == bindparam("row_id", type_=Integer))
+
+
+@cache
+def _visible_one_with_key(model, in_couple: bool) -> Select:
+    """`_visible_one` as the table's columns, with the wrapped data key of the row's author,
+    built once per process."""
+    columns = _visible_one(model, in_couple).with_only_columns(*model.__table__.columns)
+    return with_owner_keys(columns, "user", model.author_id)
 
 
 def _one_or_404(stmt, values=None):

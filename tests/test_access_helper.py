@@ -1,13 +1,15 @@
 """The one access helper: private = author only, shared = both partners, nothing across couples."""
 
 import pytest
-from sqlalchemy import String
+from sqlalchemy import String, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from werkzeug.exceptions import NotFound
 
 from journal.access import PRIVATE, SHARED, Scope
 from journal.couple.services import couple_leave
+from journal.crypto import data_key, user_owner
 from journal.extensions import db
+from journal.models.keys import DataKey
 from journal.testing import make_couple, make_user
 
 
@@ -75,6 +77,39 @@ def test_loaders_answer_404_for_anything_not_yours(people):
         Scope(cy).get_visible_or_404(Note, shared.id)
     with pytest.raises(NotFound):
         Scope(ana).get_visible_or_404(Note, 999_999)
+
+
+def test_the_loader_that_reads_the_authors_key_answers_as_the_plain_one(people):
+    """`get_visible_with_key_or_404` (a page that opens the row: the entry page) lets
+    exactly whom `get_visible_or_404` lets read the row, 404 for everyone else, and reads
+    the row's columns and the author's wrapped key with them (None while the author has
+    none)."""
+    ana, bo, cy, solo = people["ana"], people["bo"], people["cy"], people["solo"]
+    private, shared = write(ana, PRIVATE, "ana private"), write(ana, SHARED, "ana shared")
+    keyless = write(bo, SHARED, "bo shared")
+    data_key(user_owner(ana), create=True)
+    db.session.commit()
+    stored = db.session.scalar(select(DataKey).where(DataKey.owner_type == "user", DataKey.owner_id == ana.id))
+
+    def answer(load, viewer, row_id):
+        try:
+            return load(Scope(viewer), row_id)
+        except NotFound:
+            return None
+
+    for viewer in (ana, bo, cy, solo):
+        for row_id in (private.id, shared.id, keyless.id, 999_999):
+            plain = answer(lambda s, i: s.get_visible_or_404(Note, i), viewer, row_id)
+            keyed = answer(lambda s, i: s.get_visible_with_key_or_404(Note, i), viewer, row_id)
+            assert (keyed is None) == (plain is None), (viewer.display_name, row_id)
+            if keyed is not None:
+                *columns, wrapped, master = keyed
+                assert columns == [getattr(plain, column.key) for column in Note.__table__.columns]
+                if plain.author_id == ana.id:
+                    assert (wrapped, master) == (stored.wrapped, stored.master_key_id)
+                else:
+                    assert (wrapped, master) == (None, None)
+    assert answer(lambda s, i: s.get_visible_with_key_or_404(Note, i), bo, private.id) is None
 
 
 def test_leaving_the_couple_hides_everything_shared_in_it(people):

@@ -11,6 +11,7 @@ from journal import create_app
 from journal.config import normalise_database_url
 from journal.extensions import db
 from journal.static_assets import HASHED_NAME
+from journal.templating import links_by_id
 from journal.testing import client_for, elements
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -193,6 +194,30 @@ def test_remembered_links_tell_true_from_one(app):
         assert link("entries.index", page=1) == "/journal?page=1"
         assert link("entries.index", page=True) == "/journal?page=True"
         assert link("entries.index", page="1") == "/journal?page=1"
+
+
+@pytest.mark.sqlite_only  # links are built in Python
+def test_a_lists_row_links_read_as_werkzeug_builds_them(app):
+    """A list builds its rows' links from one link split where the id goes
+    (`links_by_id`): each reads as werkzeug builds it, under a path prefix too; a link
+    whose id can't be found in one place is built whole for each row."""
+    link = app.jinja_env.globals["url_for"]
+    ids = [1, 7, 10, 42, 987_654_321, 123_456_789, 2**40]
+    for environ in ({}, {"SCRIPT_NAME": "/tandem"}, {"SCRIPT_NAME": "/987654321"}):
+        with app.test_request_context("/", environ_overrides=environ):
+            for endpoint, name in (
+                ("entries.read", "entry_id"),
+                ("checkins.show", "checkin_id"),
+                ("notes.read", "note_id"),
+            ):
+                row_link = links_by_id(link, endpoint, name)
+                assert [row_link(i) for i in ids] == [app.url_for(endpoint, **{name: i}) for i in ids]
+
+    def twice(endpoint, **values):  # an id written in two places: no one place to split at
+        (value,) = values.values()
+        return f"/r/{value}?again={value}"
+
+    assert links_by_id(twice, "any", "row_id")(5) == "/r/5?again=5"
 
 
 @pytest.mark.sqlite_only  # links are built in Python

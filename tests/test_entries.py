@@ -9,18 +9,22 @@ and through the services where a test only needs some rows to exist.
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask import url_for
+from markupsafe import Markup
 from sqlalchemy import delete, func, select, update
 
 from journal.access import PRIVATE, SHARED
 from journal.account.services import account_delete
 from journal.couple.services import couple_leave
+from journal.entries import listing
 from journal.entries.listing import PER_PAGE
 from journal.entries.markdown import render_markdown
-from journal.entries.services import BODY_MAX, UNREADABLE, entry_create, moment_create
+from journal.entries.services import BODY_MAX, UNREADABLE, EntryText, entry_create, moment_create, moment_labels
 from journal.extensions import db
 from journal.models import DataKey, Plan, Practice, Schedule, now_utc
 from journal.models.entries import Entry
@@ -513,6 +517,78 @@ def test_tags_and_search_words_are_never_kept_in_the_process_memory_of_links(app
         assert kept.cache_info().currsize == before + 1
     tags = [a.get("href") for a in elements(client_for(app, user).get("/journal"), "ul.entry-tags a")]
     assert tags == ["/journal?tag=private-word"]
+
+
+def test_each_moment_button_carries_the_pages_csrf_token_and_keeps_a_moment(csrf_app_config, app, user):
+    """The one-tap buttons are kept per app with a gap for each form's CSRF field
+    (`routes.moment_buttons`): every form carries this page's token, as the page's other
+    forms do, the buttons read as their macro writes them, under a path prefix too, and
+    one of them keeps a moment."""
+    client = client_for(app, user)
+    for environ in ({}, {"SCRIPT_NAME": "/tandem"}):
+        page = client.get("/journal", environ_overrides=environ)
+        tokens = {el.get("value") for el in elements(page, "input[name=csrf_token]")}
+        buttons = elements(page, "ul.moment-buttons form")
+        assert len(tokens) == 1 and len(buttons) >= 3
+        assert all(form.select_one("input[name=csrf_token]").get("value") in tokens for form in buttons)
+        with app.test_request_context("/journal", environ_overrides=environ):
+            macro = app.jinja_env.get_template("entries/_parts.html").module.moment_buttons
+            field = Markup('<input name="csrf_token" type="hidden" value="%s">') % tokens.pop()
+            written = str(macro(moment_labels(), url_for("entries.moment_new"), field))
+        assert written in page.get_data(as_text=True)
+    form = elements(client.get("/journal"), "ul.moment-buttons form")[0]
+    data = {el.get("name"): el.get("value") for el in form.select("input")}
+    assert client.post(form.get("action"), data=data).status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Entry).where(Entry.kind == "moment")) == 1
+
+
+def test_the_narrowing_choices_show_what_was_chosen_and_whom_to_ask(app, couple):
+    """The kind, author and visibility choices are kept per process for each choice
+    (`kept`): each page shows its own choice selected, whatever was kept before it, and
+    "Written by" only to someone in a couple."""
+
+    def chosen(client, query=""):
+        page = client.get("/journal" + query)
+        return {
+            el.get("name"): [o.get("value") for o in el.select("option[selected]")] for el in elements(page, "select")
+        }
+
+    paired, single = client_for(app, couple[0]), client_for(app, make_user(display_name="Solo"))
+    assert chosen(paired, "?kind=moment&author=partner&visibility=shared") == {
+        "kind": ["moment"],
+        "author": ["partner"],
+        "visibility": ["shared"],
+    }
+    assert chosen(paired) == {"kind": [""], "author": [""], "visibility": [""]}
+    assert chosen(paired, "?kind=entry&visibility=private") == {
+        "kind": ["entry"],
+        "author": [""],
+        "visibility": ["private"],
+    }
+    assert chosen(single, "?kind=moment") == {"kind": ["moment"], "visibility": [""]}
+    assert chosen(single, "?author=nonsense&kind=x") == {"kind": [""], "visibility": [""]}
+
+
+def test_a_time_reads_back_as_written_aware_and_in_utc(app, user):
+    """Times are stored as UTC and read back aware (journal.models.base.UTCDateTime), to the
+    microsecond, whatever zone they were written in."""
+    written = datetime(2026, 3, 29, 1, 30, 15, 123456, tzinfo=ZoneInfo("Europe/Berlin"))
+    entry = add(user, "Timed", when=written)
+    db.session.commit()
+    db.session.expire_all()
+    read = db.session.get(Entry, entry.id).created_at
+    assert read == written and read.tzinfo is UTC and read.microsecond == 123456
+
+
+def test_an_author_the_session_did_not_name_is_read_by_id(app, couple):
+    """The journal names authors from the session (the person and the partner); a row by
+    anyone else, which the rule never lets through, would still be named as they are,
+    never as someone else."""
+    ana, bo, _ = couple
+    other = make_user(display_name="Cy")
+    row = SimpleNamespace(author_id=other.id)
+    item = listing._item(row, EntryText(), ana, {ana.id: "Ana", bo.id: "Bo"})
+    assert (item.author_name, item.mine) == ("Cy", False)
 
 
 def test_newest_first_twenty_a_page(app, user):

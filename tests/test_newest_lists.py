@@ -12,6 +12,7 @@ scan under its own Limit, so a page costs the same whatever the couple's history
 
 import json
 import random
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -291,8 +292,8 @@ def test_each_branch_is_an_ordered_index_scan_with_its_own_limit(app, couple):
         ),
         "checkins": (
             checkins_newest(scope, first=21),
-            "ix_checkins_author_id_day",
-            "ix_checkins_couple_id_visibility_day",
+            "ix_checkins_author_id_day_created_at_id",
+            "ix_checkins_couple_id_visibility_day_created_at_id",
         ),
     }
     for table, (stmt, own_index, shared_index) in statements.items():
@@ -301,6 +302,54 @@ def test_each_branch_is_an_ordered_index_scan_with_its_own_limit(app, couple):
             conn.exec_driver_sql("SET enable_seqscan = off")
             conn.exec_driver_sql("SET enable_bitmapscan = off")
             (plan,) = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled).replace("%", "%%")).scalar()
-        own, shared = _branches(plan["Plan"])
-        assert _ordered_scan_under_limit(own, own_index), (table, json.dumps(own, indent=1))
-        assert _ordered_scan_under_limit(shared, shared_index), (table, json.dumps(shared, indent=1))
+            generic = _generic_plan(conn, stmt)
+        for how, found in (("with its values", plan), ("prepared, planned without its values", generic)):
+            own, shared = _branches(found["Plan"])
+            assert _ordered_scan_under_limit(own, own_index), (table, how, json.dumps(own, indent=1))
+            assert _ordered_scan_under_limit(shared, shared_index), (table, how, json.dumps(shared, indent=1))
+
+
+@pytest.mark.sqlite_only  # SQLite's own plan; PostgreSQL's is checked above
+def test_check_ins_of_one_busy_day_are_read_in_order_not_sorted(app, couple):
+    """The check-ins list's branches read their index in the list's whole order (day, time,
+    id) and stop at the page: with the day alone in the index, every check-in of the newest
+    day was read and sorted first (a person who checked in 300 times one day made the list
+    read 300)."""
+    ana, bo, _ = couple
+    for _ in range(30):
+        checkin_create(author=ana, answers={"mood": 3}, day=date(2026, 3, 1), visibility=SHARED)
+        checkin_create(author=bo, answers={"mood": 3}, day=date(2026, 3, 1), visibility=SHARED)
+    db.session.commit()
+    stmt = checkins_newest(Scope(ana), first=21)
+    compiled = stmt.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True})
+    plan = [row[3] for row in db.session.execute(text("EXPLAIN QUERY PLAN " + str(compiled)))]
+    searches = [step for step in plan if step.startswith("SEARCH checkins")]
+    assert len(searches) == 2 and all("_day_created_at_id" in step for step in searches), plan
+    assert not any("RIGHT PART OF ORDER BY" in step for step in plan), plan
+
+
+def _generic_plan(conn, stmt) -> dict:
+    """The plan of `stmt` prepared with its values (the cuts too) as parameters and planned
+    without knowing them, as PostgreSQL may plan a statement psycopg prepared once it ran
+    a few times (`plan_cache_mode = force_generic_plan`)."""
+    from psycopg import sql
+
+    compiled = stmt.compile(dialect=db.engine.dialect)
+    values = compiled.construct_params()
+    names: list[str] = []
+
+    def numbered(match) -> str:
+        if match.group(1) not in names:
+            names.append(match.group(1))
+        return f"${names.index(match.group(1)) + 1}"
+
+    raw = conn.connection.driver_connection
+    raw.execute("SET plan_cache_mode = force_generic_plan")
+    raw.execute("PREPARE listed AS " + re.sub(r"%\((\w+)\)s", numbered, str(compiled)), prepare=False)
+    run = sql.SQL("EXPLAIN (FORMAT JSON) EXECUTE listed({})").format(
+        sql.SQL(", ").join(sql.Literal(values[name]) for name in names)
+    )
+    ((plan,),) = raw.execute(run, prepare=False).fetchall()
+    raw.execute("DEALLOCATE listed")
+    raw.execute("RESET plan_cache_mode")
+    return plan[0]

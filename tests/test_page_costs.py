@@ -85,3 +85,24 @@ def test_pages_cost_the_same_whatever_the_history(app, couple, days):
     assert not grew, f"statement counts grew with the history: {grew}"
     heavy = {url: n for url, n in after.items() if n > MOST}
     assert not heavy, f"pages over {MOST} statements: {heavy}"
+
+
+#: Pages written with "&middot;" rather than the character, so they are all ASCII while
+#: their words are, and a response is encoded as a copy (one character above 127 had
+#: every character of the page encoded one by one).
+ASCII_PAGES = ["/journal", "/journal/{entry}", "/checkins", "/checkins/{checkin}", "/notes"]
+
+
+@pytest.mark.sqlite_only  # markup only
+def test_the_lists_and_their_rows_pages_are_ascii_when_their_words_are(app, couple):
+    ana, bo, _ = couple
+    practices_load()
+    history(a=ana, b=bo, days=30, end=END)
+    db.session.commit()
+    client = app.test_client()
+    login_as(client, ana)
+    ids = _newest_ids(ana)
+    for path in ASCII_PAGES:
+        page = client.get(path.format(**ids)).get_data(as_text=True)
+        assert page.isascii(), (path, sorted({c for c in page if ord(c) > 127}))
+        assert "&middot;" in page, path

@@ -13,7 +13,7 @@ from journal.access import SHARED
 from journal.checkins.services import CheckInView
 from journal.models import User
 from journal.models.checkins import BLEEDING_WORDS, BOUNDARIES, PAIN_LEVELS, SCALES, SCORE_FIELDS, CheckIn
-from journal.templating import date_words
+from journal.templating import date_words, links_by_id
 
 #: A card's day: "Monday 4 May 2026", in `strftime`'s terms (`day_words` writes it by
 #: hand; a test holds the two to the same words).
@@ -30,11 +30,11 @@ def _hours(hours: float) -> str:
 
 
 def _score_words(label: str, score: int, words: tuple[str, ...]) -> Markup:
-    return Markup("<div><dt>{}</dt><dd>{} of 5 · {}</dd></div>").format(label, score, words[score - 1])
+    return Markup("<div><dt>{}</dt><dd>{} of 5 &middot; {}</dd></div>").format(label, score, words[score - 1])
 
 
 #: A card's row for each answer it can hold, written once per process from our own words
-#: (escaped): each scale's scores ("<div><dt>Mood</dt><dd>4 of 5 · fairly good</dd></div>"),
+#: (escaped): each scale's scores ("<div><dt>Mood</dt><dd>4 of 5 &middot; fairly good</dd></div>"),
 #: the hours slept, pain, bleeding and fever. A card joins its rows.
 _ROWS = {
     **{
@@ -153,6 +153,7 @@ def checkin_cards(views: list[CheckInView], *, partner: User | None, link: Calla
     who answered, and nothing of its answers is worded. `link` builds the app's links
     (the templates' `url_for`)."""
     partner_id, partner_name = (partner.id, partner.display_name) if partner is not None else (None, None)
+    checkin_link = links_by_id(link, "checkins.show", "checkin_id")
     cards = []
     for view in views:
         c = view.checkin
@@ -165,7 +166,7 @@ def checkin_cards(views: list[CheckInView], *, partner: User | None, link: Calla
         hidden = view.answered_only
         cards.append(
             CheckInCard(
-                link("checkins.show", checkin_id=c.id),
+                checkin_link(c.id),
                 day_words(c.day),
                 author,
                 view.mine,

@@ -11,7 +11,7 @@ from journal.entries.listing import Item
 from journal.entries.services import UNREADABLE
 from journal.models import User
 from journal.models.entries import MOMENT, OWN_WORDS
-from journal.templating import datetime_words
+from journal.templating import datetime_words, links_by_id
 
 #: A moment whose kind the library no longer has.
 SOME_MOMENT = "A small moment"
@@ -42,6 +42,7 @@ def journal_cards(items: list[Item], *, viewer: User, labels: dict[str, str], li
     """The cards of a page's `items` for `viewer`. `link` builds the app's links (the
     templates' `url_for`); a tag's link is built once a page however many cards carry it."""
     zone = ZoneInfo(getattr(viewer, "timezone", None) or "UTC")
+    entry_link = links_by_id(link, "entries.read", "entry_id")
     tag_links: dict[str, str] = {}
 
     def tag_link(tag: str) -> str:
@@ -68,7 +69,7 @@ def journal_cards(items: list[Item], *, viewer: User, labels: dict[str, str], li
             tags = [(tag_link(tag), tag) for tag in item.tags]
         cards.append(
             JournalCard(
-                link("entries.read", entry_id=entry.id),
+                entry_link(entry.id),
                 created_at.isoformat(timespec="seconds"),
                 datetime_words(created_at.astimezone(zone)),
                 None if item.mine else item.author_name,

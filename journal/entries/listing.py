@@ -15,7 +15,7 @@ from sqlalchemy import Select
 
 from journal.access import ME, PARTNER, PRIVATE, SHARED, Scope
 from journal.crypto import with_owner_keys
-from journal.entries.services import SEALED_FIELDS, TAG_MAX, EntryText, Reader, moment_labels
+from journal.entries.services import SEALED_FIELDS, TAG_MAX, EntryText, Reader, author_name, moment_labels
 from journal.extensions import db
 from journal.models import User
 from journal.models.entries import ENTRY, MOMENT, Entry
@@ -55,8 +55,7 @@ def _rows_statement(newest: Select, entry, body: bool) -> Select:
     `couple`, `first`, `where_<column>`) and the page's cut (`limit`, `offset`). Building it
     per request (a join, the columns, the cut) cost about as much as running it."""
     columns = [getattr(entry, name) for name in ROW_COLUMNS + (("body_sealed",) if body else ())]
-    named = newest.with_only_columns(*columns, User.display_name).join(User, User.id == entry.author_id)
-    return cut_bound(with_owner_keys(named, "user", entry.author_id))
+    return cut_bound(with_owner_keys(newest.with_only_columns(*columns), "user", entry.author_id))
 
 
 def entries_visible_to(
@@ -68,9 +67,9 @@ def entries_visible_to(
     whose: str | None = None,
     body: bool = True,
 ) -> tuple[Select, dict]:
-    """Entries and moments this person may read, newest first, with each author's name
-    and wrapped key: rows `offset` to `offset + limit`, as columns named as the Entry's
-    (`ROW_COLUMNS`, then `display_name`, `key_wrapped` and `key_master`), the bodies only
+    """Entries and moments this person may read, newest first, with each author's
+    wrapped key: rows `offset` to `offset + limit`, as columns named as the Entry's
+    (`ROW_COLUMNS`, then `key_wrapped` and `key_master`), the bodies only
     with `body` (they are only read to search them).
     `where` and `whose` filter before the cut (`Scope.newest_visible`).
 
@@ -94,6 +93,8 @@ class Filters:
     @classmethod
     def from_args(cls, args) -> "Filters":
         """Filters from a query string; values that mean nothing are ignored."""
+        if not args:  # the journal as opened: each name asked of an empty query raised and caught a KeyError
+            return cls()
 
         def pick(name, allowed):
             value = args.get(name, "")
@@ -122,7 +123,7 @@ class Filters:
 @cache
 def _columns(names: tuple[str, ...]) -> type:
     """A list's row as a named tuple of its columns (`ROW_COLUMNS`, the body when searching,
-    `display_name`), its class made once per set of columns: a database row looks each
+    the author's key), its class made once per set of columns: a database row looks each
     name up by attribute (over a microsecond each), a named tuple reads it by position."""
     return namedtuple("EntryColumns", names)
 
@@ -159,7 +160,8 @@ class JournalPage:
 
 def journal_page(scope: Scope, *, filters: Filters, page: int = 1) -> JournalPage:
     """One page of the journal, in one statement whatever its length (the rows with
-    their authors' names and keys).
+    their authors' keys; their names are the person's and the partner's, read with the
+    session: `_author_names`).
 
     Kind, author and visibility filter in SQL and pages are cut in SQL. Search and
     the tag filter have to read the text, which is sealed: they load the newest
@@ -171,6 +173,7 @@ def journal_page(scope: Scope, *, filters: Filters, page: int = 1) -> JournalPag
     for a couple's journal of a few hundred entries, and why it stops at the cap.
     """
     user = scope.user
+    names = _author_names(scope)
     where = {}
     if filters.kind:
         where["kind"] = filters.kind
@@ -190,7 +193,7 @@ def journal_page(scope: Scope, *, filters: Filters, page: int = 1) -> JournalPag
     if not filters.textual:
         cut = page_read(newest, page=page, per_page=PER_PAGE)
         reader = Reader.of_rows(cut.items)
-        items = [_item(row, reader.open(row, fields), user) for row in cut.items]
+        items = [_item(row, reader.open(row, fields), user, names) for row in cut.items]
         return JournalPage(items=items, page=cut.page, has_next=cut.has_next, filters=filters)
 
     rows = newest(0, SEARCH_CAP)
@@ -205,7 +208,7 @@ def journal_page(scope: Scope, *, filters: Filters, page: int = 1) -> JournalPag
             haystack = (text.title, text.body, text.line, label)
             if not any(needle in (part or "").casefold() for part in haystack):
                 continue
-        item = _item(row, text, user)  # only for a row the words matched: its tags split once
+        item = _item(row, text, user, names)  # only for a row the words matched: its tags split once
         if tag and tag not in {t.casefold() for t in item.tags}:
             continue
         matched.append(item)
@@ -220,5 +223,19 @@ def journal_page(scope: Scope, *, filters: Filters, page: int = 1) -> JournalPag
     )
 
 
-def _item(row, text: EntryText, user: User) -> Item:
-    return Item(row, text, row.display_name, row.author_id == user.id, text.tags)
+def _author_names(scope: Scope) -> dict[int, str]:
+    """The names of whoever wrote what the person may read: the person, and the partner
+    (the rule's shared rows are the current couple's, and a couple that ends ends for
+    both), as the session read them, so the list's statement joins no users."""
+    names = {scope.user.id: scope.user.display_name}
+    partner = scope.partner()
+    if partner is not None:
+        names[partner.id] = partner.display_name
+    return names
+
+
+def _item(row, text: EntryText, user: User, names: dict[int, str]) -> Item:
+    name = names.get(row.author_id)
+    if name is None:  # not the person nor the partner: never expected, read rather than guessed
+        name = names[row.author_id] = author_name(row)
+    return Item(row, text, name, row.author_id == user.id, text.tags)

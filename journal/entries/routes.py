@@ -51,6 +51,26 @@ def _blank_moment_fields(app: Flask) -> Markup:
     return app.jinja_env.get_template("entries/_moment_fields.html").module.fields(form)
 
 
+#: Where each form's CSRF field goes in the kept moment buttons (`moment_buttons`).
+_CSRF_GAP = Markup("\x00csrf\x00")
+
+
+def moment_buttons(csrf: Markup) -> Markup:
+    """The one-tap buttons that keep a moment, each its own form: rendered once per app
+    and path prefix with a gap where each form's CSRF field goes, filled with this
+    request's. All else in them is the library's words and the app's link, the same for
+    everyone, and the fifteen forms were written again on every GET of the journal."""
+    here = request._get_current_object()
+    return csrf.join(_moment_buttons(current_app._get_current_object(), here.script_root))
+
+
+@lru_cache(maxsize=16)  # per app (tests make many) and path prefix
+def _moment_buttons(app: Flask, script_root: str) -> tuple[Markup, ...]:
+    macro = app.jinja_env.get_template("entries/_parts.html").module.moment_buttons
+    rendered = macro(services.moment_labels(), url_for("entries.moment_new"), _CSRF_GAP)
+    return tuple(Markup(piece) for piece in rendered.split(_CSRF_GAP))  # nosec B704 (our own words and link)
+
+
 def _just_kept() -> Entry | None:
     """The moment this person kept a moment ago, while its Undo still works."""
     kept_id = session.get(MOMENT_KEPT)
@@ -77,6 +97,7 @@ def _journal(moment_form: MomentForm | None, status: int = 200):
         filters=filters,
         moment_form=moment_form,
         blank_moment_fields=blank_moment_fields() if moment_form is None else None,
+        moment_buttons=moment_buttons(current_app.jinja_env.globals["csrf_field"]()),
         just_kept=_just_kept(),
         labels=labels,
         own_words=OWN_WORDS,
@@ -249,8 +270,7 @@ def _edit_moment(entry: Entry):
 @login_required
 def read(entry_id):
     s = scope()
-    entry = s.get_visible_or_404(Entry, entry_id)
-    text = services.entry_open(entry)
+    entry, text = services.entry_read_or_404(s, entry_id)
     mine = entry.author_id == current_user.id
     # The partner's name shows on their entry, and on one's own shared in the couple one is in now.
     shared_here = entry.visibility == SHARED and entry.couple_id == current_user.couple_id

@@ -45,7 +45,11 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
+            # Made anew rather than by `value.replace(tzinfo=UTC)`, whose keyword parsing cost
+            # twice as much: a list reads one or two of these a row.
+            return datetime(
+                value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond, UTC
+            )
         return value.astimezone(UTC)
 
 

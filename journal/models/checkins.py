@@ -59,10 +59,14 @@ class CheckIn(Base):
     __table_args__ = (
         Index("ix_checkins_author_id_created_at", "author_id", "created_at"),
         Index("ix_checkins_couple_id_visibility_created_at", "couple_id", "visibility", "created_at"),
-        Index("ix_checkins_author_id_day", "author_id", "day"),
-        #: The partner's shared check-ins, newest day first (the list's shared branch,
-        #: journal.access.Scope.newest_visible), read in order without sorting them all.
-        Index("ix_checkins_couple_id_visibility_day", "couple_id", "visibility", "day"),
+        #: The list's two branches (journal.access.Scope.newest_visible) in its order, the
+        #: newest day, then time, then id: one's own check-ins, and the partner's shared ones.
+        #: Each is read in order and cut to the page; with the day alone, every check-in of
+        #: the newest day was read and sorted before the cut.
+        Index("ix_checkins_author_id_day_created_at_id", "author_id", "day", "created_at", "id"),
+        Index(
+            "ix_checkins_couple_id_visibility_day_created_at_id", "couple_id", "visibility", "day", "created_at", "id"
+        ),
         #: Answers to one occurrence of a prompt: the partner's shared answer, looked up
         #: for every check-in on a page (journal.checkins.services.checkins_open_to_both).
         Index(

@@ -6,11 +6,13 @@ from collections.abc import Callable
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup
+
 from journal.access import SHARED
 from journal.models import User
 from journal.models.notes import PACE_SUGGESTIONS
 from journal.notes.services import Opened
-from journal.templating import date_words
+from journal.templating import date_words, links_by_id
 
 #: A note's heading when it names no practice.
 NO_PRACTICE = "A note"
@@ -31,17 +33,22 @@ class NoteCard(NamedTuple):
     readable: bool
     #: Its first answer given (None without one), whole: the template shortens it.
     preview: str | None
-    #: Comfort and pace, worded ("Comfort 4 of 5 · A little slower"), or "".
-    rating: str
+    #: Comfort and pace, worded ("Comfort 4 of 5 &middot; A little slower"), or "".
+    rating: Markup
 
 
-def _rating(comfort: int | None, pace: str | None) -> str:
+#: Between a card's comfort and pace, written as an entity: a page all of ASCII is encoded
+#: as a copy, where one character above 127 had each character encoded one by one.
+_DOT = Markup(" &middot; ")
+
+
+def _rating(comfort: int | None, pace: str | None) -> Markup:
     parts = []
     if comfort:
         parts.append(f"Comfort {comfort} of 5")
     if pace:
         parts.append(PACE_SUGGESTIONS.get(pace, ""))
-    return " · ".join(parts)
+    return _DOT.join(parts)  # each part escaped
 
 
 def note_cards(
@@ -51,6 +58,7 @@ def note_cards(
     `partner`. `link` builds the app's links (the templates' `url_for`)."""
     zone = ZoneInfo(getattr(viewer, "timezone", None) or "UTC")
     from_partner = f"from {partner.display_name}" if partner is not None else "from your partner"
+    note_link = links_by_id(link, "notes.read", "note_id")
     cards = []
     for row in rows:
         if row.author_id != viewer.id:
@@ -63,7 +71,7 @@ def note_cards(
         preview = previews[row.id]
         cards.append(
             NoteCard(
-                link("notes.read", note_id=row.id),
+                note_link(row.id),
                 date_words(local),
                 who,
                 row.practice or NO_PRACTICE,

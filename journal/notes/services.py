@@ -16,7 +16,7 @@ from sqlalchemy import Integer, Select, bindparam, delete, select
 from sqlalchemy.orm import joinedload
 
 from journal.access import PRIVATE, SHARED, Scope, visible_rule
-from journal.crypto import DecryptError, keys_preload
+from journal.crypto import DecryptError, cipher, key_given, keys_preload, with_owner_keys
 from journal.crypto.fields import SealedFields
 from journal.extensions import db
 from journal.models import Practice, User, now_utc
@@ -227,14 +227,13 @@ LIST_COLUMNS = (
 @cache
 def _list_statement(newest: Select, note) -> Select:
     """A page of the history as columns, with the title of each note's practice (`practice`,
-    None without one), on a shape of `Scope.newest_shape` (`newest`, selecting `note`),
+    None without one) and its author's wrapped key (`journal.crypto.with_owner_keys`), on a shape of `Scope.newest_shape` (`newest`, selecting `note`),
     built once per process, its cut bound as it runs."""
     columns = [getattr(note, name) for name in LIST_COLUMNS]
-    return cut_bound(
-        newest.with_only_columns(*columns, Practice.title.label("practice")).outerjoin(
-            Practice, Practice.id == note.practice_id
-        )
+    listed = newest.with_only_columns(*columns, Practice.title.label("practice")).outerjoin(
+        Practice, Practice.id == note.practice_id
     )
+    return cut_bound(with_owner_keys(listed, "user", note.author_id))
 
 
 @cache
@@ -245,9 +244,10 @@ def _columns(names: tuple[str, ...]) -> type:
 
 
 def notes_page(scope: Scope, *, page: int):
-    """One page of the history, with each note's first answer opened (fixed statements).
-    Its rows are the notes' columns (`LIST_COLUMNS`, attributes named as the note's), and
-    `practice`: the title of the note's practice, read with the page (None without one)."""
+    """One page of the history, with each note's first answer opened (one statement).
+    Its rows are the notes' columns (`LIST_COLUMNS`, attributes named as the note's),
+    `practice`: the title of the note's practice, read with the page (None without one),
+    and the author's wrapped key (`key_wrapped`, `key_master`)."""
 
     def read(offset: int, limit: int) -> list:
         newest, note, values = scope.newest_shape(ProgressNote, order_by=NEWEST, first=offset + limit)
@@ -257,15 +257,28 @@ def notes_page(scope: Scope, *, page: int):
         return list(map(_columns(tuple(result.keys()))._make, result.all()))
 
     pagination = page_read(read, page=page, per_page=PER_PAGE)
-    keys_preload({("user", n.author_id) for n in pagination.items})
-    previews = {n.id: _preview(n) for n in pagination.items}
+    keys: dict = {}
+    previews = {}
+    for n in pagination.items:
+        owner = ("user", n.author_id)
+        if owner not in keys:  # each author's key made ready once (None: destroyed)
+            key = key_given(owner, n.key_wrapped, n.key_master)
+            keys[owner] = None if key is None else cipher(key)
+        previews[n.id] = _preview(n, keys[owner])
     return pagination, previews
 
 
-def _preview(note: ProgressNote) -> Opened:
+def _preview(note, key) -> Opened:
+    """The note's first answer given, opened with its author's key made ready (None: gone)."""
     for field in TEXT_FIELDS:
         if getattr(note, f"{field}_sealed") is not None:
-            opened = _open_note_field(note, field)
+            try:
+                if key is None:
+                    raise DecryptError("the data key was destroyed")
+                opened = Opened(NOTE_TEXT.open_with(key, note, field))
+            except DecryptError:
+                log.warning("progress note %s: field %s can't be opened", note.id, field)
+                opened = Opened(readable=False)
             if not opened.readable or opened.value:
                 return opened
     return Opened(None)
