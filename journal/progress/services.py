@@ -148,18 +148,6 @@ def pace_span(progress: Progress, *, now: datetime | None = None) -> tuple[datet
     return start, now
 
 
-def _practice_weeks_and_days(rows, start: date | None):
-    """(kind, week, count) for the bars, and the (kind, day) pairs from `start` on."""
-    weeks: dict[tuple[str, int], int] = defaultdict(int)
-    days = []
-    first = (start - EPOCH).days if start is not None else None
-    for kind, day, n in rows:
-        weeks[(kind, week_of_day(day))] += n
-        if first is None or day >= first:
-            days.append((kind, day))
-    return [(kind, week, n) for (kind, week), n in weeks.items()], days
-
-
 def _figures(group: list, count: int) -> list:
     """Over the rows of `group` (`queries.checkin_answers`), each of the first `count`
     fields' average over the rows that answered it (None if none did) and how many did:
@@ -202,17 +190,31 @@ class _MomentWeek(NamedTuple):
     n: int
 
 
-def _moment_weeks_and_noted_days(rows, start: date | None):
-    """Moments per author and week, and (author, kind, day) of the progress notes from `start` on."""
-    weeks: dict[tuple[int, int], int] = defaultdict(int)
-    noted = []
+def _count_weeks_and_days(rows, start: date | None):
+    """The rows of `queries.counts_by_day`, split: the viewer's practices done per kind and
+    week (kind, week, n), and the (kind, day) pairs of them from `start` on; moments per
+    author and week; and (author, kind, day) of the progress notes from `start` on."""
+    practice_weeks: dict[tuple[str, int], int] = defaultdict(int)
+    moment_weeks: dict[tuple[int, int], int] = defaultdict(int)
+    own_days, noted = [], []
     first = (start - EPOCH).days if start is not None else None
     for source, author_id, kind, day, n in rows:
         if source == "moment":
-            weeks[(author_id, week_of_day(day))] += n
-        elif first is None or day >= first:
-            noted.append((author_id, kind, day))
-    return [_MomentWeek(a, w, n) for (a, w), n in weeks.items()], noted
+            moment_weeks[(author_id, week_of_day(day))] += n
+            continue
+        if source == "practice":
+            practice_weeks[(kind, week_of_day(day))] += n
+        if first is None or day >= first:
+            if source == "practice":
+                own_days.append((kind, day))
+            else:
+                noted.append((author_id, kind, day))
+    return (
+        [(kind, week, n) for (kind, week), n in practice_weeks.items()],
+        own_days,
+        [_MomentWeek(a, w, n) for (a, w), n in moment_weeks.items()],
+        noted,
+    )
 
 
 def _people(scope: Scope) -> list[Person]:
@@ -223,9 +225,12 @@ def _people(scope: Scope) -> list[Person]:
     return [me, Person(partner.id, "partner", partner.display_name)]
 
 
-def stage_history(scope: Scope) -> list[StageStep]:
-    """Every change of the couple's pace stage, oldest first."""
-    return [StageStep(at, from_stage, to_stage) for at, from_stage, to_stage in queries.stage_changes(scope)]
+def stage_history(scope: Scope, since: date | None = None, until: date | None = None) -> list[StageStep]:
+    """The changes of the couple's pace stage, oldest first: every one, or those from
+    `since` to `until` (either end open when None)."""
+    return [
+        StageStep(at, from_stage, to_stage) for at, from_stage, to_stage in queries.stage_changes(scope, since, until)
+    ]
 
 
 def _bodies(scope: Scope, people: list[Person], since: date | None, until: date | None) -> list[BodyMap]:
@@ -275,11 +280,9 @@ def progress_build(
     checkin_rows, day_rows = _checkin_weeks_and_days(
         queries.checkin_answers(scope, query_from, until, now, tuple(name for name, _ in TRENDS)), start
     )
-    practice_rows, own_days = _practice_weeks_and_days(queries.practice_day_counts(scope, query_from, until), start)
-    moment_rows, noted_days = _moment_weeks_and_noted_days(
-        queries.moments_and_notes_by_day(scope, query_from, until), start
+    practice_rows, own_days, moment_rows, noted_days = _count_weeks_and_days(
+        queries.counts_by_day(scope, query_from, until), start
     )
-    stages = stage_history(scope)
 
     first = (
         week_of(start)
@@ -324,9 +327,7 @@ def progress_build(
         trends=trends,
         practices=practices,
         moments=moments,
-        stages=[
-            s for s in stages if (start is None or s.at.date() >= start) and (until is None or s.at.date() <= until)
-        ],
+        stages=stage_history(scope, start, until),
         current_stage=scope.plan.stage if scope.plan is not None else 1,
         bodies=_bodies(scope, people, start, until),
         daily=daily,
