@@ -438,6 +438,30 @@ def test_a_day_of_several_check_ins_counts_once_at_their_average(app, couple, bo
     assert cell(page, "mood", week, "you") == f"{mood:.1f} ({days_in_week + 1})"
 
 
+def test_a_score_left_unanswered_on_a_day_leaves_that_day_out_of_that_score(app, couple, bo_client):
+    bo = couple[1]
+    skipped = (1, 3, 20, 22)
+    p = practice("grounding")
+    start = today() - timedelta(days=29)
+    for i in range(30):
+        # Closeness is left unanswered on two days after a practice and two others.
+        checkin(bo, start + timedelta(days=i), mood=3, **({} if i in skipped else {"closeness": 4}))
+    for i in range(0, 20, 2):
+        note = note_create(scope=Scope(bo), author=bo, practice=p, went="Breathing.")
+        note.created_at = datetime.combine(start + timedelta(days=i), datetime.min.time(), UTC) + timedelta(hours=9)
+    db.session.commit()
+    page = bo_client.get("/progress")
+    assert table_rows(page, "helps-you") == [
+        ["Grounding", "Mood", "3.0 (10 days)", "3.0 (20 days)"],
+        ["Grounding", "Closeness to your partner", "4.0 (8 days)", "4.0 (18 days)"],
+    ]
+    week = week_start(week_of(start + timedelta(days=1)))
+    answered = [i for i in range(30) if week_of(start + timedelta(days=i)) == week_of(week)]
+    closeness = len([i for i in answered if i not in skipped])
+    assert cell(page, "closeness", week, "you") == f"4.0 ({closeness})"
+    assert cell(page, "mood", week, "you") == f"3.0 ({len(answered)})"
+
+
 def test_a_charts_day_labels_are_strftimes_words():
     from journal.progress.charts import _short
 
