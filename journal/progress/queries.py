@@ -5,7 +5,7 @@ the amount of data."""
 from datetime import date, datetime
 from functools import cache
 
-from sqlalchemy import Date, Integer, bindparam, func, literal, null, select, union_all
+from sqlalchemy import Date, Integer, bindparam, literal, null, select, union_all
 
 from journal.access import Scope, visible_rule
 from journal.checkins.services import checkins_open_to
@@ -67,14 +67,15 @@ def _checkin_answers(dialect: str, open_to, has_since: bool, has_until: bool, fi
     return select(sq.c.author_id, day_number(sq.c.day).label("day"), *(sq.c[name] for name in fields))
 
 
-def counts_by_day(scope: Scope, since: date | None, until: date | None):
-    """In one statement (each is a round trip), per day, what the viewer may see of
-    three things: the viewer's own prompts marked done (`source` "practice", per kind,
-    with a count), small moments kept (`source` "moment", per author, with a count), and
-    progress notes after a practice of each kind (`source` "note", per author and kind):
-    the partner's shared ones and the viewer's own. Rows of (source, author_id, kind,
-    day, n); the weekly bars, the sentences and "what seems to help" all come from them."""
-    stmt = _counts_by_day(dialect_name(), scope.couple_id is not None, since is not None, until is not None)
+def day_events(scope: Scope, since: date | None, until: date | None):
+    """In one statement (each is a round trip), the day of each of three things the
+    viewer may see: their own prompts marked done (`source` "practice", with its kind),
+    small moments kept (`source` "moment"), and progress notes after a practice (`source`
+    "note", with its kind): the partner's shared ones and the viewer's own. Rows of
+    (source, author_id, kind, day), one an event; the page counts them (a GROUP BY cost
+    SQLite a sort of rows that were mostly one a day already). The weekly bars, the
+    sentences and "what seems to help" all come from them."""
+    stmt = _day_events(dialect_name(), scope.couple_id is not None, since is not None, until is not None)
     return _run(stmt, {**_viewer(scope), **_window(since, until)})
 
 
@@ -97,7 +98,7 @@ def _in_window(stmt, column, has_since: bool, has_until: bool):
 
 
 @cache
-def _counts_by_day(dialect: str, in_couple: bool, has_since: bool, has_until: bool):
+def _day_events(dialect: str, in_couple: bool, has_since: bool, has_until: bool):
     me = bindparam("me", type_=Integer)
     couple = bindparam("couple", type_=Integer) if in_couple else None
     # Each prompt's kind looked up by the schedule's and the practice's keys: PostgreSQL
@@ -108,43 +109,33 @@ def _counts_by_day(dialect: str, in_couple: bool, has_since: bool, has_until: bo
         .where(Schedule.id == PromptAction.schedule_id)
         .scalar_subquery()
     )
-    done = select(PromptAction.user_id.label("author_id"), kind.label("kind"), PromptAction.occurrence_at).where(
-        PromptAction.user_id == me, PromptAction.state == "done"
-    )
-    moments = select(Entry.author_id, Entry.created_at).where(visible_rule(Entry, me, couple), Entry.kind == MOMENT)
+    done = select(
+        literal("practice").label("source"),
+        PromptAction.user_id.label("author_id"),
+        kind.label("kind"),
+        day_number(PromptAction.occurrence_at, timestamp=True).label("day"),
+    ).where(PromptAction.user_id == me, PromptAction.state == "done")
+    moments = select(
+        literal("moment").label("source"),
+        Entry.author_id,
+        null().label("kind"),
+        day_number(Entry.created_at, timestamp=True).label("day"),
+    ).where(visible_rule(Entry, me, couple), Entry.kind == MOMENT)
     notes = (
-        select(ProgressNote.author_id, Practice.kind, ProgressNote.created_at)
+        select(
+            literal("note").label("source"),
+            ProgressNote.author_id,
+            Practice.kind,
+            day_number(ProgressNote.created_at, timestamp=True).label("day"),
+        )
         .join(Practice, Practice.id == ProgressNote.practice_id)
         .where(visible_rule(ProgressNote, me, couple))
     )
-    dq = _in_window(done, PromptAction.occurrence_at, has_since, has_until).subquery()
-    mq = _in_window(moments, Entry.created_at, has_since, has_until).subquery()
-    nq = _in_window(notes, ProgressNote.created_at, has_since, has_until).subquery()
-    done_day = day_number(dq.c.occurrence_at, timestamp=True)
-    moment_day = day_number(mq.c.created_at, timestamp=True)
-    note_day = day_number(nq.c.created_at, timestamp=True)
-    by_practice = select(
-        literal("practice").label("source"),
-        dq.c.author_id,
-        dq.c.kind,
-        done_day.label("day"),
-        func.count().label("n"),
-    ).group_by(dq.c.author_id, dq.c.kind, done_day)
-    by_moment = select(
-        literal("moment").label("source"),
-        mq.c.author_id,
-        null().label("kind"),
-        moment_day.label("day"),
-        func.count().label("n"),
-    ).group_by(mq.c.author_id, moment_day)
-    by_note = select(
-        literal("note").label("source"),
-        nq.c.author_id,
-        nq.c.kind,
-        note_day.label("day"),
-        func.count().label("n"),
-    ).group_by(nq.c.author_id, nq.c.kind, note_day)
-    return union_all(by_practice, by_moment, by_note)
+    return union_all(
+        _in_window(done, PromptAction.occurrence_at, has_since, has_until),
+        _in_window(moments, Entry.created_at, has_since, has_until),
+        _in_window(notes, ProgressNote.created_at, has_since, has_until),
+    )
 
 
 def stage_changes(scope: Scope, since: date | None = None, until: date | None = None) -> list:

@@ -249,19 +249,19 @@ class _MomentWeek(NamedTuple):
 
 
 def _count_weeks_and_days(rows, start: date | None):
-    """The rows of `queries.counts_by_day`, split: the viewer's practices done per kind and
+    """The rows of `queries.day_events`, counted: the viewer's practices done per kind and
     week (kind, week, n), and the (kind, day) pairs of them from `start` on; moments per
     author and week; and (author, kind, day) of the progress notes from `start` on."""
     practice_weeks: dict[tuple[str, int], int] = defaultdict(int)
     moment_weeks: dict[tuple[int, int], int] = defaultdict(int)
     own_days, noted = [], []
     first = (start - EPOCH).days if start is not None else None
-    for source, author_id, kind, day, n in rows:
+    for source, author_id, kind, day in rows:
         if source == "moment":
-            moment_weeks[(author_id, week_of_day(day))] += n
+            moment_weeks[(author_id, week_of_day(day))] += 1
             continue
         if source == "practice":
-            practice_weeks[(kind, week_of_day(day))] += n
+            practice_weeks[(kind, week_of_day(day))] += 1
         if first is None or day >= first:
             if source == "practice":
                 own_days.append((kind, day))
@@ -339,7 +339,7 @@ def progress_build(
         queries.checkin_answers(scope, query_from, until, now, tuple(name for name, _ in TRENDS)), start
     )
     practice_rows, own_days, moment_rows, noted_days = _count_weeks_and_days(
-        queries.counts_by_day(scope, query_from, until), start
+        queries.day_events(scope, query_from, until), start
     )
 
     first = (
