@@ -9,11 +9,13 @@ from sqlalchemy import select
 
 from journal.access import SHARED, Scope
 from journal.checkins.services import checkin_create
+from journal.crypto import shred
 from journal.entries.services import moment_create
 from journal.extensions import db
 from journal.models import Practice, PromptAction, Schedule, SensationMap, StageChange, now_utc
 from journal.models.checkins import CheckIn
 from journal.notes.services import SensationInput, note_create
+from journal.progress.services import stage_history
 from journal.progress.weeks import week_of, week_start
 from journal.testing import Element, client_for, count_queries, element, elements, make_couple, make_user, read_text
 
@@ -297,6 +299,40 @@ def test_a_map_that_cant_be_read_counts_only_in_the_period_it_was_made(app, coup
     assert "1 map can't be read any more." in read_text(ana_client.get("/progress?period=all"))
 
 
+def test_a_partners_maps_whose_key_is_gone_cost_no_statement_more(app, couple, ana_client):
+    """The maps' keys are read with the maps: once a partner's key was destroyed, their
+    shared maps no longer open, and the page asks nothing more to find that out."""
+    ana, bo, _ = couple
+    shared = SensationInput(areas={"back": "neutral"}, visibility=SHARED)
+    note_create(scope=Scope(bo), author=bo, went="Slow.", sensation=shared)
+    db.session.commit()
+    ana_client.get("/progress")
+    with count_queries(app) as readable:
+        page = ana_client.get("/progress")
+    assert 'id="body-partner"' in page.get_data(as_text=True)
+    shred(("user", bo.id))
+    db.session.commit()
+    with count_queries(app) as gone:
+        page = ana_client.get("/progress")
+    assert 'id="body-partner"' not in page.get_data(as_text=True)
+    assert gone.count == readable.count, gone.statements
+
+
+def test_the_pace_chart_reads_the_changes_of_its_weeks_alone(app, couple, ana_client):
+    ana = couple[0]
+    plan = Scope(ana).plan_or_create()
+    for weeks_ago, (was, became) in ((10, (1, 2)), (1, (2, 3))):
+        at = now_utc() - timedelta(weeks=weeks_ago)
+        db.session.add(StageChange(plan_id=plan.id, from_stage=was, to_stage=became, created_at=at))
+    plan.stage = 3
+    db.session.commit()
+    start = week_start(week_of(today()) - 3)
+    assert [(s.from_stage, s.to_stage) for s in stage_history(Scope(ana), start, None)] == [(2, 3)]
+    assert [(s.from_stage, s.to_stage) for s in stage_history(Scope(ana))] == [(1, 2), (2, 3)]
+    assert "1 change of stage in this period (1 forward, 0 back)" in read_text(ana_client.get("/progress?period=4"))
+    assert "2 changes of stage in this period (2 forward, 0 back)" in read_text(ana_client.get("/progress?period=all"))
+
+
 # -- cost ---------------------------------------------------------------------------------------
 
 
@@ -400,6 +436,30 @@ def test_a_day_of_several_check_ins_counts_once_at_their_average(app, couple, bo
     assert cell(page, "closeness", week, "you") == "2.0 (1)"
     mood = (3 * days_in_week + 5) / (days_in_week + 1)
     assert cell(page, "mood", week, "you") == f"{mood:.1f} ({days_in_week + 1})"
+
+
+def test_a_score_left_unanswered_on_a_day_leaves_that_day_out_of_that_score(app, couple, bo_client):
+    bo = couple[1]
+    skipped = (1, 3, 20, 22)
+    p = practice("grounding")
+    start = today() - timedelta(days=29)
+    for i in range(30):
+        # Closeness is left unanswered on two days after a practice and two others.
+        checkin(bo, start + timedelta(days=i), mood=3, **({} if i in skipped else {"closeness": 4}))
+    for i in range(0, 20, 2):
+        note = note_create(scope=Scope(bo), author=bo, practice=p, went="Breathing.")
+        note.created_at = datetime.combine(start + timedelta(days=i), datetime.min.time(), UTC) + timedelta(hours=9)
+    db.session.commit()
+    page = bo_client.get("/progress")
+    assert table_rows(page, "helps-you") == [
+        ["Grounding", "Mood", "3.0 (10 days)", "3.0 (20 days)"],
+        ["Grounding", "Closeness to your partner", "4.0 (8 days)", "4.0 (18 days)"],
+    ]
+    week = week_start(week_of(start + timedelta(days=1)))
+    answered = [i for i in range(30) if week_of(start + timedelta(days=i)) == week_of(week)]
+    closeness = len([i for i in answered if i not in skipped])
+    assert cell(page, "closeness", week, "you") == f"4.0 ({closeness})"
+    assert cell(page, "mood", week, "you") == f"3.0 ({len(answered)})"
 
 
 def test_a_charts_day_labels_are_strftimes_words():

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Integer, Select, bindparam, delete, select
 from sqlalchemy.orm import joinedload
 
 from journal.access import PRIVATE, SHARED, Scope, visible_rule
-from journal.crypto import DecryptError, cipher, key_given, keys_preload, with_owner_keys
+from journal.crypto import DecryptError, cipher, key_given, owner_key_columns, with_owner_keys
 from journal.crypto.fields import SealedFields
 from journal.extensions import db
 from journal.models import Practice, User, now_utc
@@ -78,10 +79,14 @@ def _seal_map(sensation_map: SensationMap, areas: dict[str, str]) -> None:
     MAP_TEXT.seal_one(sensation_map, "areas", json.dumps(areas, sort_keys=True))
 
 
-def map_open(sensation_map: SensationMap) -> Opened:
-    """The map's {area: feeling}, or unreadable."""
+def map_open(sensation_map: SensationMap, key: AESGCM | None = None) -> Opened:
+    """The map's {area: feeling}, or unreadable. With `key`, its author's data key in hand
+    (made ready by `journal.crypto.cipher`), else the key is found by its owner."""
     try:
-        text = MAP_TEXT.open_one(sensation_map, "areas")
+        if key is None:
+            text = MAP_TEXT.open_one(sensation_map, "areas")
+        else:
+            text = MAP_TEXT.open_with(key, sensation_map, "areas")
         areas = json.loads(text)
     except (DecryptError, ValueError):
         log.warning("sensation map %s can't be opened", sensation_map.id)
@@ -318,8 +323,10 @@ def sensation_exists(scope: Scope) -> bool:
 @cache
 def _history_statement(in_couple: bool, since: bool, before: bool):
     """The maps a person may see (the rule of `Scope.visible`), in the time asked, oldest
-    first: the columns the pages and `map_open` read, by a statement built once per process
-    for each shape, the values bound as it runs (building it cost more than reading 24 maps)."""
+    first: the columns the pages and `map_open` read, and the wrapped data key of each
+    map's author (`journal.crypto.owner_key_columns`: no statement of its own), by a
+    statement built once per process for each shape, the values bound as it runs
+    (building it cost more than reading 24 maps)."""
     couple = bindparam("couple", type_=Integer) if in_couple else None
     m = SensationMap
     stmt = select(
@@ -329,7 +336,7 @@ def _history_statement(in_couple: bool, since: bool, before: bool):
         stmt = stmt.where(m.created_at >= bindparam("since"))
     if before:
         stmt = stmt.where(m.created_at < bindparam("before"))
-    return stmt.order_by(m.created_at, m.id)
+    return stmt.add_columns(*owner_key_columns("user", m.author_id)).order_by(m.created_at, m.id)
 
 
 def sensation_history(
@@ -347,15 +354,25 @@ def sensation_history(
     # columns are read by name a dozen times, here and in `map_open`.
     result = db.session.connection().execute(stmt, values)
     maps = list(map(_columns(tuple(result.keys()))._make, result.all()))
-    keys_preload({("user", m.author_id) for m in maps})
-    authors = sorted({m.author_id for m in maps}, key=lambda a: a != scope.user.id)
+    # Each author's key, read with the maps: unwrapped and made ready once a request.
+    keys = {}
+    for m in maps:
+        if m.author_id not in keys:
+            key = key_given(("user", m.author_id), m.key_wrapped, m.key_master)
+            keys[m.author_id] = None if key is None else cipher(key)
+    authors = sorted(keys, key=lambda a: a != scope.user.id)
     result = []
     for author_id in authors:
         mine = [m for m in maps if m.author_id == author_id]
+        key = keys[author_id]
         by_area: dict[str, list[tuple[datetime, str]]] = {area: [] for area in AREAS}
         unreadable = 0
         for m in mine:
-            opened = map_open(m)
+            if key is None:  # the author's key was destroyed: nothing of theirs opens
+                log.warning("sensation map %s can't be opened", m.id)
+                unreadable += 1
+                continue
+            opened = map_open(m, key)
             if not opened.readable:
                 unreadable += 1
                 continue

@@ -104,11 +104,10 @@ def what_seems_to_help(progress: Progress) -> dict[int, list[Comparison]]:
         # the order of the days, as they were added up).
         day_lists: list[list[int]] = []
         columns = {}
-        for field, averages in progress.daily.get(person.id, {}).items():
-            days = list(averages)
+        for field, (days, averages) in progress.daily.get(person.id, {}).items():
             if days not in day_lists:
                 day_lists.append(days)
-            columns[field] = (day_lists.index(days), list(averages.values()))
+            columns[field] = (day_lists.index(days), averages)
         found = []
         for kind, practised in sorted(progress.practice_days.get(person.id, {}).items()):
             after = {d + 1 for d in practised}

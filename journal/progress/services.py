@@ -10,9 +10,11 @@ journal/notes.
 A page costs a fixed number of statements, whatever the amount of data.
 """
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import groupby
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -22,7 +24,7 @@ from journal.models.checkins import SCALES
 from journal.models.notes import AREAS
 from journal.notes.services import sensation_history
 from journal.progress import queries
-from journal.progress.weeks import EPOCH, day_start_utc, days_utc, week_of, week_of_day, week_start
+from journal.progress.weeks import EPOCH, day_start_utc, days_utc, week_first_day, week_of, week_of_day, week_start
 from journal.zones import today_for
 
 #: The trends shown: the 1-5 scores, then hours of sleep.
@@ -126,9 +128,10 @@ class Progress:
     stages: list[StageStep]
     current_stage: int
     bodies: list[BodyMap]
-    #: Daily averages per person, for "what seems to help": {person id: {field: {day: average}}},
-    #: each day counted from 1970-01-01 (`weeks.day_of` makes it a date).
-    daily: dict[int, dict[str, dict[int, float]]] = field(default_factory=dict)
+    #: Daily averages per person, for "what seems to help": {person id: {score: (the days it
+    #: was answered, its average on each)}}, in order of days, each day counted from
+    #: 1970-01-01 (`weeks.day_of` makes it a date).
+    daily: dict[int, dict[str, tuple[list[int], list[float]]]] = field(default_factory=dict)
     #: Practice days per person: {person id: {kind: {day, ...}}}, days counted the same way.
     practice_days: dict[int, dict[str, set[int]]] = field(default_factory=dict)
     #: The last four weeks and the four before, whatever the period shown (for sentences):
@@ -148,52 +151,95 @@ def pace_span(progress: Progress, *, now: datetime | None = None) -> tuple[datet
     return start, now
 
 
-def _practice_weeks_and_days(rows, start: date | None):
-    """(kind, week, count) for the bars, and the (kind, day) pairs from `start` on."""
-    weeks: dict[tuple[str, int], int] = defaultdict(int)
-    days = []
-    first = (start - EPOCH).days if start is not None else None
-    for kind, day, n in rows:
-        weeks[(kind, week_of_day(day))] += n
-        if first is None or day >= first:
-            days.append((kind, day))
-    return [(kind, week, n) for (kind, week), n in weeks.items()], days
+def _averages(columns: list) -> tuple[list, list]:
+    """Each of `columns`' average over the answers given (None where none was), and how
+    many were given: what SQL's avg() and count() give, added up in the columns' order."""
+    try:
+        # Mostly every check-in answered every field: each added up in one pass of C.
+        sums = list(map(sum, columns))
+    except TypeError:  # a field left unanswered (None): each added up over the answers given
+        averages, counts = [], []
+        for answers in columns:
+            answered = [answer for answer in answers if answer is not None]
+            averages.append(sum(answered) / len(answered) if answered else None)
+            counts.append(len(answered))
+        return averages, counts
+    n = len(columns[0])
+    return [total / n for total in sums], [n] * len(columns)
 
 
-def _figures(group: list, count: int) -> list:
-    """Over the rows of `group` (`queries.checkin_answers`), each of the first `count`
-    fields' average over the rows that answered it (None if none did) and how many did:
-    what SQL's avg() and count() give."""
-    figures = []
-    for answers in list(zip(*group))[2 : 2 + count]:
-        answered = [answer for answer in answers if answer is not None]
-        figures += (sum(answered) / len(answered) if answered else None, len(answered))
-    return figures
-
-
+_AUTHOR = itemgetter(0)
 _AUTHOR_AND_DAY = itemgetter(0, 1)
 
 
-def _checkin_weeks_and_days(rows: list, start: date | None):
-    """The check-ins' answers (`queries.checkin_answers`) added up per author and week:
-    (author, week, the number of check-ins, then each field's average and count, in the
-    order of TRENDS); and per author and day from `start` on: (author, day, then each
-    score's average, in the order of SCORES). Both in order of author and week or day."""
-    first = (start - EPOCH).days if start is not None else None
+@dataclass(frozen=True)
+class _Answers:
+    """One person's check-in answers (`queries.checkin_answers`), added up."""
+
+    #: {week: (each field's average, and how many answered it, in the order of TRENDS)},
+    #: oldest week first.
+    weeks: dict[int, tuple[list, list]]
+    #: From the period's first day on: {score: (the days it was answered, and its average
+    #: each of those days)}, in order of days (`Progress.daily`).
+    days: dict[str, tuple[list[int], list]]
+
+
+#: A person without check-ins in the window.
+_NONE = _Answers({}, {})
+
+
+def _answers_added_up(rows: list, start: date | None) -> dict[int, _Answers]:
+    """The check-ins' answers per author, added up per week and, from `start` on, per day."""
+    first_day = (start - EPOCH).days if start is not None else None
     rows.sort(key=_AUTHOR_AND_DAY)
-    weeks: dict[tuple[int, int], list] = defaultdict(list)
-    days: dict[tuple[int, int], list] = defaultdict(list)
-    for row in rows:
-        weeks[(row[0], week_of_day(row[1]))].append(row)
-        if first is None or row[1] >= first:
-            days[(row[0], row[1])].append(row)
-    week_rows = [(*key, len(group), *_figures(group, len(TRENDS))) for key, group in weeks.items()]
+    added_up = {}
+    for author_id, group in groupby(rows, _AUTHOR):
+        # The person's answers as columns, each in order of days: a week's (or the
+        # period's) are one slice of each, added up without a step in Python per answer.
+        _, days, *columns = zip(*group)
+        weeks = {}
+        answered_all = True  # no field left unanswered: no column holds a None
+        i, end = 0, len(days)
+        while i < end:
+            week = week_of_day(days[i])
+            after = bisect_left(days, week_first_day(week + 1), i)
+            weeks[week] = averages, counts = _averages([column[i:after] for column in columns])
+            answered_all = answered_all and min(counts) == after - i
+            i = after
+        shown = 0 if first_day is None else bisect_left(days, first_day)
+        scores = [column[shown:] for column in columns[: len(SCORES)]]
+        added_up[author_id] = _Answers(weeks, _days_averaged(list(days[shown:]), scores, answered_all))
+    return added_up
+
+
+def _days_averaged(days: list[int], columns: list, answered_all: bool) -> dict[str, tuple[list[int], list]]:
+    """Each score's average per day, from `columns` (one person's answers to each score,
+    in order of `days`): the days it was answered, and its average on each."""
+    if len(set(days)) < len(days):
+        days, columns = _one_a_day(days, columns)
     # Mostly one check-in a day: its answers are the day's averages.
-    day_rows = [
-        group[0][: 2 + len(SCORES)] if len(group) == 1 else (*key, *_figures(group, len(SCORES))[::2])
-        for key, group in days.items()
-    ]
-    return week_rows, day_rows
+    averaged = {}
+    for (name, _), answers in zip(SCORES, columns):
+        if answered_all or None not in answers:
+            averaged[name] = (days, list(answers))
+        else:
+            answered = [(day, answer) for day, answer in zip(days, answers) if answer is not None]
+            averaged[name] = ([day for day, _ in answered], [answer for _, answer in answered])
+    return averaged
+
+
+def _one_a_day(days: list[int], columns: list) -> tuple[list[int], list]:
+    """A day of several check-ins counts once, each score at the average of its answers
+    that day: the days, and each score's answers (or averages), one a day."""
+    one_a_day, rows = [], []
+    i, end = 0, len(days)
+    while i < end:
+        after = bisect_right(days, days[i], i)
+        answers = [column[i:after] for column in columns]
+        rows.append([column[0] for column in answers] if after - i == 1 else _averages(answers)[0])
+        one_a_day.append(days[i])
+        i = after
+    return one_a_day, list(zip(*rows))
 
 
 class _MomentWeek(NamedTuple):
@@ -202,17 +248,31 @@ class _MomentWeek(NamedTuple):
     n: int
 
 
-def _moment_weeks_and_noted_days(rows, start: date | None):
-    """Moments per author and week, and (author, kind, day) of the progress notes from `start` on."""
-    weeks: dict[tuple[int, int], int] = defaultdict(int)
-    noted = []
+def _count_weeks_and_days(rows, start: date | None):
+    """The rows of `queries.day_events`, counted: the viewer's practices done per kind and
+    week (kind, week, n), and the (kind, day) pairs of them from `start` on; moments per
+    author and week; and (author, kind, day) of the progress notes from `start` on."""
+    practice_weeks: dict[tuple[str, int], int] = defaultdict(int)
+    moment_weeks: dict[tuple[int, int], int] = defaultdict(int)
+    own_days, noted = [], []
     first = (start - EPOCH).days if start is not None else None
-    for source, author_id, kind, day, n in rows:
+    for source, author_id, kind, day in rows:
         if source == "moment":
-            weeks[(author_id, week_of_day(day))] += n
-        elif first is None or day >= first:
-            noted.append((author_id, kind, day))
-    return [_MomentWeek(a, w, n) for (a, w), n in weeks.items()], noted
+            moment_weeks[(author_id, week_of_day(day))] += 1
+            continue
+        if source == "practice":
+            practice_weeks[(kind, week_of_day(day))] += 1
+        if first is None or day >= first:
+            if source == "practice":
+                own_days.append((kind, day))
+            else:
+                noted.append((author_id, kind, day))
+    return (
+        [(kind, week, n) for (kind, week), n in practice_weeks.items()],
+        own_days,
+        [_MomentWeek(a, w, n) for (a, w), n in moment_weeks.items()],
+        noted,
+    )
 
 
 def _people(scope: Scope) -> list[Person]:
@@ -223,9 +283,12 @@ def _people(scope: Scope) -> list[Person]:
     return [me, Person(partner.id, "partner", partner.display_name)]
 
 
-def stage_history(scope: Scope) -> list[StageStep]:
-    """Every change of the couple's pace stage, oldest first."""
-    return [StageStep(at, from_stage, to_stage) for at, from_stage, to_stage in queries.stage_changes(scope)]
+def stage_history(scope: Scope, since: date | None = None, until: date | None = None) -> list[StageStep]:
+    """The changes of the couple's pace stage, oldest first: every one, or those from
+    `since` to `until` (either end open when None)."""
+    return [
+        StageStep(at, from_stage, to_stage) for at, from_stage, to_stage in queries.stage_changes(scope, since, until)
+    ]
 
 
 def _bodies(scope: Scope, people: list[Person], since: date | None, until: date | None) -> list[BodyMap]:
@@ -272,20 +335,21 @@ def progress_build(
     query_from = min(start, week_start(this_week - 7)) if start else None
     people = _people(scope)
 
-    checkin_rows, day_rows = _checkin_weeks_and_days(
+    answers = _answers_added_up(
         queries.checkin_answers(scope, query_from, until, now, tuple(name for name, _ in TRENDS)), start
     )
-    practice_rows, own_days = _practice_weeks_and_days(queries.practice_day_counts(scope, query_from, until), start)
-    moment_rows, noted_days = _moment_weeks_and_noted_days(
-        queries.moments_and_notes_by_day(scope, query_from, until), start
+    practice_rows, own_days, moment_rows, noted_days = _count_weeks_and_days(
+        queries.day_events(scope, query_from, until), start
     )
-    stages = stage_history(scope)
 
     first = (
         week_of(start)
         if start
         else min(  # all time: from the first week with anything
-            [r[1] for r in checkin_rows] + [r[1] for r in practice_rows] + [r.week for r in moment_rows] + [this_week]
+            [next(iter(a.weeks)) for a in answers.values()]
+            + [r[1] for r in practice_rows]
+            + [r.week for r in moment_rows]
+            + [this_week]
         )
     )
     first = max(first, this_week - MAX_WEEKS + 1)
@@ -293,7 +357,7 @@ def progress_build(
     weeks = [week_start(w) for w in week_numbers]
     index = {w: i for i, w in enumerate(week_numbers)}
 
-    trends = _trends(checkin_rows, people, weeks, index)
+    trends = _trends(answers, people, weeks, week_numbers)
     practices = _bars(weeks, index, ((kind, week, n) for kind, week, n in practice_rows))
     moments = _bars(
         weeks,
@@ -302,13 +366,6 @@ def progress_build(
         ("yours", "shared"),
     )
 
-    # Each score's daily averages, person by person, in one pass over the day rows.
-    daily = {person.id: {name: {} for name, _ in SCORES} for person in people}
-    columns = {person_id: list(scores.values()) for person_id, scores in daily.items()}
-    for author_id, day, *averages in day_rows:
-        for averages_by_day, average in zip(columns.get(author_id, ()), averages):
-            if average is not None:
-                averages_by_day[day] = average
     practice_days: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
     for kind, day in own_days:
         practice_days[scope.user.id][kind].add(day)
@@ -324,14 +381,12 @@ def progress_build(
         trends=trends,
         practices=practices,
         moments=moments,
-        stages=[
-            s for s in stages if (start is None or s.at.date() >= start) and (until is None or s.at.date() <= until)
-        ],
+        stages=stage_history(scope, start, until),
         current_stage=scope.plan.stage if scope.plan is not None else 1,
         bodies=_bodies(scope, people, start, until),
-        daily=daily,
+        daily={person.id: answers[person.id].days for person in people if person.id in answers},
         practice_days={k: dict(v) for k, v in practice_days.items()},
-        recent_scores=_recent_scores(checkin_rows, this_week),
+        recent_scores=_recent_scores(answers, this_week),
         recent_counts=_recent_counts(practice_rows, moment_rows, this_week),
     )
 
@@ -342,17 +397,20 @@ def _window(week: int, this_week: int) -> int | None:
     return 0 if 0 <= back < 4 else 1 if 4 <= back < 8 else None
 
 
-def _recent_scores(rows, this_week: int):
+def _recent_scores(answers: dict[int, _Answers], this_week: int):
     result: dict = defaultdict(lambda: defaultdict(lambda: [[0.0, 0], [0.0, 0]]))
-    for author_id, week, _, *figures in rows:  # each field's average and count, as in TRENDS
-        which = _window(week, this_week)
-        if which is None:
-            continue
-        for (name, _), average, n in zip(TRENDS, figures[::2], figures[1::2]):
-            if n:
-                cell = result[author_id][name][which]
-                cell[0] += average * n
-                cell[1] += n
+    for author_id, added_up in answers.items():
+        for week in range(this_week - 7, this_week + 1):
+            row = added_up.weeks.get(week)
+            if row is None:
+                continue
+            which = _window(week, this_week)
+            averages, counts = row
+            for (name, _), average, n in zip(TRENDS, averages, counts):
+                if n:
+                    cell = result[author_id][name][which]
+                    cell[0] += average * n
+                    cell[1] += n
     return {a: {f: (tuple(v[0]), tuple(v[1])) for f, v in fields.items()} for a, fields in result.items()}
 
 
@@ -369,22 +427,17 @@ def _recent_counts(practice_rows, moment_rows, this_week: int) -> dict[str, tupl
     return {k: (v[0], v[1]) for k, v in counts.items()}
 
 
-def _trends(rows, people: list[Person], weeks: list[date], index: dict[int, int]) -> list[Trend]:
-    # Each person's row for each week of the chart, None for a week without check-ins. A
-    # row's columns (`_checkin_weeks_and_days`): author, week, the number of check-ins, then
-    # each field's average and count, in the order of TRENDS.
-    weekly = {person.id: [None] * len(weeks) for person in people}
-    for row in rows:
-        if row[0] in weekly and row[1] in index:
-            weekly[row[0]][index[row[1]]] = row
+def _trends(answers: dict[int, _Answers], people: list[Person], weeks: list[date], numbers: list[int]) -> list[Trend]:
+    # Each person's figures for each week of the chart (`_Answers.weeks`), None for a week
+    # without check-ins: each field's average and count.
+    weekly = {person.id: [answers.get(person.id, _NONE).weeks.get(week) for week in numbers] for person in people}
     trends = []
     for position, (name, label) in enumerate(TRENDS):
-        average, count = 3 + 2 * position, 4 + 2 * position
         series = []
         for person in people:
             cells = weekly[person.id]
-            values = [None if row is None else row[average] for row in cells]
-            counts = [0 if row is None or row[average] is None else row[count] for row in cells]
+            values = [None if row is None else row[0][position] for row in cells]
+            counts = [0 if row is None else row[1][position] for row in cells]
             series.append(Series(person, values, counts))
         low, high = (0.0, 12.0) if name == "sleep_hours" else (1.0, 5.0)
         top = max([v for s in series for v in s.values if v is not None] + [high])

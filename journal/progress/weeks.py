@@ -41,6 +41,11 @@ def week_of_day(number: int) -> int:
     return (number + 3) // 7
 
 
+def week_first_day(week: int) -> int:
+    """The first day of a week (its Monday), counted from 1970-01-01 (`day_number`)."""
+    return 7 * week - 3
+
+
 def week_start(week: int) -> date:
     return WEEK_ZERO + timedelta(weeks=week)
 
