@@ -462,6 +462,26 @@ def test_a_score_left_unanswered_on_a_day_leaves_that_day_out_of_that_score(app,
     assert cell(page, "mood", week, "you") == f"3.0 ({len(answered)})"
 
 
+def test_a_partners_name_is_escaped_wherever_the_charts_write_it(app, couple, ana_client):
+    """The charts and tables are written in Python, numbers and our own words as they are:
+    the partner's name, which they chose, is still escaped in every place it appears."""
+    ana, bo, _ = couple
+    name = "Bo <b>\"&'</b>"
+    bo.display_name = name
+    checkin(bo, today(), visibility=SHARED, mood=4, closeness=2)
+    checkin(ana, today(), mood=3)
+    db.session.commit()
+    page = ana_client.get("/progress")
+    html = page.get_data(as_text=True)
+    assert "<b>" not in html
+    assert [th.text for th in elements(page, "#table-mood thead th")] == ["Week of", "You", name]
+    assert element(page, "#trend-mood svg .label-partner").text == name
+    summary = f"{name} (shared check-ins): one week with check-ins, averaging 4.0."
+    assert summary in element(page, "#trend-mood .chart-summary").text
+    assert summary in element(page, "#chart-mood-desc").text
+    assert cell(page, "mood", this_monday(), "partner") == "4.0 (1)"
+
+
 def test_a_charts_day_labels_are_strftimes_words():
     from journal.progress.charts import _short
 

@@ -14,7 +14,8 @@ from functools import cache
 
 from markupsafe import Markup, escape
 
-from journal.progress.services import Bars, BodyMap, StageStep, Trend
+from journal.progress.services import TRENDS, Bars, BodyMap, StageStep, Trend
+from journal.progress.summaries import trend_summary
 from journal.templating import date_words, local_time
 
 WIDTH = 640
@@ -45,12 +46,21 @@ def _num(value: float) -> str:
 
 
 def _open(chart_id: str, title: str, desc: str, height: int, extra_class: str = "") -> list[str]:
+    """A chart's start: its title and description, both escaped already (`escape`)."""
     return [
         f'<svg class="chart {extra_class}" viewBox="0 0 {WIDTH} {height}" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="{chart_id}-title">{escape(title)}</title>',
-        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
+        f'<title id="{chart_id}-title">{title}</title>',
+        f'<desc id="{chart_id}-desc">{desc}</desc>',
     ]
+
+
+#: The trends' labels (our own words), escaped once per process.
+_TREND_LABELS = {name: escape(label) for name, label in TRENDS}
+
+
+def _label(trend: Trend) -> str:
+    return _TREND_LABELS.get(trend.field) or escape(trend.label)
 
 
 #: The months as `strftime`'s "%b" names them, read once (`strftime` for each label cost more
@@ -88,56 +98,103 @@ def _week_xs(n: int) -> tuple[tuple[str, str], ...]:
     return tuple((f"{x:.1f}", f"{x - 4:.1f}") for x in (_week_x(i, n) for i in range(n)))
 
 
-def line_chart(trend: Trend, chart_id: str, summary: str) -> Markup:
-    """Weekly averages, one line per person; a week without check-ins is a gap."""
-    height = 200
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, height - TOP - BOTTOM
-    n = len(trend.weeks)
+LINE_HEIGHT = 200
+LINE_PLOT_H = LINE_HEIGHT - TOP - BOTTOM
 
-    def x(i: int) -> float:
-        return _week_x(i, n)
+
+def _grid(low: float, high: float) -> str:
+    """A line chart's levels, a line and a label each, on the scale from `low` to `high`."""
 
     def y(v: float) -> float:
-        return TOP + (trend.high - v) / (trend.high - trend.low) * plot_h
+        return TOP + (high - v) / (high - low) * LINE_PLOT_H
 
-    parts = _open(chart_id, f"{trend.label}: weekly averages", summary, height)
-    step = 1 if trend.high - trend.low <= 6 else 2
-    level = trend.low
-    while level <= trend.high + 0.001:
+    parts = []
+    step = 1 if high - low <= 6 else 2
+    level = low
+    while level <= high + 0.001:
         parts.append(
-            f'<line class="grid" {GRID} x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(level):.1f}" y2="{y(level):.1f}"/>'
+            f'<line class="grid" {GRID} x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(level):.1f}" y2="{y(level):.1f}"/>'
         )
         parts.append(
             f'<text class="axis-label" {LABEL} x="{LEFT - 6}" y="{y(level) + 4:.1f}" text-anchor="end">{_num(level)}</text>'
         )
         level += step
-    parts += _x_labels(trend.weeks, x, height)
+    return "".join(parts)
+
+
+#: The levels of the scores' scale and of sleep's, written once per process (a chart whose
+#: sleep averages go above 12 hours writes its own).
+_GRIDS = {(1.0, 5.0): _grid(1.0, 5.0), (0.0, 12.0): _grid(0.0, 12.0)}
+
+
+class _Weeks:
+    """What every chart and table of one page's weeks shares, written once for them all:
+    each week's label, the line charts' x axis, each weekly average's words and its
+    height on a scale (a page writes a few hundred numbers: formatting one cost more than
+    the rest of writing it, and most averages come back in other weeks and charts)."""
+
+    def __init__(self, weeks: list[date]):
+        n = len(weeks)
+        self.labels = [week.isoformat() for week in weeks]
+        self.axis = "".join(_x_labels(weeks, lambda i: _week_x(i, n), LINE_HEIGHT))
+        #: {average: its words, "3.2"}
+        self.words: dict[float, str] = {}
+        #: {(low, high): {average: (its height on that scale, written)}}
+        self.heights: dict[tuple[float, float], dict[float, tuple[float, str]]] = {}
+        #: {(low, high): {average: the top of its square marker, written}}
+        self.corners: dict[tuple[float, float], dict[float, str]] = {}
+
+    def word(self, value: float) -> str:
+        words = self.words.get(value)
+        if words is None:
+            words = self.words[value] = f"{value:.1f}"
+        return words
+
+
+def line_chart(trend: Trend, chart_id: str, summary: str, weeks: _Weeks | None = None) -> Markup:
+    """Weekly averages, one line per person; a week without check-ins is a gap. `summary`
+    is escaped here unless it is Markup already (`summaries.trend_summary`)."""
+    weeks = weeks or _Weeks(trend.weeks)
+    n = len(trend.weeks)
     high, low = trend.high, trend.low
+    parts = _open(chart_id, f"{_label(trend)}: weekly averages", escape(summary), LINE_HEIGHT)
+    parts.append(_GRIDS.get((low, high)) or _grid(low, high))
+    parts.append(weeks.axis)
     xs = _week_xs(n)
+    heights = weeks.heights.setdefault((low, high), {})
+    corners = weeks.corners.setdefault((low, high), {})
     labels: list[list] = []
     for series in trend.series:
         key = series.person.key
-        # The weeks with a value, and each one's y: worked out and written once for its
-        # line and its marker.
-        weeks = [i for i, v in enumerate(series.values) if v is not None]
-        if not weeks:
+        # The weeks with a value, each one's height, worked out and written once a page
+        # for every line and marker that has it.
+        marks = []
+        for i, v in enumerate(series.values):
+            if v is not None:
+                at = heights.get(v)
+                if at is None:
+                    py = TOP + (high - v) / (high - low) * LINE_PLOT_H
+                    at = heights[v] = (py, f"{py:.1f}")
+                marks.append((i, v, at))
+        if not marks:
             continue
-        ys = [TOP + (high - v) / (high - low) * plot_h for v in series.values if v is not None]
-        written = [f"{py:.1f}" for py in ys]
         # A week without a value is a gap: the line stops, and starts again after it.
-        starts = [k for k, i in enumerate(weeks) if k == 0 or weeks[k - 1] != i - 1]
-        for start, end in zip(starts, [*starts[1:], len(weeks)]):
+        starts = [k for k, mark in enumerate(marks) if k == 0 or marks[k - 1][0] != mark[0] - 1]
+        for start, end in zip(starts, [*starts[1:], len(marks)]):
             if end - start > 1:
-                line = " ".join([f"{xs[i][0]},{py}" for i, py in zip(weeks[start:end], written[start:end])])
+                line = " ".join([f"{xs[i][0]},{at[1]}" for i, _, at in marks[start:end]])
                 parts.append(f'<polyline class="line line-{key}" {_line(key)} points="{line}"/>')
         marker = f'class="dot dot-{key}" fill="{INK[key]}"'
         if key == "you":
-            parts += [f'<circle {marker} cx="{xs[i][0]}" cy="{py}" r="4"/>' for i, py in zip(weeks, written)]
+            parts += [f'<circle {marker} cx="{xs[i][0]}" cy="{at[1]}" r="4"/>' for i, _, at in marks]
         else:
-            parts += [
-                f'<rect {marker} x="{xs[i][1]}" y="{py - 4:.1f}" width="8" height="8"/>' for i, py in zip(weeks, ys)
-            ]
-        labels.append([ys[-1] + 4, x(weeks[-1]) + 8, key, series.person.name])
+            for i, v, at in marks:
+                corner = corners.get(v)
+                if corner is None:
+                    corner = corners[v] = f"{at[0] - 4:.1f}"
+                parts.append(f'<rect {marker} x="{xs[i][1]}" y="{corner}" width="8" height="8"/>')
+        last, _, (py, _) = marks[-1]
+        labels.append([py + 4, _week_x(last, n) + 8, key, series.person.name_html])
     # Direct labels at the end of each line, moved apart where the lines end close together.
     labels.sort()
     for above, below in zip(labels, labels[1:]):
@@ -147,10 +204,10 @@ def line_chart(trend: Trend, chart_id: str, summary: str) -> Markup:
     for label_y, label_x, key, name in labels:
         parts.append(
             f'<text class="line-label label-{key}" fill="{INK[key]}" font-size="13" font-weight="600" '
-            f'x="{label_x:.1f}" y="{label_y:.1f}">{escape(name)}</text>'
+            f'x="{label_x:.1f}" y="{label_y:.1f}">{name}</text>'
         )
     parts.append("</svg>")
-    return Markup("".join(parts))  # nosec B704 (SVG built from numbers and our own labels; every name passes through escape())
+    return Markup("".join(parts))  # nosec B704 (SVG built from numbers and our own labels; names and the summary escaped)
 
 
 def bar_rows(bars: Bars, chart_id: str, title: str, summary: str, labels: dict[str, str]) -> Markup:
@@ -162,7 +219,7 @@ def bar_rows(bars: Bars, chart_id: str, title: str, summary: str, labels: dict[s
     n = max(len(bars.weeks), 1)
     slot = plot_w / n
     top_value = max([v for values in bars.groups.values() for v in values] + [1])
-    parts = _open(chart_id, title, summary, height, "bars")
+    parts = _open(chart_id, escape(title), escape(summary), height, "bars")
 
     def x(i: int) -> float:
         return left + i * slot + slot / 2
@@ -200,7 +257,7 @@ def stage_chart(
     def y(stage: int) -> float:
         return TOP + (4 - stage) / 3 * plot_h
 
-    parts = _open(chart_id, "Pace stage over time", summary, height)
+    parts = _open(chart_id, "Pace stage over time", escape(summary), height)
     for stage in (1, 2, 3, 4):
         parts.append(
             f'<line class="grid" {GRID} x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(stage):.1f}" y2="{y(stage):.1f}"/>'
@@ -236,11 +293,16 @@ def stage_chart(
 # and the template's escaping and lookups per cell were most of the page's time.
 
 
+def _head(labels) -> str:
+    """A numbers table's head: each column's label, escaped already."""
+    cells = "".join([f'<th scope="col">{label}</th>' for label in labels])
+    return f"<thead><tr>{cells}</tr></thead>"
+
+
 def _table(head, rows: list[str]) -> Markup:
     """A numbers table's inside: a head of each column's label (escaped here), then its rows."""
-    labels = "".join([f'<th scope="col">{escape(label)}</th>' for label in head])
     body = "\n".join(rows)
-    return Markup(f"<thead><tr>{labels}</tr></thead>\n<tbody>\n{body}\n</tbody>")  # nosec B704 (escaped labels, rows built here)
+    return Markup(f"{_head(map(escape, head))}\n<tbody>\n{body}\n</tbody>")  # nosec B704 (escaped labels, rows built here)
 
 
 def _local_days(instants) -> dict[datetime, str]:
@@ -253,20 +315,63 @@ def _local_days(instants) -> dict[datetime, str]:
     return {at: date_words(at.astimezone(zone)) for at in instants}
 
 
-def trend_table(trend: Trend) -> Markup:
+def trend_table(trend: Trend, weeks: _Weeks | None = None) -> Markup:
     """A trend's table: each week with any check-in, then each person's weekly average
     with, in brackets, the number of check-ins it averages (a dash for none, written as a
     reference so the page stays ASCII: see templates/base.html's title)."""
+    weeks = weeks or _Weeks(trend.weeks)
     shown = sorted({i for series in trend.series for i, v in enumerate(series.values) if v is not None})
     # Column by column: each person's cell for every week shown, added to the row so far.
-    rows = [f'<tr><th scope="row">{trend.weeks[i].isoformat()}</th>' for i in shown]
+    rows = [f'<tr><th scope="row">{weeks.labels[i]}</th>' for i in shown]
     for series in trend.series:
-        key, values, counts = escape(series.person.key), series.values, series.counts
+        key, values, counts, word = series.person.key, series.values, series.counts, weeks.word
         rows = [
-            f'{row}<td class="avg-{key}">{"&ndash;" if values[i] is None else f"{values[i]:.1f} ({counts[i]})"}</td>'
+            f'{row}<td class="avg-{key}">{"&ndash;" if values[i] is None else f"{word(values[i])} ({counts[i]})"}</td>'
             for row, i in zip(rows, shown)
         ]
-    return _table(["Week of", *(s.person.name for s in trend.series)], [f"{row}</tr>" for row in rows])
+    head = _head(["Week of", *(s.person.name_html for s in trend.series)])
+    body = "\n".join([f"{row}</tr>" for row in rows])
+    return Markup(f"{head}\n<tbody>\n{body}\n</tbody>")  # nosec B704 (names escaped, numbers and our words)
+
+
+def trend_figures(trends: list[Trend], open_table: bool = False) -> Markup:
+    """Each trend's figure: its heading and summary (`summaries.trend_summary`), its chart
+    and its table of numbers, written in one pass rather than by a macro a trend: the
+    weeks' labels and axis, and most averages' words, are the same in every chart."""
+    if not trends:
+        return Markup()
+    weeks = _Weeks(trends[0].weeks)
+    figures = []
+    for trend in trends:
+        summary = trend_summary(trend)
+        label = _label(trend)
+        chart = line_chart(trend, f"chart-{trend.field}", summary, weeks)
+        table = numbers_table(
+            f"table-{trend.field}",
+            f"{label}: weekly averages (check-ins that week)",
+            trend_table(trend, weeks),
+            open_table,
+        )
+        figures.append(
+            f'\n<figure class="chart-figure" id="trend-{trend.field}">\n'
+            f'  <figcaption><h3>{label}</h3><p class="chart-summary">{summary}</p></figcaption>\n'
+            f"  {chart}\n  {table}\n</figure>"
+        )
+    return Markup("".join(figures))  # nosec B704 (our own words and numbers; names escaped)
+
+
+def numbers_table(table_id: str, caption: str, table: str, open_table: bool = False) -> str:
+    """The table under a chart, folded: what the chart draws, as numbers (its caption
+    escaped already, its head and rows from the functions here)."""
+    return (
+        f'<details class="chart-numbers"{" open" if open_table else ""}>\n'
+        "    <summary>The numbers</summary>\n"
+        f'    <table class="numbers" id="{table_id}">\n'
+        f"      <caption>{caption}</caption>\n"
+        f"      {table}\n"
+        "    </table>\n"
+        "  </details>"
+    )
 
 
 def bars_table(bars: Bars, labels: dict[str, str]) -> Markup:

@@ -14,9 +14,12 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from itertools import groupby
 from operator import itemgetter
 from typing import NamedTuple
+
+from markupsafe import Markup, escape
 
 from journal.access import Scope
 from journal.models import now_utc
@@ -47,6 +50,11 @@ class Person:
     #: "you" or "partner": the key used in CSS classes and tables.
     key: str
     name: str
+
+    @cached_property
+    def name_html(self) -> Markup:
+        """The name, escaped once a page: the page writes it in every chart and table."""
+        return escape(self.name)
 
 
 @dataclass
