@@ -184,6 +184,22 @@ def test_a_schedules_dates_say_their_year(app, couple):
     assert "Once, 2 March 2031 at 09:00" in rows["Morning stretch"]
 
 
+def test_a_schedules_line_is_ascii_and_escapes_the_partners_name(app, couple):
+    """The line's dots are written as references (a page of ASCII alone encodes as a copy)
+    and read as dots; the partner's name in it is text, never markup."""
+    ana, bo, c = couple
+    bo.display_name = "Bo <b>&</b>"
+    db.session.commit()
+    plan = couple_plan(c)
+    make_schedule(plan, make_practice("Evening walk"), prompt_user_id=bo.id)
+
+    page = client_for(app, ana).get("/plan")
+
+    assert page.get_data().isascii()
+    assert "· for Bo <b>&</b> · next " in schedule_rows(page)["Evening walk"]
+    assert "<b>&</b>" not in page.text and "Bo &lt;b&gt;&amp;&lt;/b&gt;" in page.text
+
+
 def test_who_is_prompted(app, couple):
     ana, bo, c = couple
     couple_plan(c)

@@ -255,6 +255,16 @@ def test_browse_lists_the_library_and_filters_by_kind_and_stage(app, auth_client
         assert auth_client.get(path).status_code == 404, path
 
 
+def test_the_library_page_is_ascii_and_its_dots_read_as_dots(app, auth_client):
+    # A page of ASCII alone encodes as a copy: a card writes its dots as references.
+    by_slug = load_library()
+    touch = next(p for p in by_slug.values() if p.kind == "touch" and p.stage == 2 and p.together)
+    response = auth_client.get("/practices")
+    assert response.get_data().isascii()
+    card = next(el for el in elements(response, "li.card.practice") if el.select_one("h2 > a").text == touch.title)
+    assert f"Touch · stage 2 · about {touch.duration_minutes} min · together" in card.text
+
+
 def test_practice_page_shows_steps_in_order_duration_together_and_safety_note(app, auth_client):
     by_slug = load_library()
     noted = next(p for p in by_slug.values() if p.safety_note and p.together and len(p.steps) > 2)

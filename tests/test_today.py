@@ -128,6 +128,26 @@ def test_today_lists_due_and_upcoming_prompts_with_link_and_every_choice(app, co
     assert ana_client.get(f"/practices/{earlier.id}").status_code == 200
 
 
+def test_today_is_ascii_and_its_dots_read_as_dots(app, couple, ana_client):
+    # A page of ASCII alone encodes as a copy: the prompts write their dots as references.
+    ana, bo, _ = couple
+    plan = plan_for(ana)
+    soon_once(plan, make_practice(title="A slow evening walk"))
+    soon_once(plan, make_practice(title="Tea together"), hours=3)
+    prompt_act(user=bo, prompt=prompts(bo, now_utc())[1], action="done")
+    db.session.commit()
+    at = prompts(ana, now_utc())[0].occurrence_at
+    prompt_act(user=ana, prompt=prompts(ana, now_utc())[0], action="15min", now=at - timedelta(hours=3))
+    db.session.commit()
+
+    response = ana_client.get("/today")
+
+    assert response.get_data().isascii()
+    metas = texts_of(response, "li.prompt p.meta")
+    assert any(m.endswith(" · brought back") for m in metas) and any(m.endswith(" · done together") for m in metas)
+    assert "Done, and note how it went · Write about it" in " ".join(texts_of(response, "li.prompt p"))
+
+
 def test_today_never_uses_guilt_or_streak_language(app, couple, ana_client):
     ana, _, _ = couple
     assert_calm(today_page(ana_client))  # nothing planned yet

@@ -5,6 +5,8 @@ rather than by the template: the template's calls for these were most of the pag
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from markupsafe import Markup, escape
+
 from journal.access import Partner, Scope
 from journal.plan.forms import WEEKDAYS
 from journal.plan.recurrence import next_occurrence
@@ -21,10 +23,11 @@ class ScheduleLine:
     practice: ListedPractice
     #: "later" (above the stage) or "on hold" (held), as the plan's rules say; else None.
     tag: str | None
-    #: "Every day at 20:00, from 21 November 2026 · next 28 November 2026, 20:00", each day
-    #: with its year as every page words one (a start in another year says so); None for a
-    #: schedule this version can't read (the page says so instead).
-    when: str | None
+    #: "Every day at 20:00, from 21 November 2026 &middot; next 28 November 2026, 20:00", as
+    #: HTML (the partner's name escaped), each day with its year as every page words one (a
+    #: start in another year says so); None for a schedule this version can't read (the page
+    #: says so instead).
+    when: Markup | None
 
 
 def schedule_lines(
@@ -50,7 +53,12 @@ def schedule_lines(
     return lines
 
 
-def _when(schedule: ListedSchedule, view, zones, next_at, today, viewer_id, partner) -> str:
+#: The dot between a line's parts, as a reference: a page of ASCII alone encodes as a copy
+#: (one character above 127 and every character is encoded one by one, templates/base.html).
+_DOT = Markup(" &middot; ")
+
+
+def _when(schedule: ListedSchedule, view, zones, next_at, today, viewer_id, partner) -> Markup:
     start, end = schedule.start_date, schedule.end_date
     kind = schedule.kind
     if kind == "once":
@@ -69,11 +77,11 @@ def _when(schedule: ListedSchedule, view, zones, next_at, today, viewer_id, part
         if end:
             parts.append(f" until {date_words(end)}")
     if schedule.prompt_user_id == viewer_id:
-        parts.append(" · for me")
+        parts += [_DOT, "for me"]
     elif schedule.prompt_user_id:
-        parts.append(f" · for {partner.display_name if partner else 'my partner'}")
+        parts += [_DOT, "for ", escape(partner.display_name) if partner else "my partner"]
     if view.paused:
-        parts.append(" · paused")
+        parts += [_DOT, "paused"]
     elif next_at:
-        parts.append(f" · next {zones.moment(next_at)}")
-    return "".join(parts)
+        parts += [_DOT, "next ", zones.moment(next_at)]
+    return Markup("".join(parts))  # nosec B704 (our own words, and the partner's name escaped)
