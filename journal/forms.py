@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from werkzeug.datastructures import ImmutableMultiDict
 from wtforms import SelectField, validators
+from wtforms.fields.core import Flags, Label
 from wtforms.validators import ValidationError
 from wtforms.widgets import html_params
 
@@ -63,6 +64,66 @@ def _text_fields_only(meta, form, formdata):
 
 
 FlaskForm.Meta.wrap_formdata = _text_fields_only
+
+
+class FieldsMadeOnce:
+    """A form `Meta` whose fields are made once per process and copied for each form.
+
+    WTForms makes every field of a form anew each time (`Field.__init__` with a dozen
+    keyword arguments, its label, flags and choices): for the fifteen fields of a check-in
+    that was a fifth of saving one. A field holds nothing from a request until the form
+    processes its data, so one made without a form is copied (its attributes, with a
+    fresh copy of each list, dict, label and flags, as a new field would have) and given
+    the form and its meta. For forms whose CSRF token the app checks (`csrf = False`):
+    Flask-WTF's own token field is made anew for every form, so it is never kept."""
+
+    def bind_field(self, form, unbound_field, options):
+        if self.csrf:
+            return super().bind_field(form, unbound_field, options)
+        made, fresh = _field_made(unbound_field, options["name"], options["prefix"], options["translations"], self)
+        field = object.__new__(type(made))  # Field.__new__ would answer with an UnboundField
+        state = field.__dict__
+        state.update(made.__dict__)
+        for name in fresh:
+            state[name] = _fresh(state[name])
+        state["_form"], state["meta"] = form, form.meta
+        return field
+
+
+def _fresh(value):
+    """A copy of a list, dict, label or flags that WTForms makes anew for each field."""
+    if type(value) in (list, dict):
+        return value.copy()
+    copied = object.__new__(type(value))
+    copied.__dict__.update(value.__dict__)
+    return copied
+
+
+#: (unbound field, name, prefix, translations) -> (field, names copied fresh): one a field
+#: of the forms that use `FieldsMadeOnce`, whose unbound fields are their classes' own.
+_made: dict[tuple, tuple] = {}
+
+
+def _field_made(unbound_field, name: str, prefix: str, translations, meta) -> tuple:
+    """A field as WTForms binds it, belonging to no form (made with a meta of the form's
+    kind holding nothing of any form; every copy gets its own form's), and the names of
+    the attributes WTForms makes anew for each field (its flags, label, choices,
+    render_kw...: not what the class or the field's arguments hold, which every field of
+    WTForms' own shares too)."""
+    key = (unbound_field, name, prefix, translations)
+    found = _made.get(key)
+    if found is None:
+        made = unbound_field.bind(form=None, name=name, prefix=prefix, translations=translations, _meta=type(meta)())
+        given = {id(value) for value in unbound_field.kwargs.values()}
+        fresh = tuple(
+            attribute
+            for attribute, value in made.__dict__.items()
+            if isinstance(value, list | dict | Flags | Label)
+            and id(value) not in given
+            and getattr(type(made), attribute, None) is not value
+        )
+        found = _made[key] = (made, fresh)
+    return found
 
 
 class EmptyForm(FlaskForm):

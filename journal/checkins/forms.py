@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
 
 from journal.access import PRIVATE, SHARED
-from journal.forms import DatedForm, strip
+from journal.forms import DatedForm, FieldsMadeOnce, strip
 from journal.models.checkins import BLEEDING, BOUNDARIES, PAIN_LEVELS, SCALES, SCORE_FIELDS
 
 #: How many days back a check-in may be about.
@@ -83,7 +83,7 @@ def _yes_no(label):
 
 
 class CheckInForm(DatedForm):
-    class Meta:
+    class Meta(FieldsMadeOnce):
         # The app's CSRFProtect checks every POST's token before the view runs, and the
         # page writes its one CSRF field (`csrf_field`): a field of the form's own would
         # only sign the token again on every POST.
