@@ -386,6 +386,22 @@ def test_the_note_form_shows_the_body_diagram_over_working_selects(app, couple, 
     assert 'class="area area-back feel-reduced" fill="url(#note-body-reduced)"' in again.get_data(as_text=True)
 
 
+def test_the_note_forms_diagram_escapes_what_it_was_sent(app, couple, ana_client):
+    """The diagram's words are ours, escaped once per process; a feeling the form was sent
+    is anyone's, and is escaped where the diagram writes it."""
+    touch = practice("touch")
+    touch.stage = 1
+    db.session.commit()
+    sent = '"><script>x</script>'
+    page = ana_client.post(f"/notes/new?practice={touch.id}", data={"sensation-back": sent})
+    assert page.status_code == 422
+    html = page.get_data(as_text=True)
+    assert "<script>x" not in html
+    back = element(page, "g.area-back")
+    assert back.attrs["class"] == f"area area-back feel-{sent}"
+    assert back.select_one("title").text.strip() == "Back:"
+
+
 def a_month_of_check_ins(user):
     """A check-in (mood 3) on each of the last thirty days; returns the first day, and a
     function that notes a grounding practice on day `i` of them."""

@@ -14,6 +14,7 @@ from functools import cache
 
 from markupsafe import Markup, escape
 
+from journal.progress.body import html_words
 from journal.progress.services import TRENDS, Bars, BodyMap, StageStep, Trend
 from journal.progress.summaries import trend_summary
 from journal.templating import date_words, local_time
@@ -396,7 +397,7 @@ def stage_table(steps: list[StageStep]) -> Markup:
 def sensation_rows(body: BodyMap, feeling_words: dict[str, str]) -> Markup:
     """The sensation table's rows: each area with an answer, its latest, then every answer
     in the period, oldest first, each with its day in the viewer's own time zone."""
-    chips = {f: (escape(f), escape(w)) for f, w in feeling_words.items()}
+    chips = {f: (html_words(f), html_words(w)) for f, w in feeling_words.items()}
     # A map answers for several areas at one instant: each instant's day is written once.
     days = _local_days(when for history in body.areas.values() for when, _ in history.ratings)
     rows = []
@@ -411,7 +412,7 @@ def sensation_rows(body: BodyMap, feeling_words: dict[str, str]) -> Markup:
             ]
         )
         rows.append(
-            f'<tr><th scope="row">{escape(history.label)}</th><td><span class="feel-word feel-{latest}">'
+            f'<tr><th scope="row">{html_words(history.label)}</th><td><span class="feel-word feel-{latest}">'
             f'{latest_words}</span></td>\n<td><ol class="ratings">{answers}</ol></td></tr>'
         )
     return Markup("\n".join(rows))  # nosec B704 (our own words and dates; every value passes through escape())
