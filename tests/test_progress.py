@@ -434,6 +434,21 @@ def test_what_seems_to_help_stays_quiet_below_eight_days(app, couple, bo_client)
     ]
 
 
+def test_what_seems_to_help_escapes_a_kind_it_has_no_words_for(app, couple, bo_client):
+    bo = couple[1]
+    odd = practice("<i>odd</i>")
+    start = today() - timedelta(days=29)
+    for i in range(30):
+        checkin(bo, start + timedelta(days=i), mood=3)
+    for i in range(0, 16, 2):
+        note = note_create(scope=Scope(bo), author=bo, practice=odd, went="Tried.")
+        note.created_at = datetime.combine(start + timedelta(days=i), datetime.min.time(), UTC) + timedelta(hours=9)
+    db.session.commit()
+    page = bo_client.get("/progress")
+    assert "<i>odd" not in page.get_data(as_text=True)
+    assert table_rows(page, "helps-you") == [["<i>odd</i>", "Mood", "3.0 (8 days)", "3.0 (22 days)"]]
+
+
 def test_a_day_of_several_check_ins_counts_once_at_their_average(app, couple, bo_client):
     bo = couple[1]
     start, practised = a_month_of_check_ins(bo)
