@@ -386,6 +386,22 @@ def test_the_note_form_shows_the_body_diagram_over_working_selects(app, couple, 
     assert 'class="area area-back feel-reduced" fill="url(#note-body-reduced)"' in again.get_data(as_text=True)
 
 
+def test_the_note_forms_diagram_escapes_what_it_was_sent(app, couple, ana_client):
+    """The diagram's words are ours, escaped once per process; a feeling the form was sent
+    is anyone's, and is escaped where the diagram writes it."""
+    touch = practice("touch")
+    touch.stage = 1
+    db.session.commit()
+    sent = '"><script>x</script>'
+    page = ana_client.post(f"/notes/new?practice={touch.id}", data={"sensation-back": sent})
+    assert page.status_code == 422
+    html = page.get_data(as_text=True)
+    assert "<script>x" not in html
+    back = element(page, "g.area-back")
+    assert back.attrs["class"] == f"area area-back feel-{sent}"
+    assert back.select_one("title").text.strip() == "Back:"
+
+
 def a_month_of_check_ins(user):
     """A check-in (mood 3) on each of the last thirty days; returns the first day, and a
     function that notes a grounding practice on day `i` of them."""
@@ -416,6 +432,21 @@ def test_what_seems_to_help_stays_quiet_below_eight_days(app, couple, bo_client)
     assert table_rows(bo_client.get("/progress"), "helps-you") == [
         ["Grounding", "Mood", "3.0 (8 days)", "3.0 (22 days)"]
     ]
+
+
+def test_what_seems_to_help_escapes_a_kind_it_has_no_words_for(app, couple, bo_client):
+    bo = couple[1]
+    odd = practice("<i>odd</i>")
+    start = today() - timedelta(days=29)
+    for i in range(30):
+        checkin(bo, start + timedelta(days=i), mood=3)
+    for i in range(0, 16, 2):
+        note = note_create(scope=Scope(bo), author=bo, practice=odd, went="Tried.")
+        note.created_at = datetime.combine(start + timedelta(days=i), datetime.min.time(), UTC) + timedelta(hours=9)
+    db.session.commit()
+    page = bo_client.get("/progress")
+    assert "<i>odd" not in page.get_data(as_text=True)
+    assert table_rows(page, "helps-you") == [["<i>odd</i>", "Mood", "3.0 (8 days)", "3.0 (22 days)"]]
 
 
 def test_a_day_of_several_check_ins_counts_once_at_their_average(app, couple, bo_client):

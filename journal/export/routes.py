@@ -14,7 +14,7 @@ from journal.export.forms import ExportForm, SummaryForm
 from journal.export.summary import SummaryOptions, summary_build
 from journal.extensions import limit_per_person
 from journal.models.notes import AREAS, FEELINGS
-from journal.progress import charts, summaries
+from journal.progress import charts
 from journal.zones import today_for
 
 bp = Blueprint("export", __name__, url_prefix="/export")
@@ -67,7 +67,7 @@ def _options(form: SummaryForm) -> SummaryOptions:
 
 def _summary_context(form: SummaryForm) -> dict:
     summary = summary_build(scope(), options=_options(form))
-    return {"summary": summary, "charts": charts, "summaries": summaries, "areas": AREAS, "feelings": FEELINGS}
+    return {"summary": summary, "charts": charts, "areas": AREAS, "feelings": FEELINGS}
 
 
 @bp.get("/summary")

@@ -7,6 +7,8 @@ in the template, whose escaping, lookups and macro call for each were most of a 
 
 from markupsafe import Markup, escape
 
+from journal.models.notes import AREAS, FEELINGS
+
 #: Each area's shape (the front view, and the back's own outline).
 SHAPES = {
     "face": '<circle cx="110" cy="34" r="24"/>',
@@ -26,6 +28,16 @@ FILL = {"comfortable": "#3d7a4f", "neutral": "#b9b0a4", "not_tried": "#ffffff"}
 HATCHED = ("reduced", "uncomfortable")
 
 
+#: Our own words for the areas and feelings, and the feelings' keys, escaped once per
+#: process: a page writes each of them a few dozen times.
+_OURS = {text: escape(text) for text in (*AREAS.values(), *FEELINGS.values(), *FEELINGS, "none")}
+
+
+def html_words(text: str) -> str:
+    """`text` escaped: our own words from `_OURS`, anything else (what a form was sent) each time."""
+    return _OURS.get(text) or escape(text)
+
+
 def body_areas(diagram_id: str, feelings: dict, areas: dict[str, str], feeling_words: dict[str, str], links=False):
     """Every area of `areas` (AREAS), shaded by its feeling in `feelings`: an area's latest
     answer, or what the note form was sent, which may hold anything (escaped; a feeling
@@ -34,10 +46,11 @@ def body_areas(diagram_id: str, feelings: dict, areas: dict[str, str], feeling_w
     parts = []
     for key, words in areas.items():
         feeling = feelings.get(key)
-        described = escape(f"{words}: {feeling_words.get(feeling, '') if feeling else 'no answer'}")
-        fill = f"url(#{diagram}-{escape(feeling)})" if feeling in HATCHED else FILL.get(feeling, "#ffffff")
+        said = html_words(feeling_words.get(feeling, "")) if feeling else "no answer"
+        described = f"{html_words(words)}: {said}"
+        fill = f"url(#{diagram}-{html_words(feeling)})" if feeling in HATCHED else FILL.get(feeling, "#ffffff")
         area = (
-            f'<g class="area area-{key} feel-{escape(feeling or "none")}" fill="{fill}" stroke="#5b544c" '
+            f'<g class="area area-{key} feel-{html_words(feeling or "none")}" fill="{fill}" stroke="#5b544c" '
             f'stroke-width="1.5"><title>{described}</title>{SHAPES.get(key, "")}</g>'
         )
         if links:
@@ -45,4 +58,4 @@ def body_areas(diagram_id: str, feelings: dict, areas: dict[str, str], feeling_w
                 f'<a href="#sensation-{key}" class="area-link" id="{diagram}-{key}" aria-label="{described}">{area}</a>'
             )
         parts.append(area)
-    return Markup("\n".join(parts))  # nosec B704 (our own shapes and area keys; every feeling and word passes through escape())
+    return Markup("\n".join(parts))  # nosec B704 (our own shapes and area keys; every feeling and word escaped)

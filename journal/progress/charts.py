@@ -14,8 +14,10 @@ from functools import cache
 
 from markupsafe import Markup, escape
 
+from journal.progress.body import html_words
+from journal.progress.insights import KIND_WORDS, Comparison
 from journal.progress.services import TRENDS, Bars, BodyMap, StageStep, Trend
-from journal.progress.summaries import trend_summary
+from journal.progress.summaries import bars_summary, stage_summary, trend_summary
 from journal.templating import date_words, local_time
 
 WIDTH = 640
@@ -210,12 +212,24 @@ def line_chart(trend: Trend, chart_id: str, summary: str, weeks: _Weeks | None =
     return Markup("".join(parts))  # nosec B704 (SVG built from numbers and our own labels; names and the summary escaped)
 
 
+BAR_ROW_H = 34
+BAR_LEFT = 130
+BAR_PLOT_W = WIDTH - BAR_LEFT - 20
+
+
+@cache
+def _bar_slots(n: int) -> tuple[tuple[str, ...], str]:
+    """Where each week's bar starts on a bar chart of `n` weeks, written, and the bars'
+    width: the same on every chart, so written once per process."""
+    slot = BAR_PLOT_W / n
+    width = max(1.0, slot * 0.7)
+    return tuple(f"{BAR_LEFT + i * slot + slot / 2 - width / 2:.1f}" for i in range(n)), f"{width:.1f}"
+
+
 def bar_rows(bars: Bars, chart_id: str, title: str, summary: str, labels: dict[str, str]) -> Markup:
     """One labelled row of weekly bars per group (a practice kind, or whose moments)."""
-    row_h = 34
+    row_h, left, plot_w = BAR_ROW_H, BAR_LEFT, BAR_PLOT_W
     height = TOP + row_h * max(len(bars.groups), 1) + BOTTOM
-    left = 130
-    plot_w = WIDTH - left - 20
     n = max(len(bars.weeks), 1)
     slot = plot_w / n
     top_value = max([v for values in bars.groups.values() for v in values] + [1])
@@ -224,23 +238,63 @@ def bar_rows(bars: Bars, chart_id: str, title: str, summary: str, labels: dict[s
     def x(i: int) -> float:
         return left + i * slot + slot / 2
 
-    width = max(1.0, slot * 0.7)
+    xs, width = _bar_slots(n)
+    # A count's bar, written once a chart: its height (at least 2, so the smallest count
+    # still shows), and how far its top is above a row's base line.
+    bars_of: dict[int, tuple[str, float]] = {}
     for r, (group, values) in enumerate(bars.groups.items()):
         base = TOP + (r + 1) * row_h - 6
         parts.append(
             f'<text class="row-label" fill="{INK["text"]}" font-size="13" x="{left - 8}" y="{base - 6}" text-anchor="end">{escape(labels.get(group, group))}</text>'
         )
         parts.append(f'<line class="grid" {GRID} x1="{left}" x2="{left + plot_w}" y1="{base}" y2="{base}"/>')
-        # A week's bar is at least 2 high, so the smallest count still shows.
-        heights = [(i, (row_h - 10) * v / top_value) for i, v in enumerate(values) if v]
-        parts += [
-            f'<rect class="bar" fill="{INK["you"]}" x="{left + i * slot + slot / 2 - width / 2:.1f}" '
-            f'y="{base - (h if h > 2.0 else 2.0):.1f}" width="{width:.1f}" height="{h if h > 2.0 else 2.0:.1f}"/>'
-            for i, h in heights
-        ]
+        for i, v in enumerate(values):
+            if not v:
+                continue
+            bar = bars_of.get(v)
+            if bar is None:
+                h = (row_h - 10) * v / top_value
+                h = h if h > 2.0 else 2.0
+                bar = bars_of[v] = (f"{h:.1f}", h)
+            parts.append(
+                f'<rect class="bar" fill="{INK["you"]}" x="{xs[i]}" y="{base - bar[1]:.1f}" width="{width}" height="{bar[0]}"/>'
+            )
     parts += _x_labels(bars.weeks, x, height)
     parts.append("</svg>")
     return Markup("".join(parts))  # nosec B704 (SVG built from numbers and our own labels; every name passes through escape())
+
+
+def bars_figure(
+    bars: Bars, block_id: str, title: str, labels: dict[str, str], noun: str, open_table: bool = False
+) -> Markup:
+    """A bar chart's figure: its summary (`summaries.bars_summary`), and when anything was
+    counted, its chart and table of numbers."""
+    summary = escape(bars_summary(bars, labels, noun))
+    inner = ""
+    if bars.total:
+        chart = bar_rows(bars, f"chart-{block_id}", title, summary, labels)
+        table = numbers_table(f"table-{block_id}", escape(title), bars_table(bars, labels), open_table)
+        inner = f"\n  {chart}\n  {table}\n  "
+    return Markup(
+        f'\n<figure class="chart-figure" id="{block_id}">\n'
+        f'  <figcaption><p class="chart-summary">{summary}</p></figcaption>\n  {inner}\n</figure>'
+    )  # nosec B704 (the summary and title escaped; the chart and table escape what they write)
+
+
+def stage_figure(progress, start: datetime, end: datetime, open_table: bool = False) -> Markup:
+    """The pace chart's figure: its summary (`summaries.stage_summary`), its chart, and
+    when the stage changed, its table."""
+    summary = escape(stage_summary(progress.stages, progress.current_stage))
+    chart = stage_chart(progress.stages, start, end, progress.current_stage, "chart-pace", summary)
+    table = ""
+    if progress.stages:
+        table = (
+            f"\n  {numbers_table('table-pace', 'Changes of pace stage', stage_table(progress.stages), open_table)}\n  "
+        )
+    return Markup(
+        f'\n<figure class="chart-figure" id="pace">\n'
+        f'  <figcaption><p class="chart-summary">{summary}</p></figcaption>\n  {chart}\n  {table}\n</figure>'
+    )  # nosec B704 (our own words and numbers, escaped all the same)
 
 
 def stage_chart(
@@ -378,7 +432,7 @@ def bars_table(bars: Bars, labels: dict[str, str]) -> Markup:
     """A bar chart's table: every week, then each group's count that week."""
     rows = [f'<tr><th scope="row">{week.isoformat()}</th>' for week in bars.weeks]
     for values in bars.groups.values():
-        rows = [f"{row}<td>{v:d}</td>" for row, v in zip(rows, values)]
+        rows = [f"{row}<td>{v}</td>" for row, v in zip(rows, values)]
     return _table(["Week of", *(labels.get(g, g) for g in bars.groups)], [f"{row}</tr>" for row in rows])
 
 
@@ -396,7 +450,7 @@ def stage_table(steps: list[StageStep]) -> Markup:
 def sensation_rows(body: BodyMap, feeling_words: dict[str, str]) -> Markup:
     """The sensation table's rows: each area with an answer, its latest, then every answer
     in the period, oldest first, each with its day in the viewer's own time zone."""
-    chips = {f: (escape(f), escape(w)) for f, w in feeling_words.items()}
+    chips = {f: (html_words(f), html_words(w)) for f, w in feeling_words.items()}
     # A map answers for several areas at one instant: each instant's day is written once.
     days = _local_days(when for history in body.areas.values() for when, _ in history.ratings)
     rows = []
@@ -411,7 +465,22 @@ def sensation_rows(body: BodyMap, feeling_words: dict[str, str]) -> Markup:
             ]
         )
         rows.append(
-            f'<tr><th scope="row">{escape(history.label)}</th><td><span class="feel-word feel-{latest}">'
+            f'<tr><th scope="row">{html_words(history.label)}</th><td><span class="feel-word feel-{latest}">'
             f'{latest_words}</span></td>\n<td><ol class="ratings">{answers}</ol></td></tr>'
         )
     return Markup("\n".join(rows))  # nosec B704 (our own words and dates; every value passes through escape())
+
+
+#: The practice kinds as a table's row starts them, escaped once per process.
+_KIND_HEADS = {kind: escape(words.capitalize()) for kind, words in KIND_WORDS.items()}
+
+
+def helps_rows(comparisons: list[Comparison]) -> Markup:
+    """The rows of "what seems to help": each kind of practice and score, its average on
+    the days after one and on the other days, with how many days each."""
+    rows = [
+        f'<tr><th scope="row">{_KIND_HEADS.get(c.kind) or escape(c.kind_words.capitalize())}</th><td>{_TREND_LABELS[c.field]}</td>'
+        f"<td>{c.after_average:.1f} ({c.after_days} days)</td><td>{c.other_average:.1f} ({c.other_days} days)</td></tr>"
+        for c in comparisons
+    ]
+    return Markup("\n      ".join(rows))  # nosec B704 (our own words and numbers; a kind we have no words for escaped)

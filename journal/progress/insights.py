@@ -88,10 +88,6 @@ class Comparison:
     def kind_words(self) -> str:
         return KIND_WORDS.get(self.kind, self.kind)
 
-    @property
-    def label(self) -> str:
-        return _LABELS[self.field]
-
 
 def what_seems_to_help(progress: Progress) -> dict[int, list[Comparison]]:
     """Per person: for each practice kind and score, the days after a practice of that

@@ -4,10 +4,8 @@ from flask import Blueprint, render_template, request
 from flask_login import login_required
 
 from journal.access import scope
-from journal.models.checkins import SCALES
 from journal.models.notes import AREAS, FEELINGS
-from journal.models.practice import KINDS
-from journal.progress import charts, insights, summaries
+from journal.progress import charts, insights
 from journal.progress.body import body_areas
 from journal.progress.forms import PERIOD_LABELS, period_from
 from journal.progress.services import pace_span, progress_build
@@ -30,11 +28,8 @@ def index():
         sentences=insights.sentences(progress),
         helps=insights.what_seems_to_help(progress),
         charts=charts,
-        summaries=summaries,
-        scales={name: words for name, _, words in SCALES},
         areas=AREAS,
         feelings=FEELINGS,
-        kinds=KINDS,
         pace_start=pace_start,
         pace_end=pace_end,
     )
