@@ -91,3 +91,17 @@ def test_nothing_of_one_form_reaches_the_next(app):
     assert second.mood.label.text == "Mood"
     assert all(f._form is second and f.meta is second.meta for f in second)
     assert "only in the first form" not in str(_seen(second))
+
+
+def test_the_fields_are_made_once_whatever_the_number_of_forms(app):
+    """One field kept per field of the form, not one per request: the fields a process
+    keeps never grow with the forms it makes (a key that changed per request would keep
+    every request's fields for good)."""
+    from journal.forms import _made
+
+    _posted(app, CheckInForm, {})
+    kept = len(_made)
+    for n in range(20):
+        _posted(app, CheckInForm, {"mood": str(n % 5 + 1), "visibility": "private"})
+    assert len(_made) == kept
+    assert kept >= len(list(_posted(app, CheckInForm, {}))) - 1  # every field but Flask-WTF's own token
