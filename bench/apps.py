@@ -24,6 +24,9 @@ def tandem():
     from journal import create_app
 
     settings = json.loads(Path(os.environ["BENCH_SETTINGS"]).read_text())
+    # Served at the log level Tandem runs at by default (INFO: one line a request, into the
+    # server's stderr), not the WARNING the data was built at.
+    settings.pop("LOG_LEVEL", None)
     return create_app(settings)
 
 
