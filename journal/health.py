@@ -1,10 +1,11 @@
-"""Readiness: can this process reach what it needs to serve (the database) and to have
-reminders sent (the queue the workers read)? Each check answers yes or no, quickly."""
+"""Readiness: can this process reach what it needs to serve (the database, and the master
+keys that open what people wrote) and to have reminders sent (the queue the workers read)?
+Each check answers yes or no, quickly."""
 
 import logging
 import sqlite3
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from journal.config import queue_sqlite_path
 from journal.extensions import db
@@ -21,6 +22,26 @@ def database_ready() -> bool:
         return True
     except Exception as exc:  # any driver error means "not ready"; its message may name hosts
         log.warning("readiness: database unreachable (%s)", type(exc).__name__)
+        return False
+    finally:
+        db.session.rollback()
+
+
+def keys_ready() -> bool:
+    """Every master key the database's data keys are wrapped under is configured: false when
+    the key file is gone while words are sealed under it (journal.crypto.keyring), or holds
+    other keys (a file made anew beside an old database). A new install makes its key here."""
+    from journal.crypto.keyring import keyring
+    from journal.models import DataKey
+
+    try:
+        in_use = db.session.scalars(select(DataKey.master_key_id).distinct()).all()
+        ring = keyring()
+        if any(ring.get(key_id) is None for key_id in in_use):
+            ring = keyring(reload=True)  # a rotation another process began adds a key to the file
+        return all(ring.get(key_id) is not None for key_id in in_use)
+    except Exception as exc:
+        log.warning("readiness: master keys unavailable (%s)", type(exc).__name__)
         return False
     finally:
         db.session.rollback()

@@ -106,12 +106,10 @@ def configure(level: str, log_format: str = "text") -> None:
         handler.setFormatter(_formatter(log_format))
     root.setLevel(level)
     # What every record would otherwise look up as it is made and no line of ours shows: its
-    # thread, its multiprocessing process and the line that wrote it (the logging HOWTO's
-    # "Optimization"; gunicorn's lines name the process id, which stays): about a seventh of
-    # what a request's one line costs.
+    # thread and its multiprocessing process (the logging HOWTO's "Optimization"; gunicorn's
+    # lines name the process id, which stays).
     logging.logThreads = False
     logging.logMultiprocessing = False
-    logging._srcfile = None
     # HTTP clients log destination URLs (push endpoints, Apprise hosts) at DEBUG: never.
     for name in ("urllib3", "requests", "apprise"):
         logging.getLogger(name).setLevel(logging.WARNING)

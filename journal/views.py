@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from journal.extensions import db
 from journal.forms import EmptyForm
-from journal.health import database_ready, queue_ready
+from journal.health import database_ready, keys_ready, queue_ready
 
 bp = Blueprint("views", __name__)
 
@@ -46,12 +46,18 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """The database and the reminder queue answer (a readiness probe: send no traffic here
-    while this says 503). Says which part failed, never why (no hosts, no messages)."""
-    checks = {"database": database_ready(), "queue": queue_ready(current_app.config["REDIS_URL"])}
-    ready = all(checks.values())
-    states = {part: "ok" if up else "unreachable" for part, up in checks.items()}
-    return {"status": "ok" if ready else "unavailable", "checks": states}, 200 if ready else 503
+    """The database and the reminder queue answer and the master keys load (a readiness
+    probe: send no traffic here while this says 503). Says which part failed, never why (no
+    hosts, no messages)."""
+    database = database_ready()
+    checks = {
+        "database": "ok" if database else "unreachable",
+        # The keys' check reads the database: not asked while it doesn't answer.
+        "keys": ("ok" if keys_ready() else "missing") if database else "unchecked",
+        "queue": "ok" if queue_ready(current_app.config["REDIS_URL"]) else "unreachable",
+    }
+    ready = all(state == "ok" for state in checks.values())
+    return {"status": "ok" if ready else "unavailable", "checks": checks}, 200 if ready else 503
 
 
 def delete_confirmed(remove, *, message: str, category: str, to: str):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from journal import create_app, crypto
 from journal.account.services import account_delete
 from journal.crypto import DecryptError, context, couple_owner, seal, shred, unseal, user_owner
-from journal.crypto.keyring import keyring, new_key_line, parse, write_file
+from journal.crypto.keyring import MasterKeyMissing, keyring, new_key_line, parse, write_file
 from journal.crypto.rotate import rotate
 from journal.extensions import db
 from journal.models import DataKey, User
@@ -132,6 +132,48 @@ def test_master_key_lives_outside_the_database(app, user):
 
     path = os.path.join(app.instance_path, "master_keys")
     assert os.stat(path).st_mode & 0o777 == 0o600
+
+
+def test_a_lost_key_file_is_never_replaced_while_sealed_words_exist(app, app_config, user):
+    """The instance folder lost its key file (a new container, a restore without it). A new
+    key would seal new words that the old key can't open, and the old words stay unopenable
+    under it: no key is made, the error names the key to bring back, and readiness says so."""
+    seal("kept safe", owner=user_owner(user), context=b"c")
+    db.session.commit()
+    key_id = keyring().current[0]
+    path = os.path.join(app.instance_path, "master_keys")
+    os.remove(path)
+
+    with pytest.raises(MasterKeyMissing, match=key_id):
+        keyring(reload=True)
+    assert not os.path.exists(path)
+
+    answer = create_app(app_config).test_client().get("/readyz")  # a process starting now
+    assert answer.status_code == 503
+    assert answer.get_json()["checks"]["keys"] == "missing"
+    assert not os.path.exists(path)
+
+
+def test_readiness_fails_while_sealed_words_have_no_key(app, app_config, user):
+    """A key file made anew beside an old database holds another key: the old words can't
+    be opened, and readiness says so before anyone meets an error page."""
+    seal("kept safe", owner=user_owner(user), context=b"c")
+    db.session.commit()
+    write_file(parse(new_key_line()))  # the old key is gone; another stands in its place
+
+    answer = create_app(app_config).test_client().get("/readyz")  # a process starting now
+
+    assert answer.status_code == 503
+    assert answer.get_json()["checks"]["keys"] == "missing"
+
+
+def test_a_new_install_makes_its_key(app):
+    """No words sealed yet: the first use makes the key file, and readiness says so."""
+    path = os.path.join(app.instance_path, "master_keys")
+    assert not os.path.exists(path)
+    assert keyring(reload=True).from_file
+    assert os.path.exists(path)
+    assert app.test_client().get("/readyz").get_json()["checks"]["keys"] == "ok"
 
 
 def test_rotation_keeps_every_text_readable(app, couple):

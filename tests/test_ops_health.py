@@ -30,14 +30,14 @@ def test_healthz_answers(client):
 def test_ready_with_database_and_sqlite_queue(client, sqlite_queue):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "checks": {"database": "ok", "queue": "ok"}}
+    assert response.json == {"status": "ok", "checks": {"database": "ok", "keys": "ok", "queue": "ok"}}
 
 
 def test_not_ready_without_the_sqlite_queue(client, tmp_path, monkeypatch):
     monkeypatch.setenv("TANDEM_INSTANCE_PATH", str(tmp_path / "no-worker-ever-ran"))
     response = client.get("/readyz")
     assert response.status_code == 503
-    assert response.json["checks"] == {"database": "ok", "queue": "unreachable"}
+    assert response.json["checks"] == {"database": "ok", "keys": "ok", "queue": "unreachable"}
 
 
 def test_ready_with_redis_and_not_when_redis_is_unreachable(app_config, redis_url):
@@ -49,7 +49,7 @@ def test_ready_with_redis_and_not_when_redis_is_unreachable(app_config, redis_ur
     gone = create_app({**app_config, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
     response = gone.test_client().get("/readyz")
     assert response.status_code == 503
-    assert response.json["checks"] == {"database": "ok", "queue": "unreachable"}
+    assert response.json["checks"] == {"database": "ok", "keys": "ok", "queue": "unreachable"}
 
 
 def test_not_ready_when_the_database_is_unreachable(app_config, backend, tmp_path, sqlite_queue, caplog):
@@ -60,7 +60,10 @@ def test_not_ready_when_the_database_is_unreachable(app_config, backend, tmp_pat
     app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": url})
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
-    assert response.json == {"status": "unavailable", "checks": {"database": "unreachable", "queue": "ok"}}
+    assert response.json == {
+        "status": "unavailable",
+        "checks": {"database": "unreachable", "keys": "unchecked", "queue": "ok"},
+    }
     assert "127.0.0.1" not in response.get_data(as_text=True) and "127.0.0.1" not in caplog.text
     # The process itself still answers.
     assert app.test_client().get("/healthz").status_code == 200

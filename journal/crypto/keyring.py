@@ -53,11 +53,36 @@ def parse(text: str) -> tuple[tuple[str, bytes], ...]:
     return tuple(keys)
 
 
+class MasterKeyMissing(RuntimeError):
+    """No master key is configured, and the database holds data keys wrapped by one."""
+
+
 def load(instance_path: str) -> Keyring:
     configured = os.environ.get("TANDEM_MASTER_KEYS")
     if configured:
         return Keyring(parse(configured), from_file=False)
+    if not (Path(instance_path) / KEY_FILE).exists():
+        _nothing_sealed_yet(instance_path)
     return Keyring(parse(instance_secret(instance_path, KEY_FILE, new_key_line)), from_file=True)
+
+
+def _nothing_sealed_yet(instance_path: str) -> None:
+    """Before a new key file is made: a database that already holds data keys lost its
+    master key file (a new container, a restore without the instance folder). A new key
+    would seal new words the old key can't open, beside old words the new key can't open;
+    so none is made, and the error names the keys to bring back."""
+    from sqlalchemy import select
+
+    from journal.extensions import db
+    from journal.models import DataKey
+
+    in_use = db.session.scalars(select(DataKey.master_key_id).distinct()).all()
+    if in_use:
+        raise MasterKeyMissing(
+            f"the database holds words sealed under master key {', '.join(sorted(in_use))}, and "
+            f"{Path(instance_path) / KEY_FILE} is missing: bring that file back, or set "
+            "TANDEM_MASTER_KEYS. No new key was made."
+        )
 
 
 def keyring(*, reload: bool = False) -> Keyring:
