@@ -1,9 +1,10 @@
 """Every Flask extension, unbound; `create_app` binds them with `init_app`."""
 
+import logging
 import select
 import sqlite3
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -12,10 +13,12 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_static_digest import FlaskStaticDigest
 from flask_wtf import CSRFProtect
+from flask_wtf.csrf import same_origin
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import Pool
+from wtforms import ValidationError
 
 try:
     from psycopg.pq import TransactionStatus
@@ -42,12 +45,28 @@ class _LoginManager(LoginManager):
 class _CSRFProtect(CSRFProtect):
     """Flask-WTF's CSRF check, asking for the method first: it looked up whether the view
     was exempt (formatting the view's name) on every GET before finding a GET is never
-    checked."""
+    checked. The token is checked by `journal.security.csrf_token_check` (Flask-WTF's
+    check, its signature remembered); the rest is Flask-WTF's `protect` as it is."""
 
     def protect(self, apply_exemptions=False):
-        if request.method not in current_app.config["WTF_CSRF_METHODS"]:
+        from journal.security import csrf_token_check  # security binds this module's login manager
+
+        config = current_app.config
+        if request.method not in config["WTF_CSRF_METHODS"]:
             return
-        super().protect(apply_exemptions=apply_exemptions)
+        if apply_exemptions and (not request.endpoint or self._is_exempt()):
+            return
+        try:
+            csrf_token_check(self._get_csrf_token())
+        except ValidationError as e:
+            logging.getLogger("flask_wtf.csrf").info(e.args[0])
+            self._error_response(e.args[0])
+        if request.is_secure and config["WTF_CSRF_SSL_STRICT"]:
+            if not request.referrer:
+                self._error_response("The referrer header is missing.")
+            if not same_origin(request.referrer, f"https://{request.host}/"):
+                self._error_response("The referrer does not match the host.")
+        g.csrf_valid = True  # as Flask-WTF marks a request whose token was good
 
 
 db = SQLAlchemy(model_class=Base)

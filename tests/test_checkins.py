@@ -8,6 +8,7 @@ Time is never waited for: rows are edited directly when a test needs the past.
 
 import logging
 import re
+import time
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -388,6 +389,34 @@ def test_csrf_is_enforced(csrf_app_config, app, couple):
     assert count_checkins() == 0
     token = csrf_token(client, "/checkins/new")
     saved_id(client.post("/checkins/new", data={"mood": "3", "csrf_token": token}))
+
+
+def test_a_remembered_csrf_token_is_still_checked_each_time(csrf_app_config, app, couple, monkeypatch, caplog):
+    """A token's signature is checked once per process (journal.security._csrf_read); its
+    age, and whether it is this session's, are checked on every POST."""
+    caplog.set_level(logging.INFO, logger="flask_wtf.csrf")
+    ana_client, bo_client = client_for(app, couple[0]), client_for(app, couple[1])
+    token = csrf_token(ana_client, "/checkins/new")
+    saved_id(ana_client.post("/checkins/new", data={"mood": "3", "csrf_token": token}))
+    saved_id(ana_client.post("/checkins/new", data={"mood": "4", "csrf_token": token}))  # remembered
+    # Another session's token, good and remembered, is refused here.
+    csrf_token(bo_client, "/checkins/new")  # Bo's session has a token of its own
+    assert bo_client.post("/checkins/new", data={"mood": "3", "csrf_token": token}).status_code == 400
+    # A signature changed by one character is refused, however often it is sent.
+    forged = token[:-1] + ("A" if token[-1] != "A" else "B")
+    for _ in range(2):
+        assert ana_client.post("/checkins/new", data={"mood": "3", "csrf_token": forged}).status_code == 400
+    # The same good token, once older than the time limit, is refused.
+    later = time.time() + app.config["WTF_CSRF_TIME_LIMIT"] + 120
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert ana_client.post("/checkins/new", data={"mood": "3", "csrf_token": token}).status_code == 400
+    assert count_checkins() == 2
+    assert [r.getMessage() for r in caplog.records if r.name == "flask_wtf.csrf"] == [
+        "The CSRF tokens do not match.",
+        "The CSRF token is invalid.",
+        "The CSRF token is invalid.",
+        "The CSRF token has expired.",
+    ]
 
 
 # -- who sees what ---------------------------------------------------------------------------

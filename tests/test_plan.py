@@ -333,6 +333,33 @@ def test_prompting_a_partner_you_do_not_have_is_refused(app, user):
 # -- later stages ------------------------------------------------------------------------
 
 
+def test_the_librarys_marks_follow_the_viewers_own_plan_read_with_the_practices(app, couple):
+    """The library reads the viewer's plan (their couple's, or their own while on their
+    own) in its one statement with the practices: its stage and hold mark the cards;
+    without a plan the cards read as at stage 1, and nobody else's plan counts."""
+    ana, bo, c = couple
+    touch = [p for p in library().values() if p.kind == "touch"]
+    solo = make_user(email="solo@example.com", display_name="Solo")
+    other = make_user(email="other@example.com", display_name="Other")
+
+    def marks(user):
+        client = client_for(app, user)
+        with count_queries(app) as q:
+            cards = library_rows(client.get("/practices?kind=touch"))
+        assert q.count == 2, q.statements  # the person with their session; the practices with the plan
+        return {p.slug: ("[later]" in cards[p.title], "[on hold]" in cards[p.title]) for p in touch}
+
+    assert marks(solo) == {p.slug: (p.stage > 1, False) for p in touch}  # no plan yet
+    own = Scope(other).plan_or_create()
+    own.stage, own.hold_by_id = 3, other.id
+    plan = couple_plan(c)
+    plan.stage = 2
+    db.session.commit()
+    assert marks(other) == {p.slug: (p.stage > 3, p.stage <= 3) for p in touch}
+    assert marks(ana) == {p.slug: (p.stage > 2, False) for p in touch}
+    assert marks(solo) == {p.slug: (p.stage > 1, False) for p in touch}
+
+
 def test_practices_above_the_stage_are_later_and_cannot_be_scheduled(app, couple):
     ana, bo, c = couple
     plan = couple_plan(c)

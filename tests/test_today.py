@@ -342,6 +342,36 @@ def test_a_schedule_with_two_times_prompts_twice_and_doing_one_leaves_the_other(
     assert today == [datetime(2026, 5, 10, 20, 0, tzinfo=UTC)]
 
 
+def test_each_occurrences_actions_are_read_with_its_schedule(app, couple):
+    """Today reads the schedules and the couple's recent actions on them in one statement,
+    a row an action: each occurrence keeps its own, the partner's "done" for a practice
+    done together counts, and an action of someone outside the couple on the same
+    schedule (a partner who has since left) counts for nothing."""
+    ana, bo, _ = couple
+    cy = make_user(email="cy@example.com", display_name="Cy")
+    plan = plan_for(ana)
+    together = make_schedule(plan, make_practice(), times=["08:00", "14:00", "20:00"], start=START)
+    other = make_schedule(plan, make_practice(), times=["09:00"], start=START)
+    day = datetime(2026, 5, 10, tzinfo=UTC)
+    for user, schedule, hour, state in (
+        (bo, together, 8, "done"),
+        (ana, together, 14, "skipped"),
+        (cy, together, 20, "done"),
+        (cy, other, 9, "skipped"),
+    ):
+        db.session.add(
+            PromptAction(schedule_id=schedule.id, user_id=user.id, occurrence_at=day.replace(hour=hour), state=state)
+        )
+    db.session.commit()
+
+    found = [p for p in prompts(ana, day.replace(hour=7)) if p.due_at.date() == day.date()]
+    assert [(p.schedule.id, p.due_at.hour, p.done_together) for p in found] == [
+        (together.id, 8, True),
+        (other.id, 9, False),
+        (together.id, 20, False),
+    ]
+
+
 # -- who is prompted ---------------------------------------------------------------
 
 
@@ -707,8 +737,8 @@ def test_today_issues_a_fixed_number_of_statements(app, couple, ana_client):
         page = today_page(ana_client)
     assert len(keys_on(page)) > 20
     # The person with their session, the plan with its pauses and the pace leader, the
-    # schedules with their practices, the couple's recent prompt actions.
-    assert few.count == many.count == 4, many.statements
+    # schedules with their practices and the couple's recent prompt actions on each.
+    assert few.count == many.count == 3, many.statements
 
 
 def test_a_couples_own_practice_shows_its_own_words_to_both(app, couple, ana_client, bo_client):

@@ -513,9 +513,27 @@ def _schedules_statement(one: bool):
     return stmt.where(Schedule.id == bindparam("schedule_id", type_=Integer)) if one else stmt
 
 
+#: Where a listed row's practice ends: a statement built on `schedules_statement` reads its
+#: own columns after this.
+LISTED_WIDTH = _SCHEDULE_WIDTH + 10
+
+
 def _listed(rows) -> list[tuple[ListedSchedule, ListedPractice]]:
     n = _SCHEDULE_WIDTH
-    return [(ListedSchedule(*row[:n]), ListedPractice(*row[n:])) for row in rows]
+    return [(ListedSchedule(*row[:n]), ListedPractice(*row[n:LISTED_WIDTH])) for row in rows]
+
+
+def schedules_statement():
+    """The statement `schedules_listed` runs (the plan's id bound as `plan_id`), for a
+    surface that reads more with each schedule (Today: the recent prompt actions on it);
+    `schedule_and_practice` reads a row's first `LISTED_WIDTH` columns as
+    `schedules_listed` gives them."""
+    return _schedules_statement(False)
+
+
+def schedule_and_practice(row) -> tuple[ListedSchedule, ListedPractice]:
+    n = _SCHEDULE_WIDTH
+    return ListedSchedule(*row[:n]), ListedPractice(*row[n:LISTED_WIDTH])
 
 
 def schedules_listed(scope: Scope) -> list[tuple[ListedSchedule, ListedPractice]]:

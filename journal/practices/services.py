@@ -7,10 +7,11 @@ from typing import NamedTuple
 from flask import abort
 from sqlalchemy import and_, bindparam, case, or_, select, update
 
-from journal.access import Scope
+from journal.access import Scope, plan_rule
 from journal.extensions import db
-from journal.models import KINDS, Practice, User, now_utc
+from journal.models import KINDS, Plan, Practice, User, now_utc
 from journal.models.practice import OWN_TEXT_FIELDS
+from journal.plan.rules import practice_held, practice_later
 from journal.practices.library import FIELDS, library_data
 from journal.practices.sealing import PLACEHOLDER, practice_text_of, practice_text_seal
 
@@ -111,22 +112,47 @@ class PracticeCard(NamedTuple):
     is_custom: bool
 
 
+class LibraryPlan(NamedTuple):
+    """What the library's marks ask of the person's plan, read with the practices
+    (`practices_browse`): its stage and its safety hold (stage 1 and none without a plan,
+    as `plan_view` says). Asked through the plan's own rules, as `PlanView` asks them."""
+
+    stage: int = 1
+    hold_by_id: int | None = None
+
+    def is_later(self, practice) -> bool:
+        return practice_later(stage=practice.stage, plan_stage=self.stage)
+
+    def is_held(self, practice) -> bool:
+        return practice_held(kind=practice.kind, hold_by_id=self.hold_by_id)
+
+
 @functools.cache
-def _browse_statement(has_plan: bool, by_kind: bool, by_stage: bool):
+def _browse_statement(in_couple: bool, by_kind: bool, by_stage: bool):
     """One statement per shape, built once per process; the values are bound as it runs.
-    The library's order: by kind (as KINDS lists them), stage, then title. The columns'
-    order is the one `practices_browse` unpacks."""
-    stmt = select(
-        Practice.id,
-        Practice.kind,
-        Practice.title,  # the clear columns, labelled "title" and "summary"
-        Practice.summary,
-        Practice.duration_minutes,
-        Practice.stage,
-        Practice.together,
-        Practice.plan_id,
-        Practice.text_sealed,
-    ).where(_visible(bindparam("plan_id") if has_plan else None))
+    The person's plan (`plan_rule`) is joined: its own practices are listed by it, and
+    every row carries its stage and hold for the cards' marks (`LibraryPlan`), where the
+    page read the plan in a statement of its own first. The library's order: by kind (as
+    KINDS lists them), stage, then title. The columns' order is the one
+    `practices_browse` unpacks."""
+    stmt = (
+        select(
+            Practice.id,
+            Practice.kind,
+            Practice.title,  # the clear columns, labelled "title" and "summary"
+            Practice.summary,
+            Practice.duration_minutes,
+            Practice.stage,
+            Practice.together,
+            Practice.plan_id,
+            Practice.text_sealed,
+            Plan.stage.label("plan_stage"),
+            Plan.hold_by_id.label("plan_hold_by_id"),
+        )
+        .select_from(Practice)
+        .outerjoin(Plan, plan_rule(in_couple))
+        .where(_visible(Plan.id))
+    )
     if by_kind:
         stmt = stmt.where(Practice.kind == bindparam("kind"))
     if by_stage:
@@ -135,20 +161,25 @@ def _browse_statement(has_plan: bool, by_kind: bool, by_stage: bool):
     return stmt.order_by(order, Practice.stage, Practice._title)
 
 
-def practices_browse(scope: Scope, *, kind: str | None = None, stage: int | None = None) -> list[PracticeCard]:
+def practices_browse(
+    scope: Scope, *, kind: str | None = None, stage: int | None = None
+) -> tuple[LibraryPlan, list[PracticeCard]]:
     """The practices this person may see (`_visible`), of one kind and stage if given, in
-    the library's order, as cards."""
-    plan_id = scope.plan_id
-    stmt = _browse_statement(plan_id is not None, bool(kind), bool(stage))
-    cards = []
+    the library's order, as cards, and what their marks ask of the plan, in one statement
+    (the plan as stored: the library page changes nothing before it reads)."""
+    stmt = _browse_statement(scope.couple_id is not None, bool(kind), bool(stage))
+    plan, cards = LibraryPlan(), []
     # Through the connection: columns need nothing of the ORM, whose part of reading 77 rows
     # cost as much as the statement. Each row unpacked in the statement's order: a column
     # read by its name on a Row first fails a lookup on Row's class (an AttributeError
     # raised and caught, about half a microsecond: 0.5 ms for the nine columns of 77 rows).
-    for row in db.session.connection().execute(stmt, {"plan_id": plan_id, "kind": kind, "stage": stage}).all():
-        id_, kind_, title, summary, minutes, stage_, together, own_plan_id, sealed = row
+    rows = db.session.connection().execute(stmt, {**scope.plan_values(), "kind": kind, "stage": stage}).all()
+    for row in rows:
+        id_, kind_, title, summary, minutes, stage_, together, own_plan_id, sealed, _, _ = row
         if sealed is not None:  # a plan's own practice: its words are sealed
             text = practice_text_of(row)
             title, summary = text["title"], text["summary"]
         cards.append(PracticeCard(id_, kind_, title, summary, minutes, stage_, together, own_plan_id is not None))
-    return cards
+    if rows and rows[0][-2] is not None:  # the plan's, the same on every row; none without a plan
+        plan = LibraryPlan(rows[0][-2], rows[0][-1])
+    return plan, cards

@@ -3,7 +3,7 @@
 Computed from the plan on every request (no stored occurrences): respects a
 paused plan, the safety hold, the current stage, and what this person already
 did, skipped or snoozed. A few statements whatever the data size: the plan and its
-pauses, the schedules with their practices, and this person's recent actions.
+pauses, then the schedules with their practices and the couple's recent actions on each.
 """
 
 import functools
@@ -11,20 +11,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, bindparam, select
+from sqlalchemy import Integer, and_, bindparam, select
 
 from journal.access import Scope
 from journal.extensions import db
-from journal.models import Plan, PromptAction, User, now_utc
+from journal.models import Plan, PromptAction, Schedule, User, now_utc
 from journal.plan.recurrence import local_to_utc, occurrences, occurrences_by_day, occurs_at
 from journal.plan.services import (
+    LISTED_WIDTH,
     ListedPractice,
     ListedSchedule,
     PlanView,
     plan_view,
     recurrence_readable,
+    schedule_and_practice,
     schedule_listed,
-    schedules_listed,
+    schedules_statement,
 )
 from journal.today.prompts import prompt_key, prompt_parse  # noqa: F401 (prompt_key: callers read it here)
 from journal.zones import local_day_start
@@ -77,21 +79,29 @@ def prompt_done_together(prompt: "Prompt") -> bool:
 
 
 @functools.cache
-def _recent_actions_statement(in_couple: bool):
-    """The recent prompt actions of a person and their partner (just the person while
-    single), as columns: built once per process for each shape, values bound as it runs."""
+def _schedules_and_actions_statement(in_couple: bool):
+    """The plan's current schedules with their practices, as `schedules_listed` reads them,
+    each with the recent prompt actions on it of the person and their partner (just the
+    person while single): a row an action, one row of NULL actions for a schedule without
+    any. One statement where Today ran two (a round trip less on PostgreSQL); only
+    actions since `since` (two days before today) are read, so the rows are a few a
+    schedule however long the history. Built once per process for each shape, values bound
+    as it runs."""
     members = (
         select(User.id).where(User.couple_id == bindparam("couple_id", type_=Integer))
         if in_couple
         else select(User.id).where(User.id == bindparam("user_id", type_=Integer))
     )
-    return select(
-        PromptAction.user_id,
-        PromptAction.schedule_id,
-        PromptAction.occurrence_at,
-        PromptAction.state,
-        PromptAction.snoozed_until,
-    ).where(PromptAction.user_id.in_(members), PromptAction.occurrence_at >= bindparam("since"))
+    recent = and_(
+        PromptAction.schedule_id == Schedule.id,
+        PromptAction.user_id.in_(members),
+        PromptAction.occurrence_at >= bindparam("since"),
+    )
+    return (
+        schedules_statement()
+        .add_columns(PromptAction.user_id, PromptAction.occurrence_at, PromptAction.state, PromptAction.snoozed_until)
+        .outerjoin(PromptAction, recent)
+    )
 
 
 def snoozes_offered(practice: ListedPractice) -> tuple[str, ...]:
@@ -108,21 +118,23 @@ def prompts_for(scope: Scope, user: User, *, now: datetime | None = None) -> tup
         return view, []
     start = local_day_start(user.timezone, now=now)
     end = now + HORIZON
-    rows = schedules_listed(scope)
+    listed = {}  # schedule id -> (schedule, practice), in the plan's order
     actions, partner_done = {}, set()  # actions: (schedule, occurrence) -> (state, snoozed until)
-    # Read as columns through the connection, all at once and unpacked: nothing is loaded, and
-    # the ORM's part of running a statement cost as much as the statement.
-    for user_id, schedule_id, occurrence_at, state, snoozed_until in db.session.connection().execute(
-        _recent_actions_statement(user.couple_id is not None),
-        {"couple_id": user.couple_id, "user_id": user.id, "since": start - LOOKBACK},
-    ):
+    # Read as columns through the connection: nothing is loaded, and the ORM's part of
+    # running a statement cost as much as the statement.
+    values = {"plan_id": scope.plan_id, "couple_id": user.couple_id, "user_id": user.id, "since": start - LOOKBACK}
+    for row in db.session.connection().execute(_schedules_and_actions_statement(user.couple_id is not None), values):
+        schedule_id = row[0]
+        if schedule_id not in listed:
+            listed[schedule_id] = schedule_and_practice(row)
+        user_id, occurrence_at, state, snoozed_until = row[LISTED_WIDTH:]
         if user_id == user.id:
             actions[(schedule_id, occurrence_at)] = (state, snoozed_until)
-        elif state == "done":
+        elif user_id is not None and state == "done":
             partner_done.add((schedule_id, occurrence_at))
     prompts = []
     own = set()  # (schedule, occurrence) of every occurrence in the window, done or not
-    for schedule, practice in rows:
+    for schedule, practice in listed.values():
         if not view.prompts(schedule, practice, user.id):
             continue
         rec = recurrence_readable(schedule)
