@@ -150,6 +150,11 @@ class Scope:
             self._plan_settings[name] = db.session.connection().execute(statement, self.plan_values()).scalar()
         return self._plan_settings[name]
 
+    def plan_setting_read(self, name: str, value) -> None:
+        """One of the plan's columns as a statement of the request read it (by `plan_rule`
+        with `plan_values`), for `plan_setting` to give rather than read it again."""
+        self._plan_settings[name] = value
+
     def plan_or_create(self) -> Plan:
         """The current plan, made on first write. The zone starts as the user's own."""
         if self.plan is None:

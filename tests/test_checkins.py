@@ -652,6 +652,8 @@ def test_answers_given_together_can_open_after_48_hours_if_the_couple_chooses(
     assert db.session.scalar(select(Plan.reveal_after_48h)) is True
     for client in (ana_client, bo_client):
         assert checked_values(client.get("/checkins").get_data(as_text=True), "reveal_after_48h") == ["y"]
+    # read with the page's rows, and on its own where a page has none
+    assert checked_values(ana_client.get("/checkins?page=9").get_data(as_text=True), "reveal_after_48h") == ["y"]
     assert "Two days on" in read_text(bo_client.get(f"/checkins/{ana_id}"))
     assert "Waiting for your partner" not in read_text(ana_client.get(f"/checkins/{ana_id}"))
 
@@ -663,6 +665,7 @@ def test_answers_given_together_can_open_after_48_hours_if_the_couple_chooses(
     ana_client.post("/checkins/settings", data={})  # switched off again
     assert "Two days on" not in read_text(bo_client.get(f"/checkins/{ana_id}"))
     assert checked_values(bo_client.get("/checkins").get_data(as_text=True), "reveal_after_48h") == []
+    assert checked_values(bo_client.get("/checkins?page=9").get_data(as_text=True), "reveal_after_48h") == []
 
 
 def test_a_prompt_for_one_partner_is_shared_as_usual(app, couple, ana_client, bo_client):
