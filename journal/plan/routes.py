@@ -54,8 +54,7 @@ def overview():
         lines=lines,
         partner=partner,
         today=today,
-        history=pace.stage_history(s),
-        my_ready=pace.my_ready(scope=s, view=view, now=now),
+        pace=pace.pace_shown(scope=s, view=view, now=now),
         milestones=services.milestones_offered(view, today=today),
         zone_options=timezone_options(view.timezone),
     )
