@@ -791,3 +791,26 @@ def test_the_list_writes_each_cards_body_as_its_own_page_does(app, answered_only
         body = str(parts.checkin_body(card))
     item = re.search(r"</p>(.*)</li>", listed, re.S).group(1)  # after the card's "who" line
     assert " ".join(item.split()) == " ".join(body.split())
+
+
+@pytest.mark.sqlite_only  # no database
+def test_a_card_lists_scores_and_health_apart_and_only_what_was_answered():
+    from types import SimpleNamespace
+
+    from journal.checkins.cards import _answers
+    from journal.models.checkins import SCORE_FIELDS
+
+    blank = dict.fromkeys((*SCORE_FIELDS, "sleep_hours", "pain", "bleeding", "fever"))
+    lists = {
+        "none": {},
+        "scores": {"mood": 4},
+        "health": {"pain": "mild"},
+        "both": {"mood": 4, "sleep_hours": 7.0},
+    }
+    found = {
+        case: re.findall(r"<dl class=\"scores\">(.*?)</dl>", str(_answers(SimpleNamespace(**{**blank, **given}))))
+        for case, given in lists.items()
+    }
+    assert [len(found[case]) for case in lists] == [0, 1, 1, 2]
+    assert "Mood" in found["scores"][0] and "Pain" in found["health"][0]
+    assert "Mood" in found["both"][0] and "Slept" in found["both"][1]
