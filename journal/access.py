@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 from journal.crypto import with_owner_keys
 from journal.extensions import db
 from journal.models import Plan, User
-from journal.pagination import cut_bound
+from journal.pagination import cut_bound, cut_param, cut_written
 
 _UNLOADED = object()
 
@@ -150,6 +150,11 @@ class Scope:
             self._plan_settings[name] = db.session.connection().execute(statement, self.plan_values()).scalar()
         return self._plan_settings[name]
 
+    def plan_setting_read(self, name: str, value) -> None:
+        """One of the plan's columns as a statement of the request read it (by `plan_rule`
+        with `plan_values`), for `plan_setting` to give rather than read it again."""
+        self._plan_settings[name] = value
+
     def plan_or_create(self) -> Plan:
         """The current plan, made on first write. The zone starts as the user's own."""
         if self.plan is None:
@@ -233,7 +238,7 @@ class Scope:
         if keys[-1] != "id":
             raise ValueError("order_by must end with the id, so the order is total")
         in_couple = self.couple_id is not None
-        stmt, row = _newest_shape(model, keys, tuple(sorted(where)), whose, in_couple)
+        stmt, row = _newest_shape(model, keys, tuple(sorted(where)), whose, in_couple, cut_written())
         values = {"me": self.user.id, "first": first, **{f"where_{k}": v for k, v in where.items()}}
         if in_couple:
             values["couple"] = self.couple_id
@@ -312,16 +317,17 @@ def _shared_in(model, couple):
 
 @cache
 def _newest_shape(
-    model, keys: tuple[str, ...], where: tuple[str, ...], whose: str | None, in_couple: bool
+    model, keys: tuple[str, ...], where: tuple[str, ...], whose: str | None, in_couple: bool, written: bool
 ) -> tuple[Select, Any]:
     """The statement of `Scope.newest_visible` for one shape, with the values left as
-    bound parameters: `me`, `couple`, `first` and `where_<column>`."""
+    bound parameters: `me`, `couple`, `first` and `where_<column>` (`first` written into
+    the SQL as it runs when `written`: `journal.pagination.cut_written`)."""
     me = bindparam("me", type_=Integer)
-    # An ordinary parameter, so the statement is compiled once (written into the SQL as it
-    # ran, it was compiled again on every run). Planned without its value (a generic plan
+    # A parameter, so the statement is compiled once (a number in the statement made a new
+    # statement, compiled again on every run). Planned without its value (a generic plan
     # of PostgreSQL's), each branch is still an index scan cut by its Limit
     # (tests/test_newest_lists.py).
-    first = bindparam("first", type_=Integer)
+    first = cut_param("first", written=written)
     order_by = [getattr(model, key) for key in keys]
     filters = [getattr(model, key) == bindparam(f"where_{key}") for key in where]
     own = _written_by(model, me)

@@ -229,11 +229,24 @@ class TimezoneSelect:
 def timezone_options(chosen: str | None) -> Markup:
     """The select's options (`TimezoneSelect`), the first listing of `chosen` selected
     (none when it is not in the list); for a page that writes its own select tag."""
+    return _timezone_options_choosing(chosen if chosen in _timezone_name_set() else None)
+
+
+@lru_cache(maxsize=1)
+def _timezone_name_set() -> frozenset[str]:
+    """`timezone_names` to ask whether a name is one of them (the tuple is read end to end)."""
+    return frozenset(timezone_names())
+
+
+@lru_cache(maxsize=64)  # bounded: one a zone people chose (a handful, mostly); the list is our own words
+def _timezone_options_choosing(chosen: str | None) -> Markup:
+    """`timezone_options` for one of our zones (or none), made once per process: selecting
+    it in the hundreds of options (a copy of the whole list) was a twentieth of the plan page."""
     options = _timezone_options()
-    if chosen in timezone_names():
-        plain = Markup('<option value="%s">') % chosen
-        options = Markup(options.replace(plain, Markup('<option selected value="%s">') % chosen, 1))  # nosec B704 (our own escaped options; the zone is escaped by %)
-    return options
+    if chosen is None:
+        return options
+    plain = Markup('<option value="%s">') % chosen
+    return Markup(options.replace(plain, Markup('<option selected value="%s">') % chosen, 1))  # nosec B704 (our own escaped options; the zone is escaped by %)
 
 
 @lru_cache(maxsize=1)

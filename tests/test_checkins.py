@@ -681,6 +681,8 @@ def test_answers_given_together_can_open_after_48_hours_if_the_couple_chooses(
     assert db.session.scalar(select(Plan.reveal_after_48h)) is True
     for client in (ana_client, bo_client):
         assert checked_values(client.get("/checkins").get_data(as_text=True), "reveal_after_48h") == ["y"]
+    # read with the page's rows, and on its own where a page has none
+    assert checked_values(ana_client.get("/checkins?page=9").get_data(as_text=True), "reveal_after_48h") == ["y"]
     assert "Two days on" in read_text(bo_client.get(f"/checkins/{ana_id}"))
     assert "Waiting for your partner" not in read_text(ana_client.get(f"/checkins/{ana_id}"))
 
@@ -692,6 +694,7 @@ def test_answers_given_together_can_open_after_48_hours_if_the_couple_chooses(
     ana_client.post("/checkins/settings", data={})  # switched off again
     assert "Two days on" not in read_text(bo_client.get(f"/checkins/{ana_id}"))
     assert checked_values(bo_client.get("/checkins").get_data(as_text=True), "reveal_after_48h") == []
+    assert checked_values(bo_client.get("/checkins?page=9").get_data(as_text=True), "reveal_after_48h") == []
 
 
 def test_a_prompt_for_one_partner_is_shared_as_usual(app, couple, ana_client, bo_client):
@@ -817,3 +820,26 @@ def test_the_list_writes_each_cards_body_as_its_own_page_does(app, answered_only
         body = str(parts.checkin_body(card))
     item = re.search(r"</p>(.*)</li>", listed, re.S).group(1)  # after the card's "who" line
     assert " ".join(item.split()) == " ".join(body.split())
+
+
+@pytest.mark.sqlite_only  # no database
+def test_a_card_lists_scores_and_health_apart_and_only_what_was_answered():
+    from types import SimpleNamespace
+
+    from journal.checkins.cards import _answers
+    from journal.models.checkins import SCORE_FIELDS
+
+    blank = dict.fromkeys((*SCORE_FIELDS, "sleep_hours", "pain", "bleeding", "fever"))
+    lists = {
+        "none": {},
+        "scores": {"mood": 4},
+        "health": {"pain": "mild"},
+        "both": {"mood": 4, "sleep_hours": 7.0},
+    }
+    found = {
+        case: re.findall(r"<dl class=\"scores\">(.*?)</dl>", str(_answers(SimpleNamespace(**{**blank, **given}))))
+        for case, given in lists.items()
+    }
+    assert [len(found[case]) for case in lists] == [0, 1, 1, 2]
+    assert "Mood" in found["scores"][0] and "Pain" in found["health"][0]
+    assert "Mood" in found["both"][0] and "Slept" in found["both"][1]

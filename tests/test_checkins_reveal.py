@@ -229,7 +229,8 @@ def test_the_partners_answer_is_found_through_an_index(app, backend, couple, dai
     db.session.commit()
     stmt = checkins_open_to_both(ids=ids)
     newest, alias, values = Scope(ana).newest_page(CheckIn, order_by=NEWEST, offset=0, limit=PER_PAGE + 1)
-    for asked in (stmt, _listed(newest, alias, False).params(values)):  # a check-in's page, the list
+    listed = _listed(newest, alias, True).params(values, reveal_before=now_utc() - timedelta(hours=48))
+    for asked in (stmt, listed):  # a check-in's page, the list
         compiled = asked.compile(db.engine, compile_kwargs={"literal_binds": True})
         with db.engine.connect() as conn:
             if backend == "sqlite":

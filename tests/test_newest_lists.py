@@ -329,13 +329,14 @@ def test_check_ins_of_one_busy_day_are_read_in_order_not_sorted(app, couple):
 
 
 def _generic_plan(conn, stmt) -> dict:
-    """The plan of `stmt` prepared with its values (the cuts too) as parameters and planned
-    without knowing them, as PostgreSQL may plan a statement psycopg prepared once it ran
+    """The plan of `stmt` prepared with its values as parameters (but its cuts, written into
+    the SQL as on PostgreSQL they run: `journal.pagination.cut_written`) and planned
+    without knowing them, as PostgreSQL plans a statement psycopg prepared once it ran
     a few times (`plan_cache_mode = force_generic_plan`)."""
     from psycopg import sql
 
-    compiled = stmt.compile(dialect=db.engine.dialect)
-    values = compiled.construct_params()
+    compiled = stmt.compile(dialect=db.engine.dialect).construct_expanded_state()
+    values = compiled.parameters
     names: list[str] = []
 
     def numbered(match) -> str:
@@ -345,7 +346,7 @@ def _generic_plan(conn, stmt) -> dict:
 
     raw = conn.connection.driver_connection
     raw.execute("SET plan_cache_mode = force_generic_plan")
-    raw.execute("PREPARE listed AS " + re.sub(r"%\((\w+)\)s", numbered, str(compiled)), prepare=False)
+    raw.execute("PREPARE listed AS " + re.sub(r"%\((\w+)\)s", numbered, compiled.statement), prepare=False)
     run = sql.SQL("EXPLAIN (FORMAT JSON) EXECUTE listed({})").format(
         sql.SQL(", ").join(sql.Literal(values[name]) for name in names)
     )
@@ -353,3 +354,26 @@ def _generic_plan(conn, stmt) -> dict:
     raw.execute("DEALLOCATE listed")
     raw.execute("RESET plan_cache_mode")
     return plan[0]
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_on_postgresql_each_list_page_runs_the_same_text(app, couple):
+    """On PostgreSQL a list's cut is written into its SQL (`pagination.cut_written`): a
+    page's statement is the same text on every run, which psycopg prepares once and
+    PostgreSQL keeps a plan for (as parameters, PostgreSQL planned the check-ins list
+    anew on every run of the benchmark's data). Each page still reads its own rows."""
+    from journal.testing import client_for, count_queries
+
+    ana, bo, _ = couple
+    for n in range(30):
+        checkin_create(author=ana, answers={"mood": 3}, day=date(2026, 1, 1) + timedelta(days=n), visibility=SHARED)
+    db.session.commit()
+    client = client_for(app, ana)
+    listed = {}
+    for page in (1, 2, 1):
+        with count_queries(app) as q:
+            html = client.get(f"/checkins?page={page}").get_data(as_text=True)
+        (statement,) = [s for s in q.statements if "open_to_both" in s]
+        assert listed.setdefault(page, (statement, html)) == (statement, html)
+        assert "%(first)s" not in statement and "%(limit)s" not in statement
+    assert listed[1][0] != listed[2][0] and listed[1][1] != listed[2][1]

@@ -17,6 +17,7 @@ from journal.couple.services import invite_accept, invite_by_token, invite_creat
 from journal.extensions import db
 from journal.models import PaceReady, Plan, StageChange, now_utc
 from journal.plan import pace
+from journal.plan.services import plan_view
 from journal.testing import (
     Element,
     client_for,
@@ -134,6 +135,26 @@ def test_forward_needs_both_partners_with_the_leader(app, couple):
     assert ready(bo, 3, NOW + timedelta(days=4)) is True
     assert stage_of(plan) == 3
     assert changes() == [(1, 2), (2, 3)]
+
+
+def test_the_plan_page_reads_the_history_and_only_its_own_mark_together(app, couple):
+    """`pace_shown` (one statement) says what `stage_history` and `my_ready` say."""
+    ana, bo, c = couple
+    plan = couple_plan(c)
+    ready(bo, 2, NOW)
+    ready(ana, 2, NOW + timedelta(days=1))
+    ready(bo, 3, NOW + timedelta(days=2))
+    ready(ana, 3, NOW + timedelta(days=3))
+    mark(plan, bo, 4, NOW + timedelta(days=4))
+    db.session.commit()
+    later = NOW + timedelta(days=5)
+    for person, mine in ((bo, True), (ana, False)):
+        scope = Scope(person)
+        shown = pace.pace_shown(scope=scope, view=plan_view(scope), now=later)
+        assert [(row.from_stage, row.to_stage) for row in shown.history] == [(2, 3), (1, 2)]
+        assert [tuple(row[:3]) for row in shown.history] == [tuple(row) for row in pace.stage_history(scope)]
+        assert shown.my_ready is mine is pace.my_ready(scope=scope, now=later)
+    assert pace.pace_shown(scope=Scope(bo), view=plan_view(Scope(bo)), now=NOW + timedelta(days=12)).my_ready is False
 
 
 def test_marks_that_do_not_count(app, couple):

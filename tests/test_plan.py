@@ -283,6 +283,20 @@ def test_remove_a_schedule_is_soft(app, couple):
     assert client.get(f"/plan/{gone.id}/edit").status_code == 404
 
 
+def test_each_row_links_its_own_practice_and_schedule(app, couple):
+    ana, bo, c = couple
+    plan = couple_plan(c)
+    walk, hands = make_practice("Evening walk"), make_practice("Holding hands")
+    schedules = {
+        "Evening walk": (make_schedule(plan, walk), walk),
+        "Holding hands": (make_schedule(plan, hands), hands),
+    }
+    for item in elements(client_for(app, ana).get("/plan"), "ul.schedule-list > li"):
+        schedule, practice = schedules[item.select_one("a[href^=/practices/]").text]
+        links = [a.get("href") for a in item.select("a")] + [f.get("action") for f in item.select("form")]
+        assert links == [f"/practices/{practice.id}", f"/plan/{schedule.id}/edit", f"/plan/{schedule.id}/remove"]
+
+
 # -- bad input: a clear message by the field, 422, nothing saved -------------------------
 
 BAD_SCHEDULES = {

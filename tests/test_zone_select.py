@@ -29,3 +29,15 @@ def test_a_zone_not_in_the_list_marks_none(app):
         form = Form(formdata=None, data={"timezone": "Mars/Olympus"}, meta={"csrf": False})
         html = str(form.timezone())
     assert "selected" not in html and html.count("<option ") > 400
+
+
+def test_the_options_are_kept_for_our_zones_only():
+    """Each zone's options are made once per process; text sent that is not one of our
+    zones is never kept (it marks nothing, as above)."""
+    from journal.forms import _timezone_options_choosing, timezone_options
+
+    _timezone_options_choosing.cache_clear()
+    assert timezone_options("Asia/Tokyo") is timezone_options("Asia/Tokyo")
+    assert timezone_options("Mars/Olympus") is timezone_options(None)
+    assert timezone_options("Asia/Tokyo").count("selected") == 1 and "selected" not in timezone_options(None)
+    assert _timezone_options_choosing.cache_info().currsize == 2  # Tokyo and none: never "Mars/Olympus"

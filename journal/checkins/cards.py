@@ -81,8 +81,8 @@ def _boundary(boundary: str | None) -> Markup | None:
     return found
 
 
-#: One list of a card's rows.
-_LIST = '<dl class="scores">{}</dl>'
+#: The start of a list of a card's rows.
+_LIST_OPEN = '<dl class="scores">'
 _SCORES = attrgetter(*SCORE_FIELDS)
 _HEALTH = attrgetter(*_HEALTH_FIELDS)
 
@@ -95,32 +95,39 @@ def _rows_of(names: tuple[str, ...]) -> tuple[tuple[str, dict], ...]:
 
 _SCORE_ROWS = _rows_of(SCORE_FIELDS)
 _HEALTH_ROWS = _rows_of(_HEALTH_FIELDS)
+#: No answers (or none open to the viewer).
+_NOTHING = Markup("")
 
 
 def _answers(checkin: CheckIn) -> Markup:
     """The card's lists of answers: the scores in the scales' order, then sleep, pain,
     bleeding and fever; a list only where something in it was answered."""
-    scores = [
-        rows.get(value) or _row(name, value)
-        for (name, rows), value in zip(_SCORE_ROWS, _SCORES(checkin))
-        if value is not None
-    ]
-    health = [
-        rows.get(value) or _row(name, value)
-        for (name, rows), value in zip(_HEALTH_ROWS, _HEALTH(checkin))
-        if value is not None and value != ""
-    ]
-    lists = [_LIST.format("".join(rows)) for rows in (scores, health) if rows]
-    return Markup("\n".join(lists))  # nosec B704 (rows written from our own words, every value escaped)
+    scores = "".join(
+        [
+            rows.get(value) or _row(name, value)
+            for (name, rows), value in zip(_SCORE_ROWS, _SCORES(checkin))
+            if value is not None
+        ]
+    )
+    health = "".join(
+        [
+            rows.get(value) or _row(name, value)
+            for (name, rows), value in zip(_HEALTH_ROWS, _HEALTH(checkin))
+            if value is not None and value != ""
+        ]
+    )
+    # Rows written from our own words, every value escaped (nosec B704 below).
+    if scores and health:
+        return Markup(f"{_LIST_OPEN}{scores}</dl>\n{_LIST_OPEN}{health}</dl>")  # nosec B704
+    if scores or health:
+        return Markup(f"{_LIST_OPEN}{scores or health}</dl>")  # nosec B704
+    return _NOTHING
 
 
 def day_words(day) -> str:
     """A card's day, `strftime(DAY_FORMAT)`'s "Monday 4 May 2026", by hand (`strftime`
     cost as much as the rest of the card's words)."""
     return f"{_WEEKDAYS[day.weekday()]} {date_words(day)}"
-
-
-_NOTHING = Markup("")
 
 
 class CheckInCard(NamedTuple):

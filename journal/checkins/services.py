@@ -9,15 +9,15 @@ from functools import cache
 from types import MappingProxyType
 from typing import NamedTuple
 
-from sqlalchemy import Integer, Select, and_, bindparam, case, func, insert, not_, or_, select
+from sqlalchemy import Integer, Select, and_, bindparam, case, func, insert, not_, null, or_, select
 from sqlalchemy.orm import aliased, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict
 
-from journal.access import SHARED, Scope, visible_rule
+from journal.access import SHARED, Scope, plan_rule, visible_rule
 from journal.crypto import DecryptError, cipher, data_key, key_given, keys_preload, with_owner_keys
 from journal.crypto.fields import UNREADABLE, SealedFields
 from journal.extensions import db
-from journal.models import User, now_utc
+from journal.models import Plan, User, now_utc
 from journal.models.checkins import (
     SCORE_FIELDS,
     SEALED_FIELDS,
@@ -251,37 +251,56 @@ LIST_COLUMNS = (
     "together",
 )
 #: A list's row: `LIST_COLUMNS`, then whether the reveal rule opens its answers to both
-#: (`_open_to_both`, asked of every row) and its author's wrapped key
-#: (`journal.crypto.with_owner_keys`), read with the rows rather than in two statements
-#: of their own. A named tuple: a database row looks each name up by attribute (over a
-#: microsecond each, and a card reads about thirty; profiles miss it, as it runs in
-#: compiled code), a named tuple reads it by position.
-CheckInColumns = namedtuple("CheckInColumns", (*LIST_COLUMNS, "open_to_both", "key_wrapped", "key_master"))
+#: (`_open_to_both`, asked of every row), the couple's reveal setting (`_REVEAL_SETTING`)
+#: and its author's wrapped key (`journal.crypto.with_owner_keys`), read with the rows
+#: rather than in statements of their own. A named tuple: a database row looks each name
+#: up by attribute (over a microsecond each, and a card reads about thirty; profiles miss
+#: it, as it runs in compiled code), a named tuple reads it by position.
+CheckInColumns = namedtuple(
+    "CheckInColumns", (*LIST_COLUMNS, "open_to_both", "reveal_after_48h", "key_wrapped", "key_master")
+)
+
+#: The couple's choice to open answers given together after 48 hours (`plan_rule`: the
+#: plan of the couple bound as `couple`), None without a plan.
+_REVEAL_SETTING = select(Plan.reveal_after_48h).where(plan_rule(True)).scalar_subquery()
 
 
 def checkins_page(scope: Scope, *, page: int | None, per_page: int, now: datetime | None = None) -> Page:
     """One page of the check-ins list, newest day first (one statement at any size, built
     once per process), as `CheckInColumns` (`checkin_views` reads either those or
-    `CheckIn` objects)."""
-    reveal_before = _reveal_before(scope, now or now_utc()) if scope.couple_id is not None else None
+    `CheckIn` objects). In a couple, the statement asks the reveal rule with the couple's
+    setting as stored, and reads the setting with the rows for the scope
+    (`Scope.plan_setting`): a statement of its own was a round trip."""
+    in_couple = scope.couple_id is not None
+    if in_couple and scope.plan_known:
+        db.session.flush()  # the plan this request loaded may hold a change to the setting
+    reveal_before = (now or now_utc()) - REVEAL_AFTER
 
     def read(offset: int, limit: int) -> list:
         stmt, row, values = scope.newest_page(CheckIn, order_by=NEWEST, offset=offset, limit=limit)
-        listed = _listed(stmt, row, reveal_before is not None)
-        rows = db.session.connection().execute(listed, {**values, **_reveal_values(reveal_before)}).all()
+        listed = _listed(stmt, row, in_couple)
+        rows = db.session.connection().execute(listed, {**values, "reveal_before": reveal_before}).all()
+        if rows and in_couple:
+            scope.plan_setting_read("reveal_after_48h", rows[0].reveal_after_48h)
         return list(map(CheckInColumns._make, rows))
 
     return page_read(read, page=page, per_page=per_page)
 
 
 @cache
-def _listed(stmt: Select, row, after_48h: bool) -> Select:
+def _listed(stmt: Select, row, in_couple: bool) -> Select:
     """`stmt` (a list's statement, one per shape and process) reading `CheckInColumns`:
-    `LIST_COLUMNS`, the reveal rule's answer (`reveal_before` bound when `after_48h`)
-    and the author's wrapped key."""
+    `LIST_COLUMNS`, the reveal rule's answer and the couple's reveal setting (both
+    None outside a couple, where nothing waits for a partner), and the author's wrapped key."""
     columns = [getattr(row, name) for name in LIST_COLUMNS]
-    revealed = _open_to_both(_reveal_param() if after_48h else None, row).label("open_to_both")
-    return with_owner_keys(stmt.with_only_columns(*columns, revealed), "user", row.author_id)
+    if in_couple:
+        after_48h = and_(row.created_at <= _reveal_param(), _REVEAL_SETTING.is_(True))
+        revealed = or_(_open_to_both(None, row), after_48h)
+        setting = _REVEAL_SETTING
+    else:
+        revealed = setting = null()
+    extra = (revealed.label("open_to_both"), setting.label("reveal_after_48h"))
+    return with_owner_keys(stmt.with_only_columns(*columns, *extra), "user", row.author_id)
 
 
 class CheckInView(NamedTuple):

@@ -2,6 +2,7 @@
 prompts, and when it next happens (or that the plan rests). Worded here, once a row,
 rather than by the template: the template's calls for these were most of the page's."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -11,7 +12,7 @@ from journal.access import Partner, Scope
 from journal.plan.forms import WEEKDAYS
 from journal.plan.recurrence import next_occurrence
 from journal.plan.services import ListedPractice, ListedSchedule, PlanView, recurrence_readable, schedules_listed
-from journal.templating import date_words
+from journal.templating import date_words, links_by_id
 from journal.zones import ZoneView
 
 
@@ -28,6 +29,10 @@ class ScheduleLine:
     #: start in another year says so); None for a schedule this version can't read (the page
     #: says so instead).
     when: Markup | None
+    #: The links of the row: its practice's page, and changing or taking out the schedule.
+    practice_href: str
+    edit_href: str
+    remove_href: str
 
 
 def schedule_lines(
@@ -39,8 +44,14 @@ def schedule_lines(
     now: datetime,
     viewer_id: int,
     partner: Partner | None,
+    link: Callable[..., str],
 ) -> list[ScheduleLine]:
-    """The page's line for each of the plan's current schedules (`schedules_listed`)."""
+    """The page's line for each of the plan's current schedules (`schedules_listed`).
+    `link` builds the app's links (the templates' `url_for`): each row's, from the page's
+    one link of each kind (`links_by_id`)."""
+    practice_link = links_by_id(link, "practices.read", "practice_id")
+    edit_link = links_by_id(link, "plan.edit", "schedule_id")
+    remove_link = links_by_id(link, "plan.remove", "schedule_id")
     lines = []
     for schedule, practice in schedules_listed(scope):
         tag = "later" if view.is_later(practice) else "on hold" if view.is_held(practice) else None
@@ -49,7 +60,17 @@ def schedule_lines(
         if rec is not None:
             next_at = next_occurrence(rec, view.timezone, now)
             when = _when(schedule, view, zones, next_at, today, viewer_id, partner)
-        lines.append(ScheduleLine(schedule.id, practice, tag, when))
+        lines.append(
+            ScheduleLine(
+                schedule.id,
+                practice,
+                tag,
+                when,
+                practice_link(practice.id),
+                edit_link(schedule.id),
+                remove_link(schedule.id),
+            )
+        )
     return lines
 
 

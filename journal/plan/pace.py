@@ -8,8 +8,9 @@ Nothing ever tells one partner that the other is waiting.
 
 import logging
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import Integer, bindparam, delete, literal_column, select
+from sqlalchemy import Integer, bindparam, delete, literal_column, null, select, union_all
 
 from journal.access import Scope
 from journal.extensions import db
@@ -130,3 +131,34 @@ def stage_history(scope: Scope) -> list:
     if scope.plan_id is None:
         return []
     return db.session.connection().execute(_STAGE_HISTORY, {"plan_id": scope.plan_id}).all()
+
+
+class PaceShown(NamedTuple):
+    """The plan page's pace: the latest stage changes (`stage_history`) and whether this
+    person has a live ready mark (`my_ready`)."""
+
+    history: list
+    my_ready: bool
+
+
+_HISTORY_CUT = _STAGE_HISTORY.add_columns(StageChange.id, literal_column("0").label("mark")).subquery()
+#: `stage_history` and this person's ready mark in one statement (two were two round
+#: trips): the changes, newest first, then the mark, if any, as the row marked 1.
+_PACE_SHOWN = union_all(
+    select(_HISTORY_CUT),
+    select(PaceReady.created_at, null(), PaceReady.to_stage, PaceReady.id, literal_column("1")).where(
+        PaceReady.plan_id == bindparam("plan_id", type_=Integer),
+        PaceReady.user_id == bindparam("user_id", type_=Integer),
+    ),
+).order_by(literal_column("mark"), literal_column("created_at").desc(), literal_column("id").desc())
+
+
+def pace_shown(*, scope: Scope, view, now: datetime | None = None) -> PaceShown:
+    """`stage_history` and `my_ready` for the plan page, in one statement. `view`: the
+    page's `plan_view`."""
+    if view.plan is None:
+        return PaceShown([], False)
+    values = {"plan_id": view.plan.id, "user_id": scope.user.id}
+    rows = db.session.connection().execute(_PACE_SHOWN, values).all()
+    mark = rows.pop() if rows and rows[-1].mark else None
+    return PaceShown(rows, _live(mark, view.plan, now or now_utc()))

@@ -1,6 +1,6 @@
 """The plan page: scheduled practices, pause, pace, timeline, time zone."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -45,6 +45,7 @@ def overview():
         now=now,
         viewer_id=current_user.id,
         partner=partner,
+        link=current_app.jinja_env.globals["url_for"],
     )
     # The pause, time zone and pace forms' inputs are written by the template (the same HTML
     # as WTForms' through the `field` macro, tests/test_plan_forms.py): their forms validate the POSTs.
@@ -54,8 +55,7 @@ def overview():
         lines=lines,
         partner=partner,
         today=today,
-        history=pace.stage_history(s),
-        my_ready=pace.my_ready(scope=s, view=view, now=now),
+        pace=pace.pace_shown(scope=s, view=view, now=now),
         milestones=services.milestones_offered(view, today=today),
         zone_options=timezone_options(view.timezone),
     )
