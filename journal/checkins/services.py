@@ -294,8 +294,7 @@ def _listed(stmt: Select, row, in_couple: bool) -> Select:
     None outside a couple, where nothing waits for a partner), and the author's wrapped key."""
     columns = [getattr(row, name) for name in LIST_COLUMNS]
     if in_couple:
-        after_48h = and_(row.created_at <= _reveal_param(), _REVEAL_SETTING.is_(True))
-        revealed = or_(_open_to_both(None, row), after_48h)
+        revealed = _open_to_both(_reveal_param(), row, chosen=_REVEAL_SETTING.is_(True))
         setting = _REVEAL_SETTING
     else:
         revealed = setting = null()
@@ -333,12 +332,14 @@ def _pending(scope: Scope, checkin: CheckIn) -> bool:
 _OTHER = aliased(CheckIn)
 
 
-def _open_to_both(reveal_before, checkin=CheckIn):
+def _open_to_both(reveal_before, checkin=CheckIn, *, chosen=None):
     """The reveal rule as SQL, for the `checkin` row in the query (`CheckIn`, or the
     alias a list selects): the other partner's answer to the same occurrence (same
     schedule, same occurrence time, same couple) is shared too, or (when `reveal_before`
     is given: the couple chose to open answers after 48 hours) the answer was written
-    before it. The partner's answer is looked up through
+    before it. `chosen`, when given, is that choice as SQL read in the same statement
+    (the check-ins list reads the couple's setting with its rows), and the 48 hours count
+    only where it holds. The partner's answer is looked up through
     `ix_checkins_schedule_id_occurrence_at_couple_id`, so the cost follows the page,
     never the couple's history."""
     other = _OTHER
@@ -354,7 +355,10 @@ def _open_to_both(reveal_before, checkin=CheckIn):
         )
         .exists()
     )
-    return answered_too if reveal_before is None else or_(answered_too, checkin.created_at <= reveal_before)
+    if reveal_before is None:
+        return answered_too
+    waited = checkin.created_at <= reveal_before
+    return or_(answered_too, waited if chosen is None else and_(waited, chosen))
 
 
 def _reveal_param():
