@@ -519,8 +519,7 @@ LISTED_WIDTH = _SCHEDULE_WIDTH + 10
 
 
 def _listed(rows) -> list[tuple[ListedSchedule, ListedPractice]]:
-    n = _SCHEDULE_WIDTH
-    return [(ListedSchedule(*row[:n]), ListedPractice(*row[n:LISTED_WIDTH])) for row in rows]
+    return [schedule_and_practice(row) for row in rows]
 
 
 def schedules_statement():
