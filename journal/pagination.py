@@ -80,9 +80,9 @@ def page_read(read: Callable[[int, int], Sequence], *, page: int | None, per_pag
 
 
 def cut_written() -> bool:
-    """Whether a list's cut (`first`, `limit` and `offset`) is written into its SQL as the
-    statement runs (SQLAlchemy's `literal_execute`) rather than sent as parameters: on
-    PostgreSQL only. Sent as parameters, PostgreSQL's generic plan guesses a tenth of the
+    """Whether a list's cut (`first`, `limit` and `offset`), or a window's ends (Today's
+    recent actions, progress's weeks), is written into its SQL as the statement runs
+    (SQLAlchemy's `literal_execute`) rather than sent as parameters: on PostgreSQL only. Sent as parameters, PostgreSQL's generic plan guesses a tenth of the
     rows for each, costs the check-ins list above its custom plans and so plans it anew on
     every run (planning took twice as long as running it); written, a page's statement
     has the same text each time it runs for the same page, which psycopg prepares once and

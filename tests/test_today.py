@@ -9,6 +9,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func, select
 
 from journal.access import Scope
@@ -26,6 +27,7 @@ from journal.testing import (
     make_schedule,
     make_user,
     texts_of,
+    without_csrf_tokens,
 )
 from journal.today.services import prompt_act, prompts_for
 
@@ -763,3 +765,26 @@ def test_a_couples_own_practice_shows_its_own_words_to_both(app, couple, ana_cli
         assert "Slowly, &amp; together." in page
         assert "<li>Shoes on.</li><li>Out &lt;the&gt; door.</li>" in page
         assert "Your own practice" not in page
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_on_postgresql_today_and_progress_run_the_same_text_each_view(app, couple, ana_client):
+    """On PostgreSQL the ends of a window (Today's recent actions, progress's weeks, the
+    sensation maps' time) are written into the SQL as it runs (`pagination.cut_written`):
+    each view of a day runs the same text, which psycopg prepares once and PostgreSQL
+    keeps a plan for (as parameters, PostgreSQL planned those statements anew on every run
+    of the benchmark's data). The pages say the same each time."""
+    ana, _, _ = couple
+    plan = plan_for(ana)
+    practice = practice_create(scope=Scope(ana), author=ana, kind="grounding", title="Slow breaths", summary="Ours.")
+    due_once(plan, practice)
+    db.session.commit()
+    seen = {}
+    for path in ("/today", "/progress", "/today", "/progress"):
+        with count_queries(app) as q:
+            page = without_csrf_tokens(ana_client.get(path).get_data(as_text=True))
+        assert seen.setdefault(path, (q.statements, page)) == (q.statements, page)
+        for statement in q.statements:
+            for name in ("since", "until", "since_at", "before_at", "before"):
+                assert f"%({name})s" not in statement, (name, statement)
+    assert "Slow breaths" in seen["/today"][1]

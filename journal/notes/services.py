@@ -22,7 +22,7 @@ from journal.crypto.fields import SealedFields
 from journal.extensions import db
 from journal.models import Practice, User, now_utc
 from journal.models.notes import AREAS, FEELINGS, ProgressNote, SensationMap
-from journal.pagination import PER_PAGE, cut_bound, page_read
+from journal.pagination import PER_PAGE, cut_bound, cut_written, page_read
 from journal.plan.services import plan_view
 from journal.today.services import Prompt, prompt_act
 
@@ -321,21 +321,23 @@ def sensation_exists(scope: Scope) -> bool:
 
 
 @cache
-def _history_statement(in_couple: bool, since: bool, before: bool):
+def _history_statement(in_couple: bool, since: bool, before: bool, written: bool):
     """The maps a person may see (the rule of `Scope.visible`), in the time asked, oldest
     first: the columns the pages and `map_open` read, and the wrapped data key of each
     map's author (`journal.crypto.owner_key_columns`: no statement of its own), by a
     statement built once per process for each shape, the values bound as it runs
-    (building it cost more than reading 24 maps)."""
+    (building it cost more than reading 24 maps). On PostgreSQL the time asked is written
+    into the SQL as it runs (`journal.pagination.cut_written`): as parameters, PostgreSQL
+    planned the statement anew on every run."""
     couple = bindparam("couple", type_=Integer) if in_couple else None
     m = SensationMap
     stmt = select(
         m.id, m.note_id, m.author_id, m.couple_id, m.visibility, m.for_clinician, m.areas_sealed, m.created_at
     ).where(visible_rule(m, bindparam("me", type_=Integer), couple))
     if since:
-        stmt = stmt.where(m.created_at >= bindparam("since"))
+        stmt = stmt.where(m.created_at >= bindparam("since", literal_execute=written))
     if before:
-        stmt = stmt.where(m.created_at < bindparam("before"))
+        stmt = stmt.where(m.created_at < bindparam("before", literal_execute=written))
     return stmt.add_columns(*owner_key_columns("user", m.author_id)).order_by(m.created_at, m.id)
 
 
@@ -346,7 +348,7 @@ def sensation_history(
     and `before`, only those made in that time (read and opened in it alone, so a view
     of some weeks costs the same after two years as after two months)."""
     in_couple = scope.couple_id is not None
-    stmt = _history_statement(in_couple, since is not None, before is not None)
+    stmt = _history_statement(in_couple, since is not None, before is not None, cut_written())
     values = {"me": scope.user.id, "since": since, "before": before}
     if in_couple:
         values["couple"] = scope.couple_id

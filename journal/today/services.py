@@ -16,6 +16,7 @@ from sqlalchemy import Integer, and_, bindparam, select
 from journal.access import Scope
 from journal.extensions import db
 from journal.models import Plan, PromptAction, Schedule, User, now_utc
+from journal.pagination import cut_written
 from journal.plan.recurrence import local_to_utc, occurrences, occurrences_by_day, occurs_at
 from journal.plan.services import (
     LISTED_WIDTH,
@@ -79,14 +80,15 @@ def prompt_done_together(prompt: "Prompt") -> bool:
 
 
 @functools.cache
-def _schedules_and_actions_statement(in_couple: bool):
+def _schedules_and_actions_statement(in_couple: bool, written: bool):
     """The plan's current schedules with their practices, as `schedules_listed` reads them,
     each with the recent prompt actions on it of the person and their partner (just the
     person while single): a row an action, one row of NULL actions for a schedule without
     any. One statement where Today ran two (a round trip less on PostgreSQL); only
     actions since `since` (two days before today) are read, so the rows are a few a
     schedule however long the history. Built once per process for each shape, values bound
-    as it runs."""
+    as it runs (`since` written into the SQL on PostgreSQL, `journal.pagination.cut_written`:
+    as a parameter, PostgreSQL planned the statement anew on every run)."""
     members = (
         select(User.id).where(User.couple_id == bindparam("couple_id", type_=Integer))
         if in_couple
@@ -95,7 +97,7 @@ def _schedules_and_actions_statement(in_couple: bool):
     recent = and_(
         PromptAction.schedule_id == Schedule.id,
         PromptAction.user_id.in_(members),
-        PromptAction.occurrence_at >= bindparam("since"),
+        PromptAction.occurrence_at >= bindparam("since", literal_execute=written),
     )
     return (
         schedules_statement()
@@ -123,7 +125,9 @@ def prompts_for(scope: Scope, user: User, *, now: datetime | None = None) -> tup
     # Read as columns through the connection: nothing is loaded, and the ORM's part of
     # running a statement cost as much as the statement.
     values = {"plan_id": scope.plan_id, "couple_id": user.couple_id, "user_id": user.id, "since": start - LOOKBACK}
-    for row in db.session.connection().execute(_schedules_and_actions_statement(user.couple_id is not None), values):
+    for row in db.session.connection().execute(
+        _schedules_and_actions_statement(user.couple_id is not None, cut_written()), values
+    ):
         schedule_id = row[0]
         if schedule_id not in listed:
             listed[schedule_id] = schedule_and_practice(row)
