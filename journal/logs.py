@@ -44,8 +44,18 @@ class RedactTokens(logging.Filter):
         return True
 
 
+#: What `_TOKEN_IN_PATH` needs to find in a text before it can match: most lines hold none.
+_TOKEN_PLACES = ("/verify/", "/reset/", "/invite/", "/email/confirm/", "/unsubscribe/", "/feed/")
+
+
 def _redact(text: str) -> str:
-    return _QUERY_STRING.sub(r"\1?[redacted]", _TOKEN_IN_PATH.sub(r"\1[redacted]", text))
+    # Each pattern only where it can match (every request's line passes here: the method,
+    # the route pattern and the message never hold a token or a query string).
+    if any(place in text for place in _TOKEN_PLACES):
+        text = _TOKEN_IN_PATH.sub(r"\1[redacted]", text)
+    if "?" in text:
+        text = _QUERY_STRING.sub(r"\1?[redacted]", text)
+    return text
 
 
 def _redact_atom(key: str, value):

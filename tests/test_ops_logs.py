@@ -273,3 +273,28 @@ def test_gunicorn_with_the_repository_config_logs_no_query_string_or_token(tmp_p
     assert "Exception in" not in logged  # the config's hooks (tests/test_gunicorn_gc.py) ran cleanly
     for text in (access_log, logged):
         assert "secretword" not in text and "othersecret" not in text and "SECRET" not in text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "GET",
+        "/care",
+        "/journal/<int:entry_id>",
+        "%s %s %s %.1fms",
+        "/journal?q=secretword&tag=x",
+        "/email/confirm/confirmSECRETtoken6",
+        "/email/confirm/confirmSECRETtoken7?next=/account",
+        *TOKEN_PATHS,
+        '"GET /feed/feedSECRETtoken8.ics HTTP/1.1" 200',
+        "/verify/",
+    ],
+)
+def test_a_line_is_masked_as_both_patterns_mask_it(text):
+    """`_redact` runs each pattern only where it can match (most lines hold neither): what
+    it writes is what running both patterns on every line writes."""
+    from journal.logs import _QUERY_STRING, _TOKEN_IN_PATH, _redact
+
+    both = _QUERY_STRING.sub(r"\1?[redacted]", _TOKEN_IN_PATH.sub(r"\1[redacted]", text))
+    assert _redact(text) == both
+    assert "SECRET" not in _redact(text) and "secretword" not in _redact(text)
