@@ -87,6 +87,28 @@ def test_each_security_header_is_sent_once(auth_client):
         assert headers["Cache-Control"] == "no-store" and "Cookie" in headers["Vary"]
 
 
+def test_a_page_that_asks_to_be_cached_is_still_never_kept(app_config):
+    """A view's own caching rule gives way to no-store, and a Vary it sends keeps its
+    names and gains Cookie once (a page is someone's own)."""
+    app = create_app(app_config)
+
+    @app.get("/asks-to-be-kept")
+    def asks_to_be_kept():
+        return "words", {"Cache-Control": "public, max-age=600", "Vary": "Accept-Language"}
+
+    @app.get("/already-varies")
+    def already_varies():
+        return "words", {"Vary": "cookie"}
+
+    client = app.test_client()
+    kept = client.get("/asks-to-be-kept").headers
+    assert kept.getlist("Cache-Control") == ["no-store"]
+    assert {v.strip() for v in kept["Vary"].split(",")} == {"Accept-Language", "Cookie", "Accept-Encoding"}
+    varies = client.get("/already-varies").headers
+    assert [v.strip().lower() for v in varies["Vary"].split(",")].count("cookie") == 1
+    assert varies.getlist("Cache-Control") == ["no-store"]
+
+
 def test_pages_for_logged_in_users_are_never_cached(auth_client):
     assert auth_client.get("/today").headers["Cache-Control"] == "no-store"
     assert auth_client.get("/account").headers["Cache-Control"] == "no-store"
