@@ -167,6 +167,32 @@ def test_readiness_fails_while_sealed_words_have_no_key(app, app_config, user):
     assert answer.get_json()["checks"]["keys"] == "missing"
 
 
+def test_readiness_sees_each_master_key_a_rotation_left_in_use(app, app_config, couple):
+    """Halfway through a rotation the data keys are wrapped under two master keys: ready
+    while the file holds both, not ready when either one is gone from it."""
+    ana, bo, _ = couple
+    seal("before the rotation", owner=user_owner(ana), context=b"c")
+    db.session.commit()
+    old = keyring().current
+    new = parse(new_key_line())[0]
+    write_file((new, old))  # a rotation began: the new key in front
+    keyring(reload=True)
+    seal("during the rotation", owner=user_owner(bo), context=b"c")
+    db.session.commit()
+    assert set(db.session.scalars(select(DataKey.master_key_id))) == {old[0], new[0]}
+
+    def keys_check():
+        return create_app(app_config).test_client().get("/readyz").get_json()["checks"]["keys"]
+
+    assert keys_check() == "ok"
+    write_file((new,))  # the old key lost before every data key was re-wrapped
+    assert keys_check() == "missing"
+    write_file((old,))  # or the new one
+    assert keys_check() == "missing"
+    write_file((new, old))
+    assert keys_check() == "ok"
+
+
 def test_a_new_install_makes_its_key(app):
     """No words sealed yet: the first use makes the key file, and readiness says so."""
     path = os.path.join(app.instance_path, "master_keys")
