@@ -36,6 +36,9 @@ from journal.security import baseline_headers
 from journal.templating import remembered_links
 
 COMPRESSED = ["text/html", "text/plain", "text/javascript", "application/json", "text/calendar"]
+#: Brotli's settings for pages (`init_app`): quality, and the window as a power of two.
+BROTLI_QUALITY = 3
+BROTLI_WINDOW = 16
 #: Types WhiteNoise's own table lacks.
 MEDIA_TYPES = {".webmanifest": "application/manifest+json"}
 #: The digester hashes every file and compresses none: WhiteNoise's compressor writes the .br
@@ -87,6 +90,14 @@ def _served_files(root: str, prefix: str, headers: tuple) -> dict:
 def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED)
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    # Brotli at quality 3 with a 64 KiB window (README, "Benchmarks"): with Flask-Compress's
+    # quality 4 and 4 MiB window, a page a browser asked for cost its workers up to twice the
+    # time (Care), much of it in the kernel, mapping and clearing buffers larger than the size
+    # glibc hands out from its heap (gunicorn.conf.py keeps that size at 128 KiB). Pages are 3 to 6%
+    # larger than at quality 4, a little larger than gzip's, in a third of gzip's time on the
+    # plan page; the window still holds any page but progress (75 KB) whole.
+    app.config.setdefault("COMPRESS_BR_LEVEL", BROTLI_QUALITY)
+    app.config.setdefault("COMPRESS_BR_WINDOW", BROTLI_WINDOW)
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
     app.config.setdefault("COMPRESS_STREAMS", False)  # an export streams a ZIP; leave streams alone
     compress.init_app(app)
