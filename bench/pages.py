@@ -208,6 +208,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per page and round")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--accept-encoding",
+        default="",
+        help='ask for Tandem\'s pages compressed, as a browser does ("gzip, deflate, br, zstd"); none by default',
+    )
     args = parser.parse_args()
     ensure_wrk()
 
@@ -247,6 +252,7 @@ def main() -> None:
         body = urllib.parse.urlencode(
             {"csrf_token": post_token, "mood": "3", "closeness": "4", "visibility": "private"}
         )
+        asks = f'wrk.headers["Accept-Encoding"] = "{args.accept_encoding}"\n' if args.accept_encoding else ""
         for round_no in range(1, args.rounds + 1):
             loads.append(os.getloadavg()[0])
             print(f"round {round_no}: load average {loads[-1]:.2f}", flush=True)
@@ -259,7 +265,7 @@ def main() -> None:
                 rows.setdefault(name, []).append(
                     wrk(
                         tandem.url + path,
-                        script=GET_SCRIPT.format(cookie=cookie),
+                        script=asks + GET_SCRIPT.format(cookie=cookie),
                         duration=args.duration,
                         connections=args.connections,
                     )
@@ -284,6 +290,7 @@ def main() -> None:
     print(
         f"{args.backend}, {args.size} data ({args.days} days each), {args.connections} connections, {args.rounds} rounds of {args.duration} s "
         f"(median of rounds); load averages {', '.join(f'{x:.2f}' for x in loads)}"
+        + (f"; pages asked for with Accept-Encoding: {args.accept_encoding}" if args.accept_encoding else "")
     )
     print(f"{'page':<40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'÷ hello':>8} {'non-2xx':>8}")
     summary = {}
@@ -307,7 +314,8 @@ def main() -> None:
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = results / f"pages-{args.backend}-{args.size}-{args.days}d-{stamp}.json"
+    compressed = "-compressed" if args.accept_encoding else ""
+    out = results / f"pages-{args.backend}-{args.size}-{args.days}d{compressed}-{stamp}.json"
     out.write_text(
         json.dumps(
             {
@@ -317,6 +325,7 @@ def main() -> None:
                 "connections": args.connections,
                 "rounds": args.rounds,
                 "duration_s": args.duration,
+                "accept_encoding": args.accept_encoding,
                 "load_averages": loads,
                 "cpus": os.cpu_count(),
                 "gunicorn": {
