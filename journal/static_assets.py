@@ -93,9 +93,9 @@ def init_app(app: Flask) -> None:
     # Brotli at quality 3 with a 64 KiB window (README, "Benchmarks"): with Flask-Compress's
     # quality 4 and 4 MiB window, a page a browser asked for cost its workers up to twice the
     # time (Care), much of it in the kernel, mapping and clearing buffers larger than the size
-    # glibc hands out from its heap (gunicorn.conf.py keeps that size at 128 KiB). Pages are 3 to 6%
-    # larger than at quality 4, a little larger than gzip's, in a third of gzip's time on the
-    # plan page; the window still holds any page but progress (75 KB) whole.
+    # glibc then handed out from its heap (128 KiB; gunicorn.conf.py now sets 4 MiB). Pages are
+    # 3 to 6% larger than at quality 4, a little larger than gzip's, in a third of gzip's time
+    # on the plan page; the window still holds any page but progress (75 KB) whole.
     app.config.setdefault("COMPRESS_BR_LEVEL", BROTLI_QUALITY)
     app.config.setdefault("COMPRESS_BR_WINDOW", BROTLI_WINDOW)
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
