@@ -11,6 +11,11 @@ from pathlib import Path
 
 import brotli
 import pytest
+
+try:
+    from compression import zstd  # Python 3.14
+except ImportError:
+    from backports import zstd
 from werkzeug.test import Client
 from whitenoise import WhiteNoise
 
@@ -103,7 +108,9 @@ def test_static_files_are_compressed_when_asked(client, asset, hashed, encoding,
 
 
 @pytest.mark.parametrize(
-    "encoding, decode", [("gzip", gzip.decompress), ("br", brotli.decompress)], ids=["gzip", "brotli"]
+    "encoding, decode",
+    [("gzip", gzip.decompress), ("br", brotli.decompress), ("zstd", zstd.decompress)],
+    ids=["gzip", "brotli", "zstd"],
 )
 def test_pages_are_compressed_when_asked(client, encoding, decode):
     with client.get("/login", headers={"Accept-Encoding": encoding}) as packed:
@@ -112,6 +119,22 @@ def test_pages_are_compressed_when_asked(client, encoding, decode):
     assert "Accept-Encoding" in packed.headers["Vary"]
     text = decode(data).decode()  # a page carries its own CSRF token, so compare what doesn't change
     assert "Welcome back" in text and "</html>" in text
+
+
+@pytest.mark.parametrize(
+    "asks, gets",
+    [
+        ("gzip, deflate, br, zstd", "zstd"),  # Chrome, Edge and Firefox
+        ("gzip, deflate, br", "br"),  # Safari
+        ("gzip, deflate", "gzip"),
+    ],
+    ids=["zstd", "brotli", "gzip"],
+)
+def test_a_page_goes_out_in_the_cheapest_encoding_the_browser_reads(client, asks, gets):
+    """zstd where the browser reads it (the same bytes as brotli, in about half the time),
+    else brotli, else gzip."""
+    response = client.get("/login", headers={"Accept-Encoding": asks})
+    assert response.headers["Content-Encoding"] == gets
 
 
 def test_private_pages_stay_uncached_when_compressed(auth_client):
