@@ -35,6 +35,7 @@ from werkzeug.serving import make_server
 
 from journal.auth.passwords import password_hash
 from journal.auth.sessions import session_start
+from journal.auth.tokens import token_new, token_record
 from journal.extensions import db
 from journal.models import Couple, Plan, Practice, Schedule, User, now_utc
 
@@ -190,6 +191,14 @@ def login_as(client: FlaskClient, user: User, *, remember: bool = False) -> str:
         sess["_user_id"] = token
         sess["_fresh"] = True
     return token
+
+
+def token_issue(*, user_id: int, purpose: str, new_email: str | None = None) -> str:
+    """A live emailed-link token of `purpose` for the user, as the app records one
+    (`token_record`) without sending the email; earlier unused ones of the purpose stop working."""
+    raw = token_new()
+    token_record(user_id=user_id, purpose=purpose, raw=raw, new_email=new_email)
+    return raw
 
 
 def csrf_token(client: FlaskClient, path: str) -> str:

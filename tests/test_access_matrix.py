@@ -23,11 +23,10 @@ from sqlalchemy import event, text
 from sqlalchemy.pool import QueuePool
 
 from journal import create_app
-from journal.auth.tokens import token_issue
 from journal.couple.services import invite_create
 from journal.extensions import db
 from journal.models import Plan, Practice, Schedule, User
-from journal.testing import IsolatedClient, login_as, make_couple, make_user
+from journal.testing import IsolatedClient, login_as, make_couple, make_user, token_issue
 from tests.access_roles import ROLES, A, L, each, roles, signed_in
 from tests.conftest import _empty_postgres
 

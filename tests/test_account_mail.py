@@ -20,11 +20,19 @@ from sqlalchemy import func, select
 from journal import create_app
 from journal.account_mail import KEEP_FAILED, MAX_ATTEMPTS, account_mail_drain, account_mail_queue
 from journal.auth.services import RESETS_PER_HOUR, email_restore
-from journal.auth.tokens import token_issue
 from journal.extensions import db
 from journal.models import AccountMail, User, UserToken, now_utc
 from journal.reminders import worker
-from journal.testing import IsolatedClient, client_for, email_links, free_port, make_user, path_of, read_text
+from journal.testing import (
+    IsolatedClient,
+    client_for,
+    email_links,
+    free_port,
+    make_user,
+    path_of,
+    read_text,
+    token_issue,
+)
 
 STRONG = "a long and quiet sentence"
 

@@ -11,10 +11,9 @@ from sqlalchemy import select, update
 from journal.account_mail import account_mail_drain
 from journal.auth import tokens
 from journal.auth.services import password_reset, verification_send
-from journal.auth.tokens import token_issue
 from journal.extensions import db
 from journal.models import User, UserToken, now_utc
-from journal.testing import client_for, email_links, make_user, path_of, read_text
+from journal.testing import client_for, email_links, make_user, path_of, read_text, token_issue
 
 
 @pytest.fixture

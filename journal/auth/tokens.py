@@ -18,16 +18,9 @@ LIFETIMES = {
 }
 
 
-def token_issue(*, user_id: int, purpose: str, new_email: str | None = None) -> str:
-    """A new raw token, recorded (`token_record`); earlier unused tokens of the same purpose
-    stop working."""
-    raw = token_new()
-    token_record(user_id=user_id, purpose=purpose, raw=raw, new_email=new_email)
-    return raw
-
-
 def token_new() -> str:
-    """A raw token, not yet recorded: an email can carry it before it is (journal.account_mail)."""
+    """A raw token, not yet recorded: an email carries it, and it is recorded (`token_record`)
+    once that email is sent (journal.account_mail)."""
     return secrets.token_urlsafe(32)
 
 

@@ -20,7 +20,6 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from journal.access import PRIVATE, SHARED, Scope
-from journal.auth.tokens import token_issue
 from journal.checkins.services import checkin_create
 from journal.couple.services import invite_create
 from journal.entries.services import entry_create, moment_create
@@ -32,7 +31,7 @@ from journal.plan.recurrence import Recurrence
 from journal.plan.services import hold_start, plan_pause, schedule_save
 from journal.practices.services import practice_create, practices_load
 from journal.reminders.channels.apprise import apprise_target_save
-from journal.testing import DEFAULT_PASSWORD, make_couple, make_user
+from journal.testing import DEFAULT_PASSWORD, make_couple, make_user, token_issue
 from tests.access_roles import ROLES
 from tests.test_access_matrix import FEATURE_MODULES, MATRIX
 
