@@ -94,8 +94,8 @@ def _served_files(root: str, prefix: str, headers: tuple) -> dict:
 def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED)
     # zstd first (Chrome, Edge and Firefox read it; Safari asks for brotli): at level 3 a page is
-    # the size brotli makes of it, give or take 3%, for 40 to 50% fewer instructions compressing
-    # it (README, "Benchmarks"). Static files keep their brotli and gzip copies (WhiteNoise).
+    # the size brotli makes of it, give or take 3%, for a third to a half fewer instructions
+    # compressing it (README, "Benchmarks"). Static files keep their brotli and gzip copies (WhiteNoise).
     app.config.setdefault("COMPRESS_ALGORITHM", PAGE_ENCODINGS)
     app.config.setdefault("COMPRESS_ZSTD_LEVEL", ZSTD_LEVEL)
     # Brotli at quality 3 with a 64 KiB window (README, "Benchmarks"): with Flask-Compress's
