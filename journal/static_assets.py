@@ -108,6 +108,10 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_BR_WINDOW", BROTLI_WINDOW)
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
     app.config.setdefault("COMPRESS_STREAMS", False)  # an export streams a ZIP; leave streams alone
+    # Flask-Compress weighs If-None-Match and If-Modified-Since against each page it compressed,
+    # but no response Tandem compresses carries an ETag or a Last-Modified (every page is
+    # no-store): 0.13 M instructions a compressed page for nothing (README, "Benchmarks").
+    app.config.setdefault("COMPRESS_EVALUATE_CONDITIONAL_REQUEST", False)
     compress.init_app(app)
     for name, value in DIGEST_CONFIG.items():
         app.config.setdefault(name, value)
