@@ -27,6 +27,7 @@ try:
 except ImportError:  # psycopg is installed with the app; only PostgreSQL needs it
     IDLE = None
 
+from journal.csrf import csrf_token_check
 from journal.models.base import Base
 
 
@@ -45,12 +46,10 @@ class _LoginManager(LoginManager):
 class _CSRFProtect(CSRFProtect):
     """Flask-WTF's CSRF check, asking for the method first: it looked up whether the view
     was exempt (formatting the view's name) on every GET before finding a GET is never
-    checked. The token is checked by `journal.security.csrf_token_check` (Flask-WTF's
+    checked. The token is checked by `journal.csrf.csrf_token_check` (Flask-WTF's
     check, its signature remembered); the rest is Flask-WTF's `protect` as it is."""
 
     def protect(self, apply_exemptions=False):
-        from journal.security import csrf_token_check  # security binds this module's login manager
-
         config = current_app.config
         if request.method not in config["WTF_CSRF_METHODS"]:
             return

@@ -15,8 +15,8 @@ from jinja2.runtime import Context, Macro
 from markupsafe import Markup
 
 from journal.crypto.fields import UNREADABLE
+from journal.csrf import csrf_token_signed
 from journal.reminders.services import unread_count
-from journal.security import csrf_token_signed
 
 #: A day as every page writes it ("4 May 2026"), in `strftime`'s terms: `date_words`
 #: writes it by hand, and a test holds the two to the same words.

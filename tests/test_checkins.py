@@ -392,7 +392,7 @@ def test_csrf_is_enforced(csrf_app_config, app, couple):
 
 
 def test_a_remembered_csrf_token_is_still_checked_each_time(csrf_app_config, app, couple, monkeypatch, caplog):
-    """A token's signature is checked once per process (journal.security._csrf_read); its
+    """A token's signature is checked once per process (journal.csrf._csrf_read); its
     age, and whether it is this session's, are checked on every POST."""
     caplog.set_level(logging.INFO, logger="flask_wtf.csrf")
     ana_client, bo_client = client_for(app, couple[0]), client_for(app, couple[1])
