@@ -4,6 +4,7 @@ Each check answers yes or no, quickly."""
 
 import logging
 import sqlite3
+from functools import cache
 
 from sqlalchemy import func, select, text
 
@@ -27,10 +28,12 @@ def database_ready() -> bool:
         db.session.rollback()
 
 
+@cache
 def _master_keys_in_use():
     """The master key ids the data keys are wrapped under, one index step per id (a loose
     index scan, written out because neither database makes one of DISTINCT): a probe every
-    few seconds reads a handful of index entries, however many people have data keys."""
+    few seconds reads a handful of index entries, however many people have data keys. Built
+    once per process."""
     from journal.models import DataKey
 
     column = DataKey.master_key_id
