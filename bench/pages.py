@@ -214,6 +214,9 @@ def main() -> None:
         help='ask for Tandem\'s pages compressed, as a browser does ("gzip, deflate, br, zstd"); none by default',
     )
     args = parser.parse_args()
+    # It goes into wrk's Lua script as a string: encodings, weights and separators only.
+    if not re.fullmatch(r"[A-Za-z0-9 ,;=.*-]*", args.accept_encoding):
+        parser.error('--accept-encoding takes what a browser sends, such as "gzip, deflate, br, zstd"')
     ensure_wrk()
 
     folder = args.folder or tempfile.mkdtemp(prefix="tandem-bench-")
